@@ -1,0 +1,74 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+UV_VERSION := 0.13.8
+# The first Python >= 3.11 found; 3.12 and 3.11 first, the versions the embedded servers support.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3.13 python3.14 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+BIN := .venv/bin
+
+.PHONY: help install run test check lint-proto check-gen proto ruff format mypy pytest bench clean
+
+help:
+	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
+	@echo "make test   install, then buf lint, stale gen/ check, ruff, mypy and pytest"
+	@echo "make proto  regenerate gen/python from proto/"
+	@echo "make bench  run the benchmarks under bench/"
+
+.tools/bin/uv:
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+
+run: install
+	$(BIN)/logistics dev
+
+test: install check pytest
+
+check: lint-proto check-gen ruff mypy
+
+lint-proto:
+	$(BIN)/buf lint
+
+# Regenerates into a scratch copy and fails on any difference from the committed gen/.
+check-gen:
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	cp -r proto buf.yaml buf.gen.yaml tools "$$scratch"/ && \
+	(cd "$$scratch" && PATH="$(CURDIR)/$(BIN):$$PATH" buf generate) && \
+	if ! diff -r --exclude=__pycache__ "$$scratch/gen/python" gen/python; then \
+		echo "error: gen/ is stale: run 'make proto' and commit the result" >&2; exit 1; fi
+	@echo "gen/ is up to date"
+
+proto: install
+	rm -rf gen/python/bengobox
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate
+
+ruff:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+mypy:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+bench: install
+	@for b in bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

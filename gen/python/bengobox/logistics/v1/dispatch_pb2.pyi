@@ -1,0 +1,273 @@
+import datetime
+
+from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class FindNearestRidersRequest(_message.Message):
+    __slots__ = ("parent", "point", "task", "max_riders", "radius_m", "vehicle_type", "capacity_needed", "fleet", "zone")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    POINT_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    MAX_RIDERS_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_NEEDED_FIELD_NUMBER: _ClassVar[int]
+    FLEET_FIELD_NUMBER: _ClassVar[int]
+    ZONE_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    point: _common_pb2.GeoPoint
+    task: str
+    max_riders: int
+    radius_m: float
+    vehicle_type: _common_pb2.VehicleType
+    capacity_needed: _common_pb2.Capacity
+    fleet: str
+    zone: str
+    def __init__(self, parent: _Optional[str] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., max_riders: _Optional[int] = ..., radius_m: _Optional[float] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., capacity_needed: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., fleet: _Optional[str] = ..., zone: _Optional[str] = ...) -> None: ...
+
+class RiderCandidate(_message.Message):
+    __slots__ = ("rider", "distance_m", "eta", "score", "position")
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    ETA_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    rider: str
+    distance_m: float
+    eta: _duration_pb2.Duration
+    score: float
+    position: _common_pb2.GeoPoint
+    def __init__(self, rider: _Optional[str] = ..., distance_m: _Optional[float] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., score: _Optional[float] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+
+class FindNearestRidersResponse(_message.Message):
+    __slots__ = ("riders",)
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
+    riders: _containers.RepeatedCompositeFieldContainer[RiderCandidate]
+    def __init__(self, riders: _Optional[_Iterable[_Union[RiderCandidate, _Mapping]]] = ...) -> None: ...
+
+class AssignTaskRequest(_message.Message):
+    __slots__ = ("task", "rider", "reason", "etag")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    rider: str
+    reason: str
+    etag: str
+    def __init__(self, task: _Optional[str] = ..., rider: _Optional[str] = ..., reason: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class AssignTaskResponse(_message.Message):
+    __slots__ = ("task", "rider")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    rider: str
+    def __init__(self, task: _Optional[str] = ..., rider: _Optional[str] = ...) -> None: ...
+
+class AutoDispatchRequest(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    def __init__(self, task: _Optional[str] = ...) -> None: ...
+
+class AutoDispatchResponse(_message.Message):
+    __slots__ = ("task", "outcome", "rider")
+    class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        OUTCOME_UNSPECIFIED: _ClassVar[AutoDispatchResponse.Outcome]
+        OUTCOME_ASSIGNED: _ClassVar[AutoDispatchResponse.Outcome]
+        OUTCOME_MANUAL: _ClassVar[AutoDispatchResponse.Outcome]
+        OUTCOME_CARRIER: _ClassVar[AutoDispatchResponse.Outcome]
+    OUTCOME_UNSPECIFIED: AutoDispatchResponse.Outcome
+    OUTCOME_ASSIGNED: AutoDispatchResponse.Outcome
+    OUTCOME_MANUAL: AutoDispatchResponse.Outcome
+    OUTCOME_CARRIER: AutoDispatchResponse.Outcome
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    outcome: AutoDispatchResponse.Outcome
+    rider: str
+    def __init__(self, task: _Optional[str] = ..., outcome: _Optional[_Union[AutoDispatchResponse.Outcome, str]] = ..., rider: _Optional[str] = ...) -> None: ...
+
+class RespondToOfferRequest(_message.Message):
+    __slots__ = ("offer_id", "accept", "reason")
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    offer_id: str
+    accept: bool
+    reason: str
+    def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RespondToOfferResponse(_message.Message):
+    __slots__ = ("assigned",)
+    ASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    assigned: bool
+    def __init__(self, assigned: _Optional[bool] = ...) -> None: ...
+
+class AssignBatchRequest(_message.Message):
+    __slots__ = ("parent", "tasks", "riders", "apply")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
+    APPLY_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    tasks: _containers.RepeatedScalarFieldContainer[str]
+    riders: _containers.RepeatedScalarFieldContainer[str]
+    apply: bool
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[str]] = ..., riders: _Optional[_Iterable[str]] = ..., apply: _Optional[bool] = ...) -> None: ...
+
+class BatchAssignment(_message.Message):
+    __slots__ = ("rider", "tasks", "cost")
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    rider: str
+    tasks: _containers.RepeatedScalarFieldContainer[str]
+    cost: float
+    def __init__(self, rider: _Optional[str] = ..., tasks: _Optional[_Iterable[str]] = ..., cost: _Optional[float] = ...) -> None: ...
+
+class AssignBatchResponse(_message.Message):
+    __slots__ = ("assignments", "unassigned_tasks", "applied")
+    ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_TASKS_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    assignments: _containers.RepeatedCompositeFieldContainer[BatchAssignment]
+    unassigned_tasks: _containers.RepeatedScalarFieldContainer[str]
+    applied: bool
+    def __init__(self, assignments: _Optional[_Iterable[_Union[BatchAssignment, _Mapping]]] = ..., unassigned_tasks: _Optional[_Iterable[str]] = ..., applied: _Optional[bool] = ...) -> None: ...
+
+class RouteStop(_message.Message):
+    __slots__ = ("id", "location", "task", "window", "service_seconds", "demand", "pickup_stop_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_FIELD_NUMBER: _ClassVar[int]
+    PICKUP_STOP_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    location: _common_pb2.GeoPoint
+    task: str
+    window: _common_pb2.TimeWindow
+    service_seconds: int
+    demand: _common_pb2.Capacity
+    pickup_stop_id: str
+    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., service_seconds: _Optional[int] = ..., demand: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., pickup_stop_id: _Optional[str] = ...) -> None: ...
+
+class RouteVehicle(_message.Message):
+    __slots__ = ("id", "rider", "capacity", "start", "end", "shift", "cost_per_km", "cost_per_hour", "fixed_cost")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_FIELD_NUMBER: _ClassVar[int]
+    COST_PER_KM_FIELD_NUMBER: _ClassVar[int]
+    COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    FIXED_COST_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    rider: str
+    capacity: _common_pb2.Capacity
+    start: _common_pb2.GeoPoint
+    end: _common_pb2.GeoPoint
+    shift: _common_pb2.TimeWindow
+    cost_per_km: float
+    cost_per_hour: float
+    fixed_cost: float
+    def __init__(self, id: _Optional[str] = ..., rider: _Optional[str] = ..., capacity: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., start: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., end: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., shift: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., cost_per_km: _Optional[float] = ..., cost_per_hour: _Optional[float] = ..., fixed_cost: _Optional[float] = ...) -> None: ...
+
+class OptimizeRoutesRequest(_message.Message):
+    __slots__ = ("parent", "stops", "vehicles", "objective", "time_limit")
+    class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        OBJECTIVE_UNSPECIFIED: _ClassVar[OptimizeRoutesRequest.Objective]
+        OBJECTIVE_DISTANCE: _ClassVar[OptimizeRoutesRequest.Objective]
+        OBJECTIVE_DURATION: _ClassVar[OptimizeRoutesRequest.Objective]
+        OBJECTIVE_VEHICLES_THEN_DISTANCE: _ClassVar[OptimizeRoutesRequest.Objective]
+        OBJECTIVE_ON_TIME: _ClassVar[OptimizeRoutesRequest.Objective]
+    OBJECTIVE_UNSPECIFIED: OptimizeRoutesRequest.Objective
+    OBJECTIVE_DISTANCE: OptimizeRoutesRequest.Objective
+    OBJECTIVE_DURATION: OptimizeRoutesRequest.Objective
+    OBJECTIVE_VEHICLES_THEN_DISTANCE: OptimizeRoutesRequest.Objective
+    OBJECTIVE_ON_TIME: OptimizeRoutesRequest.Objective
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    STOPS_FIELD_NUMBER: _ClassVar[int]
+    VEHICLES_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    stops: _containers.RepeatedCompositeFieldContainer[RouteStop]
+    vehicles: _containers.RepeatedCompositeFieldContainer[RouteVehicle]
+    objective: OptimizeRoutesRequest.Objective
+    time_limit: _duration_pb2.Duration
+    def __init__(self, parent: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[RouteStop, _Mapping]]] = ..., vehicles: _Optional[_Iterable[_Union[RouteVehicle, _Mapping]]] = ..., objective: _Optional[_Union[OptimizeRoutesRequest.Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class PlannedStop(_message.Message):
+    __slots__ = ("stop_id", "arrival_time", "departure_time", "load_after")
+    STOP_ID_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOAD_AFTER_FIELD_NUMBER: _ClassVar[int]
+    stop_id: str
+    arrival_time: _timestamp_pb2.Timestamp
+    departure_time: _timestamp_pb2.Timestamp
+    load_after: _common_pb2.Capacity
+    def __init__(self, stop_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., load_after: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ...) -> None: ...
+
+class PlannedRoute(_message.Message):
+    __slots__ = ("vehicle_id", "stops", "distance_m", "duration")
+    VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
+    STOPS_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    vehicle_id: str
+    stops: _containers.RepeatedCompositeFieldContainer[PlannedStop]
+    distance_m: float
+    duration: _duration_pb2.Duration
+    def __init__(self, vehicle_id: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[PlannedStop, _Mapping]]] = ..., distance_m: _Optional[float] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class UnassignedStop(_message.Message):
+    __slots__ = ("stop_id", "reason")
+    STOP_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    stop_id: str
+    reason: str
+    def __init__(self, stop_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class OptimizeRoutesResponse(_message.Message):
+    __slots__ = ("plan", "routes", "unassigned", "cost")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    plan: str
+    routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    unassigned: _containers.RepeatedCompositeFieldContainer[UnassignedStop]
+    cost: float
+    def __init__(self, plan: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., unassigned: _Optional[_Iterable[_Union[UnassignedStop, _Mapping]]] = ..., cost: _Optional[float] = ...) -> None: ...
+
+class OptimizeRoutesStreamRequest(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: OptimizeRoutesRequest
+    def __init__(self, request: _Optional[_Union[OptimizeRoutesRequest, _Mapping]] = ...) -> None: ...
+
+class OptimizeRoutesStreamResponse(_message.Message):
+    __slots__ = ("best_cost", "result")
+    BEST_COST_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    best_cost: float
+    result: OptimizeRoutesResponse
+    def __init__(self, best_cost: _Optional[float] = ..., result: _Optional[_Union[OptimizeRoutesResponse, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,323 @@
+import datetime
+
+from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Task(_message.Message):
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[Task.Kind]
+        KIND_DELIVERY: _ClassVar[Task.Kind]
+        KIND_PICKUP: _ClassVar[Task.Kind]
+        KIND_TRANSFER: _ClassVar[Task.Kind]
+        KIND_RETURN: _ClassVar[Task.Kind]
+        KIND_SHUTTLE: _ClassVar[Task.Kind]
+    KIND_UNSPECIFIED: Task.Kind
+    KIND_DELIVERY: Task.Kind
+    KIND_PICKUP: Task.Kind
+    KIND_TRANSFER: Task.Kind
+    KIND_RETURN: Task.Kind
+    KIND_SHUTTLE: Task.Kind
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Task.State]
+        STATE_CREATED: _ClassVar[Task.State]
+        STATE_ASSIGNED: _ClassVar[Task.State]
+        STATE_EN_ROUTE: _ClassVar[Task.State]
+        STATE_ARRIVED: _ClassVar[Task.State]
+        STATE_COMPLETED: _ClassVar[Task.State]
+        STATE_FAILED: _ClassVar[Task.State]
+        STATE_CANCELLED: _ClassVar[Task.State]
+    STATE_UNSPECIFIED: Task.State
+    STATE_CREATED: Task.State
+    STATE_ASSIGNED: Task.State
+    STATE_EN_ROUTE: Task.State
+    STATE_ARRIVED: Task.State
+    STATE_COMPLETED: Task.State
+    STATE_FAILED: Task.State
+    STATE_CANCELLED: Task.State
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    PICKUP_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: Task.Kind
+    state: Task.State
+    order_id: str
+    outlet_id: str
+    priority: int
+    items: _containers.RepeatedCompositeFieldContainer[TaskItem]
+    steps: _containers.RepeatedCompositeFieldContainer[TaskStep]
+    rider: str
+    pickup_deadline: _timestamp_pb2.Timestamp
+    delivery_deadline: _timestamp_pb2.Timestamp
+    notes: str
+    metadata: _struct_pb2.Struct
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class TaskItem(_message.Message):
+    __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_KG_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_L_FIELD_NUMBER: _ClassVar[int]
+    MIN_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
+    MAX_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    description: str
+    quantity: int
+    weight_kg: float
+    volume_l: float
+    min_temperature_c: float
+    max_temperature_c: float
+    def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
+
+class TaskStep(_message.Message):
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
+        KIND_PICKUP: _ClassVar[TaskStep.Kind]
+        KIND_DROP_OFF: _ClassVar[TaskStep.Kind]
+        KIND_HUB: _ClassVar[TaskStep.Kind]
+    KIND_UNSPECIFIED: TaskStep.Kind
+    KIND_PICKUP: TaskStep.Kind
+    KIND_DROP_OFF: TaskStep.Kind
+    KIND_HUB: TaskStep.Kind
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[TaskStep.State]
+        STATE_PENDING: _ClassVar[TaskStep.State]
+        STATE_ARRIVED: _ClassVar[TaskStep.State]
+        STATE_COMPLETED: _ClassVar[TaskStep.State]
+        STATE_FAILED: _ClassVar[TaskStep.State]
+        STATE_SKIPPED: _ClassVar[TaskStep.State]
+    STATE_UNSPECIFIED: TaskStep.State
+    STATE_PENDING: TaskStep.State
+    STATE_ARRIVED: TaskStep.State
+    STATE_COMPLETED: TaskStep.State
+    STATE_FAILED: TaskStep.State
+    STATE_SKIPPED: TaskStep.State
+    class ProofKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        PROOF_KIND_UNSPECIFIED: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_ONE_TIME_CODE: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_SIGNATURE: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_PHOTO: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_NFC_TAG: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_TEMPERATURE_LOG: _ClassVar[TaskStep.ProofKind]
+        PROOF_KIND_RECIPIENT_NAME: _ClassVar[TaskStep.ProofKind]
+    PROOF_KIND_UNSPECIFIED: TaskStep.ProofKind
+    PROOF_KIND_ONE_TIME_CODE: TaskStep.ProofKind
+    PROOF_KIND_SIGNATURE: TaskStep.ProofKind
+    PROOF_KIND_PHOTO: TaskStep.ProofKind
+    PROOF_KIND_NFC_TAG: TaskStep.ProofKind
+    PROOF_KIND_TEMPERATURE_LOG: TaskStep.ProofKind
+    PROOF_KIND_RECIPIENT_NAME: TaskStep.ProofKind
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_PROOFS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: TaskStep.Kind
+    state: TaskStep.State
+    location: _common_pb2.GeoPoint
+    address: str
+    outlet_id: str
+    window: _common_pb2.TimeWindow
+    contact_name: str
+    contact_phone: str
+    required_proofs: _containers.RepeatedScalarFieldContainer[TaskStep.ProofKind]
+    service_seconds: int
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ...) -> None: ...
+
+class TaskEvent(_message.Message):
+    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    from_state: Task.State
+    to_state: Task.State
+    actor: str
+    reason: str
+    location: _common_pb2.GeoPoint
+    event_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateTaskRequest(_message.Message):
+    __slots__ = ("parent", "task", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    task: Task
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., task: _Optional[_Union[Task, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    state: Task.State
+    kind: Task.Kind
+    outlet_id: str
+    rider: str
+    create_window: _common_pb2.TimeWindow
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ...) -> None: ...
+
+class ListTasksResponse(_message.Message):
+    __slots__ = ("tasks", "next_page_token")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[Task]
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CancelTaskRequest(_message.Message):
+    __slots__ = ("name", "reason", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class StartTaskRequest(_message.Message):
+    __slots__ = ("name", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    location: _common_pb2.GeoPoint
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ArriveAtStepRequest(_message.Message):
+    __slots__ = ("name", "step_id", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    location: _common_pb2.GeoPoint
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class Proof(_message.Message):
+    __slots__ = ("kind", "text", "content", "content_type", "temperatures_c", "location", "capture_time")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURES_C_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    kind: TaskStep.ProofKind
+    text: str
+    content: bytes
+    content_type: str
+    temperatures_c: _containers.RepeatedScalarFieldContainer[float]
+    location: _common_pb2.GeoPoint
+    capture_time: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CompleteStepRequest(_message.Message):
+    __slots__ = ("name", "step_id", "proofs", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    PROOFS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    proofs: _containers.RepeatedCompositeFieldContainer[Proof]
+    location: _common_pb2.GeoPoint
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class FailTaskRequest(_message.Message):
+    __slots__ = ("name", "reason", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    location: _common_pb2.GeoPoint
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ListTaskEventsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTaskEventsResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[TaskEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[TaskEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

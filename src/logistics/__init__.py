@@ -1,0 +1,1 @@
+"""BengoBox Logistics service."""

@@ -1,0 +1,1 @@
+"""Transport edge: grpcio servicers, Connect handlers, auth, proto <-> domain, error mapping."""

@@ -1,0 +1,75 @@
+"""Proto <-> domain helpers shared by the per-service translation modules."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
+
+from logistics.domain.errors import InvalidArgument
+
+E = TypeVar("E", bound=enum.Enum)
+
+# Fields the server sets; a client may send them but they never change anything.
+OUTPUT_ONLY = frozenset({"name", "create_time", "update_time", "etag"})
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def optional(value: str) -> str | None:
+    """Proto3 strings have no null: empty means unset."""
+    return value or None
+
+
+def enum_from_proto(
+    value: int, table: Mapping[int, E], field: str, *, required: bool = False
+) -> E | None:
+    """Maps a proto enum number; 0 (UNSPECIFIED) is None, an unknown number is an error."""
+    if value == 0:
+        if required:
+            raise InvalidArgument.field(field, "is required")
+        return None
+    found = table.get(value)
+    if found is None:
+        raise InvalidArgument.field(field, f"{value} is not a known value")
+    return found
+
+
+def enum_to_proto(value: E | None, table: Mapping[int, E]) -> int:
+    if value is None:
+        return 0
+    for number, member in table.items():
+        if member is value:
+            return number
+    raise ValueError(f"{value!r} has no proto number")
+
+
+def update_paths(message: Message, mask_paths: list[str], field: str) -> list[str]:
+    """AIP-134: the mask's top-level paths, or every populated field when the mask is empty."""
+    if not mask_paths:
+        return [f.name for f, _ in message.ListFields() if f.name not in OUTPUT_ONLY]
+    if "*" in mask_paths:
+        return [f.name for f in message.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY]
+    paths = []
+    for path in mask_paths:
+        top = path.split(".", 1)[0]
+        if top not in message.DESCRIPTOR.fields_by_name:
+            raise InvalidArgument.field("update_mask", f"{path!r} is not a field of {field}")
+        if top in OUTPUT_ONLY:
+            raise InvalidArgument.field("update_mask", f"{path!r} is output only")
+        if top != path and top != "labels":
+            raise InvalidArgument.field(
+                "update_mask", f"{path!r}: only top-level fields can be named"
+            )
+        paths.append(top)
+    return sorted(set(paths))

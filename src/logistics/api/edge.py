@@ -1,0 +1,143 @@
+"""What every RPC goes through on either listener: request id, authentication, the call's
+log context, metrics, error mapping, and the end of streams when the server drains."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from logistics.api.auth import Authenticator
+from logistics.api.errors import ErrorStatus, to_status
+from logistics.domain.caller import Caller
+from logistics.domain.errors import Unauthenticated
+from logistics.logs import method_var, request_id_var, tenant_var
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+
+# Health checks and reflection are the only calls without a token.
+PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
+def current_caller() -> Caller:
+    """The verified caller of the RPC being served."""
+    caller = _caller_var.get()
+    if caller is None:
+        raise Unauthenticated("missing bearer token", reason="MISSING_TOKEN")
+    return caller
+
+
+class RpcMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.calls = Counter(
+            "logistics_rpc_calls_total",
+            "RPCs served, by method, protocol and status code.",
+            ["method", "protocol", "code"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "logistics_rpc_duration_seconds",
+            "RPC handling time, by method and protocol (streams: until they end).",
+            ["method", "protocol"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
+        )
+
+
+@dataclass
+class Call:
+    """One RPC in flight."""
+
+    method: str
+    protocol: str
+    request_id: str
+    started: float = field(default_factory=time.perf_counter)
+    code: str = "ok"
+
+
+class Edge:
+    """Shared by the grpcio interceptor and the Connect interceptor."""
+
+    def __init__(self, authenticator: Authenticator, metrics: RpcMetrics) -> None:
+        self._authenticator = authenticator
+        self._metrics = metrics
+        self.draining = asyncio.Event()
+
+    async def begin(
+        self, method: str, protocol: str, authorization: str | None, request_id: str | None
+    ) -> Call:
+        """Binds the call's context and authenticates it (raises Unauthenticated)."""
+        call = Call(method, protocol, _clean_request_id(request_id))
+        request_id_var.set(call.request_id)
+        method_var.set(method)
+        tenant_var.set(None)
+        _caller_var.set(None)
+        caller = await self._authenticator.authenticate(authorization)
+        _caller_var.set(caller)
+        tenant_var.set(caller.tenant)
+        return call
+
+    def fail(self, call: Call, exc: BaseException) -> ErrorStatus:
+        status = to_status(exc, call.method)
+        call.code = status.grpc_code.name.lower()
+        return status
+
+    def end(self, call: Call) -> None:
+        elapsed = time.perf_counter() - call.started
+        self._metrics.calls.labels(call.method, call.protocol, call.code).inc()
+        self._metrics.latency.labels(call.method, call.protocol).observe(elapsed)
+        logger.info(
+            "rpc",
+            extra={
+                "protocol": call.protocol,
+                "code": call.code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+
+    async def until_drained(self, stream: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Yields from ``stream`` until it ends or the server starts draining; then ends cleanly."""
+        if self.draining.is_set():
+            return
+        drained = asyncio.ensure_future(self.draining.wait())
+        try:
+            while True:
+                step = asyncio.ensure_future(anext(stream))
+                done, _ = await asyncio.wait({step, drained}, return_when=asyncio.FIRST_COMPLETED)
+                if step not in done:
+                    step.cancel()
+                    await asyncio.gather(step, return_exceptions=True)
+                    return
+                try:
+                    item = step.result()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            drained.cancel()
+            closer: Callable[[], object] | None = getattr(stream, "aclose", None)
+            if closer is not None:
+                result = closer()
+                if asyncio.iscoroutine(result):
+                    await result
+
+
+def is_public(method: str) -> bool:
+    return method.startswith(PUBLIC_PREFIXES)
+
+
+def _clean_request_id(value: str | None) -> str:
+    if value and len(value) <= 128 and value.isprintable():
+        return value
+    return uuid.uuid4().hex

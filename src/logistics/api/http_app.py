@@ -1,0 +1,77 @@
+"""The HTTP listener's ASGI app: Connect/gRPC-web/gRPC routes plus health, readiness, metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from connectrpc.server import ConnectASGIApplication
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+
+
+class HttpApp:
+    def __init__(
+        self,
+        connect_apps: Sequence[ConnectASGIApplication[Any]],
+        readiness: ReadinessCheck,
+        registry: CollectorRegistry,
+    ) -> None:
+        self._routes = {app.path.strip("/"): app for app in connect_apps}
+        self._readiness = readiness
+        self._registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if scope["method"] == "GET":
+            if path == "/healthz":
+                await _respond(send, 200, b'{"status":"ok"}')
+                return
+            if path == "/readyz":
+                checks = await self._readiness()
+                ok = all(v == "ok" for v in checks.values())
+                body = json.dumps({"status": "ok" if ok else "unavailable", "checks": checks})
+                await _respond(send, 200 if ok else 503, body.encode())
+                return
+            if path == "/metrics":
+                await _respond(send, 200, generate_latest(self._registry), CONTENT_TYPE_LATEST)
+                return
+        service = path.strip("/").split("/", 1)[0]
+        app = self._routes.get(service)
+        if app is None:
+            await _respond(send, 404, b'{"error":"not found"}')
+            return
+        await app(scope, receive, send)  # type: ignore[arg-type,unused-ignore]
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, content_type: str = "application/json"
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"cache-control", b"no-store")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,224 @@
+"""Composition root: builds every component from the settings and runs both listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NatsClient
+import redis.asyncio as aioredis
+from bengobox.logistics.v1 import (
+    dispatch_connect,
+    dispatch_pb2,
+    fleet_connect,
+    fleet_pb2,
+    task_connect,
+    task_pb2,
+    telemetry_connect,
+    telemetry_pb2,
+)
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HypercornConfig
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+
+from logistics.api.auth import Authenticator, JwksCache
+from logistics.api.connect_edge import ConnectEdgeInterceptor
+from logistics.api.edge import Edge, RpcMetrics
+from logistics.api.fleet import FleetHandler
+from logistics.api.grpc_server import GrpcListener
+from logistics.api.http_app import HttpApp
+from logistics.api.unimplemented import DispatchHandler, TaskHandler, TelemetryHandler
+from logistics.config import Settings
+from logistics.readiness import Readiness
+from logistics.services.fleet import FleetService
+from logistics.store.db import Database
+from logistics.store.unit_of_work import Store
+from logistics.tracing import grpc_tracing_interceptors
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Connections:
+    """Clients of the three servers, opened once per process."""
+
+    db: Database
+    redis: aioredis.Redis
+    nats: NatsClient
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Connections:
+        settings.require_servers()
+        assert settings.database_url is not None
+        assert settings.redis_url is not None
+        assert settings.nats_url is not None
+        db = await Database.connect(
+            settings.database_url,
+            role=settings.database_role,
+            min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+        )
+        redis_client = aioredis.from_url(settings.redis_url, health_check_interval=30)
+        nc = await nats.connect(
+            settings.nats_url,
+            name=settings.service_name,
+            max_reconnect_attempts=-1,
+            allow_reconnect=True,
+            connect_timeout=5,
+        )
+        return cls(db, redis_client, nc)
+
+    async def close(self) -> None:
+        await self.nats.drain()
+        await self.redis.aclose()
+        await self.db.close()
+
+
+def build_authenticator(settings: Settings) -> Authenticator:
+    settings.require_auth()
+    jwks = (
+        JwksCache(settings.jwks_url, lifespan_s=settings.jwks_refresh_seconds)
+        if settings.jwks_url
+        else None
+    )
+    return Authenticator(
+        secret=settings.jwt_secret,
+        jwks=jwks,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+async def _nats_ready(nc: NatsClient) -> None:
+    if not nc.is_connected:
+        raise ConnectionError("not connected")
+    await nc.flush(timeout=1)
+
+
+class Server:
+    """Both listeners over one set of service objects."""
+
+    def __init__(self, settings: Settings, connections: Connections) -> None:
+        self.settings = settings
+        self.connections = connections
+        self.registry = CollectorRegistry()
+        for collector in (ProcessCollector, PlatformCollector, GCCollector):
+            collector(registry=self.registry)
+        self.edge = Edge(build_authenticator(settings), RpcMetrics(self.registry))
+        store = Store(connections.db)
+        fleet = FleetHandler(FleetService(store))
+        task, dispatch, telemetry = TaskHandler(), DispatchHandler(), TelemetryHandler()
+        self.readiness = Readiness(
+            {
+                "postgres": connections.db.ping,
+                "redis": connections.redis.ping,
+                "nats": lambda: _nats_ready(connections.nats),
+            }
+        )
+        self.grpc = GrpcListener(
+            [
+                (fleet_pb2.DESCRIPTOR.services_by_name["FleetService"], fleet),
+                (task_pb2.DESCRIPTOR.services_by_name["TaskService"], task),
+                (dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"], dispatch),
+                (telemetry_pb2.DESCRIPTOR.services_by_name["TelemetryService"], telemetry),
+            ],
+            self.edge,
+            max_message_bytes=settings.max_message_bytes,
+            extra_interceptors=grpc_tracing_interceptors(settings),
+        )
+        interceptors = [ConnectEdgeInterceptor(self.edge)]
+        limit = settings.max_message_bytes
+        self.http = HttpApp(
+            [
+                fleet_connect.FleetServiceASGIApplication(
+                    fleet, interceptors=interceptors, read_max_bytes=limit
+                ),
+                task_connect.TaskServiceASGIApplication(
+                    task, interceptors=interceptors, read_max_bytes=limit
+                ),
+                dispatch_connect.DispatchServiceASGIApplication(
+                    dispatch, interceptors=interceptors, read_max_bytes=limit
+                ),
+                telemetry_connect.TelemetryServiceASGIApplication(
+                    telemetry, interceptors=interceptors, read_max_bytes=limit
+                ),
+            ],
+            self.readiness,
+            self.registry,
+        )
+        self._http_stop = asyncio.Event()
+        self._http_task: asyncio.Task[Any] | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        self.grpc.bind(s.bind_host, s.grpc_port)
+        await self.grpc.start()
+        config = HypercornConfig()
+        config.bind = [f"{s.bind_host}:{s.http_port}"]
+        config.graceful_timeout = s.shutdown_grace_seconds
+        config.accesslog = None
+        config.errorlog = logging.getLogger("hypercorn.error")
+        config.keep_alive_timeout = 75
+        ready = asyncio.Event()
+        server_app: Callable[..., Awaitable[None]] = self.http
+        self._http_task = asyncio.create_task(
+            hypercorn_serve(server_app, config, shutdown_trigger=self._http_stop.wait)
+        )
+        await _wait_listening(s.bind_host, s.http_port, self._http_task)
+        ready.set()
+        logger.info(
+            "serving",
+            extra={"grpc_port": s.grpc_port, "http_port": s.http_port, "host": s.bind_host},
+        )
+
+    async def drain(self) -> None:
+        """SIGTERM: not ready, streams end cleanly, in-flight calls finish within the grace."""
+        grace = self.settings.shutdown_grace_seconds
+        logger.info("draining", extra={"grace_s": grace})
+        self.readiness.draining = True
+        self.edge.draining.set()
+        self._http_stop.set()
+        await asyncio.gather(self.grpc.stop(grace), self._wait_http(grace_s=grace + 1))
+        logger.info("stopped")
+
+    async def _wait_http(self, *, grace_s: float) -> None:
+        if self._http_task is None:
+            return
+        try:
+            await asyncio.wait_for(self._http_task, grace_s)
+        except TimeoutError:
+            logger.warning("HTTP listener did not stop within the grace period")
+
+
+async def _wait_listening(host: str, port: int, task: asyncio.Task[Any]) -> None:
+    """Hypercorn binds inside its task; wait until the port accepts or the task fails."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    for _ in range(200):
+        if task.done():
+            task.result()
+            raise OSError(f"HTTP listener on {host}:{port} stopped during start-up")
+        try:
+            _, writer = await asyncio.open_connection(target, port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise OSError(f"HTTP listener on {host}:{port} did not start")
+
+
+async def run_server(settings: Settings, stop: asyncio.Event) -> None:
+    """Serves until ``stop`` is set, then drains and closes every connection."""
+    connections = await Connections.open(settings)
+    try:
+        server = Server(settings, connections)
+        await server.start()
+        await stop.wait()
+        await server.drain()
+    finally:
+        await connections.close()

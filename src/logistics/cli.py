@@ -1,0 +1,187 @@
+"""The ``logistics`` command: serve, dev, migrate, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from logistics.config import ConfigError, Settings
+from logistics.logs import configure_logging
+
+logger = logging.getLogger("logistics")
+
+DEV_SCOPES = ["logistics:read", "logistics:dispatch", "logistics:telemetry", "logistics:admin"]
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _serve(settings: Settings) -> None:
+    from logistics.app import run_server
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await run_server(settings, stop)
+
+
+async def _migrate(settings: Settings) -> None:
+    from logistics.store.migrate import migrate
+
+    if settings.database_url is None:
+        raise ConfigError("LOGISTICS_DATABASE_URL is not set")
+    applied = await migrate(settings.database_url)
+    logger.info("migrations applied", extra={"applied": applied})
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A development signing secret kept under the data dir, so minted tokens survive restarts."""
+    path = data_dir / "dev-jwt-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def _dev(settings: Settings, tenant: str) -> None:
+    """Embedded servers for any URL not set, migrations, then both listeners."""
+    from logistics.api.auth import mint_token
+    from logistics.app import run_server
+    from logistics.embedded import EmbeddedServers
+    from logistics.store.migrate import migrate
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    if settings.jwt_secret is None and settings.jwks_url is None:
+        settings = replace(settings, jwt_secret=_dev_secret(settings.data_dir))
+    servers = EmbeddedServers(
+        settings.data_dir,
+        need_postgres=settings.database_url is None,
+        need_redis=settings.redis_url is None,
+        need_nats=settings.nats_url is None,
+    )
+    urls = await servers.start()
+    try:
+        settings = replace(
+            settings,
+            database_url=settings.database_url or urls.database_url,
+            redis_url=settings.redis_url or urls.redis_url,
+            nats_url=settings.nats_url or urls.nats_url,
+        )
+        assert settings.database_url is not None
+        await migrate(settings.database_url)
+        server = asyncio.create_task(run_server(settings, stop))
+        await asyncio.sleep(0.5)
+        if not server.done() and settings.jwt_secret:
+            token = mint_token(settings.jwt_secret, tenant=tenant, scopes=DEV_SCOPES)
+            print(_banner(settings, token), flush=True)
+        await server
+    finally:
+        await servers.stop()
+
+
+def _banner(settings: Settings, token: str) -> str:
+    return "\n".join(
+        [
+            "",
+            "BengoBox Logistics is running (Ctrl-C stops it and every embedded server).",
+            f"  gRPC:            127.0.0.1:{settings.grpc_port}  (health, reflection)",
+            f"  Connect/gRPC-web http://127.0.0.1:{settings.http_port}",
+            f"  health:          http://127.0.0.1:{settings.http_port}/healthz  /readyz  /metrics",
+            f"  database:        {settings.database_url}",
+            f"  redis:           {settings.redis_url}",
+            f"  nats:            {settings.nats_url}",
+            "",
+            "A development token (tenant 'demo', all scopes, valid 24 h):",
+            f"  export TOKEN={token}",
+            "",
+        ]
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="logistics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve gRPC and HTTP with the configured servers")
+    dev = commands.add_parser(
+        "dev", help="start embedded servers for unset URLs, migrate, serve (make run)"
+    )
+    dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
+    commands.add_parser("migrate", help="apply pending SQL migrations")
+    token = commands.add_parser("token", help="mint a development token (HS256 shared secret)")
+    token.add_argument("--tenant", required=True)
+    token.add_argument(
+        "--scope", action="append", required=True, help="repeat or space-separate scopes"
+    )
+    token.add_argument("--rider", help="rider id claim, for rider app tokens")
+    token.add_argument("--subject", default="dev")
+    token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"logistics: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        if args.command == "token":
+            return _token(settings, args)
+        if args.command == "serve":
+            settings.require_servers()
+            settings.require_auth()
+            asyncio.run(_serve(settings))
+        elif args.command == "dev":
+            asyncio.run(_dev(settings, args.tenant))
+        elif args.command == "migrate":
+            asyncio.run(_migrate(settings))
+    except ConfigError as exc:
+        print(f"logistics: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from logistics.api.auth import mint_token
+    from logistics.domain.errors import InvalidArgument
+
+    secret = settings.jwt_secret or _dev_secret(settings.data_dir)
+    scopes = [s for chunk in args.scope for s in chunk.split()]
+    unknown = sorted(set(scopes) - set(DEV_SCOPES))
+    if unknown:
+        print(f"logistics: unknown scope(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        token = mint_token(
+            secret,
+            tenant=args.tenant,
+            scopes=scopes,
+            subject=args.subject,
+            rider_id=args.rider,
+            ttl_s=args.ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    except InvalidArgument as exc:
+        print(f"logistics: {exc.message}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The service's settings: read once from ``LOGISTICS_*`` variables into one frozen object.
+
+Every setting is listed in ``config/example.env``. A bad value stops start-up with a
+``ConfigError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number between 0 and 65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes:
+            raise ValueError(f"must be a URL with scheme {' or '.join(schemes)}")
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("must name a host")
+        return raw
+
+    return parse
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return value
+
+
+def _role(raw: str) -> str:
+    if raw and not raw.replace("_", "").isalnum():
+        raise ValueError("must be a plain PostgreSQL role name (letters, digits, _)")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed configuration; build it with ``Settings.from_env(os.environ)``."""
+
+    bind_host: str = "0.0.0.0"
+    grpc_port: int = 4104
+    http_port: int = 4103
+    database_url: str | None = None
+    database_role: str = "logistics_app"
+    database_pool_min: int = 2
+    database_pool_max: int = 20
+    redis_url: str | None = None
+    nats_url: str | None = None
+    data_dir: Path = Path(".logistics")
+    jwt_secret: str | None = None
+    jwks_url: str | None = None
+    jwks_refresh_seconds: float = 300.0
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    shutdown_grace_seconds: float = 10.0
+    max_message_bytes: int = 4 * 1024 * 1024
+    log_level: str = "INFO"
+    log_format: str = "json"
+    otlp_endpoint: str | None = None
+    service_name: str = "bengobox-logistics"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Reads ``LOGISTICS_<FIELD>`` for every field; unset or empty keeps the default."""
+        parsers: dict[str, Callable[[str], Any]] = {
+            "bind_host": str,
+            "grpc_port": _port,
+            "http_port": _port,
+            "database_url": _url("postgresql", "postgres"),
+            "database_role": _role,
+            "database_pool_min": _positive_int,
+            "database_pool_max": _positive_int,
+            "redis_url": _url("redis", "rediss", "unix"),
+            "nats_url": _url("nats", "tls"),
+            "data_dir": Path,
+            "jwt_secret": str,
+            "jwks_url": _url("http", "https"),
+            "jwks_refresh_seconds": _positive_float,
+            "jwt_issuer": str,
+            "jwt_audience": str,
+            "shutdown_grace_seconds": _positive_float,
+            "max_message_bytes": _positive_int,
+            "log_level": _log_level,
+            "log_format": _choice("json", "text"),
+            "otlp_endpoint": _url("http", "https"),
+            "service_name": str,
+        }
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            var = f"LOGISTICS_{f.name.upper()}"
+            raw = env.get(var, "").strip()
+            if not raw:
+                continue
+            try:
+                values[f.name] = parsers[f.name](raw)
+            except ValueError as exc:
+                raise ConfigError(f"{var}={raw!r}: {exc}") from None
+        settings = cls(**values)
+        settings._check()
+        return settings
+
+    def _check(self) -> None:
+        if self.database_pool_min > self.database_pool_max:
+            raise ConfigError(
+                "LOGISTICS_DATABASE_POOL_MIN must not exceed LOGISTICS_DATABASE_POOL_MAX"
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret) < 32:
+            raise ConfigError("LOGISTICS_JWT_SECRET must be at least 32 characters")
+        if self.grpc_port and self.grpc_port == self.http_port:
+            raise ConfigError("LOGISTICS_GRPC_PORT and LOGISTICS_HTTP_PORT must differ")
+
+    def require_servers(self) -> None:
+        """``serve`` and ``worker`` need real servers; only ``dev`` starts embedded ones."""
+        for name in ("database_url", "redis_url", "nats_url"):
+            if getattr(self, name) is None:
+                raise ConfigError(
+                    f"LOGISTICS_{name.upper()} is not set (use `logistics dev` to start "
+                    "embedded servers)"
+                )
+
+    def require_auth(self) -> None:
+        if self.jwt_secret is None and self.jwks_url is None:
+            raise ConfigError(
+                "set LOGISTICS_JWKS_URL (production) or LOGISTICS_JWT_SECRET (development)"
+            )

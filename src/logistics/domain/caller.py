@@ -1,0 +1,43 @@
+"""Who is calling: the verified identity a use case authorises against."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from logistics.domain.errors import PermissionDenied
+from logistics.domain.ids import TenantSlug
+
+
+class Scope(enum.StrEnum):
+    READ = "logistics:read"
+    DISPATCH = "logistics:dispatch"
+    TELEMETRY = "logistics:telemetry"
+    ADMIN = "logistics:admin"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A verified token's claims: its tenant, scopes, subject and, for riders, the rider id."""
+
+    tenant: TenantSlug
+    subject: str
+    scopes: frozenset[Scope]
+    rider_id: str | None = None
+
+    def has(self, scope: Scope) -> bool:
+        """``logistics:admin`` holds every scope."""
+        return scope in self.scopes or Scope.ADMIN in self.scopes
+
+    def require(self, scope: Scope) -> None:
+        if not self.has(scope):
+            raise PermissionDenied(
+                f"this call needs the scope {scope.value}", reason="MISSING_SCOPE"
+            )
+
+    def require_tenant(self, tenant: TenantSlug) -> None:
+        """A token works only on its own tenant's resources."""
+        if tenant != self.tenant:
+            raise PermissionDenied(
+                f"the token is for tenant {self.tenant!r}, not {tenant!r}", reason="WRONG_TENANT"
+            )

@@ -1,0 +1,1 @@
+"""Use cases: async application services that speak plain domain values, never protobuf."""

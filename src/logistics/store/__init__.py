@@ -1,0 +1,1 @@
+"""PostgreSQL through asyncpg: the pool, tenant transactions, repositories, migrations."""

@@ -1,0 +1,69 @@
+"""The connection pool and the tenant-scoped transaction every use case runs in."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from logistics.domain.errors import Unavailable
+from logistics.domain.ids import TenantId
+
+Connection: TypeAlias = asyncpg.Connection
+
+
+async def _init_connection(conn: Connection, role: str) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    if role:
+        # The service runs as a NOBYPASSRLS role, so row-level security holds even when the
+        # login user owns the tables or is a superuser (as on a development machine).
+        await conn.execute(f'SET ROLE "{role}"')
+
+
+class Database:
+    """An asyncpg pool whose connections run as the service role."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def connect(
+        cls, url: str, *, role: str, min_size: int = 2, max_size: int = 20
+    ) -> Database:
+        async def init(conn: Connection) -> None:
+            await _init_connection(conn, role)
+
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, init=init, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise Unavailable(f"cannot connect to PostgreSQL: {exc}") from exc
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self, tenant_id: TenantId | None = None) -> AsyncIterator[Connection]:
+        """A transaction that sees only ``tenant_id``'s rows (none when it is None)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            if tenant_id is not None:
+                await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def row_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None

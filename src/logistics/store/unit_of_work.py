@@ -1,0 +1,119 @@
+"""One use case, one transaction: repositories, the outbox, the audit log, idempotency keys.
+
+The transaction commits when the ``async with`` block ends normally and rolls back on any
+exception, so an event or audit row exists exactly when the change it records does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from logistics.domain.ids import TenantId, TenantSlug
+from logistics.store.db import Connection, Database
+from logistics.store.fleet_repo import FleetRepository, RiderRepository
+from logistics.store.snapshot import snapshot
+from logistics.store.tenants import TenantDirectory
+
+
+@dataclass(frozen=True)
+class IdempotentResult:
+    """What an earlier request with the same id created."""
+
+    request_hash: str
+    resource_id: uuid.UUID
+
+
+class UnitOfWork:
+    def __init__(self, conn: Connection, tenant: TenantSlug, tenant_id: TenantId) -> None:
+        self.conn = conn
+        self.tenant = tenant
+        self.tenant_id = tenant_id
+        self.fleets = FleetRepository(conn, tenant_id)
+        self.riders = RiderRepository(conn, tenant_id)
+
+    async def emit(self, event_type: str, data: Any) -> uuid.UUID:
+        """Queues ``logistics.<event_type>`` for the relay, in this transaction."""
+        event_id = uuid.uuid4()
+        await self.conn.execute(
+            """INSERT INTO outbox (tenant_id, id, event_type, subject, data)
+               VALUES ($1, $2, $3, $4, $5)""",
+            self.tenant_id,
+            event_id,
+            event_type,
+            f"logistics.{event_type}",
+            {"tenant": self.tenant, **snapshot(data)},
+        )
+        return event_id
+
+    async def audit(
+        self, actor: str, action: str, resource: str, before: Any = None, after: Any = None
+    ) -> None:
+        await self.conn.execute(
+            """INSERT INTO audit_log (tenant_id, actor, action, resource, before, after)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            self.tenant_id,
+            actor,
+            action,
+            resource,
+            snapshot(before) if before is not None else None,
+            snapshot(after) if after is not None else None,
+        )
+
+    async def claim_request(
+        self, method: str, request_id: str, request_hash: str, resource_id: uuid.UUID
+    ) -> IdempotentResult | None:
+        """Records ``request_id`` for this create; returns the earlier result if it was used.
+
+        A concurrent create with the same id waits on the key's row lock and then sees the
+        winner's row, so at most one resource is ever created per key.
+        """
+        inserted = await self.conn.fetchval(
+            """INSERT INTO idempotency_keys
+                   (tenant_id, method, request_id, request_hash, resource_id)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            self.tenant_id,
+            method,
+            request_id,
+            request_hash,
+            resource_id,
+        )
+        if inserted:
+            return None
+        row = await self.conn.fetchrow(
+            """SELECT request_hash, resource_id FROM idempotency_keys
+               WHERE method = $1 AND request_id = $2""",
+            method,
+            request_id,
+        )
+        assert row is not None  # the conflicting row is committed and visible now
+        return IdempotentResult(row["request_hash"], row["resource_id"])
+
+
+_NO_TENANT = TenantId(uuid.UUID(int=0))
+
+
+class Store:
+    """Opens units of work for a tenant."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.tenants = TenantDirectory(db)
+
+    @asynccontextmanager
+    async def write(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for a change; registers the tenant on its first write."""
+        tenant_id = await self.tenants.ensure(tenant)
+        async with self.db.transaction(tenant_id) as conn:
+            yield UnitOfWork(conn, tenant, tenant_id)
+
+    @asynccontextmanager
+    async def read(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for reads; an unknown tenant sees no rows (it is not registered)."""
+        tenant_id = await self.tenants.find(tenant) or _NO_TENANT
+        async with self.db.transaction(tenant_id) as conn:
+            yield UnitOfWork(conn, tenant, tenant_id)

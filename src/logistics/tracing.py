@@ -1,0 +1,25 @@
+"""OpenTelemetry: gRPC server spans always; exported over OTLP when an endpoint is set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logistics.config import Settings
+
+
+def grpc_tracing_interceptors(settings: Settings) -> list[Any]:
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+    if settings.otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint))
+        )
+        trace.set_tracer_provider(provider)
+    return [aio_server_interceptor()]  # type: ignore[no-untyped-call]
