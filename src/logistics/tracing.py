@@ -9,7 +9,7 @@ from logistics.config import Settings
 
 def grpc_tracing_interceptors(settings: Settings) -> list[Any]:
     from opentelemetry import trace
-    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -22,4 +22,7 @@ def grpc_tracing_interceptors(settings: Settings) -> list[Any]:
             BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint))
         )
         trace.set_tracer_provider(provider)
-    return [aio_server_interceptor()]  # type: ignore[no-untyped-call]
+    # Only our services: the instrumentation expects streaming handlers to be async
+    # generators, which the health service's Watch is not.
+    ours = filters.service_prefix("bengobox.")
+    return [aio_server_interceptor(filter_=ours)]  # type: ignore[no-untyped-call]

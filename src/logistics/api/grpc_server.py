@@ -101,7 +101,9 @@ class GrpcListener:
         await self._set_all(health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace_s: float) -> None:
-        await self._set_all(health_pb2.HealthCheckResponse.NOT_SERVING)
+        """Health turns NOT_SERVING (and stays so), new calls are refused, calls in flight get
+        ``grace_s`` to finish before they are cancelled."""
+        await self.health.enter_graceful_shutdown()
         await self.server.stop(grace_s)
 
     async def _set_all(self, status: int) -> None:

@@ -1,0 +1,144 @@
+"""End to end over the HTTP listener with a real connect-python client, in every protocol."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pyqwest
+import pytest
+from bengobox.logistics.v1 import fleet_connect, fleet_pb2, task_connect, task_pb2
+from connectrpc.code import Code
+from connectrpc.errors import ConnectError
+from connectrpc.protocol import ProtocolType
+from google.rpc import error_details_pb2
+
+from tests.conftest import RunningServer, token, unique_tenant
+
+pytestmark = pytest.mark.e2e
+
+PROTOCOLS = [
+    pytest.param((ProtocolType.CONNECT, False), id="connect-proto"),
+    pytest.param((ProtocolType.CONNECT, True), id="connect-json"),
+    pytest.param((ProtocolType.GRPC_WEB, False), id="grpc-web"),
+    pytest.param((ProtocolType.GRPC, False), id="grpc-over-h2c"),
+]
+
+
+@pytest.fixture(params=PROTOCOLS)
+async def fleet_client(
+    request: pytest.FixtureRequest, server: RunningServer
+) -> AsyncIterator[fleet_connect.FleetServiceClient]:
+    protocol, json = request.param
+    transport = pyqwest.HTTPTransport(
+        http_version=pyqwest.HTTPVersion.HTTP2 if protocol is ProtocolType.GRPC else None
+    )
+    client = fleet_connect.FleetServiceClient(
+        server.http_url,
+        protocol=protocol,
+        proto_json=json,
+        http_client=pyqwest.Client(transport),
+    )
+    yield client
+
+
+def headers(tenant: str, scopes: list[str] | None = None) -> dict[str, str]:
+    return {"authorization": f"Bearer {token(tenant, scopes)}"}
+
+
+async def test_without_a_token_the_call_is_unauthenticated(
+    fleet_client: fleet_connect.FleetServiceClient,
+) -> None:
+    with pytest.raises(ConnectError) as caught:
+        await fleet_client.list_riders(fleet_pb2.ListRidersRequest(parent="tenants/acme"))
+    assert caught.value.code == Code.UNAUTHENTICATED
+
+
+async def test_create_and_read_back_a_rider(fleet_client: fleet_connect.FleetServiceClient) -> None:
+    tenant = unique_tenant()
+    created = await fleet_client.create_rider(
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{tenant}",
+            rider=fleet_pb2.Rider(display_name="Otieno", external_id="emp-1", labels={"shift": "am"}),
+            request_id="r-1",
+        ),
+        headers=headers(tenant),
+    )
+    again = await fleet_client.create_rider(
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{tenant}",
+            rider=fleet_pb2.Rider(display_name="Otieno", external_id="emp-1", labels={"shift": "am"}),
+            request_id="r-1",
+        ),
+        headers=headers(tenant),
+    )
+    assert again.name == created.name
+    got = await fleet_client.get_rider(fleet_pb2.GetRiderRequest(name=created.name), headers=headers(tenant))
+    assert got.display_name == "Otieno"
+    assert got.labels["shift"] == "am"
+
+
+async def test_another_tenant_is_denied(fleet_client: fleet_connect.FleetServiceClient) -> None:
+    a, b = unique_tenant(), unique_tenant()
+    created = await fleet_client.create_rider(
+        fleet_pb2.CreateRiderRequest(parent=f"tenants/{a}", rider=fleet_pb2.Rider(display_name="A")),
+        headers=headers(a),
+    )
+    with pytest.raises(ConnectError) as caught:
+        await fleet_client.get_rider(fleet_pb2.GetRiderRequest(name=created.name), headers=headers(b))
+    assert caught.value.code == Code.PERMISSION_DENIED
+
+
+async def test_field_violations_reach_the_client(fleet_client: fleet_connect.FleetServiceClient) -> None:
+    tenant = unique_tenant()
+    with pytest.raises(ConnectError) as caught:
+        await fleet_client.create_fleet(
+            fleet_pb2.CreateFleetRequest(parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="x")),
+            headers=headers(tenant),
+        )
+    assert caught.value.code == Code.INVALID_ARGUMENT
+    bad_request = error_details_pb2.BadRequest()
+    assert any(d.Unpack(bad_request) for d in caught.value.details)
+    assert [v.field for v in bad_request.field_violations] == ["fleet.kind"]
+
+
+async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceClient) -> None:
+    tenant = unique_tenant()
+    made = await fleet_client.create_fleet(
+        fleet_pb2.CreateFleetRequest(
+            parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="F", kind=fleet_pb2.Fleet.KIND_OWN)
+        ),
+        headers=headers(tenant),
+    )
+    await fleet_client.update_fleet(
+        fleet_pb2.UpdateFleetRequest(fleet=fleet_pb2.Fleet(name=made.name, display_name="G", etag=made.etag)),
+        headers=headers(tenant),
+    )
+    with pytest.raises(ConnectError) as caught:
+        await fleet_client.update_fleet(
+            fleet_pb2.UpdateFleetRequest(fleet=fleet_pb2.Fleet(name=made.name, display_name="H", etag=made.etag)),
+            headers=headers(tenant),
+        )
+    assert caught.value.code == Code.ABORTED
+
+
+async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer) -> None:
+    tenant = unique_tenant()
+    client = task_connect.TaskServiceClient(server.http_url)
+    with pytest.raises(ConnectError) as caught:
+        await client.get_task(task_pb2.GetTaskRequest(name=f"tenants/{tenant}/tasks/x"), headers=headers(tenant))
+    assert caught.value.code == Code.UNIMPLEMENTED
+
+
+async def test_health_readiness_and_metrics_endpoints(server: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+        ready = (await http.get("/readyz")).json()
+        assert ready["checks"] == {"postgres": "ok", "redis": "ok", "nats": "ok"}
+        client = fleet_connect.FleetServiceClient(server.http_url)
+        await client.list_riders(
+            fleet_pb2.ListRidersRequest(parent="tenants/metrics-probe"), headers=headers("metrics-probe")
+        )
+        metrics = (await http.get("/metrics")).text
+    assert 'logistics_rpc_calls_total{code="ok",method="/bengobox.logistics.v1.FleetService/ListRiders",protocol="connect"}' in metrics
+    assert "logistics_rpc_duration_seconds_bucket" in metrics
