@@ -24,7 +24,6 @@ import httpx
 import pytest
 
 from logistics.api.auth import mint_token
-from logistics.config import Settings
 from logistics.store.db import Database
 from logistics.store.migrate import migrate
 from logistics.store.unit_of_work import Store
@@ -54,7 +53,10 @@ def _with_database(url: str, name: str) -> str:
 @pytest.fixture(scope="session")
 async def server_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerUrls]:
     """The three servers, each from LOGISTICS_TEST_* or embedded, with a fresh database."""
-    env = {k: os.environ.get(f"LOGISTICS_TEST_{k.upper()}") for k in ("database_url", "redis_url", "nats_url")}
+    env = {
+        k: os.environ.get(f"LOGISTICS_TEST_{k.upper()}")
+        for k in ("database_url", "redis_url", "nats_url")
+    }
     embedded = None
     if not all(env.values()):
         from logistics.embedded import EmbeddedServers
@@ -90,7 +92,9 @@ async def server_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
 @pytest.fixture(scope="session")
 async def database(server_urls: ServerUrls) -> AsyncIterator[Database]:
     """The pool the service uses: connections run as the service role."""
-    db = await Database.connect(server_urls.database_url, role="logistics_app", min_size=1, max_size=10)
+    db = await Database.connect(
+        server_urls.database_url, role="logistics_app", min_size=1, max_size=10
+    )
     yield db
     await db.close()
 
@@ -136,12 +140,14 @@ async def start_server(urls: ServerUrls, log_dir: Path, **extra: str) -> Running
     """``logistics serve`` as a child process, returned once /readyz answers 200."""
     grpc_port, http_port = free_port(), free_port()
     log_path = log_dir / f"server-{grpc_port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "logistics.cli", "serve"],
-        env=server_env(urls, grpc_port, http_port, **extra),
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with log_path.open("wb") as log:
+        # Popen only forks and execs; waiting on the child happens off the event loop.
+        process = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "logistics.cli", "serve"],
+            env=server_env(urls, grpc_port, http_port, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     http_url = f"http://127.0.0.1:{http_port}"
     async with httpx.AsyncClient() as client:
         for _ in range(300):
@@ -188,4 +194,3 @@ async def grpc_channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]
 @pytest.fixture
 def tenant() -> str:
     return unique_tenant()
-

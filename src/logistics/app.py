@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats
-from nats.aio.client import Client as NatsClient
 import redis.asyncio as aioredis
 from bengobox.logistics.v1 import (
     dispatch_connect,
@@ -23,8 +22,10 @@ from bengobox.logistics.v1 import (
 )
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
+from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
+from logistics.api import connect_codecs
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.connect_edge import ConnectEdgeInterceptor
 from logistics.api.edge import Edge, RpcMetrics
@@ -143,6 +144,7 @@ class Server:
             max_message_bytes=settings.max_message_bytes,
             extra_interceptors=grpc_tracing_interceptors(settings),
         )
+        connect_codecs.install()
         interceptors = [ConnectEdgeInterceptor(self.edge)]
         limit = settings.max_message_bytes
         self.http = HttpApp(

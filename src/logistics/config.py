@@ -45,7 +45,10 @@ def _url(*schemes: str) -> Callable[[str], str]:
         parts = urlsplit(raw)
         if parts.scheme not in schemes:
             raise ValueError(f"must be a URL with scheme {' or '.join(schemes)}")
-        if not parts.hostname and "host=" not in parts.query:
+        if parts.scheme == "unix":
+            if not parts.path:
+                raise ValueError("must name a socket path")
+        elif not parts.hostname and "host=" not in parts.query:
             raise ValueError("must name a host")
         return raw
 
@@ -72,6 +75,20 @@ def _log_level(raw: str) -> str:
 def _role(raw: str) -> str:
     if raw and not raw.replace("_", "").isalnum():
         raise ValueError("must be a plain PostgreSQL role name (letters, digits, _)")
+    return raw
+
+
+def _redacted(name: str, raw: str) -> str:
+    """The value as it may appear in a log: no secrets, no URL passwords."""
+    if "secret" in name:
+        return "***"
+    try:
+        parts = urlsplit(raw)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            return parts._replace(netloc=netloc).geturl()
+    except ValueError:
+        return "***"
     return raw
 
 
@@ -136,7 +153,7 @@ class Settings:
             try:
                 values[f.name] = parsers[f.name](raw)
             except ValueError as exc:
-                raise ConfigError(f"{var}={raw!r}: {exc}") from None
+                raise ConfigError(f"{var}={_redacted(f.name, raw)!r}: {exc}") from None
         settings = cls(**values)
         settings._check()
         return settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pyqwest
 import pytest
@@ -26,20 +24,19 @@ PROTOCOLS = [
 
 
 @pytest.fixture(params=PROTOCOLS)
-async def fleet_client(
+def fleet_client(
     request: pytest.FixtureRequest, server: RunningServer
-) -> AsyncIterator[fleet_connect.FleetServiceClient]:
+) -> fleet_connect.FleetServiceClient:
     protocol, json = request.param
     transport = pyqwest.HTTPTransport(
         http_version=pyqwest.HTTPVersion.HTTP2 if protocol is ProtocolType.GRPC else None
     )
-    client = fleet_connect.FleetServiceClient(
+    return fleet_connect.FleetServiceClient(
         server.http_url,
         protocol=protocol,
         proto_json=json,
         http_client=pyqwest.Client(transport),
     )
-    yield client
 
 
 def headers(tenant: str, scopes: list[str] | None = None) -> dict[str, str]:
@@ -59,7 +56,9 @@ async def test_create_and_read_back_a_rider(fleet_client: fleet_connect.FleetSer
     created = await fleet_client.create_rider(
         fleet_pb2.CreateRiderRequest(
             parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(display_name="Otieno", external_id="emp-1", labels={"shift": "am"}),
+            rider=fleet_pb2.Rider(
+                display_name="Otieno", external_id="emp-1", labels={"shift": "am"}
+            ),
             request_id="r-1",
         ),
         headers=headers(tenant),
@@ -67,13 +66,17 @@ async def test_create_and_read_back_a_rider(fleet_client: fleet_connect.FleetSer
     again = await fleet_client.create_rider(
         fleet_pb2.CreateRiderRequest(
             parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(display_name="Otieno", external_id="emp-1", labels={"shift": "am"}),
+            rider=fleet_pb2.Rider(
+                display_name="Otieno", external_id="emp-1", labels={"shift": "am"}
+            ),
             request_id="r-1",
         ),
         headers=headers(tenant),
     )
     assert again.name == created.name
-    got = await fleet_client.get_rider(fleet_pb2.GetRiderRequest(name=created.name), headers=headers(tenant))
+    got = await fleet_client.get_rider(
+        fleet_pb2.GetRiderRequest(name=created.name), headers=headers(tenant)
+    )
     assert got.display_name == "Otieno"
     assert got.labels["shift"] == "am"
 
@@ -81,19 +84,27 @@ async def test_create_and_read_back_a_rider(fleet_client: fleet_connect.FleetSer
 async def test_another_tenant_is_denied(fleet_client: fleet_connect.FleetServiceClient) -> None:
     a, b = unique_tenant(), unique_tenant()
     created = await fleet_client.create_rider(
-        fleet_pb2.CreateRiderRequest(parent=f"tenants/{a}", rider=fleet_pb2.Rider(display_name="A")),
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{a}", rider=fleet_pb2.Rider(display_name="A")
+        ),
         headers=headers(a),
     )
     with pytest.raises(ConnectError) as caught:
-        await fleet_client.get_rider(fleet_pb2.GetRiderRequest(name=created.name), headers=headers(b))
+        await fleet_client.get_rider(
+            fleet_pb2.GetRiderRequest(name=created.name), headers=headers(b)
+        )
     assert caught.value.code == Code.PERMISSION_DENIED
 
 
-async def test_field_violations_reach_the_client(fleet_client: fleet_connect.FleetServiceClient) -> None:
+async def test_field_violations_reach_the_client(
+    fleet_client: fleet_connect.FleetServiceClient,
+) -> None:
     tenant = unique_tenant()
     with pytest.raises(ConnectError) as caught:
         await fleet_client.create_fleet(
-            fleet_pb2.CreateFleetRequest(parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="x")),
+            fleet_pb2.CreateFleetRequest(
+                parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="x")
+            ),
             headers=headers(tenant),
         )
     assert caught.value.code == Code.INVALID_ARGUMENT
@@ -106,17 +117,22 @@ async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceC
     tenant = unique_tenant()
     made = await fleet_client.create_fleet(
         fleet_pb2.CreateFleetRequest(
-            parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="F", kind=fleet_pb2.Fleet.KIND_OWN)
+            parent=f"tenants/{tenant}",
+            fleet=fleet_pb2.Fleet(display_name="F", kind=fleet_pb2.Fleet.KIND_OWN),
         ),
         headers=headers(tenant),
     )
     await fleet_client.update_fleet(
-        fleet_pb2.UpdateFleetRequest(fleet=fleet_pb2.Fleet(name=made.name, display_name="G", etag=made.etag)),
+        fleet_pb2.UpdateFleetRequest(
+            fleet=fleet_pb2.Fleet(name=made.name, display_name="G", etag=made.etag)
+        ),
         headers=headers(tenant),
     )
     with pytest.raises(ConnectError) as caught:
         await fleet_client.update_fleet(
-            fleet_pb2.UpdateFleetRequest(fleet=fleet_pb2.Fleet(name=made.name, display_name="H", etag=made.etag)),
+            fleet_pb2.UpdateFleetRequest(
+                fleet=fleet_pb2.Fleet(name=made.name, display_name="H", etag=made.etag)
+            ),
             headers=headers(tenant),
         )
     assert caught.value.code == Code.ABORTED
@@ -126,7 +142,9 @@ async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer
     tenant = unique_tenant()
     client = task_connect.TaskServiceClient(server.http_url)
     with pytest.raises(ConnectError) as caught:
-        await client.get_task(task_pb2.GetTaskRequest(name=f"tenants/{tenant}/tasks/x"), headers=headers(tenant))
+        await client.get_task(
+            task_pb2.GetTaskRequest(name=f"tenants/{tenant}/tasks/x"), headers=headers(tenant)
+        )
     assert caught.value.code == Code.UNIMPLEMENTED
 
 
@@ -137,8 +155,35 @@ async def test_health_readiness_and_metrics_endpoints(server: RunningServer) -> 
         assert ready["checks"] == {"postgres": "ok", "redis": "ok", "nats": "ok"}
         client = fleet_connect.FleetServiceClient(server.http_url)
         await client.list_riders(
-            fleet_pb2.ListRidersRequest(parent="tenants/metrics-probe"), headers=headers("metrics-probe")
+            fleet_pb2.ListRidersRequest(parent="tenants/metrics-probe"),
+            headers=headers("metrics-probe"),
         )
         metrics = (await http.get("/metrics")).text
-    assert 'logistics_rpc_calls_total{code="ok",method="/bengobox.logistics.v1.FleetService/ListRiders",protocol="connect"}' in metrics
+    assert (
+        'logistics_rpc_calls_total{code="ok",method="/bengobox.logistics.v1.FleetService/ListRiders",protocol="connect"}'
+        in metrics
+    )
     assert "logistics_rpc_duration_seconds_bucket" in metrics
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"parent": "tenants/acme", "bogus": 1}'),
+        ("application/json", b'{"parent": "tenants/acme", "state": "NOPE"}'),
+        ("application/json", b"not json"),
+        ("application/proto", b"\x0a\xff\xff"),
+    ],
+    ids=["unknown-field", "bad-enum", "not-json", "truncated-proto"],
+)
+async def test_a_malformed_body_is_invalid_argument(
+    server: RunningServer, content_type: str, body: bytes
+) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        reply = await http.post(
+            "/bengobox.logistics.v1.FleetService/ListRiders",
+            content=body,
+            headers={"content-type": content_type, **headers("acme")},
+        )
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid_argument"

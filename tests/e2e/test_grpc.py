@@ -33,9 +33,19 @@ def status_details(error: grpc.aio.AioRpcError) -> status_pb2.Status:
 
 def test_reflection_lists_the_four_services(server: RunningServer) -> None:
     listed = subprocess.run(
-        [str(BUF), "curl", "--protocol", "grpc", "--http2-prior-knowledge",
-         f"http://{server.grpc_target}", "--list-services"],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            str(BUF),
+            "curl",
+            "--protocol",
+            "grpc",
+            "--http2-prior-knowledge",
+            f"http://{server.grpc_target}",
+            "--list-services",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.split()
     for service in ("FleetService", "TaskService", "DispatchService", "TelemetryService"):
         assert f"bengobox.logistics.v1.{service}" in listed
@@ -45,7 +55,9 @@ async def test_health_answers_serving_without_a_token(grpc_channel: grpc.aio.Cha
     health = health_pb2_grpc.HealthStub(grpc_channel)
     reply = await health.Check(health_pb2.HealthCheckRequest())
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
-    named = await health.Check(health_pb2.HealthCheckRequest(service="bengobox.logistics.v1.FleetService"))
+    named = await health.Check(
+        health_pb2.HealthCheckRequest(service="bengobox.logistics.v1.FleetService")
+    )
     assert named.status == health_pb2.HealthCheckResponse.SERVING
 
 
@@ -101,7 +113,9 @@ async def test_another_tenants_token_cannot_see_the_rider(grpc_channel: grpc.aio
     a, b = unique_tenant(), unique_tenant()
     fleet = fleet_pb2_grpc.FleetServiceStub(grpc_channel)
     created = await fleet.CreateRider(
-        fleet_pb2.CreateRiderRequest(parent=f"tenants/{a}", rider=fleet_pb2.Rider(display_name="A")),
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{a}", rider=fleet_pb2.Rider(display_name="A")
+        ),
         metadata=auth(a),
     )
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -115,7 +129,9 @@ async def test_another_tenants_token_cannot_see_the_rider(grpc_channel: grpc.aio
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-async def test_bad_input_names_each_field_in_the_error_details(grpc_channel: grpc.aio.Channel) -> None:
+async def test_bad_input_names_each_field_in_the_error_details(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
     tenant = unique_tenant()
     fleet = fleet_pb2_grpc.FleetServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -133,7 +149,9 @@ async def test_bad_input_names_each_field_in_the_error_details(grpc_channel: grp
     assert info.reason == "INVALID_ARGUMENT"
     assert status.details[1].Unpack(bad_request)
     assert {v.field for v in bad_request.field_violations} == {"rider.display_name", "rider.phone"}
-    listed = await fleet.ListRiders(fleet_pb2.ListRidersRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant))
+    listed = await fleet.ListRiders(
+        fleet_pb2.ListRidersRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
+    )
     assert list(listed.riders) == []
 
 
@@ -157,7 +175,9 @@ async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Ch
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await telemetry.GetTrack(telemetry_pb2.GetTrackRequest(), metadata=auth(tenant))
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    call = telemetry.StreamLocations(iter([telemetry_pb2.StreamLocationsRequest()]), metadata=auth(tenant))
+    call = telemetry.StreamLocations(
+        iter([telemetry_pb2.StreamLocationsRequest()]), metadata=auth(tenant)
+    )
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         async for _ in call:
             pass
@@ -183,7 +203,10 @@ async def test_fleets_list_in_pages_with_a_kind_filter(grpc_channel: grpc.aio.Ch
     while True:
         page = await fleet.ListFleets(
             fleet_pb2.ListFleetsRequest(
-                parent=f"tenants/{tenant}", page_size=2, page_token=token_, kind=fleet_pb2.Fleet.KIND_OWN
+                parent=f"tenants/{tenant}",
+                page_size=2,
+                page_token=token_,
+                kind=fleet_pb2.Fleet.KIND_OWN,
             ),
             metadata=auth(tenant),
         )
@@ -192,15 +215,33 @@ async def test_fleets_list_in_pages_with_a_kind_filter(grpc_channel: grpc.aio.Ch
         if not token_:
             break
     assert sorted(seen) == sorted(names)
+    first = await fleet.ListFleets(
+        fleet_pb2.ListFleetsRequest(parent=f"tenants/{tenant}", page_size=2),
+        metadata=auth(tenant),
+    )
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        first = await fleet.ListFleets(
-            fleet_pb2.ListFleetsRequest(parent=f"tenants/{tenant}", page_size=2), metadata=auth(tenant)
-        )
         await fleet.ListFleets(
             fleet_pb2.ListFleetsRequest(
-                parent=f"tenants/{tenant}", page_size=2, page_token=first.next_page_token,
+                parent=f"tenants/{tenant}",
+                page_size=2,
+                page_token=first.next_page_token,
                 kind=fleet_pb2.Fleet.KIND_OWN,
             ),
             metadata=auth(tenant),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_malformed_message_is_invalid_argument(grpc_channel: grpc.aio.Channel) -> None:
+    tenant = unique_tenant()
+    raw = grpc_channel.unary_unary(
+        "/bengobox.logistics.v1.FleetService/ListRiders",
+        request_serializer=lambda b: b,
+        response_deserializer=fleet_pb2.ListRidersResponse.FromString,
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw(b"\x0a\xff\xff", metadata=auth(tenant))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw(b"\x0a\xff\xff")
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED

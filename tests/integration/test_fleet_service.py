@@ -9,7 +9,13 @@ import uuid
 import pytest
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import AlreadyExists, EtagMismatch, InvalidArgument, NotFound, PermissionDenied
+from logistics.domain.errors import (
+    AlreadyExists,
+    EtagMismatch,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
@@ -46,7 +52,9 @@ async def test_a_retried_create_returns_the_first_rider(service: FleetService) -
     assert [r.id for r in page.items] == [first.id]
 
 
-async def test_a_reused_request_id_with_another_body_is_already_exists(service: FleetService) -> None:
+async def test_a_reused_request_id_with_another_body_is_already_exists(
+    service: FleetService,
+) -> None:
     tenant = unique_tenant()
     await service.create_rider(admin(tenant), TenantSlug(tenant), rider("A"), "req-1")
     with pytest.raises(AlreadyExists) as caught:
@@ -58,14 +66,19 @@ async def test_concurrent_creates_with_one_request_id_make_one_rider(service: Fl
     tenant = unique_tenant()
     await service.create_rider(admin(tenant), TenantSlug(tenant), rider("warm-up"), None)
     results = await asyncio.gather(
-        *(service.create_rider(admin(tenant), TenantSlug(tenant), rider(), "same") for _ in range(8))
+        *(
+            service.create_rider(admin(tenant), TenantSlug(tenant), rider(), "same")
+            for _ in range(8)
+        )
     )
     assert len({r.id for r in results}) == 1
     page = await service.list_riders(admin(tenant), TenantSlug(tenant), PageRequest())
     assert len(page.items) == 2
 
 
-async def test_an_external_id_is_unique_in_a_tenant_not_across_tenants(service: FleetService) -> None:
+async def test_an_external_id_is_unique_in_a_tenant_not_across_tenants(
+    service: FleetService,
+) -> None:
     a, b = unique_tenant(), unique_tenant()
     await service.create_rider(admin(a), TenantSlug(a), rider(external_id="emp-7"), None)
     with pytest.raises(AlreadyExists):
@@ -73,11 +86,15 @@ async def test_an_external_id_is_unique_in_a_tenant_not_across_tenants(service: 
     await service.create_rider(admin(b), TenantSlug(b), rider(external_id="emp-7"), None)
 
 
-async def test_update_with_a_stale_etag_is_rejected_and_changes_nothing(service: FleetService) -> None:
+async def test_update_with_a_stale_etag_is_rejected_and_changes_nothing(
+    service: FleetService,
+) -> None:
     tenant = unique_tenant()
     created = await service.create_rider(admin(tenant), TenantSlug(tenant), rider(), None)
     name = rider_ref(tenant, created.id)
-    updated = await service.update_rider(admin(tenant), name, {"zone": "west"}, etag_for(created.version))
+    updated = await service.update_rider(
+        admin(tenant), name, {"zone": "west"}, etag_for(created.version)
+    )
     assert updated.zone == "west"
     assert updated.version == created.version + 1
     with pytest.raises(EtagMismatch):
@@ -85,7 +102,9 @@ async def test_update_with_a_stale_etag_is_rejected_and_changes_nothing(service:
     assert (await service.get_rider(admin(tenant), name)).zone == "west"
 
 
-async def test_concurrent_updates_with_one_etag_have_exactly_one_winner(service: FleetService) -> None:
+async def test_concurrent_updates_with_one_etag_have_exactly_one_winner(
+    service: FleetService,
+) -> None:
     tenant = unique_tenant()
     created = await service.create_rider(admin(tenant), TenantSlug(tenant), rider(), None)
     name = rider_ref(tenant, created.id)
@@ -111,9 +130,15 @@ async def test_a_change_writes_its_audit_row_and_outbox_event(
     await service.update_rider(admin(tenant), name, {"state": RiderState.SUSPENDED}, None)
     tenant_id = await store.tenants.find(TenantSlug(tenant))
     async with database.transaction(tenant_id) as conn:
-        audit = await conn.fetch("SELECT actor, action, before, after FROM audit_log WHERE resource = $1 ORDER BY id", str(name))
+        audit = await conn.fetch(
+            "SELECT actor, action, before, after FROM audit_log WHERE resource = $1 ORDER BY id",
+            str(name),
+        )
         events = await conn.fetch("SELECT event_type, subject, data FROM outbox ORDER BY seq")
-    assert [(a["actor"], a["action"]) for a in audit] == [("ops@test", "rider.create"), ("ops@test", "rider.update")]
+    assert [(a["actor"], a["action"]) for a in audit] == [
+        ("ops@test", "rider.create"),
+        ("ops@test", "rider.update"),
+    ]
     assert audit[1]["before"]["state"] == "active"
     assert audit[1]["after"]["state"] == "suspended"
     assert [e["subject"] for e in events] == ["logistics.rider.created", "logistics.rider.updated"]
@@ -127,7 +152,9 @@ async def test_a_failed_write_leaves_no_audit_or_event(
     tenant = unique_tenant()
     await service.create_rider(admin(tenant), TenantSlug(tenant), rider(external_id="dup"), None)
     with pytest.raises(AlreadyExists):
-        await service.create_rider(admin(tenant), TenantSlug(tenant), rider(external_id="dup"), "r2")
+        await service.create_rider(
+            admin(tenant), TenantSlug(tenant), rider(external_id="dup"), "r2"
+        )
     tenant_id = await store.tenants.find(TenantSlug(tenant))
     async with database.transaction(tenant_id) as conn:
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
@@ -163,11 +190,15 @@ async def test_listing_pages_through_every_rider_once_with_filters(service: Flee
 async def test_a_rider_cannot_join_a_fleet_that_does_not_exist(service: FleetService) -> None:
     tenant = unique_tenant()
     with pytest.raises(InvalidArgument) as caught:
-        await service.create_rider(admin(tenant), TenantSlug(tenant), rider(fleet_id=uuid.uuid4()), None)
+        await service.create_rider(
+            admin(tenant), TenantSlug(tenant), rider(fleet_id=uuid.uuid4()), None
+        )
     assert caught.value.violations[0].field == "rider.fleet"
 
 
-async def test_another_tenants_rider_is_not_found_and_their_tenant_is_denied(service: FleetService) -> None:
+async def test_another_tenants_rider_is_not_found_and_their_tenant_is_denied(
+    service: FleetService,
+) -> None:
     a, b = unique_tenant(), unique_tenant()
     created = await service.create_rider(admin(a), TenantSlug(a), rider(), None)
     await service.create_rider(admin(b), TenantSlug(b), rider(), None)
@@ -189,7 +220,9 @@ async def test_reading_needs_the_read_scope(service: FleetService) -> None:
 
 async def test_a_deleted_rider_is_gone_and_frees_its_external_id(service: FleetService) -> None:
     tenant = unique_tenant()
-    created = await service.create_rider(admin(tenant), TenantSlug(tenant), rider(external_id="e1"), None)
+    created = await service.create_rider(
+        admin(tenant), TenantSlug(tenant), rider(external_id="e1"), None
+    )
     await service.delete_rider(admin(tenant), rider_ref(tenant, created.id), None)
     with pytest.raises(NotFound):
         await service.get_rider(admin(tenant), rider_ref(tenant, created.id))

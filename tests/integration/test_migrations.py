@@ -29,7 +29,10 @@ async def empty_database(server_urls: ServerUrls) -> AsyncIterator[str]:
 async def _recorded(url: str) -> list[str]:
     conn = await asyncpg.connect(url)
     try:
-        return [r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations ORDER BY version")]
+        return [
+            r["name"]
+            for r in await conn.fetch("SELECT name FROM schema_migrations ORDER BY version")
+        ]
     finally:
         await conn.close()
 
@@ -57,7 +60,9 @@ async def test_an_edited_applied_migration_is_refused(empty_database: str, tmp_p
         await migrate(empty_database, tmp_path)
 
 
-async def test_a_failing_migration_leaves_nothing_behind(empty_database: str, tmp_path: Path) -> None:
+async def test_a_failing_migration_leaves_nothing_behind(
+    empty_database: str, tmp_path: Path
+) -> None:
     (tmp_path / "0001_ok.sql").write_text("CREATE TABLE a (id int);")
     (tmp_path / "0002_bad.sql").write_text("CREATE TABLE b (id int); SELECT no_such_function();")
     with pytest.raises(asyncpg.PostgresError):

@@ -17,32 +17,41 @@ async def _seed(store: Store, tenant: str, count: int) -> None:
     async with store.write(TenantSlug(tenant)) as uow:
         for i in range(count):
             await uow.conn.execute(
-                "INSERT INTO riders (tenant_id, id, display_name, state) VALUES ($1, $2, $3, 'active')",
+                "INSERT INTO riders (tenant_id, id, display_name, state)"
+                " VALUES ($1, $2, $3, 'active')",
                 uow.tenant_id,
                 uuid.uuid4(),
                 f"{tenant} rider {i}",
             )
 
 
-async def test_unfiltered_query_sees_only_the_current_tenant(store: Store, database: Database) -> None:
+async def test_unfiltered_query_sees_only_the_current_tenant(
+    store: Store, database: Database
+) -> None:
     a, b = unique_tenant(), unique_tenant()
     await _seed(store, a, 3)
     await _seed(store, b, 2)
     a_id = await store.tenants.find(TenantSlug(a))
     async with database.transaction(a_id) as conn:
         names = [r["display_name"] for r in await conn.fetch("SELECT display_name FROM riders")]
-        audit_tenants = {r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM audit_log")}
+        audit_tenants = {
+            r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM audit_log")
+        }
     assert sorted(names) == [f"{a} rider {i}" for i in range(3)]
     assert audit_tenants <= {a_id}
 
 
-async def test_without_a_tenant_setting_no_rows_are_visible(store: Store, database: Database) -> None:
+async def test_without_a_tenant_setting_no_rows_are_visible(
+    store: Store, database: Database
+) -> None:
     await _seed(store, unique_tenant(), 1)
     async with database.transaction() as conn:
         assert await conn.fetchval("SELECT count(*) FROM riders") == 0
 
 
-async def test_writing_a_row_for_another_tenant_is_refused(store: Store, database: Database) -> None:
+async def test_writing_a_row_for_another_tenant_is_refused(
+    store: Store, database: Database
+) -> None:
     a, b = unique_tenant(), unique_tenant()
     await _seed(store, a, 1)
     await _seed(store, b, 1)
@@ -50,7 +59,8 @@ async def test_writing_a_row_for_another_tenant_is_refused(store: Store, databas
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         async with database.transaction(a_id) as conn:
             await conn.execute(
-                "INSERT INTO riders (tenant_id, id, display_name, state) VALUES ($1, $2, 'x', 'active')",
+                "INSERT INTO riders (tenant_id, id, display_name, state)"
+                " VALUES ($1, $2, 'x', 'active')",
                 b_id,
                 uuid.uuid4(),
             )

@@ -73,7 +73,7 @@ def unpack(packed: any_pb2.Any) -> Message:
         error_details_pb2.RetryInfo,
     ):
         if packed.Is(kind.DESCRIPTOR):
-            message = kind()
+            message: Message = kind()
             packed.Unpack(message)
             return message
     raise AssertionError(f"unexpected detail {packed.type_url}")

@@ -140,11 +140,6 @@ def test_non_e164_phone_is_rejected_on_rider_phone(phone: str) -> None:
         ({"labels": {"shift\n": "night"}}, "rider.labels[shift\n]"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG domain.fleet: _PHONE, _EMAIL, _EXTERNAL_ID and _LABEL_KEY end in '$' and are "
-    "used with .match, so a value with a trailing newline passes validation",
-)
 def test_value_with_trailing_newline_is_rejected(change: dict[str, object], path: str) -> None:
     with pytest.raises(InvalidArgument) as caught:
         validate_rider(rider(**change))

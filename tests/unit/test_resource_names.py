@@ -36,11 +36,6 @@ def test_invalid_tenant_slug_is_invalid_argument_on_the_given_field(slug: str) -
     assert [v.field for v in caught.value.violations] == ["rider.tenant"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ids._SLUG: the pattern ends in '$', which also matches before a trailing "
-    "newline, so 'acme\\n' is accepted as a tenant slug (use fullmatch or \\Z)",
-)
 def test_tenant_slug_with_trailing_newline_is_rejected() -> None:
     with pytest.raises(InvalidArgument):
         parse_tenant_slug("acme\n")

@@ -32,14 +32,15 @@ class JwksCache:
         self._cooldown_s = cooldown_s
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
         now = time.monotonic()
-        if now - self._fetched_at > self._lifespan_s:
+        if now - self._fetched_at > self._lifespan_s and self._may_retry(now):
             await self._refresh(now)
         found = self._lookup(kid)
-        if found is None and time.monotonic() - self._fetched_at > self._cooldown_s:
+        if found is None and self._may_retry(time.monotonic()):
             await self._refresh(time.monotonic())
             found = self._lookup(kid)
         if found is None:
@@ -48,6 +49,10 @@ class JwksCache:
             )
         return found
 
+    def _may_retry(self, now: float) -> bool:
+        """At most one fetch per cooldown, whether the last one worked or not."""
+        return now - self._attempted_at > self._cooldown_s or not self._keys
+
     def _lookup(self, kid: str | None) -> jwt.PyJWK | None:
         if kid is None:
             return next(iter(self._keys.values())) if len(self._keys) == 1 else None
@@ -55,8 +60,9 @@ class JwksCache:
 
     async def _refresh(self, requested_at: float) -> None:
         async with self._lock:
-            if self._fetched_at >= requested_at:
+            if self._attempted_at >= requested_at:
                 return  # another request refreshed while we waited
+            self._attempted_at = time.monotonic()
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
                     response = await client.get(self._url)
@@ -131,7 +137,8 @@ class Authenticator:
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("the token has expired", reason="TOKEN_EXPIRED") from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            # TypeError/ValueError: a key of the wrong type for the token's algorithm.
             raise Unauthenticated(f"invalid token: {exc}", reason="INVALID_TOKEN") from exc
         return claims
 

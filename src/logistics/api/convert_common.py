@@ -67,7 +67,7 @@ def update_paths(message: Message, mask_paths: list[str], field: str) -> list[st
             raise InvalidArgument.field("update_mask", f"{path!r} is not a field of {field}")
         if top in OUTPUT_ONLY:
             raise InvalidArgument.field("update_mask", f"{path!r} is output only")
-        if top != path and top != "labels":
+        if top != path:
             raise InvalidArgument.field(
                 "update_mask", f"{path!r}: only top-level fields can be named"
             )

@@ -109,6 +109,7 @@ class Edge:
     async def until_drained(self, stream: AsyncIterator[T]) -> AsyncIterator[T]:
         """Yields from ``stream`` until it ends or the server starts draining; then ends cleanly."""
         if self.draining.is_set():
+            await _close(stream)
             return
         drained = asyncio.ensure_future(self.draining.wait())
         try:
@@ -123,14 +124,20 @@ class Edge:
                     item = step.result()
                 except StopAsyncIteration:
                     return
+                if self.draining.is_set():  # both were ready: draining wins
+                    return
                 yield item
         finally:
             drained.cancel()
-            closer: Callable[[], object] | None = getattr(stream, "aclose", None)
-            if closer is not None:
-                result = closer()
-                if asyncio.iscoroutine(result):
-                    await result
+            await _close(stream)
+
+
+async def _close(stream: AsyncIterator[object]) -> None:
+    closer: Callable[[], object] | None = getattr(stream, "aclose", None)
+    if closer is not None:
+        result = closer()
+        if asyncio.iscoroutine(result):
+            await result
 
 
 def is_public(method: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
 from google.protobuf.message_factory import GetMessageClass
 from grpc import aio
 from grpc_health.v1 import _async as health_aio
@@ -16,33 +17,57 @@ from grpc_reflection.v1alpha import reflection
 
 from logistics.api.edge import Edge
 from logistics.api.grpc_edge import GrpcEdgeInterceptor
+from logistics.domain.errors import InvalidArgument
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def _parser(message_type: type[Message]) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return message_type.FromString(data)
+        except DecodeError as exc:
+            raise InvalidArgument.field("request", f"malformed message: {exc}") from None
+
+    return parse
+
+
+async def _parsed_stream(
+    raw: AsyncIterator[bytes], parse: Callable[[bytes], Any]
+) -> AsyncIterator[Any]:
+    async for data in raw:
+        yield parse(data)
+
+
 def _method_handler(handler: object, method: MethodDescriptor) -> grpc.RpcMethodHandler[Any, Any]:
-    """Routes a gRPC method to the handler's snake_case method, the one Connect calls too."""
+    """Routes a gRPC method to the handler's snake_case method, the one Connect calls too.
+
+    Requests arrive as bytes and are parsed here, inside the edge, so a malformed message is
+    INVALID_ARGUMENT like any other bad input (grpcio's own deserializer would make it
+    INTERNAL).
+    """
     function: Callable[..., Any] = getattr(handler, _snake(method.name))
-    request_type = GetMessageClass(method.input_type)
+    parse = _parser(GetMessageClass(method.input_type))
     response_type = GetMessageClass(method.output_type)
-    codec: dict[str, Any] = {
-        "request_deserializer": request_type.FromString,
-        "response_serializer": response_type.SerializeToString,
-    }
+    codec: dict[str, Any] = {"response_serializer": response_type.SerializeToString}
+
+    def request_of(raw: Any) -> Any:
+        return _parsed_stream(raw, parse) if method.client_streaming else parse(raw)
+
     if method.server_streaming:
 
-        def stream(request: Any, context: aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            result: AsyncIterator[Any] = function(request, context)
+        def stream(raw: Any, context: aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            result: AsyncIterator[Any] = function(request_of(raw), context)
             return result
 
         if method.client_streaming:
             return grpc.stream_stream_rpc_method_handler(stream, **codec)
         return grpc.unary_stream_rpc_method_handler(stream, **codec)
 
-    async def unary(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
-        return await function(request, context)
+    async def unary(raw: Any, context: aio.ServicerContext[Any, Any]) -> Any:
+        return await function(request_of(raw), context)
 
     if method.client_streaming:
         return grpc.stream_unary_rpc_method_handler(unary, **codec)

@@ -31,9 +31,11 @@ def page_request(size: int, token: str, filters: object) -> PageRequest:
         return PageRequest(count)
     try:
         body = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not all(isinstance(body.get(k), str) for k in ("t", "i", "f")):
+            raise ValueError("malformed token")
         cursor = Cursor(datetime.fromisoformat(body["t"]), uuid.UUID(body["i"]))
         fingerprint = body["f"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise InvalidArgument.field("page_token", "is not a token this service issued") from None
     if fingerprint != _fingerprint(filters):
         raise InvalidArgument.field(

@@ -34,10 +34,10 @@ class VehicleType(enum.StrEnum):
 
 MAX_NAME_LENGTH = 200
 MAX_LABELS = 64
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
-_EXTERNAL_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_LABEL_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
+_EXTERNAL_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _check_labels(labels: dict[str, str], path: str, out: list[FieldViolation]) 
     if len(labels) > MAX_LABELS:
         out.append(FieldViolation(path, f"has more than {MAX_LABELS} entries"))
     for key, value in labels.items():
-        if not _LABEL_KEY.match(key):
+        if not _LABEL_KEY.fullmatch(key):
             out.append(FieldViolation(f"{path}[{key}]", "key must match [a-z][a-z0-9_.-]{0,62}"))
         elif len(value) > 256:
             out.append(FieldViolation(f"{path}[{key}]", "value is longer than 256 characters"))
@@ -122,15 +122,15 @@ def validate_rider(rider: Rider, prefix: str = "rider") -> None:
     """Raises InvalidArgument naming every bad field of ``rider``."""
     out: list[FieldViolation] = []
     _check_name(rider.display_name, f"{prefix}.display_name", out)
-    if rider.external_id is not None and not _EXTERNAL_ID.match(rider.external_id):
+    if rider.external_id is not None and not _EXTERNAL_ID.fullmatch(rider.external_id):
         out.append(
             FieldViolation(f"{prefix}.external_id", "must be 1 to 128 printable ASCII characters")
         )
-    if rider.phone is not None and not _PHONE.match(rider.phone):
+    if rider.phone is not None and not _PHONE.fullmatch(rider.phone):
         out.append(
             FieldViolation(f"{prefix}.phone", "must be an E.164 number such as +254712345678")
         )
-    if rider.email is not None and (len(rider.email) > 254 or not _EMAIL.match(rider.email)):
+    if rider.email is not None and (len(rider.email) > 254 or not _EMAIL.fullmatch(rider.email)):
         out.append(FieldViolation(f"{prefix}.email", "is not an email address"))
     for attr in ("home_outlet_id", "zone"):
         value = getattr(rider, attr)

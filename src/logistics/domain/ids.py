@@ -12,12 +12,12 @@ from logistics.domain.errors import InvalidArgument
 TenantSlug = NewType("TenantSlug", str)
 TenantId = NewType("TenantId", uuid.UUID)
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def parse_tenant_slug(value: str, field: str = "tenant") -> TenantSlug:
     """A tenant slug: lower-case letters, digits and inner hyphens, at most 63 characters."""
-    if not _SLUG.match(value):
+    if not _SLUG.fullmatch(value):
         raise InvalidArgument.field(
             field, f"{value!r} is not a tenant slug (a-z, 0-9 and '-', at most 63 characters)"
         )
@@ -55,5 +55,8 @@ def parse_name(value: str, collection: str, field: str = "name") -> ResourceName
     try:
         ident = uuid.UUID(parts[3])
     except ValueError:
-        raise InvalidArgument.field(field, f"{parts[3]!r} is not a valid id") from None
+        ident = None
+    if ident is None or str(ident) != parts[3]:
+        # One resource, one name: only the canonical lower-case hyphenated form.
+        raise InvalidArgument.field(field, f"{parts[3]!r} is not a valid id")
     return ResourceName(slug, collection, ident)
