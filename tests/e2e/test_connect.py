@@ -53,26 +53,13 @@ async def test_without_a_token_the_call_is_unauthenticated(
 
 async def test_create_and_read_back_a_rider(fleet_client: fleet_connect.FleetServiceClient) -> None:
     tenant = unique_tenant()
-    created = await fleet_client.create_rider(
-        fleet_pb2.CreateRiderRequest(
-            parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(
-                display_name="Otieno", external_id="emp-1", labels={"shift": "am"}
-            ),
-            request_id="r-1",
-        ),
-        headers=headers(tenant),
+    request = fleet_pb2.CreateRiderRequest(
+        parent=f"tenants/{tenant}",
+        rider=fleet_pb2.Rider(display_name="Otieno", external_id="emp-1", labels={"shift": "am"}),
+        request_id="r-1",
     )
-    again = await fleet_client.create_rider(
-        fleet_pb2.CreateRiderRequest(
-            parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(
-                display_name="Otieno", external_id="emp-1", labels={"shift": "am"}
-            ),
-            request_id="r-1",
-        ),
-        headers=headers(tenant),
-    )
+    created = await fleet_client.create_rider(request, headers=headers(tenant))
+    again = await fleet_client.create_rider(request, headers=headers(tenant))  # a retry
     assert again.name == created.name
     got = await fleet_client.get_rider(
         fleet_pb2.GetRiderRequest(name=created.name), headers=headers(tenant)
