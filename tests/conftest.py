@@ -76,17 +76,24 @@ async def server_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     admin_url = env["database_url"]
     assert admin_url is not None
     name = f"logistics_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
     database_url = _with_database(admin_url, name)
     await migrate(database_url)
     try:
         yield ServerUrls(database_url, str(env["redis_url"]), str(env["nats_url"]))
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if embedded is not None:
             await embedded.stop()
+
+
+async def _admin(url: str, statement: str) -> None:
+    """One statement on a short-lived connection (a session-long one may be dropped)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -28,15 +28,25 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from logistics.api import connect_codecs
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.connect_edge import ConnectEdgeInterceptor
+from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
 from logistics.api.fleet import FleetHandler
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
+from logistics.api.rest import RestEndpoints
 from logistics.api.unimplemented import DispatchHandler, TaskHandler, TelemetryHandler
-from logistics.config import Settings
+from logistics.blobs import blob_store_from_url
+from logistics.config import ConfigError, Settings
+from logistics.discovery import HttpDiscovery
 from logistics.readiness import Readiness
+from logistics.services.clock import SystemClock
+from logistics.services.compliance import ComplianceService
+from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.fleet import FleetService
+from logistics.services.timers import TimerRunner
+from logistics.services.vehicles import VehicleService
 from logistics.store.db import Database
+from logistics.store.timers import TimerQueue
 from logistics.store.unit_of_work import Store
 from logistics.tracing import grpc_tracing_interceptors
 
@@ -123,8 +133,22 @@ class Server:
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=self.registry)
         self.edge = Edge(build_authenticator(settings), RpcMetrics(self.registry))
-        store = Store(connections.db)
-        fleet = FleetHandler(FleetService(store))
+        clock = SystemClock()
+        self.discovery = build_discovery(settings)
+        store = Store(connections.db, tenant_lookup(self.discovery) if self.discovery else None)
+        self.blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
+        compliance = ComplianceService(
+            store, self.blobs, clock, max_document_bytes=settings.max_document_bytes
+        )
+        fleet = FleetHandler(
+            FleetService(store, Outlets(store, self.discovery)), VehicleService(store), compliance
+        )
+        self.timers = TimerRunner(
+            TimerQueue(connections.db), clock, interval_s=settings.timer_interval_seconds
+        )
+        rest = RestEndpoints(
+            document_file_routes(compliance, settings.max_document_bytes), self.edge
+        )
         task, dispatch, telemetry = TaskHandler(), DispatchHandler(), TelemetryHandler()
         self.readiness = Readiness(
             {
@@ -164,6 +188,7 @@ class Server:
             ],
             self.readiness,
             self.registry,
+            rest,
         )
         self._http_stop = asyncio.Event()
         self._http_task: asyncio.Task[Any] | None = None
@@ -198,6 +223,9 @@ class Server:
         self.edge.draining.set()
         self._http_stop.set()
         await asyncio.gather(self.grpc.stop(grace), self._wait_http(grace_s=grace + 1))
+        await self.blobs.close()
+        if self.discovery is not None:
+            await self.discovery.aclose()
         logger.info("stopped")
 
     async def _wait_http(self, *, grace_s: float) -> None:
@@ -227,13 +255,47 @@ async def _wait_listening(host: str, port: int, task: asyncio.Task[Any]) -> None
     raise OSError(f"HTTP listener on {host}:{port} did not start")
 
 
-async def run_server(settings: Settings, stop: asyncio.Event) -> None:
-    """Serves until ``stop`` is set, then drains and closes every connection."""
+def build_discovery(settings: Settings) -> HttpDiscovery | None:
+    if not settings.discovery_url:
+        return None
+    return HttpDiscovery(settings.discovery_url, settings.discovery_secrets)
+
+
+async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: bool = False) -> None:
+    """Serves until ``stop`` is set, then drains and closes every connection.
+
+    ``run_timers`` also fires due timers in this process (``logistics dev``); in production
+    ``logistics worker`` does.
+    """
     connections = await Connections.open(settings)
     try:
         server = Server(settings, connections)
         await server.start()
+        timers = asyncio.create_task(server.timers.run(stop)) if run_timers else None
         await stop.wait()
+        if timers is not None:
+            await timers
         await server.drain()
     finally:
         await connections.close()
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Background work until ``stop`` is set: fires due timers (document expiry)."""
+    if settings.database_url is None:
+        raise ConfigError("LOGISTICS_DATABASE_URL is not set")
+    db = await Database.connect(
+        settings.database_url,
+        role=settings.database_role,
+        min_size=1,
+        max_size=settings.database_pool_max,
+    )
+    try:
+        runner = TimerRunner(
+            TimerQueue(db), SystemClock(), interval_s=settings.timer_interval_seconds
+        )
+        logger.info("worker running")
+        await runner.run(stop)
+    finally:
+        await db.close()
+    logger.info("worker stopped")

@@ -35,6 +35,14 @@ async def _serve(settings: Settings) -> None:
     await run_server(settings, stop)
 
 
+async def _worker(settings: Settings) -> None:
+    from logistics.app import run_worker
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await run_worker(settings, stop)
+
+
 async def _migrate(settings: Settings) -> None:
     from logistics.store.migrate import migrate
 
@@ -81,7 +89,7 @@ async def _dev(settings: Settings, tenant: str) -> None:
         )
         assert settings.database_url is not None
         await migrate(settings.database_url)
-        server = asyncio.create_task(run_server(settings, stop))
+        server = asyncio.create_task(run_server(settings, stop, run_timers=True))
         await asyncio.sleep(0.5)
         if not server.done() and settings.jwt_secret:
             token = mint_token(settings.jwt_secret, tenant=tenant, scopes=DEV_SCOPES)
@@ -119,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
     commands.add_parser("migrate", help="apply pending SQL migrations")
+    commands.add_parser("worker", help="run background work: timers (document expiry)")
     token = commands.add_parser("token", help="mint a development token (HS256 shared secret)")
     token.add_argument("--tenant", required=True)
     token.add_argument(
@@ -149,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_dev(settings, args.tenant))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
+        elif args.command == "worker":
+            asyncio.run(_worker(settings))
     except ConfigError as exc:
         print(f"logistics: configuration error: {exc}", file=sys.stderr)
         return 2

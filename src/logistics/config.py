@@ -45,9 +45,9 @@ def _url(*schemes: str) -> Callable[[str], str]:
         parts = urlsplit(raw)
         if parts.scheme not in schemes:
             raise ValueError(f"must be a URL with scheme {' or '.join(schemes)}")
-        if parts.scheme == "unix":
+        if parts.scheme in ("unix", "file"):
             if not parts.path:
-                raise ValueError("must name a socket path")
+                raise ValueError("must name a path")
         elif not parts.hostname and "host=" not in parts.query:
             raise ValueError("must name a host")
         return raw
@@ -70,6 +70,14 @@ def _log_level(raw: str) -> str:
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
     return value
+
+
+def _secrets(raw: str) -> tuple[str, ...]:
+    values = tuple(s.strip() for s in raw.split(",") if s.strip())
+    for value in values:
+        if not value.startswith("whsec_") or len(value) < 20:
+            raise ValueError("must be comma-separated whsec_ secrets")
+    return values
 
 
 def _role(raw: str) -> str:
@@ -117,6 +125,11 @@ class Settings:
     log_format: str = "json"
     otlp_endpoint: str | None = None
     service_name: str = "bengobox-logistics"
+    blob_store_url: str | None = None
+    max_document_bytes: int = 10 * 1024 * 1024
+    discovery_url: str | None = None
+    discovery_secrets: tuple[str, ...] = ()
+    timer_interval_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -143,6 +156,11 @@ class Settings:
             "log_format": _choice("json", "text"),
             "otlp_endpoint": _url("http", "https"),
             "service_name": str,
+            "blob_store_url": _url("file", "s3"),
+            "max_document_bytes": _positive_int,
+            "discovery_url": _url("http", "https"),
+            "discovery_secrets": _secrets,
+            "timer_interval_seconds": _positive_float,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -167,6 +185,10 @@ class Settings:
             raise ConfigError("LOGISTICS_JWT_SECRET must be at least 32 characters")
         if self.grpc_port and self.grpc_port == self.http_port:
             raise ConfigError("LOGISTICS_GRPC_PORT and LOGISTICS_HTTP_PORT must differ")
+        if self.discovery_url and not self.discovery_secrets:
+            raise ConfigError(
+                "LOGISTICS_DISCOVERY_URL needs LOGISTICS_DISCOVERY_SECRETS to sign with"
+            )
 
     def require_servers(self) -> None:
         """``serve`` and ``worker`` need real servers; only ``dev`` starts embedded ones."""

@@ -20,6 +20,7 @@ from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
 from logistics.domain.versioning import etag_for
+from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
@@ -36,7 +37,7 @@ def rider(name: str = "Jane Doe", **fields: object) -> Rider:
 
 @pytest.fixture
 def service(store: Store) -> FleetService:
-    return FleetService(store)
+    return FleetService(store, Outlets(store, None))
 
 
 def rider_ref(tenant: str, rider_id: uuid.UUID) -> ResourceName:

@@ -21,10 +21,13 @@ from logistics.api.convert_fleet import (
     rider_to_proto,
 )
 from logistics.api.edge import current_caller
+from logistics.api.fleet_records import FleetRecordsMethods
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_name, parse_parent
+from logistics.services.compliance import ComplianceService
 from logistics.services.fleet import FleetService
+from logistics.services.vehicles import VehicleService
 
 Ctx = Any  # a connect RequestContext or a grpc ServicerContext; handlers do not use it
 
@@ -34,11 +37,15 @@ def _required(message_present: bool, field: str) -> None:
         raise InvalidArgument.field(field, "is required")
 
 
-class FleetHandler(fleet_connect.FleetService):
-    """Unimplemented methods fall through to the generated protocol: UNIMPLEMENTED."""
+class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
+    """Every FleetService method, on both listeners."""
 
-    def __init__(self, fleets: FleetService) -> None:
+    def __init__(
+        self, fleets: FleetService, vehicles: VehicleService, compliance: ComplianceService
+    ) -> None:
         self._fleets = fleets
+        self._vehicles = vehicles
+        self._compliance = compliance
 
     async def create_fleet(
         self, request: fleet_pb2.CreateFleetRequest, ctx: Ctx

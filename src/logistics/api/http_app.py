@@ -9,6 +9,8 @@ from typing import Any
 from connectrpc.server import ConnectASGIApplication
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from logistics.api.rest import RestEndpoints
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -21,10 +23,12 @@ class HttpApp:
         connect_apps: Sequence[ConnectASGIApplication[Any]],
         readiness: ReadinessCheck,
         registry: CollectorRegistry,
+        rest: RestEndpoints | None = None,
     ) -> None:
         self._routes = {app.path.strip("/"): app for app in connect_apps}
         self._readiness = readiness
         self._registry = registry
+        self._rest = rest
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,6 +50,10 @@ class HttpApp:
             if path == "/metrics":
                 await _respond(send, 200, generate_latest(self._registry), CONTENT_TYPE_LATEST)
                 return
+        matched = self._rest.match(scope["method"], path) if self._rest else None
+        if matched is not None and self._rest is not None:
+            await self._rest.serve(matched, scope, receive, send)
+            return
         service = path.strip("/").split("/", 1)[0]
         app = self._routes.get(service)
         if app is None:

@@ -63,6 +63,7 @@ class Rider:
     home_outlet_id: str | None = None
     zone: str | None = None
     vehicle_type: VehicleType | None = None
+    vehicle_id: uuid.UUID | None = None
     state: RiderState = RiderState.ACTIVE
     labels: dict[str, str] = field(default_factory=dict)
     create_time: datetime | None = None
@@ -81,6 +82,7 @@ RIDER_UPDATABLE = frozenset(
         "home_outlet_id",
         "zone",
         "vehicle_type",
+        "vehicle",
         "state",
         "labels",
     }

@@ -52,11 +52,49 @@ def parse_name(value: str, collection: str, field: str = "name") -> ResourceName
             field, f"{value!r} is not of the form tenants/{{tenant}}/{collection}/{{id}}"
         )
     slug = parse_tenant_slug(parts[1], field)
+    return ResourceName(slug, collection, _canonical_uuid(parts[3], field))
+
+
+def _canonical_uuid(value: str, field: str) -> uuid.UUID:
+    """One resource, one name: only the canonical lower-case hyphenated form is accepted."""
     try:
-        ident = uuid.UUID(parts[3])
+        ident = uuid.UUID(value)
     except ValueError:
         ident = None
-    if ident is None or str(ident) != parts[3]:
-        # One resource, one name: only the canonical lower-case hyphenated form.
-        raise InvalidArgument.field(field, f"{parts[3]!r} is not a valid id")
-    return ResourceName(slug, collection, ident)
+    if ident is None or str(ident) != value:
+        raise InvalidArgument.field(field, f"{value!r} is not a valid id")
+    return ident
+
+
+@dataclass(frozen=True)
+class ChildName:
+    """``tenants/{tenant}/{collection}/{id}/{child_collection}/{child_id}``."""
+
+    parent: ResourceName
+    collection: str
+    id: uuid.UUID
+
+    def __str__(self) -> str:
+        return f"{self.parent}/{self.collection}/{self.id}"
+
+
+def parse_child(value: str, parent: str, collection: str, field: str = "name") -> ChildName:
+    """Parses ``tenants/{tenant}/{parent}/{uuid}/{collection}/{uuid}``."""
+    parts = value.split("/")
+    if len(parts) != 6 or parts[4] != collection:
+        raise InvalidArgument.field(
+            field,
+            f"{value!r} is not of the form tenants/{{tenant}}/{parent}/{{id}}/{collection}/{{id}}",
+        )
+    owner = parse_name("/".join(parts[:4]), parent, field)
+    return ChildName(owner, collection, _canonical_uuid(parts[5], field))
+
+
+def parse_singleton(value: str, singleton: str, field: str = "name") -> TenantSlug:
+    """Parses ``tenants/{tenant}/{singleton}``, such as ``tenants/acme/compliancePolicy``."""
+    parts = value.split("/")
+    if len(parts) != 3 or parts[0] != "tenants" or parts[2] != singleton:
+        raise InvalidArgument.field(
+            field, f"{value!r} is not of the form tenants/{{tenant}}/{singleton}"
+        )
+    return parse_tenant_slug(parts[1], field)

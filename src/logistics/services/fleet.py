@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from logistics.domain.errors import FailedPrecondition, InvalidArgument, NotFound
 from logistics.domain.fleet import (
     FLEET_UPDATABLE,
     RIDER_UPDATABLE,
@@ -23,8 +23,13 @@ from logistics.domain.fleet import (
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
-from logistics.services.idempotency import check_request_id, request_fingerprint
+from logistics.services.directory import Outlets
+from logistics.services.idempotency import claim_create
+from logistics.services.vehicles import vehicle_name
 from logistics.store.unit_of_work import Store, UnitOfWork
+
+# Request field names that differ from the domain's.
+_RIDER_FIELDS = {"fleet": "fleet_id", "vehicle": "vehicle_id"}
 
 
 def fleet_name(tenant: TenantSlug, fleet_id: uuid.UUID) -> str:
@@ -35,18 +40,12 @@ def rider_name(tenant: TenantSlug, rider_id: uuid.UUID) -> str:
     return f"tenants/{tenant}/riders/{rider_id}"
 
 
-def _idempotency_conflict(request_id: str) -> AlreadyExists:
-    return AlreadyExists(
-        f"request_id {request_id!r} was already used for a different request",
-        reason="REQUEST_ID_REUSED",
-    )
-
-
 class FleetService:
     """Fleets and riders of a tenant. Reads need ``logistics:read``; writes ``logistics:admin``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, outlets: Outlets) -> None:
         self._store = store
+        self._outlets = outlets
 
     # Fleets
 
@@ -55,17 +54,12 @@ class FleetService:
     ) -> Fleet:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
-        check_request_id(request_id)
         validate_fleet(fleet)
+        await self._outlets.ensure(tenant, fleet.outlet_ids)
         async with self._store.write(tenant) as uow:
-            if request_id:
-                earlier = await uow.claim_request(
-                    "CreateFleet", request_id, request_fingerprint(fleet), fleet.id
-                )
-                if earlier is not None:
-                    if earlier.request_hash != request_fingerprint(fleet):
-                        raise _idempotency_conflict(request_id)
-                    return await self._fleet(uow, earlier.resource_id)
+            earlier = await claim_create(uow, "CreateFleet", request_id, fleet)
+            if earlier is not None:
+                return await self._fleet(uow, earlier)
             created = await uow.fleets.add(fleet)
             name = fleet_name(tenant, created.id)
             await uow.audit(caller.subject, "fleet.create", name, after=created)
@@ -96,6 +90,7 @@ class FleetService:
         caller.require_tenant(name.tenant)
         caller.require(Scope.ADMIN)
         check_update_paths(frozenset(changes), FLEET_UPDATABLE, "update_mask")
+        await self._outlets.ensure(name.tenant, changes.get("outlet_ids", ()))
         async with self._store.write(name.tenant) as uow:
             current = await self._fleet(uow, name.id, for_update=True)
             check_etag(etag, current.version)
@@ -139,18 +134,13 @@ class FleetService:
     ) -> Rider:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
-        check_request_id(request_id)
         validate_rider(rider)
+        await self._outlets.ensure(tenant, [rider.home_outlet_id])
         async with self._store.write(tenant) as uow:
-            if request_id:
-                earlier = await uow.claim_request(
-                    "CreateRider", request_id, request_fingerprint(rider), rider.id
-                )
-                if earlier is not None:
-                    if earlier.request_hash != request_fingerprint(rider):
-                        raise _idempotency_conflict(request_id)
-                    return await self._rider(uow, earlier.resource_id)
-            await self._check_fleet(uow, rider.fleet_id)
+            earlier = await claim_create(uow, "CreateRider", request_id, rider)
+            if earlier is not None:
+                return await self._rider(uow, earlier)
+            await self._check_references(uow, rider, None)
             created = await uow.riders.add(rider)
             name = rider_name(tenant, created.id)
             await uow.audit(caller.subject, "rider.create", name, after=created)
@@ -191,22 +181,54 @@ class FleetService:
         caller.require_tenant(name.tenant)
         caller.require(Scope.ADMIN)
         check_update_paths(frozenset(changes), RIDER_UPDATABLE, "update_mask")
-        fields = {("fleet_id" if k == "fleet" else k): v for k, v in changes.items()}
+        fields = {_RIDER_FIELDS.get(k, k): v for k, v in changes.items()}
+        await self._outlets.ensure(name.tenant, [fields.get("home_outlet_id")])
         async with self._store.write(name.tenant) as uow:
             current = await self._rider(uow, name.id, for_update=True)
             check_etag(etag, current.version)
-            wanted = dataclasses.replace(current, **fields)
-            validate_rider(wanted)
-            if wanted == current:
-                return current
-            if wanted.fleet_id != current.fleet_id:
-                await self._check_fleet(uow, wanted.fleet_id)
-            updated = await uow.riders.update(wanted)
-            await uow.audit(
-                caller.subject, "rider.update", str(name), before=current, after=updated
+            return await self._apply(caller, uow, current, dataclasses.replace(current, **fields))
+
+    async def upsert_rider(self, caller: Caller, tenant: TenantSlug, rider: Rider) -> Rider:
+        """Creates or updates the rider with ``rider.external_id``: every field is replaced.
+
+        Concurrent upserts of one external id serialise on a transaction-scoped advisory lock,
+        so they never both create.
+        """
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        if not rider.external_id:
+            raise InvalidArgument.field("rider.external_id", "is required for an upsert")
+        validate_rider(rider)
+        await self._outlets.ensure(tenant, [rider.home_outlet_id])
+        async with self._store.write(tenant) as uow:
+            await uow.lock("rider.external_id", rider.external_id)
+            current = await uow.riders.get_by_external_id(rider.external_id, for_update=True)
+            if current is None:
+                await self._check_references(uow, rider, None)
+                created = await uow.riders.add(rider)
+                name = rider_name(tenant, created.id)
+                await uow.audit(caller.subject, "rider.create", name, after=created)
+                await uow.emit("rider.created", {"name": name, "rider": created})
+                return created
+            wanted = dataclasses.replace(
+                rider,
+                id=current.id,
+                create_time=current.create_time,
+                update_time=current.update_time,
+                version=current.version,
             )
-            await uow.emit("rider.updated", {"name": str(name), "rider": updated})
-            return updated
+            return await self._apply(caller, uow, current, wanted)
+
+    async def _apply(self, caller: Caller, uow: UnitOfWork, current: Rider, wanted: Rider) -> Rider:
+        validate_rider(wanted)
+        if wanted == current:
+            return current
+        await self._check_references(uow, wanted, current)
+        name = rider_name(uow.tenant, current.id)
+        updated = await uow.riders.update(wanted)
+        await uow.audit(caller.subject, "rider.update", name, before=current, after=updated)
+        await uow.emit("rider.updated", {"name": name, "rider": updated})
+        return updated
 
     async def delete_rider(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         caller.require_tenant(name.tenant)
@@ -226,8 +248,21 @@ class FleetService:
         return found
 
     @staticmethod
-    async def _check_fleet(uow: UnitOfWork, fleet_id: uuid.UUID | None) -> None:
-        if fleet_id is not None and not await uow.fleets.exists(fleet_id):
+    async def _check_references(uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
+        """The fleet and vehicle a rider names must exist (checked when they change)."""
+        fleet_id, vehicle_id = rider.fleet_id, rider.vehicle_id
+        fleet_changed = current is None or current.fleet_id != fleet_id
+        if fleet_id is not None and fleet_changed and not await uow.fleets.exists(fleet_id):
             raise InvalidArgument.field(
                 "rider.fleet", f"fleet {fleet_name(uow.tenant, fleet_id)} does not exist"
+            )
+        vehicle_changed = current is None or current.vehicle_id != vehicle_id
+        if (
+            vehicle_id is not None
+            and vehicle_changed
+            and await uow.vehicles.get(vehicle_id) is None
+        ):
+            raise InvalidArgument.field(
+                "rider.vehicle",
+                f"vehicle {vehicle_name(uow.tenant, vehicle_id)} does not exist",
             )

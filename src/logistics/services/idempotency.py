@@ -1,12 +1,16 @@
-"""Fingerprints of create requests, so a retried ``request_id`` can be told from a reused one."""
+"""Idempotent creates: a retried ``request_id`` returns the first result; a reused one with a
+different body is ALREADY_EXISTS."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
+from logistics.domain.errors import AlreadyExists, InvalidArgument
 from logistics.store.snapshot import snapshot
+from logistics.store.unit_of_work import UnitOfWork
 
 _VOLATILE = frozenset({"id", "create_time", "update_time", "version"})
 
@@ -20,7 +24,28 @@ def request_fingerprint(value: Any) -> str:
 
 
 def check_request_id(request_id: str | None) -> None:
-    from logistics.domain.errors import InvalidArgument
-
     if request_id is not None and not 1 <= len(request_id) <= 128:
         raise InvalidArgument.field("request_id", "must be 1 to 128 characters")
+
+
+async def claim_create(
+    uow: UnitOfWork, method: str, request_id: str | None, resource: Any
+) -> uuid.UUID | None:
+    """Claims ``request_id`` for creating ``resource`` (which has an ``id``).
+
+    Returns None when the caller should create it, or the id created by the earlier request
+    with the same id and content. Raises ALREADY_EXISTS for the same id with other content.
+    """
+    check_request_id(request_id)
+    if not request_id:
+        return None
+    fingerprint = request_fingerprint(resource)
+    earlier = await uow.claim_request(method, request_id, fingerprint, resource.id)
+    if earlier is None:
+        return None
+    if earlier.request_hash != fingerprint:
+        raise AlreadyExists(
+            f"request_id {request_id!r} was already used for a different request",
+            reason="REQUEST_ID_REUSED",
+        )
+    return earlier.resource_id

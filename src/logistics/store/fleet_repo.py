@@ -38,6 +38,7 @@ def _rider(row: asyncpg.Record) -> Rider:
         home_outlet_id=row["home_outlet_id"],
         zone=row["zone"],
         vehicle_type=VehicleType(row["vehicle_type"]) if row["vehicle_type"] else None,
+        vehicle_id=row["vehicle_id"],
         state=RiderState(row["state"]),
         labels=dict(row["labels"]),
         create_time=row["create_time"],
@@ -128,7 +129,7 @@ class FleetRepository:
 
 _RIDER_COLUMNS = (
     "display_name, external_id, fleet_id, phone, email, home_outlet_id, zone, vehicle_type, "
-    "state, labels"
+    "state, labels, vehicle_id"
 )
 
 
@@ -144,6 +145,7 @@ def _rider_values(rider: Rider) -> list[Any]:
         rider.vehicle_type.value if rider.vehicle_type else None,
         rider.state.value,
         rider.labels,
+        rider.vehicle_id,
     ]
 
 
@@ -156,7 +158,8 @@ class RiderRepository:
         try:
             row = await self._conn.fetchrow(
                 f"""INSERT INTO riders (tenant_id, id, {_RIDER_COLUMNS})
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *""",
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                    RETURNING *""",
                 self._tenant_id,
                 rider.id,
                 *_rider_values(rider),
@@ -169,6 +172,16 @@ class RiderRepository:
         lock = " FOR UPDATE" if for_update else ""
         row = await self._conn.fetchrow(
             f"SELECT * FROM riders WHERE id = $1 AND delete_time IS NULL{lock}", rider_id
+        )
+        return _rider(row) if row else None
+
+    async def get_by_external_id(
+        self, external_id: str, *, for_update: bool = False
+    ) -> Rider | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(
+            f"SELECT * FROM riders WHERE external_id = $1 AND delete_time IS NULL{lock}",
+            external_id,
         )
         return _rider(row) if row else None
 
@@ -199,7 +212,7 @@ class RiderRepository:
             row = await self._conn.fetchrow(
                 """UPDATE riders SET display_name = $2, external_id = $3, fleet_id = $4,
                        phone = $5, email = $6, home_outlet_id = $7, zone = $8,
-                       vehicle_type = $9, state = $10, labels = $11,
+                       vehicle_type = $9, state = $10, labels = $11, vehicle_id = $12,
                        update_time = now(), version = version + 1
                    WHERE id = $1 RETURNING *""",
                 rider.id,
@@ -222,6 +235,8 @@ def _rider_conflict(exc: asyncpg.UniqueViolationError) -> Exception:
         return AlreadyExists(
             "another rider of this tenant has this external_id", reason="EXTERNAL_ID_TAKEN"
         )
+    if exc.constraint_name == "riders_vehicle":
+        return AlreadyExists("another rider uses this vehicle", reason="VEHICLE_TAKEN")
     return InvalidArgument.field(
         "rider", f"conflicts with an existing rider ({exc.constraint_name})"
     )

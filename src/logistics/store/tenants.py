@@ -1,16 +1,25 @@
-"""The tenant registry: slug to id, cached in-process (a slug's id never changes)."""
+"""The tenant registry: slug to id, cached in-process (a slug's id never changes).
+
+A slug seen for the first time is described by ``lookup`` (the originating service's
+discovery endpoint) before it is stored; without a lookup it is registered as it is.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Database
 
+# Returns the tenant's display name; raises NotFound or Unavailable.
+TenantLookup = Callable[[TenantSlug], Awaitable[str]]
+
 
 class TenantDirectory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lookup: TenantLookup | None = None) -> None:
         self._db = db
+        self._lookup = lookup
         self._ids: dict[TenantSlug, TenantId] = {}
 
     async def find(self, slug: TenantSlug) -> TenantId | None:
@@ -26,15 +35,18 @@ class TenantDirectory:
         return self._ids[slug]
 
     async def ensure(self, slug: TenantSlug) -> TenantId:
-        """The tenant's id, registering the tenant on first sight."""
+        """The tenant's id, registering the tenant (after discovery) on first sight."""
         found = await self.find(slug)
         if found is not None:
             return found
+        display_name = await self._lookup(slug) if self._lookup is not None else ""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO tenants (id, slug) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING",
+                """INSERT INTO tenants (id, slug, display_name) VALUES ($1, $2, $3)
+                   ON CONFLICT (slug) DO NOTHING""",
                 uuid.uuid4(),
                 slug,
+                display_name,
             )
             ident = await conn.fetchval("SELECT id FROM tenants WHERE slug = $1", slug)
         self._ids[slug] = TenantId(ident)

@@ -15,8 +15,16 @@ from typing import Any
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Connection, Database
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
+from logistics.store.records_repo import (
+    DocumentRepository,
+    OutletRepository,
+    PolicyRepository,
+    ShiftRepository,
+    TimerRepository,
+    VehicleRepository,
+)
 from logistics.store.snapshot import snapshot
-from logistics.store.tenants import TenantDirectory
+from logistics.store.tenants import TenantDirectory, TenantLookup
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class UnitOfWork:
         self.tenant_id = tenant_id
         self.fleets = FleetRepository(conn, tenant_id)
         self.riders = RiderRepository(conn, tenant_id)
+        self.vehicles = VehicleRepository(conn, tenant_id)
+        self.documents = DocumentRepository(conn, tenant_id)
+        self.shifts = ShiftRepository(conn, tenant_id)
+        self.policy = PolicyRepository(conn, tenant_id)
+        self.outlets = OutletRepository(conn, tenant_id)
+        self.timers = TimerRepository(conn, tenant_id)
 
     async def emit(self, event_type: str, data: Any) -> uuid.UUID:
         """Queues ``logistics.<event_type>`` for the relay, in this transaction."""
@@ -48,6 +62,13 @@ class UnitOfWork:
             {"tenant": self.tenant, **snapshot(data)},
         )
         return event_id
+
+    async def lock(self, kind: str, key: str) -> None:
+        """A transaction-scoped lock on (tenant, kind, key): serialises writers of one key."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"{self.tenant_id}:{kind}:{key}",
+        )
 
     async def audit(
         self, actor: str, action: str, resource: str, before: Any = None, after: Any = None
@@ -100,9 +121,9 @@ _NO_TENANT = TenantId(uuid.UUID(int=0))
 class Store:
     """Opens units of work for a tenant."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, tenant_lookup: TenantLookup | None = None) -> None:
         self.db = db
-        self.tenants = TenantDirectory(db)
+        self.tenants = TenantDirectory(db, tenant_lookup)
 
     @asynccontextmanager
     async def write(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:

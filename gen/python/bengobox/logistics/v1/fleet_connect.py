@@ -72,19 +72,40 @@ class FleetService(Protocol):
     async def create_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def list_documents(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
     async def review_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ReviewDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def delete_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def create_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
     async def list_shifts(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def update_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def delete_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -273,6 +294,16 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                     ),
                     function=svc.create_document,
                 ),
+                "/bengobox.logistics.v1.FleetService/GetDocument": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_document,
+                ),
                 "/bengobox.logistics.v1.FleetService/ListDocuments": Endpoint.unary(
                     method=MethodInfo(
                         name="ListDocuments",
@@ -282,6 +313,16 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.list_documents,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateDocument": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_document,
                 ),
                 "/bengobox.logistics.v1.FleetService/ReviewDocument": Endpoint.unary(
                     method=MethodInfo(
@@ -293,6 +334,16 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                     ),
                     function=svc.review_document,
                 ),
+                "/bengobox.logistics.v1.FleetService/DeleteDocument": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+                        output=google_dot_protobuf_dot_empty__pb2.Empty,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.delete_document,
+                ),
                 "/bengobox.logistics.v1.FleetService/CreateShift": Endpoint.unary(
                     method=MethodInfo(
                         name="CreateShift",
@@ -302,6 +353,16 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.create_shift,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetShift": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetShift",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_shift,
                 ),
                 "/bengobox.logistics.v1.FleetService/ListShifts": Endpoint.unary(
                     method=MethodInfo(
@@ -313,6 +374,16 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                     ),
                     function=svc.list_shifts,
                 ),
+                "/bengobox.logistics.v1.FleetService/UpdateShift": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateShift",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_shift,
+                ),
                 "/bengobox.logistics.v1.FleetService/DeleteShift": Endpoint.unary(
                     method=MethodInfo(
                         name="DeleteShift",
@@ -322,6 +393,26 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.delete_shift,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetCompliancePolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetCompliancePolicy",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_compliance_policy,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateCompliancePolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateCompliancePolicy",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_compliance_policy,
                 ),
             },
             interceptors=interceptors,
@@ -696,6 +787,26 @@ class FleetServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def list_documents(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
@@ -710,6 +821,26 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,
@@ -736,6 +867,26 @@ class FleetServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def delete_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+                output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def create_shift(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest,
@@ -749,6 +900,26 @@ class FleetServiceClient(ConnectClient):
                 name="CreateShift",
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_shift(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetShift",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
@@ -776,6 +947,26 @@ class FleetServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def update_shift(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateShift",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def delete_shift(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest,
@@ -790,6 +981,46 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest,
                 output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_compliance_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCompliancePolicy",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_compliance_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateCompliancePolicy",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,
@@ -834,15 +1065,29 @@ class FleetServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def create_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_documents(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def review_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ReviewDocumentRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def delete_document(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def create_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_shifts(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def delete_shift(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -1030,6 +1275,16 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                     ),
                     function=service.create_document,
                 ),
+                "/bengobox.logistics.v1.FleetService/GetDocument": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_document,
+                ),
                 "/bengobox.logistics.v1.FleetService/ListDocuments": EndpointSync.unary(
                     method=MethodInfo(
                         name="ListDocuments",
@@ -1039,6 +1294,16 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.list_documents,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateDocument": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_document,
                 ),
                 "/bengobox.logistics.v1.FleetService/ReviewDocument": EndpointSync.unary(
                     method=MethodInfo(
@@ -1050,6 +1315,16 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                     ),
                     function=service.review_document,
                 ),
+                "/bengobox.logistics.v1.FleetService/DeleteDocument": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteDocument",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+                        output=google_dot_protobuf_dot_empty__pb2.Empty,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.delete_document,
+                ),
                 "/bengobox.logistics.v1.FleetService/CreateShift": EndpointSync.unary(
                     method=MethodInfo(
                         name="CreateShift",
@@ -1059,6 +1334,16 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.create_shift,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetShift": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetShift",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_shift,
                 ),
                 "/bengobox.logistics.v1.FleetService/ListShifts": EndpointSync.unary(
                     method=MethodInfo(
@@ -1070,6 +1355,16 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                     ),
                     function=service.list_shifts,
                 ),
+                "/bengobox.logistics.v1.FleetService/UpdateShift": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateShift",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_shift,
+                ),
                 "/bengobox.logistics.v1.FleetService/DeleteShift": EndpointSync.unary(
                     method=MethodInfo(
                         name="DeleteShift",
@@ -1079,6 +1374,26 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.delete_shift,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetCompliancePolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetCompliancePolicy",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_compliance_policy,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateCompliancePolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateCompliancePolicy",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_compliance_policy,
                 ),
             },
             interceptors=interceptors,
@@ -1453,6 +1768,26 @@ class FleetServiceClientSync(ConnectClientSync):
             timeout_ms=timeout_ms,
         )
 
+    def get_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     def list_documents(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
@@ -1467,6 +1802,26 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,
@@ -1493,6 +1848,26 @@ class FleetServiceClientSync(ConnectClientSync):
             timeout_ms=timeout_ms,
         )
 
+    def delete_document(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteDocument",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest,
+                output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     def create_shift(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest,
@@ -1506,6 +1881,26 @@ class FleetServiceClientSync(ConnectClientSync):
                 name="CreateShift",
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_shift(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetShift",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
@@ -1533,6 +1928,26 @@ class FleetServiceClientSync(ConnectClientSync):
             timeout_ms=timeout_ms,
         )
 
+    def update_shift(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateShift",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     def delete_shift(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest,
@@ -1547,6 +1962,46 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest,
                 output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_compliance_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCompliancePolicy",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_compliance_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateCompliancePolicy",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

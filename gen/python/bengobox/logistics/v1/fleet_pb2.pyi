@@ -51,7 +51,7 @@ class Fleet(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., kind: _Optional[_Union[Fleet.Kind, str]] = ..., outlet_ids: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Rider(_message.Message):
-    __slots__ = ("name", "display_name", "external_id", "fleet", "phone", "email", "home_outlet_id", "zone", "vehicle_type", "state", "labels", "create_time", "update_time", "etag")
+    __slots__ = ("name", "display_name", "external_id", "fleet", "phone", "email", "home_outlet_id", "zone", "vehicle_type", "state", "labels", "create_time", "update_time", "etag", "vehicle")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Rider.State]
@@ -83,6 +83,7 @@ class Rider(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     external_id: str
@@ -97,7 +98,8 @@ class Rider(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., external_id: _Optional[str] = ..., fleet: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., home_outlet_id: _Optional[str] = ..., zone: _Optional[str] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., state: _Optional[_Union[Rider.State, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    vehicle: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., external_id: _Optional[str] = ..., fleet: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., home_outlet_id: _Optional[str] = ..., zone: _Optional[str] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., state: _Optional[_Union[Rider.State, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., vehicle: _Optional[str] = ...) -> None: ...
 
 class CreateFleetRequest(_message.Message):
     __slots__ = ("parent", "fleet", "request_id")
@@ -218,10 +220,44 @@ class UpsertRiderRequest(_message.Message):
     def __init__(self, parent: _Optional[str] = ..., rider: _Optional[_Union[Rider, _Mapping]] = ...) -> None: ...
 
 class GetEligibilityRequest(_message.Message):
-    __slots__ = ("rider",)
+    __slots__ = ("rider", "evaluate_time", "capacity_needed")
     RIDER_FIELD_NUMBER: _ClassVar[int]
+    EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_NEEDED_FIELD_NUMBER: _ClassVar[int]
     rider: str
-    def __init__(self, rider: _Optional[str] = ...) -> None: ...
+    evaluate_time: _timestamp_pb2.Timestamp
+    capacity_needed: _common_pb2.Capacity
+    def __init__(self, rider: _Optional[str] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity_needed: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ...) -> None: ...
+
+class IneligibilityReason(_message.Message):
+    __slots__ = ("code", "message", "document_kind")
+    class Code(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        CODE_UNSPECIFIED: _ClassVar[IneligibilityReason.Code]
+        CODE_NOT_ACTIVE: _ClassVar[IneligibilityReason.Code]
+        CODE_OFF_SHIFT: _ClassVar[IneligibilityReason.Code]
+        CODE_NO_VEHICLE: _ClassVar[IneligibilityReason.Code]
+        CODE_CAPACITY: _ClassVar[IneligibilityReason.Code]
+        CODE_DOCUMENT_MISSING: _ClassVar[IneligibilityReason.Code]
+        CODE_DOCUMENT_EXPIRED: _ClassVar[IneligibilityReason.Code]
+        CODE_DOCUMENT_REJECTED: _ClassVar[IneligibilityReason.Code]
+        CODE_DOCUMENT_UNVERIFIED: _ClassVar[IneligibilityReason.Code]
+    CODE_UNSPECIFIED: IneligibilityReason.Code
+    CODE_NOT_ACTIVE: IneligibilityReason.Code
+    CODE_OFF_SHIFT: IneligibilityReason.Code
+    CODE_NO_VEHICLE: IneligibilityReason.Code
+    CODE_CAPACITY: IneligibilityReason.Code
+    CODE_DOCUMENT_MISSING: IneligibilityReason.Code
+    CODE_DOCUMENT_EXPIRED: IneligibilityReason.Code
+    CODE_DOCUMENT_REJECTED: IneligibilityReason.Code
+    CODE_DOCUMENT_UNVERIFIED: IneligibilityReason.Code
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_KIND_FIELD_NUMBER: _ClassVar[int]
+    code: IneligibilityReason.Code
+    message: str
+    document_kind: ComplianceDocument.Kind
+    def __init__(self, code: _Optional[_Union[IneligibilityReason.Code, str]] = ..., message: _Optional[str] = ..., document_kind: _Optional[_Union[ComplianceDocument.Kind, str]] = ...) -> None: ...
 
 class Eligibility(_message.Message):
     __slots__ = ("rider", "eligible", "reasons", "evaluate_time")
@@ -231,12 +267,20 @@ class Eligibility(_message.Message):
     EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
     rider: str
     eligible: bool
-    reasons: _containers.RepeatedScalarFieldContainer[str]
+    reasons: _containers.RepeatedCompositeFieldContainer[IneligibilityReason]
     evaluate_time: _timestamp_pb2.Timestamp
-    def __init__(self, rider: _Optional[str] = ..., eligible: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, rider: _Optional[str] = ..., eligible: _Optional[bool] = ..., reasons: _Optional[_Iterable[_Union[IneligibilityReason, _Mapping]]] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Vehicle(_message.Message):
-    __slots__ = ("name", "type", "plate", "electric", "capacity", "min_temperature_c", "max_temperature_c", "max_stops", "rider", "create_time", "update_time", "etag")
+    __slots__ = ("name", "type", "plate", "electric", "capacity", "min_temperature_c", "max_temperature_c", "max_stops", "state", "create_time", "update_time", "etag", "temperature_controlled")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Vehicle.State]
+        STATE_ACTIVE: _ClassVar[Vehicle.State]
+        STATE_OUT_OF_SERVICE: _ClassVar[Vehicle.State]
+    STATE_UNSPECIFIED: Vehicle.State
+    STATE_ACTIVE: Vehicle.State
+    STATE_OUT_OF_SERVICE: Vehicle.State
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     PLATE_FIELD_NUMBER: _ClassVar[int]
@@ -245,10 +289,11 @@ class Vehicle(_message.Message):
     MIN_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
     MAX_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
     MAX_STOPS_FIELD_NUMBER: _ClassVar[int]
-    RIDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_CONTROLLED_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: _common_pb2.VehicleType
     plate: str
@@ -257,11 +302,12 @@ class Vehicle(_message.Message):
     min_temperature_c: float
     max_temperature_c: float
     max_stops: int
-    rider: str
+    state: Vehicle.State
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., plate: _Optional[str] = ..., electric: _Optional[bool] = ..., capacity: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ..., max_stops: _Optional[int] = ..., rider: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    temperature_controlled: bool
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., plate: _Optional[str] = ..., electric: _Optional[bool] = ..., capacity: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ..., max_stops: _Optional[int] = ..., state: _Optional[_Union[Vehicle.State, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., temperature_controlled: _Optional[bool] = ...) -> None: ...
 
 class CreateVehicleRequest(_message.Message):
     __slots__ = ("parent", "vehicle", "request_id")
@@ -280,16 +326,18 @@ class GetVehicleRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListVehiclesRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "type")
+    __slots__ = ("parent", "page_size", "page_token", "type", "state")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
     type: _common_pb2.VehicleType
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., type: _Optional[_Union[_common_pb2.VehicleType, str]] = ...) -> None: ...
+    state: Vehicle.State
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., state: _Optional[_Union[Vehicle.State, str]] = ...) -> None: ...
 
 class ListVehiclesResponse(_message.Message):
     __slots__ = ("vehicles", "next_page_token")
@@ -316,7 +364,7 @@ class DeleteVehicleRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class ComplianceDocument(_message.Message):
-    __slots__ = ("name", "kind", "number", "issue_time", "expire_time", "verification_state", "file_sha256", "content_type", "create_time", "etag")
+    __slots__ = ("name", "kind", "number", "issue_time", "expire_time", "verification_state", "file_sha256", "content_type", "create_time", "etag", "file_size_bytes", "review_reason", "update_time")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[ComplianceDocument.Kind]
@@ -351,6 +399,9 @@ class ComplianceDocument(_message.Message):
     CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_REASON_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: ComplianceDocument.Kind
     number: str
@@ -361,7 +412,10 @@ class ComplianceDocument(_message.Message):
     content_type: str
     create_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ComplianceDocument.Kind, str]] = ..., number: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verification_state: _Optional[_Union[ComplianceDocument.VerificationState, str]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    file_size_bytes: int
+    review_reason: str
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ComplianceDocument.Kind, str]] = ..., number: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verification_state: _Optional[_Union[ComplianceDocument.VerificationState, str]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., review_reason: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateDocumentRequest(_message.Message):
     __slots__ = ("parent", "document", "content", "request_id")
@@ -375,15 +429,23 @@ class CreateDocumentRequest(_message.Message):
     request_id: str
     def __init__(self, parent: _Optional[str] = ..., document: _Optional[_Union[ComplianceDocument, _Mapping]] = ..., content: _Optional[bytes] = ..., request_id: _Optional[str] = ...) -> None: ...
 
+class GetDocumentRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
 class ListDocumentsRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token")
+    __slots__ = ("parent", "page_size", "page_token", "kind")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    kind: ComplianceDocument.Kind
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[ComplianceDocument.Kind, str]] = ...) -> None: ...
 
 class ListDocumentsResponse(_message.Message):
     __slots__ = ("documents", "next_page_token")
@@ -392,6 +454,14 @@ class ListDocumentsResponse(_message.Message):
     documents: _containers.RepeatedCompositeFieldContainer[ComplianceDocument]
     next_page_token: str
     def __init__(self, documents: _Optional[_Iterable[_Union[ComplianceDocument, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateDocumentRequest(_message.Message):
+    __slots__ = ("document", "update_mask")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    document: ComplianceDocument
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, document: _Optional[_Union[ComplianceDocument, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class ReviewDocumentRequest(_message.Message):
     __slots__ = ("name", "verification_state", "reason", "etag")
@@ -405,19 +475,31 @@ class ReviewDocumentRequest(_message.Message):
     etag: str
     def __init__(self, name: _Optional[str] = ..., verification_state: _Optional[_Union[ComplianceDocument.VerificationState, str]] = ..., reason: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
+class DeleteDocumentRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
 class Shift(_message.Message):
-    __slots__ = ("name", "planned", "breaks", "zone", "create_time")
+    __slots__ = ("name", "planned", "breaks", "zone", "create_time", "update_time", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PLANNED_FIELD_NUMBER: _ClassVar[int]
     BREAKS_FIELD_NUMBER: _ClassVar[int]
     ZONE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     name: str
     planned: _common_pb2.TimeWindow
     breaks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimeWindow]
     zone: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., planned: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., breaks: _Optional[_Iterable[_Union[_common_pb2.TimeWindow, _Mapping]]] = ..., zone: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., planned: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., breaks: _Optional[_Iterable[_Union[_common_pb2.TimeWindow, _Mapping]]] = ..., zone: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class CreateShiftRequest(_message.Message):
     __slots__ = ("parent", "shift", "request_id")
@@ -428,6 +510,12 @@ class CreateShiftRequest(_message.Message):
     shift: Shift
     request_id: str
     def __init__(self, parent: _Optional[str] = ..., shift: _Optional[_Union[Shift, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetShiftRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListShiftsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token", "window")
@@ -449,8 +537,49 @@ class ListShiftsResponse(_message.Message):
     next_page_token: str
     def __init__(self, shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class UpdateShiftRequest(_message.Message):
+    __slots__ = ("shift", "update_mask")
+    SHIFT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    shift: Shift
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, shift: _Optional[_Union[Shift, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
 class DeleteShiftRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class CompliancePolicy(_message.Message):
+    __slots__ = ("name", "requirements", "update_time", "etag")
+    class Requirement(_message.Message):
+        __slots__ = ("vehicle_type", "kinds")
+        VEHICLE_TYPE_FIELD_NUMBER: _ClassVar[int]
+        KINDS_FIELD_NUMBER: _ClassVar[int]
+        vehicle_type: _common_pb2.VehicleType
+        kinds: _containers.RepeatedScalarFieldContainer[ComplianceDocument.Kind]
+        def __init__(self, vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., kinds: _Optional[_Iterable[_Union[ComplianceDocument.Kind, str]]] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUIREMENTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    requirements: _containers.RepeatedCompositeFieldContainer[CompliancePolicy.Requirement]
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., requirements: _Optional[_Iterable[_Union[CompliancePolicy.Requirement, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetCompliancePolicyRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateCompliancePolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: CompliancePolicy
+    def __init__(self, policy: _Optional[_Union[CompliancePolicy, _Mapping]] = ...) -> None: ...

@@ -36,6 +36,7 @@ class FleetServiceStub:
     tenants/{tenant}/vehicles/{vehicle}
     tenants/{tenant}/riders/{rider}/documents/{document}
     tenants/{tenant}/riders/{rider}/shifts/{shift}
+    tenants/{tenant}/compliancePolicy
     where {tenant} is the platform-wide tenant slug.
     """
 
@@ -135,19 +136,39 @@ class FleetServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateDocumentRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
                 _registered_method=True)
+        self.GetDocument = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/GetDocument',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
+                _registered_method=True)
         self.ListDocuments = channel.unary_unary(
                 '/bengobox.logistics.v1.FleetService/ListDocuments',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse.FromString,
+                _registered_method=True)
+        self.UpdateDocument = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/UpdateDocument',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
                 _registered_method=True)
         self.ReviewDocument = channel.unary_unary(
                 '/bengobox.logistics.v1.FleetService/ReviewDocument',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ReviewDocumentRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
                 _registered_method=True)
+        self.DeleteDocument = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/DeleteDocument',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.CreateShift = channel.unary_unary(
                 '/bengobox.logistics.v1.FleetService/CreateShift',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
+                _registered_method=True)
+        self.GetShift = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/GetShift',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
                 _registered_method=True)
         self.ListShifts = channel.unary_unary(
@@ -155,10 +176,25 @@ class FleetServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse.FromString,
                 _registered_method=True)
+        self.UpdateShift = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/UpdateShift',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
+                _registered_method=True)
         self.DeleteShift = channel.unary_unary(
                 '/bengobox.logistics.v1.FleetService/DeleteShift',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.GetCompliancePolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/GetCompliancePolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
+                _registered_method=True)
+        self.UpdateCompliancePolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/UpdateCompliancePolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
                 _registered_method=True)
 
 
@@ -172,6 +208,7 @@ class FleetServiceServicer:
     tenants/{tenant}/vehicles/{vehicle}
     tenants/{tenant}/riders/{rider}/documents/{document}
     tenants/{tenant}/riders/{rider}/shifts/{shift}
+    tenants/{tenant}/compliancePolicy
     where {tenant} is the platform-wide tenant slug.
     """
 
@@ -237,13 +274,14 @@ class FleetServiceServicer:
 
     def UpsertRider(self, request, context):
         """Creates or updates the rider with the given external id: upstream onboarding.
+        Idempotent: the same request twice leaves one rider with the same content.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetEligibility(self, request, context):
-        """Says whether a rider can be dispatched now and, if not, why.
+        """Says whether a rider can be dispatched (now, or at a given time) and, if not, why.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -280,6 +318,14 @@ class FleetServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateDocument(self, request, context):
+        """Records a document; its file is uploaded inline (small files) or with
+        POST /v1/{name=tenants/*/riders/*/documents/*}:upload (streamed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDocument(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -291,7 +337,20 @@ class FleetServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDocument(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReviewDocument(self, request, context):
+        """Verifies or rejects a document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDocument(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -303,13 +362,38 @@ class FleetServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListShifts(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCompliancePolicy(self, request, context):
+        """Which documents a rider needs, per vehicle type. Name: tenants/{tenant}/compliancePolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCompliancePolicy(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -408,19 +492,39 @@ def add_FleetServiceServicer_to_server(servicer, server):
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateDocumentRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.SerializeToString,
             ),
+            'GetDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDocument,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.SerializeToString,
+            ),
             'ListDocuments': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDocuments,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse.SerializeToString,
+            ),
+            'UpdateDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocument,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.SerializeToString,
             ),
             'ReviewDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.ReviewDocument,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ReviewDocumentRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.SerializeToString,
             ),
+            'DeleteDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDocument,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
             'CreateShift': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateShift,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.SerializeToString,
+            ),
+            'GetShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetShift,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.SerializeToString,
             ),
             'ListShifts': grpc.unary_unary_rpc_method_handler(
@@ -428,10 +532,25 @@ def add_FleetServiceServicer_to_server(servicer, server):
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse.SerializeToString,
             ),
+            'UpdateShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateShift,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.SerializeToString,
+            ),
             'DeleteShift': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteShift,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'GetCompliancePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompliancePolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.SerializeToString,
+            ),
+            'UpdateCompliancePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCompliancePolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -451,6 +570,7 @@ class FleetService:
     tenants/{tenant}/vehicles/{vehicle}
     tenants/{tenant}/riders/{rider}/documents/{document}
     tenants/{tenant}/riders/{rider}/shifts/{shift}
+    tenants/{tenant}/compliancePolicy
     where {tenant} is the platform-wide tenant slug.
     """
 
@@ -941,6 +1061,33 @@ class FleetService:
             _registered_method=True)
 
     @staticmethod
+    def GetDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/GetDocument',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListDocuments(request,
             target,
             options=(),
@@ -957,6 +1104,33 @@ class FleetService:
             '/bengobox.logistics.v1.FleetService/ListDocuments',
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/UpdateDocument',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateDocumentRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument.FromString,
             options,
             channel_credentials,
             insecure,
@@ -995,6 +1169,33 @@ class FleetService:
             _registered_method=True)
 
     @staticmethod
+    def DeleteDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/DeleteDocument',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteDocumentRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateShift(request,
             target,
             options=(),
@@ -1010,6 +1211,33 @@ class FleetService:
             target,
             '/bengobox.logistics.v1.FleetService/CreateShift',
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateShiftRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/GetShift',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
             options,
             channel_credentials,
@@ -1049,6 +1277,33 @@ class FleetService:
             _registered_method=True)
 
     @staticmethod
+    def UpdateShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/UpdateShift',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateShiftRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def DeleteShift(request,
             target,
             options=(),
@@ -1065,6 +1320,60 @@ class FleetService:
             '/bengobox.logistics.v1.FleetService/DeleteShift',
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.DeleteShiftRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompliancePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/GetCompliancePolicy',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCompliancePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/UpdateCompliancePolicy',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
             options,
             channel_credentials,
             insecure,

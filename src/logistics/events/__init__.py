@@ -1,0 +1,1 @@
+"""Events: signing (Standard Webhooks); the outbox relay and webhooks follow."""

@@ -1,0 +1,445 @@
+"""Compliance use cases: documents (and their files), shifts, the tenant's document policy,
+and the derived dispatch eligibility of a rider.
+
+A document change that can change eligibility (a new document, a review, a new expiry, a
+deletion) emits ``rider.compliance_changed`` in its transaction; an expiry emits it when the
+document's timer fires, from whichever worker claims it (see ``services.timers``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+
+from logistics.blobs.errors import (
+    BlobEmpty,
+    BlobError,
+    BlobNotFound,
+    BlobStoreUnavailable,
+    BlobTooLarge,
+    BlobTypeNotAllowed,
+)
+from logistics.blobs.interface import BlobStore, StoredBlob
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.compliance import (
+    DOCUMENT_UPDATABLE,
+    SHIFT_UPDATABLE,
+    Capacity,
+    CompliancePolicy,
+    Document,
+    DocumentKind,
+    Eligibility,
+    ReviewOutcome,
+    RiderFacts,
+    Shift,
+    Window,
+    evaluate,
+    validate_document,
+    validate_review,
+    validate_shift,
+)
+from logistics.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from logistics.domain.fleet import check_update_paths
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.paging import Page, PageRequest
+from logistics.domain.versioning import check_etag
+from logistics.services.clock import Clock
+from logistics.services.fleet import rider_name
+from logistics.services.idempotency import claim_create
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_EXPIRY = "document.expiry"
+DOCUMENT_TYPES = frozenset(
+    {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic"}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentRef:
+    """``tenants/{tenant}/riders/{rider}/documents/{document}`` (or ``/shifts/{shift}``)."""
+
+    tenant: TenantSlug
+    rider_id: uuid.UUID
+    id: uuid.UUID
+
+
+def document_name(tenant: TenantSlug, rider_id: uuid.UUID, document_id: uuid.UUID) -> str:
+    return f"{rider_name(tenant, rider_id)}/documents/{document_id}"
+
+
+def shift_name(tenant: TenantSlug, rider_id: uuid.UUID, shift_id: uuid.UUID) -> str:
+    return f"{rider_name(tenant, rider_id)}/shifts/{shift_id}"
+
+
+async def _rider_exists(uow: UnitOfWork, rider_id: uuid.UUID) -> None:
+    if await uow.riders.get(rider_id) is None:
+        raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
+
+
+async def rider_facts(uow: UnitOfWork, rider_id: uuid.UUID, at: datetime) -> RiderFacts:
+    rider = await uow.riders.get(rider_id)
+    if rider is None:
+        raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
+    vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
+    return RiderFacts(
+        rider=rider,
+        vehicle=vehicle,
+        shifts=await uow.shifts.covering(rider_id, at),
+        documents=await uow.documents.of_rider(rider_id),
+        policy=await uow.policy.get(),
+    )
+
+
+async def emit_compliance_changed(
+    uow: UnitOfWork, rider_id: uuid.UUID, at: datetime, cause: str, document: Document
+) -> None:
+    eligibility = evaluate(await rider_facts(uow, rider_id, at), at)
+    await uow.emit(
+        "rider.compliance_changed",
+        {
+            "rider": rider_name(uow.tenant, rider_id),
+            "document": document_name(uow.tenant, rider_id, document.id),
+            "kind": document.kind,
+            "verification": document.verification,
+            "expire_time": document.expire_time,
+            "cause": cause,
+            "eligible": eligibility.eligible,
+            "reasons": [r.code for r in eligibility.reasons],
+        },
+    )
+
+
+class ComplianceService:
+    """Documents and shifts need ``logistics:admin`` to change and ``logistics:read`` to read."""
+
+    def __init__(
+        self, store: Store, blobs: BlobStore, clock: Clock, *, max_document_bytes: int
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._clock = clock
+        self._max_document_bytes = max_document_bytes
+
+    # Documents
+
+    async def create_document(
+        self,
+        caller: Caller,
+        rider: ResourceName,
+        document: Document,
+        content: bytes | None,
+        request_id: str | None,
+    ) -> Document:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.ADMIN)
+        document = dataclasses.replace(document, rider_id=rider.id)
+        validate_document(document)
+        async with self._store.read(rider.tenant) as uow:
+            await _rider_exists(uow, rider.id)
+        stored = (
+            await self._store_file(rider.tenant, document.id, _once(content)) if content else None
+        )
+        kept = False
+        try:
+            async with self._store.write(rider.tenant) as uow:
+                earlier = await claim_create(uow, "CreateDocument", request_id, document)
+                if earlier is not None:
+                    return await self._document(uow, rider.id, earlier)
+                await _rider_exists(uow, rider.id)
+                created = await uow.documents.add(_with_file(document, stored))
+                await self._after_change(caller, uow, None, created, "created")
+            kept = True
+            return created
+        finally:
+            if stored is not None and not kept:  # a failed write, or a retry of an earlier one
+                await self._discard(stored.key)
+
+    async def upload_file(
+        self, caller: Caller, ref: DocumentRef, chunks: AsyncIterable[bytes]
+    ) -> Document:
+        """Streams a document's file into the blob store, then records it on the document."""
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.read(ref.tenant) as uow:
+            await self._document(uow, ref.rider_id, ref.id)
+        stored = await self._store_file(ref.tenant, ref.id, chunks)
+        try:
+            async with self._store.write(ref.tenant) as uow:
+                current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
+                updated = await uow.documents.update(_with_file(current, stored))
+                name = document_name(ref.tenant, ref.rider_id, ref.id)
+                await uow.audit(
+                    caller.subject, "document.upload", name, before=current, after=updated
+                )
+                await uow.emit("rider.document_updated", {"name": name, "document": updated})
+        except BaseException:
+            await self._discard(stored.key)
+            raise
+        if current.blob_key and current.blob_key != stored.key:
+            await self._discard(current.blob_key)
+        return updated
+
+    async def open_file(
+        self, caller: Caller, ref: DocumentRef
+    ) -> tuple[Document, AsyncIterator[bytes]]:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(ref.tenant) as uow:
+            document = await self._document(uow, ref.rider_id, ref.id)
+        if not document.blob_key:
+            raise FailedPrecondition("the document has no file yet", reason="NO_FILE")
+        with _blob_errors():
+            return document, await self._blobs.open(document.blob_key)
+
+    async def get_document(self, caller: Caller, ref: DocumentRef) -> Document:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(ref.tenant) as uow:
+            return await self._document(uow, ref.rider_id, ref.id)
+
+    async def list_documents(
+        self, caller: Caller, rider: ResourceName, page: PageRequest, kind: DocumentKind | None
+    ) -> Page[Document]:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(rider.tenant) as uow:
+            await _rider_exists(uow, rider.id)
+            return await uow.documents.list(rider.id, page, kind=kind)
+
+    async def update_document(
+        self, caller: Caller, ref: DocumentRef, changes: dict[str, Any], etag: str | None
+    ) -> Document:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        check_update_paths(frozenset(changes), DOCUMENT_UPDATABLE, "update_mask")
+        async with self._store.write(ref.tenant) as uow:
+            current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(current, **changes)
+            validate_document(wanted)
+            if wanted == current:
+                return current
+            updated = await uow.documents.update(wanted)
+            await self._after_change(caller, uow, current, updated, "updated")
+            return updated
+
+    async def review_document(
+        self, caller: Caller, ref: DocumentRef, outcome: ReviewOutcome, etag: str | None
+    ) -> Document:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        validate_review(outcome)
+        async with self._store.write(ref.tenant) as uow:
+            current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(
+                current, verification=outcome.verification, review_reason=outcome.reason
+            )
+            if wanted == current:
+                return current
+            updated = await uow.documents.update(wanted)
+            await self._after_change(caller, uow, current, updated, "reviewed")
+            return updated
+
+    async def delete_document(self, caller: Caller, ref: DocumentRef, etag: str | None) -> None:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(ref.tenant) as uow:
+            current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
+            check_etag(etag, current.version)
+            await uow.documents.archive(ref.id)
+            await self._after_change(caller, uow, current, None, "deleted")
+
+    async def _after_change(
+        self,
+        caller: Caller,
+        uow: UnitOfWork,
+        before: Document | None,
+        after: Document | None,
+        verb: str,
+    ) -> None:
+        """Audit, the expiry timer, and the compliance event, in the change's transaction."""
+        document = after or before
+        assert document is not None
+        name = document_name(uow.tenant, document.rider_id, document.id)
+        await uow.audit(caller.subject, f"document.{verb}", name, before=before, after=after)
+        now = self._clock.now()
+        expiry = after.expire_time if after is not None else None
+        await uow.timers.set(
+            DOCUMENT_EXPIRY, document.id, expiry if expiry is not None and expiry > now else None
+        )
+        await emit_compliance_changed(uow, document.rider_id, now, f"document {verb}", document)
+
+    async def _store_file(
+        self, tenant: TenantSlug, document_id: uuid.UUID, chunks: AsyncIterable[bytes]
+    ) -> StoredBlob:
+        tenant_id = await self._store.tenants.ensure(tenant)
+        # A new key per upload: a reader of the old file never sees the new one half-written,
+        # and a failed transaction leaves the recorded file intact.
+        key = f"tenants/{tenant_id}/documents/{document_id}/{uuid.uuid4().hex}"
+        with _blob_errors():
+            return await self._blobs.put(
+                key, chunks, max_bytes=self._max_document_bytes, allowed_types=DOCUMENT_TYPES
+            )
+
+    async def _discard(self, key: str) -> None:
+        try:
+            await self._blobs.delete(key)
+        except BlobError:
+            logger.warning("could not delete blob %s; it is orphaned", key, exc_info=True)
+
+    @staticmethod
+    async def _document(
+        uow: UnitOfWork, rider_id: uuid.UUID, document_id: uuid.UUID, *, for_update: bool = False
+    ) -> Document:
+        found = await uow.documents.get(rider_id, document_id, for_update=for_update)
+        if found is None:
+            raise NotFound(f"document {document_name(uow.tenant, rider_id, document_id)} not found")
+        return found
+
+    # Shifts
+
+    async def create_shift(
+        self, caller: Caller, rider: ResourceName, shift: Shift, request_id: str | None
+    ) -> Shift:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.ADMIN)
+        shift = dataclasses.replace(shift, rider_id=rider.id)
+        validate_shift(shift)
+        async with self._store.write(rider.tenant) as uow:
+            earlier = await claim_create(uow, "CreateShift", request_id, shift)
+            if earlier is not None:
+                return await self._shift(uow, rider.id, earlier)
+            await _rider_exists(uow, rider.id)
+            created = await uow.shifts.add(shift)
+            name = shift_name(rider.tenant, rider.id, created.id)
+            await uow.audit(caller.subject, "shift.create", name, after=created)
+            await uow.emit("rider.shift_created", {"name": name, "shift": created})
+            return created
+
+    async def get_shift(self, caller: Caller, ref: DocumentRef) -> Shift:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(ref.tenant) as uow:
+            return await self._shift(uow, ref.rider_id, ref.id)
+
+    async def list_shifts(
+        self, caller: Caller, rider: ResourceName, page: PageRequest, overlapping: Window | None
+    ) -> Page[Shift]:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(rider.tenant) as uow:
+            await _rider_exists(uow, rider.id)
+            return await uow.shifts.list(rider.id, page, overlapping=overlapping)
+
+    async def update_shift(
+        self, caller: Caller, ref: DocumentRef, changes: dict[str, Any], etag: str | None
+    ) -> Shift:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        check_update_paths(frozenset(changes), SHIFT_UPDATABLE, "update_mask")
+        async with self._store.write(ref.tenant) as uow:
+            current = await self._shift(uow, ref.rider_id, ref.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(current, **changes)
+            validate_shift(wanted)
+            if wanted == current:
+                return current
+            updated = await uow.shifts.update(wanted)
+            name = shift_name(ref.tenant, ref.rider_id, ref.id)
+            await uow.audit(caller.subject, "shift.update", name, before=current, after=updated)
+            await uow.emit("rider.shift_updated", {"name": name, "shift": updated})
+            return updated
+
+    async def delete_shift(self, caller: Caller, ref: DocumentRef, etag: str | None) -> None:
+        caller.require_tenant(ref.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(ref.tenant) as uow:
+            current = await self._shift(uow, ref.rider_id, ref.id, for_update=True)
+            check_etag(etag, current.version)
+            await uow.shifts.delete(ref.id)
+            name = shift_name(ref.tenant, ref.rider_id, ref.id)
+            await uow.audit(caller.subject, "shift.delete", name, before=current)
+            await uow.emit("rider.shift_deleted", {"name": name})
+
+    @staticmethod
+    async def _shift(
+        uow: UnitOfWork, rider_id: uuid.UUID, shift_id: uuid.UUID, *, for_update: bool = False
+    ) -> Shift:
+        found = await uow.shifts.get(rider_id, shift_id, for_update=for_update)
+        if found is None:
+            raise NotFound(f"shift {shift_name(uow.tenant, rider_id, shift_id)} not found")
+        return found
+
+    # Policy and eligibility
+
+    async def get_policy(self, caller: Caller, tenant: TenantSlug) -> CompliancePolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            return await uow.policy.get()
+
+    async def update_policy(
+        self, caller: Caller, tenant: TenantSlug, policy: CompliancePolicy, etag: str | None
+    ) -> CompliancePolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(tenant) as uow:
+            await uow.lock("compliance_policy", "")
+            current = await uow.policy.get(for_update=True)
+            check_etag(etag, current.version)
+            updated = await uow.policy.put(policy)
+            name = f"tenants/{tenant}/compliancePolicy"
+            await uow.audit(caller.subject, "policy.update", name, before=current, after=updated)
+            await uow.emit("compliance_policy.updated", {"name": name, "policy": updated})
+            return updated
+
+    async def eligibility(
+        self,
+        caller: Caller,
+        rider: ResourceName,
+        at: datetime | None = None,
+        needed: Capacity | None = None,
+    ) -> Eligibility:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.READ)
+        when = at or self._clock.now()
+        async with self._store.read(rider.tenant) as uow:
+            return evaluate(await rider_facts(uow, rider.id, when), when, needed)
+
+
+@contextlib.contextmanager
+def _blob_errors() -> Iterator[None]:
+    """The blob store's failures as the domain's: bad files are the caller's to fix."""
+    try:
+        yield
+    except (BlobTooLarge, BlobTypeNotAllowed, BlobEmpty) as exc:
+        raise InvalidArgument.field("file", str(exc)) from exc
+    except BlobNotFound as exc:
+        raise NotFound("the document's file is missing from the blob store") from exc
+    except BlobStoreUnavailable as exc:
+        raise Unavailable(f"the blob store is unavailable: {exc}") from exc
+
+
+def _with_file(document: Document, stored: StoredBlob | None) -> Document:
+    if stored is None:
+        return document
+    return dataclasses.replace(
+        document,
+        blob_key=stored.key,
+        file_sha256=stored.sha256,
+        content_type=stored.content_type,
+        file_size=stored.size,
+    )
+
+
+async def _once(content: bytes | None) -> AsyncIterator[bytes]:
+    if content:
+        yield content

@@ -1,0 +1,60 @@
+"""Fires due timers (document expiry now; SLA timers later) from a background loop.
+
+Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
+number of runners may run: each timer fires once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from logistics.services.clock import Clock
+from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
+from logistics.store.timers import DueTimer, TimerQueue
+from logistics.store.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+class TimerRunner:
+    def __init__(self, queue: TimerQueue, clock: Clock, *, interval_s: float = 1.0) -> None:
+        self._queue = queue
+        self._clock = clock
+        self._interval_s = interval_s
+
+    async def fire_due(self, limit: int = 500) -> int:
+        """Fires up to ``limit`` due timers; returns how many fired."""
+        fired = 0
+        while fired < limit and await self._queue.fire_one(self._clock.now(), self._handle):
+            fired += 1
+        return fired
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.fire_due()
+            except Exception:
+                logger.exception("firing timers failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._interval_s)
+
+    async def _handle(self, uow: UnitOfWork, timer: DueTimer) -> None:
+        if timer.kind == DOCUMENT_EXPIRY:
+            await self._document_expired(uow, timer)
+        else:
+            logger.error("unknown timer kind %r; dropping it", timer.kind)
+
+    async def _document_expired(self, uow: UnitOfWork, timer: DueTimer) -> None:
+        document = await uow.documents.get_any_rider(timer.subject_id)
+        if (
+            document is None
+            or document.expire_time is None
+            or document.expire_time > timer.due_time
+        ):
+            return  # deleted, or its expiry moved (a newer timer covers it)
+        await uow.audit("system", "document.expired", f"document {document.id}", after=document)
+        await emit_compliance_changed(
+            uow, document.rider_id, self._clock.now(), "document expired", document
+        )

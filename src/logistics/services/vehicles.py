@@ -1,0 +1,115 @@
+"""Vehicle use cases: the capacity profiles riders carry tasks with."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.compliance import (
+    VEHICLE_UPDATABLE,
+    Vehicle,
+    VehicleState,
+    normalise_plate,
+    validate_vehicle,
+)
+from logistics.domain.errors import FailedPrecondition, NotFound
+from logistics.domain.fleet import VehicleType, check_update_paths
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.paging import Page, PageRequest
+from logistics.domain.versioning import check_etag
+from logistics.services.idempotency import claim_create
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+
+def vehicle_name(tenant: TenantSlug, vehicle_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/vehicles/{vehicle_id}"
+
+
+async def load_vehicle(
+    uow: UnitOfWork, vehicle_id: uuid.UUID, *, for_update: bool = False
+) -> Vehicle:
+    found = await uow.vehicles.get(vehicle_id, for_update=for_update)
+    if found is None:
+        raise NotFound(f"vehicle {vehicle_name(uow.tenant, vehicle_id)} not found")
+    return found
+
+
+class VehicleService:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def create(
+        self, caller: Caller, tenant: TenantSlug, vehicle: Vehicle, request_id: str | None
+    ) -> Vehicle:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        vehicle = dataclasses.replace(vehicle, plate=normalise_plate(vehicle.plate))
+        validate_vehicle(vehicle)
+        async with self._store.write(tenant) as uow:
+            earlier = await claim_create(uow, "CreateVehicle", request_id, vehicle)
+            if earlier is not None:
+                return await load_vehicle(uow, earlier)
+            created = await uow.vehicles.add(vehicle)
+            name = vehicle_name(tenant, created.id)
+            await uow.audit(caller.subject, "vehicle.create", name, after=created)
+            await uow.emit("vehicle.created", {"name": name, "vehicle": created})
+            return created
+
+    async def get(self, caller: Caller, name: ResourceName) -> Vehicle:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(name.tenant) as uow:
+            return await load_vehicle(uow, name.id)
+
+    async def list(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        page: PageRequest,
+        *,
+        type: VehicleType | None = None,
+        state: VehicleState | None = None,
+    ) -> Page[Vehicle]:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            return await uow.vehicles.list(page, type=type, state=state)
+
+    async def update(
+        self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
+    ) -> Vehicle:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        check_update_paths(frozenset(changes), VEHICLE_UPDATABLE, "update_mask")
+        if "plate" in changes:
+            changes = {**changes, "plate": normalise_plate(changes["plate"])}
+        async with self._store.write(name.tenant) as uow:
+            current = await load_vehicle(uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(current, **changes)
+            validate_vehicle(wanted)
+            if wanted == current:
+                return current
+            updated = await uow.vehicles.update(wanted)
+            await uow.audit(
+                caller.subject, "vehicle.update", str(name), before=current, after=updated
+            )
+            await uow.emit("vehicle.updated", {"name": str(name), "vehicle": updated})
+            return updated
+
+    async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(name.tenant) as uow:
+            current = await load_vehicle(uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            if await uow.vehicles.in_use(name.id):
+                raise FailedPrecondition(
+                    "a rider uses this vehicle; change the rider's vehicle first",
+                    reason="VEHICLE_IN_USE",
+                )
+            await uow.vehicles.archive(name.id)
+            await uow.audit(caller.subject, "vehicle.delete", str(name), before=current)
+            await uow.emit("vehicle.deleted", {"name": str(name)})
