@@ -60,7 +60,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system --gid 10001 logistics \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin logistics
+        --home-dir /nonexistent --shell /usr/sbin/nologin logistics \
+ && mkdir -p /data/blobs && chown 10001:10001 /data/blobs
 
 WORKDIR /app
 
