@@ -9,11 +9,8 @@ from typing import Any
 from connectrpc.server import ConnectASGIApplication
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from logistics.api.rest import RestEndpoints
+from logistics.api.rest import Receive, RestEndpoints, Scope, Send
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
 
 

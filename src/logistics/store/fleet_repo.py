@@ -10,8 +10,9 @@ import asyncpg
 from logistics.domain.errors import AlreadyExists, InvalidArgument
 from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState, VehicleType
 from logistics.domain.ids import TenantId
-from logistics.domain.paging import Cursor, Page, PageRequest
+from logistics.domain.paging import Page, PageRequest
 from logistics.store.db import Connection
+from logistics.store.paging import keyset_clause, page_of
 
 
 def _fleet(row: asyncpg.Record) -> Fleet:
@@ -45,22 +46,6 @@ def _rider(row: asyncpg.Record) -> Rider:
         update_time=row["update_time"],
         version=row["version"],
     )
-
-
-def _page(rows: list[Any], size: int, convert: Any) -> Page[Any]:
-    items = [convert(r) for r in rows[:size]]
-    more = len(rows) > size
-    last = rows[size - 1] if more else None
-    return Page(items, Cursor(last["create_time"], last["id"]) if last is not None else None)
-
-
-def _keyset(filters: list[str], args: list[Any], page: PageRequest) -> str:
-    if page.after is not None:
-        args.extend([page.after.create_time, page.after.id])
-        filters.append(f"(create_time, id) > (${len(args) - 1}, ${len(args)})")
-    args.append(page.size + 1)
-    where = " AND ".join(filters) if filters else "true"
-    return f"WHERE {where} ORDER BY create_time, id LIMIT ${len(args)}"
 
 
 class FleetRepository:
@@ -99,8 +84,10 @@ class FleetRepository:
         if kind is not None:
             args.append(kind.value)
             filters.append(f"kind = ${len(args)}")
-        rows = await self._conn.fetch(f"SELECT * FROM fleets {_keyset(filters, args, page)}", *args)
-        return _page(rows, page.size, _fleet)
+        rows = await self._conn.fetch(
+            f"SELECT * FROM fleets {keyset_clause(filters, args, page)}", *args
+        )
+        return page_of(rows, page.size, _fleet)
 
     async def update(self, fleet: Fleet) -> Fleet:
         row = await self._conn.fetchrow(
@@ -204,8 +191,10 @@ class RiderRepository:
             if value is not None:
                 args.append(value)
                 filters.append(f"{column} = ${len(args)}")
-        rows = await self._conn.fetch(f"SELECT * FROM riders {_keyset(filters, args, page)}", *args)
-        return _page(rows, page.size, _rider)
+        rows = await self._conn.fetch(
+            f"SELECT * FROM riders {keyset_clause(filters, args, page)}", *args
+        )
+        return page_of(rows, page.size, _rider)
 
     async def update(self, rider: Rider) -> Rider:
         try:

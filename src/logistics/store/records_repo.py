@@ -25,7 +25,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
 from logistics.store.db import Connection
-from logistics.store.fleet_repo import _keyset, _page
+from logistics.store.paging import keyset_clause, page_of
 
 
 def _vehicle(row: asyncpg.Record) -> Vehicle:
@@ -110,9 +110,9 @@ class VehicleRepository:
                 args.append(value.value)
                 filters.append(f"{column} = ${len(args)}")
         rows = await self._conn.fetch(
-            f"SELECT * FROM vehicles {_keyset(filters, args, page)}", *args
+            f"SELECT * FROM vehicles {keyset_clause(filters, args, page)}", *args
         )
-        return _page(rows, page.size, _vehicle)
+        return page_of(rows, page.size, _vehicle)
 
     async def update(self, vehicle: Vehicle) -> Vehicle:
         try:
@@ -226,9 +226,9 @@ class DocumentRepository:
             args.append(kind.value)
             filters.append(f"kind = ${len(args)}")
         rows = await self._conn.fetch(
-            f"SELECT * FROM documents {_keyset(filters, args, page)}", *args
+            f"SELECT * FROM documents {keyset_clause(filters, args, page)}", *args
         )
-        return _page(rows, page.size, _document)
+        return page_of(rows, page.size, _document)
 
     async def update(self, d: Document) -> Document:
         row = await self._conn.fetchrow(
@@ -325,8 +325,10 @@ class ShiftRepository:
         if overlapping is not None:
             args.extend([overlapping.end, overlapping.start])
             filters.append(f"start_time < ${len(args) - 1} AND end_time > ${len(args)}")
-        rows = await self._conn.fetch(f"SELECT * FROM shifts {_keyset(filters, args, page)}", *args)
-        return _page(rows, page.size, _shift)
+        rows = await self._conn.fetch(
+            f"SELECT * FROM shifts {keyset_clause(filters, args, page)}", *args
+        )
+        return page_of(rows, page.size, _shift)
 
     async def update(self, shift: Shift) -> Shift:
         row = await self._conn.fetchrow(
