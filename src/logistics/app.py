@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
@@ -34,19 +36,26 @@ from logistics.api.fleet import FleetHandler
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
 from logistics.api.rest import RestEndpoints
-from logistics.api.unimplemented import DispatchHandler, TaskHandler, TelemetryHandler
+from logistics.api.telemetry import StreamLimits, TelemetryHandler
+from logistics.api.unimplemented import DispatchHandler, TaskHandler
 from logistics.blobs import blob_store_from_url
 from logistics.config import ConfigError, Settings
 from logistics.discovery import HttpDiscovery
+from logistics.domain.telemetry import PingLimits
+from logistics.geo.live_index import LiveIndex
 from logistics.readiness import Readiness
 from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.fleet import FleetService
+from logistics.services.geofencing import GeofenceService
+from logistics.services.presence import PresenceMonitor
+from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
 from logistics.services.vehicles import VehicleService
 from logistics.store.db import Database
 from logistics.store.timers import TimerQueue
+from logistics.store.tracks import TrackWriter, apply_retention, ensure_partitions
 from logistics.store.unit_of_work import Store
 from logistics.tracing import grpc_tracing_interceptors
 
@@ -143,13 +152,42 @@ class Server:
         fleet = FleetHandler(
             FleetService(store, Outlets(store, self.discovery)), VehicleService(store), compliance
         )
+        self.index = LiveIndex(
+            connections.redis,
+            resolution=settings.h3_resolution,
+            stale_after_s=settings.rider_stale_seconds,
+        )
+        self.tracks = TrackWriter(connections.db)
+        geofences = GeofenceService(store, resolution=settings.h3_resolution)
+        limits = PingLimits(
+            max_accuracy_m=settings.ping_max_accuracy_m,
+            max_future_skew=timedelta(seconds=settings.ping_max_future_seconds),
+        )
+        telemetry = TelemetryHandler(
+            TelemetryService(store, self.index, self.tracks, geofences, clock, limits),
+            geofences,
+            StreamLimits(
+                max_message_bytes=settings.stream_max_message_bytes,
+                max_pings=settings.stream_max_pings,
+                messages_per_second=settings.stream_batches_per_second,
+                burst=settings.stream_burst,
+                keepalive_s=settings.stream_keepalive_seconds,
+            ),
+        )
+        self.presence = PresenceMonitor(
+            self.index,
+            store,
+            clock,
+            offline_after=timedelta(seconds=settings.rider_offline_seconds),
+            interval_s=min(5.0, settings.rider_offline_seconds / 4),
+        )
         self.timers = TimerRunner(
             TimerQueue(connections.db), clock, interval_s=settings.timer_interval_seconds
         )
         rest = RestEndpoints(
             document_file_routes(compliance, settings.max_document_bytes), self.edge
         )
-        task, dispatch, telemetry = TaskHandler(), DispatchHandler(), TelemetryHandler()
+        task, dispatch = TaskHandler(), DispatchHandler()
         self.readiness = Readiness(
             {
                 "postgres": connections.db.ping,
@@ -223,6 +261,7 @@ class Server:
         self.edge.draining.set()
         self._http_stop.set()
         await asyncio.gather(self.grpc.stop(grace), self._wait_http(grace_s=grace + 1))
+        await self.tracks.close()
         await self.blobs.close()
         if self.discovery is not None:
             await self.discovery.aclose()
@@ -255,6 +294,19 @@ async def _wait_listening(host: str, port: int, task: asyncio.Task[Any]) -> None
     raise OSError(f"HTTP listener on {host}:{port} did not start")
 
 
+async def _maintain_tracks(db: Database, stop: asyncio.Event, interval_s: float = 3600) -> None:
+    """Keeps the next days' track partitions created and applies retention, hourly."""
+    while not stop.is_set():
+        try:
+            now = datetime.now(UTC)
+            await ensure_partitions(db, now.date())
+            await apply_retention(db, now)
+        except Exception:
+            logger.exception("track maintenance failed; retrying later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
+
+
 def build_discovery(settings: Settings) -> HttpDiscovery | None:
     if not settings.discovery_url:
         return None
@@ -271,10 +323,11 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
     try:
         server = Server(settings, connections)
         await server.start()
-        timers = asyncio.create_task(server.timers.run(stop)) if run_timers else None
+        background = [asyncio.create_task(server.presence.run(stop))]
+        if run_timers:
+            background.append(asyncio.create_task(server.timers.run(stop)))
         await stop.wait()
-        if timers is not None:
-            await timers
+        await asyncio.gather(*background)
         await server.drain()
     finally:
         await connections.close()
@@ -295,7 +348,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             TimerQueue(db), SystemClock(), interval_s=settings.timer_interval_seconds
         )
         logger.info("worker running")
-        await runner.run(stop)
+        await asyncio.gather(runner.run(stop), _maintain_tracks(db, stop))
     finally:
         await db.close()
     logger.info("worker stopped")

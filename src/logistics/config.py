@@ -72,6 +72,13 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _h3_resolution(raw: str) -> int:
+    value = int(raw)
+    if not 5 <= value <= 12:
+        raise ValueError("must be an H3 resolution between 5 and 12")
+    return value
+
+
 def _secrets(raw: str) -> tuple[str, ...]:
     values = tuple(s.strip() for s in raw.split(",") if s.strip())
     for value in values:
@@ -130,6 +137,16 @@ class Settings:
     discovery_url: str | None = None
     discovery_secrets: tuple[str, ...] = ()
     timer_interval_seconds: float = 1.0
+    h3_resolution: int = 9
+    rider_stale_seconds: float = 60.0
+    rider_offline_seconds: float = 120.0
+    ping_max_accuracy_m: float = 150.0
+    ping_max_future_seconds: float = 60.0
+    stream_max_pings: int = 1000
+    stream_max_message_bytes: int = 256 * 1024
+    stream_batches_per_second: float = 20.0
+    stream_burst: int = 40
+    stream_keepalive_seconds: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -161,6 +178,16 @@ class Settings:
             "discovery_url": _url("http", "https"),
             "discovery_secrets": _secrets,
             "timer_interval_seconds": _positive_float,
+            "h3_resolution": _h3_resolution,
+            "rider_stale_seconds": _positive_float,
+            "rider_offline_seconds": _positive_float,
+            "ping_max_accuracy_m": _positive_float,
+            "ping_max_future_seconds": _positive_float,
+            "stream_max_pings": _positive_int,
+            "stream_max_message_bytes": _positive_int,
+            "stream_batches_per_second": _positive_float,
+            "stream_burst": _positive_int,
+            "stream_keepalive_seconds": _positive_float,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):

@@ -6,7 +6,7 @@ them instantiable. Each is replaced by a real handler as its capability lands.
 
 from __future__ import annotations
 
-from bengobox.logistics.v1 import dispatch_connect, task_connect, telemetry_connect
+from bengobox.logistics.v1 import dispatch_connect, task_connect
 
 
 class TaskHandler(task_connect.TaskService):
@@ -14,8 +14,4 @@ class TaskHandler(task_connect.TaskService):
 
 
 class DispatchHandler(dispatch_connect.DispatchService):
-    pass
-
-
-class TelemetryHandler(telemetry_connect.TelemetryService):
     pass

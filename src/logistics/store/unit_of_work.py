@@ -24,6 +24,7 @@ from logistics.store.records_repo import (
     VehicleRepository,
 )
 from logistics.store.snapshot import snapshot
+from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
 from logistics.store.tenants import TenantDirectory, TenantLookup
 
 
@@ -48,6 +49,8 @@ class UnitOfWork:
         self.policy = PolicyRepository(conn, tenant_id)
         self.outlets = OutletRepository(conn, tenant_id)
         self.timers = TimerRepository(conn, tenant_id)
+        self.geofences = GeofenceRepository(conn, tenant_id)
+        self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
 
     async def emit(self, event_type: str, data: Any) -> uuid.UUID:
         """Queues ``logistics.<event_type>`` for the relay, in this transaction."""

@@ -48,6 +48,12 @@ class TelemetryService(Protocol):
     async def delete_geofence(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_telemetry_policy(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_telemetry_policy(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
     def __init__(self, service: TelemetryService | AsyncGenerator[TelemetryService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -153,6 +159,26 @@ class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.delete_geofence,
+                ),
+                "/bengobox.logistics.v1.TelemetryService/GetTelemetryPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetTelemetryPolicy",
+                        service_name="bengobox.logistics.v1.TelemetryService",
+                        input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_telemetry_policy,
+                ),
+                "/bengobox.logistics.v1.TelemetryService/UpdateTelemetryPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateTelemetryPolicy",
+                        service_name="bengobox.logistics.v1.TelemetryService",
+                        input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_telemetry_policy,
                 ),
             },
             interceptors=interceptors,
@@ -367,6 +393,46 @@ class TelemetryServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_telemetry_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTelemetryPolicy",
+                service_name="bengobox.logistics.v1.TelemetryService",
+                input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_telemetry_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateTelemetryPolicy",
+                service_name="bengobox.logistics.v1.TelemetryService",
+                input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class TelemetryServiceSync(Protocol):
     def stream_locations(self, request: Iterator[bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.StreamLocationsRequest], ctx: RequestContext) -> Iterator[bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.StreamLocationsResponse]:
@@ -388,6 +454,10 @@ class TelemetryServiceSync(Protocol):
     def update_geofence(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateGeofenceRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def delete_geofence(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_telemetry_policy(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_telemetry_policy(self, request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -494,6 +564,26 @@ class TelemetryServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.delete_geofence,
+                ),
+                "/bengobox.logistics.v1.TelemetryService/GetTelemetryPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetTelemetryPolicy",
+                        service_name="bengobox.logistics.v1.TelemetryService",
+                        input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_telemetry_policy,
+                ),
+                "/bengobox.logistics.v1.TelemetryService/UpdateTelemetryPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateTelemetryPolicy",
+                        service_name="bengobox.logistics.v1.TelemetryService",
+                        input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_telemetry_policy,
                 ),
             },
             interceptors=interceptors,
@@ -702,6 +792,46 @@ class TelemetryServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest,
                 output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_telemetry_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTelemetryPolicy",
+                service_name="bengobox.logistics.v1.TelemetryService",
+                input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_telemetry_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateTelemetryPolicy",
+                service_name="bengobox.logistics.v1.TelemetryService",
+                input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

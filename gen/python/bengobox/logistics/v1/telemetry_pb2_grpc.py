@@ -87,6 +87,16 @@ class TelemetryServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.GetTelemetryPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TelemetryService/GetTelemetryPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.FromString,
+                _registered_method=True)
+        self.UpdateTelemetryPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TelemetryService/UpdateTelemetryPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.FromString,
+                _registered_method=True)
 
 
 class TelemetryServiceServicer:
@@ -158,6 +168,19 @@ class TelemetryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTelemetryPolicy(self, request, context):
+        """How tracks are sampled and kept. Name: tenants/{tenant}/telemetryPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTelemetryPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TelemetryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -210,6 +233,16 @@ def add_TelemetryServiceServicer_to_server(servicer, server):
                     servicer.DeleteGeofence,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'GetTelemetryPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTelemetryPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.SerializeToString,
+            ),
+            'UpdateTelemetryPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTelemetryPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -484,6 +517,60 @@ class TelemetryService:
             '/bengobox.logistics.v1.TelemetryService/DeleteGeofence',
             bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.DeleteGeofenceRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTelemetryPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TelemetryService/GetTelemetryPolicy',
+            bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTelemetryPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TelemetryService/UpdateTelemetryPolicy',
+            bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.UpdateTelemetryPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy.FromString,
             options,
             channel_credentials,
             insecure,

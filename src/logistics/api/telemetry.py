@@ -1,0 +1,213 @@
+"""TelemetryService on both listeners: the rider's location stream, tracks, geofences and the
+telemetry policy. Live views (WatchFleet, SubscribeFleet, TrackTask) are not built yet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from bengobox.logistics.v1 import telemetry_connect, telemetry_pb2
+from google.protobuf import empty_pb2, timestamp_pb2
+
+from logistics.api.convert_common import optional
+from logistics.api.convert_records import window_from_proto
+from logistics.api.convert_telemetry import (
+    ack_to_proto,
+    geofence_changes,
+    geofence_from_proto,
+    geofence_to_proto,
+    pings_from_proto,
+    policy_from_proto,
+    policy_to_proto,
+    track_to_proto,
+)
+from logistics.api.edge import current_caller
+from logistics.api.paging import encode_token, page_request
+from logistics.domain.errors import InvalidArgument, ResourceExhausted
+from logistics.domain.ids import parse_name, parse_parent, parse_singleton
+from logistics.domain.ratelimit import TokenBucket
+from logistics.services.geofencing import GeofenceService
+from logistics.services.telemetry import RiderSession, TelemetryService
+
+logger = logging.getLogger(__name__)
+
+Ctx = Any
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    max_message_bytes: int = 256 * 1024
+    max_pings: int = 1000
+    messages_per_second: float = 20.0
+    burst: float = 40.0
+    keepalive_s: float = 20.0
+
+
+def _required(present: bool, field: str) -> None:
+    if not present:
+        raise InvalidArgument.field(field, "is required")
+
+
+class TelemetryHandler(telemetry_connect.TelemetryService):
+    def __init__(
+        self, telemetry: TelemetryService, geofences: GeofenceService, limits: StreamLimits
+    ) -> None:
+        self._telemetry = telemetry
+        self._geofences = geofences
+        self._limits = limits
+
+    def stream_locations(
+        self, request: AsyncIterator[telemetry_pb2.StreamLocationsRequest], ctx: Ctx
+    ) -> AsyncIterator[telemetry_pb2.StreamLocationsResponse]:
+        return self._stream(request)
+
+    async def _stream(
+        self, requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest]
+    ) -> AsyncIterator[telemetry_pb2.StreamLocationsResponse]:
+        session = await self._telemetry.open_session(current_caller())
+        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None] = asyncio.Queue(64)
+        reader = asyncio.create_task(self._read(session, requests, replies))
+        try:
+            while True:
+                try:
+                    reply = await asyncio.wait_for(replies.get(), self._limits.keepalive_s)
+                except TimeoutError:
+                    yield _keepalive()
+                    continue
+                if reply is None:
+                    break
+                yield reply
+            await reader  # raises what ended the reading: a limit, bad input, a failure
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    async def _read(
+        self,
+        session: RiderSession,
+        requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest],
+        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None],
+    ) -> None:
+        limits = self._limits
+        bucket = TokenBucket(limits.messages_per_second, limits.burst)
+        try:
+            async for message in requests:
+                kind = message.WhichOneof("message")
+                if kind == "batch":
+                    size = message.ByteSize()
+                    if (
+                        size > limits.max_message_bytes
+                        or len(message.batch.pings) > limits.max_pings
+                    ):
+                        raise ResourceExhausted(
+                            f"a batch may hold at most {limits.max_pings} pings and "
+                            f"{limits.max_message_bytes} bytes; split it",
+                            retry_after_s=0.0,
+                        )
+                    wait = bucket.take(time.monotonic())
+                    if wait > 0:
+                        raise ResourceExhausted(
+                            f"more than {limits.messages_per_second:g} batches a second; "
+                            "send larger batches less often",
+                            retry_after_s=wait,
+                        )
+                    ack = await session.handle(pings_from_proto(message.batch))
+                    await replies.put(ack_to_proto(ack))
+                elif kind == "offer_response":
+                    logger.info("offer response ignored: dispatch offers are not built yet")
+        finally:
+            await replies.put(None)
+
+    async def get_track(
+        self, request: telemetry_pb2.GetTrackRequest, ctx: Ctx
+    ) -> telemetry_pb2.GetTrackResponse:
+        rider = parse_name(request.rider, "riders", "rider")
+        _required(request.HasField("window"), "window")
+        window = window_from_proto(request.window, "window")
+        track = await self._telemetry.get_track(current_caller(), rider, window.start, window.end)
+        return track_to_proto(track)
+
+    async def create_geofence(
+        self, request: telemetry_pb2.CreateGeofenceRequest, ctx: Ctx
+    ) -> telemetry_pb2.Geofence:
+        tenant = parse_parent(request.parent)
+        _required(request.HasField("geofence"), "geofence")
+        created = await self._geofences.create(
+            current_caller(),
+            tenant,
+            geofence_from_proto(request.geofence),
+            optional(request.request_id),
+        )
+        return geofence_to_proto(tenant, created)
+
+    async def get_geofence(
+        self, request: telemetry_pb2.GetGeofenceRequest, ctx: Ctx
+    ) -> telemetry_pb2.Geofence:
+        name = parse_name(request.name, "geofences")
+        return geofence_to_proto(name.tenant, await self._geofences.get(current_caller(), name))
+
+    async def list_geofences(
+        self, request: telemetry_pb2.ListGeofencesRequest, ctx: Ctx
+    ) -> telemetry_pb2.ListGeofencesResponse:
+        tenant = parse_parent(request.parent)
+        filters = ("geofences", tenant)
+        page = await self._geofences.list_geofences(
+            current_caller(), tenant, page_request(request.page_size, request.page_token, filters)
+        )
+        return telemetry_pb2.ListGeofencesResponse(
+            geofences=[geofence_to_proto(tenant, g) for g in page.items],
+            next_page_token=encode_token(page.next, filters),
+        )
+
+    async def update_geofence(
+        self, request: telemetry_pb2.UpdateGeofenceRequest, ctx: Ctx
+    ) -> telemetry_pb2.Geofence:
+        _required(request.HasField("geofence"), "geofence")
+        name = parse_name(request.geofence.name, "geofences", "geofence.name")
+        updated = await self._geofences.update(
+            current_caller(),
+            name,
+            geofence_changes(request.geofence, list(request.update_mask.paths)),
+            optional(request.geofence.etag),
+        )
+        return geofence_to_proto(name.tenant, updated)
+
+    async def delete_geofence(
+        self, request: telemetry_pb2.DeleteGeofenceRequest, ctx: Ctx
+    ) -> empty_pb2.Empty:
+        name = parse_name(request.name, "geofences")
+        await self._geofences.delete(current_caller(), name, optional(request.etag))
+        return empty_pb2.Empty()
+
+    async def get_telemetry_policy(
+        self, request: telemetry_pb2.GetTelemetryPolicyRequest, ctx: Ctx
+    ) -> telemetry_pb2.TelemetryPolicy:
+        tenant = parse_singleton(request.name, "telemetryPolicy")
+        return policy_to_proto(tenant, await self._telemetry.get_policy(current_caller(), tenant))
+
+    async def update_telemetry_policy(
+        self, request: telemetry_pb2.UpdateTelemetryPolicyRequest, ctx: Ctx
+    ) -> telemetry_pb2.TelemetryPolicy:
+        _required(request.HasField("policy"), "policy")
+        tenant = parse_singleton(request.policy.name, "telemetryPolicy", "policy.name")
+        updated = await self._telemetry.update_policy(
+            current_caller(),
+            tenant,
+            policy_from_proto(request.policy),
+            optional(request.policy.etag),
+        )
+        return policy_to_proto(tenant, updated)
+
+
+def _keepalive() -> telemetry_pb2.StreamLocationsResponse:
+    now = timestamp_pb2.Timestamp()
+    now.GetCurrentTime()
+    return telemetry_pb2.StreamLocationsResponse(
+        keep_alive=telemetry_pb2.KeepAlive(server_time=now)
+    )

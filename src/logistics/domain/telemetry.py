@@ -1,0 +1,152 @@
+"""Rider location pings: their values, the checks a ping must pass, and how sequence numbers
+advance the acknowledged position of a rider's stream. Pure."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from logistics.domain.fleet import VehicleType
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+class RejectReason(enum.StrEnum):
+    OUT_OF_RANGE = "out_of_range"
+    INACCURATE = "inaccurate"
+    FUTURE_TIME = "future_time"
+    SPOOFING_SUSPECTED = "spoofing_suspected"
+
+
+@dataclass(frozen=True)
+class Ping:
+    sequence: int
+    record_time: datetime
+    latitude: float
+    longitude: float
+    accuracy_m: float = 0.0
+    speed_mps: float = 0.0
+    heading_deg: float = 0.0
+    altitude_m: float = 0.0
+    battery_percent: float = 0.0
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The last accepted position of a rider, what a new ping's speed is judged against."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float
+    record_time: datetime
+
+
+@dataclass(frozen=True)
+class Rejection:
+    sequence: int
+    reason: RejectReason
+    detail: str
+
+
+# Fastest believable ground speed per vehicle type, in m/s (with a margin over real maxima).
+MAX_SPEED_MPS: dict[VehicleType | None, float] = {
+    VehicleType.ON_FOOT: 12.0,
+    VehicleType.BICYCLE: 25.0,
+    VehicleType.MOTORBIKE: 60.0,
+    VehicleType.CAR: 70.0,
+    VehicleType.VAN: 60.0,
+    VehicleType.TRUCK: 45.0,
+    None: 70.0,
+}
+
+
+@dataclass(frozen=True)
+class PingLimits:
+    max_accuracy_m: float = 150.0
+    max_future_skew: timedelta = timedelta(seconds=60)
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def check_ping(
+    ping: Ping,
+    now: datetime,
+    limits: PingLimits,
+    previous: Fix | None,
+    vehicle_type: VehicleType | None,
+) -> Rejection | None:
+    """Why ``ping`` cannot be a position, or None. Speed is judged against ``previous``, the
+    last accepted fix, allowing both fixes' accuracy: only a jump no vehicle of the type could
+    make is flagged as suspected spoofing."""
+    lat, lng = ping.latitude, ping.longitude
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        return Rejection(
+            ping.sequence, RejectReason.OUT_OF_RANGE, "latitude or longitude out of range"
+        )
+    if (
+        not math.isfinite(ping.accuracy_m)
+        or ping.accuracy_m < 0
+        or ping.accuracy_m > limits.max_accuracy_m
+    ):
+        return Rejection(
+            ping.sequence,
+            RejectReason.INACCURATE,
+            f"accuracy {ping.accuracy_m} m is worse than {limits.max_accuracy_m:g} m",
+        )
+    if ping.record_time.year < 2000:
+        return Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "record_time is missing")
+    if ping.record_time > now + limits.max_future_skew:
+        return Rejection(ping.sequence, RejectReason.FUTURE_TIME, "recorded in the future")
+    if previous is not None:
+        seconds = abs((ping.record_time - previous.record_time).total_seconds())
+        moved = haversine_m(previous.latitude, previous.longitude, lat, lng)
+        slack = previous.accuracy_m + ping.accuracy_m
+        limit = MAX_SPEED_MPS.get(vehicle_type, MAX_SPEED_MPS[None])
+        if moved - slack > limit * max(seconds, 1.0):
+            return Rejection(
+                ping.sequence,
+                RejectReason.SPOOFING_SUSPECTED,
+                f"moved {moved:.0f} m in {seconds:.1f} s, faster than a "
+                f"{(vehicle_type or 'vehicle')} can",
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class SequenceState:
+    """What a rider's stream has stored: every sequence up to ``contiguous``, plus ``pending``
+    ones above it that arrived early."""
+
+    contiguous: int = 0
+    pending: frozenset[int] = frozenset()
+
+
+def advance(state: SequenceState, sequences: Iterable[int]) -> tuple[SequenceState, list[int]]:
+    """Records ``sequences``; returns the new state and the ones not seen before (in order).
+
+    A replayed or duplicated sequence is returned once only, ever; ``contiguous`` moves up
+    while the next number has been seen. (The Redis script in ``geo.live_index`` implements
+    this same rule; the property tests hold both to it.)
+    """
+    pending = set(state.pending)
+    fresh: list[int] = []
+    for seq in sorted(set(sequences)):
+        if seq <= state.contiguous or seq in pending or seq <= 0:
+            continue
+        pending.add(seq)
+        fresh.append(seq)
+    contiguous = state.contiguous
+    while contiguous + 1 in pending:
+        contiguous += 1
+        pending.discard(contiguous)
+    return SequenceState(contiguous, frozenset(pending)), fresh

@@ -1,0 +1,1 @@
+"""Where riders are: the Redis live index (H3 cells), geofences, distances."""

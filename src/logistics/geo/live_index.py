@@ -1,0 +1,227 @@
+"""The live index in Redis: each online rider's latest position and state, the H3 cell it is
+in, when it was last seen, and its stream's acknowledged sequence.
+
+Per ping batch one script call (one round trip) records the batch's sequence numbers, moves
+the rider to its newest position (never backwards in time) and refreshes its last-seen time.
+Riders not seen for ``stale_after_s`` are left out of queries. Redis may lose everything: the
+next pings refill it, and nothing in it is the only copy of a business fact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import h3
+import redis.asyncio as aioredis
+
+from logistics.domain.telemetry import Ping, haversine_m
+from logistics.geo import scripts
+
+_FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
+_TENANTS_KEY = "lg:tenants"
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _time(ms: str | bytes | None) -> datetime | None:
+    if not ms:
+        return None
+    return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class LivePosition:
+    rider_id: str
+    latitude: float
+    longitude: float
+    record_time: datetime
+    accuracy_m: float
+    speed_mps: float
+    heading_deg: float
+    battery_percent: float
+    task: str | None
+    cell: str
+    last_seen: datetime
+    online: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    contiguous: int
+    came_online: bool
+    fresh: list[int]
+
+
+def _position(rider_id: str, values: Sequence[str | None]) -> LivePosition | None:
+    lat, lng, ts, acc, spd, hdg, bat, task, cell, seen, status, _ = values
+    if not lat or not lng or not ts or not seen:
+        return None
+    record_time, last_seen = _time(ts), _time(seen)
+    assert record_time is not None
+    assert last_seen is not None
+    return LivePosition(
+        rider_id=rider_id,
+        latitude=float(lat),
+        longitude=float(lng),
+        record_time=record_time,
+        accuracy_m=float(acc or 0),
+        speed_mps=float(spd or 0),
+        heading_deg=float(hdg or 0),
+        battery_percent=float(bat or 0),
+        task=task or None,
+        cell=cell or "",
+        last_seen=last_seen,
+        online=status == "online",
+    )
+
+
+class LiveIndex:
+    def __init__(
+        self, client: aioredis.Redis, *, resolution: int = 9, stale_after_s: float = 60.0
+    ) -> None:
+        self._redis = client
+        self.resolution = resolution
+        self.stale_after_s = stale_after_s
+        self._ingest = client.register_script(scripts.INGEST)
+        self._in_cells = client.register_script(scripts.IN_CELLS)
+        self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
+
+    @staticmethod
+    def prefix(tenant: str) -> str:
+        return f"lg:{{{tenant}}}:"
+
+    def cell_of(self, latitude: float, longitude: float) -> str:
+        return str(h3.latlng_to_cell(latitude, longitude, self.resolution))
+
+    async def register_tenant(self, tenant: str) -> None:
+        """Remembers that ``tenant`` has live riders (for the offline sweep)."""
+        await self._redis.sadd(_TENANTS_KEY, tenant)
+
+    async def tenants(self) -> list[str]:
+        members = await self._redis.smembers(_TENANTS_KEY)
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def ingest(
+        self,
+        tenant: str,
+        rider_id: str,
+        pings: Sequence[Ping],
+        valid: set[int],
+        now: datetime,
+        seed_contiguous: int,
+    ) -> IngestResult:
+        """Records a batch (sorted by sequence); ``valid`` are the sequences that passed the
+        checks and may move the rider. ``seed_contiguous`` is used when Redis has no state."""
+        p = self.prefix(tenant)
+        args: list[str | int | float] = [_ms(now), seed_contiguous, p, rider_id, len(pings)]
+        for ping in pings:
+            ok = ping.sequence in valid
+            args.extend(
+                (
+                    ping.sequence,
+                    _ms(ping.record_time),
+                    repr(ping.latitude) if ok else 0,
+                    repr(ping.longitude) if ok else 0,
+                    ping.accuracy_m if ok else 0,
+                    ping.speed_mps,
+                    ping.heading_deg,
+                    ping.battery_percent,
+                    ping.task or "",
+                    self.cell_of(ping.latitude, ping.longitude) if ok else "",
+                    1 if ok else 0,
+                )
+            )
+        keys = [f"{p}r:{rider_id}", f"{p}q:{rider_id}", f"{p}p:{rider_id}", f"{p}seen"]
+        reply = await self._ingest(keys=keys, args=args)
+        return IngestResult(int(reply[0]), bool(int(reply[1])), [int(s) for s in reply[2:]])
+
+    async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:
+        """The rider's live state, fresh or stale (``last_seen`` tells)."""
+        values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
+        return _position(rider_id, [_text(v) for v in values])
+
+    async def riders_in_cells(
+        self, tenant: str, cells: Iterable[str], now: datetime
+    ) -> list[LivePosition]:
+        """Fresh riders in ``cells`` (one round trip)."""
+        cell_list = list(cells)
+        if not cell_list:
+            return []
+        min_seen = _ms(now) - int(self.stale_after_s * 1000)
+        reply = await self._in_cells(
+            keys=[f"{self.prefix(tenant)}seen"],
+            args=[self.prefix(tenant), min_seen, len(_FIELDS), *_FIELDS, *cell_list],
+        )
+        found = []
+        width = len(_FIELDS) + 1
+        for i in range(0, len(reply), width):
+            position = _position(
+                _text(reply[i]) or "", [_text(v) for v in reply[i + 1 : i + width]]
+            )
+            if position is not None:
+                found.append(position)
+        return found
+
+    def disk(self, latitude: float, longitude: float, radius_m: float) -> list[str]:
+        """The cells within ``radius_m`` of a point (a superset: whole rings of hexagons)."""
+        edge = h3.average_hexagon_edge_length(self.resolution, "m")
+        rings = math.ceil(radius_m / (edge * math.sqrt(3))) + 1
+        return [str(c) for c in h3.grid_disk(self.cell_of(latitude, longitude), rings)]
+
+    async def riders_near(
+        self, tenant: str, latitude: float, longitude: float, radius_m: float, now: datetime
+    ) -> list[tuple[LivePosition, float]]:
+        """Fresh riders within ``radius_m``, nearest first, with their distance in metres."""
+        near = []
+        for position in await self.riders_in_cells(
+            tenant, self.disk(latitude, longitude, radius_m), now
+        ):
+            distance = haversine_m(latitude, longitude, position.latitude, position.longitude)
+            if distance <= radius_m:
+                near.append((position, distance))
+        near.sort(key=lambda pair: pair[1])
+        return near
+
+    async def sweep_offline(
+        self, tenant: str, cutoff: datetime, limit: int = 1000
+    ) -> list[tuple[str, datetime | None]]:
+        """Riders of ``tenant`` last seen at or before ``cutoff`` that this call turned
+        offline; each transition is returned to exactly one caller across replicas."""
+        reply = await self._sweep(
+            keys=[f"{self.prefix(tenant)}seen"], args=[self.prefix(tenant), _ms(cutoff), limit]
+        )
+        return [
+            (_text(reply[i]) or "", _time(_text(reply[i + 1]))) for i in range(0, len(reply), 2)
+        ]
+
+    async def fence_states(self, tenant: str, rider_id: str) -> dict[str, tuple[int, bool]]:
+        """The fences the rider is inside: fence id -> (since epoch ms, dwell reported)."""
+        raw = await self._redis.hgetall(f"{self.prefix(tenant)}gf:{rider_id}")
+        states = {}
+        for key, value in raw.items():
+            since, _, dwelled = (_text(value) or "0:0").partition(":")
+            states[_text(key) or ""] = (int(since), dwelled == "1")
+        return states
+
+    async def save_fence_states(
+        self, tenant: str, rider_id: str, states: dict[str, tuple[int, bool]]
+    ) -> None:
+        key = f"{self.prefix(tenant)}gf:{rider_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if states:
+                pipe.hset(key, mapping={k: f"{since}:{int(d)}" for k, (since, d) in states.items()})
+            await pipe.execute()
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode()
+    return str(value)

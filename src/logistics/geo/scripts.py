@@ -1,0 +1,99 @@
+"""The Lua scripts of the live index. Every key a script touches starts with the tenant's
+prefix ``lg:{tenant}:``, so on Redis Cluster a tenant's keys share one hash slot."""
+
+from __future__ import annotations
+
+# KEYS: rider hash, sequence hash, pending zset, seen zset.
+# ARGV: now_ms, seed_contiguous, prefix, rider_id, n, then n groups of
+#   seq, record_ms, lat, lng, accuracy, speed, heading, battery, task, cell, valid(0|1).
+# Records every sequence once (contiguous + pending, as domain.telemetry.advance), moves the
+# rider to the newest valid fresh ping unless the stored position is newer, refreshes
+# last-seen. Returns {contiguous, came_online, fresh sequence...}.
+INGEST = """
+local rider, seqk, pend, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now = tonumber(ARGV[1])
+local prefix, rid = ARGV[3], ARGV[4]
+local n = tonumber(ARGV[5])
+local stored = redis.call('HGET', seqk, 'c')
+local contig = stored and tonumber(stored) or tonumber(ARGV[2])
+local fresh = {}
+local best = nil
+for i = 0, n - 1 do
+  local o = 6 + i * 11
+  local seq = tonumber(ARGV[o])
+  if seq > contig and not redis.call('ZSCORE', pend, seq) then
+    redis.call('ZADD', pend, seq, seq)
+    fresh[#fresh + 1] = seq
+    if ARGV[o + 10] == '1' then
+      if best == nil or tonumber(ARGV[o + 1]) > tonumber(ARGV[best + 1]) then best = o end
+    end
+  end
+end
+while true do
+  local head = redis.call('ZRANGE', pend, 0, 0)
+  if head[1] == nil or tonumber(head[1]) ~= contig + 1 then break end
+  contig = contig + 1
+  redis.call('ZREM', pend, head[1])
+end
+redis.call('HSET', seqk, 'c', contig)
+local online = 0
+if best ~= nil then
+  local record = tonumber(ARGV[best + 1])
+  local cur = redis.call('HMGET', rider, 'ts', 'cell', 'status')
+  if cur[3] ~= 'online' then online = 1 end
+  local cell = cur[2]
+  if cur[1] == false or record > tonumber(cur[1]) then
+    cell = ARGV[best + 9]
+    if cur[2] and cur[2] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[2], rid) end
+    redis.call('HSET', rider, 'ts', record, 'seq', ARGV[best], 'lat', ARGV[best + 2],
+      'lng', ARGV[best + 3], 'acc', ARGV[best + 4], 'spd', ARGV[best + 5],
+      'hdg', ARGV[best + 6], 'bat', ARGV[best + 7], 'task', ARGV[best + 8], 'cell', cell)
+  end
+  redis.call('HSET', rider, 'seen', now, 'status', 'online')
+  if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
+  redis.call('ZADD', seen, now, rid)
+end
+local out = {contig, online}
+for i = 1, #fresh do out[#out + 1] = fresh[i] end
+return out
+"""
+
+# ARGV: prefix, min_seen_ms, n_fields, field..., cell...
+# Returns, per fresh rider in the cells: rider id then the requested fields.
+IN_CELLS = """
+local prefix, min_seen = ARGV[1], ARGV[2]
+local nf = tonumber(ARGV[3])
+local fields = {}
+for i = 1, nf do fields[i] = ARGV[3 + i] end
+local out = {}
+for i = 4 + nf, #ARGV do
+  local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. ARGV[i], min_seen, '+inf')
+  for _, id in ipairs(ids) do
+    out[#out + 1] = id
+    local values = redis.call('HMGET', prefix .. 'r:' .. id, unpack(fields))
+    for j = 1, nf do out[#out + 1] = values[j] or '' end
+  end
+end
+return out
+"""
+
+# KEYS: seen zset. ARGV: prefix, cutoff_ms, limit.
+# Marks riders last seen at or before cutoff offline, once: returns {rider, seen_ms, ...} for
+# those this call moved from online to offline (whichever replica runs it first).
+SWEEP_OFFLINE = """
+local prefix = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  local key = prefix .. 'r:' .. id
+  local cur = redis.call('HMGET', key, 'status', 'cell', 'seen')
+  if cur[1] == 'online' then
+    redis.call('HSET', key, 'status', 'offline')
+    out[#out + 1] = id
+    out[#out + 1] = cur[3] or ''
+  end
+  if cur[2] then redis.call('ZREM', prefix .. 'c:' .. cur[2], id) end
+  redis.call('ZREM', KEYS[1], id)
+end
+return out
+"""

@@ -1,0 +1,211 @@
+"""Geofences: CRUD, a per-tenant index kept fresh in each process, and the enter, exit and
+dwell transitions of a rider's pings, with hysteresis from each ping's accuracy."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.fleet import check_update_paths
+from logistics.domain.geofence import (
+    GEOFENCE_UPDATABLE,
+    Circle,
+    Geofence,
+    Polygon,
+    validate_geofence,
+)
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.paging import Page, PageRequest
+from logistics.domain.telemetry import Ping
+from logistics.domain.versioning import check_etag
+from logistics.geo.fences import (
+    CircleShape,
+    FenceIndex,
+    PolygonShape,
+    Shape,
+    Side,
+    geometry_of,
+    polygon_problem,
+)
+from logistics.services.idempotency import claim_create
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+REFRESH_S = 5.0
+
+
+def geofence_name(tenant: TenantSlug, fence_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/geofences/{fence_id}"
+
+
+def _shape(shape: Polygon | Circle) -> Shape:
+    if isinstance(shape, Circle):
+        return CircleShape(shape.latitude, shape.longitude, shape.radius_m)
+    return PolygonShape(shape.vertices)
+
+
+def _validate(fence: Geofence) -> None:
+    validate_geofence(fence)
+    if isinstance(fence.shape, Polygon):
+        problem = polygon_problem(fence.shape.vertices)
+        if problem:
+            raise InvalidArgument.field("geofence.polygon", problem)
+
+
+@dataclass(frozen=True)
+class FenceState:
+    """A rider inside a fence: since when (epoch ms), and whether its dwell was reported."""
+
+    since_ms: int
+    dwelled: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str  # "entered" | "exited" | "dwelled"
+    fence_id: str
+    ping: Ping
+
+
+@dataclass
+class _Cached:
+    index: FenceIndex
+    fences: dict[str, Geofence]
+    version: int
+    checked: float
+
+
+class GeofenceService:
+    def __init__(self, store: Store, *, resolution: int = 9) -> None:
+        self._store = store
+        self._resolution = resolution
+        self._cache: dict[TenantSlug, _Cached] = {}
+
+    async def create(
+        self, caller: Caller, tenant: TenantSlug, fence: Geofence, request_id: str | None
+    ) -> Geofence:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        _validate(fence)
+        async with self._store.write(tenant) as uow:
+            earlier = await claim_create(uow, "CreateGeofence", request_id, fence)
+            if earlier is not None:
+                return await self._fence(uow, earlier)
+            created = await uow.geofences.add(fence)
+            name = geofence_name(tenant, created.id)
+            await uow.audit(caller.subject, "geofence.create", name, after=created)
+            await uow.emit("geofence.created", {"name": name, "geofence": created})
+        self._cache.pop(tenant, None)
+        return created
+
+    async def get(self, caller: Caller, name: ResourceName) -> Geofence:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(name.tenant) as uow:
+            return await self._fence(uow, name.id)
+
+    async def list_geofences(
+        self, caller: Caller, tenant: TenantSlug, page: PageRequest
+    ) -> Page[Geofence]:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            return await uow.geofences.list(page)
+
+    async def update(
+        self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
+    ) -> Geofence:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        check_update_paths(frozenset(changes), GEOFENCE_UPDATABLE, "update_mask")
+        shape = changes.pop("polygon", None) or changes.pop("circle", None)
+        if shape is not None:
+            changes["shape"] = shape
+        async with self._store.write(name.tenant) as uow:
+            current = await self._fence(uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(current, **changes)
+            _validate(wanted)
+            if wanted == current:
+                return current
+            updated = await uow.geofences.update(wanted)
+            await uow.audit(
+                caller.subject, "geofence.update", str(name), before=current, after=updated
+            )
+            await uow.emit("geofence.updated", {"name": str(name), "geofence": updated})
+        self._cache.pop(name.tenant, None)
+        return updated
+
+    async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(name.tenant) as uow:
+            current = await self._fence(uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            await uow.geofences.archive(name.id)
+            await uow.audit(caller.subject, "geofence.delete", str(name), before=current)
+            await uow.emit("geofence.deleted", {"name": str(name)})
+        self._cache.pop(name.tenant, None)
+
+    @staticmethod
+    async def _fence(uow: UnitOfWork, fence_id: uuid.UUID, *, for_update: bool = False) -> Geofence:
+        found = await uow.geofences.get(fence_id, for_update=for_update)
+        if found is None:
+            raise NotFound(f"geofence {geofence_name(uow.tenant, fence_id)} not found")
+        return found
+
+    async def index(self, tenant: TenantSlug) -> _Cached:
+        """The tenant's fences; reloaded when another process changed them (checked every
+        few seconds) or this process did."""
+        cached = self._cache.get(tenant)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked < REFRESH_S:
+            return cached
+        async with self._store.read(tenant) as uow:
+            version = await uow.geofences.version()
+            if cached is not None and cached.version == version:
+                cached.checked = now
+                return cached
+            fences = await uow.geofences.all()
+        index = FenceIndex(
+            [geometry_of(str(f.id), _shape(f.shape)) for f in fences], self._resolution
+        )
+        fresh = _Cached(index, {str(f.id): f for f in fences}, version, now)
+        self._cache[tenant] = fresh
+        return fresh
+
+    async def transitions(
+        self, tenant: TenantSlug, states: dict[str, FenceState], pings: Sequence[Ping]
+    ) -> tuple[dict[str, FenceState], list[Transition]]:
+        """Applies valid pings (in record-time order) to the rider's fence states."""
+        cached = await self.index(tenant)
+        states = {k: v for k, v in states.items() if k in cached.fences}
+        found: list[Transition] = []
+        for ping in sorted(pings, key=lambda p: p.record_time):
+            at_ms = int(ping.record_time.timestamp() * 1000)
+            nearby = {f.fence_id: f for f in cached.index.candidates(ping.latitude, ping.longitude)}
+            for fence_id in set(nearby) | set(states):
+                geometry = nearby.get(fence_id) or cached.index.fences[fence_id]
+                side = geometry.side(ping.latitude, ping.longitude, ping.accuracy_m)
+                state = states.get(fence_id)
+                if state is None and side is Side.INSIDE:
+                    states[fence_id] = FenceState(at_ms)
+                    found.append(Transition("entered", fence_id, ping))
+                elif state is not None and side is Side.OUTSIDE:
+                    del states[fence_id]
+                    found.append(Transition("exited", fence_id, ping))
+                elif state is not None and not state.dwelled and side is not Side.OUTSIDE:
+                    threshold = cached.fences[fence_id].dwell_threshold.total_seconds()
+                    if threshold > 0 and at_ms - state.since_ms >= threshold * 1000:
+                        states[fence_id] = FenceState(state.since_ms, True)
+                        found.append(Transition("dwelled", fence_id, ping))
+        return states, found
+
+    def describe(self, tenant: TenantSlug, fence_id: str) -> Geofence | None:
+        cached = self._cache.get(tenant)
+        return cached.fences.get(fence_id) if cached else None

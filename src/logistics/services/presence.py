@@ -1,0 +1,65 @@
+"""Presence: a rider with no ping for ``offline_after`` becomes offline, and
+``logistics.rider.offline`` is emitted once per transition, by whichever replica notices first
+(the live index's sweep is atomic). ``rider.online`` is emitted by the ingest path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+
+from logistics.domain.ids import TenantSlug
+from logistics.geo.live_index import LiveIndex
+from logistics.services.clock import Clock
+from logistics.store.unit_of_work import Store
+
+logger = logging.getLogger(__name__)
+
+
+class PresenceMonitor:
+    def __init__(
+        self,
+        index: LiveIndex,
+        store: Store,
+        clock: Clock,
+        *,
+        offline_after: timedelta,
+        interval_s: float = 5.0,
+    ) -> None:
+        self._index = index
+        self._store = store
+        self._clock = clock
+        self._offline_after = offline_after
+        self._interval_s = interval_s
+
+    async def sweep(self) -> int:
+        """Turns stale riders offline; returns how many this call turned."""
+        turned = 0
+        cutoff = self._clock.now() - self._offline_after
+        for tenant in await self._index.tenants():
+            gone = await self._index.sweep_offline(tenant, cutoff)
+            if not gone:
+                continue
+            slug = TenantSlug(tenant)
+            async with self._store.write(slug) as uow:
+                for rider_id, last_seen in gone:
+                    await uow.emit(
+                        "rider.offline",
+                        {"rider": f"tenants/{slug}/riders/{rider_id}", "last_seen_time": last_seen},
+                    )
+            turned += len(gone)
+        return turned
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except RedisError as exc:
+                logger.warning("presence sweep skipped: %s", exc)
+            except Exception:
+                logger.exception("presence sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._interval_s)

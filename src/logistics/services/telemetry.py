@@ -1,0 +1,306 @@
+"""Rider telemetry use cases: a rider's ping stream (checks, de-duplication, tracks, the live
+index, geofence transitions, presence), tracks read back, and the telemetry policy."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied
+from logistics.domain.fleet import VehicleType
+from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
+from logistics.domain.ids import ResourceName, TenantId, TenantSlug
+from logistics.domain.telemetry import (
+    Fix,
+    Ping,
+    PingLimits,
+    Rejection,
+    RejectReason,
+    SequenceState,
+    advance,
+    check_ping,
+    haversine_m,
+)
+from logistics.domain.versioning import check_etag
+from logistics.geo.live_index import LiveIndex
+from logistics.services.clock import Clock
+from logistics.services.fleet import rider_name
+from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
+from logistics.store.tracks import TrackPoint, TrackRow, TrackWriter, read_track
+from logistics.store.unit_of_work import Store
+
+logger = logging.getLogger(__name__)
+
+MAX_TRACK_POINTS = 50_000
+
+
+@dataclass(frozen=True)
+class Ack:
+    contiguous: int
+    rejected: list[Rejection]
+
+
+@dataclass(frozen=True)
+class Track:
+    points: list[TrackPoint]
+    distance_m: float
+
+
+class TelemetryService:
+    def __init__(
+        self,
+        store: Store,
+        index: LiveIndex,
+        tracks: TrackWriter,
+        fences: GeofenceService,
+        clock: Clock,
+        limits: PingLimits,
+    ) -> None:
+        self._store = store
+        self._index = index
+        self._tracks = tracks
+        self._fences = fences
+        self._clock = clock
+        self._limits = limits
+
+    async def open_session(self, caller: Caller) -> RiderSession:
+        """The stream of the rider named by the token's ``rider_id`` claim."""
+        caller.require(Scope.TELEMETRY)
+        if caller.rider_id is None:
+            raise PermissionDenied("streaming locations needs a rider token (rider_id claim)")
+        try:
+            rider_id = uuid.UUID(caller.rider_id)
+        except ValueError:
+            raise PermissionDenied("the token's rider_id is not a rider id") from None
+        async with self._store.read(caller.tenant) as uow:
+            rider = await uow.riders.get(rider_id)
+            if rider is None:
+                raise NotFound(f"rider {rider_name(caller.tenant, rider_id)} not found")
+            vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
+            policy = await uow.telemetry_policy.get()
+            tenant_id = uow.tenant_id
+        await self._index.register_tenant(caller.tenant)
+        states = await self._load_fence_states(caller.tenant, str(rider_id))
+        return RiderSession(
+            self,
+            caller.tenant,
+            tenant_id,
+            rider_id,
+            vehicle.type if vehicle else rider.vehicle_type,
+            policy,
+            states,
+        )
+
+    async def _load_fence_states(self, tenant: TenantSlug, rider_id: str) -> dict[str, FenceState]:
+        try:
+            raw = await self._index.fence_states(tenant, rider_id)
+        except RedisError:
+            logger.warning("cannot read geofence states; starting from none", exc_info=True)
+            return {}
+        return {k: FenceState(since, dwelled) for k, (since, dwelled) in raw.items()}
+
+    async def emit(self, tenant: TenantSlug, events: list[tuple[str, dict[str, Any]]]) -> None:
+        if not events:
+            return
+        async with self._store.write(tenant) as uow:
+            for event_type, data in events:
+                await uow.emit(event_type, data)
+
+    async def get_track(
+        self, caller: Caller, rider: ResourceName, start: datetime, end: datetime
+    ) -> Track:
+        caller.require_tenant(rider.tenant)
+        caller.require(Scope.READ)
+        if end <= start:
+            raise InvalidArgument.field("window", "must end after it starts")
+        if end - start > timedelta(days=31):
+            raise InvalidArgument.field("window", "must be at most 31 days long")
+        async with self._store.read(rider.tenant) as uow:
+            if await uow.riders.get(rider.id) is None:
+                raise NotFound(f"rider {rider} not found")
+            tenant_id = uow.tenant_id
+        points = await read_track(self._store.db, tenant_id, rider.id, start, end, MAX_TRACK_POINTS)
+        distance = sum(
+            haversine_m(a.latitude, a.longitude, b.latitude, b.longitude)
+            for a, b in itertools.pairwise(points)
+        )
+        return Track(points, distance)
+
+    async def get_policy(self, caller: Caller, tenant: TenantSlug) -> TelemetryPolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            return await uow.telemetry_policy.get()
+
+    async def update_policy(
+        self, caller: Caller, tenant: TenantSlug, policy: TelemetryPolicy, etag: str | None
+    ) -> TelemetryPolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        validate_telemetry_policy(policy)
+        async with self._store.write(tenant) as uow:
+            await uow.lock("telemetry_policy", "")
+            current = await uow.telemetry_policy.get()
+            check_etag(etag, current.version)
+            updated = await uow.telemetry_policy.put(policy)
+            name = f"tenants/{tenant}/telemetryPolicy"
+            await uow.audit(
+                caller.subject, "telemetry_policy.update", name, before=current, after=updated
+            )
+        return updated
+
+
+@dataclass
+class RiderSession:
+    """One rider's stream. Its own sequence state acknowledges even when Redis is down; Redis
+    carries the state across reconnects (to any replica)."""
+
+    service: TelemetryService
+    tenant: TenantSlug
+    tenant_id: TenantId
+    rider_id: uuid.UUID
+    vehicle_type: VehicleType | None
+    policy: TelemetryPolicy
+    fence_states: dict[str, FenceState]
+    sequence: SequenceState = dataclasses.field(default_factory=SequenceState)
+    last_fix: Fix | None = None
+    last_kept: datetime | None = None
+    seeded: bool = False
+
+    @property
+    def name(self) -> str:
+        return rider_name(self.tenant, self.rider_id)
+
+    async def handle(self, batch: Sequence[Ping]) -> Ack:
+        s = self.service
+        now = s._clock.now()
+        by_sequence: dict[int, Ping] = {}
+        rejected: list[Rejection] = []
+        for ping in batch:
+            if ping.sequence <= 0:
+                rejected.append(
+                    Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "sequence must be positive")
+                )
+            else:
+                by_sequence.setdefault(ping.sequence, ping)
+        pings = [by_sequence[k] for k in sorted(by_sequence)]
+        if not self.seeded and pings:
+            # A resumed stream restarts after its last ack: nothing below it is pending.
+            self.sequence = SequenceState(max(self.sequence.contiguous, pings[0].sequence - 1))
+            self.seeded = True
+        state, fresh = advance(self.sequence, [p.sequence for p in pings])
+        fresh_set = set(fresh)
+        valid: list[Ping] = []
+        events: list[tuple[str, dict[str, Any]]] = []
+        for ping in sorted(
+            (p for p in pings if p.sequence in fresh_set), key=lambda p: p.record_time
+        ):
+            problem = check_ping(ping, now, s._limits, self.last_fix, self.vehicle_type)
+            if problem is not None:
+                rejected.append(problem)
+                if problem.reason is RejectReason.SPOOFING_SUSPECTED:
+                    events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
+                continue
+            valid.append(ping)
+            if self.last_fix is None or ping.record_time > self.last_fix.record_time:
+                self.last_fix = Fix(
+                    ping.latitude, ping.longitude, ping.accuracy_m, ping.record_time
+                )
+        await s._tracks.write(self.tenant_id, self._sample(valid))
+        contiguous = state.contiguous
+        try:
+            result = await s._index.ingest(
+                self.tenant,
+                str(self.rider_id),
+                pings,
+                {p.sequence for p in valid},
+                now,
+                self.sequence.contiguous,
+            )
+            contiguous = max(contiguous, result.contiguous)
+            if result.came_online:
+                events.append(("rider.online", {"rider": self.name, "seen_time": now}))
+            fresh_in_index = set(result.fresh)
+            live = [p for p in valid if p.sequence in fresh_in_index]
+        except RedisError:
+            logger.warning("live index unavailable; tracks stored, index skipped", exc_info=True)
+            live = valid
+        self.sequence = state
+        events.extend(await self._fence_events(live))
+        await s.emit(self.tenant, events)
+        return Ack(contiguous, sorted(rejected, key=lambda r: r.sequence))
+
+    def _sample(self, valid: list[Ping]) -> list[TrackRow]:
+        rows = []
+        interval = self.policy.sample_interval
+        for ping in valid:  # in record-time order
+            if self.last_kept is not None and abs(ping.record_time - self.last_kept) < interval:
+                continue
+            self.last_kept = ping.record_time
+            rows.append(
+                TrackRow(
+                    self.rider_id,
+                    ping.record_time,
+                    ping.sequence,
+                    ping.latitude,
+                    ping.longitude,
+                    ping.accuracy_m,
+                    ping.speed_mps,
+                    ping.heading_deg,
+                    ping.task,
+                )
+            )
+        return rows
+
+    async def _fence_events(self, pings: list[Ping]) -> list[tuple[str, dict[str, Any]]]:
+        if not pings:
+            return []
+        s = self.service
+        before = dict(self.fence_states)
+        states, transitions = await s._fences.transitions(self.tenant, self.fence_states, pings)
+        self.fence_states = states
+        if states != before:
+            try:
+                await s._index.save_fence_states(
+                    self.tenant,
+                    str(self.rider_id),
+                    {k: (v.since_ms, v.dwelled) for k, v in states.items()},
+                )
+            except RedisError:
+                logger.warning("cannot save geofence states", exc_info=True)
+        events = []
+        for t in transitions:
+            fence = s._fences.describe(self.tenant, t.fence_id)
+            events.append(
+                (
+                    f"geofence.{t.kind}",
+                    {
+                        "rider": self.name,
+                        "geofence": geofence_name(self.tenant, uuid.UUID(t.fence_id)),
+                        "kind": fence.kind if fence else None,
+                        "record_time": t.ping.record_time,
+                        "latitude": t.ping.latitude,
+                        "longitude": t.ping.longitude,
+                    },
+                )
+            )
+        return events
+
+    def _spoofing(self, ping: Ping, problem: Rejection) -> dict[str, Any]:
+        return {
+            "rider": self.name,
+            "sequence": ping.sequence,
+            "record_time": ping.record_time,
+            "latitude": ping.latitude,
+            "longitude": ping.longitude,
+            "detail": problem.detail,
+        }
