@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 
 from logistics.api import connect_codecs
 from logistics.api.auth import Authenticator, JwksCache
+from logistics.api.bulk_http import bulk_routes
 from logistics.api.connect_edge import ConnectEdgeInterceptor
 from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
@@ -44,6 +45,7 @@ from logistics.discovery import HttpDiscovery
 from logistics.domain.telemetry import PingLimits
 from logistics.geo.live_index import LiveIndex
 from logistics.readiness import Readiness
+from logistics.services.bulk import BulkService
 from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
@@ -185,7 +187,11 @@ class Server:
             TimerQueue(connections.db), clock, interval_s=settings.timer_interval_seconds
         )
         rest = RestEndpoints(
-            document_file_routes(compliance, settings.max_document_bytes), self.edge
+            [
+                *document_file_routes(compliance, settings.max_document_bytes),
+                *bulk_routes(BulkService(store, Outlets(store, self.discovery))),
+            ],
+            self.edge,
         )
         task, dispatch = TaskHandler(), DispatchHandler()
         self.readiness = Readiness(
@@ -316,8 +322,8 @@ def build_discovery(settings: Settings) -> HttpDiscovery | None:
 async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: bool = False) -> None:
     """Serves until ``stop`` is set, then drains and closes every connection.
 
-    ``run_timers`` also fires due timers in this process (``logistics dev``); in production
-    ``logistics worker`` does.
+    ``run_timers`` also does the worker's jobs in this process (``logistics dev``): due
+    timers and track partitions and retention; in production ``logistics worker`` does them.
     """
     connections = await Connections.open(settings)
     try:
@@ -326,6 +332,7 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
         background = [asyncio.create_task(server.presence.run(stop))]
         if run_timers:
             background.append(asyncio.create_task(server.timers.run(stop)))
+            background.append(asyncio.create_task(_maintain_tracks(connections.db, stop)))
         await stop.wait()
         await asyncio.gather(*background)
         await server.drain()

@@ -94,11 +94,6 @@ def fleet(grpc_channel: grpc.aio.Channel) -> fleet_pb2_grpc.FleetServiceStub:
 
 
 @pytest.fixture
-def tenant() -> str:
-    return new_tenant()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
         yield client
@@ -345,6 +340,39 @@ async def test_a_plate_is_unique_in_a_tenant_but_not_across_tenants(api: Api) ->
     assert details(renamed)[0] == "PLATE_TAKEN"
 
 
+async def test_of_two_concurrent_updates_with_one_etag_exactly_one_wins(api: Api) -> None:
+    created = await api.vehicle(type=VAN, max_stops=1)
+
+    def update(stops: int) -> Any:
+        return api.fleet.UpdateVehicle(
+            fleet_pb2.UpdateVehicleRequest(
+                vehicle=fleet_pb2.Vehicle(name=created.name, etag=created.etag, max_stops=stops),
+                update_mask=mask("max_stops"),
+            ),
+            metadata=api.md,
+        )
+
+    outcomes = await asyncio.gather(*(update(n) for n in (10, 20, 30)), return_exceptions=True)
+    won = [o for o in outcomes if isinstance(o, fleet_pb2.Vehicle)]
+    lost = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    assert len(won) == 1
+    assert [e.code() for e in lost] == [grpc.StatusCode.ABORTED] * 2
+    now = await api.fleet.GetVehicle(
+        fleet_pb2.GetVehicleRequest(name=created.name), metadata=api.md
+    )
+    assert now == won[0]
+
+
+async def test_of_concurrent_creates_with_one_plate_exactly_one_wins(api: Api) -> None:
+    outcomes = await asyncio.gather(
+        *(api.vehicle(type=CAR, plate="KRC 555R") for _ in range(4)), return_exceptions=True
+    )
+    assert sum(isinstance(o, fleet_pb2.Vehicle) for o in outcomes) == 1
+    assert {o.code() for o in outcomes if isinstance(o, grpc.aio.AioRpcError)} == {
+        grpc.StatusCode.ALREADY_EXISTS
+    }
+
+
 async def test_a_car_needs_a_plate_but_a_bicycle_does_not(api: Api) -> None:
     error = await fails(api.vehicle(type=CAR, plate=""), grpc.StatusCode.INVALID_ARGUMENT)
     assert details(error)[1] == {"vehicle.plate"}
@@ -354,12 +382,6 @@ async def test_a_car_needs_a_plate_but_a_bicycle_does_not(api: Api) -> None:
     assert details(error)[1] == {"vehicle.type"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rider.vehicle is not read by rider_from_proto/rider_changes nor written by "
-    "rider_to_proto (api/convert_fleet.py): the link is dropped on create, and an update "
-    "with mask 'vehicle' passes the resource name string as vehicle_id (INTERNAL)",
-)
 async def test_a_rider_is_linked_to_a_vehicle_by_name(api: Api) -> None:
     car = await api.vehicle(type=CAR)
     created = await api.rider(vehicle=car.name, vehicle_type=CAR)
@@ -369,12 +391,6 @@ async def test_a_rider_is_linked_to_a_vehicle_by_name(api: Api) -> None:
     assert moved.vehicle == other.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UpdateRider with update_mask 'vehicle' fails with INTERNAL: api/convert_fleet.py "
-    "_rider_field returns the name string for 'vehicle', so the rider cannot be linked "
-    "(or unlinked) and the vehicle-in-use rule cannot be reached through the API",
-)
 async def test_a_vehicle_in_use_cannot_be_deleted_until_the_rider_lets_go(api: Api) -> None:
     car = await api.vehicle(type=CAR)
     rider = await api.rider(display_name="Kip")
@@ -444,6 +460,28 @@ async def test_upserting_one_external_id_twice_leaves_one_rider_updated(api: Api
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert details(error)[1] == {"rider.external_id"}
+
+
+async def test_an_upsert_without_a_state_keeps_an_operators_suspension(api: Api) -> None:
+    def upsert() -> Any:
+        return api.fleet.UpsertRider(
+            fleet_pb2.UpsertRiderRequest(
+                parent=api.parent, rider=fleet_pb2.Rider(external_id="hr-9", display_name="Ali")
+            ),
+            metadata=api.md,
+        )
+
+    first = await upsert()
+    assert first.state == fleet_pb2.Rider.STATE_ACTIVE
+    await api.fleet.UpdateRider(
+        fleet_pb2.UpdateRiderRequest(
+            rider=fleet_pb2.Rider(name=first.name, state=fleet_pb2.Rider.STATE_SUSPENDED),
+            update_mask=mask("state"),
+        ),
+        metadata=api.md,
+    )
+    again = await upsert()
+    assert again.state == fleet_pb2.Rider.STATE_SUSPENDED
 
 
 async def test_concurrent_upserts_of_one_external_id_create_one_rider(api: Api) -> None:
@@ -703,12 +741,6 @@ async def test_a_retried_document_create_returns_the_first_document(api: Api) ->
     assert [d.name for d in listed.documents] == [first.name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/compliance.py create_document fingerprints the request_id claim on the "
-    "document fields only, not the content: the same request_id with another file returns the "
-    "first document (with the first file) instead of ALREADY_EXISTS",
-)
 async def test_a_reused_document_request_id_with_another_file_is_already_exists(
     api: Api,
 ) -> None:
@@ -730,9 +762,39 @@ async def test_a_reused_document_request_id_with_another_file_is_already_exists(
     assert details(error)[0] == "REQUEST_ID_REUSED"
 
 
-async def test_a_document_of_a_missing_rider_is_not_found(api: Api) -> None:
-    await api.rider()  # the tenant exists
+async def test_a_document_is_found_only_under_its_own_rider(
+    api: Api, server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    owner, other = await api.rider(), await api.rider()
     await fails(api.document(f"{api.parent}/riders/{uuid.uuid4()}"), grpc.StatusCode.NOT_FOUND)
+    licence = await api.document(owner.name, content=PDF)
+    elsewhere = licence.name.replace(owner.name, other.name)
+    await fails(api.get_document(elsewhere), grpc.StatusCode.NOT_FOUND)
+    for method, verb in (("GET", "download"), ("POST", "upload")):
+        response = await http.request(
+            method,
+            f"{server.http_url}/v1/{elsewhere}:{verb}",
+            content=PDF if method == "POST" else None,
+            headers=bearer(api.tenant),
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+async def test_the_file_endpoints_need_a_token(
+    api: Api, server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    rider = await api.rider()
+    licence = await api.document(rider.name, content=PDF)
+    url = f"{server.http_url}/v1/{licence.name}"
+    for response in (
+        await http.get(f"{url}:download"),
+        await http.post(f"{url}:upload", content=PNG),
+        await http.get(f"{url}:download", headers={"authorization": "Bearer nope"}),
+    ):
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthenticated"
+    assert (await api.get_document(licence.name)).file_sha256 == hashlib.sha256(PDF).hexdigest()
 
 
 async def test_a_document_is_verified_or_rejected_with_a_reason(api: Api) -> None:
@@ -1208,19 +1270,86 @@ async def test_another_tenants_token_is_denied_every_record(
     assert (await api.get_document(licence.name)) == licence
     got = await api.fleet.GetVehicle(fleet_pb2.GetVehicleRequest(name=car.name), metadata=api.md)
     assert got == car
+    # Under its own tenant's name the intruder finds nothing with these ids.
+    await fails(
+        api.fleet.GetVehicle(
+            fleet_pb2.GetVehicleRequest(name=car.name.replace(api.tenant, intruder)), metadata=md
+        ),
+        grpc.StatusCode.NOT_FOUND,
+    )
+    await fails(
+        api.fleet.GetDocument(
+            fleet_pb2.GetDocumentRequest(name=licence.name.replace(api.tenant, intruder)),
+            metadata=md,
+        ),
+        grpc.StatusCode.NOT_FOUND,
+    )
 
 
-async def test_a_read_only_token_cannot_change_records(api: Api) -> None:
+async def test_a_read_only_token_reads_records_and_files_but_cannot_change_them(
+    api: Api, server: RunningServer, http: httpx.AsyncClient
+) -> None:
     rider = await api.rider()
+    licence = await api.document(rider.name, content=PDF)
     reader = auth(api.tenant, ["logistics:read"])
-    await api.fleet.ListDocuments(
+    listed = await api.fleet.ListDocuments(
         fleet_pb2.ListDocumentsRequest(parent=rider.name), metadata=reader
     )
-    error = await fails(
+    assert [d.name for d in listed.documents] == [licence.name]
+    for call in (
         api.fleet.CreateDocument(
             fleet_pb2.CreateDocumentRequest(parent=rider.name, document=Doc(kind=1)),
             metadata=reader,
         ),
-        grpc.StatusCode.PERMISSION_DENIED,
+        api.fleet.ReviewDocument(
+            fleet_pb2.ReviewDocumentRequest(
+                name=licence.name, verification_state=Doc.VERIFICATION_STATE_VERIFIED
+            ),
+            metadata=reader,
+        ),
+        api.fleet.CreateVehicle(
+            fleet_pb2.CreateVehicleRequest(
+                parent=api.parent, vehicle=fleet_pb2.Vehicle(type=BICYCLE)
+            ),
+            metadata=reader,
+        ),
+    ):
+        error = await fails(call, grpc.StatusCode.PERMISSION_DENIED)
+        assert details(error)[0] == "MISSING_SCOPE"
+    read_only = {"authorization": f"Bearer {token(api.tenant, ['logistics:read'])}"}
+    url = f"{server.http_url}/v1/{licence.name}"
+    assert (await http.get(f"{url}:download", headers=read_only)).content == PDF
+    refused = await http.post(f"{url}:upload", content=PNG, headers=read_only)
+    assert refused.status_code == 403
+    assert (await api.get_document(licence.name)) == licence
+
+
+async def test_a_vehicle_and_a_shift_read_back_and_sent_with_no_mask_update_what_changed(
+    api: Api,
+) -> None:
+    car = await api.vehicle(type=CAR, plate="KRT 100T")
+    car.max_stops = 12
+    updated = await api.fleet.UpdateVehicle(
+        fleet_pb2.UpdateVehicleRequest(vehicle=car), metadata=api.md
     )
-    assert details(error)[0] == "MISSING_SCOPE"
+    assert (updated.max_stops, updated.plate) == (12, "KRT 100T")
+    rider = await api.rider()
+    shift = await api.shift(rider.name, T0, T0 + 8 * HOUR)
+    shift.zone = "parklands"
+    moved = await api.fleet.UpdateShift(fleet_pb2.UpdateShiftRequest(shift=shift), metadata=api.md)
+    assert moved.zone == "parklands"
+    assert moved.planned == shift.planned
+
+
+async def test_a_document_read_back_and_sent_with_no_mask_updates_what_changed(
+    api: Api,
+) -> None:
+    rider = await api.rider()
+    created = await api.document(rider.name, Doc.KIND_LICENCE, content=PDF, expire_time=ts(T0))
+    document = await api.get_document(created.name)
+    document.number = "DL-1"
+    updated = await api.fleet.UpdateDocument(
+        fleet_pb2.UpdateDocumentRequest(document=document), metadata=api.md
+    )
+    assert updated.number == "DL-1"
+    assert updated.file_sha256 == document.file_sha256

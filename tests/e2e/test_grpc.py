@@ -8,7 +8,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from bengobox.logistics.v1 import fleet_pb2, fleet_pb2_grpc, telemetry_pb2, telemetry_pb2_grpc
+from bengobox.logistics.v1 import (
+    fleet_pb2,
+    fleet_pb2_grpc,
+    task_pb2,
+    task_pb2_grpc,
+    telemetry_pb2,
+    telemetry_pb2_grpc,
+)
 from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -172,11 +179,12 @@ async def test_a_write_needs_the_admin_scope(grpc_channel: grpc.aio.Channel) -> 
 
 async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Channel) -> None:
     tenant = unique_tenant()
-    telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
+    tasks = task_pb2_grpc.TaskServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await telemetry.GetTrack(telemetry_pb2.GetTrackRequest(), metadata=auth(tenant))
+        await tasks.GetTask(task_pb2.GetTaskRequest(), metadata=auth(tenant))
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    call = telemetry.StreamLocations(metadata=auth(tenant))
+    telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
+    call = telemetry.WatchFleet(metadata=auth(tenant))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call.read()
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED

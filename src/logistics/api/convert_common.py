@@ -54,18 +54,28 @@ def enum_to_proto(value: E | None, table: Mapping[int, E]) -> int:
     raise ValueError(f"{value!r} has no proto number")
 
 
-def update_paths(message: Message, mask_paths: list[str], field: str) -> list[str]:
-    """AIP-134: the mask's top-level paths, or every populated field when the mask is empty."""
+def update_paths(
+    message: Message,
+    mask_paths: list[str],
+    field: str,
+    *,
+    output_only: frozenset[str] = frozenset(),
+    immutable: frozenset[str] = frozenset(),
+) -> list[str]:
+    """AIP-134: the mask's top-level paths, or, when the mask is empty, every populated field
+    but the output-only and immutable ones, so a resource read back, edited and sent whole
+    updates what changed."""
+    skipped = OUTPUT_ONLY | output_only
     if not mask_paths:
-        return [f.name for f, _ in message.ListFields() if f.name not in OUTPUT_ONLY]
+        return [f.name for f, _ in message.ListFields() if f.name not in skipped | immutable]
     if "*" in mask_paths:
-        return [f.name for f in message.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY]
+        return [f.name for f in message.DESCRIPTOR.fields if f.name not in skipped | immutable]
     paths = []
     for path in mask_paths:
         top = path.split(".", 1)[0]
         if top not in message.DESCRIPTOR.fields_by_name:
             raise InvalidArgument.field("update_mask", f"{path!r} is not a field of {field}")
-        if top in OUTPUT_ONLY:
+        if top in skipped:
             raise InvalidArgument.field("update_mask", f"{path!r} is output only")
         if top != path:
             raise InvalidArgument.field(

@@ -19,6 +19,7 @@ from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState, VehicleT
 from logistics.domain.ids import TenantSlug, parse_name
 from logistics.domain.versioning import etag_for
 from logistics.services.fleet import fleet_name, rider_name
+from logistics.services.vehicles import vehicle_name
 
 FLEET_KINDS: dict[int, FleetKind] = {
     fleet_pb2.Fleet.KIND_OWN: FleetKind.OWN,
@@ -79,19 +80,25 @@ def fleet_to_proto(tenant: TenantSlug, fleet: Fleet) -> fleet_pb2.Fleet:
     )
 
 
-def fleet_reference(tenant: TenantSlug, value: str, field: str) -> uuid.UUID | None:
-    """A fleet named by a rider or filter must belong to the same tenant."""
+def reference(tenant: TenantSlug, value: str, collection: str, field: str) -> uuid.UUID | None:
+    """A resource named by another (or by a filter) must belong to the same tenant."""
     if not value:
         return None
-    name = parse_name(value, "fleets", field)
+    name = parse_name(value, collection, field)
     if name.tenant != tenant:
-        raise InvalidArgument.field(field, "names a fleet of another tenant")
+        raise InvalidArgument.field(field, f"names a resource of another tenant than {tenant!r}")
     return name.id
+
+
+def fleet_reference(tenant: TenantSlug, value: str, field: str) -> uuid.UUID | None:
+    return reference(tenant, value, "fleets", field)
 
 
 def _rider_field(tenant: TenantSlug, msg: fleet_pb2.Rider, path: str) -> Any:
     if path == "fleet":
         return fleet_reference(tenant, msg.fleet, "rider.fleet")
+    if path == "vehicle":
+        return reference(tenant, msg.vehicle, "vehicles", "rider.vehicle")
     if path == "vehicle_type":
         return enum_from_proto(msg.vehicle_type, VEHICLE_TYPES, "rider.vehicle_type")
     if path == "state":
@@ -115,6 +122,7 @@ def rider_from_proto(tenant: TenantSlug, msg: fleet_pb2.Rider) -> Rider:
         home_outlet_id=optional(msg.home_outlet_id),
         zone=optional(msg.zone),
         vehicle_type=_rider_field(tenant, msg, "vehicle_type"),
+        vehicle_id=_rider_field(tenant, msg, "vehicle"),
         state=state,
         labels=dict(msg.labels),
     )
@@ -135,6 +143,7 @@ def rider_to_proto(tenant: TenantSlug, rider: Rider) -> fleet_pb2.Rider:
         home_outlet_id=rider.home_outlet_id or "",
         zone=rider.zone or "",
         vehicle_type=enum_to_proto(rider.vehicle_type, VEHICLE_TYPES),  # type: ignore[arg-type]
+        vehicle=vehicle_name(tenant, rider.vehicle_id) if rider.vehicle_id else "",
         state=enum_to_proto(rider.state, RIDER_STATES),  # type: ignore[arg-type]
         labels=rider.labels,
         create_time=timestamp(rider.create_time),

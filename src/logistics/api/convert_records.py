@@ -163,6 +163,10 @@ def vehicle_to_proto(tenant: TenantSlug, v: Vehicle) -> fleet_pb2.Vehicle:
 
 # Documents
 
+DOCUMENT_OUTPUT_ONLY = frozenset(
+    {"verification_state", "file_sha256", "content_type", "file_size_bytes", "review_reason"}
+)
+
 
 def document_from_proto(msg: fleet_pb2.ComplianceDocument) -> Document:
     kind = enum_from_proto(msg.kind, DOCUMENT_KINDS, "document.kind", required=True)
@@ -179,7 +183,10 @@ def document_from_proto(msg: fleet_pb2.ComplianceDocument) -> Document:
 
 def document_changes(msg: fleet_pb2.ComplianceDocument, mask: list[str]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
-    for path in update_paths(msg, mask, "document"):
+    paths = update_paths(
+        msg, mask, "document", output_only=DOCUMENT_OUTPUT_ONLY, immutable=frozenset({"kind"})
+    )
+    for path in paths:
         if path in ("issue_time", "expire_time"):
             changes[path] = optional_time(msg, path, f"document.{path}")
         elif path == "number":

@@ -61,8 +61,10 @@ class FleetRecordsMethods:
     ) -> fleet_pb2.Rider:
         tenant = parse_parent(request.parent)
         _required(request.HasField("rider"), "rider")
+        # An upstream re-sync that does not mention the state keeps the operator's choice.
+        keep_state = request.rider.state == fleet_pb2.Rider.STATE_UNSPECIFIED
         rider = await self._fleets.upsert_rider(
-            current_caller(), tenant, rider_from_proto(tenant, request.rider)
+            current_caller(), tenant, rider_from_proto(tenant, request.rider), keep_state=keep_state
         )
         return rider_to_proto(tenant, rider)
 

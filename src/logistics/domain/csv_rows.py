@@ -439,6 +439,8 @@ class CsvStream:
             text = self._decoder.decode(data, final)
         except UnicodeDecodeError as exc:
             raise _broken(f"is not UTF-8 text ({exc.reason})") from None
+        if "\x00" in text:  # csv would take it, PostgreSQL text cannot hold it
+            raise _broken(f"contains a NUL character near line {self.line + 1}: it is not text")
         if not self._started and text:
             self._started = True
             text = text.removeprefix("\ufeff")

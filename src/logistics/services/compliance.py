@@ -37,6 +37,7 @@ from logistics.domain.compliance import (
     ReviewOutcome,
     RiderFacts,
     Shift,
+    Verification,
     Window,
     evaluate,
     validate_document,
@@ -149,7 +150,11 @@ class ComplianceService:
         kept = False
         try:
             async with self._store.write(rider.tenant) as uow:
-                earlier = await claim_create(uow, "CreateDocument", request_id, document)
+                # The file is part of the request: the same id with another file is a reuse.
+                request = dataclasses.replace(
+                    document, file_sha256=stored.sha256 if stored else None
+                )
+                earlier = await claim_create(uow, "CreateDocument", request_id, request)
                 if earlier is not None:
                     return await self._document(uow, rider.id, earlier)
                 await _rider_exists(uow, rider.id)
@@ -164,7 +169,9 @@ class ComplianceService:
     async def upload_file(
         self, caller: Caller, ref: DocumentRef, chunks: AsyncIterable[bytes]
     ) -> Document:
-        """Streams a document's file into the blob store, then records it on the document."""
+        """Streams a document's file into the blob store, then records it on the document.
+
+        A new file needs a new review: the document goes back to PENDING."""
         caller.require_tenant(ref.tenant)
         caller.require(Scope.ADMIN)
         async with self._store.read(ref.tenant) as uow:
@@ -173,12 +180,13 @@ class ComplianceService:
         try:
             async with self._store.write(ref.tenant) as uow:
                 current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
-                updated = await uow.documents.update(_with_file(current, stored))
-                name = document_name(ref.tenant, ref.rider_id, ref.id)
-                await uow.audit(
-                    caller.subject, "document.upload", name, before=current, after=updated
+                wanted = dataclasses.replace(
+                    _with_file(current, stored),
+                    verification=Verification.PENDING,
+                    review_reason=None,
                 )
-                await uow.emit("rider.document_updated", {"name": name, "document": updated})
+                updated = await uow.documents.update(wanted)
+                await self._after_change(caller, uow, current, updated, "uploaded")
         except BaseException:
             await self._discard(stored.key)
             raise

@@ -188,8 +188,11 @@ class FleetService:
             check_etag(etag, current.version)
             return await self._apply(caller, uow, current, dataclasses.replace(current, **fields))
 
-    async def upsert_rider(self, caller: Caller, tenant: TenantSlug, rider: Rider) -> Rider:
-        """Creates or updates the rider with ``rider.external_id``: every field is replaced.
+    async def upsert_rider(
+        self, caller: Caller, tenant: TenantSlug, rider: Rider, *, keep_state: bool = False
+    ) -> Rider:
+        """Creates or updates the rider with ``rider.external_id``: every field is replaced
+        (the state too, unless ``keep_state``: then an existing rider keeps its state).
 
         Concurrent upserts of one external id serialise on a transaction-scoped advisory lock,
         so they never both create.
@@ -213,6 +216,7 @@ class FleetService:
             wanted = dataclasses.replace(
                 rider,
                 id=current.id,
+                state=current.state if keep_state else rider.state,
                 create_time=current.create_time,
                 update_time=current.update_time,
                 version=current.version,

@@ -54,6 +54,8 @@ class TimerRunner:
             or document.expire_time > timer.due_time
         ):
             return  # deleted, or its expiry moved (a newer timer covers it)
+        if await uow.riders.get(document.rider_id) is None:
+            return  # the rider is gone: nobody's eligibility changes
         await uow.audit("system", "document.expired", f"document {document.id}", after=document)
         await emit_compliance_changed(
             uow, document.rider_id, self._clock.now(), "document expired", document

@@ -24,6 +24,8 @@ from logistics.store.db import Connection, Database
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 MAX_ERRORS = 1000
+# Above the pool's default command timeout: a statement here works on every row of a file.
+STATEMENT_TIMEOUT_S = 600.0
 # Rows a concurrent writer created between our insert and our re-check are retried this often.
 _MAX_ROUNDS = 5
 
@@ -38,10 +40,6 @@ class StageOutcome:
     unchanged: int
     errors: list[RowError]
     error_count: int
-
-
-def _count(status: str) -> int:
-    return int(status.rsplit(" ", 1)[-1])
 
 
 # The statements of one import, written once with placeholders for the temp tables:
@@ -460,6 +458,7 @@ class StagedImport:
             self._kind.stage,
             records=[self._kind.stage_record(p) for p in rows],
             columns=self._kind.stage_columns,
+            timeout=STATEMENT_TIMEOUT_S,
         )
 
     async def apply(
@@ -479,21 +478,18 @@ class StagedImport:
         await transaction.start()
         try:
             await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
-            await conn.execute("SET LOCAL TimeZone = 'UTC'")  # snapshots' timestamps, as in Python
+            await conn.execute("SET LOCAL TimeZone = 'UTC'")  # snapshots' times, as in Python
             if not dry_run:
-                # Imports of one kind in one tenant take turns; the unique indexes guard
-                # against single-row writers meanwhile.
+                # Imports of one kind in one tenant take turns; the unique indexes (and the
+                # rounds in _upsert) cover single-row writers meanwhile.
                 await UnitOfWork(conn, tenant, tenant_id).lock(f"{self._kind.name}.import", "*")
             await self._check(tenant, unknown_outlets)
-            if dry_run:
-                outcome = await self._preview()
-            else:
-                outcome = await self._upsert(tenant_id, tenant, actor)
+            outcome = await (self._preview() if dry_run else self._upsert(tenant_id, tenant, actor))
         except asyncpg.UniqueViolationError as exc:
             await transaction.rollback()
             raise AlreadyExists(
-                "a row collided with a concurrent change "
-                f"({exc.constraint_name}); nothing was applied, retry",
+                f"a row collided with a concurrent change ({exc.constraint_name}); "
+                "nothing was applied, retry",
                 reason="IMPORT_CONFLICT",
             ) from exc
         except asyncpg.DeadlockDetectedError as exc:
@@ -505,51 +501,57 @@ class StagedImport:
         except BaseException:
             await transaction.rollback()
             raise
-        if dry_run:
-            await transaction.rollback()
-        else:
-            await transaction.commit()
+        await (transaction.rollback() if dry_run else transaction.commit())
         return outcome
 
+    async def _run(self, statement: str, *args: Any) -> int:
+        """Runs one of the kind's statements; returns the rows it wrote."""
+        status = await self._conn.execute(
+            self._kind.sql(statement), *args, timeout=STATEMENT_TIMEOUT_S
+        )
+        return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+
     async def _check(self, tenant: TenantSlug, unknown_outlets: Sequence[str]) -> None:
-        conn, k = self._conn, self._kind
-        await conn.execute(k.sql("check_duplicates"))
+        k = self._kind
+        await self._run("check_duplicates")
         if unknown_outlets and k.has("check_outlets"):
-            await conn.execute(k.sql("check_outlets"), list(unknown_outlets))
-        for step in ("check_fleets", "resolve_vehicles", "check_vehicles", "check_vehicle_twice"):
+            await self._run("check_outlets", list(unknown_outlets))
+        if k.has("check_fleets"):
+            await self._run("check_fleets", tenant)
+        for step in ("resolve_vehicles", "check_vehicles", "check_vehicle_twice"):
             if k.has(step):
-                await conn.execute(k.sql(step), *([tenant] if step == "check_fleets" else []))
+                await self._run(step)
         if k.has("check_vehicle_held"):
-            # Each pass can invalidate a row that was releasing a vehicle another row takes.
-            while _count(await conn.execute(k.sql("check_vehicle_held"))):
+            # Each pass may invalidate a row that was letting go of a vehicle another row takes.
+            while await self._run("check_vehicle_held"):
                 pass
 
     async def _preview(self) -> StageOutcome:
-        conn, k = self._conn, self._kind
-        await conn.execute(k.sql("peek_before"))
-        row = await conn.fetchrow(k.sql("preview_counts"))
+        await self._run("peek_before")
+        row = await self._conn.fetchrow(self._kind.sql("preview_counts"))
         assert row is not None
         return await self._outcome(row["created"], row["updated"], row["unchanged"])
 
     async def _upsert(self, tenant_id: TenantId, tenant: TenantSlug, actor: str) -> StageOutcome:
-        conn, k = self._conn, self._kind
+        # A row another writer inserts after our capture_before is skipped by insert_new's
+        # ON CONFLICT DO NOTHING (after waiting for that writer), then updated next round.
         for _ in range(_MAX_ROUNDS):
-            await conn.execute(k.sql("capture_before"))
-            if k.has("release_vehicles"):
-                await conn.execute(k.sql("release_vehicles"))
-            await conn.execute(k.sql("update_changed"))
-            await conn.execute(k.sql("insert_new"), tenant_id)
-            await conn.execute(k.sql("mark_handled"))
-            if not await conn.fetchval(k.sql("leftovers")):
+            await self._run("capture_before")
+            if self._kind.has("release_vehicles"):
+                await self._run("release_vehicles")
+            await self._run("update_changed")
+            await self._run("insert_new", tenant_id)
+            await self._run("mark_handled")
+            if not await self._conn.fetchval(self._kind.sql("leftovers")):
                 break
         else:
             raise Unavailable(
                 "rows kept being created concurrently; nothing was applied, retry",
                 reason="IMPORT_CONFLICT",
             )
-        await conn.execute(k.sql("write_audit"), tenant_id, actor, tenant)
-        await conn.execute(k.sql("write_outbox"), tenant_id, tenant)
-        row = await conn.fetchrow(k.sql("applied_counts"))
+        await self._run("write_audit", tenant_id, actor, tenant)
+        await self._run("write_outbox", tenant_id, tenant)
+        row = await self._conn.fetchrow(self._kind.sql("applied_counts"))
         assert row is not None
         return await self._outcome(row["created"], row["updated"], row["unchanged"])
 
@@ -587,8 +589,10 @@ class BulkRepository:
             try:
                 yield StagedImport(conn, kind)
             finally:
-                if not conn.is_closed():
+                try:
                     await conn.execute(kind.drop_tables)
+                except Exception:
+                    conn.terminate()  # its temp tables go with the session
 
     async def export_riders(
         self, tenant: TenantSlug, batch: int

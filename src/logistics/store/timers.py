@@ -3,14 +3,19 @@ transaction, so a timer fires once whatever the number of workers."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Database
 from logistics.store.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+RETRY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,18 @@ class TimerQueue:
                 "SELECT set_config('app.tenant_id', $1, true)", str(row["tenant_id"])
             )
             uow = UnitOfWork(conn, TenantSlug(row["slug"]), TenantId(row["tenant_id"]))
-            await handler(uow, DueTimer(row["id"], row["kind"], row["subject_id"], row["due_time"]))
+            timer = DueTimer(row["id"], row["kind"], row["subject_id"], row["due_time"])
+            try:
+                async with conn.transaction():  # a savepoint: a failed handler undoes only itself
+                    await handler(uow, timer)
+            except Exception:
+                # One broken timer must not hold back the others: it is tried again later.
+                logger.exception(
+                    "timer %s (%s) failed; retrying in %s", timer.id, timer.kind, RETRY
+                )
+                await conn.execute(
+                    "UPDATE timers SET due_time = $2 WHERE id = $1", row["id"], now + RETRY
+                )
+                return True
             await conn.execute("UPDATE timers SET fire_time = $2 WHERE id = $1", row["id"], now)
             return True

@@ -1,0 +1,236 @@
+"""Bulk use cases: import riders or vehicles from a CSV byte stream, export them as CSV.
+
+An import reads the body as it arrives (memory stays flat whatever the file size), validates
+every row with the API's rules, stages rows in the database in chunks, then applies every
+valid row in one transaction; invalid rows are reported, not applied. A broken file (not
+UTF-8, not CSV, a wrong header) is rejected whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.csv_rows import (
+    RIDER_COLUMNS,
+    VEHICLE_COLUMNS,
+    CsvStream,
+    ParsedRow,
+    RiderRecord,
+    RowError,
+    check_header,
+    parse_rider_row,
+    parse_vehicle_row,
+    rider_cells,
+    vehicle_cells,
+)
+from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.ids import TenantId, TenantSlug
+from logistics.services.directory import Outlets
+from logistics.store.bulk_repo import BulkRepository, StagedImport, StageOutcome
+from logistics.store.unit_of_work import Store
+
+CHUNK_ROWS = 5000
+EXPORT_BATCH = 2000
+MAX_REPORTED_ERRORS = 1000
+_NO_TENANT = TenantId(uuid.UUID(int=0))
+
+R = TypeVar("R")
+RowParser = Callable[[int, Sequence[str], Sequence[int]], ParsedRow[Any]]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do). ``errors`` holds the first
+    MAX_REPORTED_ERRORS by row; ``error_count`` counts them all."""
+
+    dry_run: bool
+    rows: int
+    valid: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: tuple[RowError, ...]
+    error_count: int
+
+
+@dataclass
+class _ParseTally:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    outlets: set[str] = field(default_factory=set)
+
+    def count(self, parsed: ParsedRow[Any]) -> None:
+        self.rows += 1
+        self.error_count += len(parsed.errors)
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(parsed.errors[:room])
+
+    def report(self, outcome: StageOutcome, dry_run: bool) -> ImportReport:
+        # Stable sort: for one row, its parse errors come before the database's.
+        errors = sorted([*self.errors, *outcome.errors], key=lambda e: e.row)
+        return ImportReport(
+            dry_run=dry_run,
+            rows=self.rows,
+            valid=outcome.valid,
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            errors=tuple(errors[:MAX_REPORTED_ERRORS]),
+            error_count=self.error_count + outcome.error_count,
+        )
+
+
+async def _parsed_rows(
+    body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
+) -> AsyncIterator[list[ParsedRow[Any]]]:
+    """The body's data rows, parsed, in chunks of at most CHUNK_ROWS (header checked first)."""
+    stream = CsvStream()
+    at: tuple[int, ...] | None = None
+    row = 0
+    batch: list[ParsedRow[Any]] = []
+
+    def take(records: list[list[str]]) -> None:
+        nonlocal at, row
+        for record in records:
+            if at is None:
+                at = check_header(record, columns)
+                continue
+            row += 1
+            if any(cell.strip() for cell in record):
+                batch.append(parse(row, record, at))
+
+    async for data in body:
+        take(stream.feed(data))
+        if len(batch) >= CHUNK_ROWS:
+            yield batch
+            batch = []
+    take(stream.finish())
+    if at is None:
+        raise InvalidArgument.field("body", "is empty: the first line must be the header")
+    if batch:
+        yield batch
+
+
+def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+class BulkService:
+    """CSV import (``logistics:admin``) and export (``logistics:read``) of a tenant's fleet."""
+
+    def __init__(self, store: Store, outlets: Outlets) -> None:
+        self._store = store
+        self._outlets = outlets
+        self._repo = BulkRepository(store)
+
+    async def import_riders(
+        self, caller: Caller, tenant: TenantSlug, body: AsyncIterable[bytes], *, dry_run: bool
+    ) -> ImportReport:
+        """Upserts riders by ``external_id``. Rows name vehicles by plate and fleets by id;
+        outlets are discovered first. Labels, not a column, are kept on update."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+
+        def parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[RiderRecord]:
+            return parse_rider_row(row, cells, at, tenant)
+
+        tenant_id = await self._tenant_id(tenant, dry_run)
+        async with self._repo.rider_import() as staged:
+            tally = await self._stage(staged, body, RIDER_COLUMNS, parse)
+            unknown = await self._unknown_outlets(tenant, tally.outlets)
+            outcome = await staged.apply(
+                tenant_id, tenant, caller.subject, dry_run=dry_run, unknown_outlets=sorted(unknown)
+            )
+        return tally.report(outcome, dry_run)
+
+    async def import_vehicles(
+        self, caller: Caller, tenant: TenantSlug, body: AsyncIterable[bytes], *, dry_run: bool
+    ) -> ImportReport:
+        """Upserts vehicles by normalised plate."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        tenant_id = await self._tenant_id(tenant, dry_run)
+        async with self._repo.vehicle_import() as staged:
+            tally = await self._stage(staged, body, VEHICLE_COLUMNS, parse_vehicle_row)
+            outcome = await staged.apply(tenant_id, tenant, caller.subject, dry_run=dry_run)
+        return tally.report(outcome, dry_run)
+
+    async def export_riders(self, caller: Caller, tenant: TenantSlug) -> AsyncIterator[bytes]:
+        """The tenant's riders as CSV in the import's columns, by external_id.
+
+        Authorises now; the returned stream reads the database as it is consumed.
+        """
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        return self._export(
+            RIDER_COLUMNS, self._repo.export_riders(tenant, EXPORT_BATCH), rider_cells
+        )
+
+    async def export_vehicles(self, caller: Caller, tenant: TenantSlug) -> AsyncIterator[bytes]:
+        """The tenant's vehicles as CSV in the import's columns, by plate."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        return self._export(
+            VEHICLE_COLUMNS, self._repo.export_vehicles(tenant, EXPORT_BATCH), vehicle_cells
+        )
+
+    @staticmethod
+    async def _export(
+        columns: Sequence[str],
+        batches: AsyncIterator[list[R]],
+        cells: Callable[[R], list[str]],
+    ) -> AsyncIterator[bytes]:
+        yield _csv_bytes([columns])
+        async for batch in batches:
+            yield _csv_bytes([cells(record) for record in batch])
+
+    @staticmethod
+    async def _stage(
+        staged: StagedImport, body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
+    ) -> _ParseTally:
+        tally = _ParseTally()
+        async for batch in _parsed_rows(body, columns, parse):
+            for parsed in batch:
+                tally.count(parsed)
+                outlet = getattr(parsed.record, "home_outlet_id", None)
+                if outlet:
+                    tally.outlets.add(outlet)
+            await staged.add(batch)
+        return tally
+
+    async def _unknown_outlets(self, tenant: TenantSlug, outlets: set[str]) -> set[str]:
+        """Makes the named outlets known (discovering new ones); returns those that are not.
+
+        Discovery being down fails the import (Unavailable) before anything is applied.
+        """
+        if not outlets:
+            return set()
+        try:
+            await self._outlets.ensure(tenant, outlets)
+            return set()
+        except NotFound:
+            pass
+        unknown = set()
+        for outlet in sorted(outlets):  # known ones are cached by now: only misses cost
+            try:
+                await self._outlets.ensure(tenant, [outlet])
+            except NotFound:
+                unknown.add(outlet)
+        return unknown
+
+    async def _tenant_id(self, tenant: TenantSlug, dry_run: bool) -> TenantId:
+        """Registers the tenant (after discovery) before the body is read, so an unknown one
+        fails fast; a dry run registers nothing: an unknown tenant just has no rows yet."""
+        if dry_run:
+            return await self._store.tenants.find(tenant) or _NO_TENANT
+        return await self._store.tenants.ensure(tenant)
