@@ -202,9 +202,8 @@ class BulkService:
         async for batch in _parsed_rows(body, columns, parse):
             for parsed in batch:
                 tally.count(parsed)
-                outlet = getattr(parsed.record, "home_outlet_id", None)
-                if outlet:
-                    tally.outlets.add(outlet)
+                if isinstance(parsed.record, RiderRecord) and parsed.record.home_outlet_id:
+                    tally.outlets.add(parsed.record.home_outlet_id)
             await staged.add(batch)
         return tally
 
@@ -221,7 +220,7 @@ class BulkService:
         except NotFound:
             pass
         unknown = set()
-        for outlet in sorted(outlets):  # known ones are cached by now: only misses cost
+        for outlet in sorted(outlets):  # one at a time, to tell which ones are unknown
             try:
                 await self._outlets.ensure(tenant, [outlet])
             except NotFound:

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import FailedPrecondition, InvalidArgument, NotFound
+from logistics.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from logistics.domain.fleet import (
     FLEET_UPDATABLE,
     RIDER_UPDATABLE,
@@ -195,7 +195,9 @@ class FleetService:
         (the state too, unless ``keep_state``: then an existing rider keeps its state).
 
         Concurrent upserts of one external id serialise on a transaction-scoped advisory lock,
-        so they never both create.
+        so they never both create. A bulk import that created the same external id meanwhile
+        (it does not take the per-rider lock) makes the insert fail; the second attempt then
+        finds that rider and updates it.
         """
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
@@ -203,6 +205,17 @@ class FleetService:
             raise InvalidArgument.field("rider.external_id", "is required for an upsert")
         validate_rider(rider)
         await self._outlets.ensure(tenant, [rider.home_outlet_id])
+        try:
+            return await self._upsert(caller, tenant, rider, keep_state)
+        except AlreadyExists as exc:
+            if exc.reason != "EXTERNAL_ID_TAKEN":
+                raise
+            return await self._upsert(caller, tenant, rider, keep_state)
+
+    async def _upsert(
+        self, caller: Caller, tenant: TenantSlug, rider: Rider, keep_state: bool
+    ) -> Rider:
+        assert rider.external_id is not None
         async with self._store.write(tenant) as uow:
             await uow.lock("rider.external_id", rider.external_id)
             current = await uow.riders.get_by_external_id(rider.external_id, for_update=True)
