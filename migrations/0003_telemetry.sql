@@ -30,7 +30,8 @@ CREATE POLICY tenant_isolation ON track_points
 GRANT SELECT, INSERT, DELETE ON track_points TO logistics_app;
 
 -- Daily partitions [day, day + 1) named track_points_YYYYMMDD; the worker keeps the next days
--- created and drops days past every tenant's retention. Safe to call concurrently.
+-- created and drops days past every tenant's retention. Safe to call concurrently. Points of
+-- that day already in the default partition (it had no partition yet) are moved into it.
 CREATE FUNCTION ensure_track_partition(day date) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
@@ -41,7 +42,14 @@ BEGIN
         PERFORM pg_advisory_xact_lock(hashtext(part));
         IF to_regclass(part) IS NULL THEN
             EXECUTE format(
-                'CREATE TABLE %I PARTITION OF track_points FOR VALUES FROM (%L) TO (%L)',
+                'CREATE TABLE %I (LIKE track_points INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                part);
+            EXECUTE format(
+                'WITH moved AS (DELETE FROM track_points_default '
+                'WHERE record_time >= %L AND record_time < %L RETURNING *) '
+                'INSERT INTO %I SELECT * FROM moved', day, day + 1, part);
+            EXECUTE format(
+                'ALTER TABLE track_points ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                 part, day, day + 1);
             EXECUTE format('REVOKE ALL ON %I FROM logistics_app', part);
         END IF;

@@ -26,6 +26,10 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from logistics.api import connect_codecs
 from logistics.api.auth import Authenticator, JwksCache
@@ -84,7 +88,14 @@ class Connections:
             min_size=settings.database_pool_min,
             max_size=settings.database_pool_max,
         )
-        redis_client = aioredis.from_url(settings.redis_url, health_check_interval=30)
+        # Every command we send is safe to repeat (the ingest script records each sequence
+        # once), so a connection cut by a Redis restart is retried on a new connection.
+        redis_client = aioredis.from_url(
+            settings.redis_url,
+            health_check_interval=30,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
         nc = await nats.connect(
             settings.nats_url,
             name=settings.service_name,
@@ -303,12 +314,12 @@ async def _wait_listening(host: str, port: int, task: asyncio.Task[Any]) -> None
 async def _maintain_tracks(db: Database, stop: asyncio.Event, interval_s: float = 3600) -> None:
     """Keeps the next days' track partitions created and applies retention, hourly."""
     while not stop.is_set():
-        try:
-            now = datetime.now(UTC)
-            await ensure_partitions(db, now.date())
-            await apply_retention(db, now)
-        except Exception:
-            logger.exception("track maintenance failed; retrying later")
+        now = datetime.now(UTC)
+        for job in (ensure_partitions(db, now.date()), apply_retention(db, now)):
+            try:
+                await job
+            except Exception:
+                logger.exception("track maintenance failed; retrying later")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)
 

@@ -13,7 +13,6 @@ from bengobox.logistics.v1 import (
     fleet_pb2_grpc,
     task_pb2,
     task_pb2_grpc,
-    telemetry_pb2,
     telemetry_pb2_grpc,
 )
 from google.protobuf import field_mask_pb2

@@ -112,13 +112,12 @@ class Edge:
             await _close(stream)
             return
         drained = asyncio.ensure_future(self.draining.wait())
+        step: asyncio.Future[T] | None = None
         try:
             while True:
                 step = asyncio.ensure_future(anext(stream))
                 done, _ = await asyncio.wait({step, drained}, return_when=asyncio.FIRST_COMPLETED)
                 if step not in done:
-                    step.cancel()
-                    await asyncio.gather(step, return_exceptions=True)
                     return
                 try:
                     item = step.result()
@@ -129,6 +128,11 @@ class Edge:
                 yield item
         finally:
             drained.cancel()
+            # The stream cannot be closed while a step is inside it (the client went away or
+            # the server drains): stop that step first.
+            if step is not None and not step.done():
+                step.cancel()
+                await asyncio.gather(step, return_exceptions=True)
             await _close(stream)
 
 

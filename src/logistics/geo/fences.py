@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import h3
 from shapely.geometry import Point, Polygon
 
-from logistics.domain.telemetry import EARTH_RADIUS_M
+from logistics.domain.telemetry import EARTH_RADIUS_M, haversine_m
 
 
 class Side(enum.Enum):
@@ -105,20 +105,44 @@ def polygon_problem(vertices: Sequence[tuple[float, float]]) -> str | None:
     return None
 
 
+def _outline(shape: Shape) -> list[tuple[float, float]]:
+    """The shape's boundary as (latitude, longitude) vertices; a circle becomes a 72-gon drawn
+    just outside it, so everything inside the circle is inside the outline."""
+    if isinstance(shape, PolygonShape):
+        return list(shape.vertices)
+    radius = shape.radius_m / math.cos(math.pi / 72) + 1.0
+    lat_m = math.radians(1) * EARTH_RADIUS_M
+    lng_m = lat_m * math.cos(math.radians(shape.latitude))
+    return [
+        (
+            shape.latitude + radius * math.cos(a) / lat_m,
+            shape.longitude + radius * math.sin(a) / lng_m,
+        )
+        for a in (2 * math.pi * i / 72 for i in range(72))
+    ]
+
+
 def cover(shape: Shape, resolution: int) -> set[str]:
-    """H3 cells that may hold a point inside the fence (the fill plus a ring of margin)."""
-    if isinstance(shape, CircleShape):
-        edge = h3.average_hexagon_edge_length(resolution, "m")
-        rings = math.ceil(shape.radius_m / (edge * math.sqrt(3))) + 1
-        centre = h3.latlng_to_cell(shape.latitude, shape.longitude, resolution)
-        return {str(c) for c in h3.grid_disk(centre, rings)}
-    polygon = h3.LatLngPoly(list(shape.vertices))
-    cells = {str(c) for c in h3.polygon_to_cells(polygon, resolution)}
-    cells |= {str(h3.latlng_to_cell(lat, lng, resolution)) for lat, lng in shape.vertices}
-    margin: set[str] = set()
-    for cell in cells:
-        margin.update(str(c) for c in h3.grid_disk(cell, 1))
-    return cells | margin
+    """H3 cells that may hold a point inside the fence.
+
+    Cells whose centre is inside, plus every cell the boundary passes through (found by walking
+    each edge in steps much shorter than the smallest cell) and their neighbours: a point inside
+    lies in a cell that either has its centre inside or is crossed by the boundary, whatever the
+    fence's shape (narrow corridors included) or the local cell size.
+    """
+    outline = _outline(shape)
+    cells = {str(c) for c in h3.polygon_to_cells(h3.LatLngPoly(outline), resolution)}
+    step_m = h3.average_hexagon_edge_length(resolution, "m") / 4
+    crossed: set[str] = set()
+    for (lat1, lng1), (lat2, lng2) in zip(outline, outline[1:] + outline[:1], strict=True):
+        steps = max(1, math.ceil(haversine_m(lat1, lng1, lat2, lng2) / step_m))
+        for i in range(steps + 1):
+            t = i / steps
+            point = (lat1 + (lat2 - lat1) * t, lng1 + (lng2 - lng1) * t)
+            crossed.add(str(h3.latlng_to_cell(point[0], point[1], resolution)))
+    for cell in crossed:
+        cells.update(str(c) for c in h3.grid_disk(cell, 1))
+    return cells
 
 
 class FenceIndex:

@@ -10,9 +10,10 @@ next pings refill it, and nothing in it is the only copy of a business fact.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import h3
 import redis.asyncio as aioredis
@@ -54,7 +55,19 @@ class LivePosition:
 class IngestResult:
     contiguous: int
     came_online: bool
+    state_was_missing: bool  # Redis had lost (or never had) the rider's sequence state
     fresh: list[int]
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """What a new stream of a rider starts from: the sequences recorded so far, the last
+    position, and the fences it is inside (fence id -> (since epoch ms, dwell reported))."""
+
+    contiguous: int | None
+    pending: list[int]
+    position: LivePosition | None
+    fences: dict[str, tuple[int, bool]]
 
 
 def _position(rider_id: str, values: Sequence[str | None]) -> LivePosition | None:
@@ -138,7 +151,25 @@ class LiveIndex:
             )
         keys = [f"{p}r:{rider_id}", f"{p}q:{rider_id}", f"{p}p:{rider_id}", f"{p}seen"]
         reply = await self._ingest(keys=keys, args=args)
-        return IngestResult(int(reply[0]), bool(int(reply[1])), [int(s) for s in reply[2:]])
+        return IngestResult(
+            int(reply[0]), bool(int(reply[1])), bool(int(reply[2])), [int(s) for s in reply[3:]]
+        )
+
+    async def stream_state(self, tenant: str, rider_id: str) -> StreamState:
+        """One round trip: where a resumed stream of the rider picks up."""
+        p = self.prefix(tenant)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hget(f"{p}q:{rider_id}", "c")
+            pipe.zrange(f"{p}p:{rider_id}", 0, -1)
+            pipe.hmget(f"{p}r:{rider_id}", list(_FIELDS))
+            pipe.hgetall(f"{p}gf:{rider_id}")
+            contiguous, pending, values, fences = await pipe.execute()
+        return StreamState(
+            int(contiguous) if contiguous is not None else None,
+            [int(s) for s in pending],
+            _position(rider_id, [_text(v) for v in values]),
+            _fence_states(fences),
+        )
 
     async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""
@@ -201,12 +232,7 @@ class LiveIndex:
 
     async def fence_states(self, tenant: str, rider_id: str) -> dict[str, tuple[int, bool]]:
         """The fences the rider is inside: fence id -> (since epoch ms, dwell reported)."""
-        raw = await self._redis.hgetall(f"{self.prefix(tenant)}gf:{rider_id}")
-        states = {}
-        for key, value in raw.items():
-            since, _, dwelled = (_text(value) or "0:0").partition(":")
-            states[_text(key) or ""] = (int(since), dwelled == "1")
-        return states
+        return _fence_states(await self._redis.hgetall(f"{self.prefix(tenant)}gf:{rider_id}"))
 
     async def save_fence_states(
         self, tenant: str, rider_id: str, states: dict[str, tuple[int, bool]]
@@ -217,6 +243,14 @@ class LiveIndex:
             if states:
                 pipe.hset(key, mapping={k: f"{since}:{int(d)}" for k, (since, d) in states.items()})
             await pipe.execute()
+
+
+def _fence_states(raw: Mapping[Any, Any]) -> dict[str, tuple[int, bool]]:
+    states = {}
+    for key, value in raw.items():
+        since, _, dwelled = (_text(value) or "0:0").partition(":")
+        states[_text(key) or ""] = (int(since), dwelled == "1")
+    return states
 
 
 def _text(value: object) -> str | None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 #   seq, record_ms, lat, lng, accuracy, speed, heading, battery, task, cell, valid(0|1).
 # Records every sequence once (contiguous + pending, as domain.telemetry.advance), moves the
 # rider to the newest valid fresh ping unless the stored position is newer, refreshes
-# last-seen. Returns {contiguous, came_online, fresh sequence...}.
+# last-seen. Returns {contiguous, came_online, state_was_missing, fresh sequence...}.
 INGEST = """
 local rider, seqk, pend, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now = tonumber(ARGV[1])
 local prefix, rid = ARGV[3], ARGV[4]
 local n = tonumber(ARGV[5])
 local stored = redis.call('HGET', seqk, 'c')
+local missing = 0
+if not stored then missing = 1 end
 local contig = stored and tonumber(stored) or tonumber(ARGV[2])
 local fresh = {}
 local best = nil
@@ -53,7 +55,7 @@ if best ~= nil then
   if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
   redis.call('ZADD', seen, now, rid)
 end
-local out = {contig, online}
+local out = {contig, online, missing}
 for i = 1, #fresh do out[#out + 1] = fresh[i] end
 return out
 """

@@ -88,25 +88,17 @@ class TelemetryService:
             vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
             policy = await uow.telemetry_policy.get()
             tenant_id = uow.tenant_id
-        await self._index.register_tenant(caller.tenant)
-        states = await self._load_fence_states(caller.tenant, str(rider_id))
-        return RiderSession(
+        session = RiderSession(
             self,
             caller.tenant,
             tenant_id,
             rider_id,
             vehicle.type if vehicle else rider.vehicle_type,
             policy,
-            states,
+            {},
         )
-
-    async def _load_fence_states(self, tenant: TenantSlug, rider_id: str) -> dict[str, FenceState]:
-        try:
-            raw = await self._index.fence_states(tenant, rider_id)
-        except RedisError:
-            logger.warning("cannot read geofence states; starting from none", exc_info=True)
-            return {}
-        return {k: FenceState(since, dwelled) for k, (since, dwelled) in raw.items()}
+        await session.resume()
+        return session
 
     async def emit(self, tenant: TenantSlug, events: list[tuple[str, dict[str, Any]]]) -> None:
         if not events:
@@ -174,7 +166,28 @@ class RiderSession:
     sequence: SequenceState = dataclasses.field(default_factory=SequenceState)
     last_fix: Fix | None = None
     last_kept: datetime | None = None
+    # False until the sequence state is known: from Redis when the stream opens, or else
+    # from the first batch (a resumed app sends from its last ack + 1).
     seeded: bool = False
+
+    async def resume(self) -> None:
+        """Picks up where the rider's previous stream (on any replica) left off."""
+        index = self.service._index
+        try:
+            await index.register_tenant(self.tenant)
+            state = await index.stream_state(self.tenant, str(self.rider_id))
+        except RedisError:
+            logger.warning("live index unavailable; the stream starts from its first batch")
+            return
+        if state.contiguous is not None:
+            self.sequence = SequenceState(
+                state.contiguous, frozenset(s for s in state.pending if s > state.contiguous)
+            )
+            self.seeded = True
+        if state.position is not None:
+            p = state.position
+            self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, p.record_time)
+        self.fence_states = {k: FenceState(since, d) for k, (since, d) in state.fences.items()}
 
     @property
     def name(self) -> str:
@@ -194,8 +207,9 @@ class RiderSession:
                 by_sequence.setdefault(ping.sequence, ping)
         pings = [by_sequence[k] for k in sorted(by_sequence)]
         if not self.seeded and pings:
-            # A resumed stream restarts after its last ack: nothing below it is pending.
-            self.sequence = SequenceState(max(self.sequence.contiguous, pings[0].sequence - 1))
+            # Nothing is known of earlier streams (a new rider, or Redis lost its state): the
+            # app resends from its last ack + 1, so nothing below its first ping is pending.
+            self.sequence = SequenceState(pings[0].sequence - 1)
             self.seeded = True
         state, fresh = advance(self.sequence, [p.sequence for p in pings])
         fresh_set = set(fresh)
@@ -227,6 +241,8 @@ class RiderSession:
                 self.sequence.contiguous,
             )
             contiguous = max(contiguous, result.contiguous)
+            if result.state_was_missing:
+                await s._index.register_tenant(self.tenant)  # Redis lost it too
             if result.came_online:
                 events.append(("rider.online", {"rider": self.name, "seen_time": now}))
             fresh_in_index = set(result.fresh)

@@ -155,8 +155,9 @@ async def read_track(
 
 
 async def ensure_partitions(db: Database, today: date, days_ahead: int = 7) -> None:
-    async with db.transaction() as conn:
-        for offset in range(-1, days_ahead + 1):
+    """Yesterday's to ``days_ahead`` days' partitions, each in its own transaction."""
+    for offset in range(-1, days_ahead + 1):
+        async with db.transaction() as conn:
             await conn.execute("SELECT ensure_track_partition($1)", today + timedelta(days=offset))
 
 
