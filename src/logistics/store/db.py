@@ -56,6 +56,15 @@ class Database:
                 await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
             yield conn
 
+    @asynccontextmanager
+    async def worker_transaction(self) -> AsyncIterator[Connection]:
+        """A transaction of a background worker that works across tenants: it sees every
+        tenant's rows of the tables whose policy allows workers (``outbox``,
+        ``webhook_deliveries``) and no tenant's rows of the others until it sets a tenant."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT set_config('app.worker', 'on', true)")
+            yield conn
+
     async def ping(self) -> None:
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")

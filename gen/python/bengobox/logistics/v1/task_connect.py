@@ -44,6 +44,15 @@ class TaskService(Protocol):
     async def list_task_events(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def list_proofs(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
     def __init__(self, service: TaskService | AsyncGenerator[TaskService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -139,6 +148,36 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.list_task_events,
+                ),
+                "/bengobox.logistics.v1.TaskService/ListProofs": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListProofs",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.list_proofs,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetSlaPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetSlaPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_sla_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateSlaPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateSlaPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_sla_policy,
                 ),
             },
             interceptors=interceptors,
@@ -333,6 +372,66 @@ class TaskServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def list_proofs(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListProofs",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_sla_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetSlaPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_sla_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateSlaPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class TaskServiceSync(Protocol):
     def create_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CreateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -352,6 +451,12 @@ class TaskServiceSync(Protocol):
     def fail_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_task_events(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_proofs(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -448,6 +553,36 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.list_task_events,
+                ),
+                "/bengobox.logistics.v1.TaskService/ListProofs": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListProofs",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.list_proofs,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetSlaPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetSlaPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_sla_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateSlaPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateSlaPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_sla_policy,
                 ),
             },
             interceptors=interceptors,
@@ -636,6 +771,66 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def list_proofs(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListProofs",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_sla_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetSlaPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_sla_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateSlaPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

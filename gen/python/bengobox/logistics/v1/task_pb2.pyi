@@ -1,6 +1,7 @@
 import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -13,7 +14,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -46,6 +47,16 @@ class Task(_message.Message):
     STATE_COMPLETED: Task.State
     STATE_FAILED: Task.State
     STATE_CANCELLED: Task.State
+    class SlaState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SLA_STATE_UNSPECIFIED: _ClassVar[Task.SlaState]
+        SLA_STATE_ON_TRACK: _ClassVar[Task.SlaState]
+        SLA_STATE_AT_RISK: _ClassVar[Task.SlaState]
+        SLA_STATE_BREACHED: _ClassVar[Task.SlaState]
+    SLA_STATE_UNSPECIFIED: Task.SlaState
+    SLA_STATE_ON_TRACK: Task.SlaState
+    SLA_STATE_AT_RISK: Task.SlaState
+    SLA_STATE_BREACHED: Task.SlaState
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +73,9 @@ class Task(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    SLA_STATE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_STEP_FIELD_NUMBER: _ClassVar[int]
+    MANUAL_DISPATCH_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -78,7 +92,10 @@ class Task(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    sla_state: Task.SlaState
+    current_step: int
+    manual_dispatch: bool
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ...) -> None: ...
 
 class TaskItem(_message.Message):
     __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c")
@@ -99,7 +116,7 @@ class TaskItem(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
 
 class TaskStep(_message.Message):
-    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds")
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
@@ -151,6 +168,10 @@ class TaskStep(_message.Message):
     CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_PROOFS_FIELD_NUMBER: _ClassVar[int]
     SERVICE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ONE_TIME_CODE_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_CODE_FIELD_NUMBER: _ClassVar[int]
+    ARRIVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: TaskStep.Kind
     state: TaskStep.State
@@ -162,10 +183,14 @@ class TaskStep(_message.Message):
     contact_phone: str
     required_proofs: _containers.RepeatedScalarFieldContainer[TaskStep.ProofKind]
     service_seconds: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ...) -> None: ...
+    one_time_code: str
+    issued_code: str
+    arrive_time: _timestamp_pb2.Timestamp
+    complete_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
-    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time")
+    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +199,7 @@ class TaskEvent(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     from_state: Task.State
@@ -182,7 +208,8 @@ class TaskEvent(_message.Message):
     reason: str
     location: _common_pb2.GeoPoint
     event_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    step_id: str
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_id: _Optional[str] = ...) -> None: ...
 
 class CreateTaskRequest(_message.Message):
     __slots__ = ("parent", "task", "request_id")
@@ -201,7 +228,7 @@ class GetTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window")
+    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window", "sla_state", "deadline_window", "order_id")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +237,9 @@ class ListTasksRequest(_message.Message):
     OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     CREATE_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    SLA_STATE_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
@@ -218,7 +248,10 @@ class ListTasksRequest(_message.Message):
     outlet_id: str
     rider: str
     create_window: _common_pb2.TimeWindow
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ...) -> None: ...
+    sla_state: Task.SlaState
+    deadline_window: _common_pb2.TimeWindow
+    order_id: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., deadline_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., order_id: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")
@@ -261,22 +294,30 @@ class ArriveAtStepRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Proof(_message.Message):
-    __slots__ = ("kind", "text", "content", "content_type", "temperatures_c", "location", "capture_time")
+    __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
-    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     TEMPERATURES_C_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     kind: TaskStep.ProofKind
     text: str
     content: bytes
-    content_type: str
     temperatures_c: _containers.RepeatedScalarFieldContainer[float]
     location: _common_pb2.GeoPoint
     capture_time: _timestamp_pb2.Timestamp
-    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    file_sha256: str
+    content_type: str
+    file_size_bytes: int
+    step_id: str
+    name: str
+    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CompleteStepRequest(_message.Message):
     __slots__ = ("name", "step_id", "proofs", "location", "etag")
@@ -321,3 +362,49 @@ class ListTaskEventsResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[TaskEvent]
     next_page_token: str
     def __init__(self, events: _Optional[_Iterable[_Union[TaskEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListProofsRequest(_message.Message):
+    __slots__ = ("parent",)
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    def __init__(self, parent: _Optional[str] = ...) -> None: ...
+
+class ListProofsResponse(_message.Message):
+    __slots__ = ("proofs",)
+    PROOFS_FIELD_NUMBER: _ClassVar[int]
+    proofs: _containers.RepeatedCompositeFieldContainer[Proof]
+    def __init__(self, proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ...) -> None: ...
+
+class SlaPolicy(_message.Message):
+    __slots__ = ("name", "at_risk_before", "breach_action", "update_time", "etag")
+    class BreachAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        BREACH_ACTION_UNSPECIFIED: _ClassVar[SlaPolicy.BreachAction]
+        BREACH_ACTION_NONE: _ClassVar[SlaPolicy.BreachAction]
+        BREACH_ACTION_MANUAL_DISPATCH: _ClassVar[SlaPolicy.BreachAction]
+    BREACH_ACTION_UNSPECIFIED: SlaPolicy.BreachAction
+    BREACH_ACTION_NONE: SlaPolicy.BreachAction
+    BREACH_ACTION_MANUAL_DISPATCH: SlaPolicy.BreachAction
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AT_RISK_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    BREACH_ACTION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    at_risk_before: _duration_pb2.Duration
+    breach_action: SlaPolicy.BreachAction
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., at_risk_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., breach_action: _Optional[_Union[SlaPolicy.BreachAction, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetSlaPolicyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateSlaPolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: SlaPolicy
+    def __init__(self, policy: _Optional[_Union[SlaPolicy, _Mapping]] = ...) -> None: ...

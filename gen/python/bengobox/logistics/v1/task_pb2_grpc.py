@@ -28,6 +28,10 @@ if _version_not_supported:
 class TaskServiceStub:
     """TaskService holds the work orders (deliveries, pickups, transfers, returns, shuttles)
     and moves them through their state machine. Resource name: tenants/{tenant}/tasks/{task}.
+
+    States: CREATED -> ASSIGNED (DispatchService.AssignTask) -> EN_ROUTE (StartTask) ->
+    ARRIVED (ArriveAtStep) -> back to EN_ROUTE for the next step (CompleteStep) or COMPLETED
+    when the last step completes; FAILED (FailTask) and CANCELLED (CancelTask) end it early.
     """
 
     def __init__(self, channel):
@@ -81,11 +85,30 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse.FromString,
                 _registered_method=True)
+        self.ListProofs = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/ListProofs',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse.FromString,
+                _registered_method=True)
+        self.GetSlaPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/GetSlaPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
+                _registered_method=True)
+        self.UpdateSlaPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/UpdateSlaPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
+                _registered_method=True)
 
 
 class TaskServiceServicer:
     """TaskService holds the work orders (deliveries, pickups, transfers, returns, shuttles)
     and moves them through their state machine. Resource name: tenants/{tenant}/tasks/{task}.
+
+    States: CREATED -> ASSIGNED (DispatchService.AssignTask) -> EN_ROUTE (StartTask) ->
+    ARRIVED (ArriveAtStep) -> back to EN_ROUTE for the next step (CompleteStep) or COMPLETED
+    when the last step completes; FAILED (FailTask) and CANCELLED (CancelTask) end it early.
     """
 
     def CreateTask(self, request, context):
@@ -120,14 +143,14 @@ class TaskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ArriveAtStep(self, request, context):
-        """The rider reached a step's location.
+        """The rider reached the current step's location.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CompleteStep(self, request, context):
-        """A step is done, with the proof it requires.
+        """The current step is done, with the proof it requires.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -142,6 +165,27 @@ class TaskServiceServicer:
     def ListTaskEvents(self, request, context):
         """The task's audit trail, oldest first.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProofs(self, request, context):
+        """The proofs captured for a task's steps (files are fetched over HTTP:
+        GET /v1/{name=tenants/*/tasks/*}/proofs:export returns them all as a zip for a dispute).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSlaPolicy(self, request, context):
+        """The tenant's SLA escalation rules. Name: tenants/{tenant}/slaPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSlaPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -194,6 +238,21 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse.SerializeToString,
             ),
+            'ListProofs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProofs,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse.SerializeToString,
+            ),
+            'GetSlaPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSlaPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.SerializeToString,
+            ),
+            'UpdateSlaPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSlaPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'bengobox.logistics.v1.TaskService', rpc_method_handlers)
@@ -205,6 +264,10 @@ def add_TaskServiceServicer_to_server(servicer, server):
 class TaskService:
     """TaskService holds the work orders (deliveries, pickups, transfers, returns, shuttles)
     and moves them through their state machine. Resource name: tenants/{tenant}/tasks/{task}.
+
+    States: CREATED -> ASSIGNED (DispatchService.AssignTask) -> EN_ROUTE (StartTask) ->
+    ARRIVED (ArriveAtStep) -> back to EN_ROUTE for the next step (CompleteStep) or COMPLETED
+    when the last step completes; FAILED (FailTask) and CANCELLED (CancelTask) end it early.
     """
 
     @staticmethod
@@ -440,6 +503,87 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/ListTaskEvents',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProofs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/ListProofs',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSlaPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/GetSlaPolicy',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSlaPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/UpdateSlaPolicy',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
             options,
             channel_credentials,
             insecure,
