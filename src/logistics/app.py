@@ -41,8 +41,8 @@ from logistics.api.fleet import FleetHandler
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
 from logistics.api.rest import RestEndpoints
+from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
 from logistics.api.telemetry import StreamLimits, TelemetryHandler
-from logistics.api.unimplemented import DispatchHandler, TaskHandler
 from logistics.blobs import blob_store_from_url
 from logistics.config import ConfigError, Settings
 from logistics.discovery import HttpDiscovery
@@ -56,6 +56,7 @@ from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
 from logistics.services.presence import PresenceMonitor
+from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
 from logistics.services.vehicles import VehicleService
@@ -194,17 +195,28 @@ class Server:
             offline_after=timedelta(seconds=settings.rider_offline_seconds),
             interval_s=min(5.0, settings.rider_offline_seconds / 4),
         )
+        tasks = TaskService(
+            store,
+            Outlets(store, self.discovery),
+            self.blobs,
+            clock,
+            max_proof_bytes=settings.max_document_bytes,
+        )
         self.timers = TimerRunner(
-            TimerQueue(connections.db), clock, interval_s=settings.timer_interval_seconds
+            TimerQueue(connections.db),
+            clock,
+            task_timers=tasks.handle_sla_timer,
+            interval_s=settings.timer_interval_seconds,
         )
         rest = RestEndpoints(
             [
                 *document_file_routes(compliance, settings.max_document_bytes),
                 *bulk_routes(BulkService(store, Outlets(store, self.discovery))),
+                *proof_routes(tasks),
             ],
             self.edge,
         )
-        task, dispatch = TaskHandler(), DispatchHandler()
+        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks)
         self.readiness = Readiness(
             {
                 "postgres": connections.db.ping,
@@ -352,7 +364,8 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Background work until ``stop`` is set: fires due timers (document expiry)."""
+    """Background work until ``stop`` is set: due timers (document expiry, task SLAs) and
+    track maintenance."""
     if settings.database_url is None:
         raise ConfigError("LOGISTICS_DATABASE_URL is not set")
     db = await Database.connect(
@@ -362,8 +375,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         max_size=settings.database_pool_max,
     )
     try:
+        clock = SystemClock()
+        store = Store(db)
+        blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
+        tasks = TaskService(store, Outlets(store, None), blobs, clock)
         runner = TimerRunner(
-            TimerQueue(db), SystemClock(), interval_s=settings.timer_interval_seconds
+            TimerQueue(db),
+            clock,
+            task_timers=tasks.handle_sla_timer,
+            interval_s=settings.timer_interval_seconds,
         )
         logger.info("worker running")
         await asyncio.gather(runner.run(stop), _maintain_tracks(db, stop))

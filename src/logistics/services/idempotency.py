@@ -15,11 +15,17 @@ from logistics.store.unit_of_work import UnitOfWork
 _VOLATILE = frozenset({"id", "create_time", "update_time", "version"})
 
 
-def request_fingerprint(value: Any) -> str:
-    """SHA-256 of the request's content, ignoring server-assigned fields."""
-    data = snapshot(value)
+def _without_volatile(data: Any) -> Any:
     if isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k not in _VOLATILE}
+        return {k: _without_volatile(v) for k, v in data.items() if k not in _VOLATILE}
+    if isinstance(data, list):
+        return [_without_volatile(v) for v in data]
+    return data
+
+
+def request_fingerprint(value: Any) -> str:
+    """SHA-256 of the request's content, ignoring server-assigned fields at any depth."""
+    data = _without_volatile(snapshot(value))
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

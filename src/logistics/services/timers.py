@@ -1,4 +1,4 @@
-"""Fires due timers (document expiry now; SLA timers later) from a background loop.
+"""Fires due timers (document expiry, task SLA deadlines) from a background loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -12,16 +12,24 @@ import logging
 
 from logistics.services.clock import Clock
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
-from logistics.store.timers import DueTimer, TimerQueue
+from logistics.store.timers import DueTimer, TimerHandler, TimerQueue
 from logistics.store.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 
 class TimerRunner:
-    def __init__(self, queue: TimerQueue, clock: Clock, *, interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        queue: TimerQueue,
+        clock: Clock,
+        *,
+        task_timers: TimerHandler | None = None,
+        interval_s: float = 1.0,
+    ) -> None:
         self._queue = queue
         self._clock = clock
+        self._task_timers = task_timers
         self._interval_s = interval_s
 
     async def fire_due(self, limit: int = 500) -> int:
@@ -43,6 +51,8 @@ class TimerRunner:
     async def _handle(self, uow: UnitOfWork, timer: DueTimer) -> None:
         if timer.kind == DOCUMENT_EXPIRY:
             await self._document_expired(uow, timer)
+        elif timer.kind.startswith("task.") and self._task_timers is not None:
+            await self._task_timers(uow, timer)
         else:
             logger.error("unknown timer kind %r; dropping it", timer.kind)
 

@@ -24,6 +24,7 @@ from logistics.store.records_repo import (
     VehicleRepository,
 )
 from logistics.store.snapshot import snapshot
+from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
 from logistics.store.tenants import TenantDirectory, TenantLookup
 
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.timers = TimerRepository(conn, tenant_id)
         self.geofences = GeofenceRepository(conn, tenant_id)
         self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
+        self.tasks = TaskRepository(conn, tenant_id)
 
     async def emit(self, event_type: str, data: Any) -> uuid.UUID:
         """Queues ``logistics.<event_type>`` for the relay, in this transaction."""

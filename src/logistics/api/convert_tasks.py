@@ -1,0 +1,283 @@
+"""Translation between TaskService messages and task domain values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from bengobox.logistics.v1 import common_pb2, task_pb2
+from google.protobuf import duration_pb2, json_format, struct_pb2
+
+from logistics.api.convert_common import enum_from_proto, enum_to_proto, optional, timestamp
+from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
+from logistics.domain.errors import InvalidArgument
+from logistics.domain.ids import TenantSlug
+from logistics.domain.tasks import (
+    Item,
+    ProofKind,
+    SlaState,
+    Step,
+    StepKind,
+    StepState,
+    Task,
+    TaskKind,
+    TaskState,
+)
+from logistics.domain.versioning import etag_for
+from logistics.services.fleet import rider_name
+from logistics.services.tasks import ProofInput, task_name
+from logistics.store.task_repo import ProofRow, SlaPolicy, TaskEventRow
+
+TASK_KINDS: dict[int, TaskKind] = {
+    task_pb2.Task.KIND_DELIVERY: TaskKind.DELIVERY,
+    task_pb2.Task.KIND_PICKUP: TaskKind.PICKUP,
+    task_pb2.Task.KIND_TRANSFER: TaskKind.TRANSFER,
+    task_pb2.Task.KIND_RETURN: TaskKind.RETURN,
+    task_pb2.Task.KIND_SHUTTLE: TaskKind.SHUTTLE,
+}
+TASK_STATES: dict[int, TaskState] = {
+    task_pb2.Task.STATE_CREATED: TaskState.CREATED,
+    task_pb2.Task.STATE_ASSIGNED: TaskState.ASSIGNED,
+    task_pb2.Task.STATE_EN_ROUTE: TaskState.EN_ROUTE,
+    task_pb2.Task.STATE_ARRIVED: TaskState.ARRIVED,
+    task_pb2.Task.STATE_COMPLETED: TaskState.COMPLETED,
+    task_pb2.Task.STATE_FAILED: TaskState.FAILED,
+    task_pb2.Task.STATE_CANCELLED: TaskState.CANCELLED,
+}
+SLA_STATES: dict[int, SlaState] = {
+    task_pb2.Task.SLA_STATE_ON_TRACK: SlaState.ON_TRACK,
+    task_pb2.Task.SLA_STATE_AT_RISK: SlaState.AT_RISK,
+    task_pb2.Task.SLA_STATE_BREACHED: SlaState.BREACHED,
+}
+STEP_KINDS: dict[int, StepKind] = {
+    task_pb2.TaskStep.KIND_PICKUP: StepKind.PICKUP,
+    task_pb2.TaskStep.KIND_DROP_OFF: StepKind.DROP_OFF,
+    task_pb2.TaskStep.KIND_HUB: StepKind.HUB,
+}
+STEP_STATES: dict[int, StepState] = {
+    task_pb2.TaskStep.STATE_PENDING: StepState.PENDING,
+    task_pb2.TaskStep.STATE_ARRIVED: StepState.ARRIVED,
+    task_pb2.TaskStep.STATE_COMPLETED: StepState.COMPLETED,
+    task_pb2.TaskStep.STATE_FAILED: StepState.FAILED,
+    task_pb2.TaskStep.STATE_SKIPPED: StepState.SKIPPED,
+}
+PROOF_KINDS: dict[int, ProofKind] = {
+    task_pb2.TaskStep.PROOF_KIND_ONE_TIME_CODE: ProofKind.ONE_TIME_CODE,
+    task_pb2.TaskStep.PROOF_KIND_SIGNATURE: ProofKind.SIGNATURE,
+    task_pb2.TaskStep.PROOF_KIND_PHOTO: ProofKind.PHOTO,
+    task_pb2.TaskStep.PROOF_KIND_NFC_TAG: ProofKind.NFC_TAG,
+    task_pb2.TaskStep.PROOF_KIND_TEMPERATURE_LOG: ProofKind.TEMPERATURE_LOG,
+    task_pb2.TaskStep.PROOF_KIND_RECIPIENT_NAME: ProofKind.RECIPIENT_NAME,
+}
+BREACH_ACTIONS = {
+    task_pb2.SlaPolicy.BREACH_ACTION_NONE: "none",
+    task_pb2.SlaPolicy.BREACH_ACTION_MANUAL_DISPATCH: "manual_dispatch",
+}
+
+
+def location(
+    point: common_pb2.GeoPoint | None, present: bool, field: str
+) -> tuple[float, float] | None:
+    if not present or point is None:
+        return None
+    if not (-90 <= point.latitude <= 90 and -180 <= point.longitude <= 180):
+        raise InvalidArgument.field(field, "is out of range")
+    return (point.latitude, point.longitude)
+
+
+def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
+    """The task and the one-time codes given per step id."""
+    kind = enum_from_proto(msg.kind, TASK_KINDS, "task.kind", required=True)
+    assert kind is not None
+    steps, codes = [], {}
+    for i, s in enumerate(msg.steps):
+        field = f"task.steps[{i}]"
+        step_kind = enum_from_proto(s.kind, STEP_KINDS, f"{field}.kind", required=True)
+        assert step_kind is not None
+        if not s.HasField("location"):
+            raise InvalidArgument.field(f"{field}.location", "is required")
+        proofs = set()
+        for j, p in enumerate(s.required_proofs):
+            proof = enum_from_proto(p, PROOF_KINDS, f"{field}.required_proofs[{j}]", required=True)
+            assert proof is not None
+            proofs.add(proof)
+        if s.one_time_code and not (s.one_time_code.isdigit() and 4 <= len(s.one_time_code) <= 12):
+            raise InvalidArgument.field(f"{field}.one_time_code", "must be 4 to 12 digits")
+        if s.one_time_code:
+            codes[str(i)] = s.one_time_code
+        steps.append(
+            Step(
+                id=str(i),
+                kind=step_kind,
+                latitude=s.location.latitude,
+                longitude=s.location.longitude,
+                address=optional(s.address),
+                outlet_id=optional(s.outlet_id),
+                window=window_from_proto(s.window, f"{field}.window")
+                if s.HasField("window")
+                else None,
+                contact_name=optional(s.contact_name),
+                contact_phone=optional(s.contact_phone),
+                required_proofs=frozenset(proofs),
+                service_seconds=s.service_seconds,
+            )
+        )
+    items = tuple(
+        Item(
+            sku=optional(i.sku),
+            description=optional(i.description),
+            quantity=i.quantity or 1,
+            weight_kg=i.weight_kg,
+            volume_l=i.volume_l,
+            min_temperature_c=i.min_temperature_c,
+            max_temperature_c=i.max_temperature_c,
+        )
+        for i in msg.items
+    )
+    task = Task(
+        id=uuid.uuid4(),
+        kind=kind,
+        steps=tuple(steps),
+        order_id=optional(msg.order_id),
+        outlet_id=optional(msg.outlet_id),
+        priority=msg.priority,
+        items=items,
+        pickup_deadline=optional_time(msg, "pickup_deadline", "task.pickup_deadline"),
+        delivery_deadline=optional_time(msg, "delivery_deadline", "task.delivery_deadline"),
+        notes=optional(msg.notes),
+        metadata=json_format.MessageToDict(msg.metadata) if msg.HasField("metadata") else {},
+    )
+    return task, codes
+
+
+def task_to_proto(
+    tenant: TenantSlug, t: Task, issued: dict[str, str] | None = None
+) -> task_pb2.Task:
+    metadata = struct_pb2.Struct()
+    metadata.update(dict(t.metadata))
+    msg = task_pb2.Task(
+        name=task_name(tenant, t.id),
+        kind=enum_to_proto(t.kind, TASK_KINDS),  # type: ignore[arg-type]
+        state=enum_to_proto(t.state, TASK_STATES),  # type: ignore[arg-type]
+        order_id=t.order_id or "",
+        outlet_id=t.outlet_id or "",
+        priority=t.priority,
+        rider=rider_name(tenant, t.rider_id) if t.rider_id else "",
+        pickup_deadline=timestamp(t.pickup_deadline),
+        delivery_deadline=timestamp(t.delivery_deadline),
+        notes=t.notes or "",
+        metadata=metadata,
+        create_time=timestamp(t.create_time),
+        update_time=timestamp(t.update_time),
+        etag=etag_for(t.version),
+        sla_state=enum_to_proto(t.sla_state, SLA_STATES),  # type: ignore[arg-type]
+        current_step=t.current_step,
+        manual_dispatch=t.manual_dispatch,
+    )
+    for i in t.items:
+        msg.items.add(
+            sku=i.sku or "",
+            description=i.description or "",
+            quantity=i.quantity,
+            weight_kg=i.weight_kg,
+            volume_l=i.volume_l,
+            min_temperature_c=i.min_temperature_c,
+            max_temperature_c=i.max_temperature_c,
+        )
+    for s in t.steps:
+        step = msg.steps.add(
+            id=s.id,
+            kind=enum_to_proto(s.kind, STEP_KINDS),
+            state=enum_to_proto(s.state, STEP_STATES),
+            location=common_pb2.GeoPoint(latitude=s.latitude, longitude=s.longitude),
+            address=s.address or "",
+            outlet_id=s.outlet_id or "",
+            contact_name=s.contact_name or "",
+            contact_phone=s.contact_phone or "",
+            required_proofs=[enum_to_proto(p, PROOF_KINDS) for p in sorted(s.required_proofs)],
+            service_seconds=s.service_seconds,
+            issued_code=(issued or {}).get(s.id, ""),
+            arrive_time=timestamp(s.arrive_time),
+            complete_time=timestamp(s.complete_time),
+        )
+        if s.window is not None:
+            step.window.CopyFrom(window_to_proto(s.window))
+    return msg
+
+
+def proofs_from_proto(request: task_pb2.CompleteStepRequest) -> list[ProofInput]:
+    proofs = []
+    for i, p in enumerate(request.proofs):
+        kind = enum_from_proto(p.kind, PROOF_KINDS, f"proofs[{i}].kind", required=True)
+        assert kind is not None
+        proofs.append(
+            ProofInput(
+                kind=kind,
+                text=optional(p.text),
+                content=p.content or None,
+                temperatures_c=tuple(p.temperatures_c),
+                location=location(p.location, p.HasField("location"), f"proofs[{i}].location"),
+                capture_time=optional_time(p, "capture_time", f"proofs[{i}].capture_time"),
+            )
+        )
+    return proofs
+
+
+def proof_to_proto(tenant: TenantSlug, task_id: uuid.UUID, p: ProofRow) -> task_pb2.Proof:
+    return task_pb2.Proof(
+        name=f"{task_name(tenant, task_id)}/proofs/{p.id}",
+        step_id=p.step_id,
+        kind=enum_to_proto(p.kind, PROOF_KINDS),  # type: ignore[arg-type]
+        text=p.text or "",
+        temperatures_c=list(p.temperatures_c),
+        location=common_pb2.GeoPoint(latitude=p.latitude, longitude=p.longitude)
+        if p.latitude is not None and p.longitude is not None
+        else None,
+        capture_time=timestamp(p.capture_time),
+        file_sha256=p.file_sha256 or "",
+        content_type=p.content_type or "",
+        file_size_bytes=p.file_size,
+    )
+
+
+def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
+    return task_pb2.TaskEvent(
+        id=str(e.id),
+        type=e.type,
+        from_state=enum_to_proto(e.from_state, TASK_STATES),  # type: ignore[arg-type]
+        to_state=enum_to_proto(e.to_state, TASK_STATES),  # type: ignore[arg-type]
+        actor=e.actor,
+        reason=e.reason or "",
+        location=common_pb2.GeoPoint(latitude=e.latitude, longitude=e.longitude)
+        if e.latitude is not None and e.longitude is not None
+        else None,
+        event_time=timestamp(e.event_time),
+        step_id=e.step_id or "",
+    )
+
+
+def sla_policy_from_proto(msg: task_pb2.SlaPolicy) -> SlaPolicy:
+    action = BREACH_ACTIONS.get(msg.breach_action)
+    if msg.breach_action and action is None:
+        raise InvalidArgument.field(
+            "policy.breach_action", f"{msg.breach_action} is not a known value"
+        )
+    if msg.at_risk_before.seconds < 0 or msg.at_risk_before.nanos < 0:
+        raise InvalidArgument.field("policy.at_risk_before", "must not be negative")
+    return SlaPolicy(
+        at_risk_before=timedelta(seconds=msg.at_risk_before.seconds),
+        breach_action=action or "none",
+    )
+
+
+def sla_policy_to_proto(tenant: TenantSlug, p: SlaPolicy) -> task_pb2.SlaPolicy:
+    before = duration_pb2.Duration()
+    before.FromTimedelta(p.at_risk_before)
+    action = next((k for k, v in BREACH_ACTIONS.items() if v == p.breach_action), 0)
+    return task_pb2.SlaPolicy(
+        name=f"tenants/{tenant}/slaPolicy",
+        at_risk_before=before,
+        breach_action=action,  # type: ignore[arg-type]
+        update_time=timestamp(p.update_time),
+        etag=etag_for(p.version),
+    )

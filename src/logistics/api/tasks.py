@@ -1,0 +1,244 @@
+"""TaskService on both listeners, DispatchService.AssignTask, and the proof export endpoint."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+from bengobox.logistics.v1 import dispatch_connect, dispatch_pb2, task_connect, task_pb2
+from google.protobuf.json_format import MessageToDict
+
+from logistics.api.convert_common import enum_from_proto, optional
+from logistics.api.convert_fleet import reference
+from logistics.api.convert_records import window_from_proto
+from logistics.api.convert_tasks import (
+    SLA_STATES,
+    TASK_KINDS,
+    TASK_STATES,
+    event_to_proto,
+    location,
+    proof_to_proto,
+    proofs_from_proto,
+    sla_policy_from_proto,
+    sla_policy_to_proto,
+    task_from_proto,
+    task_to_proto,
+)
+from logistics.api.edge import current_caller
+from logistics.api.paging import encode_token, page_request
+from logistics.api.rest import Request, Response, Route, route
+from logistics.domain.errors import InvalidArgument
+from logistics.domain.ids import parse_name, parse_parent, parse_singleton
+from logistics.domain.paging import Cursor
+from logistics.services.tasks import TaskService
+from logistics.store.task_repo import TaskFilter
+
+Ctx = Any
+
+
+def _required(present: bool, field: str) -> None:
+    if not present:
+        raise InvalidArgument.field(field, "is required")
+
+
+class TaskHandler(task_connect.TaskService):
+    def __init__(self, tasks: TaskService) -> None:
+        self._tasks = tasks
+
+    async def create_task(self, request: task_pb2.CreateTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        tenant = parse_parent(request.parent)
+        _required(request.HasField("task"), "task")
+        task, codes = task_from_proto(request.task)
+        created = await self._tasks.create(
+            current_caller(), tenant, task, codes, optional(request.request_id)
+        )
+        return task_to_proto(tenant, created.task, created.issued_codes)
+
+    async def get_task(self, request: task_pb2.GetTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        return task_to_proto(name.tenant, await self._tasks.get(current_caller(), name))
+
+    async def list_tasks(
+        self, request: task_pb2.ListTasksRequest, ctx: Ctx
+    ) -> task_pb2.ListTasksResponse:
+        tenant = parse_parent(request.parent)
+        f = TaskFilter(
+            state=enum_from_proto(request.state, TASK_STATES, "state"),
+            kind=enum_from_proto(request.kind, TASK_KINDS, "kind"),
+            outlet_id=optional(request.outlet_id),
+            rider_id=reference(tenant, request.rider, "riders", "rider"),
+            sla_state=enum_from_proto(request.sla_state, SLA_STATES, "sla_state"),
+            order_id=optional(request.order_id),
+            created=window_from_proto(request.create_window, "create_window")
+            if request.HasField("create_window")
+            else None,
+            deadline=window_from_proto(request.deadline_window, "deadline_window")
+            if request.HasField("deadline_window")
+            else None,
+        )
+        filters = ("tasks", tenant, f)
+        page = await self._tasks.list_tasks(
+            current_caller(),
+            tenant,
+            page_request(request.page_size, request.page_token, filters),
+            f,
+        )
+        return task_pb2.ListTasksResponse(
+            tasks=[task_to_proto(tenant, t) for t in page.items],
+            next_page_token=encode_token(page.next, filters),
+        )
+
+    async def cancel_task(self, request: task_pb2.CancelTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        task = await self._tasks.cancel(
+            current_caller(), name, optional(request.reason), optional(request.etag)
+        )
+        return task_to_proto(name.tenant, task)
+
+    async def start_task(self, request: task_pb2.StartTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        where = location(request.location, request.HasField("location"), "location")
+        task = await self._tasks.start(current_caller(), name, where, optional(request.etag))
+        return task_to_proto(name.tenant, task)
+
+    async def arrive_at_step(
+        self, request: task_pb2.ArriveAtStepRequest, ctx: Ctx
+    ) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        _required(bool(request.step_id), "step_id")
+        where = location(request.location, request.HasField("location"), "location")
+        task = await self._tasks.arrive(
+            current_caller(), name, request.step_id, where, optional(request.etag)
+        )
+        return task_to_proto(name.tenant, task)
+
+    async def complete_step(self, request: task_pb2.CompleteStepRequest, ctx: Ctx) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        _required(bool(request.step_id), "step_id")
+        where = location(request.location, request.HasField("location"), "location")
+        task = await self._tasks.complete_step(
+            current_caller(),
+            name,
+            request.step_id,
+            proofs_from_proto(request),
+            where,
+            optional(request.etag),
+        )
+        return task_to_proto(name.tenant, task)
+
+    async def fail_task(self, request: task_pb2.FailTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        name = parse_name(request.name, "tasks")
+        where = location(request.location, request.HasField("location"), "location")
+        task = await self._tasks.fail(
+            current_caller(), name, request.reason, where, optional(request.etag)
+        )
+        return task_to_proto(name.tenant, task)
+
+    async def list_task_events(
+        self, request: task_pb2.ListTaskEventsRequest, ctx: Ctx
+    ) -> task_pb2.ListTaskEventsResponse:
+        name = parse_name(request.parent, "tasks", "parent")
+        filters = ("task_events", str(name))
+        page = page_request(request.page_size, request.page_token, filters)
+        after = int(page.after.create_time.timestamp()) if page.after else 0
+        rows = await self._tasks.events(current_caller(), name, after, page.size + 1)
+        more = len(rows) > page.size
+        rows = rows[: page.size]
+        token = ""
+        if more and rows:
+            # The cursor's time field carries the event's sequence number (opaque to clients).
+            last = rows[-1][0]
+            token = encode_token(Cursor(datetime.fromtimestamp(last, UTC), name.id), filters)
+        return task_pb2.ListTaskEventsResponse(
+            events=[event_to_proto(e) for _, e in rows], next_page_token=token
+        )
+
+    async def list_proofs(
+        self, request: task_pb2.ListProofsRequest, ctx: Ctx
+    ) -> task_pb2.ListProofsResponse:
+        name = parse_name(request.parent, "tasks", "parent")
+        proofs = await self._tasks.proofs(current_caller(), name)
+        return task_pb2.ListProofsResponse(
+            proofs=[proof_to_proto(name.tenant, name.id, p) for p in proofs]
+        )
+
+    async def get_sla_policy(
+        self, request: task_pb2.GetSlaPolicyRequest, ctx: Ctx
+    ) -> task_pb2.SlaPolicy:
+        tenant = parse_singleton(request.name, "slaPolicy")
+        return sla_policy_to_proto(
+            tenant, await self._tasks.get_sla_policy(current_caller(), tenant)
+        )
+
+    async def update_sla_policy(
+        self, request: task_pb2.UpdateSlaPolicyRequest, ctx: Ctx
+    ) -> task_pb2.SlaPolicy:
+        _required(request.HasField("policy"), "policy")
+        tenant = parse_singleton(request.policy.name, "slaPolicy", "policy.name")
+        updated = await self._tasks.update_sla_policy(
+            current_caller(),
+            tenant,
+            sla_policy_from_proto(request.policy),
+            optional(request.policy.etag),
+        )
+        return sla_policy_to_proto(tenant, updated)
+
+
+class DispatchHandler(dispatch_connect.DispatchService):
+    """AssignTask now; the matching, offers and batch methods are not built yet."""
+
+    def __init__(self, tasks: TaskService) -> None:
+        self._tasks = tasks
+
+    async def assign_task(
+        self, request: dispatch_pb2.AssignTaskRequest, ctx: Ctx
+    ) -> dispatch_pb2.AssignTaskResponse:
+        name = parse_name(request.task, "tasks", "task")
+        rider = parse_name(request.rider, "riders", "rider")
+        task = await self._tasks.assign(
+            current_caller(), name, rider, optional(request.reason), optional(request.etag)
+        )
+        return dispatch_pb2.AssignTaskResponse(
+            task=request.task, rider=request.rider if task else ""
+        )
+
+
+def proof_routes(tasks: TaskService) -> list[Route]:
+    """GET /v1/tenants/{t}/tasks/{task}/proofs:export: every proof of the task and its files in
+    one zip (proofs.json plus the files, named by proof id), for a dispute."""
+
+    async def export(request: Request) -> Response:
+        p = request.params
+        name = parse_name(f"tenants/{p['tenant']}/tasks/{p['task']}", "tasks")
+        caller = current_caller()
+        task = await tasks.get(caller, name)
+        proofs = await tasks.proofs(caller, name)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            listing = {
+                "task": MessageToDict(task_to_proto(name.tenant, task)),
+                "proofs": [
+                    MessageToDict(proof_to_proto(name.tenant, name.id, pr)) for pr in proofs
+                ],
+            }
+            archive.writestr("proofs.json", json.dumps(listing, indent=2))
+            for proof in proofs:
+                if proof.blob_key:
+                    chunks = []
+                    async for chunk in await tasks.open_proof_file(proof.blob_key):
+                        chunks.append(chunk)
+                    extension = (proof.content_type or "application/octet-stream").split("/")[-1]
+                    archive.writestr(f"files/{proof.id}.{extension}", b"".join(chunks))
+        return Response(
+            200,
+            "application/zip",
+            buffer.getvalue(),
+            (("content-disposition", f'attachment; filename="task-{name.id}-proofs.zip"'),),
+        )
+
+    return [
+        route("GET", "/v1/tenants/{tenant}/tasks/{task}/proofs:export", "GET proofs:export", export)
+    ]

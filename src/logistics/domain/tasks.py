@@ -1,0 +1,304 @@
+"""Tasks: multi-leg work orders and the one state machine that moves them. Pure.
+
+    CREATED --assign--> ASSIGNED --start--> EN_ROUTE --arrive--> ARRIVED
+       ^                   |                   ^                    |
+       +----unassign-------+                   +--complete_step-----+ (more steps)
+                                                                    |
+                                               COMPLETED <----------+ (last step)
+    FAILED: fail from ASSIGNED, EN_ROUTE or ARRIVED.
+    CANCELLED: cancel from any state that has not ended.
+
+Every transition is a function from a task to the next task; an illegal one raises
+FailedPrecondition and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from logistics.domain.compliance import Window
+from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+
+
+class TaskKind(enum.StrEnum):
+    DELIVERY = "delivery"
+    PICKUP = "pickup"
+    TRANSFER = "transfer"
+    RETURN = "return"
+    SHUTTLE = "shuttle"
+
+
+class TaskState(enum.StrEnum):
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    EN_ROUTE = "en_route"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED})
+
+
+class StepKind(enum.StrEnum):
+    PICKUP = "pickup"
+    DROP_OFF = "drop_off"
+    HUB = "hub"
+
+
+class StepState(enum.StrEnum):
+    PENDING = "pending"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ProofKind(enum.StrEnum):
+    ONE_TIME_CODE = "one_time_code"
+    SIGNATURE = "signature"
+    PHOTO = "photo"
+    NFC_TAG = "nfc_tag"
+    TEMPERATURE_LOG = "temperature_log"
+    RECIPIENT_NAME = "recipient_name"
+
+
+class SlaState(enum.StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+class Action(enum.StrEnum):
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    START = "start"
+    ARRIVE = "arrive"
+    COMPLETE_STEP = "complete_step"
+    FAIL = "fail"
+    CANCEL = "cancel"
+
+
+# Where each action may start from. complete_step leads to EN_ROUTE or COMPLETED.
+ALLOWED: Mapping[Action, frozenset[TaskState]] = {
+    Action.ASSIGN: frozenset({TaskState.CREATED, TaskState.ASSIGNED}),
+    Action.UNASSIGN: frozenset({TaskState.ASSIGNED}),
+    Action.START: frozenset({TaskState.ASSIGNED}),
+    Action.ARRIVE: frozenset({TaskState.EN_ROUTE}),
+    Action.COMPLETE_STEP: frozenset({TaskState.ARRIVED}),
+    Action.FAIL: frozenset({TaskState.ASSIGNED, TaskState.EN_ROUTE, TaskState.ARRIVED}),
+    Action.CANCEL: frozenset(set(TaskState) - TERMINAL),
+}
+
+MAX_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Item:
+    sku: str | None = None
+    description: str | None = None
+    quantity: int = 1
+    weight_kg: float = 0.0
+    volume_l: float = 0.0
+    min_temperature_c: float = 0.0
+    max_temperature_c: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: StepKind
+    latitude: float
+    longitude: float
+    address: str | None = None
+    outlet_id: str | None = None
+    window: Window | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    required_proofs: frozenset[ProofKind] = frozenset()
+    service_seconds: int = 0
+    state: StepState = StepState.PENDING
+    code_hash: str | None = None  # of the one-time code, never the code
+    code_attempts: int = 0
+    arrive_time: datetime | None = None
+    complete_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    id: uuid.UUID
+    kind: TaskKind
+    steps: tuple[Step, ...]
+    state: TaskState = TaskState.CREATED
+    order_id: str | None = None
+    outlet_id: str | None = None
+    priority: int = 0
+    items: tuple[Item, ...] = ()
+    current_step: int = 0
+    rider_id: uuid.UUID | None = None
+    pickup_deadline: datetime | None = None
+    delivery_deadline: datetime | None = None
+    sla_state: SlaState = SlaState.ON_TRACK
+    manual_dispatch: bool = False
+    notes: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    version: int = 0
+
+    @property
+    def step(self) -> Step:
+        return self.steps[min(self.current_step, len(self.steps) - 1)]
+
+    def pickup_done(self) -> bool:
+        """True once every pickup step is completed (the pickup deadline no longer applies)."""
+        return all(s.state is StepState.COMPLETED for s in self.steps if s.kind is StepKind.PICKUP)
+
+
+def _check(task: Task, action: Action) -> None:
+    if task.state not in ALLOWED[action]:
+        raise FailedPrecondition(
+            f"cannot {action.value.replace('_', ' ')} a task that is {task.state.value}",
+            reason="ILLEGAL_TRANSITION",
+        )
+
+
+def _current(task: Task, step_id: str) -> Step:
+    step = task.step
+    if step.id != step_id:
+        raise FailedPrecondition(
+            f"step {step_id!r} is not the current step ({step.id!r})", reason="NOT_CURRENT_STEP"
+        )
+    return step
+
+
+def _with_step(task: Task, step: Step) -> tuple[Step, ...]:
+    return tuple(step if s.id == step.id else s for s in task.steps)
+
+
+def _close_remaining(task: Task, current: StepState) -> tuple[Step, ...]:
+    steps = []
+    for i, s in enumerate(task.steps):
+        if i == task.current_step and s.state in (StepState.PENDING, StepState.ARRIVED):
+            steps.append(dataclasses.replace(s, state=current))
+        elif i > task.current_step and s.state is StepState.PENDING:
+            steps.append(dataclasses.replace(s, state=StepState.SKIPPED))
+        else:
+            steps.append(s)
+    return tuple(steps)
+
+
+def assign(task: Task, rider_id: uuid.UUID) -> Task:
+    _check(task, Action.ASSIGN)
+    return dataclasses.replace(
+        task, state=TaskState.ASSIGNED, rider_id=rider_id, manual_dispatch=False
+    )
+
+
+def unassign(task: Task, *, manual_dispatch: bool) -> Task:
+    _check(task, Action.UNASSIGN)
+    return dataclasses.replace(
+        task, state=TaskState.CREATED, rider_id=None, manual_dispatch=manual_dispatch
+    )
+
+
+def start(task: Task) -> Task:
+    _check(task, Action.START)
+    return dataclasses.replace(task, state=TaskState.EN_ROUTE)
+
+
+def arrive(task: Task, step_id: str, at: datetime) -> Task:
+    _check(task, Action.ARRIVE)
+    step = _current(task, step_id)
+    arrived = dataclasses.replace(step, state=StepState.ARRIVED, arrive_time=at)
+    return dataclasses.replace(task, state=TaskState.ARRIVED, steps=_with_step(task, arrived))
+
+
+def complete_step(task: Task, step_id: str, proofs: frozenset[ProofKind], at: datetime) -> Task:
+    """Completes the current step if every proof it requires was given; then on to the next
+    step (EN_ROUTE) or, after the last, COMPLETED."""
+    _check(task, Action.COMPLETE_STEP)
+    step = _current(task, step_id)
+    missing = step.required_proofs - proofs
+    if missing:
+        raise FailedPrecondition(
+            f"step {step.id} needs proof: {', '.join(sorted(k.value for k in missing))}",
+            reason="PROOF_REQUIRED",
+        )
+    done = dataclasses.replace(step, state=StepState.COMPLETED, complete_time=at)
+    steps = _with_step(task, done)
+    if task.current_step + 1 < len(task.steps):
+        return dataclasses.replace(
+            task, state=TaskState.EN_ROUTE, steps=steps, current_step=task.current_step + 1
+        )
+    return dataclasses.replace(task, state=TaskState.COMPLETED, steps=steps)
+
+
+def fail(task: Task) -> Task:
+    _check(task, Action.FAIL)
+    return dataclasses.replace(
+        task, state=TaskState.FAILED, steps=_close_remaining(task, StepState.FAILED)
+    )
+
+
+def cancel(task: Task) -> Task:
+    _check(task, Action.CANCEL)
+    return dataclasses.replace(
+        task, state=TaskState.CANCELLED, steps=_close_remaining(task, StepState.SKIPPED)
+    )
+
+
+def record_code_attempt(task: Task, step_id: str) -> Task:
+    """A wrong one-time code: counted, so the code locks after MAX_CODE_ATTEMPTS."""
+    step = _current(task, step_id)
+    return dataclasses.replace(
+        task,
+        steps=_with_step(task, dataclasses.replace(step, code_attempts=step.code_attempts + 1)),
+    )
+
+
+def validate_task(task: Task) -> None:
+    out: list[FieldViolation] = []
+    if not 1 <= len(task.steps) <= 50:
+        out.append(FieldViolation("task.steps", "must have 1 to 50 steps"))
+    if not 0 <= task.priority <= 10:
+        out.append(FieldViolation("task.priority", "must be 0 to 10"))
+    if len(task.items) > 500:
+        out.append(FieldViolation("task.items", "must have at most 500 items"))
+    for i, item in enumerate(task.items):
+        if item.quantity < 1:
+            out.append(FieldViolation(f"task.items[{i}].quantity", "must be at least 1"))
+        if item.weight_kg < 0 or item.volume_l < 0:
+            out.append(FieldViolation(f"task.items[{i}]", "weight and volume must not be negative"))
+        if item.min_temperature_c > item.max_temperature_c:
+            out.append(
+                FieldViolation(f"task.items[{i}].min_temperature_c", "exceeds max_temperature_c")
+            )
+    for i, step in enumerate(task.steps):
+        if not (-90 <= step.latitude <= 90 and -180 <= step.longitude <= 180):
+            out.append(FieldViolation(f"task.steps[{i}].location", "is out of range"))
+        if step.window is not None and step.window.end <= step.window.start:
+            out.append(FieldViolation(f"task.steps[{i}].window", "must end after it starts"))
+        if step.service_seconds < 0 or step.service_seconds > 86400:
+            out.append(FieldViolation(f"task.steps[{i}].service_seconds", "must be 0 to 86400"))
+    if (
+        task.pickup_deadline is not None
+        and task.delivery_deadline is not None
+        and task.delivery_deadline < task.pickup_deadline
+    ):
+        out.append(FieldViolation("task.delivery_deadline", "is before pickup_deadline"))
+    for name in ("order_id", "outlet_id"):
+        value = getattr(task, name)
+        if value is not None and len(value) > 128:
+            out.append(FieldViolation(f"task.{name}", "is longer than 128 characters"))
+    if task.notes is not None and len(task.notes) > 2000:
+        out.append(FieldViolation("task.notes", "is longer than 2000 characters"))
+    if out:
+        raise InvalidArgument(out)

@@ -1,0 +1,375 @@
+"""SQL for tasks, their audit trail, their proofs and the tenant's SLA policy."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from logistics.domain.compliance import Window
+from logistics.domain.ids import TenantId
+from logistics.domain.paging import Page, PageRequest
+from logistics.domain.tasks import (
+    Item,
+    ProofKind,
+    SlaState,
+    Step,
+    StepKind,
+    StepState,
+    Task,
+    TaskKind,
+    TaskState,
+)
+from logistics.store.db import Connection
+from logistics.store.paging import keyset_clause, page_of
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _step_json(s: Step) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind.value,
+        "lat": s.latitude,
+        "lng": s.longitude,
+        "address": s.address,
+        "outlet_id": s.outlet_id,
+        "window": [s.window.start.isoformat(), s.window.end.isoformat()] if s.window else None,
+        "contact_name": s.contact_name,
+        "contact_phone": s.contact_phone,
+        "proofs": sorted(p.value for p in s.required_proofs),
+        "service_seconds": s.service_seconds,
+        "state": s.state.value,
+        "code_hash": s.code_hash,
+        "code_attempts": s.code_attempts,
+        "arrive_time": s.arrive_time.isoformat() if s.arrive_time else None,
+        "complete_time": s.complete_time.isoformat() if s.complete_time else None,
+    }
+
+
+def _step(d: dict[str, Any]) -> Step:
+    window = d.get("window")
+    return Step(
+        id=d["id"],
+        kind=StepKind(d["kind"]),
+        latitude=d["lat"],
+        longitude=d["lng"],
+        address=d.get("address"),
+        outlet_id=d.get("outlet_id"),
+        window=Window(datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1]))
+        if window
+        else None,
+        contact_name=d.get("contact_name"),
+        contact_phone=d.get("contact_phone"),
+        required_proofs=frozenset(ProofKind(p) for p in d.get("proofs", ())),
+        service_seconds=d.get("service_seconds", 0),
+        state=StepState(d["state"]),
+        code_hash=d.get("code_hash"),
+        code_attempts=d.get("code_attempts", 0),
+        arrive_time=_time(d.get("arrive_time")),
+        complete_time=_time(d.get("complete_time")),
+    )
+
+
+def _item_json(i: Item) -> dict[str, Any]:
+    return {
+        "sku": i.sku,
+        "description": i.description,
+        "quantity": i.quantity,
+        "weight_kg": i.weight_kg,
+        "volume_l": i.volume_l,
+        "min_temperature_c": i.min_temperature_c,
+        "max_temperature_c": i.max_temperature_c,
+    }
+
+
+def _task(row: asyncpg.Record) -> Task:
+    return Task(
+        id=row["id"],
+        kind=TaskKind(row["kind"]),
+        steps=tuple(_step(s) for s in row["steps"]),
+        state=TaskState(row["state"]),
+        order_id=row["order_id"],
+        outlet_id=row["outlet_id"],
+        priority=row["priority"],
+        items=tuple(Item(**i) for i in row["items"]),
+        current_step=row["current_step"],
+        rider_id=row["rider_id"],
+        pickup_deadline=row["pickup_deadline"],
+        delivery_deadline=row["delivery_deadline"],
+        sla_state=SlaState(row["sla_state"]),
+        manual_dispatch=row["manual_dispatch"],
+        notes=row["notes"],
+        metadata=row["metadata"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+        version=row["version"],
+    )
+
+
+def _values(t: Task) -> list[Any]:
+    return [
+        t.kind.value,
+        t.state.value,
+        t.order_id,
+        t.outlet_id,
+        t.priority,
+        [_item_json(i) for i in t.items],
+        [_step_json(s) for s in t.steps],
+        t.current_step,
+        t.rider_id,
+        t.pickup_deadline,
+        t.delivery_deadline,
+        t.sla_state.value,
+        t.manual_dispatch,
+        t.notes,
+        dict(t.metadata),
+    ]
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    state: TaskState | None = None
+    kind: TaskKind | None = None
+    outlet_id: str | None = None
+    rider_id: uuid.UUID | None = None
+    sla_state: SlaState | None = None
+    order_id: str | None = None
+    created: Window | None = None
+    deadline: Window | None = None
+
+
+@dataclass(frozen=True)
+class TaskEventRow:
+    id: uuid.UUID
+    type: str
+    from_state: TaskState | None
+    to_state: TaskState | None
+    actor: str
+    reason: str | None
+    latitude: float | None
+    longitude: float | None
+    step_id: str | None
+    event_time: datetime
+
+
+@dataclass(frozen=True)
+class ProofRow:
+    id: uuid.UUID
+    step_id: str
+    kind: ProofKind
+    text: str | None
+    temperatures_c: tuple[float, ...]
+    blob_key: str | None
+    file_sha256: str | None
+    content_type: str | None
+    file_size: int
+    latitude: float | None
+    longitude: float | None
+    capture_time: datetime | None
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    at_risk_before: timedelta = timedelta(minutes=10)
+    breach_action: str = "none"  # "none" | "manual_dispatch"
+    update_time: datetime | None = None
+    version: int = 0
+
+
+class TaskRepository:
+    def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
+        self._conn = conn
+        self._tenant_id = tenant_id
+
+    async def add(self, task: Task) -> Task:
+        row = await self._conn.fetchrow(
+            """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority, items,
+                   steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
+                   manual_dispatch, notes, metadata)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+               RETURNING *""",
+            self._tenant_id,
+            task.id,
+            *_values(task),
+        )
+        return _task(row)
+
+    async def get(self, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(f"SELECT * FROM tasks WHERE id = $1{lock}", task_id)
+        return _task(row) if row else None
+
+    async def save(self, task: Task) -> Task:
+        row = await self._conn.fetchrow(
+            """UPDATE tasks SET kind = $2, state = $3, order_id = $4, outlet_id = $5,
+                   priority = $6, items = $7, steps = $8, current_step = $9, rider_id = $10,
+                   pickup_deadline = $11, delivery_deadline = $12, sla_state = $13,
+                   manual_dispatch = $14, notes = $15, metadata = $16,
+                   update_time = now(), version = version + 1
+               WHERE id = $1 RETURNING *""",
+            task.id,
+            *_values(task),
+        )
+        return _task(row)
+
+    async def find(self, page: PageRequest, f: TaskFilter) -> Page[Task]:
+        filters: list[str] = []
+        args: list[Any] = []
+        for column, value in (
+            ("state", f.state.value if f.state else None),
+            ("kind", f.kind.value if f.kind else None),
+            ("outlet_id", f.outlet_id),
+            ("rider_id", f.rider_id),
+            ("sla_state", f.sla_state.value if f.sla_state else None),
+            ("order_id", f.order_id),
+        ):
+            if value is not None:
+                args.append(value)
+                filters.append(f"{column} = ${len(args)}")
+        for column, window in (("create_time", f.created), ("delivery_deadline", f.deadline)):
+            if window is not None:
+                args.extend([window.start, window.end])
+                filters.append(f"{column} >= ${len(args) - 1} AND {column} < ${len(args)}")
+        rows = await self._conn.fetch(
+            f"SELECT * FROM tasks {keyset_clause(filters, args, page)}", *args
+        )
+        return page_of(rows, page.size, _task)
+
+    async def active_count(self, rider_id: uuid.UUID) -> int:
+        value = await self._conn.fetchval(
+            """SELECT count(*) FROM tasks WHERE rider_id = $1
+               AND state IN ('assigned', 'en_route', 'arrived')""",
+            rider_id,
+        )
+        return int(value)
+
+    async def add_event(
+        self,
+        task_id: uuid.UUID,
+        type: str,
+        actor: str,
+        *,
+        from_state: TaskState | None,
+        to_state: TaskState | None,
+        reason: str | None = None,
+        location: tuple[float, float] | None = None,
+        step_id: str | None = None,
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor,
+                   reason, latitude, longitude, step_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+            self._tenant_id,
+            uuid.uuid4(),
+            task_id,
+            type,
+            from_state.value if from_state else None,
+            to_state.value if to_state else None,
+            actor,
+            reason,
+            location[0] if location else None,
+            location[1] if location else None,
+            step_id,
+        )
+
+    async def events(
+        self, task_id: uuid.UUID, after_seq: int, limit: int
+    ) -> list[tuple[int, TaskEventRow]]:
+        rows = await self._conn.fetch(
+            """SELECT * FROM task_events WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3""",
+            task_id,
+            after_seq,
+            limit,
+        )
+        return [
+            (
+                r["seq"],
+                TaskEventRow(
+                    r["id"],
+                    r["type"],
+                    TaskState(r["from_state"]) if r["from_state"] else None,
+                    TaskState(r["to_state"]) if r["to_state"] else None,
+                    r["actor"],
+                    r["reason"],
+                    r["latitude"],
+                    r["longitude"],
+                    r["step_id"],
+                    r["event_time"],
+                ),
+            )
+            for r in rows
+        ]
+
+    async def add_proof(self, task_id: uuid.UUID, proof: ProofRow) -> None:
+        await self._conn.execute(
+            """INSERT INTO proofs (tenant_id, id, task_id, step_id, kind, text_value,
+                   temperatures_c, blob_key, file_sha256, content_type, file_size, latitude,
+                   longitude, capture_time)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
+            self._tenant_id,
+            proof.id,
+            task_id,
+            proof.step_id,
+            proof.kind.value,
+            proof.text,
+            list(proof.temperatures_c) or None,
+            proof.blob_key,
+            proof.file_sha256,
+            proof.content_type,
+            proof.file_size,
+            proof.latitude,
+            proof.longitude,
+            proof.capture_time,
+        )
+
+    async def proofs(self, task_id: uuid.UUID) -> list[ProofRow]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM proofs WHERE task_id = $1 ORDER BY create_time, id", task_id
+        )
+        return [
+            ProofRow(
+                r["id"],
+                r["step_id"],
+                ProofKind(r["kind"]),
+                r["text_value"],
+                tuple(r["temperatures_c"] or ()),
+                r["blob_key"],
+                r["file_sha256"],
+                r["content_type"],
+                r["file_size"],
+                r["latitude"],
+                r["longitude"],
+                r["capture_time"],
+            )
+            for r in rows
+        ]
+
+    async def sla_policy(self) -> SlaPolicy:
+        row = await self._conn.fetchrow("SELECT * FROM sla_policies")
+        if row is None:
+            return SlaPolicy()
+        return SlaPolicy(
+            timedelta(seconds=row["at_risk_before_s"]),
+            row["breach_action"],
+            row["update_time"],
+            row["version"],
+        )
+
+    async def put_sla_policy(self, policy: SlaPolicy) -> SlaPolicy:
+        await self._conn.execute(
+            """INSERT INTO sla_policies (tenant_id, at_risk_before_s, breach_action)
+               VALUES ($1, $2, $3)
+               ON CONFLICT (tenant_id) DO UPDATE SET at_risk_before_s = EXCLUDED.at_risk_before_s,
+                   breach_action = EXCLUDED.breach_action, update_time = now(),
+                   version = sla_policies.version + 1""",
+            self._tenant_id,
+            int(policy.at_risk_before.total_seconds()),
+            policy.breach_action,
+        )
+        return await self.sla_policy()
