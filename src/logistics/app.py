@@ -21,6 +21,8 @@ from bengobox.logistics.v1 import (
     task_pb2,
     telemetry_connect,
     telemetry_pb2,
+    webhook_connect,
+    webhook_pb2,
 )
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
@@ -43,10 +45,13 @@ from logistics.api.http_app import HttpApp
 from logistics.api.rest import RestEndpoints
 from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
 from logistics.api.telemetry import StreamLimits, TelemetryHandler
+from logistics.api.webhooks import WebhookHandler
 from logistics.blobs import blob_store_from_url
 from logistics.config import ConfigError, Settings
 from logistics.discovery import HttpDiscovery
 from logistics.domain.telemetry import PingLimits
+from logistics.events.deliveries import build_deliverer
+from logistics.events.relay import build_relay
 from logistics.geo.live_index import LiveIndex
 from logistics.readiness import Readiness
 from logistics.services.bulk import BulkService
@@ -60,6 +65,7 @@ from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
 from logistics.services.vehicles import VehicleService
+from logistics.services.webhooks import WebhookService
 from logistics.store.db import Database
 from logistics.store.timers import TimerQueue
 from logistics.store.tracks import TrackWriter, apply_retention, ensure_partitions
@@ -217,6 +223,7 @@ class Server:
             self.edge,
         )
         task, dispatch = TaskHandler(tasks), DispatchHandler(tasks)
+        webhooks = WebhookHandler(WebhookService(store, clock))
         self.readiness = Readiness(
             {
                 "postgres": connections.db.ping,
@@ -230,6 +237,7 @@ class Server:
                 (task_pb2.DESCRIPTOR.services_by_name["TaskService"], task),
                 (dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"], dispatch),
                 (telemetry_pb2.DESCRIPTOR.services_by_name["TelemetryService"], telemetry),
+                (webhook_pb2.DESCRIPTOR.services_by_name["WebhookService"], webhooks),
             ],
             self.edge,
             max_message_bytes=settings.max_message_bytes,
@@ -251,6 +259,9 @@ class Server:
                 ),
                 telemetry_connect.TelemetryServiceASGIApplication(
                     telemetry, interceptors=interceptors, read_max_bytes=limit
+                ),
+                webhook_connect.WebhookServiceASGIApplication(
+                    webhooks, interceptors=interceptors, read_max_bytes=limit
                 ),
             ],
             self.readiness,
@@ -346,34 +357,48 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
     """Serves until ``stop`` is set, then drains and closes every connection.
 
     ``run_timers`` also does the worker's jobs in this process (``logistics dev``): due
-    timers and track partitions and retention; in production ``logistics worker`` does them.
+    timers, track partitions and retention, the outbox relay and webhook deliveries; in
+    production ``logistics worker`` does them.
     """
     connections = await Connections.open(settings)
     try:
         server = Server(settings, connections)
         await server.start()
         background = [asyncio.create_task(server.presence.run(stop))]
+        relay = None
         if run_timers:
+            relay = build_relay(
+                settings, connections.db, client=connections.nats, registry=server.registry
+            )
             background.append(asyncio.create_task(server.timers.run(stop)))
             background.append(asyncio.create_task(_maintain_tracks(connections.db, stop)))
+            background.append(asyncio.create_task(relay.run(stop)))
+            deliverer = build_deliverer(settings, connections.db)
+            background.append(asyncio.create_task(deliverer.run(stop)))
         await stop.wait()
         await asyncio.gather(*background)
+        if relay is not None:
+            await relay.close()
         await server.drain()
     finally:
         await connections.close()
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Background work until ``stop`` is set: due timers (document expiry, task SLAs) and
-    track maintenance."""
+    """Background work until ``stop`` is set: due timers (document expiry, task SLAs), track
+    maintenance, the outbox relay to NATS JetStream (NATS being down only delays it) and
+    webhook deliveries."""
     if settings.database_url is None:
         raise ConfigError("LOGISTICS_DATABASE_URL is not set")
+    if settings.nats_url is None:
+        raise ConfigError("LOGISTICS_NATS_URL is not set")
     db = await Database.connect(
         settings.database_url,
         role=settings.database_role,
         min_size=1,
         max_size=settings.database_pool_max,
     )
+    relay = build_relay(settings, db)
     try:
         clock = SystemClock()
         store = Store(db)
@@ -386,7 +411,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             interval_s=settings.timer_interval_seconds,
         )
         logger.info("worker running")
-        await asyncio.gather(runner.run(stop), _maintain_tracks(db, stop))
+        deliverer = build_deliverer(settings, db)
+        await asyncio.gather(
+            runner.run(stop), _maintain_tracks(db, stop), relay.run(stop), deliverer.run(stop)
+        )
     finally:
+        await relay.close()
         await db.close()
     logger.info("worker stopped")

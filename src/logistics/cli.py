@@ -127,7 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
     commands.add_parser("migrate", help="apply pending SQL migrations")
-    commands.add_parser("worker", help="run background work: timers (document expiry)")
+    commands.add_parser(
+        "worker",
+        help="run background work: the outbox relay, webhook deliveries, timers, track upkeep",
+    )
     token = commands.add_parser("token", help="mint a development token (HS256 shared secret)")
     token.add_argument("--tenant", required=True)
     token.add_argument(

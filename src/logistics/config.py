@@ -93,6 +93,12 @@ def _role(raw: str) -> str:
     return raw
 
 
+def _stream_name(raw: str) -> str:
+    if not all(c.isalnum() or c in "-_" for c in raw):
+        raise ValueError("must be a JetStream stream name (letters, digits, - and _)")
+    return raw
+
+
 def _redacted(name: str, raw: str) -> str:
     """The value as it may appear in a log: no secrets, no URL passwords."""
     if "secret" in name:
@@ -147,6 +153,19 @@ class Settings:
     stream_batches_per_second: float = 20.0
     stream_burst: int = 40
     stream_keepalive_seconds: float = 20.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_base_seconds: float = 5.0
+    webhook_backoff_cap_seconds: float = 3600.0
+    webhook_max_in_flight: int = 32
+    webhook_max_per_webhook: int = 4
+    webhook_poll_seconds: float = 1.0
+    events_stream: str = "LOGISTICS"
+    events_stream_replicas: int = 1
+    events_duplicate_window_seconds: float = 600.0
+    events_max_age_hours: float = 7 * 24.0
+    outbox_batch_size: int = 500
+    outbox_poll_seconds: float = 0.2
+    outbox_retention_hours: float = 7 * 24.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -188,6 +207,19 @@ class Settings:
             "stream_batches_per_second": _positive_float,
             "stream_burst": _positive_int,
             "stream_keepalive_seconds": _positive_float,
+            "webhook_timeout_seconds": _positive_float,
+            "webhook_backoff_base_seconds": _positive_float,
+            "webhook_backoff_cap_seconds": _positive_float,
+            "webhook_max_in_flight": _positive_int,
+            "webhook_max_per_webhook": _positive_int,
+            "webhook_poll_seconds": _positive_float,
+            "events_stream": _stream_name,
+            "events_stream_replicas": _positive_int,
+            "events_duplicate_window_seconds": _positive_float,
+            "events_max_age_hours": _positive_float,
+            "outbox_batch_size": _positive_int,
+            "outbox_poll_seconds": _positive_float,
+            "outbox_retention_hours": _positive_float,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -212,6 +244,20 @@ class Settings:
             raise ConfigError("LOGISTICS_JWT_SECRET must be at least 32 characters")
         if self.grpc_port and self.grpc_port == self.http_port:
             raise ConfigError("LOGISTICS_GRPC_PORT and LOGISTICS_HTTP_PORT must differ")
+        if self.webhook_backoff_base_seconds > self.webhook_backoff_cap_seconds:
+            raise ConfigError(
+                "LOGISTICS_WEBHOOK_BACKOFF_BASE_SECONDS must not exceed "
+                "LOGISTICS_WEBHOOK_BACKOFF_CAP_SECONDS"
+            )
+        if self.webhook_max_per_webhook > self.webhook_max_in_flight:
+            raise ConfigError(
+                "LOGISTICS_WEBHOOK_MAX_PER_WEBHOOK must not exceed LOGISTICS_WEBHOOK_MAX_IN_FLIGHT"
+            )
+        if self.events_duplicate_window_seconds > self.events_max_age_hours * 3600:
+            raise ConfigError(
+                "LOGISTICS_EVENTS_DUPLICATE_WINDOW_SECONDS must not exceed "
+                "LOGISTICS_EVENTS_MAX_AGE_HOURS"
+            )
         if self.discovery_url and not self.discovery_secrets:
             raise ConfigError(
                 "LOGISTICS_DISCOVERY_URL needs LOGISTICS_DISCOVERY_SECRETS to sign with"

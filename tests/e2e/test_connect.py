@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pyqwest
 import pytest
-from bengobox.logistics.v1 import fleet_connect, fleet_pb2, task_connect, task_pb2
+from bengobox.logistics.v1 import dispatch_connect, dispatch_pb2, fleet_connect, fleet_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from connectrpc.protocol import ProtocolType
@@ -127,10 +127,11 @@ async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceC
 
 async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer) -> None:
     tenant = unique_tenant()
-    client = task_connect.TaskServiceClient(server.http_url)
+    client = dispatch_connect.DispatchServiceClient(server.http_url)
     with pytest.raises(ConnectError) as caught:
-        await client.get_task(
-            task_pb2.GetTaskRequest(name=f"tenants/{tenant}/tasks/x"), headers=headers(tenant)
+        await client.auto_dispatch(
+            dispatch_pb2.AutoDispatchRequest(task=f"tenants/{tenant}/tasks/x"),
+            headers=headers(tenant),
         )
     assert caught.value.code == Code.UNIMPLEMENTED
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import grpc
 import pytest
 from bengobox.logistics.v1 import (
+    dispatch_pb2,
+    dispatch_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
-    task_pb2,
-    task_pb2_grpc,
     telemetry_pb2_grpc,
 )
 from google.protobuf import field_mask_pb2
@@ -178,9 +178,11 @@ async def test_a_write_needs_the_admin_scope(grpc_channel: grpc.aio.Channel) -> 
 
 async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Channel) -> None:
     tenant = unique_tenant()
-    tasks = task_pb2_grpc.TaskServiceStub(grpc_channel)
+    dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await tasks.GetTask(task_pb2.GetTaskRequest(), metadata=auth(tenant))
+        await dispatch.FindNearestRiders(
+            dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
+        )
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
     telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
     call = telemetry.WatchFleet(metadata=auth(tenant))

@@ -1,0 +1,335 @@
+"""Webhook use cases: a tenant's subscriptions (URL, event types, signing secrets), secret
+rotation, and its deliveries (listing dead letters, replaying them). Everything needs
+``logistics:admin``: a webhook's URL, secrets and deliveries are the tenant's configuration.
+
+Secrets are made here (``whsec_``, Standard Webhooks) and shown once: on create (and on a
+retried create with the same ``request_id``) and on rotation; never on Get or List, in the
+audit log or in events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from logistics.domain.fleet import check_update_paths
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.paging import Page, PageRequest
+from logistics.domain.versioning import check_etag
+from logistics.events.signing import generate_secret
+from logistics.services.clock import Clock
+from logistics.services.idempotency import claim_create
+from logistics.store.unit_of_work import Store, UnitOfWork
+from logistics.store.webhook_repo import (
+    Delivery,
+    DeliveryState,
+    SigningSecret,
+    Webhook,
+    WebhookRepository,
+)
+
+__all__ = [
+    "DEFAULT_OVERLAP",
+    "DEFAULT_RETRY_WINDOW",
+    "WEBHOOK_UPDATABLE",
+    "Delivery",
+    "DeliveryState",
+    "Webhook",
+    "WebhookService",
+    "WebhookSpec",
+    "delivery_name",
+    "validate_webhook",
+    "webhook_name",
+]
+
+DEFAULT_RETRY_WINDOW = timedelta(hours=24)
+MIN_RETRY_WINDOW = timedelta(seconds=1)
+MAX_RETRY_WINDOW = timedelta(days=7)  # the outbox keeps events this long (the relay's purge)
+DEFAULT_OVERLAP = timedelta(hours=24)
+MAX_OVERLAP = timedelta(days=7)
+MAX_EVENT_TYPES = 50
+MAX_URL_LENGTH = 2048
+MAX_DESCRIPTION = 500
+MAX_REPLAY = 1000
+WEBHOOK_UPDATABLE = frozenset({"url", "event_types", "disabled", "retry_window", "description"})
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# "task.completed" (an exact type) or "task.*" (a family, or any deeper prefix).
+_PATTERN = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*\.(?:\*|[a-z0-9_]+)")
+
+
+def webhook_name(tenant: TenantSlug, webhook_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/webhooks/{webhook_id}"
+
+
+def delivery_name(tenant: TenantSlug, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
+    return f"{webhook_name(tenant, webhook_id)}/deliveries/{delivery_id}"
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """What a client asks for when it creates a webhook (and what its request_id covers)."""
+
+    id: uuid.UUID
+    url: str
+    event_types: tuple[str, ...] = ()
+    disabled: bool = False
+    retry_window: timedelta = DEFAULT_RETRY_WINDOW
+    description: str | None = None
+
+
+def _url_problem(url: str) -> str | None:
+    if not url:
+        return "is required"
+    if len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
+        return f"must be at most {MAX_URL_LENGTH} characters with no spaces"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return "is not a valid URL"
+    host = (parts.hostname or "").lower()
+    if not host:
+        return "must name a host"
+    if "@" in parts.netloc:
+        return "must not carry a user name or password"
+    if parts.fragment:
+        return "must not have a fragment"
+    if parts.scheme == "https" or (parts.scheme == "http" and host in _LOCAL_HOSTS):
+        return None
+    if parts.scheme == "http":
+        return "must use https (http is accepted for localhost only)"
+    return "must be an https URL"
+
+
+def validate_webhook(spec: WebhookSpec | Webhook, prefix: str = "webhook") -> None:
+    out: list[FieldViolation] = []
+    problem = _url_problem(spec.url)
+    if problem:
+        out.append(FieldViolation(f"{prefix}.url", problem))
+    if len(spec.event_types) > MAX_EVENT_TYPES:
+        out.append(FieldViolation(f"{prefix}.event_types", f"at most {MAX_EVENT_TYPES}"))
+    for i, pattern in enumerate(spec.event_types):
+        if len(pattern) > 100 or not _PATTERN.fullmatch(pattern):
+            out.append(
+                FieldViolation(
+                    f"{prefix}.event_types[{i}]",
+                    f"{pattern[:100]!r} is not an event type ('task.completed') or a family "
+                    "('task.*'); leave the list empty for every type",
+                )
+            )
+    window = spec.retry_window
+    if not MIN_RETRY_WINDOW <= window <= MAX_RETRY_WINDOW or window.microseconds:
+        out.append(FieldViolation(f"{prefix}.retry_window", "must be whole seconds, 1 s to 7 days"))
+    if spec.description is not None and len(spec.description) > MAX_DESCRIPTION:
+        out.append(FieldViolation(f"{prefix}.description", f"at most {MAX_DESCRIPTION} characters"))
+    if out:
+        raise InvalidArgument(out)
+
+
+def _normalised(event_types: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(event_types))
+
+
+def public_view(webhook: Webhook) -> dict[str, Any]:
+    """The webhook as the audit log records it: everything but the secrets' values."""
+    return {**event_view(webhook), "url": webhook.url}
+
+
+def event_view(webhook: Webhook) -> dict[str, Any]:
+    """The webhook as its events show it: not its URL either, which often carries a token."""
+    return {
+        "id": webhook.id,
+        "event_types": list(webhook.event_types),
+        "disabled": webhook.disabled,
+        "retry_window": webhook.retry_window,
+        "description": webhook.description,
+        "secrets": [{"expire_time": s.expire_time} for s in webhook.secrets],
+    }
+
+
+async def _load(
+    repo: WebhookRepository, uow: UnitOfWork, webhook_id: uuid.UUID, *, for_update: bool = False
+) -> Webhook:
+    found = await repo.get(webhook_id, for_update=for_update)
+    if found is None:
+        raise NotFound(f"webhook {webhook_name(uow.tenant, webhook_id)} not found")
+    return found
+
+
+class WebhookService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def create(
+        self, caller: Caller, tenant: TenantSlug, spec: WebhookSpec, request_id: str | None
+    ) -> Webhook:
+        """The new webhook with its one secret (the only time, with rotation, it is shown)."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        spec = dataclasses.replace(spec, event_types=_normalised(spec.event_types))
+        validate_webhook(spec)
+        async with self._store.write(tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            earlier = await claim_create(uow, "CreateWebhook", request_id, spec)
+            if earlier is not None:
+                return await _load(repo, uow, earlier)
+            created = await repo.add(
+                Webhook(
+                    id=spec.id,
+                    url=spec.url,
+                    event_types=spec.event_types,
+                    secrets=(SigningSecret(generate_secret()),),
+                    disabled=spec.disabled,
+                    retry_window=spec.retry_window,
+                    description=spec.description,
+                )
+            )
+            name = webhook_name(tenant, created.id)
+            await uow.audit(caller.subject, "webhook.create", name, after=public_view(created))
+            await uow.emit("webhook.created", {"name": name, "webhook": event_view(created)})
+            return created
+
+    async def get(self, caller: Caller, name: ResourceName) -> Webhook:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.read(name.tenant) as uow:
+            return await _load(WebhookRepository(uow.conn, uow.tenant_id), uow, name.id)
+
+    async def list(self, caller: Caller, tenant: TenantSlug, page: PageRequest) -> Page[Webhook]:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.read(tenant) as uow:
+            return await WebhookRepository(uow.conn, uow.tenant_id).list(page)
+
+    async def update(
+        self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
+    ) -> Webhook:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        check_update_paths(frozenset(changes), WEBHOOK_UPDATABLE, "update_mask")
+        if "event_types" in changes:
+            changes = {**changes, "event_types": _normalised(tuple(changes["event_types"]))}
+        async with self._store.write(name.tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            current = await _load(repo, uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            wanted = dataclasses.replace(current, **changes)
+            validate_webhook(wanted)
+            if wanted == current:
+                return current
+            updated = await repo.update(wanted)
+            await uow.audit(
+                caller.subject,
+                "webhook.update",
+                str(name),
+                before=public_view(current),
+                after=public_view(updated),
+            )
+            await uow.emit("webhook.updated", {"name": str(name), "webhook": event_view(updated)})
+            return updated
+
+    async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
+        """Deletes the webhook; its pending deliveries become dead letters."""
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.write(name.tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            current = await _load(repo, uow, name.id, for_update=True)
+            check_etag(etag, current.version)
+            await repo.archive(name.id)
+            await uow.audit(
+                caller.subject, "webhook.delete", str(name), before=public_view(current)
+            )
+            await uow.emit("webhook.deleted", {"name": str(name)})
+
+    async def rotate_secret(
+        self, caller: Caller, name: ResourceName, overlap: timedelta | None
+    ) -> Webhook:
+        """Puts a new secret first; the current ones stay valid until now + ``overlap`` (or
+        their own earlier expiry), so deliveries are signed with both meanwhile. Expired
+        secrets are dropped. Returns the webhook, whose first secret is the new one."""
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.ADMIN)
+        overlap = DEFAULT_OVERLAP if overlap is None else overlap
+        if not timedelta(0) <= overlap <= MAX_OVERLAP:
+            raise InvalidArgument.field("overlap", "must be between 0 and 7 days")
+        now = self._clock.now()
+        until = now + overlap
+        async with self._store.write(name.tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            current = await _load(repo, uow, name.id, for_update=True)
+            kept = tuple(
+                SigningSecret(s.secret, min(s.expire_time or until, until))
+                for s in current.secrets
+                if s.active(now) and overlap
+            )
+            rotated = await repo.update(
+                dataclasses.replace(current, secrets=(SigningSecret(generate_secret()), *kept))
+            )
+            await uow.audit(
+                caller.subject,
+                "webhook.rotate_secret",
+                str(name),
+                before=public_view(current),
+                after=public_view(rotated),
+            )
+            await uow.emit(
+                "webhook.secret_rotated", {"name": str(name), "webhook": event_view(rotated)}
+            )
+            return rotated
+
+    async def list_deliveries(
+        self,
+        caller: Caller,
+        webhook: ResourceName,
+        page: PageRequest,
+        state: DeliveryState | None = None,
+    ) -> Page[Delivery]:
+        """A webhook's deliveries, newest first; ``state=DEAD`` lists its dead letters."""
+        caller.require_tenant(webhook.tenant)
+        caller.require(Scope.ADMIN)
+        async with self._store.read(webhook.tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            await _load(repo, uow, webhook.id)
+            return await repo.deliveries(webhook.id, page, state)
+
+    async def replay(
+        self, caller: Caller, webhook: ResourceName, deliveries: Sequence[uuid.UUID]
+    ) -> int:
+        """Sends deliveries again, from now and with a fresh retry window: the named ones
+        (in any state), or, when none is named, every dead letter. Returns how many."""
+        caller.require_tenant(webhook.tenant)
+        caller.require(Scope.ADMIN)
+        if len(deliveries) > MAX_REPLAY:
+            raise InvalidArgument.field("deliveries", f"at most {MAX_REPLAY} at once")
+        async with self._store.write(webhook.tenant) as uow:
+            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            hook = await _load(repo, uow, webhook.id, for_update=True)
+            if hook.disabled:
+                raise FailedPrecondition(
+                    "the webhook is disabled; enable it before replaying deliveries",
+                    reason="WEBHOOK_DISABLED",
+                )
+            wanted: set[uuid.UUID] = set(deliveries)
+            if wanted:
+                missing = wanted - await repo.existing_deliveries(webhook.id, wanted)
+                if missing:
+                    raise NotFound(
+                        f"delivery {delivery_name(webhook.tenant, webhook.id, min(missing))} "
+                        "not found"
+                    )
+            count = await repo.replay(webhook.id, wanted or None, hook.retry_window)
+            await uow.audit(
+                caller.subject, "webhook.replay", str(webhook), after={"replayed": count}
+            )
+            return count

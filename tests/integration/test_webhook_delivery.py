@@ -1,0 +1,366 @@
+"""Webhook deliveries on the real database to real HTTP receivers on 127.0.0.1.
+
+Every request a receiver gets is checked with the off-the-shelf ``standardwebhooks`` library,
+against each secret the receiver is told about, so the tests see which secrets a delivery
+verifies with. Receivers are scripted: answer 500, hang past the worker's timeout, answer 200.
+The worker runs with short timeouts and backoff; it works across tenants, so each test looks
+only at its own tenant's webhooks and deletes them when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.paging import PageRequest
+from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
+from logistics.services.clock import SystemClock
+from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
+from logistics.store.db import Database
+from logistics.store.unit_of_work import Store
+from logistics.store.webhook_repo import DeliveryQueue, Webhook
+from tests.conftest import unique_tenant
+
+HANG = -1  # a scripted answer: hold the request until the receiver is released, then 503
+
+FAST = DeliveryPolicy(
+    timeout_s=0.5,
+    backoff_base_s=0.05,
+    backoff_cap_s=0.2,
+    max_in_flight=8,
+    max_per_webhook=2,
+    poll_interval_s=0.05,
+)
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    verified_by: set[str]
+    answer: int
+    time: float
+
+    @property
+    def webhook_id(self) -> str:
+        return self.headers["webhook-id"]
+
+    @property
+    def event(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server in a thread that answers each POST with the next scripted status
+    (then ``default``) and records who signed it."""
+
+    secrets: dict[str, str] = field(default_factory=dict)
+    script: list[int] = field(default_factory=list)
+    default: int = 200
+    requests: list[Received] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    released: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+
+    def _verify(self, body: bytes, headers: dict[str, str]) -> set[str]:
+        ok = set()
+        for label, secret in self.secrets.items():
+            try:
+                StandardWebhook(secret).verify(body, headers)
+            except WebhookVerificationError:
+                continue
+            ok.add(label)
+        return ok
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("content-length", 0)))
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self._lock:
+            answer = self.script.pop(0) if self.script else self.default
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.requests.append(
+                Received(headers, body, self._verify(body, headers), answer, time.monotonic())
+            )
+        try:
+            if answer == HANG:
+                self.released.wait(30)
+                answer = 503
+            handler.send_response(answer)
+            handler.send_header("content-length", "0")
+            handler.end_headers()
+        except OSError:
+            pass  # the worker gave up waiting and closed the connection
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    @contextmanager
+    def running(self) -> Iterator[Receiver]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._server = server
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.released.set()
+            server.shutdown()
+            server.server_close()
+
+    def answered(self, status: int) -> list[Received]:
+        return [r for r in self.requests if r.answer == status]
+
+
+async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
+    """Polls ``check`` (sync or async) until it returns something truthy."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class World:
+    store: Store
+    tenant: TenantSlug
+    service: WebhookService
+    caller: Caller
+    made: list[Webhook] = field(default_factory=list)
+
+    async def webhook(self, url: str, *event_types: str, **kwargs: Any) -> Webhook:
+        spec = WebhookSpec(uuid.uuid4(), url, tuple(event_types), **kwargs)
+        created = await self.service.create(self.caller, self.tenant, spec, None)
+        self.made.append(created)
+        return created
+
+    def name(self, webhook: Webhook) -> ResourceName:
+        return ResourceName(self.tenant, "webhooks", webhook.id)
+
+    async def emit(self, event_type: str, **data: Any) -> uuid.UUID:
+        async with self.store.write(self.tenant) as uow:
+            return await uow.emit(event_type, data)
+
+    async def deliveries(
+        self, webhook: Webhook, state: DeliveryState | None = None
+    ) -> list[Delivery]:
+        page = await self.service.list_deliveries(
+            self.caller, self.name(webhook), PageRequest(100), state
+        )
+        return page.items
+
+    async def delivery(self, webhook: Webhook, state: DeliveryState) -> Delivery | None:
+        found = await self.deliveries(webhook, state)
+        return found[0] if found else None
+
+
+@pytest.fixture
+async def world(store: Store) -> AsyncIterator[World]:
+    tenant = TenantSlug(unique_tenant())
+    caller = Caller(tenant, "webhook-test", frozenset({Scope.ADMIN}))
+    made = World(store, tenant, WebhookService(store, SystemClock()), caller)
+    yield made
+    for webhook in made.made:  # pending deliveries become dead letters: no later test sends them
+        await made.service.delete(caller, made.name(webhook), None)
+
+
+@asynccontextmanager
+async def worker(database: Database, policy: DeliveryPolicy = FAST) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_delivery_that_fails_and_times_out_succeeds_once_under_one_webhook_id(
+    world: World, database: Database
+) -> None:
+    with Receiver(script=[500, 500, HANG]).running() as receiver:
+        hook = await world.webhook(receiver.url, "task.*")
+        receiver.secrets["current"] = hook.secrets[0].secret
+        async with worker(database):
+            await world.emit("rider.created", name=f"tenants/{world.tenant}/riders/x")
+            event_id = await world.emit(
+                "task.completed", name=f"tenants/{world.tenant}/tasks/t1", task={"state": "done"}
+            )
+            delivered = await eventually(lambda: world.delivery(hook, DeliveryState.DELIVERED))
+
+    assert [r.answer for r in receiver.requests] == [500, 500, HANG, 200]
+    assert {r.webhook_id for r in receiver.requests} == {str(event_id)}
+    assert all(r.verified_by == {"current"} for r in receiver.requests)
+    assert delivered.attempts == 4
+    assert delivered.last_status == 200
+    assert delivered.deliver_time is not None
+    assert len(await world.deliveries(hook)) == 1  # rider.created did not match task.*
+    event = receiver.requests[-1].event
+    assert event["id"] == str(event_id)
+    assert event["type"] == "task.completed"
+    assert event["tenant"] == world.tenant
+    assert event["resource"] == f"tenants/{world.tenant}/tasks/t1"
+    assert event["data"]["task"] == {"state": "done"}
+    assert datetime.fromisoformat(event["eventTime"]) <= datetime.now(UTC)
+    assert receiver.requests[-1].headers["content-type"] == "application/json"
+
+
+async def test_a_receiver_that_keeps_failing_gets_a_dead_letter_that_replays_once_it_recovers(
+    world: World, database: Database
+) -> None:
+    with Receiver(default=500).running() as receiver:
+        hook = await world.webhook(receiver.url, retry_window=timedelta(seconds=1))
+        receiver.secrets["current"] = hook.secrets[0].secret
+        async with worker(database):
+            event_id = await world.emit("vehicle.created", name="v")
+            dead = await eventually(lambda: world.delivery(hook, DeliveryState.DEAD))
+            tries = len(receiver.requests)
+            assert dead.attempts == tries >= 2
+            assert dead.last_status == 500
+            assert "500" in (dead.last_error or "")
+            assert dead.create_time + timedelta(seconds=1) <= datetime.now(UTC)
+            await asyncio.sleep(0.3)
+            assert len(receiver.requests) == tries  # a dead letter is not sent again by itself
+
+            receiver.default = 200
+            assert await world.service.replay(world.caller, world.name(hook), []) == 1
+            delivered = await eventually(lambda: world.delivery(hook, DeliveryState.DELIVERED))
+
+    assert delivered.id == dead.id
+    assert delivered.attempts == 1
+    assert [r.answer for r in receiver.requests] == [500] * tries + [200]
+    assert {r.webhook_id for r in receiver.requests} == {str(event_id)}
+    assert all(r.verified_by == {"current"} for r in receiver.requests)
+    assert await world.deliveries(hook, DeliveryState.DEAD) == []
+    assert len(await world.deliveries(hook)) == 1  # not its own webhook.created
+
+
+async def test_a_hanging_receiver_does_not_delay_deliveries_to_another(
+    world: World, database: Database
+) -> None:
+    slow_policy = DeliveryPolicy(
+        timeout_s=5,
+        backoff_base_s=0.05,
+        backoff_cap_s=0.2,
+        max_in_flight=4,
+        max_per_webhook=2,
+        poll_interval_s=0.05,
+    )
+    with Receiver(default=HANG).running() as slow, Receiver().running() as fast:
+        await world.webhook(slow.url, "task.*")
+        fast_hook = await world.webhook(fast.url, "rider.*")
+        fast.secrets["current"] = fast_hook.secrets[0].secret
+        async with worker(database, slow_policy):
+            for i in range(6):
+                await world.emit("task.created", name=f"t{i}")
+            await eventually(lambda: slow.in_flight == 2)
+            started = time.monotonic()
+            await world.emit("rider.created", name="r")
+            await eventually(lambda: fast.requests, within=3)
+            waited = time.monotonic() - started
+            assert slow.in_flight == 2  # still hanging
+            slow.released.set()
+
+    assert waited < 1.0
+    assert slow.max_in_flight == 2  # never more than max_per_webhook to one receiver
+    assert fast.requests[0].verified_by == {"current"}
+
+
+async def test_during_a_rotation_either_secret_verifies_and_after_it_only_the_new_one(
+    world: World, database: Database
+) -> None:
+    with Receiver().running() as receiver:
+        hook = await world.webhook(receiver.url, "fleet.*")
+        receiver.secrets["old"] = hook.secrets[0].secret
+        rotated = await world.service.rotate_secret(
+            world.caller, world.name(hook), timedelta(seconds=2.5)
+        )
+        receiver.secrets["new"] = rotated.secrets[0].secret
+        assert rotated.secrets[0].secret != hook.secrets[0].secret
+        old_expiry = rotated.secrets[1].expire_time
+        assert old_expiry is not None
+        async with worker(database):
+            await world.emit("fleet.updated", name="f1")
+            during = await eventually(lambda: receiver.requests)
+            assert during[0].verified_by == {"old", "new"}
+            assert len(during[0].headers["webhook-signature"].split()) == 2
+
+            await asyncio.sleep(max(0.0, (old_expiry - datetime.now(UTC)).total_seconds()) + 0.1)
+            await world.emit("fleet.updated", name="f2")
+            await eventually(lambda: len(receiver.requests) == 2)
+
+    assert receiver.requests[1].verified_by == {"new"}
+    assert len(receiver.requests[1].headers["webhook-signature"].split()) == 1
+
+
+async def test_an_event_committed_after_a_later_one_is_still_delivered(
+    world: World, database: Database
+) -> None:
+    with Receiver().running() as receiver:
+        await world.webhook(receiver.url, "task.*")
+        async with worker(database):
+            async with world.store.write(world.tenant) as uow:
+                early = await uow.emit("task.created", {"name": "early"})  # its seq is taken first
+                late = await world.emit("task.created", name="late")  # but this one commits first
+                await eventually(lambda: receiver.requests)
+            await eventually(lambda: len(receiver.requests) == 2)
+            await asyncio.sleep(0.3)
+
+    assert [r.webhook_id for r in receiver.requests] == [str(late), str(early)]
+
+
+async def test_410_gone_dead_letters_the_delivery_and_disables_the_webhook(
+    world: World, database: Database
+) -> None:
+    with Receiver(default=410).running() as receiver:
+        hook = await world.webhook(receiver.url)
+        async with worker(database):
+            await world.emit("geofence.created", name="g")
+            dead = await eventually(lambda: world.delivery(hook, DeliveryState.DEAD))
+            await world.emit("geofence.created", name="g2")
+            await asyncio.sleep(0.3)
+
+    assert dead.last_status == 410
+    assert len(receiver.requests) == 1
+    assert (await world.service.get(world.caller, world.name(hook))).disabled
+    assert len(await world.deliveries(hook)) == 1  # a disabled webhook gets no new deliveries
