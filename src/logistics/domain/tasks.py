@@ -162,6 +162,11 @@ class Task:
         return all(s.state is StepState.COMPLETED for s in self.steps if s.kind is StepKind.PICKUP)
 
 
+def require_allowed(task: Task, action: Action) -> None:
+    """Raises FailedPrecondition unless ``action`` may start from the task's state."""
+    _check(task, action)
+
+
 def _check(task: Task, action: Action) -> None:
     if task.state not in ALLOWED[action]:
         raise FailedPrecondition(

@@ -127,9 +127,9 @@ class TaskService:
             steps.append(step)
         ready = dataclasses.replace(task, steps=tuple(steps), state=TaskState.CREATED)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(
-                uow, "CreateTask", request_id, _Fingerprint(fingerprint_of, codes)
-            )
+            # The codes are secrets: they stay out of the stored fingerprint (a plain hash of a
+            # short code is easily reversed), so a retry with other codes counts as the same.
+            earlier = await claim_create(uow, "CreateTask", request_id, fingerprint_of)
             if earlier is not None:
                 return CreatedTask(await _task(uow, earlier), {})
             created = await uow.tasks.add(ready)
@@ -275,6 +275,7 @@ class TaskService:
                 task = await _task(uow, name.id, for_update=True)
                 self._authorise_rider(caller, task)
                 check_etag(etag, task.version)
+                machine.require_allowed(task, machine.Action.COMPLETE_STEP)
                 step = task.step
                 if step.id != step_id:
                     raise FailedPrecondition(
@@ -282,7 +283,18 @@ class TaskService:
                         reason="NOT_CURRENT_STEP",
                     )
                 given = {p.kind for p in proofs}
+                override: str | None = None
+                locked = step.code_attempts >= machine.MAX_CODE_ATTEMPTS
                 if (
+                    locked
+                    and ProofKind.ONE_TIME_CODE not in given
+                    and caller.has(Scope.DISPATCH)
+                    and not caller.rider_id
+                ):
+                    # A dispatcher takes over a step whose code was locked (audited as such).
+                    given.add(ProofKind.ONE_TIME_CODE)
+                    override = "one-time code locked; completed by a dispatcher"
+                elif (
                     ProofKind.ONE_TIME_CODE in step.required_proofs
                     and ProofKind.ONE_TIME_CODE in given
                 ):
@@ -303,7 +315,14 @@ class TaskService:
                     saved = await uow.tasks.save(done)
                     kind = "completed" if saved.state is TaskState.COMPLETED else "step_completed"
                     await self._record(
-                        caller, uow, task, saved, kind, location=location, step_id=step_id
+                        caller,
+                        uow,
+                        task,
+                        saved,
+                        kind,
+                        location=location,
+                        step_id=step_id,
+                        reason=override,
                     )
                     if saved.state is TaskState.COMPLETED:
                         await self._clear_sla_timers(uow, saved)
@@ -433,12 +452,11 @@ class TaskService:
             ("task.pickup", task.pickup_deadline),
             ("task.delivery", task.delivery_deadline),
         ):
-            at_risk = (
-                deadline - policy.at_risk_before if deadline and policy.at_risk_before else None
-            )
-            await uow.timers.set(
-                f"{prefix}_at_risk", task.id, at_risk if at_risk and at_risk > now else None
-            )
+            at_risk = None
+            if deadline is not None and deadline > now and policy.at_risk_before:
+                # Created already inside the warning window: the alert is due at once.
+                at_risk = max(deadline - policy.at_risk_before, now)
+            await uow.timers.set(f"{prefix}_at_risk", task.id, at_risk)
             await uow.timers.set(f"{prefix}_breached", task.id, deadline)
 
     async def _clear_sla_timers(self, uow: UnitOfWork, task: Task) -> None:
@@ -521,18 +539,6 @@ class TaskService:
             await self._blobs.delete(key)
         except BlobError:
             logger.warning("could not delete blob %s; it is orphaned", key, exc_info=True)
-
-
-@dataclass(frozen=True)
-class _Fingerprint:
-    """What makes two create requests the same: the task as sent and the codes given."""
-
-    task: Task
-    codes: dict[str, str]
-    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "id", self.task.id)
 
 
 def _pure(step: Any) -> Any:
