@@ -52,12 +52,14 @@ from logistics.discovery import HttpDiscovery
 from logistics.domain.telemetry import PingLimits
 from logistics.events.deliveries import build_deliverer
 from logistics.events.relay import build_relay
+from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.readiness import Readiness
 from logistics.services.bulk import BulkService
 from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
+from logistics.services.dispatch import DispatchService
 from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
 from logistics.services.presence import PresenceMonitor
@@ -183,8 +185,17 @@ class Server:
             max_accuracy_m=settings.ping_max_accuracy_m,
             max_future_skew=timedelta(seconds=settings.ping_max_future_seconds),
         )
+        dispatching = DispatchService(store, self.index, StraightLine(), clock)
         telemetry = TelemetryHandler(
-            TelemetryService(store, self.index, self.tracks, geofences, clock, limits),
+            TelemetryService(
+                store,
+                self.index,
+                self.tracks,
+                geofences,
+                clock,
+                limits,
+                on_stream_open=dispatching.refresh_profile,
+            ),
             geofences,
             StreamLimits(
                 max_message_bytes=settings.stream_max_message_bytes,
@@ -207,6 +218,7 @@ class Server:
             self.blobs,
             clock,
             max_proof_bytes=settings.max_document_bytes,
+            on_rider_change=dispatching.refresh_profile,
         )
         self.timers = TimerRunner(
             TimerQueue(connections.db),
@@ -222,7 +234,7 @@ class Server:
             ],
             self.edge,
         )
-        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks)
+        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks, dispatching)
         webhooks = WebhookHandler(WebhookService(store, clock))
         self.readiness = Readiness(
             {

@@ -8,12 +8,19 @@ import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
-from bengobox.logistics.v1 import dispatch_connect, dispatch_pb2, task_connect, task_pb2
+from bengobox.logistics.v1 import (
+    common_pb2,
+    dispatch_connect,
+    dispatch_pb2,
+    task_connect,
+    task_pb2,
+)
+from google.protobuf import duration_pb2
 from google.protobuf.json_format import MessageToDict
 
 from logistics.api.convert_common import enum_from_proto, optional
-from logistics.api.convert_fleet import reference
-from logistics.api.convert_records import window_from_proto
+from logistics.api.convert_fleet import VEHICLE_TYPES, reference
+from logistics.api.convert_records import capacity_from_proto, window_from_proto
 from logistics.api.convert_tasks import (
     SLA_STATES,
     TASK_KINDS,
@@ -33,6 +40,7 @@ from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.paging import Cursor
+from logistics.services.dispatch import DispatchService, need_of
 from logistics.services.tasks import TaskService
 from logistics.store.task_repo import TaskFilter
 
@@ -188,10 +196,49 @@ class TaskHandler(task_connect.TaskService):
 
 
 class DispatchHandler(dispatch_connect.DispatchService):
-    """AssignTask now; the matching, offers and batch methods are not built yet."""
+    """AssignTask and FindNearestRiders; offers, AutoDispatch, batch and routing are not built
+    yet (UNIMPLEMENTED)."""
 
-    def __init__(self, tasks: TaskService) -> None:
+    def __init__(self, tasks: TaskService, dispatch: DispatchService) -> None:
         self._tasks = tasks
+        self._dispatch = dispatch
+
+    async def find_nearest_riders(
+        self, request: dispatch_pb2.FindNearestRidersRequest, ctx: Ctx
+    ) -> dispatch_pb2.FindNearestRidersResponse:
+        tenant = parse_parent(request.parent)
+        task = parse_name(request.task, "tasks", "task") if request.task else None
+        if task is not None and task.tenant != tenant:
+            raise InvalidArgument.field("task", "names a task of another tenant")
+        point = location(request.point, request.HasField("point"), "point")
+        vehicle = enum_from_proto(request.vehicle_type, VEHICLE_TYPES, "vehicle_type")
+        need = need_of(
+            frozenset({vehicle}) if vehicle else frozenset(),
+            capacity_from_proto(request.capacity_needed),
+            str(reference(tenant, request.fleet, "fleets", "fleet") or "") or None,
+            optional(request.zone),
+        )
+        matches = await self._dispatch.find_nearest(
+            current_caller(),
+            tenant,
+            point=point,
+            task=task,
+            count=request.max_riders or 10,
+            radius_m=request.radius_m or 3000.0,
+            need=need,
+        )
+        return dispatch_pb2.FindNearestRidersResponse(
+            riders=[
+                dispatch_pb2.RiderCandidate(
+                    rider=f"tenants/{tenant}/riders/{m.rider_id}",
+                    distance_m=m.distance_m,
+                    eta=_duration(m.eta_s),
+                    score=m.score,
+                    position=common_pb2.GeoPoint(latitude=m.latitude, longitude=m.longitude),
+                )
+                for m in matches
+            ]
+        )
 
     async def assign_task(
         self, request: dispatch_pb2.AssignTaskRequest, ctx: Ctx
@@ -204,6 +251,12 @@ class DispatchHandler(dispatch_connect.DispatchService):
         return dispatch_pb2.AssignTaskResponse(
             task=request.task, rider=request.rider if task else ""
         )
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    d = duration_pb2.Duration()
+    d.FromMilliseconds(int(seconds * 1000))
+    return d
 
 
 def proof_routes(tasks: TaskService) -> list[Route]:

@@ -52,6 +52,22 @@ class LivePosition:
 
 
 @dataclass(frozen=True)
+class DispatchProfile:
+    """A rider's dispatch attributes kept beside its position: what it can carry, where it
+    works, until when it is eligible (None: not now), and its load."""
+
+    vehicle_type: str | None
+    weight_kg: float
+    volume_l: float
+    item_count: int
+    fleet_id: str | None
+    zone: str | None
+    eligible_until: datetime | None
+    busy: bool
+    load: int
+
+
+@dataclass(frozen=True)
 class IngestResult:
     contiguous: int
     came_online: bool
@@ -98,6 +114,7 @@ class LiveIndex:
         self, client: aioredis.Redis, *, resolution: int = 9, stale_after_s: float = 60.0
     ) -> None:
         self._redis = client
+        self.redis = client
         self.resolution = resolution
         self.stale_after_s = stale_after_s
         self._ingest = client.register_script(scripts.INGEST)
@@ -169,6 +186,25 @@ class LiveIndex:
             [int(s) for s in pending],
             _position(rider_id, [_text(v) for v in values]),
             _fence_states(fences),
+        )
+
+    async def set_profile(self, tenant: str, rider_id: str, profile: DispatchProfile) -> None:
+        """What matching filters on, beside the position (see ``scripts.NEAREST``)."""
+        await self._redis.hset(
+            f"{self.prefix(tenant)}r:{rider_id}",
+            mapping={
+                "vt": profile.vehicle_type or "",
+                "cw": profile.weight_kg,
+                "cv": profile.volume_l,
+                "ci": profile.item_count,
+                "fleet": profile.fleet_id or "",
+                "zone": profile.zone or "",
+                "eu": int(profile.eligible_until.timestamp() * 1000)
+                if profile.eligible_until
+                else 0,
+                "busy": 1 if profile.busy else 0,
+                "load": profile.load,
+            },
         )
 
     async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:

@@ -99,3 +99,41 @@ for _, id in ipairs(ids) do
 end
 return out
 """
+
+# ARGV: prefix, min_seen_ms, now_ms, vehicle types ('' = any, else ',bicycle,car,'), need_w,
+#   need_v, need_i, fleet ('' = any), zone ('' = any), cell...
+# Riders of the cells that are fresh, available (eligible until after now, not busy, holding
+# no offer) and fit the need. Returns {id, lat, lng, vt, load, idle_ms, ...}.
+NEAREST = """
+local prefix, min_seen, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local types = ARGV[4]
+local need_w, need_v, need_i = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local fleet, zone = ARGV[8], ARGV[9]
+local out = {}
+for i = 10, #ARGV do
+  local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. ARGV[i], min_seen, '+inf')
+  for _, id in ipairs(ids) do
+    local v = redis.call('HMGET', prefix .. 'r:' .. id,
+      'lat', 'lng', 'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle')
+    local eu = tonumber(v[3] or '0') or 0
+    local ok = v[1] and eu > now and v[4] ~= '1' and (v[5] == false or v[5] == '')
+    if ok and types ~= '' then
+      ok = v[6] and string.find(types, ',' .. v[6] .. ',', 1, true) ~= nil
+    end
+    if ok and need_w > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_w end
+    if ok and need_v > 0 then local c = tonumber(v[8] or '0') or 0; ok = c == 0 or c >= need_v end
+    if ok and need_i > 0 then local c = tonumber(v[9] or '0') or 0; ok = c == 0 or c >= need_i end
+    if ok and fleet ~= '' then ok = v[10] == fleet end
+    if ok and zone ~= '' then ok = v[11] == zone end
+    if ok then
+      out[#out + 1] = id
+      out[#out + 1] = v[1]
+      out[#out + 1] = v[2]
+      out[#out + 1] = v[6] or ''
+      out[#out + 1] = v[12] or '0'
+      out[#out + 1] = v[13] or '0'
+    end
+  end
+end
+return out
+"""

@@ -8,7 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,12 +92,14 @@ class TaskService:
         clock: Clock,
         *,
         max_proof_bytes: int = 10 * 1024 * 1024,
+        on_rider_change: Callable[[TenantSlug, uuid.UUID], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self._outlets = outlets
         self._blobs = blobs
         self._clock = clock
         self._max_proof_bytes = max_proof_bytes
+        self._on_rider_change = on_rider_change
 
     # Create and read
 
@@ -329,12 +331,14 @@ class TaskService:
             if wrong_code:
                 raise FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
             kept = True
-            return saved
         finally:
             if not kept:
                 for blob in stored:
                     if blob is not None:
                         await self._discard(blob.key)
+        if saved.state is TaskState.COMPLETED:
+            await self._riders_changed(name.tenant, task, saved)
+        return saved
 
     async def unassign_for_manual_dispatch(self, uow: UnitOfWork, task: Task, reason: str) -> Task:
         """SLA escalation: a task not yet started goes back to the dispatchers."""
@@ -378,7 +382,21 @@ class TaskService:
             )
             if saved.state in machine.TERMINAL:
                 await self._clear_sla_timers(uow, saved)
-            return saved
+        await self._riders_changed(name.tenant, task, saved)
+        return saved
+
+    async def _riders_changed(self, tenant: TenantSlug, before: Task, after: Task) -> None:
+        """After a commit: the riders whose load changed get their dispatch profile redone."""
+        if self._on_rider_change is None:
+            return
+        riders = {r for r in (before.rider_id, after.rider_id) if r is not None}
+        if before.state is after.state and before.rider_id == after.rider_id:
+            return
+        for rider in riders:
+            try:
+                await self._on_rider_change(tenant, rider)
+            except Exception:
+                logger.warning("cannot refresh rider %s's dispatch profile", rider, exc_info=True)
 
     @staticmethod
     def _authorise(caller: Caller, name: ResourceName) -> None:

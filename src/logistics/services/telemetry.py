@@ -7,7 +7,7 @@ import dataclasses
 import itertools
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 MAX_TRACK_POINTS = 50_000
 
+# Called with a rider whose dispatch-relevant state may have changed.
+RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
+
 
 @dataclass(frozen=True)
 class Ack:
@@ -64,6 +67,8 @@ class TelemetryService:
         fences: GeofenceService,
         clock: Clock,
         limits: PingLimits,
+        *,
+        on_stream_open: RiderHook | None = None,
     ) -> None:
         self._store = store
         self._index = index
@@ -71,6 +76,7 @@ class TelemetryService:
         self._fences = fences
         self._clock = clock
         self._limits = limits
+        self._on_stream_open = on_stream_open
 
     async def open_session(self, caller: Caller) -> RiderSession:
         """The stream of the rider named by the token's ``rider_id`` claim."""
@@ -98,6 +104,11 @@ class TelemetryService:
             {},
         )
         await session.resume()
+        if self._on_stream_open is not None:
+            try:
+                await self._on_stream_open(caller.tenant, rider_id)
+            except Exception:
+                logger.warning("cannot refresh the rider's dispatch profile", exc_info=True)
         return session
 
     async def emit(self, tenant: TenantSlug, events: list[tuple[str, dict[str, Any]]]) -> None:

@@ -1,0 +1,162 @@
+"""Dispatch use cases: nearest available riders for a point or a task, and the dispatch
+profile each rider keeps in the live index (what matching filters on)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.compliance import Capacity, RiderFacts, evaluate
+from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.fleet import VehicleType
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.scoring import Weights, score
+from logistics.domain.tasks import StepKind
+from logistics.geo.distance import DistanceProvider
+from logistics.geo.live_index import DispatchProfile, LiveIndex
+from logistics.geo.matcher import Matcher, Need
+from logistics.services.clock import Clock
+from logistics.services.compliance import rider_facts
+from logistics.store.unit_of_work import Store
+
+MAX_RADIUS_M = 50_000.0
+MAX_COUNT = 100
+
+
+@dataclass(frozen=True)
+class RiderMatch:
+    rider_id: str
+    latitude: float
+    longitude: float
+    distance_m: float
+    eta_s: float
+    score: float
+
+
+def eligible_until(facts: RiderFacts, now: datetime) -> datetime | None:
+    """Until when the rider's eligibility, true now, holds without any change on record: the
+    end of its shift (or its next break) and the first expiry of a document it relies on."""
+    if not evaluate(facts, now).eligible:
+        return None
+    ends: list[datetime] = []
+    for shift in facts.shifts:
+        if shift.on_duty(now):
+            ends.append(shift.planned.end)
+            ends.extend(b.start for b in shift.breaks if b.start > now)
+    vehicle_type = facts.vehicle.type if facts.vehicle else facts.rider.vehicle_type
+    required = facts.policy.required_kinds(vehicle_type)
+    for kind in required:
+        valid = [d for d in facts.documents if d.kind is kind and d.valid_at(now)]
+        if valid and all(d.expire_time is not None for d in valid):
+            ends.append(max(d.expire_time for d in valid if d.expire_time is not None))
+    return min(ends) if ends else now + timedelta(days=1)
+
+
+class DispatchService:
+    def __init__(
+        self,
+        store: Store,
+        index: LiveIndex,
+        distances: DistanceProvider,
+        clock: Clock,
+        *,
+        max_active_tasks: int = 1,
+        weights: Weights | None = None,
+    ) -> None:
+        self._store = store
+        self._index = index
+        self._matcher = Matcher(index)
+        self._distances = distances
+        self._clock = clock
+        self._max_active = max_active_tasks
+        self._weights = weights or Weights()
+
+    async def refresh_profile(self, tenant: TenantSlug, rider_id: uuid.UUID) -> None:
+        """Recomputes what matching knows of the rider (after its stream opens, its records or
+        its tasks change)."""
+        now = self._clock.now()
+        async with self._store.read(tenant) as uow:
+            facts = await rider_facts(uow, rider_id, now)
+            load = await uow.tasks.active_count(rider_id)
+        vehicle = facts.vehicle
+        capacity = vehicle.capacity if vehicle else Capacity()
+        await self._index.set_profile(
+            tenant,
+            str(rider_id),
+            DispatchProfile(
+                vehicle_type=(vehicle.type if vehicle else facts.rider.vehicle_type),
+                weight_kg=capacity.weight_kg,
+                volume_l=capacity.volume_l,
+                item_count=capacity.item_count,
+                fleet_id=str(facts.rider.fleet_id) if facts.rider.fleet_id else None,
+                zone=facts.rider.zone,
+                eligible_until=eligible_until(facts, now),
+                busy=load >= self._max_active,
+                load=load,
+            ),
+        )
+
+    async def find_nearest(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        *,
+        point: tuple[float, float] | None,
+        task: ResourceName | None,
+        count: int,
+        radius_m: float,
+        need: Need,
+    ) -> list[RiderMatch]:
+        caller.require_tenant(tenant)
+        caller.require(Scope.DISPATCH)
+        if not 0 < radius_m <= MAX_RADIUS_M:
+            raise InvalidArgument.field("radius_m", f"must be between 0 and {MAX_RADIUS_M:g} m")
+        if not 0 < count <= MAX_COUNT:
+            raise InvalidArgument.field("max_riders", f"must be between 1 and {MAX_COUNT}")
+        priority = 0
+        if task is not None:
+            async with self._store.read(tenant) as uow:
+                found = await uow.tasks.get(task.id)
+            if found is None:
+                raise NotFound(f"task {task} not found")
+            pickup = next((s for s in found.steps if s.kind is StepKind.PICKUP), found.steps[0])
+            point = (pickup.latitude, pickup.longitude)
+            priority = found.priority
+        if point is None:
+            raise InvalidArgument.field("point", "a point or a task is required")
+        lat, lng = point
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise InvalidArgument.field("point", "is out of range")
+        candidates = await self._matcher.nearest(
+            tenant, lat, lng, count=count, radius_m=radius_m, need=need, now=self._clock.now()
+        )
+        now_ms = self._clock.now().timestamp() * 1000
+        matches = []
+        for c in candidates:
+            _, eta = self._distances.travel(c.latitude, c.longitude, lat, lng, c.vehicle_type)
+            idle_s = max(0.0, (now_ms - c.idle_since_ms) / 1000) if c.idle_since_ms else 0.0
+            matches.append(
+                RiderMatch(
+                    c.rider_id,
+                    c.latitude,
+                    c.longitude,
+                    c.distance_m,
+                    eta,
+                    score(
+                        eta, priority=priority, load=c.load, idle_s=idle_s, weights=self._weights
+                    ),
+                )
+            )
+        return matches
+
+
+def need_of(
+    vehicle_types: frozenset[VehicleType], capacity: Capacity, fleet: str | None, zone: str | None
+) -> Need:
+    if capacity.weight_kg < 0 or capacity.volume_l < 0 or capacity.item_count < 0:
+        raise InvalidArgument.field("capacity_needed", "must not be negative")
+    return Need(
+        vehicle_types, capacity.weight_kg, capacity.volume_l, capacity.item_count, fleet, zone
+    )

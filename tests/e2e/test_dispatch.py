@@ -1,0 +1,176 @@
+"""Dispatch end to end: a rider that streams its position becomes matchable; filters and tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from bengobox.logistics.v1 import (
+    common_pb2,
+    dispatch_pb2,
+    dispatch_pb2_grpc,
+    fleet_pb2,
+    fleet_pb2_grpc,
+    task_pb2,
+    task_pb2_grpc,
+    telemetry_pb2,
+    telemetry_pb2_grpc,
+)
+from google.protobuf import timestamp_pb2
+
+from tests.conftest import token, unique_tenant
+
+pytestmark = pytest.mark.e2e
+
+CENTRE = (-1.2864, 36.8172)
+
+
+def ts(moment: datetime) -> timestamp_pb2.Timestamp:
+    value = timestamp_pb2.Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+def md(tenant: str, **claims: str) -> tuple[tuple[str, str], ...]:
+    if claims:
+        return (("authorization", f"Bearer {token(tenant, ['logistics:telemetry'], **claims)}"),)
+    return (("authorization", f"Bearer {token(tenant)}"),)
+
+
+async def rider_online(
+    channel: grpc.aio.Channel, tenant: str, lat: float, lng: float, vehicle: int, weight: float
+) -> str:
+    """A rider with a vehicle, on shift now, whose stream has sent one position."""
+    fleet = fleet_pb2_grpc.FleetServiceStub(channel)
+    car = await fleet.CreateVehicle(
+        fleet_pb2.CreateVehicleRequest(
+            parent=f"tenants/{tenant}",
+            vehicle=fleet_pb2.Vehicle(
+                type=vehicle,
+                plate=f"K{abs(hash((lat, lng))) % 10**6:06d}",
+                capacity=common_pb2.Capacity(weight_kg=weight),
+            ),
+        ),
+        metadata=md(tenant),
+    )
+    rider = await fleet.CreateRider(
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{tenant}",
+            rider=fleet_pb2.Rider(display_name="R", vehicle=car.name, vehicle_type=vehicle),
+        ),
+        metadata=md(tenant),
+    )
+    now = datetime.now(UTC)
+    await fleet.CreateShift(
+        fleet_pb2.CreateShiftRequest(
+            parent=rider.name,
+            shift=fleet_pb2.Shift(
+                planned=common_pb2.TimeWindow(
+                    start_time=ts(now - timedelta(hours=1)), end_time=ts(now + timedelta(hours=4))
+                )
+            ),
+        ),
+        metadata=md(tenant),
+    )
+    rider_id = rider.name.rsplit("/", 1)[1]
+    stream = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
+        metadata=md(tenant, rider_id=rider_id)
+    )
+    ping = telemetry_pb2.LocationPing(
+        sequence=1,
+        record_time=ts(now),
+        position=common_pb2.GeoPoint(latitude=lat, longitude=lng),
+        accuracy_m=5,
+    )
+    await stream.write(
+        telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=[ping]))
+    )
+    assert (await stream.read()).ack.contiguous_sequence == 1
+    await stream.done_writing()
+    return rider.name
+
+
+async def test_the_nearest_riders_come_back_nearest_first_and_filters_hold(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    tenant = unique_tenant()
+    near = await rider_online(grpc_channel, tenant, CENTRE[0] + 0.001, CENTRE[1], 2, 10)
+    far = await rider_online(grpc_channel, tenant, CENTRE[0] + 0.01, CENTRE[1], 2, 100)
+    van = await rider_online(grpc_channel, tenant, CENTRE[0] + 0.005, CENTRE[1], 4, 500)
+    dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
+    point = common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1])
+    found = await dispatch.FindNearestRiders(
+        dispatch_pb2.FindNearestRidersRequest(
+            parent=f"tenants/{tenant}", point=point, max_riders=5, radius_m=3000
+        ),
+        metadata=md(tenant),
+    )
+    assert [c.rider for c in found.riders] == [near, van, far]
+    assert found.riders[0].distance_m < found.riders[1].distance_m < found.riders[2].distance_m
+    assert found.riders[0].eta.seconds >= 0
+    heavy = await dispatch.FindNearestRiders(
+        dispatch_pb2.FindNearestRidersRequest(
+            parent=f"tenants/{tenant}",
+            point=point,
+            capacity_needed=common_pb2.Capacity(weight_kg=50),
+            vehicle_type=common_pb2.VEHICLE_TYPE_MOTORBIKE,
+        ),
+        metadata=md(tenant),
+    )
+    assert [c.rider for c in heavy.riders] == [far]
+    small_radius = await dispatch.FindNearestRiders(
+        dispatch_pb2.FindNearestRidersRequest(
+            parent=f"tenants/{tenant}", point=point, radius_m=300
+        ),
+        metadata=md(tenant),
+    )
+    assert [c.rider for c in small_radius.riders] == [near]
+
+
+async def test_an_assigned_rider_is_busy_and_left_out(grpc_channel: grpc.aio.Channel) -> None:
+    tenant = unique_tenant()
+    rider = await rider_online(grpc_channel, tenant, CENTRE[0], CENTRE[1] + 0.001, 2, 10)
+    tasks = task_pb2_grpc.TaskServiceStub(grpc_channel)
+    task = await tasks.CreateTask(
+        task_pb2.CreateTaskRequest(
+            parent=f"tenants/{tenant}",
+            task=task_pb2.Task(
+                kind=task_pb2.Task.KIND_DELIVERY,
+                steps=[
+                    task_pb2.TaskStep(
+                        kind=task_pb2.TaskStep.KIND_PICKUP,
+                        location=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1]),
+                    )
+                ],
+            ),
+        ),
+        metadata=md(tenant),
+    )
+    dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
+    by_task = dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=task.name)
+    assert [
+        c.rider for c in (await dispatch.FindNearestRiders(by_task, metadata=md(tenant))).riders
+    ] == [rider]
+    await dispatch.AssignTask(
+        dispatch_pb2.AssignTaskRequest(task=task.name, rider=rider, reason="nearest"),
+        metadata=md(tenant),
+    )
+    assert list((await dispatch.FindNearestRiders(by_task, metadata=md(tenant))).riders) == []
+
+
+async def test_bad_requests_are_invalid_arguments(grpc_channel: grpc.aio.Channel) -> None:
+    tenant = unique_tenant()
+    dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
+    for request in (
+        dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}"),
+        dispatch_pb2.FindNearestRidersRequest(
+            parent=f"tenants/{tenant}", point=common_pb2.GeoPoint(latitude=91), radius_m=10
+        ),
+        dispatch_pb2.FindNearestRidersRequest(
+            parent=f"tenants/{tenant}", point=common_pb2.GeoPoint(), radius_m=10**6
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await dispatch.FindNearestRiders(request, metadata=md(tenant))
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
