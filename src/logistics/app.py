@@ -59,9 +59,10 @@ from logistics.services.bulk import BulkService
 from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
-from logistics.services.dispatch import DispatchService
+from logistics.services.dispatch import AutoDispatcher, DispatchPolicy, DispatchService
 from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
+from logistics.services.offers import Offers
 from logistics.services.presence import PresenceMonitor
 from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
@@ -185,7 +186,55 @@ class Server:
             max_accuracy_m=settings.ping_max_accuracy_m,
             max_future_skew=timedelta(seconds=settings.ping_max_future_seconds),
         )
-        dispatching = DispatchService(store, self.index, StraightLine(), clock)
+        dispatching = DispatchService(
+            store, self.index, StraightLine(), clock, max_active_tasks=settings.max_active_tasks
+        )
+        self.presence = PresenceMonitor(
+            self.index,
+            store,
+            clock,
+            offline_after=timedelta(seconds=settings.rider_offline_seconds),
+            interval_s=min(5.0, settings.rider_offline_seconds / 4),
+        )
+        tasks = TaskService(
+            store,
+            Outlets(store, self.discovery),
+            self.blobs,
+            clock,
+            max_proof_bytes=settings.max_document_bytes,
+            on_rider_change=dispatching.refresh_profile,
+            max_active_tasks=settings.max_active_tasks,
+        )
+        self.timers = TimerRunner(
+            TimerQueue(connections.db),
+            clock,
+            task_timers=tasks.handle_sla_timer,
+            interval_s=settings.timer_interval_seconds,
+        )
+        rest = RestEndpoints(
+            [
+                *document_file_routes(compliance, settings.max_document_bytes),
+                *bulk_routes(BulkService(store, Outlets(store, self.discovery))),
+                *proof_routes(tasks),
+            ],
+            self.edge,
+        )
+        self.offers = Offers(self.index, connections.nats)
+        auto = AutoDispatcher(
+            store,
+            dispatching,
+            tasks,
+            self.offers,
+            clock,
+            DispatchPolicy(
+                mode=settings.dispatch_mode,
+                offer_timeout=timedelta(seconds=settings.offer_timeout_seconds),
+                broadcast_size=settings.broadcast_size,
+                candidates=settings.dispatch_candidates,
+                radius_m=settings.dispatch_radius_m,
+            ),
+        )
+        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks, dispatching, auto)
         telemetry = TelemetryHandler(
             TelemetryService(
                 store,
@@ -204,37 +253,9 @@ class Server:
                 burst=settings.stream_burst,
                 keepalive_s=settings.stream_keepalive_seconds,
             ),
+            self.offers,
+            auto,
         )
-        self.presence = PresenceMonitor(
-            self.index,
-            store,
-            clock,
-            offline_after=timedelta(seconds=settings.rider_offline_seconds),
-            interval_s=min(5.0, settings.rider_offline_seconds / 4),
-        )
-        tasks = TaskService(
-            store,
-            Outlets(store, self.discovery),
-            self.blobs,
-            clock,
-            max_proof_bytes=settings.max_document_bytes,
-            on_rider_change=dispatching.refresh_profile,
-        )
-        self.timers = TimerRunner(
-            TimerQueue(connections.db),
-            clock,
-            task_timers=tasks.handle_sla_timer,
-            interval_s=settings.timer_interval_seconds,
-        )
-        rest = RestEndpoints(
-            [
-                *document_file_routes(compliance, settings.max_document_bytes),
-                *bulk_routes(BulkService(store, Outlets(store, self.discovery))),
-                *proof_routes(tasks),
-            ],
-            self.edge,
-        )
-        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks, dispatching)
         webhooks = WebhookHandler(WebhookService(store, clock))
         self.readiness = Readiness(
             {

@@ -153,6 +153,12 @@ class Settings:
     stream_batches_per_second: float = 20.0
     stream_burst: int = 40
     stream_keepalive_seconds: float = 20.0
+    max_active_tasks: int = 3
+    dispatch_mode: str = "sequential"
+    offer_timeout_seconds: float = 20.0
+    broadcast_size: int = 3
+    dispatch_radius_m: float = 3000.0
+    dispatch_candidates: int = 5
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_cap_seconds: float = 3600.0
@@ -207,6 +213,12 @@ class Settings:
             "stream_batches_per_second": _positive_float,
             "stream_burst": _positive_int,
             "stream_keepalive_seconds": _positive_float,
+            "max_active_tasks": _positive_int,
+            "dispatch_mode": _choice("sequential", "broadcast"),
+            "offer_timeout_seconds": _positive_float,
+            "broadcast_size": _positive_int,
+            "dispatch_radius_m": _positive_float,
+            "dispatch_candidates": _positive_int,
             "webhook_timeout_seconds": _positive_float,
             "webhook_backoff_base_seconds": _positive_float,
             "webhook_backoff_cap_seconds": _positive_float,

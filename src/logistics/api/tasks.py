@@ -40,7 +40,7 @@ from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.paging import Cursor
-from logistics.services.dispatch import DispatchService, need_of
+from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
 from logistics.services.tasks import TaskService
 from logistics.store.task_repo import TaskFilter
 
@@ -199,9 +199,32 @@ class DispatchHandler(dispatch_connect.DispatchService):
     """AssignTask and FindNearestRiders; offers, AutoDispatch, batch and routing are not built
     yet (UNIMPLEMENTED)."""
 
-    def __init__(self, tasks: TaskService, dispatch: DispatchService) -> None:
+    def __init__(self, tasks: TaskService, dispatch: DispatchService, auto: AutoDispatcher) -> None:
         self._tasks = tasks
         self._dispatch = dispatch
+        self._auto = auto
+
+    async def auto_dispatch(
+        self, request: dispatch_pb2.AutoDispatchRequest, ctx: Ctx
+    ) -> dispatch_pb2.AutoDispatchResponse:
+        name = parse_name(request.task, "tasks", "task")
+        outcome, rider = await self._auto.auto_dispatch(current_caller(), name)
+        return dispatch_pb2.AutoDispatchResponse(
+            task=request.task,
+            outcome=dispatch_pb2.AutoDispatchResponse.OUTCOME_ASSIGNED
+            if outcome is Outcome.ASSIGNED
+            else dispatch_pb2.AutoDispatchResponse.OUTCOME_MANUAL,
+            rider=f"tenants/{name.tenant}/riders/{rider}" if rider else "",
+        )
+
+    async def respond_to_offer(
+        self, request: dispatch_pb2.RespondToOfferRequest, ctx: Ctx
+    ) -> dispatch_pb2.RespondToOfferResponse:
+        _required(bool(request.offer_id), "offer_id")
+        accepted = await self._auto.respond(
+            current_caller(), request.offer_id, request.accept, optional(request.reason)
+        )
+        return dispatch_pb2.RespondToOfferResponse(assigned=accepted)
 
     async def find_nearest_riders(
         self, request: dispatch_pb2.FindNearestRidersRequest, ctx: Ctx

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from bengobox.logistics.v1 import telemetry_connect, telemetry_pb2
+from bengobox.logistics.v1 import common_pb2, telemetry_connect, telemetry_pb2
 from google.protobuf import empty_pb2, timestamp_pb2
 
 from logistics.api.convert_common import optional
@@ -28,10 +28,13 @@ from logistics.api.convert_telemetry import (
 )
 from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
-from logistics.domain.errors import InvalidArgument, ResourceExhausted
+from logistics.domain.caller import Caller
+from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.ratelimit import TokenBucket
+from logistics.services.dispatch import AutoDispatcher
 from logistics.services.geofencing import GeofenceService
+from logistics.services.offers import Offers
 from logistics.services.telemetry import RiderSession, TelemetryService
 
 logger = logging.getLogger(__name__)
@@ -55,11 +58,18 @@ def _required(present: bool, field: str) -> None:
 
 class TelemetryHandler(telemetry_connect.TelemetryService):
     def __init__(
-        self, telemetry: TelemetryService, geofences: GeofenceService, limits: StreamLimits
+        self,
+        telemetry: TelemetryService,
+        geofences: GeofenceService,
+        limits: StreamLimits,
+        offers: Offers,
+        dispatcher: AutoDispatcher,
     ) -> None:
         self._telemetry = telemetry
         self._geofences = geofences
         self._limits = limits
+        self._offers = offers
+        self._dispatcher = dispatcher
 
     def stream_locations(
         self, request: AsyncIterator[telemetry_pb2.StreamLocationsRequest], ctx: Ctx
@@ -69,9 +79,19 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
     async def _stream(
         self, requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest]
     ) -> AsyncIterator[telemetry_pb2.StreamLocationsResponse]:
-        session = await self._telemetry.open_session(current_caller())
+        caller = current_caller()
+        session = await self._telemetry.open_session(caller)
         replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None] = asyncio.Queue(64)
-        reader = asyncio.create_task(self._read(session, requests, replies))
+
+        async def deliver(message: dict[str, Any]) -> None:
+            reply = _inbox_message(message)
+            if reply is not None:
+                await replies.put(reply)
+
+        stop_inbox = await self._offers.subscribe_inbox(
+            session.tenant, str(session.rider_id), deliver
+        )
+        reader = asyncio.create_task(self._read(session, requests, replies, caller))
         try:
             while True:
                 try:
@@ -84,6 +104,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
                 yield reply
             await reader  # raises what ended the reading: a limit, bad input, a failure
         finally:
+            await stop_inbox()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -93,6 +114,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         session: RiderSession,
         requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest],
         replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None],
+        caller: Caller,
     ) -> None:
         limits = self._limits
         bucket = TokenBucket(limits.messages_per_second, limits.burst)
@@ -120,7 +142,14 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
                     ack = await session.handle(pings_from_proto(message.batch))
                     await replies.put(ack_to_proto(ack))
                 elif kind == "offer_response":
-                    logger.info("offer response ignored: dispatch offers are not built yet")
+                    answer = message.offer_response
+                    try:
+                        await self._dispatcher.respond(
+                            caller, answer.offer_id, answer.accept, answer.reason or None
+                        )
+                    except DomainError as exc:
+                        # A late or unknown answer does not end the stream: the rider is told.
+                        logger.info("offer answer refused: %s", exc.message)
         finally:
             await replies.put(None)
 
@@ -203,6 +232,30 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
             optional(request.policy.etag),
         )
         return policy_to_proto(tenant, updated)
+
+
+def _inbox_message(message: dict[str, Any]) -> telemetry_pb2.StreamLocationsResponse | None:
+    """A message published to the rider's inbox, as the stream sends it."""
+    if message.get("kind") == "offer":
+        expire = timestamp_pb2.Timestamp()
+        expire.FromMilliseconds(int(message["expire_ms"]))
+        lat, lng = message["pickup"]
+        return telemetry_pb2.StreamLocationsResponse(
+            offer=telemetry_pb2.TaskOffer(
+                offer_id=message["offer_id"],
+                task=message["task"],
+                expire_time=expire,
+                pickup=common_pb2.GeoPoint(latitude=lat, longitude=lng),
+                distance_m=message["distance_m"],
+            )
+        )
+    if message.get("kind") == "withdrawal":
+        return telemetry_pb2.StreamLocationsResponse(
+            offer_withdrawal=telemetry_pb2.OfferWithdrawal(
+                offer_id=message["offer_id"], reason=message.get("reason", "")
+            )
+        )
+    return None
 
 
 def _keepalive() -> telemetry_pb2.StreamLocationsResponse:

@@ -137,3 +137,33 @@ for i = 10, #ARGV do
 end
 return out
 """
+
+# KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms.
+# Claims the rider for one offer: only if it holds no open (unexpired) offer and is not busy.
+# Returns 1 when claimed, 0 otherwise.
+OFFER_CLAIM = """
+local cur = redis.call('HMGET', KEYS[1], 'offer', 'offer_exp', 'busy')
+local now = tonumber(ARGV[3])
+if cur[3] == '1' then return 0 end
+if cur[1] and cur[1] ~= '' and tonumber(cur[2] or '0') > now then return 0 end
+redis.call('HSET', KEYS[1], 'offer', ARGV[1], 'offer_exp', ARGV[4])
+redis.call('HSET', KEYS[2], 'task', ARGV[2], 'state', 'open', 'expire', ARGV[4])
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) - now + 600000)
+return 1
+"""
+
+# KEYS: rider hash, offer hash. ARGV: offer_id, new state, now_ms.
+# Moves an open offer to accepted/declined/expired/withdrawn once; an accept after the offer
+# expired becomes expired. Frees the rider. Returns the offer's state after the call.
+OFFER_RESOLVE = """
+local cur = redis.call('HMGET', KEYS[2], 'state', 'expire')
+if not cur[1] then return 'unknown' end
+if cur[1] ~= 'open' then return cur[1] end
+local state = ARGV[2]
+if state == 'accepted' and tonumber(ARGV[3]) > tonumber(cur[2]) then state = 'expired' end
+redis.call('HSET', KEYS[2], 'state', state)
+if redis.call('HGET', KEYS[1], 'offer') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'offer', '', 'offer_exp', 0)
+end
+return state
+"""

@@ -3,22 +3,32 @@ profile each rider keeps in the live index (what matching filters on)."""
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.compliance import Capacity, RiderFacts, evaluate
-from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.scoring import Weights, score
-from logistics.domain.tasks import StepKind
+from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
 from logistics.services.clock import Clock
 from logistics.services.compliance import rider_facts
+from logistics.services.offers import Offers
+from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
 
 MAX_RADIUS_M = 50_000.0
@@ -160,3 +170,144 @@ def need_of(
     return Need(
         vehicle_types, capacity.weight_kg, capacity.volume_l, capacity.item_count, fleet, zone
     )
+
+
+class Outcome(enum.StrEnum):
+    ASSIGNED = "assigned"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """How AutoDispatch offers a task: to one rider at a time (``sequential``) or to the best
+    ``broadcast_size`` at once, first accept wins; within ``radius_m``, then once within twice
+    that; then the task goes to manual dispatch."""
+
+    mode: str = "sequential"
+    offer_timeout: timedelta = timedelta(seconds=20)
+    broadcast_size: int = 3
+    candidates: int = 5
+    radius_m: float = 3000.0
+
+
+class AutoDispatcher:
+    def __init__(
+        self,
+        store: Store,
+        dispatch: DispatchService,
+        tasks: TaskService,
+        offers: Offers,
+        clock: Clock,
+        policy: DispatchPolicy,
+    ) -> None:
+        self._store = store
+        self._dispatch = dispatch
+        self._tasks = tasks
+        self._offers = offers
+        self._clock = clock
+        self._policy = policy
+
+    async def auto_dispatch(self, caller: Caller, name: ResourceName) -> tuple[Outcome, str | None]:
+        caller.require_tenant(name.tenant)
+        caller.require(Scope.DISPATCH)
+        task = await self._tasks.get(caller, name)
+        if task.state is not TaskState.CREATED:
+            raise FailedPrecondition(
+                f"only an unassigned task can be dispatched; it is {task.state.value}",
+                reason="TASK_TAKEN",
+            )
+        system = Caller(name.tenant, "auto-dispatch", frozenset({Scope.DISPATCH}))
+        radius = self._policy.radius_m
+        for attempt in range(2):
+            matches = await self._dispatch.find_nearest(
+                system,
+                name.tenant,
+                point=None,
+                task=name,
+                count=self._policy.candidates,
+                radius_m=radius,
+                need=Need(),
+            )
+            size = self._policy.broadcast_size if self._policy.mode == "broadcast" else 1
+            for i in range(0, len(matches), size):
+                winner = await self._offer(system, name, task, matches[i : i + size])
+                if winner is not None:
+                    return Outcome.ASSIGNED, winner
+            if attempt == 0:
+                await self._tasks.note(system, name, "dispatch_widened", f"radius {radius:g} m")
+                radius = min(radius * 2, MAX_RADIUS_M)
+        await self._tasks.hand_to_manual(system, name, "no rider accepted an offer")
+        return Outcome.MANUAL, None
+
+    async def _offer(
+        self, system: Caller, name: ResourceName, task: Task, matches: list[RiderMatch]
+    ) -> str | None:
+        now = self._clock.now()
+        pickup = next((s for s in task.steps if s.kind is StepKind.PICKUP), task.steps[0])
+        claimed = []
+        for m in matches:
+            offer = await self._offers.claim(
+                name.tenant,
+                m.rider_id,
+                str(name),
+                now,
+                self._policy.offer_timeout,
+                (pickup.latitude, pickup.longitude),
+                m.distance_m,
+            )
+            if offer is not None:
+                claimed.append(offer)
+        if not claimed:
+            return None
+        answers, stop = await self._offers.listen(name.tenant, [o.id for o in claimed])
+        pending = {o.id: o for o in claimed}
+        winner: str | None = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._policy.offer_timeout.total_seconds()
+        try:
+            for offer in claimed:
+                await self._offers.send(name.tenant, offer)
+            while pending and winner is None:
+                try:
+                    offer_id, state = await asyncio.wait_for(answers.get(), deadline - loop.time())
+                except TimeoutError:
+                    break
+                offer = pending.pop(offer_id, None)
+                if offer is None or state != "accepted":
+                    continue
+                rider = ResourceName(name.tenant, "riders", uuid.UUID(offer.rider_id))
+                try:
+                    await self._tasks.assign(
+                        system, name, rider, "offer accepted", None, only_if_unassigned=True
+                    )
+                except DomainError:
+                    continue  # the rider filled up meanwhile; wait for another answer
+                winner = offer.rider_id
+        finally:
+            ending = "withdrawn" if winner else "expired"
+            for offer in pending.values():
+                await self._offers.resolve(
+                    name.tenant, offer.id, offer.rider_id, ending, self._clock.now()
+                )
+            await stop()
+        return winner
+
+    async def respond(
+        self, caller: Caller, offer_id: str, accept: bool, reason: str | None
+    ) -> bool:
+        """A rider's answer; True when its acceptance was recorded (the assignment follows)."""
+        if caller.rider_id is None:
+            raise PermissionDenied("answering offers needs a rider token (rider_id claim)")
+        caller.require(Scope.TELEMETRY)
+        rider = await self._offers.offer_rider(caller.tenant, offer_id)
+        if rider is None:
+            raise NotFound(f"offer {offer_id!r} not found")
+        if rider != caller.rider_id:
+            raise PermissionDenied("this offer was made to another rider", reason="NOT_YOUR_OFFER")
+        wanted = "accepted" if accept else "declined"
+        state = await self._offers.resolve(
+            caller.tenant, offer_id, rider, wanted, self._clock.now()
+        )
+        if state != wanted:
+            raise FailedPrecondition(f"the offer is {state}", reason="OFFER_CLOSED")
+        return accept

@@ -93,6 +93,7 @@ class TaskService:
         *,
         max_proof_bytes: int = 10 * 1024 * 1024,
         on_rider_change: Callable[[TenantSlug, uuid.UUID], Awaitable[None]] | None = None,
+        max_active_tasks: int = 1,
     ) -> None:
         self._store = store
         self._outlets = outlets
@@ -100,6 +101,7 @@ class TaskService:
         self._clock = clock
         self._max_proof_bytes = max_proof_bytes
         self._on_rider_change = on_rider_change
+        self._max_active_tasks = max_active_tasks
 
     # Create and read
 
@@ -182,20 +184,36 @@ class TaskService:
         rider: ResourceName,
         reason: str | None,
         etag: str | None,
+        *,
+        only_if_unassigned: bool = False,
     ) -> Task:
-        """A dispatcher's manual choice or override (audited with its reason)."""
+        """A dispatcher's manual choice or override (audited with its reason), or the end of an
+        accepted offer (``only_if_unassigned``: a task someone else took stays theirs).
+
+        Atomic: the task's row and then the rider's row are locked, so however many
+        assignments run at once a task has one assignee and a rider never holds more than
+        ``max_active_tasks`` active tasks."""
         caller.require(Scope.DISPATCH)
         if rider.tenant != name.tenant:
             raise InvalidArgument.field("rider", "names a rider of another tenant")
 
         async def check(uow: UnitOfWork, task: Task) -> Task:
-            found = await uow.riders.get(rider.id)
+            if only_if_unassigned and task.state is not TaskState.CREATED:
+                raise FailedPrecondition("the task is already taken", reason="TASK_TAKEN")
+            found = await uow.riders.get(rider.id, for_update=True)
             if found is None:
                 raise NotFound(f"rider {rider} not found")
             if found.state is not RiderState.ACTIVE:
                 raise FailedPrecondition(
                     f"rider {rider} is {found.state.value}", reason="RIDER_NOT_ACTIVE"
                 )
+            if task.rider_id != rider.id:
+                active = await uow.tasks.active_count(rider.id)
+                if active >= self._max_active_tasks:
+                    raise FailedPrecondition(
+                        f"rider {rider} already has {active} active task(s)",
+                        reason="RIDER_AT_CAPACITY",
+                    )
             return machine.assign(task, rider.id)
 
         return await self._transition(caller, name, etag, "assigned", check, reason=reason)
@@ -339,6 +357,17 @@ class TaskService:
         if saved.state is TaskState.COMPLETED:
             await self._riders_changed(name.tenant, task, saved)
         return saved
+
+    async def note(self, caller: Caller, name: ResourceName, kind: str, reason: str) -> None:
+        """A step of dispatch that changes nothing but belongs in the trail and the events."""
+        async with self._store.write(name.tenant) as uow:
+            task = await _task(uow, name.id)
+            await self._record(caller, uow, task, task, kind, reason=reason)
+
+    async def hand_to_manual(self, caller: Caller, name: ResourceName, reason: str) -> Task:
+        async with self._store.write(name.tenant) as uow:
+            task = await _task(uow, name.id, for_update=True)
+            return await self.unassign_for_manual_dispatch(uow, task, reason)
 
     async def unassign_for_manual_dispatch(self, uow: UnitOfWork, task: Task, reason: str) -> Task:
         """SLA escalation: a task not yet started goes back to the dispatchers."""

@@ -1,0 +1,285 @@
+"""Batch dispatch rules: which open tasks one rider may carry together (bundles), what a rider
+carrying a bundle costs, and what a plan is worth. Pure: positions, capacities and the travel
+times are given; the solver that picks the plan lives in ``services.batch_dispatch``.
+
+The cost of rider r carrying bundle b, in whole seconds::
+
+    cost(r, b) = round(tour_seconds(r, b)) - bundle_bonus_s * (len(b) - 1)
+
+    tour_seconds: one task alone: from the rider's position through the task's steps in the
+                  task's own order. Several tasks: from the rider's position to the nearest
+                  pickup not yet visited, again until every pickup is visited, then on to the
+                  nearest drop-off not yet visited until every drop-off is visited (nearest by
+                  travel time; a tie goes to the task listed first).
+
+The bonus for each task beyond the first is the price of sending one more rider: among plans
+that assign the same number of tasks it adds ``bundle_bonus_s`` per rider used, so a bundle
+wins over separate riders only when its tour is at most that much longer than theirs.
+
+A plan is worth ``sum(cost) + unassigned_penalty * unassigned tasks``; the penalty is larger
+than any difference in total cost, so a plan assigning more tasks always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Protocol
+
+from logistics.domain.compliance import Capacity
+from logistics.domain.fleet import VehicleType
+from logistics.domain.tasks import StepKind, Task
+from logistics.domain.telemetry import haversine_m
+
+Point = tuple[float, float]
+
+
+class TravelTimes(Protocol):
+    """What ``geo.distance.DistanceProvider`` offers: (metres, seconds) between two points."""
+
+    def travel(
+        self, lat1: float, lng1: float, lat2: float, lng2: float, vehicle: VehicleType | None
+    ) -> tuple[float, float]: ...
+
+
+@dataclass(frozen=True)
+class BatchRules:
+    max_bundle_size: int = 3
+    # Two tasks share a pickup when their pickup outlet is the same, or their pickups are this
+    # close.
+    same_pickup_m: float = 100.0
+    # Every two drop-offs of a bundle are at most this far apart (straight line).
+    drop_off_radius_m: float = 1500.0
+    bundle_bonus_s: int = 180
+    # Bounds on the candidates at scale (they never bind on small inputs): each task is bundled
+    # only with its nearest compatible tasks (by drop-off), and a bundle of several tasks is
+    # offered only to the riders nearest its pickup. A single task is offered to every rider.
+    partners_per_task: int = 8
+    riders_per_bundle: int = 10
+
+
+@dataclass(frozen=True)
+class Job:
+    """An open task as batching sees it."""
+
+    id: str
+    stops: tuple[Point, ...]  # every step, in the task's order
+    pickup: Point
+    drop_off: Point
+    pickup_outlet: str | None
+    # Only a plain delivery (one pickup, then one drop-off) may share a rider's trip.
+    bundleable: bool
+    weight_kg: float
+    volume_l: float
+    item_count: int
+
+
+@dataclass(frozen=True)
+class Courier:
+    """An available rider: where it is, what it rides, what it can carry (0: no limit) and
+    how many more tasks it may hold."""
+
+    id: str
+    position: Point
+    vehicle: VehicleType | None
+    capacity: Capacity
+    room: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Courier ``courier`` carrying the jobs ``jobs`` (indices, in drop-off order)."""
+
+    courier: int
+    jobs: tuple[int, ...]
+    cost: int
+
+
+def job_of(task: Task) -> Job:
+    """The task's pickup is its first pickup step (else its first step), its drop-off its last
+    drop-off step (else its last step); its load is every item times its quantity."""
+    steps = task.steps
+    pickup = next((s for s in steps if s.kind is StepKind.PICKUP), steps[0])
+    drop_off = next((s for s in reversed(steps) if s.kind is StepKind.DROP_OFF), steps[-1])
+    kinds = [s.kind for s in steps]
+    return Job(
+        id=str(task.id),
+        stops=tuple((s.latitude, s.longitude) for s in steps),
+        pickup=(pickup.latitude, pickup.longitude),
+        drop_off=(drop_off.latitude, drop_off.longitude),
+        pickup_outlet=pickup.outlet_id or task.outlet_id,
+        bundleable=kinds == [StepKind.PICKUP, StepKind.DROP_OFF],
+        weight_kg=sum(i.weight_kg * i.quantity for i in task.items),
+        volume_l=sum(i.volume_l * i.quantity for i in task.items),
+        item_count=sum(i.quantity for i in task.items),
+    )
+
+
+def compatible(a: Job, b: Job, rules: BatchRules) -> bool:
+    """Two tasks one rider may carry together: both plain deliveries, from the same pickup,
+    with drop-offs close to each other."""
+    if not (a.bundleable and b.bundleable):
+        return False
+    same_outlet = a.pickup_outlet is not None and a.pickup_outlet == b.pickup_outlet
+    if not same_outlet and _metres(a.pickup, b.pickup) > rules.same_pickup_m:
+        return False
+    return _metres(a.drop_off, b.drop_off) <= rules.drop_off_radius_m
+
+
+def fits(jobs: Sequence[Job], capacity: Capacity) -> bool:
+    """The jobs' total load is within the capacity in every limited dimension."""
+    return (
+        _within(sum(j.weight_kg for j in jobs), capacity.weight_kg)
+        and _within(sum(j.volume_l for j in jobs), capacity.volume_l)
+        and _within(sum(j.item_count for j in jobs), capacity.item_count)
+    )
+
+
+def bundles(jobs: Sequence[Job], rules: BatchRules) -> list[tuple[int, ...]]:
+    """Every job alone, and every group of 2 to ``max_bundle_size`` jobs that are pairwise
+    compatible and pairwise neighbours (one among the other's ``partners_per_task`` nearest
+    compatible jobs). Groups are ascending tuples of indices."""
+    near: list[set[int]] = [set() for _ in jobs]
+    for i, a in enumerate(jobs):
+        partners = [j for j, b in enumerate(jobs) if j != i and compatible(a, b, rules)]
+        partners.sort(key=lambda j: (_metres(a.drop_off, jobs[j].drop_off), j))
+        for j in partners[: rules.partners_per_task]:
+            near[i].add(j)
+            near[j].add(i)
+    found: list[tuple[int, ...]] = []
+
+    def grow(group: tuple[int, ...], allowed: set[int]) -> None:
+        found.append(group)
+        if len(group) < rules.max_bundle_size:
+            for k in sorted(n for n in allowed if n > group[-1]):
+                grow((*group, k), allowed & near[k])
+
+    for i in range(len(jobs)):
+        grow((i,), near[i])
+    return found
+
+
+def tour(
+    start: Point,
+    jobs: Sequence[Job],
+    vehicle: VehicleType | None,
+    travel: TravelTimes,
+) -> tuple[float, tuple[int, ...]]:
+    """Seconds of the rider's tour over ``jobs`` (see the module's docstring) and the order of
+    the drop-offs, as positions in ``jobs``."""
+    if len(jobs) == 1:
+        return _path_seconds([start, *jobs[0].stops], vehicle, travel), (0,)
+    here = start
+    seconds = 0.0
+    for points in ([j.pickup for j in jobs], [j.drop_off for j in jobs]):
+        left = list(range(len(jobs)))
+        order = []
+        while left:
+            legs = [(_seconds(here, points[k], vehicle, travel), k) for k in left]
+            leg, k = min(legs)
+            seconds += leg
+            here = points[k]
+            left.remove(k)
+            order.append(k)
+    return seconds, tuple(order)
+
+
+def cost(
+    courier: Courier, jobs: Sequence[Job], rules: BatchRules, travel: TravelTimes
+) -> tuple[int, tuple[int, ...]]:
+    """The cost of ``courier`` carrying ``jobs`` (see the module's docstring) and the order of
+    its drop-offs, as positions in ``jobs``."""
+    seconds, order = tour(courier.position, jobs, courier.vehicle, travel)
+    return round(seconds) - rules.bundle_bonus_s * (len(jobs) - 1), order
+
+
+def candidates(
+    couriers: Sequence[Courier],
+    jobs: Sequence[Job],
+    rules: BatchRules,
+    travel: TravelTimes,
+) -> list[Candidate]:
+    """Every (courier, bundle) pair the plan may choose from: the courier has room for the
+    bundle's tasks, can carry their load and, for a bundle of several tasks, is among the ``riders_per_bundle`` nearest its pickup
+    that can."""
+    by_distance: dict[int, list[int]] = {}  # lead job -> couriers, nearest its pickup first
+    found = []
+    for group in bundles(jobs, rules):
+        members = [jobs[i] for i in group]
+        if len(group) == 1:
+            able = [c for c, courier in enumerate(couriers) if _takes(courier, members)]
+        else:
+            lead = group[0]
+            if lead not in by_distance:
+                pickup = jobs[lead].pickup
+                by_distance[lead] = sorted(
+                    range(len(couriers)), key=lambda c: (_metres(couriers[c].position, pickup), c)
+                )
+            able = []
+            for c in by_distance[lead]:
+                if len(able) == rules.riders_per_bundle:
+                    break
+                if _takes(couriers[c], members):
+                    able.append(c)
+            able.sort()
+        for c in able:
+            value, order = cost(couriers[c], members, rules, travel)
+            found.append(Candidate(c, tuple(group[k] for k in order), value))
+    return found
+
+
+def unassigned_penalty(options: Sequence[Candidate], couriers: int, jobs: int) -> int:
+    """Larger than the difference in total cost between any two plans: a plan has at most
+    ``min(couriers, jobs)`` pairs, each costing between -m and m."""
+    largest = max((abs(c.cost) for c in options), default=0)
+    return 2 * min(couriers, jobs) * largest + 1
+
+
+def is_plan(chosen: Sequence[Candidate]) -> bool:
+    """No courier and no job more than once."""
+    couriers = [c.courier for c in chosen]
+    jobs = [j for c in chosen for j in c.jobs]
+    return len(couriers) == len(set(couriers)) and len(jobs) == len(set(jobs))
+
+
+def plan_value(chosen: Sequence[Candidate], jobs: int, penalty: int) -> int:
+    """What the solver minimises."""
+    assigned = sum(len(c.jobs) for c in chosen)
+    return sum(c.cost for c in chosen) + penalty * (jobs - assigned)
+
+
+def greedy_plan(options: Sequence[Candidate], jobs: int, penalty: int) -> list[Candidate]:
+    """A quick feasible plan (the solver's starting point): pairs by their value per task
+    once the penalty is taken off, best first, each taken if its courier and jobs are free."""
+    ranked = sorted(options, key=lambda c: (c.cost - penalty * len(c.jobs)) / len(c.jobs))
+    used_couriers: set[int] = set()
+    used_jobs: set[int] = set()
+    chosen = []
+    for option in ranked:
+        if option.courier in used_couriers or used_jobs.intersection(option.jobs):
+            continue
+        chosen.append(option)
+        used_couriers.add(option.courier)
+        used_jobs.update(option.jobs)
+    return chosen
+
+
+def _takes(courier: Courier, jobs: Sequence[Job]) -> bool:
+    return len(jobs) <= courier.room and fits(jobs, courier.capacity)
+
+
+def _within(load: float, limit: float) -> bool:
+    return limit <= 0 or load <= limit
+
+
+def _metres(a: Point, b: Point) -> float:
+    return haversine_m(a[0], a[1], b[0], b[1])
+
+
+def _seconds(a: Point, b: Point, vehicle: VehicleType | None, travel: TravelTimes) -> float:
+    return travel.travel(a[0], a[1], b[0], b[1], vehicle)[1]
+
+
+def _path_seconds(points: Sequence[Point], vehicle: VehicleType | None, t: TravelTimes) -> float:
+    return sum(_seconds(a, b, vehicle, t) for a, b in pairwise(points))
