@@ -187,7 +187,12 @@ class Server:
             max_future_skew=timedelta(seconds=settings.ping_max_future_seconds),
         )
         dispatching = DispatchService(
-            store, self.index, StraightLine(), clock, max_active_tasks=settings.max_active_tasks
+            store,
+            self.index,
+            StraightLine(),
+            clock,
+            max_active_tasks=settings.max_active_tasks,
+            zones=geofences,
         )
         self.presence = PresenceMonitor(
             self.index,

@@ -128,35 +128,51 @@ async def test_the_nearest_riders_come_back_nearest_first_and_filters_hold(
     assert [c.rider for c in small_radius.riders] == [near]
 
 
-async def test_an_assigned_rider_is_busy_and_left_out(grpc_channel: grpc.aio.Channel) -> None:
+async def test_a_rider_at_its_task_limit_is_busy_and_left_out(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    """The test server allows the default three active tasks per rider."""
     tenant = unique_tenant()
     rider = await rider_online(grpc_channel, tenant, CENTRE[0], CENTRE[1] + 0.001, 2, 10)
     tasks = task_pb2_grpc.TaskServiceStub(grpc_channel)
-    task = await tasks.CreateTask(
-        task_pb2.CreateTaskRequest(
-            parent=f"tenants/{tenant}",
-            task=task_pb2.Task(
-                kind=task_pb2.Task.KIND_DELIVERY,
-                steps=[
-                    task_pb2.TaskStep(
-                        kind=task_pb2.TaskStep.KIND_PICKUP,
-                        location=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1]),
-                    )
-                ],
+    names = []
+    for _ in range(4):
+        task = await tasks.CreateTask(
+            task_pb2.CreateTaskRequest(
+                parent=f"tenants/{tenant}",
+                task=task_pb2.Task(
+                    kind=task_pb2.Task.KIND_DELIVERY,
+                    steps=[
+                        task_pb2.TaskStep(
+                            kind=task_pb2.TaskStep.KIND_PICKUP,
+                            location=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1]),
+                        )
+                    ],
+                ),
             ),
-        ),
-        metadata=md(tenant),
-    )
+            metadata=md(tenant),
+        )
+        names.append(task.name)
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
-    by_task = dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=task.name)
-    assert [
-        c.rider for c in (await dispatch.FindNearestRiders(by_task, metadata=md(tenant))).riders
-    ] == [rider]
-    await dispatch.AssignTask(
-        dispatch_pb2.AssignTaskRequest(task=task.name, rider=rider, reason="nearest"),
-        metadata=md(tenant),
-    )
-    assert list((await dispatch.FindNearestRiders(by_task, metadata=md(tenant))).riders) == []
+    by_task = dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=names[3])
+
+    async def found() -> list[str]:
+        reply = await dispatch.FindNearestRiders(by_task, metadata=md(tenant))
+        return [c.rider for c in reply.riders]
+
+    for name in names[:3]:
+        assert await found() == [rider]
+        await dispatch.AssignTask(
+            dispatch_pb2.AssignTaskRequest(task=name, rider=rider, reason="nearest"),
+            metadata=md(tenant),
+        )
+    assert await found() == []
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await dispatch.AssignTask(
+            dispatch_pb2.AssignTaskRequest(task=names[3], rider=rider, reason="one more"),
+            metadata=md(tenant),
+        )
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
 async def test_bad_requests_are_invalid_arguments(grpc_channel: grpc.aio.Channel) -> None:
@@ -174,3 +190,73 @@ async def test_bad_requests_are_invalid_arguments(grpc_channel: grpc.aio.Channel
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await dispatch.FindNearestRiders(request, metadata=md(tenant))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_task_inside_a_zone_goes_only_to_that_zones_riders(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    tenant = unique_tenant()
+    outsider = await rider_online(grpc_channel, tenant, CENTRE[0] + 0.0005, CENTRE[1], 2, 10)
+    insider = await rider_online(grpc_channel, tenant, CENTRE[0] + 0.003, CENTRE[1], 2, 10)
+    fleet = fleet_pb2_grpc.FleetServiceStub(grpc_channel)
+    await fleet.UpdateRider(
+        fleet_pb2.UpdateRiderRequest(
+            rider=fleet_pb2.Rider(name=insider, zone="westlands"),
+            update_mask={"paths": ["zone"]},
+        ),
+        metadata=md(tenant),
+    )
+    await telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel).CreateGeofence(
+        telemetry_pb2.CreateGeofenceRequest(
+            parent=f"tenants/{tenant}",
+            geofence=telemetry_pb2.Geofence(
+                display_name="westlands",
+                kind=telemetry_pb2.Geofence.KIND_ZONE,
+                circle=telemetry_pb2.Geofence.Circle(
+                    center=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1]),
+                    radius_m=2000,
+                ),
+            ),
+        ),
+        metadata=md(tenant),
+    )
+    # The rider's profile follows its record when its stream opens again.
+    await rider_reconnects(grpc_channel, tenant, insider)
+    task = await task_pb2_grpc.TaskServiceStub(grpc_channel).CreateTask(
+        task_pb2.CreateTaskRequest(
+            parent=f"tenants/{tenant}",
+            task=task_pb2.Task(
+                kind=task_pb2.Task.KIND_DELIVERY,
+                steps=[
+                    task_pb2.TaskStep(
+                        kind=task_pb2.TaskStep.KIND_PICKUP,
+                        location=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1]),
+                    )
+                ],
+            ),
+        ),
+        metadata=md(tenant),
+    )
+    found = await dispatch_pb2_grpc.DispatchServiceStub(grpc_channel).FindNearestRiders(
+        dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=task.name),
+        metadata=md(tenant),
+    )
+    assert [c.rider for c in found.riders] == [insider]
+    assert outsider not in [c.rider for c in found.riders]
+
+
+async def rider_reconnects(channel: grpc.aio.Channel, tenant: str, rider: str) -> None:
+    stream = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
+        metadata=md(tenant, rider_id=rider.rsplit("/", 1)[1])
+    )
+    ping = telemetry_pb2.LocationPing(
+        sequence=2,
+        record_time=ts(datetime.now(UTC)),
+        position=common_pb2.GeoPoint(latitude=CENTRE[0] + 0.003, longitude=CENTRE[1]),
+        accuracy_m=5,
+    )
+    await stream.write(
+        telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=[ping]))
+    )
+    assert (await stream.read()).ack.contiguous_sequence == 2
+    await stream.done_writing()

@@ -4,6 +4,7 @@ profile each rider keeps in the live index (what matching filters on)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import uuid
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
 from logistics.services.clock import Clock
 from logistics.services.compliance import rider_facts
+from logistics.services.geofencing import GeofenceService
 from logistics.services.offers import Offers
 from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
@@ -74,6 +76,7 @@ class DispatchService:
         *,
         max_active_tasks: int = 1,
         weights: Weights | None = None,
+        zones: GeofenceService | None = None,
     ) -> None:
         self._store = store
         self._index = index
@@ -82,6 +85,7 @@ class DispatchService:
         self._clock = clock
         self._max_active = max_active_tasks
         self._weights = weights or Weights()
+        self._zones = zones
 
     async def refresh_profile(self, tenant: TenantSlug, rider_id: uuid.UUID) -> None:
         """Recomputes what matching knows of the rider (after its stream opens, its records or
@@ -134,6 +138,11 @@ class DispatchService:
             pickup = next((s for s in found.steps if s.kind is StepKind.PICKUP), found.steps[0])
             point = (pickup.latitude, pickup.longitude)
             priority = found.priority
+            if need.zone is None and self._zones is not None:
+                # A pickup inside one of the tenant's zone fences goes to that zone's riders.
+                zone = await self._zones.zone_at(tenant, pickup.latitude, pickup.longitude)
+                if zone is not None:
+                    need = dataclasses.replace(need, zone=zone)
         if point is None:
             raise InvalidArgument.field("point", "a point or a task is required")
         lat, lng = point

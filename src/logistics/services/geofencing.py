@@ -16,6 +16,7 @@ from logistics.domain.fleet import check_update_paths
 from logistics.domain.geofence import (
     GEOFENCE_UPDATABLE,
     Circle,
+    FenceKind,
     Geofence,
     Polygon,
     validate_geofence,
@@ -205,6 +206,16 @@ class GeofenceService:
                         states[fence_id] = FenceState(state.since_ms, True)
                         found.append(Transition("dwelled", fence_id, ping))
         return states, found
+
+    async def zone_at(self, tenant: TenantSlug, latitude: float, longitude: float) -> str | None:
+        """The name of the tenant's zone fence containing the point, if any."""
+        cached = await self.index(tenant)
+        for geometry in cached.index.candidates(latitude, longitude):
+            fence = cached.fences.get(geometry.fence_id)
+            inside = geometry.signed_distance_m(latitude, longitude) >= 0
+            if fence is not None and fence.kind is FenceKind.ZONE and inside:
+                return fence.display_name
+        return None
 
     def describe(self, tenant: TenantSlug, fence_id: str) -> Geofence | None:
         cached = self._cache.get(tenant)

@@ -1,0 +1,332 @@
+"""Batch dispatch: many open tasks against many available riders, solved as a minimum-cost
+matching of riders to bundles of compatible tasks (OR-Tools CP-SAT, in a worker thread), and
+applied through the audited assignment when asked.
+
+Which tasks are left out, and why, is logged (the response lists them without a reason):
+a task that is not open (not CREATED) or not found; a task no available rider can take (too
+heavy, no rider near enough to be offered it, fewer riders than tasks); when applying, a task
+whose assignment fails because it or the rider changed since the plan was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ortools.sat.python import cp_model
+
+from logistics.domain.batching import (
+    BatchRules,
+    Candidate,
+    Courier,
+    Job,
+    candidates,
+    cost,
+    greedy_plan,
+    job_of,
+    unassigned_penalty,
+)
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.compliance import Capacity
+from logistics.domain.errors import (
+    AlreadyExists,
+    EtagMismatch,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
+from logistics.domain.fleet import VehicleType
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.tasks import TaskState
+from logistics.domain.versioning import etag_for
+from logistics.geo.distance import DistanceProvider
+from logistics.geo.live_index import LiveIndex
+from logistics.services.clock import Clock
+from logistics.services.tasks import TaskService
+from logistics.store.unit_of_work import Store
+
+logger = logging.getLogger(__name__)
+
+MAX_TASKS = 500
+MAX_RIDERS = 500
+APPLY_REASON = "batch plan"
+# The rider hash fields (see LiveIndex and scripts.NEAREST) that say whether it is available.
+_FIELDS = ("lat", "lng", "seen", "status", "vt", "cw", "cv", "ci", "eu", "busy", "load", "offer")
+_FIELDS_EXTRA = ("offer_exp",)
+_VEHICLES = {v.value: v for v in VehicleType}
+
+
+@dataclass(frozen=True)
+class BatchAssignment:
+    rider: ResourceName
+    tasks: tuple[ResourceName, ...]  # in drop-off order
+    cost: float  # see logistics.domain.batching
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    assignments: tuple[BatchAssignment, ...]
+    unassigned: tuple[ResourceName, ...]  # in request order
+    applied: bool
+    optimal: bool  # False when the time limit cut the search short
+
+
+@dataclass(frozen=True)
+class Solution:
+    chosen: list[Candidate]
+    optimal: bool
+
+
+def check_batch_size(tasks: int, riders: int) -> None:
+    if not 0 < tasks <= MAX_TASKS:
+        raise InvalidArgument.field("tasks", f"give 1 to {MAX_TASKS} tasks")
+    if not 0 < riders <= MAX_RIDERS:
+        raise InvalidArgument.field("riders", f"give 1 to {MAX_RIDERS} riders")
+
+
+def solve(
+    options: Sequence[Candidate],
+    couriers: int,
+    jobs: int,
+    *,
+    time_limit_s: float = 5.0,
+    workers: int = 8,
+) -> Solution:
+    """The plan of least value (``logistics.domain.batching``): a boolean per candidate pair,
+    at most one pair per courier and per job. Blocking: run it in a worker thread. Starts
+    from the greedy plan, so a plan comes back even if the time limit allows no better."""
+    penalty = unassigned_penalty(options, couriers, jobs)
+    start = greedy_plan(options, jobs, penalty)
+    if not options:
+        return Solution([], True)
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{i}") for i in range(len(options))]
+    per_courier: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    per_job: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for var, option in zip(x, options, strict=True):
+        per_courier[option.courier].append(var)
+        for j in option.jobs:
+            per_job[j].append(var)
+    for group in (*per_courier.values(), *per_job.values()):
+        if len(group) > 1:
+            model.add_at_most_one(group)
+    # The penalty for the jobs left out, less a constant: each pair earns it per job it serves.
+    model.minimize(
+        cp_model.LinearExpr.weighted_sum(x, [o.cost - penalty * len(o.jobs) for o in options])
+    )
+    picked = {id(o) for o in start}
+    for var, option in zip(x, options, strict=True):
+        model.add_hint(var, id(option) in picked)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = workers
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(start, False)
+    chosen = [o for var, o in zip(x, options, strict=True) if solver.boolean_value(var)]
+    return Solution(chosen, status == cp_model.OPTIMAL)
+
+
+class BatchDispatchService:
+    """Needs ``logistics:dispatch``."""
+
+    def __init__(
+        self,
+        store: Store,
+        tasks: TaskService,
+        index: LiveIndex,
+        distances: DistanceProvider,
+        clock: Clock,
+        *,
+        max_active_tasks: int = 1,
+        rules: BatchRules | None = None,
+        time_limit_s: float = 5.0,
+        workers: int = 8,
+    ) -> None:
+        self._store = store
+        self._tasks = tasks
+        self._index = index
+        self._distances = distances
+        self._clock = clock
+        self._max_active = max_active_tasks
+        self._rules = rules or BatchRules()
+        self._time_limit_s = time_limit_s
+        self._workers = workers
+
+    async def assign_batch(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        tasks: Sequence[ResourceName],
+        riders: Sequence[ResourceName],
+        *,
+        apply: bool,
+    ) -> BatchPlan:
+        caller.require_tenant(tenant)
+        caller.require(Scope.DISPATCH)
+        check_batch_size(len(tasks), len(riders))
+        for field, names in (("tasks", tasks), ("riders", riders)):
+            seen: set[ResourceName] = set()
+            for i, name in enumerate(names):
+                if name.tenant != tenant:
+                    raise InvalidArgument.field(f"{field}[{i}]", "names another tenant's resource")
+                if name in seen:
+                    raise InvalidArgument.field(f"{field}[{i}]", f"gives {name} twice")
+                seen.add(name)
+        jobs, etags = await self._open_jobs(tenant, tasks)
+        couriers = await self._available(tenant, riders, self._clock.now())
+        started = time.perf_counter()
+        solution = await asyncio.to_thread(self._plan, couriers, jobs)
+        logger.info(
+            "batch plan: %d of %d open tasks on %d of %d available riders (%s, %.0f ms)",
+            sum(len(c.jobs) for c in solution.chosen),
+            len(jobs),
+            len(solution.chosen),
+            len(couriers),
+            "optimal" if solution.optimal else "time limit",
+            (time.perf_counter() - started) * 1000,
+        )
+        by_job = {str(name.id): name for name in tasks}
+        rider_of = {str(r.id): r for r in riders}
+        plan: list[tuple[ResourceName, list[ResourceName], Candidate]] = []
+        for choice in sorted(solution.chosen, key=lambda c: c.courier):
+            courier = couriers[choice.courier]
+            names = [by_job[jobs[j].id] for j in choice.jobs]
+            plan.append((rider_of[courier.id], names, choice))
+        planned = {n for _, names, _ in plan for n in names}
+        for job in jobs:
+            if by_job[job.id] not in planned:
+                logger.info("batch: task %s left unassigned (no rider can take it)", by_job[job.id])
+        if apply:
+            plan = await self._apply(caller, plan, etags, couriers, jobs)
+        placed = {n for _, names, _ in plan for n in names}
+        unassigned = tuple(n for n in tasks if n not in placed)
+        return BatchPlan(
+            tuple(BatchAssignment(r, tuple(n), float(c.cost)) for r, n, c in plan),
+            unassigned,
+            apply,
+            solution.optimal,
+        )
+
+    def _plan(self, couriers: list[Courier], jobs: list[Job]) -> Solution:
+        options = candidates(couriers, jobs, self._rules, self._distances)
+        return solve(
+            options,
+            len(couriers),
+            len(jobs),
+            time_limit_s=self._time_limit_s,
+            workers=self._workers,
+        )
+
+    async def _open_jobs(
+        self, tenant: TenantSlug, names: Sequence[ResourceName]
+    ) -> tuple[list[Job], dict[str, str]]:
+        """The open tasks among ``names`` as jobs, and each one's etag as read."""
+        jobs, etags = [], {}
+        async with self._store.read(tenant) as uow:
+            for name in names:
+                task = await uow.tasks.get(name.id)
+                if task is None:
+                    logger.info("batch: task %s left unassigned (not found)", name)
+                elif task.state is not TaskState.CREATED:
+                    logger.info("batch: task %s left unassigned (%s)", name, task.state.value)
+                else:
+                    jobs.append(job_of(task))
+                    etags[str(task.id)] = etag_for(task.version)
+        return jobs, etags
+
+    async def _available(
+        self, tenant: TenantSlug, riders: Sequence[ResourceName], now: datetime
+    ) -> list[Courier]:
+        """The riders seen lately, online, eligible, not busy, holding no open offer and with
+        room for another task, from one pipelined round trip to the live index."""
+        now_ms = int(now.timestamp() * 1000)
+        min_seen = now_ms - int(self._index.stale_after_s * 1000)
+        prefix = LiveIndex.prefix(tenant)
+        async with self._index.redis.pipeline(transaction=False) as pipe:
+            for rider in riders:
+                pipe.hmget(f"{prefix}r:{rider.id}", [*_FIELDS, *_FIELDS_EXTRA])
+            replies = await pipe.execute()
+        couriers = []
+        for rider, raw in zip(riders, replies, strict=True):
+            v = dict(zip((*_FIELDS, *_FIELDS_EXTRA), (_text(x) for x in raw), strict=True))
+            room = self._max_active - int(v["load"] or 0)
+            why = _unavailable(v, now_ms, min_seen, room)
+            if why is not None:
+                logger.info("batch: rider %s not used (%s)", rider, why)
+                continue
+            couriers.append(
+                Courier(
+                    id=str(rider.id),
+                    position=(float(v["lat"] or 0), float(v["lng"] or 0)),
+                    vehicle=_VEHICLES.get(v["vt"] or ""),
+                    capacity=Capacity(
+                        float(v["cw"] or 0), float(v["cv"] or 0), int(float(v["ci"] or 0))
+                    ),
+                    room=room,
+                )
+            )
+        return couriers
+
+    async def _apply(
+        self,
+        caller: Caller,
+        plan: list[tuple[ResourceName, list[ResourceName], Candidate]],
+        etags: dict[str, str],
+        couriers: list[Courier],
+        jobs: list[Job],
+    ) -> list[tuple[ResourceName, list[ResourceName], Candidate]]:
+        """Assigns each planned task in turn, only if it is as it was read; a task that
+        changed, or a rider that cannot take it now, leaves the task unassigned. Costs are
+        recomputed for the tasks a rider actually got."""
+        done = []
+        index = {job.id: i for i, job in enumerate(jobs)}
+        for rider, names, choice in plan:
+            got = []
+            for name in names:
+                try:
+                    await self._tasks.assign(caller, name, rider, APPLY_REASON, etags[str(name.id)])
+                except (FailedPrecondition, EtagMismatch, NotFound, AlreadyExists) as exc:
+                    logger.info("batch: task %s left unassigned (applying: %s)", name, exc)
+                    continue
+                got.append(name)
+            if not got:
+                continue
+            if len(got) < len(names):
+                members = [index[str(n.id)] for n in got]
+                value, order = cost(
+                    couriers[choice.courier],
+                    [jobs[j] for j in members],
+                    self._rules,
+                    self._distances,
+                )
+                got = [got[k] for k in order]
+                choice = Candidate(choice.courier, tuple(members[k] for k in order), value)
+            done.append((rider, got, choice))
+        return done
+
+
+def _unavailable(v: dict[str, str | None], now_ms: int, min_seen: int, room: int) -> str | None:
+    """Why the rider cannot be planned for, as matching decides it (``scripts.NEAREST``)."""
+    if not (v["lat"] and v["lng"] and v["seen"]):
+        return "no position"
+    if int(v["seen"] or 0) < min_seen or v["status"] != "online":
+        return "not seen lately"
+    if int(v["eu"] or 0) <= now_ms:
+        return "not eligible"
+    if v["busy"] == "1" or room < 1:
+        return "busy"
+    if v["offer"] and int(v["offer_exp"] or 0) > now_ms:
+        return "holds an open offer"
+    return None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
