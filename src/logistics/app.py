@@ -28,6 +28,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -100,12 +101,16 @@ class Connections:
         )
         # Every command we send is safe to repeat (the ingest script records each sequence
         # once), so a connection cut by a Redis restart is retried on a new connection.
-        redis_client = aioredis.from_url(
+        # A blocking pool: under load a command waits for a connection instead of failing.
+        pool = BlockingConnectionPool.from_url(
             settings.redis_url,
+            max_connections=settings.redis_pool_size,
+            timeout=10,
             health_check_interval=30,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        redis_client = aioredis.Redis(connection_pool=pool)
         nc = await nats.connect(
             settings.nats_url,
             name=settings.service_name,

@@ -153,6 +153,7 @@ class Settings:
     stream_batches_per_second: float = 20.0
     stream_burst: int = 40
     stream_keepalive_seconds: float = 20.0
+    redis_pool_size: int = 64
     max_active_tasks: int = 3
     dispatch_mode: str = "sequential"
     offer_timeout_seconds: float = 20.0
@@ -213,6 +214,7 @@ class Settings:
             "stream_batches_per_second": _positive_float,
             "stream_burst": _positive_int,
             "stream_keepalive_seconds": _positive_float,
+            "redis_pool_size": _positive_int,
             "max_active_tasks": _positive_int,
             "dispatch_mode": _choice("sequential", "broadcast"),
             "offer_timeout_seconds": _positive_float,

@@ -92,22 +92,37 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
             session.tenant, str(session.rider_id), deliver
         )
         reader = asyncio.create_task(self._read(session, requests, replies, caller))
+        last_sent = [time.monotonic()]
+        keepalive = asyncio.create_task(self._keep_alive(replies, last_sent))
         try:
             while True:
-                try:
-                    reply = await asyncio.wait_for(replies.get(), self._limits.keepalive_s)
-                except TimeoutError:
-                    yield _keepalive()
-                    continue
+                reply = await replies.get()
                 if reply is None:
                     break
+                last_sent[0] = time.monotonic()
                 yield reply
             await reader  # raises what ended the reading: a limit, bad input, a failure
         finally:
+            keepalive.cancel()
             await stop_inbox()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+
+    async def _keep_alive(
+        self,
+        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None],
+        last_sent: list[float],
+    ) -> None:
+        """One timer per stream (not one per message): a keep-alive after a quiet spell."""
+        period = self._limits.keepalive_s
+        while True:
+            quiet = time.monotonic() - last_sent[0]
+            if quiet >= period:
+                last_sent[0] = time.monotonic()
+                await replies.put(_keepalive())
+                quiet = 0.0
+            await asyncio.sleep(period - quiet)
 
     async def _read(
         self,

@@ -52,10 +52,11 @@ class BatchRules:
     # Every two drop-offs of a bundle are at most this far apart (straight line).
     drop_off_radius_m: float = 1500.0
     bundle_bonus_s: int = 180
-    # Bounds on the candidates at scale (they never bind on small inputs): each task is bundled
-    # only with its nearest compatible tasks (by drop-off), and a bundle of several tasks is
-    # offered only to the riders nearest its pickup. A single task is offered to every rider.
+    # Bounds on the candidates at scale (they do not bind on small inputs): each task is
+    # bundled only with its nearest compatible tasks (by drop-off), and is offered alone, or a
+    # bundle of several, only to the riders nearest its pickup that can take it.
     partners_per_task: int = 8
+    riders_per_task: int = 20
     riders_per_bundle: int = 10
 
 
@@ -84,7 +85,7 @@ class Courier:
     position: Point
     vehicle: VehicleType | None
     capacity: Capacity
-    room: int = 3
+    room: int
 
 
 @dataclass(frozen=True)
@@ -201,29 +202,26 @@ def candidates(
     travel: TravelTimes,
 ) -> list[Candidate]:
     """Every (courier, bundle) pair the plan may choose from: the courier has room for the
-    bundle's tasks, can carry their load and, for a bundle of several tasks, is among the ``riders_per_bundle`` nearest its pickup
-    that can."""
-    by_distance: dict[int, list[int]] = {}  # lead job -> couriers, nearest its pickup first
+    bundle's tasks and can carry their load, and is among the ``riders_per_task`` (one task)
+    or ``riders_per_bundle`` (several) nearest the bundle's pickup that can."""
+    nearest: dict[int, list[int]] = {}  # first job of a bundle -> couriers, nearest first
     found = []
     for group in bundles(jobs, rules):
         members = [jobs[i] for i in group]
-        if len(group) == 1:
-            able = [c for c, courier in enumerate(couriers) if _takes(courier, members)]
-        else:
-            lead = group[0]
-            if lead not in by_distance:
-                pickup = jobs[lead].pickup
-                by_distance[lead] = sorted(
-                    range(len(couriers)), key=lambda c: (_metres(couriers[c].position, pickup), c)
-                )
-            able = []
-            for c in by_distance[lead]:
-                if len(able) == rules.riders_per_bundle:
-                    break
-                if _takes(couriers[c], members):
-                    able.append(c)
-            able.sort()
-        for c in able:
+        lead = group[0]
+        if lead not in nearest:
+            pickup = jobs[lead].pickup
+            nearest[lead] = sorted(
+                range(len(couriers)), key=lambda c: (_metres(couriers[c].position, pickup), c)
+            )
+        wanted = rules.riders_per_task if len(group) == 1 else rules.riders_per_bundle
+        able: list[int] = []
+        for c in nearest[lead]:
+            if len(able) == wanted:
+                break
+            if _takes(couriers[c], members):
+                able.append(c)
+        for c in sorted(able):
             value, order = cost(couriers[c], members, rules, travel)
             found.append(Candidate(c, tuple(group[k] for k in order), value))
     return found

@@ -148,24 +148,29 @@ class LiveIndex:
         """Records a batch (sorted by sequence); ``valid`` are the sequences that passed the
         checks and may move the rider. ``seed_contiguous`` is used when Redis has no state."""
         p = self.prefix(tenant)
-        args: list[str | int | float] = [_ms(now), seed_contiguous, p, rider_id, len(pings)]
-        for ping in pings:
-            ok = ping.sequence in valid
-            args.extend(
+        newest = max(
+            (ping for ping in pings if ping.sequence in valid),
+            key=lambda ping: ping.record_time,
+            default=None,
+        )
+        best = ""
+        if newest is not None:
+            best = "|".join(
                 (
-                    ping.sequence,
-                    _ms(ping.record_time),
-                    repr(ping.latitude) if ok else 0,
-                    repr(ping.longitude) if ok else 0,
-                    ping.accuracy_m if ok else 0,
-                    ping.speed_mps,
-                    ping.heading_deg,
-                    ping.battery_percent,
-                    ping.task or "",
-                    self.cell_of(ping.latitude, ping.longitude) if ok else "",
-                    1 if ok else 0,
+                    str(_ms(newest.record_time)),
+                    str(newest.sequence),
+                    repr(newest.latitude),
+                    repr(newest.longitude),
+                    repr(newest.accuracy_m),
+                    repr(newest.speed_mps),
+                    repr(newest.heading_deg),
+                    repr(newest.battery_percent),
+                    (newest.task or "").replace("|", "/"),
+                    self.cell_of(newest.latitude, newest.longitude),
                 )
             )
+        args: list[str | int] = [_ms(now), seed_contiguous, p, rider_id, best]
+        args.extend(ping.sequence for ping in pings)
         keys = [f"{p}r:{rider_id}", f"{p}q:{rider_id}", f"{p}p:{rider_id}", f"{p}seen"]
         reply = await self._ingest(keys=keys, args=args)
         return IngestResult(

@@ -4,31 +4,26 @@ prefix ``lg:{tenant}:``, so on Redis Cluster a tenant's keys share one hash slot
 from __future__ import annotations
 
 # KEYS: rider hash, sequence hash, pending zset, seen zset.
-# ARGV: now_ms, seed_contiguous, prefix, rider_id, n, then n groups of
-#   seq, record_ms, lat, lng, accuracy, speed, heading, battery, task, cell, valid(0|1).
+# ARGV: now_ms, seed_contiguous, prefix, rider_id, newest valid ping or '' (packed as
+#   "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell"), then the batch's
+#   sequence numbers.
 # Records every sequence once (contiguous + pending, as domain.telemetry.advance), moves the
-# rider to the newest valid fresh ping unless the stored position is newer, refreshes
-# last-seen. Returns {contiguous, came_online, state_was_missing, fresh sequence...}.
+# rider to the newest valid ping unless the stored position is newer, refreshes last-seen.
+# Returns {contiguous, came_online, state_was_missing, fresh sequence...}.
 INGEST = """
 local rider, seqk, pend, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now = tonumber(ARGV[1])
-local prefix, rid = ARGV[3], ARGV[4]
-local n = tonumber(ARGV[5])
+local prefix, rid, best = ARGV[3], ARGV[4], ARGV[5]
 local stored = redis.call('HGET', seqk, 'c')
 local missing = 0
 if not stored then missing = 1 end
 local contig = stored and tonumber(stored) or tonumber(ARGV[2])
 local fresh = {}
-local best = nil
-for i = 0, n - 1 do
-  local o = 6 + i * 11
-  local seq = tonumber(ARGV[o])
+for i = 6, #ARGV do
+  local seq = tonumber(ARGV[i])
   if seq > contig and not redis.call('ZSCORE', pend, seq) then
     redis.call('ZADD', pend, seq, seq)
     fresh[#fresh + 1] = seq
-    if ARGV[o + 10] == '1' then
-      if best == nil or tonumber(ARGV[o + 1]) > tonumber(ARGV[best + 1]) then best = o end
-    end
   end
 end
 while true do
@@ -39,17 +34,18 @@ while true do
 end
 redis.call('HSET', seqk, 'c', contig)
 local online = 0
-if best ~= nil then
-  local record = tonumber(ARGV[best + 1])
+if best ~= '' then
+  local f = {}
+  for part in string.gmatch(best .. '|', '([^|]*)|') do f[#f + 1] = part end
+  local record = tonumber(f[1])
   local cur = redis.call('HMGET', rider, 'ts', 'cell', 'status')
   if cur[3] ~= 'online' then online = 1 end
   local cell = cur[2]
   if cur[1] == false or record > tonumber(cur[1]) then
-    cell = ARGV[best + 9]
+    cell = f[10]
     if cur[2] and cur[2] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[2], rid) end
-    redis.call('HSET', rider, 'ts', record, 'seq', ARGV[best], 'lat', ARGV[best + 2],
-      'lng', ARGV[best + 3], 'acc', ARGV[best + 4], 'spd', ARGV[best + 5],
-      'hdg', ARGV[best + 6], 'bat', ARGV[best + 7], 'task', ARGV[best + 8], 'cell', cell)
+    redis.call('HSET', rider, 'ts', record, 'seq', f[2], 'lat', f[3], 'lng', f[4],
+      'acc', f[5], 'spd', f[6], 'hdg', f[7], 'bat', f[8], 'task', f[9], 'cell', cell)
   end
   redis.call('HSET', rider, 'seen', now, 'status', 'online')
   if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end

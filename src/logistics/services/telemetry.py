@@ -258,8 +258,9 @@ class RiderSession:
                 events.append(("rider.online", {"rider": self.name, "seen_time": now}))
             fresh_in_index = set(result.fresh)
             live = [p for p in valid if p.sequence in fresh_in_index]
-        except RedisError:
-            logger.warning("live index unavailable; tracks stored, index skipped", exc_info=True)
+        except RedisError as exc:
+            # Logged without a traceback: under an outage this happens on every batch.
+            logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
             live = valid
         self.sequence = state
         events.extend(await self._fence_events(live))
