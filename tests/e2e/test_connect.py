@@ -129,8 +129,8 @@ async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer
     tenant = unique_tenant()
     client = dispatch_connect.DispatchServiceClient(server.http_url)
     with pytest.raises(ConnectError) as caught:
-        await client.auto_dispatch(
-            dispatch_pb2.AutoDispatchRequest(task=f"tenants/{tenant}/tasks/x"),
+        await client.optimize_routes(
+            dispatch_pb2.OptimizeRoutesRequest(parent=f"tenants/{tenant}"),
             headers=headers(tenant),
         )
     assert caught.value.code == Code.UNIMPLEMENTED

@@ -180,8 +180,8 @@ async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Ch
     tenant = unique_tenant()
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await dispatch.AssignBatch(
-            dispatch_pb2.AssignBatchRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
+        await dispatch.OptimizeRoutes(
+            dispatch_pb2.OptimizeRoutesRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
         )
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
     telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
