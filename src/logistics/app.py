@@ -56,6 +56,7 @@ from logistics.events.relay import build_relay
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.readiness import Readiness
+from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.bulk import BulkService
 from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
@@ -244,7 +245,16 @@ class Server:
                 radius_m=settings.dispatch_radius_m,
             ),
         )
-        task, dispatch = TaskHandler(tasks), DispatchHandler(tasks, dispatching, auto)
+        batch = BatchDispatchService(
+            store,
+            tasks,
+            self.index,
+            StraightLine(),
+            clock,
+            max_active_tasks=settings.max_active_tasks,
+        )
+        task = TaskHandler(tasks)
+        dispatch = DispatchHandler(tasks, dispatching, auto, batch)
         telemetry = TelemetryHandler(
             TelemetryService(
                 store,

@@ -260,3 +260,44 @@ async def rider_reconnects(channel: grpc.aio.Channel, tenant: str, rider: str) -
     )
     assert (await stream.read()).ack.contiguous_sequence == 2
     await stream.done_writing()
+
+
+async def test_a_batch_plan_assigns_each_task_to_a_near_rider(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    tenant = unique_tenant()
+    west = await rider_online(grpc_channel, tenant, CENTRE[0], CENTRE[1] - 0.01, 2, 10)
+    east = await rider_online(grpc_channel, tenant, CENTRE[0], CENTRE[1] + 0.01, 2, 10)
+    tasks = task_pb2_grpc.TaskServiceStub(grpc_channel)
+    names = []
+    for lng in (CENTRE[1] - 0.01, CENTRE[1] + 0.01):
+        created = await tasks.CreateTask(
+            task_pb2.CreateTaskRequest(
+                parent=f"tenants/{tenant}",
+                task=task_pb2.Task(
+                    kind=task_pb2.Task.KIND_DELIVERY,
+                    steps=[
+                        task_pb2.TaskStep(
+                            kind=task_pb2.TaskStep.KIND_PICKUP,
+                            location=common_pb2.GeoPoint(latitude=CENTRE[0], longitude=lng),
+                        )
+                    ],
+                ),
+            ),
+            metadata=md(tenant),
+        )
+        names.append(created.name)
+    plan = await dispatch_pb2_grpc.DispatchServiceStub(grpc_channel).AssignBatch(
+        dispatch_pb2.AssignBatchRequest(
+            parent=f"tenants/{tenant}", tasks=names, riders=[west, east], apply=True
+        ),
+        metadata=md(tenant),
+    )
+    assert plan.applied
+    assert {a.rider: list(a.tasks) for a in plan.assignments} == {
+        west: [names[0]],
+        east: [names[1]],
+    }
+    for name, rider in zip(names, (west, east), strict=True):
+        got = await tasks.GetTask(task_pb2.GetTaskRequest(name=name), metadata=md(tenant))
+        assert (got.state, got.rider) == (task_pb2.Task.STATE_ASSIGNED, rider)

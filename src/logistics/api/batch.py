@@ -18,12 +18,10 @@ async def assign_batch(
 ) -> dispatch_pb2.AssignBatchResponse:
     tenant = parse_parent(request.parent)
     check_batch_size(len(request.tasks), len(request.riders))
+    tasks = _names(tenant, request.tasks, "tasks")
+    riders = _names(tenant, request.riders, "riders")
     result = await service.assign_batch(
-        current_caller(),
-        tenant,
-        _names(tenant, request.tasks, "tasks"),
-        _names(tenant, request.riders, "riders"),
-        apply=request.apply,
+        current_caller(), tenant, tasks, riders, apply=request.apply
     )
     return dispatch_pb2.AssignBatchResponse(
         assignments=[

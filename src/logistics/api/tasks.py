@@ -18,6 +18,7 @@ from bengobox.logistics.v1 import (
 from google.protobuf import duration_pb2
 from google.protobuf.json_format import MessageToDict
 
+from logistics.api import batch as batch_api
 from logistics.api.convert_common import enum_from_proto, optional
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
@@ -40,6 +41,7 @@ from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.paging import Cursor
+from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
 from logistics.services.tasks import TaskService
 from logistics.store.task_repo import TaskFilter
@@ -196,13 +198,25 @@ class TaskHandler(task_connect.TaskService):
 
 
 class DispatchHandler(dispatch_connect.DispatchService):
-    """AssignTask and FindNearestRiders; offers, AutoDispatch, batch and routing are not built
-    yet (UNIMPLEMENTED)."""
+    """Matching, assignment, AutoDispatch with offers, batch dispatch; route optimisation is not
+    built yet (UNIMPLEMENTED)."""
 
-    def __init__(self, tasks: TaskService, dispatch: DispatchService, auto: AutoDispatcher) -> None:
+    def __init__(
+        self,
+        tasks: TaskService,
+        dispatch: DispatchService,
+        auto: AutoDispatcher,
+        batch: BatchDispatchService,
+    ) -> None:
         self._tasks = tasks
         self._dispatch = dispatch
         self._auto = auto
+        self._batch = batch
+
+    async def assign_batch(
+        self, request: dispatch_pb2.AssignBatchRequest, ctx: Ctx
+    ) -> dispatch_pb2.AssignBatchResponse:
+        return await batch_api.assign_batch(self._batch, request)
 
     async def auto_dispatch(
         self, request: dispatch_pb2.AutoDispatchRequest, ctx: Ctx

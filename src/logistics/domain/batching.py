@@ -13,15 +13,17 @@ The cost of rider r carrying bundle b, in whole seconds::
                   travel time; a tie goes to the task listed first).
 
 The bonus for each task beyond the first is the price of sending one more rider: among plans
-that assign the same number of tasks it adds ``bundle_bonus_s`` per rider used, so a bundle
-wins over separate riders only when its tour is at most that much longer than theirs.
+that assign the same number of tasks it comes to ``bundle_bonus_s`` per rider used, so one
+rider carrying two tasks wins over two riders when its tour is shorter than their two tours
+together plus ``bundle_bonus_s``.
 
 A plan is worth ``sum(cost) + unassigned_penalty * unassigned tasks``; the penalty is larger
-than any difference in total cost, so a plan assigning more tasks always wins.
+than any difference in total cost between plans, so a plan assigning more tasks always wins.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -30,7 +32,7 @@ from typing import Protocol
 from logistics.domain.compliance import Capacity
 from logistics.domain.fleet import VehicleType
 from logistics.domain.tasks import StepKind, Task
-from logistics.domain.telemetry import haversine_m
+from logistics.domain.telemetry import EARTH_RADIUS_M, haversine_m
 
 Point = tuple[float, float]
 
@@ -52,12 +54,14 @@ class BatchRules:
     # Every two drop-offs of a bundle are at most this far apart (straight line).
     drop_off_radius_m: float = 1500.0
     bundle_bonus_s: int = 180
-    # Bounds on the candidates at scale (they do not bind on small inputs): each task is
-    # bundled only with its nearest compatible tasks (by drop-off), and is offered alone, or a
-    # bundle of several, only to the riders nearest its pickup that can take it.
-    partners_per_task: int = 8
+    # Bounds on the candidates at scale: each task is bundled only with its nearest compatible
+    # tasks (by drop-off), and is offered alone, or in a bundle, only to the riders nearest its
+    # pickup that can take it. They bind only on a task with more compatible tasks than
+    # ``partners_per_task``, or on more riders than ``riders_per_task`` or
+    # ``riders_per_bundle``; below that the candidates are every feasible pair.
+    partners_per_task: int = 3
     riders_per_task: int = 20
-    riders_per_bundle: int = 10
+    riders_per_bundle: int = 20
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,27 @@ def fits(jobs: Sequence[Job], capacity: Capacity) -> bool:
 def bundles(jobs: Sequence[Job], rules: BatchRules) -> list[tuple[int, ...]]:
     """Every job alone, and every group of 2 to ``max_bundle_size`` jobs that are pairwise
     compatible and pairwise neighbours (one among the other's ``partners_per_task`` nearest
-    compatible jobs). Groups are ascending tuples of indices."""
+    compatible jobs, by drop-off). Groups are ascending tuples of indices."""
+    if rules.max_bundle_size < 2:
+        return [(i,) for i in range(len(jobs))]
+    # Drop-offs further apart in latitude alone than the radius are never compatible: only a
+    # window of jobs sorted by drop-off latitude needs the exact test.
+    by_lat = sorted(range(len(jobs)), key=lambda i: jobs[i].drop_off[0])
+    span = math.degrees(rules.drop_off_radius_m / EARTH_RADIUS_M)
+    partners: list[list[tuple[float, int]]] = [[] for _ in jobs]
+    for n, i in enumerate(by_lat):
+        a = jobs[i]
+        for j in by_lat[n + 1 :]:
+            b = jobs[j]
+            if b.drop_off[0] - a.drop_off[0] > span:
+                break
+            if compatible(a, b, rules):
+                apart = _metres(a.drop_off, b.drop_off)
+                partners[i].append((apart, j))
+                partners[j].append((apart, i))
     near: list[set[int]] = [set() for _ in jobs]
-    for i, a in enumerate(jobs):
-        partners = [j for j, b in enumerate(jobs) if j != i and compatible(a, b, rules)]
-        partners.sort(key=lambda j: (_metres(a.drop_off, jobs[j].drop_off), j))
-        for j in partners[: rules.partners_per_task]:
+    for i, found_for in enumerate(partners):
+        for _, j in sorted(found_for)[: rules.partners_per_task]:
             near[i].add(j)
             near[j].add(i)
     found: list[tuple[int, ...]] = []
@@ -171,19 +190,10 @@ def tour(
     the drop-offs, as positions in ``jobs``."""
     if len(jobs) == 1:
         return _path_seconds([start, *jobs[0].stops], vehicle, travel), (0,)
-    here = start
-    seconds = 0.0
-    for points in ([j.pickup for j in jobs], [j.drop_off for j in jobs]):
-        left = list(range(len(jobs)))
-        order = []
-        while left:
-            legs = [(_seconds(here, points[k], vehicle, travel), k) for k in left]
-            leg, k = min(legs)
-            seconds += leg
-            here = points[k]
-            left.remove(k)
-            order.append(k)
-    return seconds, tuple(order)
+    to_pickups, pickups = _nearest_first(start, [j.pickup for j in jobs], vehicle, travel)
+    last = jobs[pickups[-1]].pickup
+    to_drops, drops = _nearest_first(last, [j.drop_off for j in jobs], vehicle, travel)
+    return to_pickups + to_drops, tuple(drops)
 
 
 def cost(
@@ -203,17 +213,15 @@ def candidates(
 ) -> list[Candidate]:
     """Every (courier, bundle) pair the plan may choose from: the courier has room for the
     bundle's tasks and can carry their load, and is among the ``riders_per_task`` (one task)
-    or ``riders_per_bundle`` (several) nearest the bundle's pickup that can."""
+    or ``riders_per_bundle`` (several) nearest the pickup of the bundle's first task that can
+    (nearest by an equirectangular distance, exact enough to rank)."""
     nearest: dict[int, list[int]] = {}  # first job of a bundle -> couriers, nearest first
     found = []
     for group in bundles(jobs, rules):
         members = [jobs[i] for i in group]
         lead = group[0]
         if lead not in nearest:
-            pickup = jobs[lead].pickup
-            nearest[lead] = sorted(
-                range(len(couriers)), key=lambda c: (_metres(couriers[c].position, pickup), c)
-            )
+            nearest[lead] = _by_distance(couriers, jobs[lead].pickup)
         wanted = rules.riders_per_task if len(group) == 1 else rules.riders_per_bundle
         able: list[int] = []
         for c in nearest[lead]:
@@ -232,13 +240,6 @@ def unassigned_penalty(options: Sequence[Candidate], couriers: int, jobs: int) -
     ``min(couriers, jobs)`` pairs, each costing between -m and m."""
     largest = max((abs(c.cost) for c in options), default=0)
     return 2 * min(couriers, jobs) * largest + 1
-
-
-def is_plan(chosen: Sequence[Candidate]) -> bool:
-    """No courier and no job more than once."""
-    couriers = [c.courier for c in chosen]
-    jobs = [j for c in chosen for j in c.jobs]
-    return len(couriers) == len(set(couriers)) and len(jobs) == len(set(jobs))
 
 
 def plan_value(chosen: Sequence[Candidate], jobs: int, penalty: int) -> int:
@@ -265,6 +266,32 @@ def greedy_plan(options: Sequence[Candidate], jobs: int, penalty: int) -> list[C
 
 def _takes(courier: Courier, jobs: Sequence[Job]) -> bool:
     return len(jobs) <= courier.room and fits(jobs, courier.capacity)
+
+
+def _nearest_first(
+    start: Point, points: Sequence[Point], vehicle: VehicleType | None, travel: TravelTimes
+) -> tuple[float, list[int]]:
+    """Seconds of the nearest-neighbour path from ``start`` over ``points`` (a tie goes to
+    the point listed first) and the order of the visits."""
+    here, seconds, order = start, 0.0, []
+    left = list(range(len(points)))
+    while left:
+        leg, k = min((_seconds(here, points[k], vehicle, travel), k) for k in left)
+        seconds += leg
+        here = points[k]
+        left.remove(k)
+        order.append(k)
+    return seconds, order
+
+
+def _by_distance(couriers: Sequence[Courier], point: Point) -> list[int]:
+    scale = math.cos(math.radians(point[0])) ** 2
+
+    def key(c: int) -> tuple[float, int]:
+        lat, lng = couriers[c].position
+        return ((lat - point[0]) ** 2 + scale * (lng - point[1]) ** 2, c)
+
+    return sorted(range(len(couriers)), key=key)
 
 
 def _within(load: float, limit: float) -> bool:

@@ -1,16 +1,19 @@
 """Batch dispatch: many open tasks against many available riders, solved as a minimum-cost
-matching of riders to bundles of compatible tasks (OR-Tools CP-SAT, in a worker thread), and
-applied through the audited assignment when asked.
+matching of riders to bundles of compatible tasks (``domain.batching``; OR-Tools CP-SAT in a
+worker thread, then a min-cost flow for the riders and tasks left over), and applied through
+the audited assignment when asked.
 
-Which tasks are left out, and why, is logged (the response lists them without a reason):
-a task that is not open (not CREATED) or not found; a task no available rider can take (too
-heavy, no rider near enough to be offered it, fewer riders than tasks); when applying, a task
-whose assignment fails because it or the rider changed since the plan was made.
+Which tasks are left out, and why, is logged (the response lists them without a reason): a
+task that is not found or not open (not CREATED); a task no available rider can take (too
+heavy, no room left, fewer riders than tasks); when applying, a task whose assignment fails
+because it or the rider changed since the plan was made. Riders not used are logged too:
+no position, not seen lately, not eligible, busy or holding an open offer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 from ortools.sat.python import cp_model
 
 from logistics.domain.batching import (
@@ -25,10 +29,12 @@ from logistics.domain.batching import (
     Candidate,
     Courier,
     Job,
+    TravelTimes,
     candidates,
     cost,
     greedy_plan,
     job_of,
+    plan_value,
     unassigned_penalty,
 )
 from logistics.domain.caller import Caller, Scope
@@ -56,8 +62,10 @@ MAX_TASKS = 500
 MAX_RIDERS = 500
 APPLY_REASON = "batch plan"
 # The rider hash fields (see LiveIndex and scripts.NEAREST) that say whether it is available.
-_FIELDS = ("lat", "lng", "seen", "status", "vt", "cw", "cv", "ci", "eu", "busy", "load", "offer")
-_FIELDS_EXTRA = ("offer_exp",)
+_FIELDS = (
+    "lat", "lng", "seen", "status", "vt", "cw", "cv", "ci", "eu", "busy", "load", "offer",
+    "offer_exp",
+)  # fmt: skip
 _VEHICLES = {v.value: v for v in VehicleType}
 
 
@@ -79,7 +87,7 @@ class BatchPlan:
 @dataclass(frozen=True)
 class Solution:
     chosen: list[Candidate]
-    optimal: bool
+    optimal: bool  # proven optimal over the candidates
 
 
 def check_batch_size(tasks: int, riders: int) -> None:
@@ -89,21 +97,36 @@ def check_batch_size(tasks: int, riders: int) -> None:
         raise InvalidArgument.field("riders", f"give 1 to {MAX_RIDERS} riders")
 
 
-def solve(
-    options: Sequence[Candidate],
-    couriers: int,
-    jobs: int,
+def plan(
+    couriers: Sequence[Courier],
+    jobs: Sequence[Job],
+    rules: BatchRules,
+    travel: TravelTimes,
     *,
     time_limit_s: float = 5.0,
-    workers: int = 8,
+    workers: int = 1,
 ) -> Solution:
-    """The plan of least value (``logistics.domain.batching``): a boolean per candidate pair,
-    at most one pair per courier and per job. Blocking: run it in a worker thread. Starts
-    from the greedy plan, so a plan comes back even if the time limit allows no better."""
-    penalty = unassigned_penalty(options, couriers, jobs)
-    start = greedy_plan(options, jobs, penalty)
+    """The plan: the candidates (``domain.batching``), the best choice among them, then the
+    riders left over matched to the tasks left over one to one over every pair, so no rider
+    is left idle while a task it could take waits. Blocking: run it in a worker thread.
+    ``time_limit_s`` covers the whole, give or take a few tenths of a second."""
+    # A tenth of the time is kept for what follows the search.
+    deadline = time.monotonic() + 0.9 * time_limit_s
+    options = candidates(couriers, jobs, rules, travel)
+    solution = solve(options, len(couriers), len(jobs), deadline=deadline, workers=workers)
+    return Solution(fill(solution.chosen, couriers, jobs, rules, travel), solution.optimal)
+
+
+def solve(
+    options: Sequence[Candidate], couriers: int, jobs: int, *, deadline: float, workers: int = 1
+) -> Solution:
+    """The choice of least value (``domain.batching``) with CP-SAT, searched until
+    ``deadline`` (``time.monotonic()``): a boolean per candidate pair, at most one pair per
+    courier and per job. The greedy plan instead if it is better (or the only one found)."""
     if not options:
         return Solution([], True)
+    penalty = unassigned_penalty(options, couriers, jobs)
+    greedy = greedy_plan(options, jobs, penalty)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(options))]
     per_courier: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -115,25 +138,78 @@ def solve(
     for group in (*per_courier.values(), *per_job.values()):
         if len(group) > 1:
             model.add_at_most_one(group)
-    # The penalty for the jobs left out, less a constant: each pair earns it per job it serves.
+    # The plan's value less a constant (the penalty for every job): a pair earns the
+    # penalty back for each job it serves.
     model.minimize(
         cp_model.LinearExpr.weighted_sum(x, [o.cost - penalty * len(o.jobs) for o in options])
     )
-    picked = {id(o) for o in start}
+    picked = {id(o) for o in greedy}  # a start, so the search has a plan however short
     for var, option in zip(x, options, strict=True):
         model.add_hint(var, id(option) in picked)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.1)
     solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 0
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(start, False)
+        logger.warning("batch: the solver found no plan in time; using the greedy plan")
+        return Solution(greedy, False)
     chosen = [o for var, o in zip(x, options, strict=True) if solver.boolean_value(var)]
+    if plan_value(greedy, jobs, penalty) < plan_value(chosen, jobs, penalty):
+        return Solution(greedy, False)
     return Solution(chosen, status == cp_model.OPTIMAL)
 
 
+def fill(
+    chosen: list[Candidate],
+    couriers: Sequence[Courier],
+    jobs: Sequence[Job],
+    rules: BatchRules,
+    travel: TravelTimes,
+) -> list[Candidate]:
+    """``chosen`` plus the most single tasks the unused couriers can take, at least cost
+    (a min-cost max-flow over every such pair). Adds nothing to an optimal plan over
+    uncapped candidates: a pair it could add would have made that plan better."""
+    busy = {c.courier for c in chosen}
+    taken = {j for c in chosen for j in c.jobs}
+    free_c = [i for i in range(len(couriers)) if i not in busy]
+    free_j = [j for j in range(len(jobs)) if j not in taken]
+    if not free_c or not free_j:
+        return chosen
+    singles = dataclasses.replace(rules, max_bundle_size=1, riders_per_task=len(free_c))
+    pairs = candidates([couriers[i] for i in free_c], [jobs[j] for j in free_j], singles, travel)
+    if not pairs:
+        return chosen
+    # Nodes: the source 0, the couriers, the jobs, the sink.
+    first_job, sink = 1 + len(free_c), 1 + len(free_c) + len(free_j)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    for c in range(len(free_c)):
+        flow.add_arc_with_capacity_and_unit_cost(0, 1 + c, 1, 0)
+    for j in range(len(free_j)):
+        flow.add_arc_with_capacity_and_unit_cost(first_job + j, sink, 1, 0)
+    arcs = [
+        flow.add_arc_with_capacity_and_unit_cost(1 + p.courier, first_job + p.jobs[0], 1, p.cost)
+        for p in pairs
+    ]
+    most = min(len(free_c), len(free_j))
+    flow.set_node_supply(0, most)
+    flow.set_node_supply(sink, -most)
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        logger.warning("batch: the one-to-one fill found no solution")
+        return chosen
+    extra = [
+        Candidate(free_c[p.courier], (free_j[p.jobs[0]],), p.cost)
+        for arc, p in zip(arcs, pairs, strict=True)
+        if flow.flow(arc) > 0
+    ]
+    if extra:
+        logger.info("batch: %d more tasks matched one to one to riders left over", len(extra))
+    return [*chosen, *extra]
+
+
 class BatchDispatchService:
-    """Needs ``logistics:dispatch``."""
+    """Needs ``logistics:dispatch``. ``max_active_tasks`` is the same limit the assignment
+    enforces (a rider holding ``load`` active tasks may take that many fewer)."""
 
     def __init__(
         self,
@@ -143,10 +219,10 @@ class BatchDispatchService:
         distances: DistanceProvider,
         clock: Clock,
         *,
-        max_active_tasks: int = 1,
+        max_active_tasks: int,
         rules: BatchRules | None = None,
         time_limit_s: float = 5.0,
-        workers: int = 8,
+        workers: int = 1,
     ) -> None:
         self._store = store
         self._tasks = tasks
@@ -214,11 +290,11 @@ class BatchDispatchService:
         )
 
     def _plan(self, couriers: list[Courier], jobs: list[Job]) -> Solution:
-        options = candidates(couriers, jobs, self._rules, self._distances)
-        return solve(
-            options,
-            len(couriers),
-            len(jobs),
+        return plan(
+            couriers,
+            jobs,
+            self._rules,
+            self._distances,
             time_limit_s=self._time_limit_s,
             workers=self._workers,
         )
@@ -250,11 +326,11 @@ class BatchDispatchService:
         prefix = LiveIndex.prefix(tenant)
         async with self._index.redis.pipeline(transaction=False) as pipe:
             for rider in riders:
-                pipe.hmget(f"{prefix}r:{rider.id}", [*_FIELDS, *_FIELDS_EXTRA])
+                pipe.hmget(f"{prefix}r:{rider.id}", list(_FIELDS))
             replies = await pipe.execute()
         couriers = []
         for rider, raw in zip(riders, replies, strict=True):
-            v = dict(zip((*_FIELDS, *_FIELDS_EXTRA), (_text(x) for x in raw), strict=True))
+            v = dict(zip(_FIELDS, (_text(x) for x in raw), strict=True))
             room = self._max_active - int(v["load"] or 0)
             why = _unavailable(v, now_ms, min_seen, room)
             if why is not None:
