@@ -51,7 +51,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[aior
             need_nats=False,
         )
         url = (await embedded.start()).redis_url
-    redis_client = aioredis.from_url(url)
+    redis_client = aioredis.from_url(str(url))
     yield redis_client
     await redis_client.aclose()
     if embedded is not None:

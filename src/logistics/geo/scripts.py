@@ -97,40 +97,70 @@ return out
 """
 
 # ARGV: prefix, min_seen_ms, now_ms, vehicle types ('' = any, else ',bicycle,car,'), need_w,
-#   need_v, need_i, fleet ('' = any), zone ('' = any), cell...
-# Riders of the cells that are fresh, available (eligible until after now, not busy, holding
-# no offer) and fit the need. Returns {id, lat, lng, vt, load, idle_ms, ...}.
+#   need_v, need_i, fleet ('' = any), zone ('' = any), query lat, query lng, count, radius_m,
+#   then per ring outward: n_cells, covered_m, cell... (covered_m: every point within it of
+#   the query lies in the rings so far).
+# Walks the rings in one call: positions first (distance computed here), then the dispatch
+# fields of the nearest only, until the count-th available rider is within the covered
+# distance (or the radius is covered). Available: fresh, eligible until after now, not busy,
+# holding no offer, fitting the need. Returns {certain, then id, lat, lng, vt, load, idle...}.
 NEAREST = """
 local prefix, min_seen, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local types = ARGV[4]
 local need_w, need_v, need_i = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local fleet, zone = ARGV[8], ARGV[9]
-local out = {}
-for i = 10, #ARGV do
-  local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. ARGV[i], min_seen, '+inf')
-  for _, id in ipairs(ids) do
-    local v = redis.call('HMGET', prefix .. 'r:' .. id,
-      'lat', 'lng', 'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle')
-    local eu = tonumber(v[3] or '0') or 0
-    local ok = v[1] and eu > now and v[4] ~= '1' and (v[5] == false or v[5] == '')
-    if ok and types ~= '' then
-      ok = v[6] and string.find(types, ',' .. v[6] .. ',', 1, true) ~= nil
-    end
-    if ok and need_w > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_w end
-    if ok and need_v > 0 then local c = tonumber(v[8] or '0') or 0; ok = c == 0 or c >= need_v end
-    if ok and need_i > 0 then local c = tonumber(v[9] or '0') or 0; ok = c == 0 or c >= need_i end
-    if ok and fleet ~= '' then ok = v[10] == fleet end
-    if ok and zone ~= '' then ok = v[11] == zone end
-    if ok then
-      out[#out + 1] = id
-      out[#out + 1] = v[1]
-      out[#out + 1] = v[2]
-      out[#out + 1] = v[6] or ''
-      out[#out + 1] = v[12] or '0'
-      out[#out + 1] = v[13] or '0'
+local qlat, qlng = math.rad(tonumber(ARGV[10])), math.rad(tonumber(ARGV[11]))
+local count, radius = tonumber(ARGV[12]), tonumber(ARGV[13]) + 0.5
+local cosq = math.cos(qlat)
+local points, verdict, chosen = {}, {}, {}
+local pos, certain, kth = 14, 0, nil
+while pos <= #ARGV do
+  local n, covered = tonumber(ARGV[pos]), tonumber(ARGV[pos + 1])
+  for i = pos + 2, pos + 1 + n do
+    local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. ARGV[i], min_seen, '+inf')
+    for _, id in ipairs(ids) do
+      local v = redis.call('HMGET', prefix .. 'r:' .. id, 'lat', 'lng')
+      if v[1] then
+        local la, lo = math.rad(tonumber(v[1])), math.rad(tonumber(v[2]))
+        local h = math.sin((la - qlat) / 2) ^ 2
+          + cosq * math.cos(la) * math.sin((lo - qlng) / 2) ^ 2
+        local d = 2 * 6371008.8 * math.asin(math.min(1, math.sqrt(h)))
+        if d <= radius then points[#points + 1] = {d, id, v[1], v[2]} end
+      end
     end
   end
+  pos = pos + 2 + n
+  table.sort(points, function(a, b) return a[1] < b[1] end)
+  chosen, kth = {}, nil
+  for _, p in ipairs(points) do
+    if kth and p[1] > kth + 0.5 then break end
+    local ok = verdict[p[2]]
+    if ok == nil then
+      local v = redis.call('HMGET', prefix .. 'r:' .. p[2],
+        'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle')
+      local eu = tonumber(v[1] or '0') or 0
+      ok = eu > now and v[2] ~= '1' and (v[3] == false or v[3] == '')
+      if ok and types ~= '' then
+        ok = v[4] and string.find(types, ',' .. v[4] .. ',', 1, true) ~= nil
+      end
+      if ok and need_w > 0 then local c = tonumber(v[5] or '0') or 0; ok = c == 0 or c >= need_w end
+      if ok and need_v > 0 then local c = tonumber(v[6] or '0') or 0; ok = c == 0 or c >= need_v end
+      if ok and need_i > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_i end
+      if ok and fleet ~= '' then ok = v[8] == fleet end
+      if ok and zone ~= '' then ok = v[9] == zone end
+      if ok then ok = {v[4] or '', v[10] or '0', v[11] or '0'} else ok = false end
+      verdict[p[2]] = ok
+    end
+    if ok then
+      chosen[#chosen + 1] = {p[2], p[3], p[4], ok[1], ok[2], ok[3]}
+      if #chosen == count then kth = p[1] end
+    end
+  end
+  if kth and kth + 0.5 <= covered then certain = 1; break end
+  if covered >= radius then certain = 1; break end
 end
+local out = {certain}
+for _, c in ipairs(chosen) do for j = 1, 6 do out[#out + 1] = c[j] end end
 return out
 """
 
