@@ -107,32 +107,45 @@ class Edge:
         )
 
     async def until_drained(self, stream: AsyncIterator[T]) -> AsyncIterator[T]:
-        """Yields from ``stream`` until it ends or the server starts draining; then ends cleanly."""
+        """Yields from ``stream`` until it ends or the server starts draining; then ends cleanly.
+
+        One watcher per stream (not a task per item): when draining starts while the stream
+        waits for its next item, the watcher cancels that wait, which ends the stream here;
+        when it starts while an item is on its way out, the next iteration sees it.
+        """
         if self.draining.is_set():
             await _close(stream)
             return
-        drained = asyncio.ensure_future(self.draining.wait())
-        step: asyncio.Future[T] | None = None
+        consumer = asyncio.current_task()
+        assert consumer is not None
+        state = {"waiting": False, "interrupted": False}
+
+        async def watch() -> None:
+            await self.draining.wait()
+            if state["waiting"]:
+                state["interrupted"] = True
+                consumer.cancel()
+
+        watcher = asyncio.get_running_loop().create_task(watch())
         try:
-            while True:
-                step = asyncio.ensure_future(anext(stream))
-                done, _ = await asyncio.wait({step, drained}, return_when=asyncio.FIRST_COMPLETED)
-                if step not in done:
-                    return
+            while not self.draining.is_set():
+                state["waiting"] = True
                 try:
-                    item = step.result()
+                    item = await anext(stream)
                 except StopAsyncIteration:
                     return
-                if self.draining.is_set():  # both were ready: draining wins
+                except asyncio.CancelledError:
+                    if not state["interrupted"]:
+                        raise  # cancelled from outside: the client went away
+                    consumer.uncancel()
+                    return
+                finally:
+                    state["waiting"] = False
+                if self.draining.is_set():  # the item and draining came together
                     return
                 yield item
         finally:
-            drained.cancel()
-            # The stream cannot be closed while a step is inside it (the client went away or
-            # the server drains): stop that step first.
-            if step is not None and not step.done():
-                step.cancel()
-                await asyncio.gather(step, return_exceptions=True)
+            watcher.cancel()
             await _close(stream)
 
 
