@@ -193,24 +193,35 @@ class LiveIndex:
             _fence_states(fences),
         )
 
-    async def set_profile(self, tenant: str, rider_id: str, profile: DispatchProfile) -> None:
-        """What matching filters on, beside the position (see ``scripts.NEAREST``)."""
-        await self._redis.hset(
-            f"{self.prefix(tenant)}r:{rider_id}",
-            mapping={
-                "vt": profile.vehicle_type or "",
-                "cw": profile.weight_kg,
-                "cv": profile.volume_l,
-                "ci": profile.item_count,
-                "fleet": profile.fleet_id or "",
-                "zone": profile.zone or "",
-                "eu": int(profile.eligible_until.timestamp() * 1000)
-                if profile.eligible_until
-                else 0,
-                "busy": 1 if profile.busy else 0,
-                "load": profile.load,
-            },
-        )
+    async def set_profile(
+        self, tenant: str, rider_id: str, profile: DispatchProfile, now: datetime | None = None
+    ) -> None:
+        """What matching filters on, beside the position (see ``scripts.NEAREST``). A rider with
+        no task keeps ``idle`` (since when, epoch ms: the fairness term of the score) from the
+        moment its load first reached zero; a rider with tasks has none."""
+        key = f"{self.prefix(tenant)}r:{rider_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if profile.load == 0:
+                pipe.hsetnx(key, "idle", _ms(now) if now else 0)
+            else:
+                pipe.hdel(key, "idle")
+            pipe.hset(
+                key,
+                mapping={
+                    "vt": profile.vehicle_type or "",
+                    "cw": profile.weight_kg,
+                    "cv": profile.volume_l,
+                    "ci": profile.item_count,
+                    "fleet": profile.fleet_id or "",
+                    "zone": profile.zone or "",
+                    "eu": int(profile.eligible_until.timestamp() * 1000)
+                    if profile.eligible_until
+                    else 0,
+                    "busy": 1 if profile.busy else 0,
+                    "load": profile.load,
+                },
+            )
+            await pipe.execute()
 
     async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""

@@ -110,6 +110,7 @@ class DispatchService:
                 busy=load >= self._max_active,
                 load=load,
             ),
+            now,
         )
 
     async def find_nearest(
