@@ -18,9 +18,8 @@ from logistics.geo.live_index import LiveIndex
 
 # Margins on the query cell's own edge lengths: neighbouring cells differ a little in size.
 _EDGE_LOW, _EDGE_HIGH = 0.97, 1.03
-# Rings sent in the first call; most queries are certain within them (the third ring reaches
-# some 450 m at resolution 9). The rest of the disk is
-# sent only when they are not (a second round trip).
+# Rings sent in the first call; most queries are certain within them (three rings cover some
+# 450 m at resolution 9). The rest of the disk goes in a second call only when they are not.
 FIRST_RINGS = 3
 
 
