@@ -178,9 +178,9 @@ class Server:
         compliance = ComplianceService(
             store, self.blobs, clock, max_document_bytes=settings.max_document_bytes
         )
-        fleet = FleetHandler(
-            FleetService(store, Outlets(store, self.discovery)), VehicleService(store), compliance
-        )
+        # One directory of known outlets for every use case of this process.
+        outlets = Outlets(store, self.discovery)
+        fleet = FleetHandler(FleetService(store, outlets), VehicleService(store), compliance)
         self.index = LiveIndex(
             connections.redis,
             resolution=settings.h3_resolution,
@@ -209,7 +209,7 @@ class Server:
         )
         tasks = TaskService(
             store,
-            Outlets(store, self.discovery),
+            outlets,
             self.blobs,
             clock,
             max_proof_bytes=settings.max_document_bytes,
@@ -225,7 +225,7 @@ class Server:
         rest = RestEndpoints(
             [
                 *document_file_routes(compliance, settings.max_document_bytes),
-                *bulk_routes(BulkService(store, Outlets(store, self.discovery))),
+                *bulk_routes(BulkService(store, outlets)),
                 *proof_routes(tasks),
             ],
             self.edge,

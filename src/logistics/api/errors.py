@@ -39,7 +39,6 @@ _CONNECT_TO_GRPC = {
     code: grpc.StatusCode.CANCELLED if code is Code.CANCELED else grpc.StatusCode[code.name]
     for code in Code
 }
-_GRPC_TO_CONNECT = {v: k for k, v in _CONNECT_TO_GRPC.items()}
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,3 @@ def _details(exc: domain.DomainError) -> tuple[Message, ...]:
         delay.FromMilliseconds(int(exc.retry_after_s * 1000))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     return tuple(details)
-
-
-def grpc_code_of(code: Code) -> grpc.StatusCode:
-    return _CONNECT_TO_GRPC[code]
-
-
-def connect_code_of(code: grpc.StatusCode) -> Code:
-    return _GRPC_TO_CONNECT[code]

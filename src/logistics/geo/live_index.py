@@ -282,10 +282,6 @@ class LiveIndex:
             (_text(reply[i]) or "", _time(_text(reply[i + 1]))) for i in range(0, len(reply), 2)
         ]
 
-    async def fence_states(self, tenant: str, rider_id: str) -> dict[str, tuple[int, bool]]:
-        """The fences the rider is inside: fence id -> (since epoch ms, dwell reported)."""
-        return _fence_states(await self._redis.hgetall(f"{self.prefix(tenant)}gf:{rider_id}"))
-
     async def save_fence_states(
         self, tenant: str, rider_id: str, states: dict[str, tuple[int, bool]]
     ) -> None:

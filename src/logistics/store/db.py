@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import asyncpg
 
@@ -68,11 +67,3 @@ class Database:
     async def ping(self) -> None:
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()
-
-
-def row_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None
