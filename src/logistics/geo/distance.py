@@ -1,8 +1,15 @@
 """Distance and travel time between points: straight-line distance times a detour factor over
-a per-vehicle speed (the default provider)."""
+a per-vehicle speed (the default provider).
+
+Two calls: ``travel`` for one pair, synchronous and cheap (ranking a handful of candidates),
+and ``table`` for a full matrix between many points (route optimisation), asynchronous so a
+provider backed by a routing engine (OSRM ``table``) can answer it over the network.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from logistics.domain.fleet import VehicleType
@@ -19,12 +26,28 @@ SPEED_MPS: dict[VehicleType | None, float] = {
     None: 7.0,
 }
 
+Point = tuple[float, float]
+"""(latitude, longitude) in degrees."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Travel between every pair of points: ``metres[i][j]`` and ``seconds[i][j]`` from point
+    ``i`` to point ``j`` (zero on the diagonal)."""
+
+    metres: list[list[float]]
+    seconds: list[list[float]]
+
 
 class DistanceProvider(Protocol):
     def travel(
         self, lat1: float, lng1: float, lat2: float, lng2: float, vehicle: VehicleType | None
     ) -> tuple[float, float]:
         """(metres, seconds) from the first point to the second."""
+        ...
+
+    async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
+        """Travel between every pair of ``points``."""
         ...
 
 
@@ -37,3 +60,11 @@ class StraightLine:
     ) -> tuple[float, float]:
         metres = haversine_m(lat1, lng1, lat2, lng2) * self.detour_factor
         return metres, metres / SPEED_MPS.get(vehicle, SPEED_MPS[None])
+
+    async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
+        speed = SPEED_MPS.get(vehicle, SPEED_MPS[None])
+        metres = [
+            [haversine_m(a[0], a[1], b[0], b[1]) * self.detour_factor for b in points]
+            for a in points
+        ]
+        return Table(metres, [[m / speed for m in row] for row in metres])
