@@ -149,7 +149,7 @@ class AssignBatchResponse(_message.Message):
     def __init__(self, assignments: _Optional[_Iterable[_Union[BatchAssignment, _Mapping]]] = ..., unassigned_tasks: _Optional[_Iterable[str]] = ..., applied: _Optional[bool] = ...) -> None: ...
 
 class RouteStop(_message.Message):
-    __slots__ = ("id", "location", "task", "window", "service_seconds", "demand", "pickup_stop_id")
+    __slots__ = ("id", "location", "task", "window", "service_seconds", "demand", "pickup_stop_id", "step_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +157,7 @@ class RouteStop(_message.Message):
     SERVICE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DEMAND_FIELD_NUMBER: _ClassVar[int]
     PICKUP_STOP_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     location: _common_pb2.GeoPoint
     task: str
@@ -164,10 +165,11 @@ class RouteStop(_message.Message):
     service_seconds: int
     demand: _common_pb2.Capacity
     pickup_stop_id: str
-    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., service_seconds: _Optional[int] = ..., demand: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., pickup_stop_id: _Optional[str] = ...) -> None: ...
+    step_id: str
+    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., service_seconds: _Optional[int] = ..., demand: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., pickup_stop_id: _Optional[str] = ..., step_id: _Optional[str] = ...) -> None: ...
 
 class RouteVehicle(_message.Message):
-    __slots__ = ("id", "rider", "capacity", "start", "end", "shift", "cost_per_km", "cost_per_hour", "fixed_cost")
+    __slots__ = ("id", "rider", "capacity", "start", "end", "shift", "cost_per_km", "cost_per_hour", "fixed_cost", "count")
     ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +179,7 @@ class RouteVehicle(_message.Message):
     COST_PER_KM_FIELD_NUMBER: _ClassVar[int]
     COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
     FIXED_COST_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     rider: str
     capacity: _common_pb2.Capacity
@@ -186,10 +189,11 @@ class RouteVehicle(_message.Message):
     cost_per_km: float
     cost_per_hour: float
     fixed_cost: float
-    def __init__(self, id: _Optional[str] = ..., rider: _Optional[str] = ..., capacity: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., start: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., end: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., shift: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., cost_per_km: _Optional[float] = ..., cost_per_hour: _Optional[float] = ..., fixed_cost: _Optional[float] = ...) -> None: ...
+    count: int
+    def __init__(self, id: _Optional[str] = ..., rider: _Optional[str] = ..., capacity: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., start: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., end: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., shift: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., cost_per_km: _Optional[float] = ..., cost_per_hour: _Optional[float] = ..., fixed_cost: _Optional[float] = ..., count: _Optional[int] = ...) -> None: ...
 
 class OptimizeRoutesRequest(_message.Message):
-    __slots__ = ("parent", "stops", "vehicles", "objective", "time_limit")
+    __slots__ = ("parent", "stops", "vehicles", "objective", "time_limit", "tasks", "apply", "vehicle_type")
     class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         OBJECTIVE_UNSPECIFIED: _ClassVar[OptimizeRoutesRequest.Objective]
@@ -207,36 +211,48 @@ class OptimizeRoutesRequest(_message.Message):
     VEHICLES_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    APPLY_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_TYPE_FIELD_NUMBER: _ClassVar[int]
     parent: str
     stops: _containers.RepeatedCompositeFieldContainer[RouteStop]
     vehicles: _containers.RepeatedCompositeFieldContainer[RouteVehicle]
     objective: OptimizeRoutesRequest.Objective
     time_limit: _duration_pb2.Duration
-    def __init__(self, parent: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[RouteStop, _Mapping]]] = ..., vehicles: _Optional[_Iterable[_Union[RouteVehicle, _Mapping]]] = ..., objective: _Optional[_Union[OptimizeRoutesRequest.Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    tasks: _containers.RepeatedScalarFieldContainer[str]
+    apply: bool
+    vehicle_type: _common_pb2.VehicleType
+    def __init__(self, parent: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[RouteStop, _Mapping]]] = ..., vehicles: _Optional[_Iterable[_Union[RouteVehicle, _Mapping]]] = ..., objective: _Optional[_Union[OptimizeRoutesRequest.Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., tasks: _Optional[_Iterable[str]] = ..., apply: _Optional[bool] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ...) -> None: ...
 
 class PlannedStop(_message.Message):
-    __slots__ = ("stop_id", "arrival_time", "departure_time", "load_after")
+    __slots__ = ("stop_id", "arrival_time", "departure_time", "load_after", "task")
     STOP_ID_FIELD_NUMBER: _ClassVar[int]
     ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     LOAD_AFTER_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     stop_id: str
     arrival_time: _timestamp_pb2.Timestamp
     departure_time: _timestamp_pb2.Timestamp
     load_after: _common_pb2.Capacity
-    def __init__(self, stop_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., load_after: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ...) -> None: ...
+    task: str
+    def __init__(self, stop_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., load_after: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., task: _Optional[str] = ...) -> None: ...
 
 class PlannedRoute(_message.Message):
-    __slots__ = ("vehicle_id", "stops", "distance_m", "duration")
+    __slots__ = ("vehicle_id", "stops", "distance_m", "duration", "rider", "name")
     VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
     STOPS_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     DURATION_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     vehicle_id: str
     stops: _containers.RepeatedCompositeFieldContainer[PlannedStop]
     distance_m: float
     duration: _duration_pb2.Duration
-    def __init__(self, vehicle_id: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[PlannedStop, _Mapping]]] = ..., distance_m: _Optional[float] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    rider: str
+    name: str
+    def __init__(self, vehicle_id: _Optional[str] = ..., stops: _Optional[_Iterable[_Union[PlannedStop, _Mapping]]] = ..., distance_m: _Optional[float] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class UnassignedStop(_message.Message):
     __slots__ = ("stop_id", "reason")
@@ -247,16 +263,20 @@ class UnassignedStop(_message.Message):
     def __init__(self, stop_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class OptimizeRoutesResponse(_message.Message):
-    __slots__ = ("plan", "routes", "unassigned", "cost")
+    __slots__ = ("plan", "routes", "unassigned", "cost", "applied", "engine")
     PLAN_FIELD_NUMBER: _ClassVar[int]
     ROUTES_FIELD_NUMBER: _ClassVar[int]
     UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
     plan: str
     routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
     unassigned: _containers.RepeatedCompositeFieldContainer[UnassignedStop]
     cost: float
-    def __init__(self, plan: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., unassigned: _Optional[_Iterable[_Union[UnassignedStop, _Mapping]]] = ..., cost: _Optional[float] = ...) -> None: ...
+    applied: bool
+    engine: str
+    def __init__(self, plan: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., unassigned: _Optional[_Iterable[_Union[UnassignedStop, _Mapping]]] = ..., cost: _Optional[float] = ..., applied: _Optional[bool] = ..., engine: _Optional[str] = ...) -> None: ...
 
 class OptimizeRoutesStreamRequest(_message.Message):
     __slots__ = ("request",)
