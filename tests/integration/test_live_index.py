@@ -101,6 +101,37 @@ async def test_the_ingest_script_acknowledges_exactly_as_the_domain_rule(
         await drop_tenant_keys(client, tenant)
 
 
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(riders=st.lists(batches, min_size=2, max_size=6))
+async def test_riders_ingesting_in_the_same_turn_share_a_call_and_each_gets_its_own_answer(
+    client: aioredis.Redis, riders: list[list[list[int]]]
+) -> None:
+    tenant = unique_tenant()
+    index = LiveIndex(client)
+    ids = [str(uuid.uuid4()) for _ in riders]
+    states = [SequenceState() for _ in riders]
+    try:
+        for step in range(max(len(b) for b in riders)):
+            moving = [i for i, b in enumerate(riders) if step < len(b)]
+            expected = {}
+            for i in moving:
+                states[i], fresh = advance(states[i], riders[i][step])
+                expected[i] = (states[i].contiguous, fresh)
+            got = await asyncio.gather(
+                *(
+                    ingest(index, tenant, ids[i], [ping(s, step) for s in riders[i][step]])
+                    for i in moving
+                )
+            )
+            assert {i: (c, f) for i, (c, _, f) in zip(moving, got, strict=True)} == expected
+    finally:
+        await drop_tenant_keys(client, tenant)
+
+
 async def test_a_replayed_batch_is_not_fresh_and_does_not_move_the_acknowledgement(
     client: aioredis.Redis, tenant: str
 ) -> None:

@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 
 from logistics.domain.telemetry import Ping, haversine_m
 from logistics.geo import scripts
+from logistics.geo.coalesce import Coalescer
 
 _FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
@@ -118,6 +119,9 @@ class LiveIndex:
         self.resolution = resolution
         self.stale_after_s = stale_after_s
         self._ingest = client.register_script(scripts.INGEST)
+        self._ingests: Coalescer[str, list[str | int], IngestResult] = Coalescer(
+            self._ingest_many
+        )
         self._in_cells = client.register_script(scripts.IN_CELLS)
         self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
 
@@ -146,8 +150,8 @@ class LiveIndex:
         seed_contiguous: int,
     ) -> IngestResult:
         """Records a batch (sorted by sequence); ``valid`` are the sequences that passed the
-        checks and may move the rider. ``seed_contiguous`` is used when Redis has no state."""
-        p = self.prefix(tenant)
+        checks and may move the rider. ``seed_contiguous`` is used when Redis has no state.
+        Batches of one tenant's riders submitted in the same loop turn share one script call."""
         newest = max(
             (ping for ping in pings if ping.sequence in valid),
             key=lambda ping: ping.record_time,
@@ -169,13 +173,25 @@ class LiveIndex:
                     self.cell_of(newest.latitude, newest.longitude),
                 )
             )
-        args: list[str | int] = [_ms(now), seed_contiguous, p, rider_id, best]
-        args.extend(ping.sequence for ping in pings)
-        keys = [f"{p}r:{rider_id}", f"{p}q:{rider_id}", f"{p}p:{rider_id}", f"{p}seen"]
-        reply = await self._ingest(keys=keys, args=args)
-        return IngestResult(
-            int(reply[0]), bool(int(reply[1])), bool(int(reply[2])), [int(s) for s in reply[3:]]
-        )
+        group: list[str | int] = [rider_id, _ms(now), seed_contiguous, best, len(pings)]
+        group.extend(ping.sequence for ping in pings)
+        return await self._ingests.submit(tenant, group)
+
+    async def _ingest_many(
+        self, tenant: str, groups: Sequence[list[str | int]]
+    ) -> list[IngestResult]:
+        p = self.prefix(tenant)
+        args: list[str | int] = [p]
+        for group in groups:
+            args.extend(group)
+        reply = await self._ingest(keys=[f"{p}seen"], args=args)
+        results, i = [], 0
+        for _ in groups:
+            contiguous, online, missing, n = (int(v) for v in reply[i : i + 4])
+            fresh = [int(s) for s in reply[i + 4 : i + 4 + n]]
+            results.append(IngestResult(contiguous, online == 1, missing == 1, fresh))
+            i += 4 + n
+        return results
 
     async def stream_state(self, tenant: str, rider_id: str) -> StreamState:
         """One round trip: where a resumed stream of the rider picks up."""

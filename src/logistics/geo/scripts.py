@@ -3,56 +3,71 @@ prefix ``lg:{tenant}:``, so on Redis Cluster a tenant's keys share one hash slot
 
 from __future__ import annotations
 
-# KEYS: rider hash, sequence hash, pending zset, seen zset.
-# ARGV: now_ms, seed_contiguous, prefix, rider_id, newest valid ping or '' (packed as
-#   "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell"), then the batch's
+# KEYS: the tenant's seen zset. ARGV: prefix, then per rider a group of: rider_id, now_ms,
+#   seed_contiguous, newest valid ping or '' (packed as
+#   "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell"), n, then the batch's n
 #   sequence numbers.
-# Records every sequence once (contiguous + pending, as domain.telemetry.advance), moves the
-# rider to the newest valid ping unless the stored position is newer, refreshes last-seen.
-# Returns {contiguous, came_online, state_was_missing, fresh sequence...}.
+# Per rider: records every sequence once (contiguous + pending, as domain.telemetry.advance),
+# moves the rider to the newest valid ping unless the stored position is newer, refreshes
+# last-seen. One call serves the batches of many riders of one tenant (all its keys share the
+# tenant's hash slot). Returns per rider {contiguous, came_online, state_was_missing, n_fresh,
+# fresh sequence...}.
 INGEST = """
-local rider, seqk, pend, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now = tonumber(ARGV[1])
-local prefix, rid, best = ARGV[3], ARGV[4], ARGV[5]
-local stored = redis.call('HGET', seqk, 'c')
-local missing = 0
-if not stored then missing = 1 end
-local contig = stored and tonumber(stored) or tonumber(ARGV[2])
-local fresh = {}
-for i = 6, #ARGV do
-  local seq = tonumber(ARGV[i])
-  if seq > contig and not redis.call('ZSCORE', pend, seq) then
-    redis.call('ZADD', pend, seq, seq)
-    fresh[#fresh + 1] = seq
+local seen, prefix = KEYS[1], ARGV[1]
+local out = {}
+local i = 2
+while i <= #ARGV do
+  local rid, now, seed, best = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  local n = tonumber(ARGV[i + 4])
+  local rider, seqk, pend = prefix .. 'r:' .. rid, prefix .. 'q:' .. rid, prefix .. 'p:' .. rid
+  local stored = redis.call('HGET', seqk, 'c')
+  local missing = 0
+  if not stored then missing = 1 end
+  local contig = stored and tonumber(stored) or tonumber(seed)
+  local fresh = {}
+  for j = i + 5, i + 4 + n do
+    local seq = tonumber(ARGV[j])
+    if seq > contig and not redis.call('ZSCORE', pend, seq) then
+      redis.call('ZADD', pend, seq, seq)
+      fresh[#fresh + 1] = seq
+    end
   end
-end
-while true do
-  local head = redis.call('ZRANGE', pend, 0, 0)
-  if head[1] == nil or tonumber(head[1]) ~= contig + 1 then break end
-  contig = contig + 1
-  redis.call('ZREM', pend, head[1])
-end
-redis.call('HSET', seqk, 'c', contig)
-local online = 0
-if best ~= '' then
-  local f = {}
-  for part in string.gmatch(best .. '|', '([^|]*)|') do f[#f + 1] = part end
-  local record = tonumber(f[1])
-  local cur = redis.call('HMGET', rider, 'ts', 'cell', 'status')
-  if cur[3] ~= 'online' then online = 1 end
-  local cell = cur[2]
-  if cur[1] == false or record > tonumber(cur[1]) then
-    cell = f[10]
-    if cur[2] and cur[2] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[2], rid) end
-    redis.call('HSET', rider, 'ts', record, 'seq', f[2], 'lat', f[3], 'lng', f[4],
-      'acc', f[5], 'spd', f[6], 'hdg', f[7], 'bat', f[8], 'task', f[9], 'cell', cell)
+  i = i + 5 + n
+  if #fresh > 0 or missing == 1 then
+    while true do
+      local head = redis.call('ZRANGE', pend, 0, 0)
+      if head[1] == nil or tonumber(head[1]) ~= contig + 1 then break end
+      contig = contig + 1
+      redis.call('ZREM', pend, head[1])
+    end
+    redis.call('HSET', seqk, 'c', contig)
   end
-  redis.call('HSET', rider, 'seen', now, 'status', 'online')
-  if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
-  redis.call('ZADD', seen, now, rid)
+  local online = 0
+  if best ~= '' then
+    local f = {}
+    for part in string.gmatch(best .. '|', '([^|]*)|') do f[#f + 1] = part end
+    local record = tonumber(f[1])
+    local cur = redis.call('HMGET', rider, 'ts', 'cell', 'status')
+    if cur[3] ~= 'online' then online = 1 end
+    local cell = cur[2]
+    if cur[1] == false or record > tonumber(cur[1]) then
+      cell = f[10]
+      if cur[2] and cur[2] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[2], rid) end
+      redis.call('HSET', rider, 'ts', record, 'seq', f[2], 'lat', f[3], 'lng', f[4],
+        'acc', f[5], 'spd', f[6], 'hdg', f[7], 'bat', f[8], 'task', f[9], 'cell', cell,
+        'seen', now, 'status', 'online')
+    else
+      redis.call('HSET', rider, 'seen', now, 'status', 'online')
+    end
+    if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
+    redis.call('ZADD', seen, now, rid)
+  end
+  out[#out + 1] = contig
+  out[#out + 1] = online
+  out[#out + 1] = missing
+  out[#out + 1] = #fresh
+  for k = 1, #fresh do out[#out + 1] = fresh[k] end
 end
-local out = {contig, online, missing}
-for i = 1, #fresh do out[#out + 1] = fresh[i] end
 return out
 """
 
