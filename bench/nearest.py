@@ -12,8 +12,9 @@ matcher answer is checked against a brute force over the in-memory riders (the t
 non-busy riders within 3 km by ``haversine_m``, ties by rider id): ``mismatches`` must be 0.
 GEOSEARCH's answers are only compared for information (its 52-bit geohash positions and its
 own Earth radius reorder near-ties).
-An untimed second pass counts the script calls (rings) per query and the riders the scripts
-looked at. ``--layout clustered`` puts most riders (and queries) around hot spots instead.
+An untimed second pass counts the script calls per query, the cells sent and read, and the
+riders the scripts looked at. ``--layout clustered`` puts most riders (and queries) around hot
+spots instead.
 
 ``ratio`` = matcher p99 / GEOSEARCH p99 (target <= 0.5). The last line printed is one JSON
 object. Redis is ``LOGISTICS_REDIS_URL`` (else ``LOGISTICS_TEST_REDIS_URL``, else an embedded
@@ -156,6 +157,7 @@ def rider_hash(rider: Rider, now_ms: int, idle_ms: int) -> dict[Any, str | int |
         "busy": 1 if rider.busy else 0,
         "load": 1 if rider.busy else 0,
         "idle": idle_ms,
+        "rt": 4.5,
     }
 
 
@@ -199,7 +201,9 @@ async def check_format(client: aioredis.Redis, resolution: int) -> None:
         await index.set_profile(
             via_api,
             "probe",
-            DispatchProfile("car", 20.0, 40.0, 0, None, None, now + timedelta(hours=1), True, 1),
+            DispatchProfile(
+                "car", 20.0, 40.0, 0, None, None, now + timedelta(hours=1), True, 1, 4.5
+            ),
         )
         await write_riders(client, index.prefix(direct), [rider], now_ms, None)
         got = {
@@ -283,22 +287,37 @@ class BruteForce:
 
 
 class _CountingScript:
-    def __init__(self, script: Any, log: list[tuple[list[str], int]]) -> None:
+    def __init__(self, script: Any, log: list[tuple[int, list[str], int]]) -> None:
         self._script = script
         self._log = log
 
     async def __call__(self, keys: Any, args: list[Any]) -> Any:
         reply = await self._script(keys=keys, args=args)
-        self._log.append(([str(c) for c in args[9:]], len(reply) // 6))
+        lat, lng, count, radius = float(args[9]), float(args[10]), int(args[11]), float(args[12])
+        tokens, outside = str(args[13]).split(), float(args[14])
+        lines = _s(reply).split("\n")
+        # The script reads cells nearest first until nothing unread can be nearer than the
+        # count-th available rider (or the radius): the cells it read, from its answer.
+        stop = radius + 0.5
+        if lines[0] == "1" and len(lines) > count:
+            f = lines[count].split("|")
+            stop = min(stop, haversine_m(lat, lng, float(f[1]), float(f[2])) + 0.5)
+        elif lines[0] != "1":
+            stop = math.inf
+        read = [
+            tokens[i] for i in range(0, len(tokens), 2) if min(float(tokens[i + 1]), outside) < stop
+        ]
+        self._log.append((len(tokens) // 2, read, len(lines) - 1))
         return reply
 
 
 class _CountingClient:
-    """A redis client whose scripts log, per call, the cells asked for and riders returned."""
+    """A redis client whose scripts log, per call, the cells sent, the cells read and the
+    riders returned."""
 
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
-        self.log: list[tuple[list[str], int]] = []
+        self.log: list[tuple[int, list[str], int]] = []
 
     def register_script(self, source: str) -> _CountingScript:
         return _CountingScript(self._client.register_script(source), self.log)
@@ -403,17 +422,18 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         # Rings and riders looked at, in a second (untimed) pass through a counting client.
         counting = _CountingClient(client)
         counted = Matcher(LiveIndex(counting, resolution=args.resolution))  # type: ignore[arg-type]
-        rings, scanned, returned, cells_asked = [], [], [], []
+        calls, scanned, returned, cells_asked, cells_read = [], [], [], [], []
         for lat, lng in timed:
             counting.log.clear()
             await counted.nearest(
                 tenant, lat, lng, count=count, radius_m=radius, need=need, now=now
             )
-            rings.append(len(counting.log))
-            asked = [c for call, _ in counting.log for c in call]
-            cells_asked.append(len(asked))
-            scanned.append(sum(cells[c] for c in asked))
-            returned.append(sum(n for _, n in counting.log))
+            calls.append(len(counting.log))
+            read = [c for _, call, _ in counting.log for c in call]
+            cells_asked.append(sum(n for n, _, _ in counting.log))
+            cells_read.append(len(read))
+            scanned.append(sum(cells[c] for c in read))
+            returned.append(sum(n for _, _, n in counting.log))
         in_radius = [
             len(truth.nearest(lat, lng, 10**9, radius, eligible_only=False))
             for lat, lng in timed[:200]
@@ -426,7 +446,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         calls = stats_after[name][0] - stats_before[name][0]
         return (stats_after[name][1] - stats_before[name][1]) / calls if calls else float("nan")
 
-    ring_hist = dict(sorted(collections.Counter(rings).items()))
+    call_hist = dict(sorted(collections.Counter(calls).items()))
     found_sizes = collections.Counter(len(a) for a in answers)
     p = percentile
     log(f"load average before/after the timed loop: {load_before} / {load_after}")
@@ -436,16 +456,17 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     log(f"geosearch p50 {p(geo_ms, 50):.3f} ms  p90 {p(geo_ms, 90):.3f}  p99 {p(geo_ms, 99):.3f}")
     log(
         f"server time per call (INFO commandstats, whole server): script calls "
-        f"{server_us('evalsha'):.0f} us (x {sum(rings) / len(rings):.2f} per query), "
+        f"{server_us('evalsha'):.0f} us (x {sum(calls) / len(calls):.2f} per query), "
         f"geosearch {server_us('geosearch'):.0f} us"
     )
-    log(f"script calls (rings) per query: {ring_hist}")
+    log(f"script calls per query: {call_hist}")
     log(
-        f"cells asked per query: mean {sum(cells_asked) / len(cells_asked):.1f}, "
-        f"p99 {p(cells_asked, 99):.0f}; riders scanned: mean {sum(scanned) / len(scanned):.0f}, "
-        f"p50 {p(scanned, 50):.0f}, p99 {p(scanned, 99):.0f}; eligible returned by the scripts: "
-        f"mean {sum(returned) / len(returned):.0f}, p99 {p(returned, 99):.0f} (6 reply values "
-        f"each); riders within {radius:g} m (GEOSEARCH's "
+        f"cells sent per query: mean {sum(cells_asked) / len(cells_asked):.1f}, "
+        f"p99 {p(cells_asked, 99):.0f}; cells read: mean {sum(cells_read) / len(cells_read):.1f}, "
+        f"p99 {p(cells_read, 99):.0f}; riders scanned: mean {sum(scanned) / len(scanned):.0f}, "
+        f"p50 {p(scanned, 50):.0f}, p99 {p(scanned, 99):.0f}; available riders returned by the "
+        f"scripts: mean {sum(returned) / len(returned):.1f}, p99 {p(returned, 99):.0f} (one "
+        f"line each); riders within {radius:g} m (GEOSEARCH's "
         f"field): mean {sum(in_radius) / len(in_radius):.0f}"
     )
     log(
@@ -469,7 +490,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "geosearch_p99_ms": round(p(geo_ms, 99), 3),
         "ratio": round(p(ours_ms, 99) / p(geo_ms, 99), 3),
         "mismatches": mismatches,
-        "rings": ring_hist,
+        "script_calls": call_hist,
         "riders_scanned_mean": round(sum(scanned) / len(scanned), 1),
     }
 

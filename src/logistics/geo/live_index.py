@@ -55,7 +55,8 @@ class LivePosition:
 @dataclass(frozen=True)
 class DispatchProfile:
     """A rider's dispatch attributes kept beside its position: what it can carry, where it
-    works, until when it is eligible (None: not now), and its load."""
+    works, until when it is eligible (None: not now), its load and its rating (1 to 5, None:
+    not rated)."""
 
     vehicle_type: str | None
     weight_kg: float
@@ -66,6 +67,7 @@ class DispatchProfile:
     eligible_until: datetime | None
     busy: bool
     load: int
+    rating: float | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ class LiveIndex:
                     else 0,
                     "busy": 1 if profile.busy else 0,
                     "load": profile.load,
+                    "rt": "" if profile.rating is None else profile.rating,
                 },
             )
             await pipe.execute()

@@ -113,12 +113,14 @@ return out
 
 # ARGV: prefix, min_seen_ms, now_ms, vehicle types ('' = any, else ',bicycle,car,'), need_w,
 #   need_v, need_i, fleet ('' = any), zone ('' = any), query lat, query lng, count, radius_m,
-#   then per ring outward: n_cells, covered_m, cell... (covered_m: every point within it of
-#   the query lies in the rings so far).
-# Walks the rings in one call: positions first (distance computed here), then the dispatch
-# fields of the nearest only, until the count-th available rider is within the covered
-# distance (or the radius is covered). Available: fresh, eligible until after now, not busy,
-# holding no offer, fitting the need. Returns {certain, then id, lat, lng, vt, load, idle...}.
+#   cells ("cell bound cell bound ...", bounds never decreasing; no point of a cell is nearer
+#   the query than its bound), outside (no point outside the cells is nearer than it).
+# Walks the cells nearest first, reading positions (distance computed here) and the dispatch
+# fields of the nearest riders only, until the count-th available rider is nearer than
+# anything unread (or nothing unread is within the radius). Available: fresh, eligible until
+# after now, not busy, holding no offer, fitting the need.
+# Returns one string: "1" (certain) or "0", then per rider "\nid|lat|lng|vt|load|idle|rating"
+# for the available riders up to the count-th distance + 0.5 m (none when not certain).
 NEAREST = """
 local prefix, min_seen, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local types = ARGV[4]
@@ -126,57 +128,81 @@ local need_w, need_v, need_i = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(AR
 local fleet, zone = ARGV[8], ARGV[9]
 local qlat, qlng = math.rad(tonumber(ARGV[10])), math.rad(tonumber(ARGV[11]))
 local count, radius = tonumber(ARGV[12]), tonumber(ARGV[13]) + 0.5
+local outside = tonumber(ARGV[15])
 local cosq = math.cos(qlat)
-local points, verdict, chosen = {}, {}, {}
-local pos, certain, kth = 14, 0, nil
-while pos <= #ARGV do
-  local n, covered = tonumber(ARGV[pos]), tonumber(ARGV[pos + 1])
-  for i = pos + 2, pos + 1 + n do
-    local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. ARGV[i], min_seen, '+inf')
-    for _, id in ipairs(ids) do
-      local v = redis.call('HMGET', prefix .. 'r:' .. id, 'lat', 'lng')
-      if v[1] then
-        local la, lo = math.rad(tonumber(v[1])), math.rad(tonumber(v[2]))
-        local h = math.sin((la - qlat) / 2) ^ 2
-          + cosq * math.cos(la) * math.sin((lo - qlng) / 2) ^ 2
-        local d = 2 * 6371008.8 * math.asin(math.min(1, math.sqrt(h)))
-        if d <= radius then points[#points + 1] = {d, id, v[1], v[2]} end
-      end
-    end
-  end
-  pos = pos + 2 + n
-  table.sort(points, function(a, b) return a[1] < b[1] end)
-  chosen, kth = {}, nil
-  for _, p in ipairs(points) do
-    if kth and p[1] > kth + 0.5 then break end
-    local ok = verdict[p[2]]
-    if ok == nil then
-      local v = redis.call('HMGET', prefix .. 'r:' .. p[2],
-        'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle')
-      local eu = tonumber(v[1] or '0') or 0
-      ok = eu > now and v[2] ~= '1' and (v[3] == false or v[3] == '')
-      if ok and types ~= '' then
-        ok = v[4] and string.find(types, ',' .. v[4] .. ',', 1, true) ~= nil
-      end
-      if ok and need_w > 0 then local c = tonumber(v[5] or '0') or 0; ok = c == 0 or c >= need_w end
-      if ok and need_v > 0 then local c = tonumber(v[6] or '0') or 0; ok = c == 0 or c >= need_v end
-      if ok and need_i > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_i end
-      if ok and fleet ~= '' then ok = v[8] == fleet end
-      if ok and zone ~= '' then ok = v[9] == zone end
-      if ok then ok = {v[4] or '', v[10] or '0', v[11] or '0'} else ok = false end
-      verdict[p[2]] = ok
-    end
-    if ok then
-      chosen[#chosen + 1] = {p[2], p[3], p[4], ok[1], ok[2], ok[3]}
-      if #chosen == count then kth = p[1] end
-    end
-  end
-  if kth and kth + 0.5 <= covered then certain = 1; break end
-  if covered >= radius then certain = 1; break end
+local cells, bounds = {}, {}
+for cell, bound in string.gmatch(ARGV[14], '(%S+) (%S+)') do
+  cells[#cells + 1] = cell
+  bounds[#bounds + 1] = tonumber(bound)
 end
-local out = {certain}
-for _, c in ipairs(chosen) do for j = 1, 6 do out[#out + 1] = c[j] end end
-return out
+local points, verdict = {}, {}
+local function nearer(a, b) return a[1] < b[1] end
+-- The rider's dispatch fields when it is available, else false (read once per rider).
+local function available(id)
+  local ok = verdict[id]
+  if ok ~= nil then return ok end
+  local v = redis.call('HMGET', prefix .. 'r:' .. id,
+    'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle', 'rt')
+  local eu = tonumber(v[1] or '0') or 0
+  ok = eu > now and v[2] ~= '1' and (v[3] == false or v[3] == '')
+  if ok and types ~= '' then
+    ok = v[4] and string.find(types, ',' .. v[4] .. ',', 1, true) ~= nil
+  end
+  if ok and need_w > 0 then local c = tonumber(v[5] or '0') or 0; ok = c == 0 or c >= need_w end
+  if ok and need_v > 0 then local c = tonumber(v[6] or '0') or 0; ok = c == 0 or c >= need_v end
+  if ok and need_i > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_i end
+  if ok and fleet ~= '' then ok = v[8] == fleet end
+  if ok and zone ~= '' then ok = v[9] == zone end
+  if ok then
+    ok = (v[4] or '') .. '|' .. (v[10] or '0') .. '|' .. (v[11] or '0') .. '|' .. (v[12] or '')
+  else
+    ok = false
+  end
+  verdict[id] = ok
+  return ok
+end
+local certain, i = 0, 1
+while true do
+  local unread = outside
+  if i <= #cells and bounds[i] < unread then unread = bounds[i] end
+  if unread >= radius then certain = 1; break end
+  if #points >= count then
+    table.sort(points, nearer)
+    local n = 0
+    for _, p in ipairs(points) do
+      if p[1] + 0.5 > unread then break end
+      if available(p[2]) then n = n + 1 end
+      if n == count then break end
+    end
+    if n == count then certain = 1; break end
+  end
+  if i > #cells then break end
+  local ids = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. cells[i], min_seen, '+inf')
+  for _, id in ipairs(ids) do
+    local v = redis.call('HMGET', prefix .. 'r:' .. id, 'lat', 'lng')
+    if v[1] then
+      local la, lo = math.rad(tonumber(v[1])), math.rad(tonumber(v[2]))
+      local h = math.sin((la - qlat) / 2) ^ 2
+        + cosq * math.cos(la) * math.sin((lo - qlng) / 2) ^ 2
+      local d = 2 * 6371008.8 * math.asin(math.min(1, math.sqrt(h)))
+      if d <= radius then points[#points + 1] = {d, id, v[1], v[2]} end
+    end
+  end
+  i = i + 1
+end
+if certain == 0 then return '0' end
+table.sort(points, nearer)
+local out, n, kth = {'1'}, 0, nil
+for _, p in ipairs(points) do
+  if kth and p[1] > kth + 0.5 then break end
+  local fields = available(p[2])
+  if fields then
+    out[#out + 1] = p[2] .. '|' .. p[3] .. '|' .. p[4] .. '|' .. fields
+    n = n + 1
+    if n == count then kth = p[1] end
+  end
+end
+return table.concat(out, '\\n')
 """
 
 # KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms.
