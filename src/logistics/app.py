@@ -66,6 +66,8 @@ from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
 from logistics.services.offers import Offers
 from logistics.services.presence import PresenceMonitor
+from logistics.services.routes import RiderHooks, RouteService
+from logistics.services.routes_matrix import MatrixCache
 from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
@@ -207,13 +209,14 @@ class Server:
             offline_after=timedelta(seconds=settings.rider_offline_seconds),
             interval_s=min(5.0, settings.rider_offline_seconds / 4),
         )
+        rider_hooks = RiderHooks(dispatching.refresh_profile)
         tasks = TaskService(
             store,
             outlets,
             self.blobs,
             clock,
             max_proof_bytes=settings.max_document_bytes,
-            on_rider_change=dispatching.refresh_profile,
+            on_rider_change=rider_hooks,
             max_active_tasks=settings.max_active_tasks,
         )
         self.timers = TimerRunner(
@@ -254,7 +257,16 @@ class Server:
             max_active_tasks=settings.max_active_tasks,
         )
         task = TaskHandler(tasks)
-        dispatch = DispatchHandler(tasks, dispatching, auto, batch)
+        routes = RouteService(
+            store,
+            tasks,
+            MatrixCache(StraightLine(), settings.routing_matrix_cache_size),
+            clock,
+            max_time_limit_s=settings.routing_max_time_limit_seconds,
+            solvers=settings.routing_solvers,
+        )
+        rider_hooks.add(routes.rider_changed)
+        dispatch = DispatchHandler(tasks, dispatching, auto, batch, routes)
         telemetry = TelemetryHandler(
             TelemetryService(
                 store,

@@ -173,6 +173,9 @@ class Settings:
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 0.2
     outbox_retention_hours: float = 7 * 24.0
+    routing_max_time_limit_seconds: float = 60.0
+    routing_solvers: int = 2
+    routing_matrix_cache_size: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -234,6 +237,9 @@ class Settings:
             "outbox_batch_size": _positive_int,
             "outbox_poll_seconds": _positive_float,
             "outbox_retention_hours": _positive_float,
+            "routing_max_time_limit_seconds": _positive_float,
+            "routing_solvers": _positive_int,
+            "routing_matrix_cache_size": _positive_int,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):

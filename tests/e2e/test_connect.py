@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pyqwest
 import pytest
-from bengobox.logistics.v1 import dispatch_connect, dispatch_pb2, fleet_connect, fleet_pb2
+from bengobox.logistics.v1 import fleet_connect, fleet_pb2, telemetry_connect, telemetry_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from connectrpc.protocol import ProtocolType
@@ -127,12 +127,10 @@ async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceC
 
 async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer) -> None:
     tenant = unique_tenant()
-    client = dispatch_connect.DispatchServiceClient(server.http_url)
+    client = telemetry_connect.TelemetryServiceClient(server.http_url)
     with pytest.raises(ConnectError) as caught:
-        await client.optimize_routes(
-            dispatch_pb2.OptimizeRoutesRequest(parent=f"tenants/{tenant}"),
-            headers=headers(tenant),
-        )
+        async for _ in client.track_task(telemetry_pb2.TrackTaskRequest(), headers=headers(tenant)):
+            pass
     assert caught.value.code == Code.UNIMPLEMENTED
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import grpc
 import pytest
 from bengobox.logistics.v1 import (
-    dispatch_pb2,
-    dispatch_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
     telemetry_pb2_grpc,
@@ -178,12 +176,6 @@ async def test_a_write_needs_the_admin_scope(grpc_channel: grpc.aio.Channel) -> 
 
 async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Channel) -> None:
     tenant = unique_tenant()
-    dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await dispatch.OptimizeRoutes(
-            dispatch_pb2.OptimizeRoutesRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
-        )
-    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
     telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
     call = telemetry.WatchFleet(metadata=auth(tenant))
     with pytest.raises(grpc.aio.AioRpcError) as caught:

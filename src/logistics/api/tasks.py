@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.json_format import MessageToDict
 
 from logistics.api import batch as batch_api
+from logistics.api import routes as routes_api
 from logistics.api.convert_common import enum_from_proto, optional
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
@@ -43,6 +45,7 @@ from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.paging import Cursor
 from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
+from logistics.services.routes import RouteService
 from logistics.services.tasks import TaskService
 from logistics.store.task_repo import TaskFilter
 
@@ -198,8 +201,7 @@ class TaskHandler(task_connect.TaskService):
 
 
 class DispatchHandler(dispatch_connect.DispatchService):
-    """Matching, assignment, AutoDispatch with offers, batch dispatch; route optimisation is not
-    built yet (UNIMPLEMENTED)."""
+    """Matching, assignment, AutoDispatch with offers, batch dispatch, route optimisation."""
 
     def __init__(
         self,
@@ -207,11 +209,23 @@ class DispatchHandler(dispatch_connect.DispatchService):
         dispatch: DispatchService,
         auto: AutoDispatcher,
         batch: BatchDispatchService,
+        routes: RouteService,
     ) -> None:
         self._tasks = tasks
         self._dispatch = dispatch
         self._auto = auto
         self._batch = batch
+        self._routes = routes
+
+    async def optimize_routes(
+        self, request: dispatch_pb2.OptimizeRoutesRequest, ctx: Ctx
+    ) -> dispatch_pb2.OptimizeRoutesResponse:
+        return await routes_api.optimize_routes(self._routes, request)
+
+    def optimize_routes_stream(
+        self, request: dispatch_pb2.OptimizeRoutesStreamRequest, ctx: Ctx
+    ) -> AsyncIterator[dispatch_pb2.OptimizeRoutesStreamResponse]:
+        return routes_api.optimize_routes_stream(self._routes, request)
 
     async def assign_batch(
         self, request: dispatch_pb2.AssignBatchRequest, ctx: Ctx

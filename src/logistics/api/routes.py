@@ -1,0 +1,181 @@
+"""DispatchService.OptimizeRoutes and OptimizeRoutesStream: the request's stops, vehicles and
+tasks in, the stored plan out; the stream reports the best cost so far while the search runs
+and ends the search when the client goes away (the transports' DispatchHandler calls these)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bengobox.logistics.v1 import common_pb2, dispatch_pb2
+from google.protobuf import duration_pb2
+
+from logistics.api.convert_common import enum_from_proto, optional, timestamp
+from logistics.api.convert_fleet import VEHICLE_TYPES, reference
+from logistics.api.convert_records import capacity_from_proto, capacity_to_proto, window_from_proto
+from logistics.api.convert_tasks import location
+from logistics.api.edge import current_caller
+from logistics.domain.errors import InvalidArgument
+from logistics.domain.ids import TenantSlug, parse_parent
+from logistics.domain.routes import PlanObjective, PlanRequest, RoutePlan, StopSpec, VehicleSpec
+from logistics.services.routes import RouteService, plan_name, route_name
+
+Request = dispatch_pb2.OptimizeRoutesRequest
+DEFAULT_TIME_LIMIT_S = 5.0
+
+_OBJECTIVES: dict[int, PlanObjective] = {
+    Request.OBJECTIVE_DISTANCE: PlanObjective.DISTANCE,
+    Request.OBJECTIVE_DURATION: PlanObjective.DURATION,
+    Request.OBJECTIVE_VEHICLES_THEN_DISTANCE: PlanObjective.VEHICLES_THEN_DISTANCE,
+    Request.OBJECTIVE_ON_TIME: PlanObjective.ON_TIME,
+}
+
+
+def _point(value: common_pb2.GeoPoint, present: bool, field: str) -> tuple[float, float]:
+    found = location(value, present, field)
+    if found is None:
+        raise InvalidArgument.field(field, "is required")
+    return found
+
+
+def _stop(tenant: TenantSlug, msg: dispatch_pb2.RouteStop, field: str) -> StopSpec:
+    if not msg.id:
+        raise InvalidArgument.field(f"{field}.id", "is required")
+    return StopSpec(
+        id=msg.id,
+        point=_point(msg.location, msg.HasField("location"), f"{field}.location"),
+        window=window_from_proto(msg.window, f"{field}.window") if msg.HasField("window") else None,
+        service_seconds=msg.service_seconds,
+        demand=capacity_from_proto(msg.demand),
+        pickup_stop_id=optional(msg.pickup_stop_id),
+        task_id=reference(tenant, msg.task, "tasks", f"{field}.task"),
+        step_id=optional(msg.step_id),
+    )
+
+
+def _vehicle(tenant: TenantSlug, msg: dispatch_pb2.RouteVehicle, field: str) -> VehicleSpec:
+    if not msg.id:
+        raise InvalidArgument.field(f"{field}.id", "is required")
+    start = _point(msg.start, msg.HasField("start"), f"{field}.start")
+    return VehicleSpec(
+        id=msg.id,
+        start=start,
+        end=_point(msg.end, True, f"{field}.end") if msg.HasField("end") else start,
+        rider_id=reference(tenant, msg.rider, "riders", f"{field}.rider"),
+        capacity=capacity_from_proto(msg.capacity),
+        shift=window_from_proto(msg.shift, f"{field}.shift") if msg.HasField("shift") else None,
+        cost_per_km=msg.cost_per_km,
+        cost_per_hour=msg.cost_per_hour,
+        fixed_cost=msg.fixed_cost,
+        count=msg.count or 1,
+    )
+
+
+def plan_request(request: Request) -> tuple[TenantSlug, PlanRequest]:
+    tenant = parse_parent(request.parent)
+    objective = (
+        enum_from_proto(request.objective, _OBJECTIVES, "objective") or PlanObjective.DISTANCE
+    )
+    limit = DEFAULT_TIME_LIMIT_S
+    if request.HasField("time_limit"):
+        limit = request.time_limit.ToTimedelta().total_seconds()
+    tasks = []
+    for i, name in enumerate(request.tasks):
+        task_id = reference(tenant, name, "tasks", f"tasks[{i}]")
+        if task_id is None:
+            raise InvalidArgument.field(f"tasks[{i}]", "is empty")
+        tasks.append(task_id)
+    if not request.stops and not tasks:
+        raise InvalidArgument.field("stops", "give stops, tasks or both")
+    return tenant, PlanRequest(
+        stops=tuple(_stop(tenant, s, f"stops[{i}]") for i, s in enumerate(request.stops)),
+        vehicles=tuple(
+            _vehicle(tenant, v, f"vehicles[{i}]") for i, v in enumerate(request.vehicles)
+        ),
+        objective=objective,
+        time_limit_s=limit,
+        task_ids=tuple(tasks),
+        apply=request.apply,
+        vehicle_type=enum_from_proto(request.vehicle_type, VEHICLE_TYPES, "vehicle_type"),
+    )
+
+
+def plan_to_proto(tenant: TenantSlug, plan: RoutePlan) -> dispatch_pb2.OptimizeRoutesResponse:
+    routes = []
+    for r in plan.routes:
+        duration = duration_pb2.Duration()
+        duration.FromTimedelta(r.end_time - r.start_time)
+        routes.append(
+            dispatch_pb2.PlannedRoute(
+                vehicle_id=r.vehicle_id,
+                stops=[
+                    dispatch_pb2.PlannedStop(
+                        stop_id=s.stop_id,
+                        arrival_time=timestamp(s.arrival),
+                        departure_time=timestamp(s.departure),
+                        load_after=capacity_to_proto(s.load_after),
+                        task=f"tenants/{tenant}/tasks/{s.task_id}" if s.task_id else "",
+                    )
+                    for s in r.stops
+                ],
+                distance_m=r.distance_m,
+                duration=duration,
+                rider=f"tenants/{tenant}/riders/{r.rider_id}" if r.rider_id else "",
+                name=route_name(tenant, r.id),
+            )
+        )
+    return dispatch_pb2.OptimizeRoutesResponse(
+        plan=plan_name(tenant, plan.id),
+        routes=routes,
+        unassigned=[
+            dispatch_pb2.UnassignedStop(stop_id=u.stop_id, reason=u.reason) for u in plan.unassigned
+        ],
+        cost=plan.cost,
+        applied=plan.applied,
+        engine=plan.engine,
+    )
+
+
+async def optimize_routes(
+    service: RouteService, request: Request
+) -> dispatch_pb2.OptimizeRoutesResponse:
+    tenant, plan = plan_request(request)
+    return plan_to_proto(tenant, await service.optimize(current_caller(), tenant, plan))
+
+
+async def optimize_routes_stream(
+    service: RouteService, request: dispatch_pb2.OptimizeRoutesStreamRequest
+) -> AsyncIterator[dispatch_pb2.OptimizeRoutesStreamResponse]:
+    """Progress messages (the best cost, only the latest when several arrive between two
+    sends), then one message with the result. A client that cancels ends the search."""
+    tenant, plan = plan_request(request.request)
+    caller = current_caller()
+    improved = asyncio.Event()
+    best: list[float] = []
+
+    def progress(cost: float) -> None:
+        best.append(cost)
+        improved.set()
+
+    solving: asyncio.Task[Any] = asyncio.create_task(
+        service.optimize(caller, tenant, plan, on_progress=progress)
+    )
+    try:
+        while not solving.done():
+            waiter = asyncio.ensure_future(improved.wait())
+            await asyncio.wait({solving, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if improved.is_set():
+                improved.clear()
+                yield dispatch_pb2.OptimizeRoutesStreamResponse(best_cost=best[-1])
+        result = solving.result()
+        yield dispatch_pb2.OptimizeRoutesStreamResponse(
+            best_cost=result.cost, result=plan_to_proto(tenant, result)
+        )
+    finally:
+        if not solving.done():
+            solving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await solving

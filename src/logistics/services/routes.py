@@ -1,0 +1,219 @@
+"""Route optimisation use cases: plan stops (given, or made from tasks) over vehicles, store
+the plan, apply it through the normal assignment path, and mark a route completed (with
+``logistics.route.completed``) when the last of its tasks is done."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import (
+    AlreadyExists,
+    EtagMismatch,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.routes import LeftOut, PlannedRoute, PlanRequest, RoutePlan, StopSpec
+from logistics.domain.tasks import TERMINAL, TaskState
+from logistics.routing.runner import solve_in_process
+from logistics.services.clock import Clock
+from logistics.services.routes_matrix import MatrixCache
+from logistics.services.routes_problem import Builder, plan_of, problem_of, stops_of_task
+from logistics.services.tasks import TaskService
+from logistics.store.routes_repo import RouteRepository
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+ROUTE_COMPLETED = "route.completed"
+Progress = Callable[[float], None]
+
+
+def route_name(tenant: TenantSlug, route_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/routes/{route_id}"
+
+
+def plan_name(tenant: TenantSlug, plan_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/routePlans/{plan_id}"
+
+
+def repo(uow: UnitOfWork) -> RouteRepository:
+    return RouteRepository(uow.conn, uow.tenant_id)
+
+
+class RouteService:
+    """Needs ``logistics:dispatch``. At most ``solvers`` plans are searched at once (each in
+    its own process); more wait their turn."""
+
+    def __init__(
+        self,
+        store: Store,
+        tasks: TaskService,
+        matrices: MatrixCache,
+        clock: Clock,
+        *,
+        max_time_limit_s: float = 60.0,
+        solvers: int = 2,
+    ) -> None:
+        self._store = store
+        self._tasks = tasks
+        self._matrices = matrices
+        self._clock = clock
+        self._max_time_limit_s = max_time_limit_s
+        self._slots = asyncio.Semaphore(solvers)
+
+    async def optimize(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        request: PlanRequest,
+        *,
+        on_progress: Progress | None = None,
+        template_id: uuid.UUID | None = None,
+        run_date: date | None = None,
+    ) -> RoutePlan:
+        """Plans, stores and (with ``request.apply``) applies. Bad input is INVALID_ARGUMENT
+        (or FAILED_PRECONDITION for a task already under way) and stores nothing."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.DISPATCH)
+        if not 0 < request.time_limit_s <= self._max_time_limit_s:
+            raise InvalidArgument.field(
+                "time_limit", f"must be more than 0 and at most {self._max_time_limit_s:g} s"
+            )
+        stops = list(request.stops) + await self._task_stops(tenant, request)
+        builder = Builder(stops, request.vehicles, self._clock.now())
+        for s in stops:
+            builder.point(s.point)
+        for v in request.vehicles:
+            builder.point(v.start)
+            builder.point(v.end)
+        table = await self._matrices.table(builder.points, request.vehicle_type)
+        built = problem_of(request, stops, builder, table)
+        async with self._slots:
+            solution = await solve_in_process(
+                built.problem, request.time_limit_s, on_progress=on_progress
+            )
+        plan = plan_of(built, solution, request.objective)
+        plan = dataclasses.replace(plan, template_id=template_id)
+        async with self._store.write(tenant) as uow:
+            await repo(uow).add_plan(plan, run_date=run_date)
+            await uow.audit(caller.subject, "route_plan.created", plan_name(tenant, plan.id))
+        logger.info(
+            "route plan %s: %d routes, %d stops left out, cost %.0f (%s)",
+            plan.id,
+            len(plan.routes),
+            len(plan.unassigned),
+            plan.cost,
+            plan.engine,
+        )
+        if request.apply:
+            plan = await self._apply(caller, tenant, plan)
+        return plan
+
+    async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            plan = await repo(uow).get_plan(plan_id)
+        if plan is None:
+            raise NotFound(f"{plan_name(tenant, plan_id)} not found")
+        return plan
+
+    async def _task_stops(self, tenant: TenantSlug, request: PlanRequest) -> list[StopSpec]:
+        if len(set(request.task_ids)) != len(request.task_ids):
+            raise InvalidArgument.field("tasks", "names a task twice")
+        stops: list[StopSpec] = []
+        async with self._store.read(tenant) as uow:
+            for i, task_id in enumerate(request.task_ids):
+                task = await uow.tasks.get(task_id)
+                if task is None:
+                    raise NotFound(f"tasks[{i}]: task {task_id} not found")
+                stops += stops_of_task(task, f"tasks[{i}]")
+        return stops
+
+    async def _apply(self, caller: Caller, tenant: TenantSlug, plan: RoutePlan) -> RoutePlan:
+        """Assigns each route's tasks, in route order, to its rider through ``TaskService``
+        (the atomic path, with its events); a task that cannot be assigned is listed as left
+        out with the reason."""
+        left = list(plan.unassigned)
+        for route in plan.routes:
+            tasks = list(dict.fromkeys(s.task_id for s in route.stops if s.task_id is not None))
+            for task_id in tasks:
+                reason = await self._assign(caller, tenant, route, task_id)
+                if reason is not None:
+                    left += [
+                        LeftOut(s.stop_id, reason) for s in route.stops if s.task_id == task_id
+                    ]
+        async with self._store.write(tenant) as uow:
+            await repo(uow).set_plan_outcome(plan.id, True, left)
+        return dataclasses.replace(plan, applied=True, unassigned=tuple(left))
+
+    async def _assign(
+        self, caller: Caller, tenant: TenantSlug, route: PlannedRoute, task_id: uuid.UUID
+    ) -> str | None:
+        if route.rider_id is None:
+            return "planned on a vehicle with no rider: not assigned"
+        try:
+            await self._tasks.assign(
+                caller,
+                ResourceName(tenant, "tasks", task_id),
+                ResourceName(tenant, "riders", route.rider_id),
+                f"route {route_name(tenant, route.id)}",
+                None,
+            )
+        except (FailedPrecondition, EtagMismatch, NotFound, AlreadyExists) as exc:
+            logger.info("route %s: task %s not assigned: %s", route.id, task_id, exc)
+            return f"not assigned: {exc}"
+        return None
+
+    async def rider_changed(self, tenant: TenantSlug, rider_id: uuid.UUID) -> None:
+        """After a rider's tasks change: each of its open routes whose tasks are all done
+        (completed, failed or cancelled; at least one completed) is completed, once."""
+        async with self._store.write(tenant) as uow:
+            routes = repo(uow)
+            for route_id in await routes.open_routes_of(rider_id):
+                states = await routes.task_states(route_id)
+                if not states or not all(TaskState(s) in TERMINAL for s in states):
+                    continue
+                if TaskState.COMPLETED not in {TaskState(s) for s in states}:
+                    continue
+                done = await routes.complete(route_id, self._clock.now())
+                if done is not None:
+                    await uow.emit(
+                        ROUTE_COMPLETED,
+                        {
+                            "name": route_name(tenant, done.id),
+                            "rider_id": str(rider_id),
+                            "vehicle_id": done.vehicle_id,
+                            "stops": len(done.stops),
+                            "distance_m": done.distance_m,
+                        },
+                    )
+
+
+RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
+
+
+class RiderHooks:
+    """What runs after a rider's tasks change (``TaskService``'s ``on_rider_change``): each
+    hook in turn, one failing not stopping the next."""
+
+    def __init__(self, *hooks: RiderHook) -> None:
+        self._hooks = list(hooks)
+
+    def add(self, hook: RiderHook) -> None:
+        self._hooks.append(hook)
+
+    async def __call__(self, tenant: TenantSlug, rider_id: uuid.UUID) -> None:
+        for hook in self._hooks:
+            try:
+                await hook(tenant, rider_id)
+            except Exception:
+                logger.warning("after rider %s changed: %s failed", rider_id, hook, exc_info=True)

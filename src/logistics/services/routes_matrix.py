@@ -1,0 +1,35 @@
+"""Travel tables for route plans, cached: a recurring plan or a re-plan of the same stops asks
+the distance provider (maybe OSRM over the network) once."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from logistics.domain.fleet import VehicleType
+from logistics.geo.distance import DistanceProvider, Point, Table
+
+
+class MatrixCache:
+    """The last ``size`` tables, keyed by their points (in order) and vehicle type."""
+
+    def __init__(self, provider: DistanceProvider, size: int = 64) -> None:
+        self._provider = provider
+        self._size = size
+        self._tables: OrderedDict[tuple[tuple[Point, ...], VehicleType | None], Table] = (
+            OrderedDict()
+        )
+        self.hits = 0
+
+    async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
+        key = (tuple(points), vehicle)
+        found = self._tables.get(key)
+        if found is not None:
+            self._tables.move_to_end(key)
+            self.hits += 1
+            return found
+        table = await self._provider.table(points, vehicle)
+        self._tables[key] = table
+        while len(self._tables) > self._size:
+            self._tables.popitem(last=False)
+        return table

@@ -1,0 +1,191 @@
+"""OptimizeRoutes end to end: plans over both listeners, the progress stream, bad input, and
+a plan applied through the assignment path (task events, then route.completed)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+import pytest
+from bengobox.logistics.v1 import common_pb2, dispatch_connect, dispatch_pb2, task_pb2
+from connectrpc.code import Code
+from connectrpc.errors import ConnectError
+from google.protobuf import duration_pb2, timestamp_pb2
+from google.rpc import error_details_pb2
+
+from logistics.store.db import Database
+from logistics.store.unit_of_work import Store
+from tests.conftest import RunningServer, token, unique_tenant
+from tests.e2e.test_tasks import Api, drop_off, pickup, point
+
+pytestmark = pytest.mark.e2e
+
+R = dispatch_pb2.OptimizeRoutesRequest
+DEPOT = point(-1.2864, 36.8172)
+# A few hundred metres apart, around the depot.
+PLACES = [(-1.2800, 36.8100), (-1.2900, 36.8250), (-1.2950, 36.8050), (-1.2750, 36.8300)]
+
+
+def ts(moment: datetime) -> timestamp_pb2.Timestamp:
+    value = timestamp_pb2.Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+def limit(seconds: float) -> duration_pb2.Duration:
+    value = duration_pb2.Duration()
+    value.FromTimedelta(timedelta(seconds=seconds))
+    return value
+
+
+def stops_request(tenant: str, **fields: Any) -> dispatch_pb2.OptimizeRoutesRequest:
+    now = datetime.now(UTC)
+    stops = [
+        dispatch_pb2.RouteStop(
+            id=f"s{i}",
+            location=point(lat, lng),
+            service_seconds=120,
+            demand=common_pb2.Capacity(item_count=2),
+            window=common_pb2.TimeWindow(start_time=ts(now), end_time=ts(now + timedelta(hours=2))),
+        )
+        for i, (lat, lng) in enumerate(PLACES)
+    ]
+    fields.setdefault(
+        "vehicles",
+        [
+            dispatch_pb2.RouteVehicle(
+                id="van", start=DEPOT, capacity=common_pb2.Capacity(item_count=6), count=2
+            )
+        ],
+    )
+    fields.setdefault("time_limit", limit(0.5))
+    return R(parent=f"tenants/{tenant}", stops=stops, **fields)
+
+
+@pytest.fixture
+def api(grpc_channel: grpc.aio.Channel, store: Store, database: Database) -> Api:
+    return Api(grpc_channel, unique_tenant(), store, database)
+
+
+def check_plan(plan: dispatch_pb2.OptimizeRoutesResponse, tenant: str) -> None:
+    visited = [s.stop_id for r in plan.routes for s in r.stops]
+    assert sorted(visited) == ["s0", "s1", "s2", "s3"]
+    assert not plan.unassigned
+    assert plan.plan.startswith(f"tenants/{tenant}/routePlans/")
+    for route in plan.routes:
+        assert route.name.startswith(f"tenants/{tenant}/routes/")
+        assert route.vehicle_id in {"van-1", "van-2"}
+        assert route.distance_m > 0
+        arrivals = [s.arrival_time.ToDatetime() for s in route.stops]
+        assert arrivals == sorted(arrivals)
+        assert all(s.load_after.item_count <= 6 for s in route.stops)
+
+
+async def test_optimize_routes_over_grpc_plans_every_stop(api: Api) -> None:
+    plan = await api.dispatch.OptimizeRoutes(stops_request(api.tenant), metadata=api.md)
+    check_plan(plan, api.tenant)
+    assert plan.engine == "pyvrp"
+    assert len(plan.routes) == 2  # 8 items over vans of 6
+
+
+async def test_optimize_routes_over_connect_and_its_stream(server: RunningServer) -> None:
+    tenant = unique_tenant()
+    client = dispatch_connect.DispatchServiceClient(server.http_url)
+    headers = {"authorization": f"Bearer {token(tenant)}"}
+    plan = await client.optimize_routes(stops_request(tenant), headers=headers)
+    check_plan(plan, tenant)
+    messages = [
+        m
+        async for m in client.optimize_routes_stream(
+            dispatch_pb2.OptimizeRoutesStreamRequest(request=stops_request(tenant)),
+            headers=headers,
+        )
+    ]
+    assert messages[-1].HasField("result")
+    check_plan(messages[-1].result, tenant)
+    assert all(not m.HasField("result") for m in messages[:-1])
+    assert messages[-1].best_cost == messages[-1].result.cost
+
+
+async def test_bad_input_is_invalid_argument_naming_the_field(server: RunningServer) -> None:
+    tenant = unique_tenant()
+    client = dispatch_connect.DispatchServiceClient(server.http_url)
+    headers = {"authorization": f"Bearer {token(tenant)}"}
+    cases = {
+        "vehicles": stops_request(tenant, vehicles=[]),
+        "stops[1].pickup_stop_id": None,
+        "time_limit": stops_request(tenant, time_limit=limit(3600)),
+        "stops": R(parent=f"tenants/{tenant}", vehicles=[dispatch_pb2.RouteVehicle(id="v")]),
+    }
+    broken = stops_request(tenant)
+    broken.stops[1].pickup_stop_id = "nobody"
+    cases["stops[1].pickup_stop_id"] = broken
+    for field, request in cases.items():
+        assert request is not None
+        with pytest.raises(ConnectError) as caught:
+            await client.optimize_routes(request, headers=headers)
+        assert caught.value.code == Code.INVALID_ARGUMENT, field
+        bad = error_details_pb2.BadRequest()
+        assert any(d.Unpack(bad) for d in caught.value.details), field
+        assert field in {v.field for v in bad.field_violations}, field
+
+
+async def test_a_cancelled_stream_ends_its_search(api: Api) -> None:
+    call = api.dispatch.OptimizeRoutesStream(
+        dispatch_pb2.OptimizeRoutesStreamRequest(request=stops_request(api.tenant)),
+        metadata=api.md,
+    )
+    first = await call.read()
+    assert first.best_cost > 0 or first.HasField("result")
+    call.cancel()
+    # The server is free for the next plan at once.
+    plan = await asyncio.wait_for(
+        api.dispatch.OptimizeRoutes(stops_request(api.tenant), metadata=api.md), 10
+    )
+    check_plan(plan, api.tenant)
+
+
+async def test_an_applied_plan_assigns_its_tasks_and_completes_its_route(api: Api) -> None:
+    rider = await api.rider()
+    first = await api.create(pickup(), drop_off())
+    second = await api.create(
+        pickup(),
+        drop_off(location=point(-1.2700, 36.8000)),
+        items=[task_pb2.TaskItem(description="box", quantity=2)],
+    )
+    plan = await api.dispatch.OptimizeRoutes(
+        R(
+            parent=api.parent,
+            tasks=[first.name, second.name],
+            vehicles=[dispatch_pb2.RouteVehicle(id="bike", rider=rider, start=DEPOT)],
+            apply=True,
+            time_limit=limit(0.5),
+        ),
+        metadata=api.md,
+    )
+    assert plan.applied
+    assert plan.engine == "ortools"  # pickup-delivery pairs
+    assert not plan.unassigned
+    (route,) = plan.routes
+    assert route.rider == rider
+    assert {s.task for s in route.stops} == {first.name, second.name}
+    for task in (first, second):
+        assert (await api.get(task.name)).rider == rider
+        assigned = [e for e in await api.events(task.name) if e.type == "assigned"]
+        assert assigned
+        assert assigned[-1].reason == f"route {route.name}"
+        assert "logistics.task.assigned" in [s for s, _ in await api.outbox(task.name)]
+
+    for task in (first, second):
+        await api.start(task.name)
+        for step in ("0", "1"):
+            await api.arrive(task.name, step)
+            await api.complete(task.name, step)
+    rows = await api.sql(
+        "SELECT data FROM outbox WHERE event_type = 'route.completed' AND data->>'name' = $1",
+        route.name,
+    )
+    assert len(rows) == 1
+    assert rows[0]["data"]["stops"] == 4
