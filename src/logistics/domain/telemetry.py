@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from logistics.domain.fleet import VehicleType
 
@@ -21,8 +22,10 @@ class RejectReason(enum.StrEnum):
     SPOOFING_SUSPECTED = "spoofing_suspected"
 
 
-@dataclass(frozen=True)
-class Ping:
+class Ping(NamedTuple):
+    """One location report. A named tuple rather than a dataclass: thousands are made per
+    second on the ingest path, and a tuple is several times cheaper to build."""
+
     sequence: int
     record_time: datetime
     latitude: float

@@ -188,9 +188,13 @@ class LiveIndex:
             args.extend(group)
         reply = await self._ingest(keys=[f"{p}seen"], args=args)
         results, i = [], 0
-        for _ in groups:
+        for group in groups:
             contiguous, online, missing, n = (int(v) for v in reply[i : i + 4])
-            fresh = [int(s) for s in reply[i + 4 : i + 4 + n]]
+            if n < 0:  # every sequence of the group was fresh
+                fresh = [int(s) for s in group[5:]]
+                n = 0
+            else:
+                fresh = [int(s) for s in reply[i + 4 : i + 4 + n]]
             results.append(IngestResult(contiguous, online == 1, missing == 1, fresh))
             i += 4 + n
         return results

@@ -11,7 +11,7 @@ from __future__ import annotations
 # moves the rider to the newest valid ping unless the stored position is newer, refreshes
 # last-seen. One call serves the batches of many riders of one tenant (all its keys share the
 # tenant's hash slot). Returns per rider {contiguous, came_online, state_was_missing, n_fresh,
-# fresh sequence...}.
+# fresh sequence...}, with n_fresh -1 and no list when every sequence of the group was fresh.
 INGEST = """
 local seen, prefix = KEYS[1], ARGV[1]
 local out = {}
@@ -25,23 +25,29 @@ while i <= #ARGV do
   if not stored then missing = 1 end
   local contig = stored and tonumber(stored) or tonumber(seed)
   local fresh = {}
+  -- In-order pings (the usual case) move contig without touching the pending set.
+  local pending = redis.call('EXISTS', pend) == 1
   for j = i + 5, i + 4 + n do
     local seq = tonumber(ARGV[j])
-    if seq > contig and not redis.call('ZSCORE', pend, seq) then
+    if seq == contig + 1 and not pending then
+      contig = seq
+      fresh[#fresh + 1] = seq
+    elseif seq > contig and (not pending or not redis.call('ZSCORE', pend, seq)) then
       redis.call('ZADD', pend, seq, seq)
+      pending = true
       fresh[#fresh + 1] = seq
     end
   end
   i = i + 5 + n
-  if #fresh > 0 or missing == 1 then
+  if pending then
     while true do
       local head = redis.call('ZRANGE', pend, 0, 0)
       if head[1] == nil or tonumber(head[1]) ~= contig + 1 then break end
       contig = contig + 1
       redis.call('ZREM', pend, head[1])
     end
-    redis.call('HSET', seqk, 'c', contig)
   end
+  if #fresh > 0 or missing == 1 then redis.call('HSET', seqk, 'c', contig) end
   local online = 0
   if best ~= '' then
     local f = {}
@@ -65,8 +71,12 @@ while i <= #ARGV do
   out[#out + 1] = contig
   out[#out + 1] = online
   out[#out + 1] = missing
-  out[#out + 1] = #fresh
-  for k = 1, #fresh do out[#out + 1] = fresh[k] end
+  if #fresh == n then
+    out[#out + 1] = -1  -- all of them: the caller has the list
+  else
+    out[#out + 1] = #fresh
+    for k = 1, #fresh do out[#out + 1] = fresh[k] end
+  end
 end
 return out
 """
