@@ -38,6 +38,12 @@ class DispatchService(Protocol):
     def optimize_routes_stream(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest, ctx: RequestContext) -> AsyncIterator[bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def create_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
     def __init__(self, service: DispatchService | AsyncGenerator[DispatchService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -113,6 +119,26 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.optimize_routes_stream,
+                ),
+                "/bengobox.logistics.v1.DispatchService/CreateRouteTemplate": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.create_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetRouteTemplate": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_route_template,
                 ),
             },
             interceptors=interceptors,
@@ -267,6 +293,46 @@ class DispatchServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def create_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class DispatchServiceSync(Protocol):
     def find_nearest_riders(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse:
@@ -282,6 +348,10 @@ class DispatchServiceSync(Protocol):
     def optimize_routes(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def optimize_routes_stream(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest, ctx: RequestContext) -> Iterator[bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse]:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def create_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -358,6 +428,26 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.optimize_routes_stream,
+                ),
+                "/bengobox.logistics.v1.DispatchService/CreateRouteTemplate": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.create_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetRouteTemplate": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_route_template,
                 ),
             },
             interceptors=interceptors,
@@ -506,6 +596,46 @@ class DispatchServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def create_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -291,3 +291,33 @@ class OptimizeRoutesStreamResponse(_message.Message):
     best_cost: float
     result: OptimizeRoutesResponse
     def __init__(self, best_cost: _Optional[float] = ..., result: _Optional[_Union[OptimizeRoutesResponse, _Mapping]] = ...) -> None: ...
+
+class RouteTemplate(_message.Message):
+    __slots__ = ("name", "display_name", "plan", "weekdays", "run_minute", "next_run_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    RUN_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    plan: OptimizeRoutesRequest
+    weekdays: _containers.RepeatedScalarFieldContainer[int]
+    run_minute: int
+    next_run_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., plan: _Optional[_Union[OptimizeRoutesRequest, _Mapping]] = ..., weekdays: _Optional[_Iterable[int]] = ..., run_minute: _Optional[int] = ..., next_run_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateRouteTemplateRequest(_message.Message):
+    __slots__ = ("parent", "route_template")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    route_template: RouteTemplate
+    def __init__(self, parent: _Optional[str] = ..., route_template: _Optional[_Union[RouteTemplate, _Mapping]] = ...) -> None: ...
+
+class GetRouteTemplateRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...

@@ -71,6 +71,16 @@ class DispatchServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse.FromString,
                 _registered_method=True)
+        self.CreateRouteTemplate = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/CreateRouteTemplate',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+                _registered_method=True)
+        self.GetRouteTemplate = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/GetRouteTemplate',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -125,6 +135,19 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateRouteTemplate(self, request, context):
+        """A recurring plan: the same stops and vehicles planned on given weekdays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRouteTemplate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -162,6 +185,16 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.OptimizeRoutesStream,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse.SerializeToString,
+            ),
+            'CreateRouteTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRouteTemplate,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.SerializeToString,
+            ),
+            'GetRouteTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRouteTemplate,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -355,6 +388,60 @@ class DispatchService:
             '/bengobox.logistics.v1.DispatchService/OptimizeRoutesStream',
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRouteTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/CreateRouteTemplate',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRouteTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/GetRouteTemplate',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
             options,
             channel_credentials,
             insecure,
