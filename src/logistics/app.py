@@ -56,6 +56,7 @@ from logistics.events.deliveries import build_deliverer
 from logistics.events.relay import build_relay
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
+from logistics.geo.osrm import Osrm
 from logistics.readiness import Readiness
 from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.bulk import BulkService
@@ -191,6 +192,7 @@ class Server:
         )
         self.tracks = TrackWriter(connections.db)
         geofences = GeofenceService(store, resolution=settings.h3_resolution)
+        self.distances = build_distances(settings, self.registry)
         limits = PingLimits(
             max_accuracy_m=settings.ping_max_accuracy_m,
             max_future_skew=timedelta(seconds=settings.ping_max_future_seconds),
@@ -198,7 +200,7 @@ class Server:
         dispatching = DispatchService(
             store,
             self.index,
-            StraightLine(),
+            self.distances,
             clock,
             max_active_tasks=settings.max_active_tasks,
             zones=geofences,
@@ -253,7 +255,7 @@ class Server:
             store,
             tasks,
             self.index,
-            StraightLine(),
+            self.distances,
             clock,
             max_active_tasks=settings.max_active_tasks,
         )
@@ -371,6 +373,8 @@ class Server:
         await self.blobs.close()
         if self.discovery is not None:
             await self.discovery.aclose()
+        if isinstance(self.distances, Osrm):
+            await self.distances.aclose()
         logger.info("stopped")
 
     async def _wait_http(self, *, grace_s: float) -> None:
@@ -411,6 +415,20 @@ async def _maintain_tracks(db: Database, stop: asyncio.Event, interval_s: float 
                 logger.exception("track maintenance failed; retrying later")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)
+
+
+def build_distances(settings: Settings, registry: CollectorRegistry) -> StraightLine | Osrm:
+    """Road travel from OSRM when ``LOGISTICS_OSRM_URL`` is set, else the straight line."""
+    if not settings.osrm_url:
+        return StraightLine()
+    return Osrm(
+        settings.osrm_url,
+        profile=settings.osrm_profile,
+        timeout_s=settings.osrm_timeout_seconds,
+        cache_size=settings.osrm_cache_size,
+        max_table_size=settings.osrm_max_table_size,
+        registry=registry,
+    )
 
 
 def build_discovery(settings: Settings) -> HttpDiscovery | None:

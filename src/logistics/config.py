@@ -79,6 +79,19 @@ def _h3_resolution(raw: str) -> int:
     return value
 
 
+def _osrm_profile(raw: str) -> str:
+    if not raw.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("must be an OSRM profile name (letters, digits, - and _)")
+    return raw
+
+
+def _osrm_table_size(raw: str) -> int:
+    value = int(raw)
+    if value < 2:
+        raise ValueError("must be at least 2 (one source and one destination)")
+    return value
+
+
 def _secrets(raw: str) -> tuple[str, ...]:
     values = tuple(s.strip() for s in raw.split(",") if s.strip())
     for value in values:
@@ -160,6 +173,11 @@ class Settings:
     broadcast_size: int = 3
     dispatch_radius_m: float = 3000.0
     dispatch_candidates: int = 5
+    osrm_url: str | None = None
+    osrm_profile: str = "driving"
+    osrm_timeout_seconds: float = 2.0
+    osrm_cache_size: int = 100_000
+    osrm_max_table_size: int = 100
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_cap_seconds: float = 3600.0
@@ -224,6 +242,11 @@ class Settings:
             "broadcast_size": _positive_int,
             "dispatch_radius_m": _positive_float,
             "dispatch_candidates": _positive_int,
+            "osrm_url": _url("http", "https"),
+            "osrm_profile": _osrm_profile,
+            "osrm_timeout_seconds": _positive_float,
+            "osrm_cache_size": _positive_int,
+            "osrm_max_table_size": _osrm_table_size,
             "webhook_timeout_seconds": _positive_float,
             "webhook_backoff_base_seconds": _positive_float,
             "webhook_backoff_cap_seconds": _positive_float,

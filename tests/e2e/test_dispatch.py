@@ -39,9 +39,16 @@ def md(tenant: str, **claims: str) -> tuple[tuple[str, str], ...]:
 
 
 async def rider_online(
-    channel: grpc.aio.Channel, tenant: str, lat: float, lng: float, vehicle: int, weight: float
+    channel: grpc.aio.Channel,
+    tenant: str,
+    lat: float,
+    lng: float,
+    vehicle: int,
+    weight: float,
+    rating: float = 0.0,
 ) -> str:
-    """A rider with a vehicle, on shift now, whose stream has sent one position."""
+    """A rider with a vehicle (and a rating, 0: none), on shift now, whose stream has sent one
+    position."""
     fleet = fleet_pb2_grpc.FleetServiceStub(channel)
     car = await fleet.CreateVehicle(
         fleet_pb2.CreateVehicleRequest(
@@ -57,7 +64,9 @@ async def rider_online(
     rider = await fleet.CreateRider(
         fleet_pb2.CreateRiderRequest(
             parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(display_name="R", vehicle=car.name, vehicle_type=vehicle),
+            rider=fleet_pb2.Rider(
+                display_name="R", vehicle=car.name, vehicle_type=vehicle, rating=rating
+            ),
         ),
         metadata=md(tenant),
     )

@@ -107,6 +107,8 @@ def _rider_field(tenant: TenantSlug, msg: fleet_pb2.Rider, path: str) -> Any:
         return dict(msg.labels)
     if path == "display_name":
         return msg.display_name
+    if path == "rating":
+        return msg.rating or None  # 0: not rated
     return optional(getattr(msg, path))
 
 
@@ -125,6 +127,7 @@ def rider_from_proto(tenant: TenantSlug, msg: fleet_pb2.Rider) -> Rider:
         vehicle_id=_rider_field(tenant, msg, "vehicle"),
         state=state,
         labels=dict(msg.labels),
+        rating=_rider_field(tenant, msg, "rating"),
     )
 
 
@@ -146,6 +149,7 @@ def rider_to_proto(tenant: TenantSlug, rider: Rider) -> fleet_pb2.Rider:
         vehicle=vehicle_name(tenant, rider.vehicle_id) if rider.vehicle_id else "",
         state=enum_to_proto(rider.state, RIDER_STATES),  # type: ignore[arg-type]
         labels=rider.labels,
+        rating=rider.rating or 0.0,
         create_time=timestamp(rider.create_time),
         update_time=timestamp(rider.update_time),
         etag=etag_for(rider.version),

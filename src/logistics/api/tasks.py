@@ -22,6 +22,7 @@ from google.protobuf.json_format import MessageToDict
 from logistics.api import batch as batch_api
 from logistics.api import routes as routes_api
 from logistics.api.convert_common import enum_from_proto, optional
+from logistics.api.convert_dispatch import dispatch_policy_to_proto, weights_from_proto
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
 from logistics.api.convert_tasks import (
@@ -302,6 +303,27 @@ class DispatchHandler(dispatch_connect.DispatchService):
         return dispatch_pb2.AssignTaskResponse(
             task=request.task, rider=request.rider if task else ""
         )
+
+    async def get_dispatch_policy(
+        self, request: dispatch_pb2.GetDispatchPolicyRequest, ctx: Ctx
+    ) -> dispatch_pb2.DispatchPolicy:
+        tenant = parse_singleton(request.name, "dispatchPolicy")
+        policy = await self._dispatch.get_policy(current_caller(), tenant)
+        return dispatch_policy_to_proto(tenant, policy)
+
+    async def update_dispatch_policy(
+        self, request: dispatch_pb2.UpdateDispatchPolicyRequest, ctx: Ctx
+    ) -> dispatch_pb2.DispatchPolicy:
+        _required(request.HasField("policy"), "policy")
+        _required(request.policy.HasField("weights"), "policy.weights")
+        tenant = parse_singleton(request.policy.name, "dispatchPolicy", "policy.name")
+        updated = await self._dispatch.update_policy(
+            current_caller(),
+            tenant,
+            weights_from_proto(request.policy.weights),
+            optional(request.policy.etag),
+        )
+        return dispatch_policy_to_proto(tenant, updated)
 
 
 def _duration(seconds: float) -> duration_pb2.Duration:

@@ -52,6 +52,9 @@ class Fleet:
     version: int = 0
 
 
+MIN_RATING, MAX_RATING = 1.0, 5.0
+
+
 @dataclass(frozen=True)
 class Rider:
     id: uuid.UUID
@@ -66,6 +69,7 @@ class Rider:
     vehicle_id: uuid.UUID | None = None
     state: RiderState = RiderState.ACTIVE
     labels: dict[str, str] = field(default_factory=dict)
+    rating: float | None = None  # 1.0 to 5.0; None until rated
     create_time: datetime | None = None
     update_time: datetime | None = None
     version: int = 0
@@ -85,6 +89,7 @@ RIDER_UPDATABLE = frozenset(
         "vehicle",
         "state",
         "labels",
+        "rating",
     }
 )
 
@@ -139,6 +144,10 @@ def validate_rider(rider: Rider, prefix: str = "rider") -> None:
         if value is not None and len(value) > 128:
             out.append(FieldViolation(f"{prefix}.{attr}", "is longer than 128 characters"))
     _check_labels(rider.labels, f"{prefix}.labels", out)
+    if rider.rating is not None and not (MIN_RATING <= rider.rating <= MAX_RATING):
+        out.append(
+            FieldViolation(f"{prefix}.rating", f"must be from {MIN_RATING:g} to {MAX_RATING:g}")
+        )
     if out:
         raise InvalidArgument(out)
 

@@ -1,9 +1,10 @@
 """Distance and travel time between points: straight-line distance times a detour factor over
-a per-vehicle speed (the default provider).
+a per-vehicle speed (the default provider; ``geo.osrm.Osrm`` asks a routing engine).
 
-Two calls: ``travel`` for one pair, synchronous and cheap (ranking a handful of candidates),
-and ``table`` for a full matrix between many points (route optimisation), asynchronous so a
-provider backed by a routing engine (OSRM ``table``) can answer it over the network.
+Three calls: ``travel`` for one pair, synchronous and cheap; ``travel_to`` from many origins
+to one destination (ranking the candidates of a pickup) and ``table`` for a full matrix
+between many points (route optimisation), both asynchronous so a provider backed by a routing
+engine (OSRM ``table``) answers each with one request over the network.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ class DistanceProvider(Protocol):
         """(metres, seconds) from the first point to the second."""
         ...
 
+    async def travel_to(
+        self,
+        origins: Sequence[Point],
+        destination: Point,
+        vehicles: Sequence[VehicleType | None],
+    ) -> list[tuple[float, float]]:
+        """(metres, seconds) from each origin, by its vehicle, to ``destination``."""
+        ...
+
     async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
         """Travel between every pair of ``points``."""
         ...
@@ -60,6 +70,17 @@ class StraightLine:
     ) -> tuple[float, float]:
         metres = haversine_m(lat1, lng1, lat2, lng2) * self.detour_factor
         return metres, metres / SPEED_MPS.get(vehicle, SPEED_MPS[None])
+
+    async def travel_to(
+        self,
+        origins: Sequence[Point],
+        destination: Point,
+        vehicles: Sequence[VehicleType | None],
+    ) -> list[tuple[float, float]]:
+        return [
+            self.travel(*origin, *destination, vehicle)
+            for origin, vehicle in zip(origins, vehicles, strict=True)
+        ]
 
     async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
         speed = SPEED_MPS.get(vehicle, SPEED_MPS[None])

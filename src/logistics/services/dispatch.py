@@ -1,11 +1,13 @@
-"""Dispatch use cases: nearest available riders for a point or a task, and the dispatch
-profile each rider keeps in the live index (what matching filters on)."""
+"""Dispatch use cases: nearest available riders for a point or a task, ranked by the score
+under the tenant's weights; the tenant's dispatch policy; and the dispatch profile each rider
+keeps in the live index (what matching filters on)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import enum
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +23,9 @@ from logistics.domain.errors import (
 )
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
-from logistics.domain.scoring import Weights, score
+from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
+from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
@@ -35,6 +38,8 @@ from logistics.store.unit_of_work import Store
 
 MAX_RADIUS_M = 50_000.0
 MAX_COUNT = 100
+# How long a replica ranks by the weights it read (another replica's update shows within it).
+WEIGHTS_TTL_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,6 @@ class DispatchService:
         clock: Clock,
         *,
         max_active_tasks: int = 1,
-        weights: Weights | None = None,
         zones: GeofenceService | None = None,
     ) -> None:
         self._store = store
@@ -84,7 +88,7 @@ class DispatchService:
         self._distances = distances
         self._clock = clock
         self._max_active = max_active_tasks
-        self._weights = weights or Weights()
+        self._weights: dict[TenantSlug, tuple[float, Weights]] = {}
         self._zones = zones
 
     async def refresh_profile(self, tenant: TenantSlug, rider_id: uuid.UUID) -> None:
@@ -109,6 +113,7 @@ class DispatchService:
                 eligible_until=eligible_until(facts, now),
                 busy=load >= self._max_active,
                 load=load,
+                rating=facts.rider.rating,
             ),
             now,
         )
@@ -152,24 +157,63 @@ class DispatchService:
         candidates = await self._matcher.nearest(
             tenant, lat, lng, count=count, radius_m=radius_m, need=need, now=self._clock.now()
         )
+        if not candidates:
+            return []
+        weights = await self._weights_of(tenant)
+        # One question to the distance provider for every candidate (one OSRM table request).
+        travel = await self._distances.travel_to(
+            [(c.latitude, c.longitude) for c in candidates],
+            (lat, lng),
+            [c.vehicle_type for c in candidates],
+        )
         now_ms = self._clock.now().timestamp() * 1000
         matches = []
-        for c in candidates:
-            _, eta = self._distances.travel(c.latitude, c.longitude, lat, lng, c.vehicle_type)
+        for c, (_, eta) in zip(candidates, travel, strict=True):
             idle_s = max(0.0, (now_ms - c.idle_since_ms) / 1000) if c.idle_since_ms else 0.0
-            matches.append(
-                RiderMatch(
-                    c.rider_id,
-                    c.latitude,
-                    c.longitude,
-                    c.distance_m,
-                    eta,
-                    score(
-                        eta, priority=priority, load=c.load, idle_s=idle_s, weights=self._weights
-                    ),
-                )
+            rank = score(
+                eta,
+                priority=priority,
+                load=c.load,
+                idle_s=idle_s,
+                rating=c.rating,
+                weights=weights,
             )
+            matches.append(RiderMatch(c.rider_id, c.latitude, c.longitude, c.distance_m, eta, rank))
+        matches.sort(key=lambda m: (-m.score, m.distance_m, m.rider_id))
         return matches
+
+    async def _weights_of(self, tenant: TenantSlug) -> Weights:
+        cached = self._weights.get(tenant)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        async with self._store.read(tenant) as uow:
+            weights = (await uow.dispatch_policy.get()).weights
+        self._weights[tenant] = (time.monotonic() + WEIGHTS_TTL_S, weights)
+        return weights
+
+    async def get_policy(self, caller: Caller, tenant: TenantSlug) -> ScoringPolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            return await uow.dispatch_policy.get()
+
+    async def update_policy(
+        self, caller: Caller, tenant: TenantSlug, weights: Weights, etag: str | None
+    ) -> ScoringPolicy:
+        caller.require_tenant(tenant)
+        caller.require(Scope.ADMIN)
+        check_weights(weights, "policy.weights")
+        async with self._store.write(tenant) as uow:
+            await uow.lock("dispatch_policy", "")
+            current = await uow.dispatch_policy.get()
+            check_etag(etag, current.version)
+            updated = await uow.dispatch_policy.put(weights)
+            name = f"tenants/{tenant}/dispatchPolicy"
+            await uow.audit(
+                caller.subject, "dispatch_policy.update", name, before=current, after=updated
+            )
+        self._weights.pop(tenant, None)
+        return updated
 
 
 def need_of(

@@ -42,6 +42,7 @@ def _rider(row: asyncpg.Record) -> Rider:
         vehicle_id=row["vehicle_id"],
         state=RiderState(row["state"]),
         labels=dict(row["labels"]),
+        rating=row["rating"],
         create_time=row["create_time"],
         update_time=row["update_time"],
         version=row["version"],
@@ -116,7 +117,7 @@ class FleetRepository:
 
 _RIDER_COLUMNS = (
     "display_name, external_id, fleet_id, phone, email, home_outlet_id, zone, vehicle_type, "
-    "state, labels, vehicle_id"
+    "state, labels, vehicle_id, rating"
 )
 
 
@@ -133,6 +134,7 @@ def _rider_values(rider: Rider) -> list[Any]:
         rider.state.value,
         rider.labels,
         rider.vehicle_id,
+        rider.rating,
     ]
 
 
@@ -145,7 +147,7 @@ class RiderRepository:
         try:
             row = await self._conn.fetchrow(
                 f"""INSERT INTO riders (tenant_id, id, {_RIDER_COLUMNS})
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                     RETURNING *""",
                 self._tenant_id,
                 rider.id,
@@ -202,7 +204,7 @@ class RiderRepository:
                 """UPDATE riders SET display_name = $2, external_id = $3, fleet_id = $4,
                        phone = $5, email = $6, home_outlet_id = $7, zone = $8,
                        vehicle_type = $9, state = $10, labels = $11, vehicle_id = $12,
-                       update_time = now(), version = version + 1
+                       rating = $13, update_time = now(), version = version + 1
                    WHERE id = $1 RETURNING *""",
                 rider.id,
                 *_rider_values(rider),

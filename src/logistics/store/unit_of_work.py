@@ -14,6 +14,7 @@ from typing import Any
 
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Connection, Database
+from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.records_repo import (
     DocumentRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.geofences = GeofenceRepository(conn, tenant_id)
         self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
         self.tasks = TaskRepository(conn, tenant_id)
+        self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
 
     async def emit(self, event_type: str, data: Any) -> uuid.UUID:
         """Queues ``logistics.<event_type>`` for the relay, in this transaction."""

@@ -32,6 +32,12 @@ class DispatchService(Protocol):
     async def assign_batch(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_dispatch_policy(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_dispatch_policy(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def optimize_routes(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -99,6 +105,26 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.assign_batch,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetDispatchPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetDispatchPolicy",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_dispatch_policy,
+                ),
+                "/bengobox.logistics.v1.DispatchService/UpdateDispatchPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateDispatchPolicy",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_dispatch_policy,
                 ),
                 "/bengobox.logistics.v1.DispatchService/OptimizeRoutes": Endpoint.unary(
                     method=MethodInfo(
@@ -253,6 +279,46 @@ class DispatchServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_dispatch_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDispatchPolicy",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_dispatch_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateDispatchPolicy",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def optimize_routes(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesRequest,
@@ -345,6 +411,10 @@ class DispatchServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def assign_batch(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_dispatch_policy(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_dispatch_policy(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def optimize_routes(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def optimize_routes_stream(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamRequest, ctx: RequestContext) -> Iterator[bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesStreamResponse]:
@@ -408,6 +478,26 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.assign_batch,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetDispatchPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetDispatchPolicy",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_dispatch_policy,
+                ),
+                "/bengobox.logistics.v1.DispatchService/UpdateDispatchPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateDispatchPolicy",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_dispatch_policy,
                 ),
                 "/bengobox.logistics.v1.DispatchService/OptimizeRoutes": EndpointSync.unary(
                     method=MethodInfo(
@@ -556,6 +646,46 @@ class DispatchServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_dispatch_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDispatchPolicy",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_dispatch_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateDispatchPolicy",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -148,6 +148,42 @@ class AssignBatchResponse(_message.Message):
     applied: bool
     def __init__(self, assignments: _Optional[_Iterable[_Union[BatchAssignment, _Mapping]]] = ..., unassigned_tasks: _Optional[_Iterable[str]] = ..., applied: _Optional[bool] = ...) -> None: ...
 
+class ScoringWeights(_message.Message):
+    __slots__ = ("eta", "load", "idle", "rating")
+    ETA_FIELD_NUMBER: _ClassVar[int]
+    LOAD_FIELD_NUMBER: _ClassVar[int]
+    IDLE_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    eta: float
+    load: float
+    idle: float
+    rating: float
+    def __init__(self, eta: _Optional[float] = ..., load: _Optional[float] = ..., idle: _Optional[float] = ..., rating: _Optional[float] = ...) -> None: ...
+
+class DispatchPolicy(_message.Message):
+    __slots__ = ("name", "weights", "update_time", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    weights: ScoringWeights
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., weights: _Optional[_Union[ScoringWeights, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetDispatchPolicyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateDispatchPolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: DispatchPolicy
+    def __init__(self, policy: _Optional[_Union[DispatchPolicy, _Mapping]] = ...) -> None: ...
+
 class RouteStop(_message.Message):
     __slots__ = ("id", "location", "task", "window", "service_seconds", "demand", "pickup_stop_id", "step_id")
     ID_FIELD_NUMBER: _ClassVar[int]

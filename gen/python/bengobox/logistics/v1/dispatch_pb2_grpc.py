@@ -61,6 +61,16 @@ class DispatchServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse.FromString,
                 _registered_method=True)
+        self.GetDispatchPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/GetDispatchPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.FromString,
+                _registered_method=True)
+        self.UpdateDispatchPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/UpdateDispatchPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.FromString,
+                _registered_method=True)
         self.OptimizeRoutes = channel.unary_unary(
                 '/bengobox.logistics.v1.DispatchService/OptimizeRoutes',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.OptimizeRoutesRequest.SerializeToString,
@@ -122,6 +132,19 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDispatchPolicy(self, request, context):
+        """How the tenant's riders are ranked. Name: tenants/{tenant}/dispatchPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDispatchPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def OptimizeRoutes(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -175,6 +198,16 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.AssignBatch,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse.SerializeToString,
+            ),
+            'GetDispatchPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDispatchPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.SerializeToString,
+            ),
+            'UpdateDispatchPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDispatchPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.SerializeToString,
             ),
             'OptimizeRoutes': grpc.unary_unary_rpc_method_handler(
                     servicer.OptimizeRoutes,
@@ -334,6 +367,60 @@ class DispatchService:
             '/bengobox.logistics.v1.DispatchService/AssignBatch',
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.AssignBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDispatchPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/GetDispatchPolicy',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDispatchPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/UpdateDispatchPolicy',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateDispatchPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,7 +51,7 @@ class Fleet(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., kind: _Optional[_Union[Fleet.Kind, str]] = ..., outlet_ids: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Rider(_message.Message):
-    __slots__ = ("name", "display_name", "external_id", "fleet", "phone", "email", "home_outlet_id", "zone", "vehicle_type", "state", "labels", "create_time", "update_time", "etag", "vehicle")
+    __slots__ = ("name", "display_name", "external_id", "fleet", "phone", "email", "home_outlet_id", "zone", "vehicle_type", "state", "labels", "create_time", "update_time", "etag", "vehicle", "rating")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Rider.State]
@@ -84,6 +84,7 @@ class Rider(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     VEHICLE_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     external_id: str
@@ -99,7 +100,8 @@ class Rider(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     etag: str
     vehicle: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., external_id: _Optional[str] = ..., fleet: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., home_outlet_id: _Optional[str] = ..., zone: _Optional[str] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., state: _Optional[_Union[Rider.State, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., vehicle: _Optional[str] = ...) -> None: ...
+    rating: float
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., external_id: _Optional[str] = ..., fleet: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., home_outlet_id: _Optional[str] = ..., zone: _Optional[str] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., state: _Optional[_Union[Rider.State, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., vehicle: _Optional[str] = ..., rating: _Optional[float] = ...) -> None: ...
 
 class CreateFleetRequest(_message.Message):
     __slots__ = ("parent", "fleet", "request_id")
