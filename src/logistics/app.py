@@ -437,6 +437,16 @@ def build_discovery(settings: Settings) -> HttpDiscovery | None:
     return HttpDiscovery(settings.discovery_url, settings.discovery_secrets)
 
 
+def settle_garbage_collector() -> None:
+    """Moves what start-up allocated (modules, generated descriptors, pools) out of the
+    collector's sight and makes full collections rarer. A serving process allocates many
+    short-lived objects per message; with the default thresholds the cyclic collector keeps
+    rescanning the long-lived heap, a measurable share of each ping's CPU."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
+
+
 async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: bool = False) -> None:
     """Serves until ``stop`` is set, then drains and closes every connection.
 
@@ -448,6 +458,7 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
     try:
         server = Server(settings, connections)
         await server.start()
+        settle_garbage_collector()
         background = [asyncio.create_task(server.presence.run(stop))]
         relay = None
         if run_timers:
@@ -455,16 +466,6 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
                 settings, connections.db, client=connections.nats, registry=server.registry
             )
             background.append(asyncio.create_task(server.timers.run(stop)))
-def settle_garbage_collector() -> None:
-    """Moves what start-up allocated (modules, generated descriptors, pools) out of the
-    collector's sight and makes full collections rarer. A serving process allocates many
-    short-lived objects per message; with the default thresholds the cyclic collector keeps
-    rescanning the long-lived heap, a measurable share of each ping's CPU."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 50, 100)
-
-
             background.append(asyncio.create_task(_maintain_tracks(connections.db, stop)))
             background.append(asyncio.create_task(relay.run(stop)))
             deliverer = build_deliverer(settings, connections.db)
@@ -476,7 +477,6 @@ def settle_garbage_collector() -> None:
         await server.drain()
     finally:
         await connections.close()
-        settle_garbage_collector()
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
