@@ -70,6 +70,7 @@ from logistics.services.offers import Offers
 from logistics.services.presence import PresenceMonitor
 from logistics.services.routes import RiderHooks, RouteService
 from logistics.services.routes_matrix import MatrixCache
+from logistics.services.routes_templates import RouteTemplates
 from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
@@ -226,6 +227,8 @@ class Server:
             TimerQueue(connections.db),
             clock,
             task_timers=tasks.handle_sla_timer,
+            # ``templates`` is built below, once the route service exists.
+            route_timers=lambda uow, timer: templates.handle_timer(uow, timer),
             interval_s=settings.timer_interval_seconds,
         )
         rest = RestEndpoints(
@@ -269,7 +272,8 @@ class Server:
             solvers=settings.routing_solvers,
         )
         rider_hooks.add(routes.rider_changed)
-        dispatch = DispatchHandler(tasks, dispatching, auto, batch, routes)
+        templates = RouteTemplates(store, routes, clock)
+        dispatch = DispatchHandler(tasks, dispatching, auto, batch, routes, templates)
         telemetry = TelemetryHandler(
             TelemetryService(
                 store,
@@ -498,11 +502,26 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         clock = SystemClock()
         store = Store(db)
         blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
-        tasks = TaskService(store, Outlets(store, None), blobs, clock)
+        tasks = TaskService(
+            store,
+            Outlets(store, None),
+            blobs,
+            clock,
+            max_active_tasks=settings.max_active_tasks,
+        )
+        routes = RouteService(
+            store,
+            tasks,
+            MatrixCache(StraightLine(), settings.routing_matrix_cache_size),
+            clock,
+            max_time_limit_s=settings.routing_max_time_limit_seconds,
+            solvers=settings.routing_solvers,
+        )
         runner = TimerRunner(
             TimerQueue(db),
             clock,
             task_timers=tasks.handle_sla_timer,
+            route_timers=RouteTemplates(store, routes, clock).handle_timer,
             interval_s=settings.timer_interval_seconds,
         )
         logger.info("worker running")

@@ -117,7 +117,12 @@ async def test_bad_input_is_invalid_argument_naming_the_field(server: RunningSer
         "vehicles": stops_request(tenant, vehicles=[]),
         "stops[1].pickup_stop_id": None,
         "time_limit": stops_request(tenant, time_limit=limit(3600)),
-        "stops": R(parent=f"tenants/{tenant}", vehicles=[dispatch_pb2.RouteVehicle(id="v")]),
+        "stops": R(
+            parent=f"tenants/{tenant}", vehicles=[dispatch_pb2.RouteVehicle(id="v", start=DEPOT)]
+        ),
+        "vehicles[0].start": R(
+            parent=f"tenants/{tenant}", vehicles=[dispatch_pb2.RouteVehicle(id="v")]
+        ),
     }
     broken = stops_request(tenant)
     broken.stops[1].pickup_stop_id = "nobody"
@@ -189,3 +194,35 @@ async def test_an_applied_plan_assigns_its_tasks_and_completes_its_route(api: Ap
     )
     assert len(rows) == 1
     assert rows[0]["data"]["stops"] == 4
+
+
+async def test_a_route_template_is_created_and_read_back(api: Api) -> None:
+    plan = stops_request(api.tenant)
+    made = await api.dispatch.CreateRouteTemplate(
+        dispatch_pb2.CreateRouteTemplateRequest(
+            parent=api.parent,
+            route_template=dispatch_pb2.RouteTemplate(
+                display_name="Weekday shops", plan=plan, weekdays=[1, 2, 3, 4, 5], run_minute=300
+            ),
+        ),
+        metadata=api.md,
+    )
+    assert made.name.startswith(f"tenants/{api.tenant}/routeTemplates/")
+    assert made.next_run_time.ToDatetime().isoweekday() in range(1, 6)
+    assert (made.next_run_time.ToDatetime().hour, made.next_run_time.ToDatetime().minute) == (5, 0)
+    read = await api.dispatch.GetRouteTemplate(
+        dispatch_pb2.GetRouteTemplateRequest(name=made.name), metadata=api.md
+    )
+    assert read == made
+    assert [s.id for s in read.plan.stops] == ["s0", "s1", "s2", "s3"]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await api.dispatch.CreateRouteTemplate(
+            dispatch_pb2.CreateRouteTemplateRequest(
+                parent=api.parent,
+                route_template=dispatch_pb2.RouteTemplate(
+                    display_name="Weekday shops", plan=plan, weekdays=[1], run_minute=0
+                ),
+            ),
+            metadata=api.md,
+        )
+    assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from bengobox.logistics.v1 import common_pb2, dispatch_pb2
@@ -14,13 +15,27 @@ from google.protobuf import duration_pb2
 
 from logistics.api.convert_common import enum_from_proto, optional, timestamp
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
-from logistics.api.convert_records import capacity_from_proto, capacity_to_proto, window_from_proto
+from logistics.api.convert_records import (
+    capacity_from_proto,
+    capacity_to_proto,
+    window_from_proto,
+    window_to_proto,
+)
 from logistics.api.convert_tasks import location
 from logistics.api.edge import current_caller
+from logistics.domain.compliance import Window
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import TenantSlug, parse_parent
-from logistics.domain.routes import PlanObjective, PlanRequest, RoutePlan, StopSpec, VehicleSpec
+from logistics.domain.ids import TenantSlug, parse_name, parse_parent
+from logistics.domain.routes import (
+    PlanObjective,
+    PlanRequest,
+    RoutePlan,
+    RouteTemplate,
+    StopSpec,
+    VehicleSpec,
+)
 from logistics.services.routes import RouteService, plan_name, route_name
+from logistics.services.routes_templates import RouteTemplates, template_name
 
 Request = dispatch_pb2.OptimizeRoutesRequest
 DEFAULT_TIME_LIMIT_S = 5.0
@@ -73,33 +88,130 @@ def _vehicle(tenant: TenantSlug, msg: dispatch_pb2.RouteVehicle, field: str) -> 
     )
 
 
-def plan_request(request: Request) -> tuple[TenantSlug, PlanRequest]:
-    tenant = parse_parent(request.parent)
+def plan_request(
+    request: Request, tenant: TenantSlug | None = None, prefix: str = ""
+) -> tuple[TenantSlug, PlanRequest]:
+    """The plan asked for, and its tenant: the request's ``parent``, or ``tenant`` for a plan
+    inside another message (whose ``parent`` may then be empty)."""
+    if tenant is None or request.parent:
+        named = parse_parent(request.parent, f"{prefix}parent")
+        if tenant is not None and named != tenant:
+            raise InvalidArgument.field(f"{prefix}parent", "names another tenant")
+        tenant = named
     objective = (
-        enum_from_proto(request.objective, _OBJECTIVES, "objective") or PlanObjective.DISTANCE
+        enum_from_proto(request.objective, _OBJECTIVES, f"{prefix}objective")
+        or PlanObjective.DISTANCE
     )
     limit = DEFAULT_TIME_LIMIT_S
     if request.HasField("time_limit"):
         limit = request.time_limit.ToTimedelta().total_seconds()
     tasks = []
     for i, name in enumerate(request.tasks):
-        task_id = reference(tenant, name, "tasks", f"tasks[{i}]")
+        task_id = reference(tenant, name, "tasks", f"{prefix}tasks[{i}]")
         if task_id is None:
-            raise InvalidArgument.field(f"tasks[{i}]", "is empty")
+            raise InvalidArgument.field(f"{prefix}tasks[{i}]", "is empty")
         tasks.append(task_id)
-    if not request.stops and not tasks:
-        raise InvalidArgument.field("stops", "give stops, tasks or both")
     return tenant, PlanRequest(
-        stops=tuple(_stop(tenant, s, f"stops[{i}]") for i, s in enumerate(request.stops)),
+        stops=tuple(_stop(tenant, s, f"{prefix}stops[{i}]") for i, s in enumerate(request.stops)),
         vehicles=tuple(
-            _vehicle(tenant, v, f"vehicles[{i}]") for i, v in enumerate(request.vehicles)
+            _vehicle(tenant, v, f"{prefix}vehicles[{i}]") for i, v in enumerate(request.vehicles)
         ),
         objective=objective,
         time_limit_s=limit,
         task_ids=tuple(tasks),
         apply=request.apply,
-        vehicle_type=enum_from_proto(request.vehicle_type, VEHICLE_TYPES, "vehicle_type"),
+        vehicle_type=enum_from_proto(request.vehicle_type, VEHICLE_TYPES, f"{prefix}vehicle_type"),
     )
+
+
+def _window_out(window: Window | None) -> common_pb2.TimeWindow | None:
+    return None if window is None else window_to_proto(window)
+
+
+def _geo(p: tuple[float, float]) -> common_pb2.GeoPoint:
+    return common_pb2.GeoPoint(latitude=p[0], longitude=p[1])
+
+
+def request_to_proto(tenant: TenantSlug, plan: PlanRequest) -> Request:
+    limit = duration_pb2.Duration()
+    limit.FromTimedelta(timedelta(seconds=plan.time_limit_s))
+    objectives = {v: k for k, v in _OBJECTIVES.items()}
+    vehicle_types = {v: k for k, v in VEHICLE_TYPES.items()}
+    return Request(
+        parent=f"tenants/{tenant}",
+        stops=[
+            dispatch_pb2.RouteStop(
+                id=s.id,
+                location=_geo(s.point),
+                window=_window_out(s.window),
+                service_seconds=s.service_seconds,
+                demand=capacity_to_proto(s.demand),
+                pickup_stop_id=s.pickup_stop_id or "",
+            )
+            for s in plan.stops
+        ],
+        vehicles=[
+            dispatch_pb2.RouteVehicle(
+                id=v.id,
+                rider=f"tenants/{tenant}/riders/{v.rider_id}" if v.rider_id else "",
+                capacity=capacity_to_proto(v.capacity),
+                start=_geo(v.start),
+                end=_geo(v.end),
+                shift=_window_out(v.shift),
+                cost_per_km=v.cost_per_km,
+                cost_per_hour=v.cost_per_hour,
+                fixed_cost=v.fixed_cost,
+                count=v.count,
+            )
+            for v in plan.vehicles
+        ],
+        objective=objectives[plan.objective],  # type: ignore[arg-type]
+        time_limit=limit,
+        apply=plan.apply,
+        vehicle_type=vehicle_types[plan.vehicle_type] if plan.vehicle_type else 0,  # type: ignore[arg-type]
+    )
+
+
+def template_to_proto(
+    tenant: TenantSlug, template: RouteTemplate, next_run: datetime
+) -> dispatch_pb2.RouteTemplate:
+    return dispatch_pb2.RouteTemplate(
+        name=template_name(tenant, template.id),
+        display_name=template.name,
+        plan=request_to_proto(tenant, template.request),
+        weekdays=sorted(template.weekdays),
+        run_minute=template.run_at.hour * 60 + template.run_at.minute,
+        next_run_time=timestamp(next_run),
+    )
+
+
+async def create_route_template(
+    templates: RouteTemplates, request: dispatch_pb2.CreateRouteTemplateRequest
+) -> dispatch_pb2.RouteTemplate:
+    tenant = parse_parent(request.parent)
+    if not request.HasField("route_template"):
+        raise InvalidArgument.field("route_template", "is required")
+    given = request.route_template
+    if not given.HasField("plan"):
+        raise InvalidArgument.field("route_template.plan", "is required")
+    _, plan = plan_request(given.plan, tenant, "route_template.plan.")
+    template, first = await templates.create(
+        current_caller(),
+        tenant,
+        given.display_name,
+        plan,
+        frozenset(given.weekdays),
+        given.run_minute,
+    )
+    return template_to_proto(tenant, template, first)
+
+
+async def get_route_template(
+    templates: RouteTemplates, request: dispatch_pb2.GetRouteTemplateRequest
+) -> dispatch_pb2.RouteTemplate:
+    name = parse_name(request.name, "routeTemplates")
+    template, next_run = await templates.get(current_caller(), name.tenant, name.id)
+    return template_to_proto(name.tenant, template, next_run)
 
 
 def plan_to_proto(tenant: TenantSlug, plan: RoutePlan) -> dispatch_pb2.OptimizeRoutesResponse:

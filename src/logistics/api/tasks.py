@@ -47,6 +47,7 @@ from logistics.domain.paging import Cursor
 from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
 from logistics.services.routes import RouteService
+from logistics.services.routes_templates import RouteTemplates
 from logistics.services.tasks import TaskService
 from logistics.store.task_repo import TaskFilter
 
@@ -211,12 +212,24 @@ class DispatchHandler(dispatch_connect.DispatchService):
         auto: AutoDispatcher,
         batch: BatchDispatchService,
         routes: RouteService,
+        templates: RouteTemplates,
     ) -> None:
         self._tasks = tasks
         self._dispatch = dispatch
         self._auto = auto
         self._batch = batch
         self._routes = routes
+        self._templates = templates
+
+    async def create_route_template(
+        self, request: dispatch_pb2.CreateRouteTemplateRequest, ctx: Ctx
+    ) -> dispatch_pb2.RouteTemplate:
+        return await routes_api.create_route_template(self._templates, request)
+
+    async def get_route_template(
+        self, request: dispatch_pb2.GetRouteTemplateRequest, ctx: Ctx
+    ) -> dispatch_pb2.RouteTemplate:
+        return await routes_api.get_route_template(self._templates, request)
 
     async def optimize_routes(
         self, request: dispatch_pb2.OptimizeRoutesRequest, ctx: Ctx

@@ -23,9 +23,16 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.routes import LeftOut, PlannedRoute, PlanRequest, RoutePlan, StopSpec
 from logistics.domain.tasks import TERMINAL, TaskState
 from logistics.routing.runner import solve_in_process
+from logistics.routing.validate import validate
 from logistics.services.clock import Clock
 from logistics.services.routes_matrix import MatrixCache
-from logistics.services.routes_problem import Builder, plan_of, problem_of, stops_of_task
+from logistics.services.routes_problem import (
+    Builder,
+    Built,
+    plan_of,
+    problem_of,
+    stops_of_task,
+)
 from logistics.services.tasks import TaskService
 from logistics.store.routes_repo import RouteRepository
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -83,19 +90,8 @@ class RouteService:
         (or FAILED_PRECONDITION for a task already under way) and stores nothing."""
         caller.require_tenant(tenant)
         caller.require(Scope.DISPATCH)
-        if not 0 < request.time_limit_s <= self._max_time_limit_s:
-            raise InvalidArgument.field(
-                "time_limit", f"must be more than 0 and at most {self._max_time_limit_s:g} s"
-            )
-        stops = list(request.stops) + await self._task_stops(tenant, request)
-        builder = Builder(stops, request.vehicles, self._clock.now())
-        for s in stops:
-            builder.point(s.point)
-        for v in request.vehicles:
-            builder.point(v.start)
-            builder.point(v.end)
-        table = await self._matrices.table(builder.points, request.vehicle_type)
-        built = problem_of(request, stops, builder, table)
+        self._check_limit(request)
+        built = await self._build(tenant, request)
         async with self._slots:
             solution = await solve_in_process(
                 built.problem, request.time_limit_s, on_progress=on_progress
@@ -116,6 +112,32 @@ class RouteService:
         if request.apply:
             plan = await self._apply(caller, tenant, plan)
         return plan
+
+    async def check(self, caller: Caller, tenant: TenantSlug, request: PlanRequest) -> None:
+        """Raises what ``optimize`` would for bad input, without searching."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.DISPATCH)
+        self._check_limit(request)
+        validate((await self._build(tenant, request)).problem)
+
+    def _check_limit(self, request: PlanRequest) -> None:
+        if not 0 < request.time_limit_s <= self._max_time_limit_s:
+            raise InvalidArgument.field(
+                "time_limit", f"must be more than 0 and at most {self._max_time_limit_s:g} s"
+            )
+
+    async def _build(self, tenant: TenantSlug, request: PlanRequest) -> Built:
+        stops = list(request.stops) + await self._task_stops(tenant, request)
+        if not stops:
+            raise InvalidArgument.field("stops", "give stops, tasks or both")
+        builder = Builder(stops, request.vehicles, self._clock.now())
+        for s in stops:
+            builder.point(s.point)
+        for v in request.vehicles:
+            builder.point(v.start)
+            builder.point(v.end)
+        table = await self._matrices.table(builder.points, request.vehicle_type)
+        return problem_of(request, stops, builder, table)
 
     async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
         caller.require_tenant(tenant)

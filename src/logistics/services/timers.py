@@ -1,4 +1,5 @@
-"""Fires due timers (document expiry, task SLA deadlines) from a background loop.
+"""Fires due timers (document expiry, task SLA deadlines, route templates) from a background
+loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -25,11 +26,13 @@ class TimerRunner:
         clock: Clock,
         *,
         task_timers: TimerHandler | None = None,
+        route_timers: TimerHandler | None = None,
         interval_s: float = 1.0,
     ) -> None:
         self._queue = queue
         self._clock = clock
         self._task_timers = task_timers
+        self._route_timers = route_timers
         self._interval_s = interval_s
 
     async def fire_due(self, limit: int = 500) -> int:
@@ -53,6 +56,8 @@ class TimerRunner:
             await self._document_expired(uow, timer)
         elif timer.kind.startswith("task.") and self._task_timers is not None:
             await self._task_timers(uow, timer)
+        elif timer.kind.startswith("route_template.") and self._route_timers is not None:
+            await self._route_timers(uow, timer)
         else:
             logger.error("unknown timer kind %r; dropping it", timer.kind)
 

@@ -1,0 +1,227 @@
+"""Recurring route plans: a template (named stops and vehicles, weekdays, a time of day)
+makes one plan on each day it runs, through a timer in PostgreSQL (so it fires once, whatever
+the number of workers, and survives restarts)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.compliance import Capacity, Window
+from logistics.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
+from logistics.domain.fleet import VehicleType
+from logistics.domain.ids import TenantSlug
+from logistics.domain.routes import (
+    PlanObjective,
+    PlanRequest,
+    RouteTemplate,
+    StopSpec,
+    VehicleSpec,
+)
+from logistics.services.clock import Clock
+from logistics.services.routes import RouteService, repo
+from logistics.store.snapshot import snapshot
+from logistics.store.timers import DueTimer
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_TIMER = "route_template.run"
+
+
+def template_name(tenant: TenantSlug, template_id: uuid.UUID) -> str:
+    return f"tenants/{tenant}/routeTemplates/{template_id}"
+
+
+def next_run(weekdays: frozenset[int], run_at: time, after: datetime) -> datetime:
+    """The first moment after ``after`` that is ``run_at`` (UTC) on one of ``weekdays``."""
+    day = after.astimezone(UTC).date()
+    for _ in range(8):
+        moment = datetime.combine(day, run_at, tzinfo=UTC)
+        if day.isoweekday() in weekdays and moment > after:
+            return moment
+        day += timedelta(days=1)
+    raise ValueError("no weekday to run on")
+
+
+def reference_date(request: PlanRequest, today: date) -> date:
+    """The day the request's times are read on: that of the earliest window or shift."""
+    starts = [s.window.start for s in request.stops if s.window] + [
+        v.shift.start for v in request.vehicles if v.shift
+    ]
+    return min(starts).astimezone(UTC).date() if starts else today
+
+
+def moved(request: PlanRequest, days: int) -> PlanRequest:
+    """The request with every window and shift ``days`` days later."""
+    delta = timedelta(days=days)
+
+    def w(window: Window | None) -> Window | None:
+        return None if window is None else Window(window.start + delta, window.end + delta)
+
+    return dataclasses.replace(
+        request,
+        stops=tuple(dataclasses.replace(s, window=w(s.window)) for s in request.stops),
+        vehicles=tuple(dataclasses.replace(v, shift=w(v.shift)) for v in request.vehicles),
+    )
+
+
+def _window(value: dict[str, str] | None) -> Window | None:
+    if value is None:
+        return None
+    return Window(datetime.fromisoformat(value["start"]), datetime.fromisoformat(value["end"]))
+
+
+def _point(value: list[float]) -> tuple[float, float]:
+    return (value[0], value[1])
+
+
+def request_from_json(data: dict[str, Any]) -> PlanRequest:
+    """The inverse of ``snapshot(request)``."""
+    stops = tuple(
+        StopSpec(
+            id=s["id"],
+            point=_point(s["point"]),
+            window=_window(s["window"]),
+            service_seconds=s["service_seconds"],
+            demand=Capacity(**s["demand"]),
+            pickup_stop_id=s["pickup_stop_id"],
+        )
+        for s in data["stops"]
+    )
+    vehicles = tuple(
+        VehicleSpec(
+            id=v["id"],
+            start=_point(v["start"]),
+            end=_point(v["end"]),
+            rider_id=uuid.UUID(v["rider_id"]) if v["rider_id"] else None,
+            capacity=Capacity(**v["capacity"]),
+            shift=_window(v["shift"]),
+            cost_per_km=v["cost_per_km"],
+            cost_per_hour=v["cost_per_hour"],
+            fixed_cost=v["fixed_cost"],
+            count=v["count"],
+        )
+        for v in data["vehicles"]
+    )
+    return PlanRequest(
+        stops=stops,
+        vehicles=vehicles,
+        objective=PlanObjective(data["objective"]),
+        time_limit_s=data["time_limit_s"],
+        apply=data["apply"],
+        vehicle_type=VehicleType(data["vehicle_type"]) if data["vehicle_type"] else None,
+    )
+
+
+class RouteTemplates:
+    """Creating and reading templates needs ``logistics:dispatch`` (reads:
+    ``logistics:read``); each day's plan is made as the system."""
+
+    def __init__(self, store: Store, routes: RouteService, clock: Clock) -> None:
+        self._store = store
+        self._routes = routes
+        self._clock = clock
+
+    async def create(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        name: str,
+        request: PlanRequest,
+        weekdays: frozenset[int],
+        run_minute: int,
+    ) -> tuple[RouteTemplate, datetime]:
+        """The template and its first run."""
+        caller.require_tenant(tenant)
+        caller.require(Scope.DISPATCH)
+        bad = []
+        if not name.strip():
+            bad.append(FieldViolation("route_template.display_name", "is required"))
+        if not weekdays or not weekdays <= frozenset(range(1, 8)):
+            bad.append(
+                FieldViolation("route_template.weekdays", "give ISO weekdays, 1 (Monday) to 7")
+            )
+        if not 0 <= run_minute < 24 * 60:
+            bad.append(
+                FieldViolation("route_template.run_minute", "must be a minute of the day (0-1439)")
+            )
+        if request.task_ids:
+            bad.append(FieldViolation("route_template.plan.tasks", "a template plans stops only"))
+        if bad:
+            raise InvalidArgument(bad)
+        await self._routes.check(caller, tenant, request)
+        run_at = time(run_minute // 60, run_minute % 60)
+        template = RouteTemplate(uuid.uuid4(), name.strip(), request, weekdays, run_at)
+        first = next_run(weekdays, run_at, self._clock.now())
+        async with self._store.write(tenant) as uow:
+            routes = repo(uow)
+            if await routes.template_named(template.name) is not None:
+                raise AlreadyExists(f"a route template named {template.name!r} exists")
+            await routes.add_template(
+                template.id,
+                template.name,
+                snapshot(request),
+                reference_date(request, self._clock.now().date()),
+                sorted(weekdays),
+                run_at,
+            )
+            await uow.timers.set(TEMPLATE_TIMER, template.id, first)
+            await uow.audit(
+                caller.subject, "route_template.created", template_name(tenant, template.id)
+            )
+        return template, first
+
+    async def get(
+        self, caller: Caller, tenant: TenantSlug, template_id: uuid.UUID
+    ) -> tuple[RouteTemplate, datetime]:
+        caller.require_tenant(tenant)
+        caller.require(Scope.READ)
+        async with self._store.read(tenant) as uow:
+            row = await repo(uow).get_template(template_id)
+        if row is None:
+            raise NotFound(f"{template_name(tenant, template_id)} not found")
+        template = _template(row)
+        return template, next_run(template.weekdays, template.run_at, self._clock.now())
+
+    async def handle_timer(self, uow: UnitOfWork, timer: DueTimer) -> None:
+        """Makes the day's plan (once: a plan already made for the day is kept), then sets
+        the next run. A plan that cannot be made is logged and the next day still runs."""
+        routes = repo(uow)
+        row = await routes.get_template(timer.subject_id)
+        if row is None:
+            return
+        template = _template(row)
+        day = timer.due_time.astimezone(UTC).date()
+        if await routes.plan_for_run(template.id, day) is None:
+            request = moved(template.request, (day - row["reference_date"]).days)
+            system = Caller(uow.tenant, "route-template", frozenset({Scope.DISPATCH}))
+            try:
+                plan = await self._routes.optimize(
+                    system, uow.tenant, request, template_id=template.id, run_date=day
+                )
+                logger.info("route template %s made plan %s for %s", template.id, plan.id, day)
+            except DomainError as exc:
+                logger.warning("route template %s: no plan for %s: %s", template.id, day, exc)
+        following = next_run(template.weekdays, template.run_at, timer.due_time)
+        await uow.timers.set(TEMPLATE_TIMER, template.id, following)
+
+
+def _template(row: dict[str, Any]) -> RouteTemplate:
+    return RouteTemplate(
+        id=row["id"],
+        name=row["name"],
+        request=request_from_json(row["request"]),
+        weekdays=frozenset(row["weekdays"]),
+        run_at=row["run_at"],
+    )
