@@ -266,7 +266,7 @@ class Server:
         routes = RouteService(
             store,
             tasks,
-            MatrixCache(StraightLine(), settings.routing_matrix_cache_size),
+            MatrixCache(self.distances, settings.routing_matrix_cache_size),
             clock,
             max_time_limit_s=settings.routing_max_time_limit_seconds,
             solvers=settings.routing_solvers,
@@ -498,6 +498,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         max_size=settings.database_pool_max,
     )
     relay = build_relay(settings, db)
+    # The worker serves no metrics: the provider's counters go to a registry of its own.
+    distances = build_distances(settings, CollectorRegistry())
     try:
         clock = SystemClock()
         store = Store(db)
@@ -512,7 +514,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         routes = RouteService(
             store,
             tasks,
-            MatrixCache(StraightLine(), settings.routing_matrix_cache_size),
+            MatrixCache(distances, settings.routing_matrix_cache_size),
             clock,
             max_time_limit_s=settings.routing_max_time_limit_seconds,
             solvers=settings.routing_solvers,
@@ -531,5 +533,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         )
     finally:
         await relay.close()
+        if isinstance(distances, Osrm):
+            await distances.aclose()
         await db.close()
     logger.info("worker stopped")
