@@ -26,7 +26,8 @@ def _ctx() -> Any:
     global _context  # one forkserver per process, made on first use
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["logistics.routing.solve"])
+        # The main module too, so that each child need not import it again.
+        _context.set_forkserver_preload(["__main__", "logistics.routing.solve"])
     return _context
 
 
@@ -56,7 +57,8 @@ async def solve_in_process(
 ) -> Solution:
     """``routing.solve`` in a child process. Validation errors are raised here, before any
     child starts; cancelling the caller kills the child."""
-    validate(problem)
+    # Checking, starting the forkserver and pickling a big problem take a while: off the loop.
+    await asyncio.to_thread(validate, problem)
     loop = asyncio.get_running_loop()
     ours, theirs = _ctx().Pipe()
     process = _ctx().Process(target=_child, args=(problem, time_limit, engine, theirs), daemon=True)
@@ -75,7 +77,7 @@ async def solve_in_process(
             if not outcome.done():
                 outcome.set_result(("error", "the solver process ended without an answer"))
 
-    process.start()
+    await asyncio.to_thread(process.start)
     theirs.close()
     loop.add_reader(ours.fileno(), readable)
     try:

@@ -118,7 +118,8 @@ class RouteService:
         caller.require_tenant(tenant)
         caller.require(Scope.DISPATCH)
         self._check_limit(request)
-        validate((await self._build(tenant, request)).problem)
+        built = await self._build(tenant, request)
+        await asyncio.to_thread(validate, built.problem)
 
     def _check_limit(self, request: PlanRequest) -> None:
         if not 0 < request.time_limit_s <= self._max_time_limit_s:
@@ -137,7 +138,8 @@ class RouteService:
             builder.point(v.start)
             builder.point(v.end)
         table = await self._matrices.table(builder.points, request.vehicle_type)
-        return problem_of(request, stops, builder, table)
+        # Rounding a table of thousands of points takes a while: off the loop.
+        return await asyncio.to_thread(problem_of, request, stops, builder, table)
 
     async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
         caller.require_tenant(tenant)

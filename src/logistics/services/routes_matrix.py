@@ -3,11 +3,16 @@ the distance provider (maybe OSRM over the network) once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from logistics.domain.fleet import VehicleType
-from logistics.geo.distance import DistanceProvider, Point, Table
+from logistics.geo.distance import DistanceProvider, Point, StraightLine, Table
+
+
+def _compute(provider: StraightLine, points: list[Point], vehicle: VehicleType | None) -> Table:
+    return asyncio.run(provider.table(points, vehicle))
 
 
 class MatrixCache:
@@ -28,7 +33,11 @@ class MatrixCache:
             self._tables.move_to_end(key)
             self.hits += 1
             return found
-        table = await self._provider.table(points, vehicle)
+        if isinstance(self._provider, StraightLine):
+            # Pure computation (a few seconds for thousands of points): not on the loop.
+            table = await asyncio.to_thread(_compute, self._provider, list(points), vehicle)
+        else:
+            table = await self._provider.table(points, vehicle)
         self._tables[key] = table
         while len(self._tables) > self._size:
             self._tables.popitem(last=False)

@@ -25,6 +25,7 @@ from logistics.domain.routes import (
 )
 from logistics.domain.tasks import StepKind, StepState, Task, TaskState
 from logistics.geo.distance import Table
+from logistics.routing.validate import MAX_VEHICLES
 
 UNLIMITED = 10**12
 """A zero capacity dimension: no bound in it."""
@@ -75,10 +76,12 @@ def stops_of_task(task: Task, field: str) -> list[StopSpec]:
 
 def expand(vehicles: Sequence[VehicleSpec]) -> list[tuple[str, VehicleSpec]]:
     """(vehicle id, spec) per vehicle, ``count`` copies suffixed when more than one."""
+    if sum(max(v.count, 0) for v in vehicles) > MAX_VEHICLES:
+        raise InvalidArgument.field("vehicles", f"at most {MAX_VEHICLES} vehicles in all")
     out = []
     for i, v in enumerate(vehicles):
-        if not 1 <= v.count <= 1000:
-            raise InvalidArgument.field(f"vehicles[{i}].count", "must be between 1 and 1000")
+        if v.count < 1:
+            raise InvalidArgument.field(f"vehicles[{i}].count", "must be 1 or more")
         out += [(v.id if v.count == 1 else f"{v.id}-{k + 1}", v) for k in range(v.count)]
     return out
 
