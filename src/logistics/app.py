@@ -44,6 +44,7 @@ from logistics.api.edge import Edge, RpcMetrics
 from logistics.api.fleet import FleetHandler
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
+from logistics.api.live import LiveEndpoints
 from logistics.api.rest import RestEndpoints
 from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
 from logistics.api.telemetry import StreamLimits, TelemetryHandler
@@ -53,6 +54,7 @@ from logistics.config import ConfigError, Settings
 from logistics.discovery import HttpDiscovery
 from logistics.domain.telemetry import PingLimits
 from logistics.events.deliveries import build_deliverer
+from logistics.events.live_bus import NatsLiveBus
 from logistics.events.relay import build_relay
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
@@ -66,6 +68,7 @@ from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch import AutoDispatcher, DispatchPolicy, DispatchService
 from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
+from logistics.services.live import LivePublisher, LiveSettings, LiveViews
 from logistics.services.offers import Offers
 from logistics.services.presence import PresenceMonitor
 from logistics.services.routes import RiderHooks, RouteService
@@ -74,6 +77,7 @@ from logistics.services.routes_templates import RouteTemplates
 from logistics.services.tasks import TaskService
 from logistics.services.telemetry import TelemetryService
 from logistics.services.timers import TimerRunner
+from logistics.services.tracking import TaskTracking
 from logistics.services.vehicles import VehicleService
 from logistics.services.webhooks import WebhookService
 from logistics.store.db import Database
@@ -206,12 +210,24 @@ class Server:
             max_active_tasks=settings.max_active_tasks,
             zones=geofences,
         )
+        live_settings = LiveSettings(
+            cell_resolution=settings.live_cell_resolution,
+            interval_s=settings.live_interval_seconds,
+            stall_s=settings.live_stall_seconds,
+            max_riders=settings.live_max_riders,
+        )
+        live_bus = NatsLiveBus(connections.nats)
+        live_publisher = LivePublisher(live_bus, live_settings)
+        self.live_views = LiveViews(live_bus, self.index, geofences, clock, live_settings)
         self.presence = PresenceMonitor(
             self.index,
             store,
             clock,
             offline_after=timedelta(seconds=settings.rider_offline_seconds),
             interval_s=min(5.0, settings.rider_offline_seconds / 4),
+            on_offline=lambda tenant, rider: _tell_views_offline(
+                self.index, live_publisher, tenant, rider
+            ),
         )
         rider_hooks = RiderHooks(dispatching.refresh_profile)
         tasks = TaskService(
@@ -283,6 +299,7 @@ class Server:
                 clock,
                 limits,
                 on_stream_open=dispatching.refresh_profile,
+                live=live_publisher,
             ),
             geofences,
             StreamLimits(
@@ -294,6 +311,19 @@ class Server:
             ),
             self.offers,
             auto,
+            LiveEndpoints(
+                self.live_views,
+                TaskTracking(
+                    tasks,
+                    self.live_views,
+                    live_bus,
+                    live_publisher,
+                    self.index,
+                    self.distances,
+                    interval_s=settings.live_interval_seconds,
+                    reread_s=max(2.0, 4 * settings.live_interval_seconds),
+                ),
+            ),
         )
         webhooks = WebhookHandler(WebhookService(store, clock))
         self.readiness = Readiness(
@@ -373,6 +403,7 @@ class Server:
         self.edge.draining.set()
         self._http_stop.set()
         await asyncio.gather(self.grpc.stop(grace), self._wait_http(grace_s=grace + 1))
+        await self.live_views.aclose()
         await self.tracks.close()
         await self.blobs.close()
         if self.discovery is not None:
@@ -433,6 +464,15 @@ def build_distances(settings: Settings, registry: CollectorRegistry) -> Straight
         max_table_size=settings.osrm_max_table_size,
         registry=registry,
     )
+
+
+async def _tell_views_offline(
+    index: LiveIndex, publisher: LivePublisher, tenant: str, rider_id: str
+) -> None:
+    """Live views drop a rider the presence sweep turned offline (at its last position)."""
+    position = await index.rider(tenant, rider_id)
+    if position is not None:
+        publisher.gone(tenant, rider_id, publisher.cell_of(position.latitude, position.longitude))
 
 
 def build_discovery(settings: Settings) -> HttpDiscovery | None:

@@ -134,9 +134,15 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="mint a development token (HS256 shared secret)")
     token.add_argument("--tenant", required=True)
     token.add_argument(
-        "--scope", action="append", required=True, help="repeat or space-separate scopes"
+        "--scope", action="append", default=[], help="repeat or space-separate scopes"
     )
     token.add_argument("--rider", help="rider id claim, for rider app tokens")
+    token.add_argument(
+        "--zone", action="append", help="geofence id of a zone the dispatcher is limited to"
+    )
+    token.add_argument(
+        "--task", help="task id claim: a tracking token that may only follow that task"
+    )
     token.add_argument("--subject", default="dev")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
     return parser
@@ -179,6 +185,9 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:
         print(f"logistics: unknown scope(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if not scopes and args.task is None:
+        print("logistics: give --scope (or --task for a tracking token)", file=sys.stderr)
+        return 2
     try:
         token = mint_token(
             secret,
@@ -186,6 +195,8 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
             scopes=scopes,
             subject=args.subject,
             rider_id=args.rider,
+            zones=args.zone,
+            task_id=args.task,
             ttl_s=args.ttl,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,

@@ -166,6 +166,10 @@ class Settings:
     stream_batches_per_second: float = 20.0
     stream_burst: int = 40
     stream_keepalive_seconds: float = 20.0
+    live_interval_seconds: float = 0.5
+    live_cell_resolution: int = 6
+    live_stall_seconds: float = 10.0
+    live_max_riders: int = 20_000
     redis_pool_size: int = 64
     max_active_tasks: int = 3
     dispatch_mode: str = "sequential"
@@ -235,6 +239,10 @@ class Settings:
             "stream_batches_per_second": _positive_float,
             "stream_burst": _positive_int,
             "stream_keepalive_seconds": _positive_float,
+            "live_interval_seconds": _positive_float,
+            "live_cell_resolution": _h3_resolution,
+            "live_stall_seconds": _positive_float,
+            "live_max_riders": _positive_int,
             "redis_pool_size": _positive_int,
             "max_active_tasks": _positive_int,
             "dispatch_mode": _choice("sequential", "broadcast"),

@@ -125,13 +125,15 @@ async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceC
     assert caught.value.code == Code.ABORTED
 
 
-async def test_unbuilt_rpcs_are_unimplemented_over_connect(server: RunningServer) -> None:
+async def test_a_bad_stream_request_is_invalid_argument_over_connect(
+    server: RunningServer,
+) -> None:
     tenant = unique_tenant()
     client = telemetry_connect.TelemetryServiceClient(server.http_url)
     with pytest.raises(ConnectError) as caught:
         async for _ in client.track_task(telemetry_pb2.TrackTaskRequest(), headers=headers(tenant)):
             pass
-    assert caught.value.code == Code.UNIMPLEMENTED
+    assert caught.value.code == Code.INVALID_ARGUMENT
 
 
 async def test_health_readiness_and_metrics_endpoints(server: RunningServer) -> None:

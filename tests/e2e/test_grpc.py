@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from bengobox.logistics.v1 import (
     fleet_pb2,
     fleet_pb2_grpc,
+    telemetry_pb2,
     telemetry_pb2_grpc,
 )
 from google.protobuf import field_mask_pb2
@@ -174,13 +176,16 @@ async def test_a_write_needs_the_admin_scope(grpc_channel: grpc.aio.Channel) -> 
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-async def test_rpcs_not_built_yet_answer_unimplemented(grpc_channel: grpc.aio.Channel) -> None:
+async def test_a_live_view_opened_without_a_subscription_is_invalid_argument(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
     tenant = unique_tenant()
     telemetry = telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel)
     call = telemetry.WatchFleet(metadata=auth(tenant))
+    await call.write(telemetry_pb2.WatchFleetRequest())
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call.read()
-    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        await asyncio.wait_for(call.read(), 10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_fleets_list_in_pages_with_a_kind_filter(grpc_channel: grpc.aio.Channel) -> None:

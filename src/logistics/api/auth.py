@@ -144,7 +144,8 @@ class Authenticator:
 
 
 def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
-    """Claims: ``tenant`` (slug), ``scope`` (space separated), ``sub``, optional ``rider_id``."""
+    """Claims: ``tenant`` (slug), ``scope`` (space separated), ``sub``, optional ``rider_id``,
+    ``zones`` (geofence ids a dispatcher is limited to) and ``task_id`` (a tracking token)."""
     tenant = claims.get("tenant")
     if not isinstance(tenant, str):
         raise Unauthenticated("the token has no tenant claim", reason="INVALID_TOKEN")
@@ -160,11 +161,21 @@ def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
     known = {s.value: s for s in Scope}
     scopes = frozenset(known[s] for s in raw_scope.split() if s in known)
     rider_id = claims.get("rider_id")
+    zones = claims.get("zones")
+    if zones is not None and (
+        not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)
+    ):
+        raise Unauthenticated(
+            "the token's zones claim must be a list of ids", reason="INVALID_TOKEN"
+        )
+    task_id = claims.get("task_id")
     return Caller(
         tenant=slug,
         subject=str(claims["sub"]),
         scopes=scopes,
         rider_id=str(rider_id) if rider_id is not None else None,
+        zones=frozenset(zones) if zones is not None else None,
+        task_id=str(task_id) if task_id is not None else None,
     )
 
 
@@ -175,6 +186,8 @@ def mint_token(
     scopes: list[str],
     subject: str = "dev",
     rider_id: str | None = None,
+    zones: list[str] | None = None,
+    task_id: str | None = None,
     ttl_s: int = 24 * 3600,
     issuer: str | None = None,
     audience: str | None = None,
@@ -190,6 +203,10 @@ def mint_token(
     }
     if rider_id is not None:
         claims["rider_id"] = rider_id
+    if zones is not None:
+        claims["zones"] = zones
+    if task_id is not None:
+        claims["task_id"] = task_id
     if issuer is not None:
         claims["iss"] = issuer
     if audience is not None:

@@ -1,5 +1,5 @@
 """TelemetryService on both listeners: the rider's location stream, tracks, geofences and the
-telemetry policy. Live views (WatchFleet, SubscribeFleet, TrackTask) are not built yet."""
+telemetry policy; live views are in ``api.live``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from logistics.api.convert_telemetry import (
     track_to_proto,
 )
 from logistics.api.edge import current_caller
+from logistics.api.live import LiveEndpoints
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
@@ -64,12 +65,29 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         limits: StreamLimits,
         offers: Offers,
         dispatcher: AutoDispatcher,
+        live: LiveEndpoints,
     ) -> None:
+        self._live = live
         self._telemetry = telemetry
         self._geofences = geofences
         self._limits = limits
         self._offers = offers
         self._dispatcher = dispatcher
+
+    def watch_fleet(
+        self, request: AsyncIterator[telemetry_pb2.WatchFleetRequest], ctx: Ctx
+    ) -> AsyncIterator[telemetry_pb2.WatchFleetResponse]:
+        return self._live.watch_fleet(request)
+
+    def subscribe_fleet(
+        self, request: telemetry_pb2.SubscribeFleetRequest, ctx: Ctx
+    ) -> AsyncIterator[telemetry_pb2.SubscribeFleetResponse]:
+        return self._live.subscribe_fleet(request)
+
+    def track_task(
+        self, request: telemetry_pb2.TrackTaskRequest, ctx: Ctx
+    ) -> AsyncIterator[telemetry_pb2.TrackTaskResponse]:
+        return self._live.track_task(request)
 
     def stream_locations(
         self, request: AsyncIterator[telemetry_pb2.StreamLocationsRequest], ctx: Ctx

@@ -18,12 +18,16 @@ class Scope(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Caller:
-    """A verified token's claims: its tenant, scopes, subject and, for riders, the rider id."""
+    """A verified token's claims: its tenant, scopes, subject; for riders, the rider id; for a
+    dispatcher limited to some zones, their geofence ids; for a customer's tracking page, the
+    one task it may follow."""
 
     tenant: TenantSlug
     subject: str
     scopes: frozenset[Scope]
     rider_id: str | None = None
+    zones: frozenset[str] | None = None  # None: not limited
+    task_id: str | None = None
 
     def has(self, scope: Scope) -> bool:
         """``logistics:admin`` holds every scope."""

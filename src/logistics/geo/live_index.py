@@ -121,9 +121,7 @@ class LiveIndex:
         self.resolution = resolution
         self.stale_after_s = stale_after_s
         self._ingest = client.register_script(scripts.INGEST)
-        self._ingests: Coalescer[str, list[str | int], IngestResult] = Coalescer(
-            self._ingest_many
-        )
+        self._ingests: Coalescer[str, list[str | int], IngestResult] = Coalescer(self._ingest_many)
         self._in_cells = client.register_script(scripts.IN_CELLS)
         self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
 
@@ -250,6 +248,17 @@ class LiveIndex:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""
         values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
         return _position(rider_id, [_text(v) for v in values])
+
+    async def fleets(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, str]:
+        """The fleet id of each rider that has one on record (one round trip)."""
+        if not rider_ids:
+            return {}
+        p = self.prefix(tenant)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for rider_id in rider_ids:
+                pipe.hget(f"{p}r:{rider_id}", "fleet")
+            values = await pipe.execute()
+        return {r: t for r, v in zip(rider_ids, values, strict=True) if (t := _text(v))}
 
     async def riders_in_cells(
         self, tenant: str, cells: Iterable[str], now: datetime

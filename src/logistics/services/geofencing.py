@@ -217,6 +217,14 @@ class GeofenceService:
                 return fence.display_name
         return None
 
+    async def zone_shape(self, tenant: TenantSlug, zone_id: str) -> Shape | None:
+        """The shape of the tenant's zone fence ``zone_id`` (a geofence id), if there is one."""
+        cached = await self.index(tenant)
+        fence = cached.fences.get(zone_id)
+        if fence is None or fence.kind is not FenceKind.ZONE:
+            return None
+        return _shape(fence.shape)
+
     def describe(self, tenant: TenantSlug, fence_id: str) -> Geofence | None:
         cached = self._cache.get(tenant)
         return cached.fences.get(fence_id) if cached else None

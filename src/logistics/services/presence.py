@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from redis.exceptions import RedisError
@@ -28,12 +29,14 @@ class PresenceMonitor:
         *,
         offline_after: timedelta,
         interval_s: float = 5.0,
+        on_offline: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         self._index = index
         self._store = store
         self._clock = clock
         self._offline_after = offline_after
         self._interval_s = interval_s
+        self._on_offline = on_offline
 
     async def sweep(self) -> int:
         """Turns stale riders offline; returns how many this call turned."""
@@ -51,6 +54,12 @@ class PresenceMonitor:
                         {"rider": f"tenants/{slug}/riders/{rider_id}", "last_seen_time": last_seen},
                     )
             turned += len(gone)
+            if self._on_offline is not None:
+                for rider_id, _ in gone:
+                    try:
+                        await self._on_offline(tenant, rider_id)
+                    except Exception:
+                        logger.warning("cannot tell live views a rider went offline", exc_info=True)
         return turned
 
     async def run(self, stop: asyncio.Event) -> None:

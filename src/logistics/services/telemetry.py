@@ -19,6 +19,7 @@ from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied
 from logistics.domain.fleet import VehicleType
 from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
 from logistics.domain.ids import ResourceName, TenantId, TenantSlug
+from logistics.domain.live import ONLINE, RiderUpdate
 from logistics.domain.telemetry import (
     Fix,
     Ping,
@@ -35,6 +36,7 @@ from logistics.geo.live_index import LiveIndex
 from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
+from logistics.services.live import LivePublisher
 from logistics.store.tracks import TrackPoint, TrackRow, TrackWriter, read_track
 from logistics.store.unit_of_work import Store
 
@@ -69,6 +71,7 @@ class TelemetryService:
         limits: PingLimits,
         *,
         on_stream_open: RiderHook | None = None,
+        live: LivePublisher | None = None,
     ) -> None:
         self._store = store
         self._index = index
@@ -77,6 +80,7 @@ class TelemetryService:
         self._clock = clock
         self._limits = limits
         self._on_stream_open = on_stream_open
+        self._live = live
 
     async def open_session(self, caller: Caller) -> RiderSession:
         """The stream of the rider named by the token's ``rider_id`` claim."""
@@ -102,6 +106,7 @@ class TelemetryService:
             vehicle.type if vehicle else rider.vehicle_type,
             policy,
             {},
+            fleet_id=str(rider.fleet_id) if rider.fleet_id else None,
         )
         await session.resume()
         if self._on_stream_open is not None:
@@ -180,6 +185,9 @@ class RiderSession:
     # False until the sequence state is known: from Redis when the stream opens, or else
     # from the first batch (a resumed app sends from its last ack + 1).
     seeded: bool = False
+    fleet_id: str | None = None
+    live_cell: str | None = None  # the coarse cell live views last heard of the rider in
+    live_ms: int = 0  # record time of the position live views last got
 
     async def resume(self) -> None:
         """Picks up where the rider's previous stream (on any replica) left off."""
@@ -198,6 +206,7 @@ class RiderSession:
         if state.position is not None:
             p = state.position
             self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, p.record_time)
+            self.live_ms = int(p.record_time.timestamp() * 1000)
         self.fence_states = {k: FenceState(since, d) for k, (since, d) in state.fences.items()}
 
     @property
@@ -263,9 +272,35 @@ class RiderSession:
             logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
             live = valid
         self.sequence = state
+        self._publish_live(live, now)
         events.extend(await self._fence_events(live))
         await s.emit(self.tenant, events)
         return Ack(contiguous, sorted(rejected, key=lambda r: r.sequence))
+
+    def _publish_live(self, live: list[Ping], now: datetime) -> None:
+        """The newest of the batch's positions to the live views (never one older than what
+        they already have)."""
+        publisher = self.service._live
+        if publisher is None or not live:
+            return
+        newest = max(live, key=lambda p: p.record_time)
+        record_ms = int(newest.record_time.timestamp() * 1000)
+        if record_ms < self.live_ms:
+            return
+        self.live_ms = record_ms
+        update = RiderUpdate(
+            str(self.rider_id),
+            newest.latitude,
+            newest.longitude,
+            newest.heading_deg,
+            newest.speed_mps,
+            ONLINE,
+            newest.task,
+            record_ms,
+            int(now.timestamp() * 1000),
+            self.fleet_id,
+        )
+        self.live_cell = publisher.moved(self.tenant, update, self.live_cell)
 
     def _sample(self, valid: list[Ping]) -> list[TrackRow]:
         rows = []

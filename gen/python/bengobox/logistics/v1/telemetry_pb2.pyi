@@ -200,13 +200,15 @@ class FleetSubscription(_message.Message):
     def __init__(self, bounding_box: _Optional[_Union[BoundingBox, _Mapping]] = ..., polygon: _Optional[_Union[Polygon, _Mapping]] = ..., zone: _Optional[str] = ..., include_riders: _Optional[bool] = ..., include_tasks: _Optional[bool] = ..., include_alerts: _Optional[bool] = ..., fleet: _Optional[str] = ...) -> None: ...
 
 class WatchFleetRequest(_message.Message):
-    __slots__ = ("subscription",)
+    __slots__ = ("subscription", "parent")
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     subscription: FleetSubscription
-    def __init__(self, subscription: _Optional[_Union[FleetSubscription, _Mapping]] = ...) -> None: ...
+    parent: str
+    def __init__(self, subscription: _Optional[_Union[FleetSubscription, _Mapping]] = ..., parent: _Optional[str] = ...) -> None: ...
 
 class RiderView(_message.Message):
-    __slots__ = ("rider", "position", "heading_deg", "speed_mps", "status", "task", "last_seen_time")
+    __slots__ = ("rider", "position", "heading_deg", "speed_mps", "status", "task", "last_seen_time", "fleet", "record_time")
     RIDER_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     HEADING_DEG_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +216,8 @@ class RiderView(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    FLEET_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
     rider: str
     position: _common_pb2.GeoPoint
     heading_deg: float
@@ -221,7 +225,9 @@ class RiderView(_message.Message):
     status: str
     task: str
     last_seen_time: _timestamp_pb2.Timestamp
-    def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[str] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    fleet: str
+    record_time: _timestamp_pb2.Timestamp
+    def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[str] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fleet: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskView(_message.Message):
     __slots__ = ("task", "state", "rider", "eta")
@@ -236,18 +242,20 @@ class TaskView(_message.Message):
     def __init__(self, task: _Optional[str] = ..., state: _Optional[str] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("type", "rider", "task", "message", "alert_time")
+    __slots__ = ("type", "rider", "task", "message", "alert_time", "position")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     ALERT_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     type: str
     rider: str
     task: str
     message: str
     alert_time: _timestamp_pb2.Timestamp
-    def __init__(self, type: _Optional[str] = ..., rider: _Optional[str] = ..., task: _Optional[str] = ..., message: _Optional[str] = ..., alert_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    position: _common_pb2.GeoPoint
+    def __init__(self, type: _Optional[str] = ..., rider: _Optional[str] = ..., task: _Optional[str] = ..., message: _Optional[str] = ..., alert_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
 
 class FleetFrame(_message.Message):
     __slots__ = ("sequence", "snapshot", "rider_upserts", "rider_removals", "task_changes", "alerts")
@@ -292,16 +300,20 @@ class TrackTaskRequest(_message.Message):
     def __init__(self, task: _Optional[str] = ...) -> None: ...
 
 class TrackTaskResponse(_message.Message):
-    __slots__ = ("task", "state", "rider_position", "eta")
+    __slots__ = ("task", "state", "rider_position", "eta", "rider", "position_time")
     TASK_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RIDER_POSITION_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    POSITION_TIME_FIELD_NUMBER: _ClassVar[int]
     task: str
     state: str
     rider_position: _common_pb2.GeoPoint
     eta: _duration_pb2.Duration
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[str] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    rider: str
+    position_time: _timestamp_pb2.Timestamp
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[str] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Geofence(_message.Message):
     __slots__ = ("name", "display_name", "kind", "polygon", "circle", "dwell_threshold", "create_time", "update_time", "etag")

@@ -1,0 +1,182 @@
+"""TrackTask: the customer's view of one task, its state and, while a rider carries it, the
+rider's position and the time to the task's next step, until the task ends.
+
+The rider's position comes from the live fan-out (the rider's coarse cell and its neighbours,
+re-centred as it moves); the task's state from the committed task events as the relay
+publishes them, and from a re-read every few seconds (a missed event, or no relay running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import NotFound, PermissionDenied
+from logistics.domain.ids import ResourceName
+from logistics.domain.live import RiderUpdate
+from logistics.domain.tasks import TERMINAL, Task
+from logistics.geo.areas import cells_around
+from logistics.geo.distance import DistanceProvider
+from logistics.geo.live_index import LiveIndex
+from logistics.services.fleet import rider_name
+from logistics.services.live import LiveBus, LivePublisher, LiveViews, Unsubscribe
+from logistics.services.tasks import TaskService
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    task: str
+    state: str
+    rider: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    position_time: datetime | None = None
+    eta_s: float | None = None
+
+
+class TaskTracking:
+    def __init__(
+        self,
+        tasks: TaskService,
+        views: LiveViews,
+        bus: LiveBus,
+        publisher: LivePublisher,
+        index: LiveIndex,
+        distances: DistanceProvider,
+        *,
+        interval_s: float,
+        reread_s: float = 5.0,
+    ) -> None:
+        self._tasks = tasks
+        self._views = views
+        self._bus = bus
+        self._publisher = publisher
+        self._index = index
+        self._distances = distances
+        self._interval_s = interval_s
+        self._reread_s = reread_s
+
+    def authorize(self, caller: Caller, name: ResourceName) -> None:
+        """A tracking token (``task_id`` claim) follows its own task only; anyone else needs
+        ``logistics:read`` on the task's tenant."""
+        caller.require_tenant(name.tenant)
+        if caller.task_id is not None:
+            if caller.task_id != str(name.id):
+                raise PermissionDenied("the token tracks another task", reason="WRONG_TASK")
+            return
+        caller.require(Scope.READ)
+
+    async def track(self, caller: Caller, name: ResourceName) -> AsyncIterator[TaskProgress]:
+        self.authorize(caller, name)
+        system = Caller(name.tenant, caller.subject, frozenset({Scope.READ}))
+        task = await self._tasks.get(system, name)
+        follower = _Follower(self, name)
+        stop_listening = self._views.listen(str(name.tenant), follower.on_event)
+        try:
+            async for progress in follower.run(system, task):
+                yield progress
+        finally:
+            stop_listening()
+            await follower.close()
+
+
+class _Follower:
+    def __init__(self, tracking: TaskTracking, name: ResourceName) -> None:
+        self._t = tracking
+        self._name = name
+        self._task_name = str(name)
+        self._changed = asyncio.Event()
+        self._position: RiderUpdate | None = None
+        self._rider_id: str | None = None
+        self._cells: dict[str, Unsubscribe] = {}
+
+    def on_event(self, event_type: str, data: dict[str, Any]) -> None:
+        if event_type.startswith("task.") and data.get("name") == self._task_name:
+            self._changed.set()
+
+    def _on_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None:
+        for update in updates:
+            newer = self._position is None or update.record_ms >= self._position.record_ms
+            if update.rider_id == self._rider_id and newer:
+                self._position = update
+                self._changed.set()
+
+    async def _follow_rider(self, rider_id: str | None) -> None:
+        if rider_id != self._rider_id:
+            self._rider_id, self._position = rider_id, None
+            if rider_id is not None:
+                live = await self._t._index.rider(str(self._name.tenant), rider_id)
+                if live is not None and live.online:
+                    self._position = RiderUpdate(
+                        rider_id,
+                        live.latitude,
+                        live.longitude,
+                        live.heading_deg,
+                        live.speed_mps,
+                        "online",
+                        live.task,
+                        int(live.record_time.timestamp() * 1000),
+                        int(live.last_seen.timestamp() * 1000),
+                    )
+        wanted: set[str] = set()
+        if self._position is not None:
+            centre = self._t._publisher.cell_of(self._position.latitude, self._position.longitude)
+            wanted = cells_around(centre)
+        for cell in wanted - set(self._cells):
+            self._cells[cell] = await self._t._bus.subscribe_cell(
+                str(self._name.tenant), cell, self._on_riders
+            )
+        for cell in set(self._cells) - wanted:
+            with contextlib.suppress(Exception):
+                await self._cells.pop(cell)()
+
+    async def run(self, caller: Caller, task: Task) -> AsyncIterator[TaskProgress]:
+        last: TaskProgress | None = None
+        while True:
+            await self._follow_rider(str(task.rider_id) if task.rider_id else None)
+            progress = self._progress(task)
+            if progress != last:
+                yield progress
+                last = progress
+            if task.state in TERMINAL:
+                return
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), self._t._reread_s)
+            await asyncio.sleep(self._t._interval_s)  # at most one update per interval
+            try:
+                task = await self._t._tasks.get(caller, self._name)
+            except NotFound:
+                return
+
+    def _progress(self, task: Task) -> TaskProgress:
+        tenant = self._name.tenant
+        rider = rider_name(tenant, uuid.UUID(self._rider_id)) if self._rider_id else None
+        p = self._position
+        if p is None or task.state in TERMINAL:
+            return TaskProgress(self._task_name, task.state.value, rider)
+        step = task.step
+        _, eta = self._t._distances.travel(
+            p.latitude, p.longitude, step.latitude, step.longitude, None
+        )
+        return TaskProgress(
+            self._task_name,
+            task.state.value,
+            rider,
+            p.latitude,
+            p.longitude,
+            datetime.fromtimestamp(p.record_ms / 1000, UTC),
+            eta,
+        )
+
+    async def close(self) -> None:
+        for unsubscribe in self._cells.values():
+            with contextlib.suppress(Exception):
+                await unsubscribe()
+        self._cells.clear()

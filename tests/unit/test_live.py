@@ -1,0 +1,179 @@
+"""Live views without servers: frame buffers coalesce and stay bounded, a view shows exactly
+the riders inside its area (and fleet and zones), events map to alerts and task changes, and
+rider updates survive the wire."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate
+from logistics.events.live_bus import decode_riders, encode_riders
+from logistics.geo.areas import ViewArea, box
+from logistics.geo.fences import CircleShape
+from logistics.services.live import LiveSettings, View, ViewSpec, alert_of, task_change
+
+AREA = box(-1.30, 36.80, -1.28, 36.82)
+
+riders = st.sampled_from([f"r{i}" for i in range(6)])
+updates = st.builds(
+    RiderUpdate,
+    rider_id=riders,
+    latitude=st.floats(-1.31, -1.27),
+    longitude=st.floats(36.79, 36.83),
+    heading_deg=st.floats(0, 359),
+    speed_mps=st.floats(0, 30),
+    status=st.sampled_from([ONLINE, OFFLINE]),
+    task=st.none() | st.just("tenants/t/tasks/x"),
+    record_ms=st.integers(0, 2**41),
+    seen_ms=st.integers(0, 2**41),
+    fleet=st.none() | st.sampled_from(["f1", "f2"]),
+)
+
+
+@given(st.lists(st.tuples(st.booleans(), updates), max_size=40))
+def test_a_buffer_keeps_the_latest_state_of_each_rider_and_never_both_kinds(
+    ops: list[tuple[bool, RiderUpdate]],
+) -> None:
+    buffer = FrameBuffer(max_riders=100)
+    latest: dict[str, RiderUpdate | None] = {}
+    for is_removal, update in ops:
+        if is_removal:
+            buffer.remove(update.rider_id)
+            latest[update.rider_id] = None
+        else:
+            buffer.upsert(update)
+            latest[update.rider_id] = update
+    frame = buffer.take(7)
+    assert frame.sequence == 7
+    assert {u.rider_id: u for u in frame.upserts} == {k: v for k, v in latest.items() if v}
+    assert set(frame.removals) == {k for k, v in latest.items() if v is None}
+    assert len(buffer) == 0
+
+
+def test_a_buffer_is_bounded_and_counts_what_it_dropped() -> None:
+    buffer = FrameBuffer(max_riders=3, max_alerts=2)
+    for i in range(10):
+        buffer.upsert(RiderUpdate(f"r{i}", 0, 0, 0, 0, ONLINE, None, i, i))
+    buffer.upsert(RiderUpdate("r0", 1, 1, 0, 0, ONLINE, None, 99, 99))  # known: replaced
+    frame = buffer.take(1)
+    assert [u.rider_id for u in frame.upserts] == ["r0", "r1", "r2"]
+    assert frame.upserts[0].record_ms == 99
+    assert buffer.dropped == 7
+
+
+def view(fleet: str | None = None) -> View:
+    spec = ViewSpec(ViewArea.of(AREA), fleet=fleet)
+    return View("t", spec, LiveSettings(interval_s=0.01, stall_s=0.05))
+
+
+@given(st.lists(updates, max_size=30))
+def test_a_view_shows_exactly_the_online_riders_inside_its_area(batch: list[RiderUpdate]) -> None:
+    v = view(fleet="f1")
+    v.offer_riders(batch, [])
+    last = {u.rider_id: u for u in batch}
+    inside = {
+        r
+        for r, u in last.items()
+        if u.status == ONLINE
+        and u.fleet == "f1"
+        and -1.30 <= u.latitude <= -1.28
+        and 36.80 <= u.longitude <= 36.82
+    }
+    for rider in last:
+        assert v.shows(rider) == (rider in inside)
+
+
+def test_a_rider_leaving_the_area_or_going_offline_is_removed_once() -> None:
+    v = view()
+    here = RiderUpdate("a", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)
+    v.offer_riders([here, RiderUpdate("b", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
+    v.offer_riders([RiderUpdate("a", -1.20, 36.81, 0, 0, ONLINE, None, 2, 2)], ["b", "zz"])
+    frame = v._buffer.take(1)
+    assert frame.upserts == []
+    assert frame.removals == ["a", "b"]
+    v.offer_riders([RiderUpdate("a", -1.19, 36.81, 0, 0, ONLINE, None, 3, 3)], [])
+    assert len(v._buffer) == 0  # not shown, nothing to say
+
+
+def test_zone_limits_cut_the_area() -> None:
+    limited = ViewArea.of(AREA, [CircleShape(-1.29, 36.81, 200.0)])
+    assert limited.contains(-1.29, 36.81)
+    assert not limited.contains(-1.285, 36.805)  # in the box, outside the zone
+    assert limited.cells(9) < ViewArea.of(AREA).cells(9)
+
+
+async def test_frames_come_snapshot_first_then_only_when_something_changed() -> None:
+    v = view()
+    v.reset(v.spec, [RiderUpdate("a", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)])
+    frames = v.frames()
+    first = await anext(frames)
+    assert first.snapshot
+    assert [u.rider_id for u in first.upserts] == ["a"]
+    v.offer_riders([RiderUpdate("b", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
+    second = await asyncio.wait_for(anext(frames), 1)
+    assert not second.snapshot
+    assert second.sequence == 2
+    assert [u.rider_id for u in second.upserts] == ["b"]
+
+
+async def test_a_failed_view_ends_its_frames_with_the_error_and_drops_its_buffer() -> None:
+    v = view()
+    v.reset(v.spec, [])
+    frames = v.frames()
+    await anext(frames)
+    v.offer_riders([RiderUpdate("b", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
+    assert v.stalled(10**9)
+    v.fail(RuntimeError("too slow"))
+    assert v.buffered() == 0
+    with pytest.raises(RuntimeError, match="too slow"):
+        await anext(frames)
+
+
+def test_events_become_alerts_and_task_changes() -> None:
+    data = {
+        "name": "tenants/t/tasks/1",
+        "rider": "tenants/t/riders/9",
+        "task": {
+            "state": "assigned",
+            "current_step": 1,
+            "steps": [{}, {"latitude": -1.2, "longitude": 36.9}],
+        },
+        "event_time_ms": 5,
+    }
+    change = task_change(data)
+    assert change is not None
+    assert (change.task, change.state, change.rider) == (
+        "tenants/t/tasks/1",
+        "assigned",
+        data["rider"],
+    )
+    assert (change.latitude, change.longitude) == (-1.2, 36.9)
+    assert alert_of("task.assigned", data) is None
+    breached = alert_of("task.delivery_breached", data)
+    assert breached is not None
+    assert (breached.task, breached.latitude, breached.time_ms) == ("tenants/t/tasks/1", -1.2, 5)
+    offline = alert_of("rider.offline", {"rider": "tenants/t/riders/9"})
+    assert offline is not None
+    assert offline.rider == "tenants/t/riders/9"
+
+
+@given(st.lists(updates, max_size=10, unique_by=lambda u: u.rider_id), st.lists(riders, max_size=3))
+def test_rider_updates_survive_the_wire(batch: list[RiderUpdate], removals: list[str]) -> None:
+    got, gone = decode_riders(encode_riders("t", batch, removals))
+    assert gone == removals
+    assert len(got) == len(batch)
+    for a, b in zip(got, batch, strict=True):
+        assert (a.rider_id, a.latitude, a.longitude, a.status, a.task, a.fleet) == (
+            b.rider_id,
+            b.latitude,
+            b.longitude,
+            b.status,
+            b.task,
+            b.fleet,
+        )
+        assert (a.record_ms, a.seen_ms) == (b.record_ms, b.seen_ms)
+        assert a.heading_deg == pytest.approx(b.heading_deg, rel=1e-6)
