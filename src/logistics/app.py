@@ -316,7 +316,6 @@ class Server:
                 TaskTracking(
                     tasks,
                     self.live_views,
-                    live_bus,
                     live_publisher,
                     self.index,
                     self.distances,

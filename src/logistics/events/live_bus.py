@@ -95,12 +95,20 @@ class NatsLiveBus:
         subscription = await self._nats.subscribe(live_subject(tenant, cell), cb=on_message)
         return subscription.unsubscribe
 
-    async def subscribe_events(self, families: Iterable[str], handler: EventHandler) -> Unsubscribe:
-        """Committed domain events of the given families, as the relay publishes them."""
+    async def subscribe_events(
+        self,
+        families: Iterable[str],
+        handler: EventHandler,
+        interested: Callable[[str], bool] | None = None,
+    ) -> Unsubscribe:
+        """Committed domain events of the given families, as the relay publishes them; with
+        ``interested``, only those of the tenants it accepts are decoded in full."""
 
         async def on_message(msg: Msg) -> None:
             try:
                 event = events_pb2.Event.FromString(msg.data)
+                if interested is not None and not interested(event.tenant):
+                    return
                 data = json_format.MessageToDict(event.data)
             except Exception:
                 logger.warning("undecodable event on %s", msg.subject)

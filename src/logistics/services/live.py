@@ -45,6 +45,12 @@ EVENT_FAMILIES = ("rider", "geofence", "task")
 SNAPSHOT_CELLS_PER_CALL = 2000
 
 
+class RiderSink(Protocol):
+    """Whatever takes the rider updates of a cell: a view, or one task's tracker."""
+
+    def offer_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None: ...
+
+
 class LiveBus(Protocol):
     async def publish_riders(
         self, tenant: str, cell: str, updates: list[RiderUpdate], removals: list[str]
@@ -55,7 +61,10 @@ class LiveBus(Protocol):
     ) -> Unsubscribe: ...
 
     async def subscribe_events(
-        self, families: Iterable[str], handler: EventHandler
+        self,
+        families: Iterable[str],
+        handler: EventHandler,
+        interested: Callable[[str], bool] | None = None,
     ) -> Unsubscribe: ...
 
 
@@ -283,7 +292,7 @@ class LiveViews:
         self._zones = zones
         self._clock = clock
         self.settings = settings
-        self._cells: dict[tuple[str, str], tuple[Unsubscribe, set[View]]] = {}
+        self._cells: dict[tuple[str, str], tuple[Unsubscribe, set[RiderSink]]] = {}
         self._by_tenant: dict[str, set[View]] = {}
         self._events: Unsubscribe | None = None
         self._event_listeners: dict[str, set[Callable[[str, dict[str, Any]], None]]] = {}
@@ -343,51 +352,44 @@ class LiveViews:
         wanted = spec.area.cells(self.settings.cell_resolution)
         if len(wanted) > 5000:
             raise InvalidArgument.field("subscription.area", "is too large for a live view")
-        async with self._lock:
-            for cell in wanted - view.cells:
-                await self._join(view, cell)
-            left = view.cells - wanted
-            view.cells = set(wanted)
+        left = view.cells - wanted
+        await self.follow(view.tenant, wanted - view.cells, view)
+        view.cells = set(wanted)
         view.reset(spec, await self._snapshot(view.tenant, spec))
-        async with self._lock:
-            for cell in left:
-                await self._leave(view, cell)
+        await self.unfollow(view.tenant, left, view)
 
     async def close(self, view: View) -> None:
-        async with self._lock:
-            for cell in view.cells:
-                await self._leave(view, cell)
-            view.cells = set()
+        await self.unfollow(view.tenant, view.cells, view)
+        view.cells = set()
         views = self._by_tenant.get(view.tenant)
         if views is not None:
             views.discard(view)
             if not views:
                 del self._by_tenant[view.tenant]
 
-    async def _join(self, view: View, cell: str) -> None:
-        key = (view.tenant, cell)
-        entry = self._cells.get(key)
-        if entry is None:
-            views: set[View] = set()
+    async def follow(self, tenant: str, cells: Iterable[str], sink: RiderSink) -> None:
+        """Sends ``sink`` the rider updates of ``cells``: one bus subscription per cell for
+        the whole process, however many views and trackers share it."""
+        async with self._lock:
+            for cell in cells:
+                entry = self._cells.get((tenant, cell))
+                if entry is None:
+                    sinks: set[RiderSink] = set()
+                    unsubscribe = await self._bus.subscribe_cell(tenant, cell, _fan_out(sinks))
+                    entry = self._cells[(tenant, cell)] = (unsubscribe, sinks)
+                entry[1].add(sink)
 
-            def deliver(updates: list[RiderUpdate], removals: list[str]) -> None:
-                for v in list(views):
-                    v.offer_riders(updates, removals)
-
-            unsubscribe = await self._bus.subscribe_cell(view.tenant, cell, deliver)
-            entry = self._cells[key] = (unsubscribe, views)
-        entry[1].add(view)
-
-    async def _leave(self, view: View, cell: str) -> None:
-        key = (view.tenant, cell)
-        entry = self._cells.get(key)
-        if entry is None:
-            return
-        entry[1].discard(view)
-        if not entry[1]:
-            del self._cells[key]
-            with contextlib.suppress(Exception):
-                await entry[0]()
+    async def unfollow(self, tenant: str, cells: Iterable[str], sink: RiderSink) -> None:
+        async with self._lock:
+            for cell in list(cells):
+                entry = self._cells.get((tenant, cell))
+                if entry is None:
+                    continue
+                entry[1].discard(sink)
+                if not entry[1]:
+                    del self._cells[(tenant, cell)]
+                    with contextlib.suppress(Exception):
+                        await entry[0]()
 
     def subscribed_cells(self, tenant: str) -> set[str]:
         return {cell for (t, cell) in self._cells if t == tenant}
@@ -464,7 +466,12 @@ class LiveViews:
     async def _ensure_events(self) -> None:
         async with self._lock:
             if self._events is None:
-                self._events = await self._bus.subscribe_events(EVENT_FAMILIES, self._on_event)
+                self._events = await self._bus.subscribe_events(
+                    EVENT_FAMILIES, self._on_event, self._interested
+                )
+
+    def _interested(self, tenant: str) -> bool:
+        return tenant in self._by_tenant or tenant in self._event_listeners
 
     def _on_event(self, tenant: str, event_type: str, data: dict[str, Any]) -> None:
         for listener in list(self._event_listeners.get(tenant, ())):
@@ -481,6 +488,14 @@ class LiveViews:
         if alert is not None:
             for view in list(views):
                 view.offer_alert(alert)
+
+
+def _fan_out(sinks: set[RiderSink]) -> RiderHandler:
+    def deliver(updates: list[RiderUpdate], removals: list[str]) -> None:
+        for sink in list(sinks):
+            sink.offer_riders(updates, removals)
+
+    return deliver
 
 
 class ZoneShapes(Protocol):

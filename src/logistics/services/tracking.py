@@ -25,7 +25,7 @@ from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
 from logistics.services.fleet import rider_name
-from logistics.services.live import LiveBus, LivePublisher, LiveViews, Unsubscribe
+from logistics.services.live import LivePublisher, LiveViews
 from logistics.services.tasks import TaskService
 
 
@@ -45,7 +45,6 @@ class TaskTracking:
         self,
         tasks: TaskService,
         views: LiveViews,
-        bus: LiveBus,
         publisher: LivePublisher,
         index: LiveIndex,
         distances: DistanceProvider,
@@ -55,7 +54,6 @@ class TaskTracking:
     ) -> None:
         self._tasks = tasks
         self._views = views
-        self._bus = bus
         self._publisher = publisher
         self._index = index
         self._distances = distances
@@ -94,13 +92,13 @@ class _Follower:
         self._changed = asyncio.Event()
         self._position: RiderUpdate | None = None
         self._rider_id: str | None = None
-        self._cells: dict[str, Unsubscribe] = {}
+        self._cells: set[str] = set()
 
     def on_event(self, event_type: str, data: dict[str, Any]) -> None:
         if event_type.startswith("task.") and data.get("name") == self._task_name:
             self._changed.set()
 
-    def _on_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None:
+    def offer_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None:
         for update in updates:
             newer = self._position is None or update.record_ms >= self._position.record_ms
             if update.rider_id == self._rider_id and newer:
@@ -128,13 +126,10 @@ class _Follower:
         if self._position is not None:
             centre = self._t._publisher.cell_of(self._position.latitude, self._position.longitude)
             wanted = cells_around(centre)
-        for cell in wanted - set(self._cells):
-            self._cells[cell] = await self._t._bus.subscribe_cell(
-                str(self._name.tenant), cell, self._on_riders
-            )
-        for cell in set(self._cells) - wanted:
-            with contextlib.suppress(Exception):
-                await self._cells.pop(cell)()
+        tenant = str(self._name.tenant)
+        await self._t._views.follow(tenant, wanted - self._cells, self)
+        await self._t._views.unfollow(tenant, self._cells - wanted, self)
+        self._cells = wanted
 
     async def run(self, caller: Caller, task: Task) -> AsyncIterator[TaskProgress]:
         last: TaskProgress | None = None
@@ -176,7 +171,5 @@ class _Follower:
         )
 
     async def close(self) -> None:
-        for unsubscribe in self._cells.values():
-            with contextlib.suppress(Exception):
-                await unsubscribe()
-        self._cells.clear()
+        await self._t._views.unfollow(str(self._name.tenant), self._cells, self)
+        self._cells = set()
