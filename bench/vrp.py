@@ -259,7 +259,7 @@ def _print_tables(rows: list[dict[str, Any]]) -> None:
         print(
             f"{r['instance']:<10} {r['engine']:<7} {r['vehicles']:>4} {_fmt(r['distance']):>10}"
             f" {_fmt(r['gap']):>7} {'yes' if r['feasible'] else 'NO':>3}"
-            f" | {r.get('pyvrp_vehicles', 0):>9} {_fmt(r.get('pyvrp_distance')):>10}"
+            f" | {r.get('pyvrp_vehicles', '-'):>9} {_fmt(r.get('pyvrp_distance')):>10}"
             f" {_fmt(r.get('pyvrp_gap')):>7} | {_fmt(r['bks'], 1):>9}"
         )
     print(f"\n{'class':<6} {'n':>3} {'mean gap%':>10} {'pyvrp mean gap%':>16}")
