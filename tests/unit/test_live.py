@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea, box
-from logistics.geo.fences import CircleShape
+from logistics.geo.fences import CircleShape, PolygonShape, Shape, polygon_problem
 from logistics.services.live import LiveSettings, View, ViewSpec, alert_of, task_change
 
 AREA = box(-1.30, 36.80, -1.28, 36.82)
@@ -177,3 +177,43 @@ def test_rider_updates_survive_the_wire(batch: list[RiderUpdate], removals: list
         )
         assert (a.record_ms, a.seen_ms) == (b.record_ms, b.seen_ms)
         assert a.heading_deg == pytest.approx(b.heading_deg, rel=1e-6)
+
+
+def _slow_contains(area: ViewArea, latitude: float, longitude: float) -> bool:
+    """The definition: inside the shape by its signed distance, and inside a zone if limited."""
+    if area.shape.signed_distance_m(latitude, longitude) < 0:
+        return False
+    zones = area.allowed
+    return zones is None or any(z.signed_distance_m(latitude, longitude) >= 0 for z in zones)
+
+
+shapes = st.one_of(
+    st.builds(
+        lambda s, w, h, d: box(s, w, s + h, w + d),
+        st.floats(-1.35, -1.25),
+        st.floats(36.75, 36.85),
+        st.floats(0.001, 0.05),
+        st.floats(0.001, 0.05),
+    ),
+    st.builds(CircleShape, st.floats(-1.32, -1.28), st.floats(36.78, 36.82), st.floats(50, 3000)),
+    st.lists(
+        st.tuples(st.floats(-1.33, -1.27), st.floats(36.77, 36.83)), min_size=3, max_size=7
+    ).map(lambda vs: PolygonShape(tuple(vs))),
+)
+
+
+@given(
+    shapes,
+    st.none() | st.lists(shapes, min_size=1, max_size=2),
+    st.lists(st.tuples(st.floats(-1.36, -1.24), st.floats(36.74, 36.86)), max_size=30),
+)
+def test_the_fast_area_test_agrees_with_the_definition(
+    shape: Shape, zones: list[Shape] | None, points: list[tuple[float, float]]
+) -> None:
+    if isinstance(shape, PolygonShape) and polygon_problem(shape.vertices):
+        return
+    if zones and any(isinstance(z, PolygonShape) and polygon_problem(z.vertices) for z in zones):
+        return
+    area = ViewArea.of(shape, zones)
+    for lat, lng in points:
+        assert area.contains(lat, lng) == _slow_contains(area, lat, lng), (lat, lng)

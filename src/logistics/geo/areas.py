@@ -1,15 +1,27 @@
 """The area a live view covers: a bounding box, a polygon or a zone fence, optionally limited
-to the zones a dispatcher may see. Point tests are exact (shapely, in local metres); the H3
-cover says which cells to listen to and to read a snapshot from."""
+to the zones a dispatcher may see. Point tests are exact and cheap (every rider update of a
+covered cell is tested against every view of it): a latitude/longitude bounds check first,
+then a prepared shapely geometry in local metres; the H3 cover says which cells to listen to
+and to read a snapshot from."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import h3
+import shapely
 
-from logistics.geo.fences import FenceGeometry, PolygonShape, Shape, cover, geometry_of
+from logistics.domain.telemetry import EARTH_RADIUS_M
+from logistics.geo.fences import (
+    CircleShape,
+    FenceGeometry,
+    PolygonShape,
+    Shape,
+    cover,
+    geometry_of,
+)
 
 
 def box(south: float, west: float, north: float, east: float) -> PolygonShape:
@@ -17,9 +29,53 @@ def box(south: float, west: float, north: float, east: float) -> PolygonShape:
 
 
 @dataclass
+class _FastShape:
+    """One shape ready for many point tests."""
+
+    geometry: FenceGeometry
+    south: float = field(init=False)
+    west: float = field(init=False)
+    north: float = field(init=False)
+    east: float = field(init=False)
+    rectangle: bool = field(init=False)  # an axis-aligned box: the bounds are the test
+
+    def __post_init__(self) -> None:
+        shape = self.geometry.shape
+        if isinstance(shape, CircleShape):
+            dlat = math.degrees(shape.radius_m / EARTH_RADIUS_M)
+            dlng = dlat / max(math.cos(math.radians(shape.latitude)), 1e-9)
+            self.south, self.north = shape.latitude - dlat, shape.latitude + dlat
+            self.west, self.east = shape.longitude - dlng, shape.longitude + dlng
+            self.rectangle = False
+            return
+        lats = [v[0] for v in shape.vertices]
+        lngs = [v[1] for v in shape.vertices]
+        self.south, self.north, self.west, self.east = min(lats), max(lats), min(lngs), max(lngs)
+        corners = {(a, b) for a in (self.south, self.north) for b in (self.west, self.east)}
+        self.rectangle = len(shape.vertices) == 4 and set(shape.vertices) == corners
+        if self.geometry.polygon is not None:
+            shapely.prepare(self.geometry.polygon)
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        if not (self.south <= latitude <= self.north and self.west <= longitude <= self.east):
+            return False
+        if self.rectangle:
+            return True
+        polygon = self.geometry.polygon
+        if polygon is None:  # a circle
+            return self.geometry.signed_distance_m(latitude, longitude) >= 0
+        x, y = self.geometry.projection.xy(latitude, longitude)
+        return bool(shapely.intersects_xy(polygon, x, y))
+
+
+@dataclass
 class ViewArea:
     shape: FenceGeometry
     allowed: Sequence[FenceGeometry] | None = None  # None: not limited to zones
+
+    def __post_init__(self) -> None:
+        self._area = _FastShape(self.shape)
+        self._zones = None if self.allowed is None else [_FastShape(z) for z in self.allowed]
 
     @classmethod
     def of(cls, shape: Shape, allowed: Sequence[Shape] | None = None) -> ViewArea:
@@ -29,11 +85,10 @@ class ViewArea:
         return cls(geometry_of("view", shape), limits)
 
     def contains(self, latitude: float, longitude: float) -> bool:
-        if self.shape.signed_distance_m(latitude, longitude) < 0:
+        """Inside the area (its boundary included) and, if limited, inside one of the zones."""
+        if not self._area.contains(latitude, longitude):
             return False
-        if self.allowed is None:
-            return True
-        return any(z.signed_distance_m(latitude, longitude) >= 0 for z in self.allowed)
+        return self._zones is None or any(z.contains(latitude, longitude) for z in self._zones)
 
     def cells(self, resolution: int) -> set[str]:
         """Cells at ``resolution`` that may hold a point of the area."""
