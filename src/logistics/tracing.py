@@ -1,4 +1,5 @@
-"""OpenTelemetry: gRPC server spans always; exported over OTLP when an endpoint is set."""
+"""OpenTelemetry: gRPC server spans for every call but the long-lived streams; exported over
+OTLP when an endpoint is set."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ def grpc_tracing_interceptors(settings: Settings) -> list[Any]:
             BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint))
         )
         trace.set_tracer_provider(provider)
-    # Only our services: the instrumentation expects streaming handlers to be async
-    # generators, which the health service's Watch is not.
-    ours = filters.service_prefix("bengobox.")
+    # Only our services (the instrumentation expects streaming handlers to be async
+    # generators, which the health service's Watch is not), and not the long-lived streams: a
+    # span hours long says nothing useful, and the instrumentation wraps every message.
+    long_lived = filters.any_of(*(filters.method_name(m) for m in LONG_LIVED_STREAMS))
+    ours = filters.all_of(filters.service_prefix("bengobox."), filters.negate(long_lived))
     return [aio_server_interceptor(filter_=ours)]  # type: ignore[no-untyped-call]
+
+
+LONG_LIVED_STREAMS = ("StreamLocations", "WatchFleet", "SubscribeFleet", "TrackTask")

@@ -185,6 +185,8 @@ class GeofenceService:
     ) -> tuple[dict[str, FenceState], list[Transition]]:
         """Applies valid pings (in record-time order) to the rider's fence states."""
         cached = await self.index(tenant)
+        if not cached.fences:  # the common case of a tenant without fences: nothing to test
+            return {}, []
         states = {k: v for k, v in states.items() if k in cached.fences}
         found: list[Transition] = []
         for ping in sorted(pings, key=lambda p: p.record_time):
