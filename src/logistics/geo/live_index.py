@@ -121,7 +121,9 @@ class LiveIndex:
         self.resolution = resolution
         self.stale_after_s = stale_after_s
         self._ingest = client.register_script(scripts.INGEST)
-        self._ingests: Coalescer[str, list[str | int], IngestResult] = Coalescer(self._ingest_many)
+        self._ingests: Coalescer[str, tuple[str, list[int]], IngestResult] = Coalescer(
+            self._ingest_many
+        )
         self._in_cells = client.register_script(scripts.IN_CELLS)
         self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
 
@@ -173,28 +175,23 @@ class LiveIndex:
                     self.cell_of(newest.latitude, newest.longitude),
                 )
             )
-        group: list[str | int] = [rider_id, _ms(now), seed_contiguous, best, len(pings)]
-        group.extend(ping.sequence for ping in pings)
-        return await self._ingests.submit(tenant, group)
+        sequences = [ping.sequence for ping in pings]
+        packed = ";".join(
+            (rider_id, str(_ms(now)), str(seed_contiguous), ",".join(map(str, sequences)), best)
+        )
+        return await self._ingests.submit(tenant, (packed, sequences))
 
     async def _ingest_many(
-        self, tenant: str, groups: Sequence[list[str | int]]
+        self, tenant: str, groups: Sequence[tuple[str, list[int]]]
     ) -> list[IngestResult]:
         p = self.prefix(tenant)
-        args: list[str | int] = [p]
-        for group in groups:
-            args.extend(group)
-        reply = await self._ingest(keys=[f"{p}seen"], args=args)
-        results, i = [], 0
-        for group in groups:
-            contiguous, online, missing, n = (int(v) for v in reply[i : i + 4])
-            if n < 0:  # every sequence of the group was fresh
-                fresh = [int(s) for s in group[5:]]
-                n = 0
-            else:
-                fresh = [int(s) for s in reply[i + 4 : i + 4 + n]]
-            results.append(IngestResult(contiguous, online == 1, missing == 1, fresh))
-            i += 4 + n
+        reply = await self._ingest(keys=[f"{p}seen"], args=[p, *(packed for packed, _ in groups)])
+        results = []
+        for line, (_, sequences) in zip((_text(reply) or "").split(";"), groups, strict=True):
+            contiguous, online, missing, n, *fresh = map(int, line.split(","))
+            results.append(
+                IngestResult(contiguous, online == 1, missing == 1, sequences if n < 0 else fresh)
+            )
         return results
 
     async def stream_state(self, tenant: str, rider_id: str) -> StreamState:

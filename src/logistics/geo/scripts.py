@@ -3,32 +3,33 @@ prefix ``lg:{tenant}:``, so on Redis Cluster a tenant's keys share one hash slot
 
 from __future__ import annotations
 
-# KEYS: the tenant's seen zset. ARGV: prefix, then per rider a group of: rider_id, now_ms,
-#   seed_contiguous, newest valid ping or '' (packed as
-#   "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell"), n, then the batch's n
-#   sequence numbers.
+# KEYS: the tenant's seen zset. ARGV: prefix, then one packed string per rider:
+#   "rider_id;now_ms;seed_contiguous;seq,seq,...;newest" where newest is the newest valid ping
+#   or '' (packed as "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell").
 # Per rider: records every sequence once (contiguous + pending, as domain.telemetry.advance),
 # moves the rider to the newest valid ping unless the stored position is newer, refreshes
 # last-seen. One call serves the batches of many riders of one tenant (all its keys share the
-# tenant's hash slot). Returns per rider {contiguous, came_online, state_was_missing, n_fresh,
-# fresh sequence...}, with n_fresh -1 and no list when every sequence of the group was fresh.
+# tenant's hash slot). Returns one string, per rider "contiguous,came_online,state_was_missing,
+# n_fresh[,fresh sequence...]" joined by ';', with n_fresh -1 and no list when every sequence
+# of the rider was fresh. (Packed strings: the client library's cost is per argument.)
 INGEST = """
 local seen, prefix = KEYS[1], ARGV[1]
 local out = {}
-local i = 2
-while i <= #ARGV do
-  local rid, now, seed, best = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
-  local n = tonumber(ARGV[i + 4])
+for a = 2, #ARGV do
+  local rid, now, seed, seqs, best = string.match(ARGV[a], '^([^;]*);([^;]*);([^;]*);([^;]*);(.*)$')
+  now = tonumber(now)
   local rider, seqk, pend = prefix .. 'r:' .. rid, prefix .. 'q:' .. rid, prefix .. 'p:' .. rid
   local stored = redis.call('HGET', seqk, 'c')
   local missing = 0
   if not stored then missing = 1 end
   local contig = stored and tonumber(stored) or tonumber(seed)
   local fresh = {}
+  local n = 0
   -- In-order pings (the usual case) move contig without touching the pending set.
   local pending = redis.call('EXISTS', pend) == 1
-  for j = i + 5, i + 4 + n do
-    local seq = tonumber(ARGV[j])
+  for s in string.gmatch(seqs, '%d+') do
+    local seq = tonumber(s)
+    n = n + 1
     if seq == contig + 1 and not pending then
       contig = seq
       fresh[#fresh + 1] = seq
@@ -38,7 +39,6 @@ while i <= #ARGV do
       fresh[#fresh + 1] = seq
     end
   end
-  i = i + 5 + n
   if pending then
     while true do
       local head = redis.call('ZRANGE', pend, 0, 0)
@@ -68,17 +68,16 @@ while i <= #ARGV do
     if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
     redis.call('ZADD', seen, now, rid)
   end
-  out[#out + 1] = contig
-  out[#out + 1] = online
-  out[#out + 1] = missing
+  local line = contig .. ',' .. online .. ',' .. missing
   if #fresh == n then
-    out[#out + 1] = -1  -- all of them: the caller has the list
+    line = line .. ',-1'  -- all of them: the caller has the list
   else
-    out[#out + 1] = #fresh
-    for k = 1, #fresh do out[#out + 1] = fresh[k] end
+    line = line .. ',' .. #fresh
+    for k = 1, #fresh do line = line .. ',' .. fresh[k] end
   end
+  out[#out + 1] = line
 end
-return out
+return table.concat(out, ';')
 """
 
 # ARGV: prefix, min_seen_ms, n_fields, field..., cell...
