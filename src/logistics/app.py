@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -371,6 +372,7 @@ class Server:
         )
         self._http_stop = asyncio.Event()
         self._http_task: asyncio.Task[Any] | None = None
+        self._http_socket: socket.socket | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -378,6 +380,9 @@ class Server:
         await self.grpc.start()
         config = HypercornConfig()
         config.bind = [f"{s.bind_host}:{s.http_port}"]
+        if s.serve_processes > 1:  # sibling processes share the port
+            self._http_socket = _shared_socket(s.bind_host, s.http_port)
+            config.bind = [f"fd://{self._http_socket.fileno()}"]
         config.graceful_timeout = s.shutdown_grace_seconds
         config.accesslog = None
         config.errorlog = logging.getLogger("hypercorn.error")
@@ -418,6 +423,17 @@ class Server:
             await asyncio.wait_for(self._http_task, grace_s)
         except TimeoutError:
             logger.warning("HTTP listener did not stop within the grace period")
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket other processes may bind too (``SO_REUSEPORT``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
 
 
 async def _wait_listening(host: str, port: int, task: asyncio.Task[Any]) -> None:

@@ -121,7 +121,8 @@ def _banner(settings: Settings, token: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="logistics", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve gRPC and HTTP with the configured servers")
+    serve = commands.add_parser("serve", help="serve gRPC and HTTP with the configured servers")
+    serve.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     dev = commands.add_parser(
         "dev", help="start embedded servers for unset URLs, migrate, serve (make run)"
     )
@@ -162,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings.require_servers()
             settings.require_auth()
+            if settings.serve_processes > 1 and not args.child:
+                from logistics.processes import supervise
+
+                return supervise(settings.serve_processes)
             asyncio.run(_serve(settings))
         elif args.command == "dev":
             asyncio.run(_dev(settings, args.tenant))

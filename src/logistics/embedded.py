@@ -378,7 +378,7 @@ class EmbeddedServers:
                     cwd=cwd or self.data_dir,
                     env=env,
                     start_new_session=_LINUX,
-                    preexec_fn=_die_with_parent(stop_signal),
+                    preexec_fn=die_with_parent(stop_signal),
                     user=account.uid if account else None,
                     group=account.gid if account else None,
                     extra_groups=[] if account else None,
@@ -413,7 +413,7 @@ def _package_file(distribution: str, suffix: str) -> Path:
 _LINUX = sys.platform.startswith("linux")
 
 
-def _die_with_parent(sig: signal.Signals) -> Callable[[], None] | None:
+def die_with_parent(sig: signal.Signals) -> Callable[[], None] | None:
     """A preexec_fn asking Linux to send ``sig`` to the child when its parent dies."""
     if not sys.platform.startswith("linux"):
         return None
