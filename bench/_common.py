@@ -5,6 +5,7 @@ CPU time of a process, and percentiles."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import secrets
@@ -171,6 +172,20 @@ def cpu_seconds(pid: int) -> float:
         stat = f.read()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live descendants (a supervisor's serving processes)."""
+    total = cpu_seconds(pid)
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return total
+    for child in children:
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            total += tree_cpu_seconds(child)
+    return total
 
 
 def own_cpu_seconds() -> float:

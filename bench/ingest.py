@@ -49,6 +49,7 @@ from _common import (
     servers,
     start_service,
     stop_process,
+    tree_cpu_seconds,
 )
 from bengobox.logistics.v1 import (
     common_pb2,
@@ -331,7 +332,10 @@ class Meters:
     log_path: Path | None = None
 
     async def read(self) -> dict[str, Any]:
-        now: dict[str, Any] = {"server": cpu_seconds(self.server_pid), "client": own_cpu_seconds()}
+        now: dict[str, Any] = {
+            "server": tree_cpu_seconds(self.server_pid),
+            "client": own_cpu_seconds(),
+        }
         if self.redis is not None:
             info = await self.redis.info("cpu")
             now["redis"] = float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
@@ -583,6 +587,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sample-interval", type=float, default=5.0, help="tenant track sampling")
     p.add_argument("--mode", choices=("open", "saturate", "both"), default="both")
     p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="serving processes of the service (LOGISTICS_SERVE_PROCESSES); the echo has one",
+    )
+    p.add_argument(
         "--saturate",
         action="store_const",
         const="saturate",
@@ -628,6 +638,7 @@ async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             profile_to=args.profile_service,
             LOGISTICS_STREAM_BATCHES_PER_SECOND="100000",
             LOGISTICS_STREAM_BURST="100000",
+            LOGISTICS_SERVE_PROCESSES=str(args.processes),
         )
         echo_target, echo = await start_echo(work)
         redis = aioredis.from_url(urls.redis_url)
@@ -671,6 +682,7 @@ def summary(args: argparse.Namespace, runs: list[Run]) -> dict[str, Any]:
         "benchmark": "ingest",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "streams": args.streams,
+        "processes": args.processes,
         "batch": args.batch,
         "interval_s": args.interval,
         "duration_s": args.duration,
