@@ -22,6 +22,7 @@ from logistics.domain.errors import (
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.routes import LeftOut, PlannedRoute, PlanRequest, RoutePlan, StopSpec
 from logistics.domain.tasks import TERMINAL, TaskState
+from logistics.domain.versioning import etag_for
 from logistics.routing.runner import solve_in_process
 from logistics.routing.validate import validate
 from logistics.services.clock import Clock
@@ -91,7 +92,7 @@ class RouteService:
         caller.require_tenant(tenant)
         caller.require(Scope.DISPATCH)
         self._check_limit(request)
-        built = await self._build(tenant, request)
+        built, etags = await self._build(tenant, request)
         async with self._slots:
             solution = await solve_in_process(
                 built.problem, request.time_limit_s, on_progress=on_progress
@@ -110,7 +111,7 @@ class RouteService:
             plan.engine,
         )
         if request.apply:
-            plan = await self._apply(caller, tenant, plan)
+            plan = await self._apply(caller, tenant, plan, etags)
         return plan
 
     async def check(self, caller: Caller, tenant: TenantSlug, request: PlanRequest) -> None:
@@ -118,7 +119,7 @@ class RouteService:
         caller.require_tenant(tenant)
         caller.require(Scope.DISPATCH)
         self._check_limit(request)
-        built = await self._build(tenant, request)
+        built, _ = await self._build(tenant, request)
         await asyncio.to_thread(validate, built.problem)
 
     def _check_limit(self, request: PlanRequest) -> None:
@@ -127,8 +128,12 @@ class RouteService:
                 "time_limit", f"must be more than 0 and at most {self._max_time_limit_s:g} s"
             )
 
-    async def _build(self, tenant: TenantSlug, request: PlanRequest) -> Built:
-        stops = list(request.stops) + await self._task_stops(tenant, request)
+    async def _build(
+        self, tenant: TenantSlug, request: PlanRequest
+    ) -> tuple[Built, dict[uuid.UUID, str]]:
+        """The routing problem, and the etag of each task it plans as read now."""
+        task_stops, etags = await self._read_tasks(tenant, request)
+        stops = list(request.stops) + task_stops
         if not stops:
             raise InvalidArgument.field("stops", "give stops, tasks or both")
         builder = Builder(stops, request.vehicles, self._clock.now())
@@ -139,7 +144,8 @@ class RouteService:
             builder.point(v.end)
         table = await self._matrices.table(builder.points, request.vehicle_type)
         # Rounding a table of thousands of points takes a while: off the loop.
-        return await asyncio.to_thread(problem_of, request, stops, builder, table)
+        built = await asyncio.to_thread(problem_of, request, stops, builder, table)
+        return built, etags
 
     async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
         caller.require_tenant(tenant)
@@ -150,27 +156,43 @@ class RouteService:
             raise NotFound(f"{plan_name(tenant, plan_id)} not found")
         return plan
 
-    async def _task_stops(self, tenant: TenantSlug, request: PlanRequest) -> list[StopSpec]:
+    async def _read_tasks(
+        self, tenant: TenantSlug, request: PlanRequest
+    ) -> tuple[list[StopSpec], dict[uuid.UUID, str]]:
+        """Stops made from ``request.task_ids``, and the etag of every task the plan names
+        (those and the tasks of given stops), so that applying the plan assigns a task only
+        if it has not changed since."""
         if len(set(request.task_ids)) != len(request.task_ids):
             raise InvalidArgument.field("tasks", "names a task twice")
         stops: list[StopSpec] = []
+        etags: dict[uuid.UUID, str] = {}
         async with self._store.read(tenant) as uow:
             for i, task_id in enumerate(request.task_ids):
                 task = await uow.tasks.get(task_id)
                 if task is None:
                     raise NotFound(f"tasks[{i}]: task {task_id} not found")
                 stops += stops_of_task(task, f"tasks[{i}]")
-        return stops
+                etags[task_id] = etag_for(task.version)
+            for i, stop in enumerate(request.stops):
+                if stop.task_id is None or stop.task_id in etags:
+                    continue
+                task = await uow.tasks.get(stop.task_id)
+                if task is None:
+                    raise NotFound(f"stops[{i}].task: task {stop.task_id} not found")
+                etags[stop.task_id] = etag_for(task.version)
+        return stops, etags
 
-    async def _apply(self, caller: Caller, tenant: TenantSlug, plan: RoutePlan) -> RoutePlan:
+    async def _apply(
+        self, caller: Caller, tenant: TenantSlug, plan: RoutePlan, etags: dict[uuid.UUID, str]
+    ) -> RoutePlan:
         """Assigns each route's tasks, in route order, to its rider through ``TaskService``
-        (the atomic path, with its events); a task that cannot be assigned is listed as left
-        out with the reason."""
+        (the atomic path, with its events), each only if unchanged since it was planned; a
+        task that cannot be assigned is listed as left out with the reason."""
         left = list(plan.unassigned)
         for route in plan.routes:
             tasks = list(dict.fromkeys(s.task_id for s in route.stops if s.task_id is not None))
             for task_id in tasks:
-                reason = await self._assign(caller, tenant, route, task_id)
+                reason = await self._assign(caller, tenant, route, task_id, etags.get(task_id))
                 if reason is not None:
                     left += [
                         LeftOut(s.stop_id, reason) for s in route.stops if s.task_id == task_id
@@ -180,7 +202,12 @@ class RouteService:
         return dataclasses.replace(plan, applied=True, unassigned=tuple(left))
 
     async def _assign(
-        self, caller: Caller, tenant: TenantSlug, route: PlannedRoute, task_id: uuid.UUID
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        route: PlannedRoute,
+        task_id: uuid.UUID,
+        etag: str | None,
     ) -> str | None:
         if route.rider_id is None:
             return "planned on a vehicle with no rider: not assigned"
@@ -190,7 +217,7 @@ class RouteService:
                 ResourceName(tenant, "tasks", task_id),
                 ResourceName(tenant, "riders", route.rider_id),
                 f"route {route_name(tenant, route.id)}",
-                None,
+                etag,
             )
         except (FailedPrecondition, EtagMismatch, NotFound, AlreadyExists) as exc:
             logger.info("route %s: task %s not assigned: %s", route.id, task_id, exc)

@@ -44,7 +44,8 @@ def from_units(units: Sequence[int]) -> Capacity:
 
 def stops_of_task(task: Task, field: str) -> list[StopSpec]:
     """The task's pending steps as stops: a pickup then a drop-off are a pickup-delivery pair
-    carrying the task's items; any other shape is one stop per step (order not enforced)."""
+    carrying the task's items; any other shape is one stop per step (order not enforced), the
+    items counted on the first."""
     if task.state not in PLANNABLE:
         raise FailedPrecondition(
             f"{field}: task {task.id} is {task.state.value}; only tasks not started are planned",
@@ -65,7 +66,7 @@ def stops_of_task(task: Task, field: str) -> list[StopSpec]:
                 point=(step.latitude, step.longitude),
                 window=step.window,
                 service_seconds=step.service_seconds,
-                demand=items if not paired or k == 0 else Capacity(),
+                demand=items if k == 0 else Capacity(),
                 pickup_stop_id=f"{task.id}/{pending[0].id}" if paired and k == 1 else None,
                 task_id=task.id,
                 step_id=step.id,
