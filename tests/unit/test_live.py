@@ -217,3 +217,14 @@ def test_the_fast_area_test_agrees_with_the_definition(
     area = ViewArea.of(shape, zones)
     for lat, lng in points:
         assert area.contains(lat, lng) == _slow_contains(area, lat, lng), (lat, lng)
+
+
+def test_a_viewer_that_never_reads_holds_one_state_per_rider_however_much_arrives() -> None:
+    v = view()
+    v.reset(v.spec, [])
+    for i in range(20_000):
+        rider = f"r{i % 50}"
+        v.offer_riders([RiderUpdate(rider, -1.29, 36.81, 0, 0, ONLINE, None, i, i)], [])
+    assert v.buffered() == 50
+    frame = v._buffer.take(2)
+    assert sorted(u.record_ms for u in frame.upserts) == list(range(20_000 - 50, 20_000))
