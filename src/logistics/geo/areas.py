@@ -72,6 +72,8 @@ def _in_ring(ring: list[tuple[float, float]], latitude: float, longitude: float)
     inside = False
     lat_j, lng_j = ring[-1]
     for lat_i, lng_i in ring:
+        if _on_segment(lat_i, lng_i, lat_j, lng_j, latitude, longitude):
+            return True  # the boundary belongs to the area
         if (lat_i > latitude) != (lat_j > latitude):
             crossing = lng_i + (latitude - lat_i) * (lng_j - lng_i) / (lat_j - lat_i)
             if longitude < crossing:
@@ -111,6 +113,16 @@ class ViewArea:
                 zones |= cover(zone.shape, resolution)
             cells &= zones
         return cells
+
+
+def _on_segment(
+    lat1: float, lng1: float, lat2: float, lng2: float, latitude: float, longitude: float
+) -> bool:
+    if not (min(lat1, lat2) <= latitude <= max(lat1, lat2)):
+        return False
+    if not (min(lng1, lng2) <= longitude <= max(lng1, lng2)):
+        return False
+    return (latitude - lat1) * (lng2 - lng1) == (longitude - lng1) * (lat2 - lat1)
 
 
 def coarse_cell(latitude: float, longitude: float, resolution: int) -> str:
