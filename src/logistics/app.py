@@ -219,7 +219,15 @@ class Server:
         )
         live_bus = NatsLiveBus(connections.nats)
         live_publisher = LivePublisher(live_bus, live_settings)
-        self.live_views = LiveViews(live_bus, self.index, geofences, clock, live_settings)
+        distances = self.distances
+        self.live_views = LiveViews(
+            live_bus,
+            self.index,
+            geofences,
+            clock,
+            live_settings,
+            eta=lambda lat1, lng1, lat2, lng2: distances.travel(lat1, lng1, lat2, lng2, None)[1],
+        )
         self.presence = PresenceMonitor(
             self.index,
             store,

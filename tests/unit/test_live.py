@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate
+from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate, TaskChange
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea, box
 from logistics.geo.fences import CircleShape, PolygonShape, Shape, polygon_problem
@@ -239,3 +239,14 @@ def test_vertices_and_edges_of_a_polygon_area_are_inside() -> None:
     assert triangle.contains(-1.30, 36.81)
     assert triangle.contains(-1.29, 36.81)
     assert not triangle.contains(-1.2799, 36.81)
+
+
+def test_a_task_change_of_a_shown_rider_carries_the_eta_to_its_next_step() -> None:
+    v = view()
+    v.eta = lambda lat1, lng1, lat2, lng2: abs(lat2 - lat1) * 1000
+    v.offer_riders([RiderUpdate("9", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
+    far = TaskChange("tenants/t/tasks/1", "assigned", "tenants/t/riders/9", None, -1.0, 36.9)
+    v.offer_task(far)  # its step is outside the area, its rider inside
+    v.offer_task(TaskChange("tenants/t/tasks/2", "created", None, None, -1.0, 36.9))  # neither
+    frame = v._buffer.take(1)
+    assert [(t.task, t.eta_s) for t in frame.tasks] == [("tenants/t/tasks/1", pytest.approx(290))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
 EventHandler = Callable[[str, str, dict[str, Any]], None]
 Unsubscribe = Callable[[], Awaitable[None]]
+Eta = Callable[[float, float, float, float], float]  # seconds from the first point to the second
 EVENT_FAMILIES = ("rider", "geofence", "task")
 SNAPSHOT_CELLS_PER_CALL = 2000
 
@@ -156,7 +158,8 @@ class View:
         self.cells: set[str] = set()
         self._settings = settings
         self._buffer = FrameBuffer(max_riders=settings.max_riders)
-        self._shown: set[str] = set()
+        self._shown: dict[str, tuple[float, float]] = {}  # rider -> where it was last shown
+        self.eta: Eta | None = None
         self._sequence = 0
         self._snapshot: Frame | None = None
         self._wake = asyncio.Event()
@@ -182,28 +185,36 @@ class View:
             return
         for u in updates:
             if self._visible(u):
-                self._shown.add(u.rider_id)
+                self._shown[u.rider_id] = (u.latitude, u.longitude)
                 self._buffer.upsert(u)
             elif u.rider_id in self._shown:
-                self._shown.discard(u.rider_id)
+                del self._shown[u.rider_id]
                 self._buffer.remove(u.rider_id)
         for rider_id in removals:
             if rider_id in self._shown:
-                self._shown.discard(rider_id)
+                del self._shown[rider_id]
                 self._buffer.remove(rider_id)
 
     def shows(self, rider_id: str) -> bool:
         return rider_id in self._shown
 
     def offer_task(self, change: TaskChange) -> None:
+        """A task change of a rider shown here or at a step inside the area; with the rider's
+        position known, it carries the ETA to the task's next step."""
         if not self.spec.tasks or self._failure is not None:
             return
         rider_id = change.rider.rsplit("/", 1)[-1] if change.rider else None
-        here = change.latitude is not None and change.longitude is not None
-        if (rider_id is not None and rider_id in self._shown) or (
-            here and self.spec.area.contains(change.latitude or 0.0, change.longitude or 0.0)
-        ):
-            self._buffer.task(change)
+        at = self._shown.get(rider_id) if rider_id is not None else None
+        step = (
+            (change.latitude, change.longitude)
+            if change.latitude is not None and change.longitude is not None
+            else None
+        )
+        if at is None and (step is None or not self.spec.area.contains(*step)):
+            return
+        if at is not None and step is not None and self.eta is not None:
+            change = dataclasses.replace(change, eta_s=self.eta(*at, *step))
+        self._buffer.task(change)
 
     def offer_alert(self, alert: Alert) -> None:
         if not self.spec.alerts or self._failure is not None:
@@ -222,9 +233,8 @@ class View:
         """A new subscription (or the first): its snapshot is the next frame."""
         self.spec = spec
         self._buffer.take(0)
-        self._shown = set()
         visible = [u for u in snapshot if self._visible(u)] if spec.riders else []
-        self._shown = {u.rider_id for u in visible}
+        self._shown = {u.rider_id: (u.latitude, u.longitude) for u in visible}
         self._sequence += 1
         self._snapshot = Frame(self._sequence, True, visible)
         self._wake.set()
@@ -286,7 +296,10 @@ class LiveViews:
         zones: ZoneShapes,
         clock: Clock,
         settings: LiveSettings,
+        *,
+        eta: Eta | None = None,
     ) -> None:
+        self._eta = eta
         self._bus = bus
         self._index = index
         self._zones = zones
@@ -339,6 +352,7 @@ class LiveViews:
 
     async def open(self, tenant: str, spec: ViewSpec) -> View:
         view = View(tenant, spec, self.settings)
+        view.eta = self._eta
         await self.change(view, spec)
         self._by_tenant.setdefault(tenant, set()).add(view)
         await self._ensure_events()
