@@ -249,6 +249,9 @@ class RiderSession:
                 self.last_fix = Fix(
                     ping.latitude, ping.longitude, ping.accuracy_m, ping.record_time
                 )
+        # Live views first: they need neither the track write nor the index call, and a
+        # position never goes backwards for them (``live_ms``), replays included.
+        self._publish_live(valid, now)
         await s._tracks.write(self.tenant_id, self._sample(valid))
         contiguous = state.contiguous
         try:
@@ -272,7 +275,6 @@ class RiderSession:
             logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
             live = valid
         self.sequence = state
-        self._publish_live(live, now)
         events.extend(await self._fence_events(live))
         await s.emit(self.tenant, events)
         return Ack(contiguous, sorted(rejected, key=lambda r: r.sequence))
