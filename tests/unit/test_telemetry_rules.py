@@ -20,6 +20,7 @@ from logistics.domain.telemetry import (
     PingLimits,
     RejectReason,
     SequenceState,
+    _flat_m,
     advance,
     check_ping,
     haversine_m,
@@ -289,3 +290,22 @@ def test_haversine_gives_known_distances() -> None:
     assert haversine_m(48.8530, 2.3499, 51.5080, -0.1281) == pytest.approx(343_500, rel=0.005)
     assert haversine_m(-1.28, 36.82, -1.28, 36.82) == 0.0
     assert haversine_m(10, 179.9, 10, -179.9) == pytest.approx(haversine_m(10, 0, 10, 0.2))
+
+
+@given(
+    st.floats(-69.9, 69.9),
+    st.floats(-179.0, 179.0),
+    st.floats(0, 2 * math.pi),
+    st.floats(0, 20_000),
+)
+def test_the_flat_estimate_used_to_skip_the_speed_check_is_within_a_percent(
+    lat: float, lng: float, bearing: float, metres: float
+) -> None:
+    """check_ping trusts the flat estimate only where it is this close to the great circle."""
+    dlat = math.degrees(metres * math.cos(bearing) / EARTH_RADIUS_M)
+    dlng = math.degrees(metres * math.sin(bearing) / EARTH_RADIUS_M) / math.cos(math.radians(lat))
+    lat2 = max(-69.9, min(69.9, lat + dlat))
+    lng2 = lng + dlng
+    flat = _flat_m(lat, lng, lat2, lng2)
+    if flat < 20_000:
+        assert haversine_m(lat, lng, lat2, lng2) <= flat * 1.01 + 1.0

@@ -4,6 +4,7 @@ index, geofence transitions, presence), tracks read back, and the telemetry poli
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 import uuid
@@ -194,7 +195,7 @@ class RiderSession:
         index = self.service._index
         try:
             await index.register_tenant(self.tenant)
-            state = await index.stream_state(self.tenant, str(self.rider_id))
+            state = await index.stream_state(self.tenant, self.rider_key)
         except RedisError:
             logger.warning("live index unavailable; the stream starts from its first batch")
             return
@@ -208,6 +209,11 @@ class RiderSession:
             self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, p.record_time)
             self.live_ms = int(p.record_time.timestamp() * 1000)
         self.fence_states = {k: FenceState(since, d) for k, (since, d) in state.fences.items()}
+
+    @functools.cached_property
+    def rider_key(self) -> str:
+        """The rider id as the live index and live views key it (made once per stream)."""
+        return str(self.rider_id)
 
     @property
     def name(self) -> str:
@@ -257,7 +263,7 @@ class RiderSession:
         try:
             result = await s._index.ingest(
                 self.tenant,
-                str(self.rider_id),
+                self.rider_key,
                 pings,
                 {p.sequence for p in valid},
                 now,
@@ -291,7 +297,7 @@ class RiderSession:
             return
         self.live_ms = record_ms
         update = RiderUpdate(
-            str(self.rider_id),
+            self.rider_key,
             newest.latitude,
             newest.longitude,
             newest.heading_deg,
@@ -337,7 +343,7 @@ class RiderSession:
             try:
                 await s._index.save_fence_states(
                     self.tenant,
-                    str(self.rider_id),
+                    self.rider_key,
                     {k: (v.since_ms, v.dwelled) for k, v in states.items()},
                 )
             except RedisError:
