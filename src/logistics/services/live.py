@@ -353,7 +353,11 @@ class LiveViews:
     async def open(self, tenant: str, spec: ViewSpec) -> View:
         view = View(tenant, spec, self.settings)
         view.eta = self._eta
-        await self.change(view, spec)
+        try:
+            await self.change(view, spec)
+        except BaseException:
+            await self.close(view)
+            raise
         self._by_tenant.setdefault(tenant, set()).add(view)
         await self._ensure_events()
         if self._watchdog is None:
@@ -369,8 +373,10 @@ class LiveViews:
         left = view.cells - wanted
         await self.follow(view.tenant, wanted - view.cells, view)
         view.cells = set(wanted)
-        view.reset(spec, await self._snapshot(view.tenant, spec))
-        await self.unfollow(view.tenant, left, view)
+        try:
+            view.reset(spec, await self._snapshot(view.tenant, spec))
+        finally:
+            await self.unfollow(view.tenant, left, view)
 
     async def close(self, view: View) -> None:
         await self.unfollow(view.tenant, view.cells, view)

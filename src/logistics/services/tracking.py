@@ -89,13 +89,15 @@ class _Follower:
         self._t = tracking
         self._name = name
         self._task_name = str(name)
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Event()  # the task or the rider's position changed
+        self._task_changed = False
         self._position: RiderUpdate | None = None
         self._rider_id: str | None = None
         self._cells: set[str] = set()
 
     def on_event(self, event_type: str, data: dict[str, Any]) -> None:
         if event_type.startswith("task.") and data.get("name") == self._task_name:
+            self._task_changed = True
             self._changed.set()
 
     def offer_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None:
@@ -132,7 +134,11 @@ class _Follower:
         self._cells = wanted
 
     async def run(self, caller: Caller, task: Task) -> AsyncIterator[TaskProgress]:
+        """Yields the task's progress when it changes, at most once per interval; the task
+        is read again on its events or every ``reread_s``, never per position."""
         last: TaskProgress | None = None
+        loop = asyncio.get_running_loop()
+        read_at = loop.time()
         while True:
             await self._follow_rider(str(task.rider_id) if task.rider_id else None)
             progress = self._progress(task)
@@ -142,13 +148,17 @@ class _Follower:
             if task.state in TERMINAL:
                 return
             self._changed.clear()
+            wait = max(0.0, read_at + self._t._reread_s - loop.time())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), self._t._reread_s)
+                await asyncio.wait_for(self._changed.wait(), wait)
             await asyncio.sleep(self._t._interval_s)  # at most one update per interval
-            try:
-                task = await self._t._tasks.get(caller, self._name)
-            except NotFound:
-                return
+            if self._task_changed or loop.time() >= read_at + self._t._reread_s:
+                self._task_changed = False
+                read_at = loop.time()
+                try:
+                    task = await self._t._tasks.get(caller, self._name)
+                except NotFound:
+                    return
 
     def _progress(self, task: Task) -> TaskProgress:
         tenant = self._name.tenant
