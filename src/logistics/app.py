@@ -69,7 +69,9 @@ from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch import AutoDispatcher, DispatchPolicy, DispatchService
 from logistics.services.fleet import FleetService
 from logistics.services.geofencing import GeofenceService
-from logistics.services.live import LivePublisher, LiveSettings, LiveViews
+from logistics.services.live import LiveViews
+from logistics.services.live_ports import LiveSettings
+from logistics.services.live_publisher import LivePublisher
 from logistics.services.offers import Offers
 from logistics.services.presence import PresenceMonitor
 from logistics.services.routes import RiderHooks, RouteService

@@ -14,7 +14,9 @@ from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate, Tas
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea, box
 from logistics.geo.fences import CircleShape, PolygonShape, Shape, polygon_problem
-from logistics.services.live import LiveSettings, View, ViewSpec, alert_of, task_change
+from logistics.services.live_events import alert_of, task_change
+from logistics.services.live_ports import LiveSettings
+from logistics.services.live_view import View, ViewSpec
 
 AREA = box(-1.30, 36.80, -1.28, 36.82)
 

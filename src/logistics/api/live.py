@@ -18,7 +18,8 @@ from logistics.domain.ids import TenantSlug, parse_name, parse_parent
 from logistics.domain.live import Frame
 from logistics.geo.areas import box
 from logistics.geo.fences import PolygonShape, Shape, polygon_problem
-from logistics.services.live import LiveViews, View, ViewSpec
+from logistics.services.live import LiveViews
+from logistics.services.live_view import View, ViewSpec
 from logistics.services.tracking import TaskProgress, TaskTracking
 
 

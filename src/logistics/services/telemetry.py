@@ -37,7 +37,7 @@ from logistics.geo.live_index import LiveIndex
 from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
-from logistics.services.live import LivePublisher
+from logistics.services.live_publisher import LivePublisher
 from logistics.store.tracks import TrackPoint, TrackRow, TrackWriter, read_track
 from logistics.store.unit_of_work import Store
 

@@ -25,7 +25,8 @@ from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
 from logistics.services.fleet import rider_name
-from logistics.services.live import LivePublisher, LiveViews
+from logistics.services.live import LiveViews
+from logistics.services.live_publisher import LivePublisher
 from logistics.services.tasks import TaskService
 
 

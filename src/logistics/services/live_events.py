@@ -1,0 +1,65 @@
+"""Domain events as live views show them: task changes and alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logistics.domain.live import Alert, TaskChange
+
+ALERT_TYPES = frozenset(
+    {
+        "geofence.entered",
+        "geofence.exited",
+        "geofence.dwelled",
+        "rider.offline",
+        "rider.spoofing_suspected",
+        "task.pickup_at_risk",
+        "task.pickup_breached",
+        "task.delivery_at_risk",
+        "task.delivery_breached",
+    }
+)
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def task_change(data: dict[str, Any]) -> TaskChange | None:
+    name = data.get("name")
+    task = data.get("task")
+    if not isinstance(name, str) or not isinstance(task, dict):
+        return None
+    steps = task.get("steps") or []
+    current = task.get("current_step", 0)
+    step = steps[min(int(current or 0), len(steps) - 1)] if steps else {}
+    return TaskChange(
+        name,
+        str(task.get("state", "")),
+        data.get("rider") if isinstance(data.get("rider"), str) else None,
+        None,
+        _float(step.get("latitude")),
+        _float(step.get("longitude")),
+    )
+
+
+def alert_of(event_type: str, data: dict[str, Any]) -> Alert | None:
+    if event_type not in ALERT_TYPES:
+        return None
+    rider = data.get("rider")
+    task = data.get("name") if event_type.startswith("task.") else data.get("task")
+    detail = data.get("detail") or data.get("reason") or ""
+    change = task_change(data) if event_type.startswith("task.") else None
+    latitude = _float(data.get("latitude"))
+    longitude = _float(data.get("longitude"))
+    if change is not None and latitude is None:
+        latitude, longitude = change.latitude, change.longitude
+    return Alert(
+        event_type,
+        rider if isinstance(rider, str) else None,
+        task if isinstance(task, str) else None,
+        str(detail) if detail else event_type.replace(".", " ").replace("_", " "),
+        int(data.get("event_time_ms", 0)),
+        latitude,
+        longitude,
+    )

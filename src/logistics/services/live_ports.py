@@ -1,0 +1,56 @@
+"""What live views are built on: the bus they fan out through, where zone shapes come from,
+and their settings. (Plain Python types: the NATS and protobuf side is ``events.live_bus``.)"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from logistics.domain.ids import TenantSlug
+from logistics.domain.live import RiderUpdate
+from logistics.geo.fences import Shape
+
+RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
+EventHandler = Callable[[str, str, dict[str, Any]], None]
+Unsubscribe = Callable[[], Awaitable[None]]
+Eta = Callable[[float, float, float, float], float]  # seconds from the first point to the second
+
+
+class RiderSink(Protocol):
+    """Whatever takes the rider updates of a cell: a view, or one task's tracker."""
+
+    def offer_riders(self, updates: list[RiderUpdate], removals: list[str]) -> None: ...
+
+
+class LiveBus(Protocol):
+    async def publish_riders(
+        self, tenant: str, cell: str, updates: list[RiderUpdate], removals: list[str]
+    ) -> None: ...
+
+    async def subscribe_cell(
+        self, tenant: str, cell: str, handler: RiderHandler
+    ) -> Unsubscribe: ...
+
+    async def subscribe_events(
+        self,
+        families: Iterable[str],
+        handler: EventHandler,
+        interested: Callable[[str], bool] | None = None,
+    ) -> Unsubscribe: ...
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    cell_resolution: int = 6
+    interval_s: float = 0.5
+    stall_s: float = 10.0
+    max_riders: int = 20_000
+    publish_delay_s: float = 0.02
+
+
+class ZoneShapes(Protocol):
+    async def zone_shape(self, tenant: TenantSlug, zone_id: str) -> Shape | None: ...
+
+
+# --- events as views show them ----------------------------------------------------------------
