@@ -621,7 +621,7 @@ async def test_subscribe_fleet_over_connect_streams_json_frames(
 # --- TrackTask ---------------------------------------------------------------------------------
 
 
-async def test_track_task_follows_the_rider_until_the_task_is_done(
+async def test_track_task_follows_the_rider_until_the_task_is_completed(
     channel: grpc.aio.Channel,
 ) -> None:
     tenant = unique_tenant()
@@ -683,12 +683,18 @@ async def test_track_task_follows_the_rider_until_the_task_is_done(
         assert moving.eta.ToTimedelta() > timedelta(0)
         await rider.at(300)
         await until(lambda u: u.rider_position.latitude == pytest.approx(offset(300)[0], abs=1e-7))
-        await tasks.CancelTask(
-            task_pb2.CancelTaskRequest(name=created.name, reason="customer changed their mind"),
-            metadata=admin,
-        )
-        await asyncio.wait_for(reader, 15)
-        assert updates[-1].state == "cancelled"
+        await tasks.StartTask(task_pb2.StartTaskRequest(name=created.name), metadata=admin)
+        await until(lambda u: u.state == "en_route")
+        for step in ("0", "1"):
+            await tasks.ArriveAtStep(
+                task_pb2.ArriveAtStepRequest(name=created.name, step_id=step), metadata=admin
+            )
+            await tasks.CompleteStep(
+                task_pb2.CompleteStepRequest(name=created.name, step_id=step), metadata=admin
+            )
+        await asyncio.wait_for(reader, 15)  # the stream ends with the task
+        assert updates[-1].state == "completed"
+        assert not updates[-1].HasField("rider_position")
         assert await call.code() == grpc.StatusCode.OK
         # The tracking token follows that task only.
         other = telemetry_pb2_grpc.TelemetryServiceStub(channel).TrackTask(
