@@ -229,6 +229,7 @@ class Server:
             clock,
             live_settings,
             eta=lambda lat1, lng1, lat2, lng2: distances.travel(lat1, lng1, lat2, lng2, None)[1],
+            registry=self.registry,
         )
         self.presence = PresenceMonitor(
             self.index,

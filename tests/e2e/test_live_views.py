@@ -510,6 +510,15 @@ async def test_a_stalled_viewer_is_cut_off_and_does_not_slow_a_healthy_one(
                 await asyncio.wait_for(_drain(stalled), 10)
             assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert "took no frame" in (error.value.details() or "")
+            async with httpx.AsyncClient() as http:
+                metrics = (await http.get(f"{live_server.http_url}/metrics")).text
+            detached = [
+                float(line.split()[-1])
+                for line in metrics.splitlines()
+                if line.startswith("logistics_live_viewers_stalled_total")
+            ]
+            assert detached
+            assert detached[0] >= 1
         finally:
             healthy.cancel()
             stalled.cancel()

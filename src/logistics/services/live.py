@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from logistics.domain.ids import TenantSlug
@@ -61,8 +63,10 @@ class LiveViews:
         settings: LiveSettings,
         *,
         eta: Eta | None = None,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self._eta = eta
+        self._metrics = LiveMetrics(registry or CollectorRegistry())
         self._bus = bus
         self._index = index
         self._zones = zones
@@ -122,6 +126,7 @@ class LiveViews:
             await self.close(view)
             raise
         self._by_tenant.setdefault(tenant, set()).add(view)
+        self._metrics.viewers.inc()
         await self._ensure_events()
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._watch_stalls())
@@ -145,8 +150,10 @@ class LiveViews:
         await self.unfollow(view.tenant, view.cells, view)
         view.cells = set()
         views = self._by_tenant.get(view.tenant)
-        if views is not None:
+        if views is not None and view in views:
             views.discard(view)
+            self._metrics.viewers.dec()
+            self._metrics.dropped.inc(view.dropped)
             if not views:
                 del self._by_tenant[view.tenant]
 
@@ -161,6 +168,7 @@ class LiveViews:
                     unsubscribe = await self._bus.subscribe_cell(tenant, cell, _fan_out(sinks))
                     entry = self._cells[(tenant, cell)] = (unsubscribe, sinks)
                 entry[1].add(sink)
+            self._metrics.cells.set(len(self._cells))
 
     async def unfollow(self, tenant: str, cells: Iterable[str], sink: RiderSink) -> None:
         async with self._lock:
@@ -173,6 +181,7 @@ class LiveViews:
                     del self._cells[(tenant, cell)]
                     with contextlib.suppress(Exception):
                         await entry[0]()
+            self._metrics.cells.set(len(self._cells))
 
     def subscribed_cells(self, tenant: str) -> set[str]:
         return {cell for (t, cell) in self._cells if t == tenant}
@@ -213,6 +222,7 @@ class LiveViews:
                 for view in list(views):
                     if view.stalled(now):
                         logger.info("live viewer stalled; disconnecting it")
+                        self._metrics.stalled.inc()
                         view.fail(
                             ResourceExhausted(
                                 f"the viewer took no frame for {self.settings.stall_s:g} s",
@@ -271,6 +281,28 @@ class LiveViews:
         if alert is not None:
             for view in list(views):
                 view.offer_alert(alert)
+
+
+class LiveMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.viewers = Gauge(
+            "logistics_live_viewers", "Live views open in this process", registry=registry
+        )
+        self.cells = Gauge(
+            "logistics_live_cells",
+            "Fan-out cell subjects this process listens to (views and trackers)",
+            registry=registry,
+        )
+        self.stalled = Counter(
+            "logistics_live_viewers_stalled",
+            "Live viewers detached for taking no frame within the stall limit",
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "logistics_live_updates_dropped",
+            "Rider or task updates a full view buffer could not hold",
+            registry=registry,
+        )
 
 
 def _fan_out(sinks: set[RiderSink]) -> RiderHandler:
