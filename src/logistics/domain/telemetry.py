@@ -95,7 +95,7 @@ def check_ping(
     ping: Ping,
     now: datetime,
     limits: PingLimits,
-    previous: Fix | None,
+    previous: Fix | Ping | None,
     vehicle_type: VehicleType | None,
 ) -> Rejection | None:
     """Why ``ping`` cannot be a position, or None. Speed is judged against ``previous``, the

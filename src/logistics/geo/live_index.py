@@ -152,13 +152,27 @@ class LiveIndex:
         seed_contiguous: int,
     ) -> IngestResult:
         """Records a batch (sorted by sequence); ``valid`` are the sequences that passed the
-        checks and may move the rider. ``seed_contiguous`` is used when Redis has no state.
-        Batches of one tenant's riders submitted in the same loop turn share one script call."""
+        checks and may move the rider. ``seed_contiguous`` is used when Redis has no state."""
         newest = max(
             (ping for ping in pings if ping.sequence in valid),
             key=lambda ping: ping.record_time,
             default=None,
         )
+        sequences = [ping.sequence for ping in pings]
+        return await self.record(tenant, rider_id, sequences, newest, now, seed_contiguous)
+
+    async def record(
+        self,
+        tenant: str,
+        rider_id: str,
+        sequences: list[int],
+        newest: Ping | None,
+        now: datetime,
+        seed_contiguous: int,
+    ) -> IngestResult:
+        """``ingest`` for a caller that already knows the batch's sequences (ascending) and its
+        newest valid ping. Batches of one tenant's riders submitted in the same loop turn
+        share one script call."""
         best = ""
         if newest is not None:
             best = "|".join(
@@ -175,7 +189,6 @@ class LiveIndex:
                     self.cell_of(newest.latitude, newest.longitude),
                 )
             )
-        sequences = [ping.sequence for ping in pings]
         packed = ";".join(
             (rider_id, str(_ms(now)), str(seed_contiguous), ",".join(map(str, sequences)), best)
         )

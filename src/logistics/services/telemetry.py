@@ -181,7 +181,7 @@ class RiderSession:
     policy: TelemetryPolicy
     fence_states: dict[str, FenceState]
     sequence: SequenceState = dataclasses.field(default_factory=SequenceState)
-    last_fix: Fix | None = None
+    last_fix: Fix | Ping | None = None
     last_kept: datetime | None = None
     # False until the sequence state is known: from Redis when the stream opens, or else
     # from the first batch (a resumed app sends from its last ack + 1).
@@ -237,35 +237,36 @@ class RiderSession:
             # app resends from its last ack + 1, so nothing below its first ping is pending.
             self.sequence = SequenceState(pings[0].sequence - 1)
             self.seeded = True
-        state, fresh = advance(self.sequence, [p.sequence for p in pings])
+        sequences = [p.sequence for p in pings]
+        state, fresh = advance(self.sequence, sequences)
         fresh_set = set(fresh)
-        valid: list[Ping] = []
+        valid: list[Ping] = []  # in record-time order
         events: list[tuple[str, dict[str, Any]]] = []
+        last_fix = self.last_fix
         for ping in sorted(
             (p for p in pings if p.sequence in fresh_set), key=lambda p: p.record_time
         ):
-            problem = check_ping(ping, now, s._limits, self.last_fix, self.vehicle_type)
+            problem = check_ping(ping, now, s._limits, last_fix, self.vehicle_type)
             if problem is not None:
                 rejected.append(problem)
                 if problem.reason is RejectReason.SPOOFING_SUSPECTED:
                     events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
                 continue
             valid.append(ping)
-            if self.last_fix is None or ping.record_time > self.last_fix.record_time:
-                self.last_fix = Fix(
-                    ping.latitude, ping.longitude, ping.accuracy_m, ping.record_time
-                )
+            if last_fix is None or ping.record_time > last_fix.record_time:
+                last_fix = ping  # a ping is a fix: no copy per ping
+        self.last_fix = last_fix
         # Live views first: they need neither the track write nor the index call, and a
         # position never goes backwards for them (``live_ms``), replays included.
         self._publish_live(valid, now)
         await s._tracks.write(self.tenant_id, self._sample(valid))
         contiguous = state.contiguous
         try:
-            result = await s._index.ingest(
+            result = await s._index.record(
                 self.tenant,
                 self.rider_key,
-                pings,
-                {p.sequence for p in valid},
+                sequences,
+                valid[-1] if valid else None,
                 now,
                 self.sequence.contiguous,
             )
@@ -291,7 +292,7 @@ class RiderSession:
         publisher = self.service._live
         if publisher is None or not live:
             return
-        newest = max(live, key=lambda p: p.record_time)
+        newest = live[-1]  # record-time order
         record_ms = int(newest.record_time.timestamp() * 1000)
         if record_ms < self.live_ms:
             return
