@@ -275,8 +275,11 @@ class RiderSession:
                 await s._index.register_tenant(self.tenant)  # Redis lost it too
             if result.came_online:
                 events.append(("rider.online", {"rider": self.name, "seen_time": now}))
-            fresh_in_index = set(result.fresh)
-            live = [p for p in valid if p.sequence in fresh_in_index]
+            if len(result.fresh) == len(sequences):  # the usual case: all of them
+                live = valid
+            else:
+                fresh_in_index = set(result.fresh)
+                live = [p for p in valid if p.sequence in fresh_in_index]
         except RedisError as exc:
             # Logged without a traceback: under an outage this happens on every batch.
             logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
