@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from bengobox.logistics.v1 import common_pb2, telemetry_pb2
 from google.protobuf import timestamp_pb2
 
+from logistics.api.convert_fleet import fleet_reference, reference
 from logistics.api.edge import current_caller
 from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
@@ -48,23 +49,15 @@ def area_from_proto(sub: telemetry_pb2.FleetSubscription, tenant: TenantSlug) ->
     if kind == "zone":
         zone = sub.zone
         if "/" in zone:
-            name = parse_name(zone, "geofences", "subscription.zone")
-            if name.tenant != tenant:
-                raise InvalidArgument.field("subscription.zone", "is another tenant's geofence")
-            return str(name.id)
+            return str(reference(tenant, zone, "geofences", "subscription.zone"))
         if not zone:
             raise InvalidArgument.field("subscription.zone", "is required")
         return zone
     raise InvalidArgument.field("subscription.area", "is required: a bounding box, polygon or zone")
 
 
-def _fleet_id(value: str, tenant: TenantSlug) -> str | None:
-    if not value:
-        return None
-    name = parse_name(value, "fleets", "subscription.fleet")
-    if name.tenant != tenant:
-        raise InvalidArgument.field("subscription.fleet", "is another tenant's fleet")
-    return str(name.id)
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _timestamp(ms: int) -> timestamp_pb2.Timestamp:
@@ -132,7 +125,7 @@ class LiveEndpoints:
             riders=sub.include_riders,
             tasks=sub.include_tasks,
             alerts=sub.include_alerts,
-            fleet=_fleet_id(sub.fleet, tenant),
+            fleet=_text(fleet_reference(tenant, sub.fleet, "subscription.fleet")),
         )
 
     async def subscribe_fleet(

@@ -73,6 +73,11 @@ class PingLimits:
     max_future_skew: timedelta = timedelta(seconds=60)
 
 
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the Unix epoch: how Redis, the wire and live views carry times."""
+    return int(moment.timestamp() * 1000)
+
+
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

@@ -18,16 +18,12 @@ from typing import Any
 import h3
 import redis.asyncio as aioredis
 
-from logistics.domain.telemetry import Ping, haversine_m
+from logistics.domain.telemetry import Ping, epoch_ms, haversine_m
 from logistics.geo import scripts
 from logistics.geo.coalesce import Coalescer
 
 _FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 def _time(ms: str | bytes | None) -> datetime | None:
@@ -177,7 +173,7 @@ class LiveIndex:
         if newest is not None:
             best = "|".join(
                 (
-                    str(_ms(newest.record_time)),
+                    str(epoch_ms(newest.record_time)),
                     str(newest.sequence),
                     repr(newest.latitude),
                     repr(newest.longitude),
@@ -190,7 +186,13 @@ class LiveIndex:
                 )
             )
         packed = ";".join(
-            (rider_id, str(_ms(now)), str(seed_contiguous), ",".join(map(str, sequences)), best)
+            (
+                rider_id,
+                str(epoch_ms(now)),
+                str(seed_contiguous),
+                ",".join(map(str, sequences)),
+                best,
+            )
         )
         return await self._ingests.submit(tenant, (packed, sequences))
 
@@ -232,7 +234,7 @@ class LiveIndex:
         key = f"{self.prefix(tenant)}r:{rider_id}"
         async with self._redis.pipeline(transaction=True) as pipe:
             if profile.load == 0:
-                pipe.hsetnx(key, "idle", _ms(now) if now else 0)
+                pipe.hsetnx(key, "idle", epoch_ms(now) if now else 0)
             else:
                 pipe.hdel(key, "idle")
             pipe.hset(
@@ -244,9 +246,7 @@ class LiveIndex:
                     "ci": profile.item_count,
                     "fleet": profile.fleet_id or "",
                     "zone": profile.zone or "",
-                    "eu": int(profile.eligible_until.timestamp() * 1000)
-                    if profile.eligible_until
-                    else 0,
+                    "eu": epoch_ms(profile.eligible_until) if profile.eligible_until else 0,
                     "busy": 1 if profile.busy else 0,
                     "load": profile.load,
                     "rt": "" if profile.rating is None else profile.rating,
@@ -277,7 +277,7 @@ class LiveIndex:
         cell_list = list(cells)
         if not cell_list:
             return []
-        min_seen = _ms(now) - int(self.stale_after_s * 1000)
+        min_seen = epoch_ms(now) - int(self.stale_after_s * 1000)
         reply = await self._in_cells(
             keys=[f"{self.prefix(tenant)}seen"],
             args=[self.prefix(tenant), min_seen, len(_FIELDS), *_FIELDS, *cell_list],
@@ -318,7 +318,7 @@ class LiveIndex:
         """Riders of ``tenant`` last seen at or before ``cutoff`` that this call turned
         offline; each transition is returned to exactly one caller across replicas."""
         reply = await self._sweep(
-            keys=[f"{self.prefix(tenant)}seen"], args=[self.prefix(tenant), _ms(cutoff), limit]
+            keys=[f"{self.prefix(tenant)}seen"], args=[self.prefix(tenant), epoch_ms(cutoff), limit]
         )
         return [
             (_text(reply[i]) or "", _time(_text(reply[i + 1]))) for i in range(0, len(reply), 2)

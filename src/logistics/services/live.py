@@ -15,7 +15,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -24,6 +23,7 @@ from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from logistics.domain.ids import TenantSlug
 from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
+from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
 from logistics.geo.fences import Shape
 from logistics.geo.live_index import LiveIndex, LivePosition
@@ -46,8 +46,20 @@ EVENT_FAMILIES = ("rider", "geofence", "task")
 SNAPSHOT_CELLS_PER_CALL = 2000
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+def update_of(position: LivePosition, fleet: str | None = None) -> RiderUpdate:
+    """A rider's state in the live index as live views carry it."""
+    return RiderUpdate(
+        position.rider_id,
+        position.latitude,
+        position.longitude,
+        position.heading_deg,
+        position.speed_mps,
+        ONLINE if position.online else OFFLINE,
+        position.task,
+        epoch_ms(position.record_time),
+        epoch_ms(position.last_seen),
+        fleet,
+    )
 
 
 class LiveViews:
@@ -196,21 +208,7 @@ class LiveViews:
             chunk = cells[i : i + SNAPSHOT_CELLS_PER_CALL]
             found.extend(await self._index.riders_in_cells(tenant, chunk, now))
         fleets = await self._index.fleets(tenant, [p.rider_id for p in found])
-        return [
-            RiderUpdate(
-                p.rider_id,
-                p.latitude,
-                p.longitude,
-                p.heading_deg,
-                p.speed_mps,
-                ONLINE if p.online else OFFLINE,
-                p.task,
-                _ms(p.record_time),
-                _ms(p.last_seen),
-                fleets.get(p.rider_id),
-            )
-            for p in found
-        ]
+        return [update_of(p, fleets.get(p.rider_id)) for p in found]
 
     # --- stalls -------------------------------------------------------------------------------
 

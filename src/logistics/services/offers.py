@@ -17,6 +17,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from logistics.domain.ids import TenantSlug
+from logistics.domain.telemetry import epoch_ms
 from logistics.geo import scripts
 from logistics.geo.live_index import LiveIndex
 
@@ -65,7 +66,7 @@ class Offers:
         expire = now + ttl
         ok = await self._claim(
             keys=self._keys(tenant, rider_id, offer_id),
-            args=[offer_id, task_id, _ms(now), _ms(expire)],
+            args=[offer_id, task_id, epoch_ms(now), epoch_ms(expire)],
         )
         if not int(ok):
             return None
@@ -79,7 +80,7 @@ class Offers:
             "kind": "offer",
             "offer_id": offer.id,
             "task": offer.task_id,
-            "expire_ms": _ms(offer.expire_time),
+            "expire_ms": epoch_ms(offer.expire_time),
             "pickup": list(offer.pickup),
             "distance_m": offer.distance_m,
         }
@@ -89,7 +90,7 @@ class Offers:
         self, tenant: TenantSlug, offer_id: str, rider_id: str, state: str, now: datetime
     ) -> str:
         result = await self._resolve(
-            keys=self._keys(tenant, rider_id, offer_id), args=[offer_id, state, _ms(now)]
+            keys=self._keys(tenant, rider_id, offer_id), args=[offer_id, state, epoch_ms(now)]
         )
         final = result.decode() if isinstance(result, bytes) else str(result)
         if final == state:
@@ -140,7 +141,3 @@ class Offers:
             await subscription.unsubscribe()
 
         return stop
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)

@@ -30,6 +30,7 @@ from logistics.domain.telemetry import (
     SequenceState,
     advance,
     check_ping,
+    epoch_ms,
     haversine_m,
 )
 from logistics.domain.versioning import check_etag
@@ -207,7 +208,7 @@ class RiderSession:
         if state.position is not None:
             p = state.position
             self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, p.record_time)
-            self.live_ms = int(p.record_time.timestamp() * 1000)
+            self.live_ms = epoch_ms(p.record_time)
         self.fence_states = {k: FenceState(since, d) for k, (since, d) in state.fences.items()}
 
     @functools.cached_property
@@ -296,7 +297,7 @@ class RiderSession:
         if publisher is None or not live:
             return
         newest = live[-1]  # record-time order
-        record_ms = int(newest.record_time.timestamp() * 1000)
+        record_ms = epoch_ms(newest.record_time)
         if record_ms < self.live_ms:
             return
         self.live_ms = record_ms
@@ -309,7 +310,7 @@ class RiderSession:
             ONLINE,
             newest.task,
             record_ms,
-            int(now.timestamp() * 1000),
+            epoch_ms(now),
             self.fleet_id,
         )
         self.live_cell = publisher.moved(self.tenant, update, self.live_cell)

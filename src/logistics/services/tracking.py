@@ -25,7 +25,7 @@ from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
 from logistics.services.fleet import rider_name
-from logistics.services.live import LiveViews
+from logistics.services.live import LiveViews, update_of
 from logistics.services.live_publisher import LivePublisher
 from logistics.services.tasks import TaskService
 
@@ -114,17 +114,7 @@ class _Follower:
             if rider_id is not None:
                 live = await self._t._index.rider(str(self._name.tenant), rider_id)
                 if live is not None and live.online:
-                    self._position = RiderUpdate(
-                        rider_id,
-                        live.latitude,
-                        live.longitude,
-                        live.heading_deg,
-                        live.speed_mps,
-                        "online",
-                        live.task,
-                        int(live.record_time.timestamp() * 1000),
-                        int(live.last_seen.timestamp() * 1000),
-                    )
+                    self._position = update_of(live)
         wanted: set[str] = set()
         if self._position is not None:
             centre = self._t._publisher.cell_of(self._position.latitude, self._position.longitude)
