@@ -455,6 +455,56 @@ async def limited(
         stop_server(running)
 
 
+async def test_a_malformed_message_ends_the_stream_as_invalid_argument_after_earlier_acks(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    rider = await new_rider(grpc_channel)
+    raw = grpc_channel.stream_stream(
+        "/bengobox.logistics.v1.TelemetryService/StreamLocations",
+        request_serializer=lambda b: b,
+        response_deserializer=telemetry_pb2.StreamLocationsResponse.FromString,
+    )
+    call = raw(metadata=rider.app)
+    good = telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=pings(1, 2)))
+    await call.write(good.SerializeToString())
+    reply = await asyncio.wait_for(call.read(), 15)
+    assert reply.ack.contiguous_sequence == 2
+    await call.write(b"\x0a\xff\xff")  # a batch whose length runs past the message
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await asyncio.wait_for(call.read(), 15)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "malformed" in (caught.value.details() or "")
+    # What was acked stays acked: a new stream carries on from it.
+    again = Stream(grpc_channel, rider.app)
+    assert (await again.send(ping(3))).contiguous_sequence == 3
+    await again.close()
+
+
+async def test_a_draining_server_ends_rider_streams_cleanly_and_what_was_acked_is_kept(
+    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    server = await start_server(server_urls, tmp_path_factory.mktemp("drain-stream"))
+    try:
+        async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+            rider = await new_rider(channel)
+            stream = Stream(channel, rider.app)
+            assert (await stream.send(*pings(1, 2, 3))).contiguous_sequence == 3
+            server.process.terminate()
+            # The stream ends with OK (the app reconnects elsewhere), well inside the grace.
+            while await asyncio.wait_for(stream.call.read(), 5) is not grpc.aio.EOF:
+                pass
+            assert await stream.call.code() == grpc.StatusCode.OK
+        assert await asyncio.to_thread(server.process.wait, 15) == 0
+    finally:
+        stop_server(server)
+    index = aioredis.from_url(server_urls.redis_url)
+    try:
+        state = await LiveIndex(index).stream_state(rider.tenant, rider.id)
+    finally:
+        await index.aclose()
+    assert state.contiguous == 3
+
+
 async def test_a_batch_over_the_ping_limit_is_resource_exhausted_with_retry_info(
     limited: Limited,
 ) -> None:

@@ -25,7 +25,7 @@ from logistics.domain.errors import InvalidArgument
 from logistics.domain.fleet import Rider, VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind, TaskState
-from logistics.domain.telemetry import EARTH_RADIUS_M, Ping
+from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.services.batch_dispatch import BatchDispatchService, BatchPlan
@@ -99,7 +99,7 @@ class World:
             self.caller, self.tenant, Rider(id=uuid.uuid4(), display_name="Wanjiru"), None
         )
         rider_id = str(rider.id)
-        ping = Ping(1, self.now - seen, where[0], where[1], accuracy_m=5.0)
+        ping = Ping(1, epoch_us(self.now - seen), where[0], where[1], accuracy_m=5.0)
         await self.index.ingest(self.tenant, rider_id, [ping], {1}, self.now - seen, 0)
         await self.index.set_profile(
             self.tenant,

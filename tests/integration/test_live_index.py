@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, SequenceState, advance
+from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, SequenceState, advance, epoch_us
 from logistics.geo.live_index import LiveIndex
 from tests.conftest import ServerUrls, unique_tenant
 
@@ -30,7 +30,7 @@ def offset(north_m: float, east_m: float = 0.0) -> tuple[float, float]:
 
 
 def ping(sequence: int, seconds: float = 0.0, at: tuple[float, float] = NAIROBI) -> Ping:
-    return Ping(sequence, T0 + timedelta(seconds=seconds), at[0], at[1], accuracy_m=5.0)
+    return Ping(sequence, epoch_us(T0 + timedelta(seconds=seconds)), at[0], at[1], accuracy_m=5.0)
 
 
 async def drop_tenant_keys(client: aioredis.Redis, tenant: str) -> int:
@@ -99,6 +99,21 @@ async def test_the_ingest_script_acknowledges_exactly_as_the_domain_rule(
             assert (contiguous, fresh) == (state.contiguous, expected_fresh)
     finally:
         await drop_tenant_keys(client, tenant)
+
+
+async def test_sequences_left_pending_by_a_lost_state_do_not_block_the_acknowledgement(
+    client: aioredis.Redis, tenant: str
+) -> None:
+    """Redis lost the rider's hash but kept its pending set (a partial loss): the stale members
+    are at or below the re-seeded position and are dropped, not waited for."""
+    index, rider = LiveIndex(client), str(uuid.uuid4())
+    assert (await ingest(index, tenant, rider, [ping(s) for s in (1, 2, 4, 6)]))[0] == 2
+    await client.delete(f"{LiveIndex.prefix(tenant)}r:{rider}")  # pending {4, 6} survives
+    # The app resends from its last ack + 1 (3), with the gap at 5 filled this time.
+    contiguous, _, fresh = await ingest(index, tenant, rider, [ping(s, 10) for s in (7, 9)], seed=6)
+    assert (contiguous, fresh) == (7, [7, 9])
+    assert (await ingest(index, tenant, rider, [ping(8, 11)]))[0] == 9
+    assert await client.zcard(f"{LiveIndex.prefix(tenant)}p:{rider}") == 0
 
 
 @settings(

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logistics.domain.fleet import VehicleType
-from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, haversine_m
+from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us, haversine_m
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
 
@@ -136,7 +136,9 @@ async def place(client: aioredis.Redis, tenant: str, riders: Iterable[Rider]) ->
 
     async def one(r: Rider) -> None:
         async with gate:
-            ping = Ping(1, r.seen - timedelta(seconds=1), r.at[0], r.at[1], accuracy_m=5.0)
+            ping = Ping(
+                1, epoch_us(r.seen - timedelta(seconds=1)), r.at[0], r.at[1], accuracy_m=5.0
+            )
             await index.ingest(tenant, r.rider_id, [ping], {1}, r.seen, 0)
             if r.profiled:
                 profile = DispatchProfile(

@@ -23,6 +23,7 @@ from logistics.domain.telemetry import (
     _flat_m,
     advance,
     check_ping,
+    epoch_us,
     haversine_m,
 )
 
@@ -40,11 +41,11 @@ def ping(
     lng: float = 36.8,
     accuracy: float = 5.0,
 ) -> Ping:
-    return Ping(sequence, at, lat, lng, accuracy_m=accuracy)
+    return Ping(sequence, epoch_us(at), lat, lng, accuracy_m=accuracy)
 
 
 def reason(p: Ping, previous: Fix | None = None, vehicle: VehicleType | None = None) -> str | None:
-    problem = check_ping(p, NOW, LIMITS, previous, vehicle)
+    problem = check_ping(p, epoch_us(NOW), LIMITS, previous, vehicle)
     if problem is not None:
         assert problem.sequence == p.sequence
         assert problem.detail
@@ -109,7 +110,7 @@ def test_a_ping_from_long_ago_is_still_accepted() -> None:
 
 
 def _fix_at(seconds_before: float, lat: float = 0.0, accuracy: float = 0.0) -> Fix:
-    return Fix(lat, 36.8, accuracy, NOW - timedelta(seconds=seconds_before))
+    return Fix(lat, 36.8, accuracy, epoch_us(NOW - timedelta(seconds=seconds_before)))
 
 
 @pytest.mark.parametrize(
@@ -163,7 +164,7 @@ def test_both_fixes_accuracy_is_allowed_as_slack_before_suspecting_spoofing() ->
 def test_an_older_ping_is_judged_by_the_absolute_time_between_fixes() -> None:
     # The previous fix is newer than the ping: a 1 km gap over 100 s is fine on a motorbike,
     # over 1 s it is not, whichever of the two fixes came first.
-    previous = Fix(0.0, 36.8, 0.0, NOW)
+    previous = Fix(0.0, 36.8, 0.0, epoch_us(NOW))
     far = 1000 / M_PER_DEG
     slow = ping(at=NOW - timedelta(seconds=100), lat=far, accuracy=0.0)
     quick = ping(at=NOW - timedelta(seconds=1), lat=far, accuracy=0.0)
@@ -172,7 +173,7 @@ def test_an_older_ping_is_judged_by_the_absolute_time_between_fixes() -> None:
 
 
 def test_fixes_at_the_same_instant_are_judged_over_at_least_one_second() -> None:
-    previous = Fix(0.0, 36.8, 0.0, NOW)
+    previous = Fix(0.0, 36.8, 0.0, epoch_us(NOW))
     assert reason(ping(lat=10 / M_PER_DEG, accuracy=0.0), previous, VehicleType.ON_FOOT) is None
     assert (
         reason(ping(lat=20 / M_PER_DEG, accuracy=0.0), previous, VehicleType.ON_FOOT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bengobox.logistics.v1 import common_pb2, telemetry_pb2
@@ -30,20 +30,19 @@ FENCE_KINDS: dict[int, FenceKind] = {
     telemetry_pb2.Geofence.KIND_HUB: FenceKind.HUB,
     telemetry_pb2.Geofence.KIND_NO_GO: FenceKind.NO_GO,
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def pings_from_proto(batch: telemetry_pb2.PingBatch) -> list[Ping]:
     """The batch's pings (a missing record_time reads as the epoch, which the checks reject).
     Written for speed: it runs for every ping the service receives."""
     pings: list[Ping] = []
-    append, delta = pings.append, timedelta
+    append = pings.append
     for p in batch.pings:
         t, at = p.record_time, p.position
         append(
             Ping(
                 p.sequence,
-                _EPOCH + delta(0, t.seconds, t.nanos // 1000),
+                t.seconds * 1_000_000 + t.nanos // 1000,
                 at.latitude,
                 at.longitude,
                 p.accuracy_m,

@@ -4,11 +4,12 @@ log context, metrics, error mapping, and the end of streams when the server drai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -147,6 +148,24 @@ class Edge:
         finally:
             watcher.cancel()
             await _close(stream)
+
+    async def run_until_drained(self, stream: Awaitable[None]) -> None:
+        """Runs a pushed stream until it ends or the server starts draining; then cancels it,
+        and the call ends cleanly. Raises what ended the stream, if anything did."""
+        running = asyncio.ensure_future(stream)
+        if self.draining.is_set():
+            running.cancel()
+        draining = asyncio.ensure_future(self.draining.wait())
+        try:
+            await asyncio.wait((running, draining), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            draining.cancel()
+            if not running.done():
+                running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        if not running.cancelled():
+            running.result()
 
 
 async def _close(stream: AsyncIterator[object]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from grpc import aio
 
 from logistics.api.edge import Call, Edge, is_public
 from logistics.api.errors import ErrorStatus
+from logistics.api.push import PushStream, Send
 
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
@@ -20,6 +22,18 @@ async def _abort(context: Context, status: ErrorStatus) -> None:
     """Ends the call with the status and its ``google.rpc.Status`` details in the trailers."""
     context.set_trailing_metadata(((_STATUS_DETAILS_KEY, status.rpc_status().SerializeToString()),))
     await context.abort(status.grpc_code, status.message)
+
+
+def _writer(context: Context) -> Send[Any]:
+    """Writes on the call, one message at a time (gRPC allows one write in flight)."""
+    lock = asyncio.Lock()
+    write = context.write
+
+    async def send(message: Any) -> None:
+        async with lock:
+            await write(message)
+
+    return send
 
 
 class GrpcEdgeInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
@@ -78,7 +92,11 @@ class GrpcEdgeInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
             call = Call(method, "grpc", "")
             try:
                 call = await begin()
-                async for response in edge.until_drained(inner_stream(request, context)):
+                stream = inner_stream(request, context)
+                if isinstance(stream, PushStream):
+                    await edge.run_until_drained(stream.run(_writer(context)))
+                    return
+                async for response in edge.until_drained(stream):
                     yield response
             except aio.AbortError:
                 raise

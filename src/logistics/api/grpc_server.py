@@ -34,27 +34,24 @@ def _parser(message_type: type[Message]) -> Callable[[bytes], Any]:
     return parse
 
 
-async def _parsed_stream(
-    raw: AsyncIterator[bytes], parse: Callable[[bytes], Any]
-) -> AsyncIterator[Any]:
-    async for data in raw:
-        yield parse(data)
-
-
 def _method_handler(handler: object, method: MethodDescriptor) -> grpc.RpcMethodHandler[Any, Any]:
     """Routes a gRPC method to the handler's snake_case method, the one Connect calls too.
 
-    Requests arrive as bytes and are parsed here, inside the edge, so a malformed message is
-    INVALID_ARGUMENT like any other bad input (grpcio's own deserializer would make it
-    INTERNAL).
+    A malformed message must be INVALID_ARGUMENT like any other bad input. A streamed request
+    is parsed by grpcio with ``parse``, whose InvalidArgument reaches the handler where it
+    reads the stream, inside the edge. A single request arrives as bytes and is parsed here,
+    inside the edge too: grpcio parses it before the handler runs, where a failure would be
+    UNKNOWN.
     """
     function: Callable[..., Any] = getattr(handler, _snake(method.name))
     parse = _parser(GetMessageClass(method.input_type))
     response_type = GetMessageClass(method.output_type)
     codec: dict[str, Any] = {"response_serializer": response_type.SerializeToString}
+    if method.client_streaming:
+        codec["request_deserializer"] = parse
 
     def request_of(raw: Any) -> Any:
-        return _parsed_stream(raw, parse) if method.client_streaming else parse(raw)
+        return raw if method.client_streaming else parse(raw)
 
     if method.server_streaming:
 

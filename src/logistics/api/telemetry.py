@@ -4,7 +4,6 @@ telemetry policy; live views are in ``api.live``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,6 +28,7 @@ from logistics.api.convert_telemetry import (
 from logistics.api.edge import current_caller
 from logistics.api.live import LiveEndpoints
 from logistics.api.paging import encode_token, page_request
+from logistics.api.push import PushStream, Send
 from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
@@ -92,53 +92,50 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
     def stream_locations(
         self, request: AsyncIterator[telemetry_pb2.StreamLocationsRequest], ctx: Ctx
     ) -> AsyncIterator[telemetry_pb2.StreamLocationsResponse]:
-        return self._stream(request)
+        return PushStream(lambda send: self._stream(request, send))
 
     async def _stream(
-        self, requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest]
-    ) -> AsyncIterator[telemetry_pb2.StreamLocationsResponse]:
+        self,
+        requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest],
+        send: Send[telemetry_pb2.StreamLocationsResponse],
+    ) -> None:
+        """Acks go out from the loop that reads the batches; offers and keep-alives are sent
+        beside them, from the rider's inbox and a timer."""
         caller = current_caller()
         session = await self._telemetry.open_session(caller)
-        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None] = asyncio.Queue(64)
+        last_sent = [time.monotonic()]
+        open_ = [True]
+
+        async def push(reply: telemetry_pb2.StreamLocationsResponse) -> None:
+            if open_[0]:  # an inbox message may come in as the stream ends
+                last_sent[0] = time.monotonic()
+                await send(reply)
 
         async def deliver(message: dict[str, Any]) -> None:
             reply = _inbox_message(message)
             if reply is not None:
-                await replies.put(reply)
+                await push(reply)
 
         stop_inbox = await self._offers.subscribe_inbox(
             session.tenant, str(session.rider_id), deliver
         )
-        reader = asyncio.create_task(self._read(session, requests, replies, caller))
-        last_sent = [time.monotonic()]
-        keepalive = asyncio.create_task(self._keep_alive(replies, last_sent))
+        keepalive = asyncio.create_task(self._keep_alive(push, last_sent))
         try:
-            while True:
-                reply = await replies.get()
-                if reply is None:
-                    break
-                last_sent[0] = time.monotonic()
-                yield reply
-            await reader  # raises what ended the reading: a limit, bad input, a failure
+            await self._read(session, requests, push, caller)
         finally:
+            open_[0] = False
             keepalive.cancel()
             await stop_inbox()
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
 
     async def _keep_alive(
-        self,
-        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None],
-        last_sent: list[float],
+        self, push: Send[telemetry_pb2.StreamLocationsResponse], last_sent: list[float]
     ) -> None:
         """One timer per stream (not one per message): a keep-alive after a quiet spell."""
         period = self._limits.keepalive_s
         while True:
             quiet = time.monotonic() - last_sent[0]
             if quiet >= period:
-                last_sent[0] = time.monotonic()
-                await replies.put(_keepalive())
+                await push(_keepalive())
                 quiet = 0.0
             await asyncio.sleep(period - quiet)
 
@@ -146,45 +143,39 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         self,
         session: RiderSession,
         requests: AsyncIterator[telemetry_pb2.StreamLocationsRequest],
-        replies: asyncio.Queue[telemetry_pb2.StreamLocationsResponse | None],
+        push: Send[telemetry_pb2.StreamLocationsResponse],
         caller: Caller,
     ) -> None:
         limits = self._limits
         bucket = TokenBucket(limits.messages_per_second, limits.burst)
-        try:
-            async for message in requests:
-                kind = message.WhichOneof("message")
-                if kind == "batch":
-                    size = message.ByteSize()
-                    if (
-                        size > limits.max_message_bytes
-                        or len(message.batch.pings) > limits.max_pings
-                    ):
-                        raise ResourceExhausted(
-                            f"a batch may hold at most {limits.max_pings} pings and "
-                            f"{limits.max_message_bytes} bytes; split it",
-                            retry_after_s=0.0,
-                        )
-                    wait = bucket.take(time.monotonic())
-                    if wait > 0:
-                        raise ResourceExhausted(
-                            f"more than {limits.messages_per_second:g} batches a second; "
-                            "send larger batches less often",
-                            retry_after_s=wait,
-                        )
-                    ack = await session.handle(pings_from_proto(message.batch))
-                    await replies.put(ack_to_proto(ack))
-                elif kind == "offer_response":
-                    answer = message.offer_response
-                    try:
-                        await self._dispatcher.respond(
-                            caller, answer.offer_id, answer.accept, answer.reason or None
-                        )
-                    except DomainError as exc:
-                        # A late or unknown answer does not end the stream: the rider is told.
-                        logger.info("offer answer refused: %s", exc.message)
-        finally:
-            await replies.put(None)
+        async for message in requests:
+            kind = message.WhichOneof("message")
+            if kind == "batch":
+                size = message.ByteSize()
+                if size > limits.max_message_bytes or len(message.batch.pings) > limits.max_pings:
+                    raise ResourceExhausted(
+                        f"a batch may hold at most {limits.max_pings} pings and "
+                        f"{limits.max_message_bytes} bytes; split it",
+                        retry_after_s=0.0,
+                    )
+                wait = bucket.take(time.monotonic())
+                if wait > 0:
+                    raise ResourceExhausted(
+                        f"more than {limits.messages_per_second:g} batches a second; "
+                        "send larger batches less often",
+                        retry_after_s=wait,
+                    )
+                ack = await session.handle(pings_from_proto(message.batch))
+                await push(ack_to_proto(ack))
+            elif kind == "offer_response":
+                answer = message.offer_response
+                try:
+                    await self._dispatcher.respond(
+                        caller, answer.offer_id, answer.accept, answer.reason or None
+                    )
+                except DomainError as exc:
+                    # A late or unknown answer does not end the stream: the rider is told.
+                    logger.info("offer answer refused: %s", exc.message)
 
     async def get_track(
         self, request: telemetry_pb2.GetTrackRequest, ctx: Ctx

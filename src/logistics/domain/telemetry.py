@@ -4,10 +4,11 @@ advance the acknowledged position of a rider's stream. Pure."""
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from logistics.domain.fleet import VehicleType
@@ -22,12 +23,16 @@ class RejectReason(enum.StrEnum):
     SPOOFING_SUSPECTED = "spoofing_suspected"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class Ping(NamedTuple):
-    """One location report. A named tuple rather than a dataclass: thousands are made per
-    second on the ingest path, and a tuple is several times cheaper to build."""
+    """One location report. A named tuple rather than a dataclass, and its time in integer
+    microseconds since the epoch rather than a datetime: tens of thousands are made, ordered
+    and checked per second on the ingest path, where both are several times cheaper."""
 
     sequence: int
-    record_time: datetime
+    record_us: int
     latitude: float
     longitude: float
     accuracy_m: float = 0.0
@@ -37,6 +42,10 @@ class Ping(NamedTuple):
     battery_percent: float = 0.0
     task: str | None = None
 
+    @property
+    def record_time(self) -> datetime:
+        return time_of_us(self.record_us)
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -45,7 +54,7 @@ class Fix:
     latitude: float
     longitude: float
     accuracy_m: float
-    record_time: datetime
+    record_us: int
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,28 @@ class PingLimits:
     max_accuracy_m: float = 150.0
     max_future_skew: timedelta = timedelta(seconds=60)
 
+    @functools.cached_property
+    def max_future_skew_us(self) -> int:
+        return self.max_future_skew // _MICROSECOND
+
+
+_MICROSECOND = timedelta(microseconds=1)
+# Record times before this are an unset protobuf Timestamp (the epoch) or nonsense.
+_YEAR_2000_US = 946_684_800_000_000
+
 
 def epoch_ms(moment: datetime) -> int:
     """Milliseconds since the Unix epoch: how Redis, the wire and live views carry times."""
     return int(moment.timestamp() * 1000)
+
+
+def epoch_us(moment: datetime) -> int:
+    """Microseconds since the Unix epoch (exact): how pings carry their record time."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def time_of_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -98,7 +125,7 @@ def _flat_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def check_ping(
     ping: Ping,
-    now: datetime,
+    now_us: int,
     limits: PingLimits,
     previous: Fix | Ping | None,
     vehicle_type: VehicleType | None,
@@ -121,12 +148,12 @@ def check_ping(
             RejectReason.INACCURATE,
             f"accuracy {ping.accuracy_m} m is worse than {limits.max_accuracy_m:g} m",
         )
-    if ping.record_time.year < 2000:
+    if ping.record_us < _YEAR_2000_US:
         return Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "record_time is missing")
-    if ping.record_time > now + limits.max_future_skew:
+    if ping.record_us > now_us + limits.max_future_skew_us:
         return Rejection(ping.sequence, RejectReason.FUTURE_TIME, "recorded in the future")
     if previous is not None:
-        seconds = abs((ping.record_time - previous.record_time).total_seconds())
+        seconds = abs(ping.record_us - previous.record_us) / 1e6
         slack = previous.accuracy_m + ping.accuracy_m
         limit = MAX_SPEED_MPS.get(vehicle_type, MAX_SPEED_MPS[None])
         allowed = limit * max(seconds, 1.0) + slack

@@ -151,7 +151,7 @@ class LiveIndex:
         checks and may move the rider. ``seed_contiguous`` is used when Redis has no state."""
         newest = max(
             (ping for ping in pings if ping.sequence in valid),
-            key=lambda ping: ping.record_time,
+            key=lambda ping: ping.record_us,
             default=None,
         )
         sequences = [ping.sequence for ping in pings]
@@ -173,7 +173,7 @@ class LiveIndex:
         if newest is not None:
             best = "|".join(
                 (
-                    str(epoch_ms(newest.record_time)),
+                    str(newest.record_us // 1000),
                     str(newest.sequence),
                     repr(newest.latitude),
                     repr(newest.longitude),
@@ -213,7 +213,7 @@ class LiveIndex:
         """One round trip: where a resumed stream of the rider picks up."""
         p = self.prefix(tenant)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hget(f"{p}q:{rider_id}", "c")
+            pipe.hget(f"{p}r:{rider_id}", "c")
             pipe.zrange(f"{p}p:{rider_id}", 0, -1)
             pipe.hmget(f"{p}r:{rider_id}", list(_FIELDS))
             pipe.hgetall(f"{p}gf:{rider_id}")

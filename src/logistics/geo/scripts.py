@@ -18,15 +18,18 @@ local out = {}
 for a = 2, #ARGV do
   local rid, now, seed, seqs, best = string.match(ARGV[a], '^([^;]*);([^;]*);([^;]*);([^;]*);(.*)$')
   now = tonumber(now)
-  local rider, seqk, pend = prefix .. 'r:' .. rid, prefix .. 'q:' .. rid, prefix .. 'p:' .. rid
-  local stored = redis.call('HGET', seqk, 'c')
+  local rider, pend = prefix .. 'r:' .. rid, prefix .. 'p:' .. rid
+  -- The stream's state (c: contiguous, pn: whether the pending set has members) lives in the
+  -- rider's hash beside its position: one read and one write per rider.
+  local cur = redis.call('HMGET', rider, 'c', 'pn', 'ts', 'cell', 'status')
   local missing = 0
-  if not stored then missing = 1 end
-  local contig = stored and tonumber(stored) or tonumber(seed)
+  if not cur[1] then missing = 1 end
+  local contig = cur[1] and tonumber(cur[1]) or tonumber(seed)
+  local pending = cur[2] == '1'
+  local was_pending = pending
   local fresh = {}
   local n = 0
   -- In-order pings (the usual case) move contig without touching the pending set.
-  local pending = redis.call('EXISTS', pend) == 1
   for s in string.gmatch(seqs, '%d+') do
     local seq = tonumber(s)
     n = n + 1
@@ -42,31 +45,38 @@ for a = 2, #ARGV do
   if pending then
     while true do
       local head = redis.call('ZRANGE', pend, 0, 0)
-      if head[1] == nil or tonumber(head[1]) ~= contig + 1 then break end
-      contig = contig + 1
-      redis.call('ZREM', pend, head[1])
+      if head[1] == nil then pending = false break end
+      local h = tonumber(head[1])
+      if h > contig + 1 then break end
+      if h == contig + 1 then contig = h end
+      redis.call('ZREM', pend, head[1])  -- at or below contig: recorded (or left by a lost state)
     end
   end
-  if #fresh > 0 or missing == 1 then redis.call('HSET', seqk, 'c', contig) end
+  local state = {'c', contig}
+  if pending ~= was_pending then
+    state[3] = 'pn'
+    state[4] = pending and '1' or '0'
+  end
   local online = 0
   if best ~= '' then
     local f = {}
     for part in string.gmatch(best .. '|', '([^|]*)|') do f[#f + 1] = part end
     local record = tonumber(f[1])
-    local cur = redis.call('HMGET', rider, 'ts', 'cell', 'status')
-    if cur[3] ~= 'online' then online = 1 end
-    local cell = cur[2]
-    if cur[1] == false or record > tonumber(cur[1]) then
+    if cur[5] ~= 'online' then online = 1 end
+    local cell = cur[4]
+    if cur[3] == false or record > tonumber(cur[3]) then
       cell = f[10]
-      if cur[2] and cur[2] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[2], rid) end
+      if cur[4] and cur[4] ~= cell then redis.call('ZREM', prefix .. 'c:' .. cur[4], rid) end
       redis.call('HSET', rider, 'ts', record, 'seq', f[2], 'lat', f[3], 'lng', f[4],
         'acc', f[5], 'spd', f[6], 'hdg', f[7], 'bat', f[8], 'task', f[9], 'cell', cell,
-        'seen', now, 'status', 'online')
+        'seen', now, 'status', 'online', unpack(state))
     else
-      redis.call('HSET', rider, 'seen', now, 'status', 'online')
+      redis.call('HSET', rider, 'seen', now, 'status', 'online', unpack(state))
     end
     if cell then redis.call('ZADD', prefix .. 'c:' .. cell, now, rid) end
     redis.call('ZADD', seen, now, rid)
+  elseif #fresh > 0 or missing == 1 or pending ~= was_pending then
+    redis.call('HSET', rider, unpack(state))
   end
   local line = contig .. ',' .. online .. ',' .. missing
   if #fresh == n then

@@ -180,6 +180,14 @@ class GeofenceService:
         self._cache[tenant] = fresh
         return fresh
 
+    def may_have_fences(self, tenant: TenantSlug) -> bool:
+        """False only while the tenant is known, as of the last few seconds, to have no fences:
+        the ingest path then skips the fence work without a call."""
+        cached = self._cache.get(tenant)
+        return (
+            cached is None or bool(cached.fences) or time.monotonic() - cached.checked >= REFRESH_S
+        )
+
     async def transitions(
         self, tenant: TenantSlug, states: dict[str, FenceState], pings: Sequence[Ping]
     ) -> tuple[dict[str, FenceState], list[Transition]]:
@@ -189,8 +197,8 @@ class GeofenceService:
             return {}, []
         states = {k: v for k, v in states.items() if k in cached.fences}
         found: list[Transition] = []
-        for ping in sorted(pings, key=lambda p: p.record_time):
-            at_ms = int(ping.record_time.timestamp() * 1000)
+        for ping in sorted(pings, key=lambda p: p.record_us):
+            at_ms = ping.record_us // 1000
             nearby = {f.fence_id: f for f in cached.index.candidates(ping.latitude, ping.longitude)}
             for fence_id in set(nearby) | set(states):
                 geometry = nearby.get(fence_id) or cached.index.fences[fence_id]

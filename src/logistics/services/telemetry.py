@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import itertools
 import logging
+import operator
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from logistics.domain.telemetry import (
     advance,
     check_ping,
     epoch_ms,
+    epoch_us,
     haversine_m,
 )
 from logistics.domain.versioning import check_etag
@@ -45,6 +47,8 @@ from logistics.store.unit_of_work import Store
 logger = logging.getLogger(__name__)
 
 MAX_TRACK_POINTS = 50_000
+_RECORD_US = operator.attrgetter("record_us")
+_SEQUENCE = operator.attrgetter("sequence")
 
 # Called with a rider whose dispatch-relevant state may have changed.
 RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
@@ -183,7 +187,7 @@ class RiderSession:
     fence_states: dict[str, FenceState]
     sequence: SequenceState = dataclasses.field(default_factory=SequenceState)
     last_fix: Fix | Ping | None = None
-    last_kept: datetime | None = None
+    last_kept_us: int | None = None  # record time of the last ping kept in the track
     # False until the sequence state is known: from Redis when the stream opens, or else
     # from the first batch (a resumed app sends from its last ack + 1).
     seeded: bool = False
@@ -207,9 +211,13 @@ class RiderSession:
             self.seeded = True
         if state.position is not None:
             p = state.position
-            self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, p.record_time)
+            self.last_fix = Fix(p.latitude, p.longitude, p.accuracy_m, epoch_us(p.record_time))
             self.live_ms = epoch_ms(p.record_time)
         self.fence_states = {k: FenceState(since, d) for k, (since, d) in state.fences.items()}
+
+    @functools.cached_property
+    def sample_interval_us(self) -> int:
+        return self.policy.sample_interval // timedelta(microseconds=1)
 
     @functools.cached_property
     def rider_key(self) -> str:
@@ -223,44 +231,30 @@ class RiderSession:
     async def handle(self, batch: Sequence[Ping]) -> Ack:
         s = self.service
         now = s._clock.now()
-        by_sequence: dict[int, Ping] = {}
+        now_us = epoch_us(now)
         rejected: list[Rejection] = []
-        for ping in batch:
-            if ping.sequence <= 0:
-                rejected.append(
-                    Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "sequence must be positive")
-                )
-            else:
-                by_sequence.setdefault(ping.sequence, ping)
-        pings = [by_sequence[k] for k in sorted(by_sequence)]
-        if not self.seeded and pings:
-            # Nothing is known of earlier streams (a new rider, or Redis lost its state): the
-            # app resends from its last ack + 1, so nothing below its first ping is pending.
-            self.sequence = SequenceState(pings[0].sequence - 1)
-            self.seeded = True
-        sequences = [p.sequence for p in pings]
-        state, fresh = advance(self.sequence, sequences)
-        fresh_set = set(fresh)
+        pings, sequences, state = self._new_pings(batch, rejected)
         valid: list[Ping] = []  # in record-time order
         events: list[tuple[str, dict[str, Any]]] = []
         last_fix = self.last_fix
-        for ping in sorted(
-            (p for p in pings if p.sequence in fresh_set), key=lambda p: p.record_time
-        ):
-            problem = check_ping(ping, now, s._limits, last_fix, self.vehicle_type)
+        limits, vehicle_type = s._limits, self.vehicle_type
+        for ping in sorted(pings, key=_RECORD_US):
+            problem = check_ping(ping, now_us, limits, last_fix, vehicle_type)
             if problem is not None:
                 rejected.append(problem)
                 if problem.reason is RejectReason.SPOOFING_SUSPECTED:
                     events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
                 continue
             valid.append(ping)
-            if last_fix is None or ping.record_time > last_fix.record_time:
+            if last_fix is None or ping.record_us > last_fix.record_us:
                 last_fix = ping  # a ping is a fix: no copy per ping
         self.last_fix = last_fix
         # Live views first: they need neither the track write nor the index call, and a
         # position never goes backwards for them (``live_ms``), replays included.
         self._publish_live(valid, now)
-        await s._tracks.write(self.tenant_id, self._sample(valid))
+        rows = self._sample(valid)
+        if rows:
+            await s._tracks.write(self.tenant_id, rows)
         contiguous = state.contiguous
         try:
             result = await s._index.record(
@@ -286,9 +280,48 @@ class RiderSession:
             logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
             live = valid
         self.sequence = state
-        events.extend(await self._fence_events(live))
-        await s.emit(self.tenant, events)
-        return Ack(contiguous, sorted(rejected, key=lambda r: r.sequence))
+        if live and (self.fence_states or s._fences.may_have_fences(self.tenant)):
+            events.extend(await self._fence_events(live))
+        if events:
+            await s.emit(self.tenant, events)
+        if rejected:
+            rejected.sort(key=_SEQUENCE)
+        return Ack(contiguous, rejected)
+
+    def _new_pings(
+        self, batch: Sequence[Ping], rejected: list[Rejection]
+    ) -> tuple[list[Ping], list[int], SequenceState]:
+        """The batch's pings not seen before (in sequence order), every valid sequence of the
+        batch (ascending, once each), and the sequence state after the batch."""
+        if not self.seeded:
+            # Nothing is known of earlier streams (a new rider, or Redis lost its state): the
+            # app resends from its last ack + 1, so nothing below its first ping is pending.
+            first = min((p.sequence for p in batch if p.sequence > 0), default=None)
+            if first is not None:
+                self.sequence = SequenceState(first - 1)
+                self.seeded = True
+        state = self.sequence
+        sequences = [p.sequence for p in batch]
+        start = state.contiguous + 1
+        if (
+            not state.pending
+            and sequences
+            and sequences[0] == start
+            and sequences == list(range(start, start + len(sequences)))
+        ):
+            # The usual batch: the next pings, in order, once each.
+            return list(batch), sequences, SequenceState(sequences[-1])
+        by_sequence: dict[int, Ping] = {}
+        for ping in batch:
+            if ping.sequence <= 0:
+                rejected.append(
+                    Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "sequence must be positive")
+                )
+            else:
+                by_sequence.setdefault(ping.sequence, ping)
+        sequences = sorted(by_sequence)
+        state, fresh = advance(state, sequences)
+        return [by_sequence[k] for k in fresh], sequences, state
 
     def _publish_live(self, live: list[Ping], now: datetime) -> None:
         """The newest of the batch's positions to the live views (never one older than what
@@ -297,7 +330,7 @@ class RiderSession:
         if publisher is None or not live:
             return
         newest = live[-1]  # record-time order
-        record_ms = epoch_ms(newest.record_time)
+        record_ms = newest.record_us // 1000
         if record_ms < self.live_ms:
             return
         self.live_ms = record_ms
@@ -317,11 +350,12 @@ class RiderSession:
 
     def _sample(self, valid: list[Ping]) -> list[TrackRow]:
         rows = []
-        interval = self.policy.sample_interval
+        interval_us = self.sample_interval_us
+        last_kept = self.last_kept_us
         for ping in valid:  # in record-time order
-            if self.last_kept is not None and abs(ping.record_time - self.last_kept) < interval:
+            if last_kept is not None and abs(ping.record_us - last_kept) < interval_us:
                 continue
-            self.last_kept = ping.record_time
+            last_kept = self.last_kept_us = ping.record_us
             rows.append(
                 TrackRow(
                     self.rider_id,
