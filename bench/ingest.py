@@ -6,8 +6,11 @@ Two modes: ``open`` (each stream sends a batch every ``--interval`` seconds, the
 load) and ``saturate`` (closed loop: each stream sends its next batch as soon as the previous
 one is acked, which measures the most either server can take). ``ratio`` is service
 throughput / echo throughput in saturate mode: in open mode a server that keeps up acks just
-what is offered, so that ratio says nothing. The last line printed is one JSON object; one
-line per run (target x mode) goes to stderr before it. See docs/benchmarks.md.
+what is offered, so that ratio says nothing. Each mode runs ``--rounds`` times per target,
+alternating which target goes first, and the figures add the rounds up (``ratio`` is the
+service's pings over the echo's, ``round_ratios`` each round's), so a drift in the rest of
+the machine's load weighs on both alike. The last line printed is one JSON object; one line
+per run (round x target x mode) goes to stderr before it. See docs/benchmarks.md.
 
     LOGISTICS_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
     LOGISTICS_REDIS_URL=redis://127.0.0.1:6379/9 LOGISTICS_NATS_URL=nats://127.0.0.1:4222 \\
@@ -370,7 +373,7 @@ def _cpu_or_zero(pid: int) -> float:
 
 async def run_load(
     target: str, name: str, mode: str, riders: list[Rider], args: argparse.Namespace, meters: Meters
-) -> Run:
+) -> tuple[Run, list[float]]:
     channels = [
         grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
         for _ in range(math.ceil(len(riders) / STREAMS_PER_CHANNEL))
@@ -419,7 +422,7 @@ async def run_load(
         for channel in channels:
             await channel.close()
     latencies = tally.latencies
-    return Run(
+    run = Run(
         target=name,
         mode=mode,
         acked_pings_per_s=round(tally.acked / args.duration, 1),
@@ -436,6 +439,45 @@ async def run_load(
         postgres_cpu_s=used.get("postgres"),
         server_log_warnings=used.get("warnings"),
         live_index_failures=used.get("index_failures"),
+    )
+    return run, latencies
+
+
+def combine(rounds: list[tuple[Run, list[float]]], duration: float) -> Run:
+    """One target's runs of one mode, one per round, as one run of all their seconds."""
+    runs = [run for run, _ in rounds]
+    latencies = [x for _, values in rounds for x in values]
+    acked = sum(r.acked_pings_per_s for r in runs) * duration
+    errors: collections.Counter[str] = collections.Counter()
+    for r in runs:
+        errors.update(r.errors)
+
+    def total(field_name: str) -> float | None:
+        values = [getattr(r, field_name) for r in runs]
+        return None if None in values else round(sum(values), 2)
+
+    server_cpu = sum(r.server_cpu_s for r in runs)
+    return Run(
+        target=runs[0].target,
+        mode=runs[0].mode,
+        acked_pings_per_s=round(sum(r.acked_pings_per_s for r in runs) / len(runs), 1),
+        batches_per_s=round(sum(r.batches_per_s for r in runs) / len(runs), 1),
+        p50_ms=round(percentile(latencies, 50) * 1000, 2),
+        p99_ms=round(percentile(latencies, 99) * 1000, 2),
+        max_ms=round(max(latencies, default=math.nan) * 1000, 2),
+        rejected=sum(r.rejected for r in runs),
+        errors=dict(errors),
+        server_cpu_s=round(server_cpu, 2),
+        server_cpu_us_per_ping=round(server_cpu * 1e6 / max(acked, 1), 1),
+        client_cpu_s=round(sum(r.client_cpu_s for r in runs), 2),
+        redis_cpu_s=total("redis_cpu_s"),
+        postgres_cpu_s=total("postgres_cpu_s"),
+        server_log_warnings=None
+        if None in (values := [r.server_log_warnings for r in runs])
+        else sum(v or 0 for v in values),
+        live_index_failures=None
+        if None in (failures := [r.live_index_failures for r in runs])
+        else sum(v or 0 for v in failures),
     )
 
 
@@ -582,6 +624,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=10, help="pings per batch")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between batches (open)")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs per target and mode, alternating which target goes first",
+    )
     p.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds before")
     p.add_argument("--drain", type=float, default=15.0, help="seconds to wait for late acks")
     p.add_argument("--sample-interval", type=float, default=5.0, help="tenant track sampling")
@@ -604,7 +652,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
-        args.streams, args.duration, args.warmup = 100, 5.0, 2.0
+        args.streams, args.duration, args.warmup, args.rounds = 100, 5.0, 2.0, 1
     return args
 
 
@@ -626,6 +674,7 @@ async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     modes = ["open", "saturate"] if args.mode == "both" else [args.mode]
     tenant = f"bench-{uuid.uuid4().hex[:10]}"
     runs: list[Run] = []
+    round_ratios: dict[str, list[float | None]] = {}
     async with (
         servers(work / "servers") as urls,
         fresh_database(urls.database_url, "bench_ingest") as database_url,
@@ -652,29 +701,44 @@ async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             print(f"{len(riders)} riders in tenant {tenant}; work in {work}", file=sys.stderr)
             # Each target sees its own gap-free sequences: the service acks only up to a gap.
             echo_riders = [dataclasses.replace(r, sequence=0, last_time=0.0) for r in riders]
+            targets = (
+                ("service", service.grpc_target, service.pid, riders),
+                ("echo", echo_target, echo.pid, echo_riders),
+            )
             for mode in modes:
-                for name, target, pid, fleet in (
-                    ("service", service.grpc_target, service.pid, riders),
-                    ("echo", echo_target, echo.pid, echo_riders),
-                ):
-                    meters = (
-                        Meters(pid, redis, database_url, service.log_path)
-                        if name == "service"
-                        else Meters(pid)
-                    )
-                    run = await run_load(target, name, mode, fleet, args, meters)
-                    print(json.dumps(asdict(run)), file=sys.stderr)
-                    runs.append(run)
-                    await asyncio.sleep(1.0)
+                # Rounds alternate the order (service first, then echo first, ...), so that a
+                # drift in the machine's other load weighs on both targets alike.
+                rounds: dict[str, list[tuple[Run, list[float]]]] = {"service": [], "echo": []}
+                for round_ in range(args.rounds):
+                    for name, target, pid, fleet in targets[:: 1 if round_ % 2 == 0 else -1]:
+                        meters = (
+                            Meters(pid, redis, database_url, service.log_path)
+                            if name == "service"
+                            else Meters(pid)
+                        )
+                        run, latencies = await run_load(target, name, mode, fleet, args, meters)
+                        print(json.dumps({"round": round_ + 1, **asdict(run)}), file=sys.stderr)
+                        rounds[name].append((run, latencies))
+                        await asyncio.sleep(1.0)
+                for name in ("service", "echo"):
+                    runs.append(combine(rounds[name], args.duration))
+                round_ratios[mode] = [
+                    round(s.acked_pings_per_s / e.acked_pings_per_s, 3)
+                    if e.acked_pings_per_s
+                    else None
+                    for (s, _), (e, _) in zip(rounds["service"], rounds["echo"], strict=True)
+                ]
         finally:
             stop_process(echo)
             stop_process(service.process)
             await redis.aclose()
             await _forget_tenant(urls.redis_url, tenant)
-    return summary(args, runs)
+    return summary(args, runs, round_ratios)
 
 
-def summary(args: argparse.Namespace, runs: list[Run]) -> dict[str, Any]:
+def summary(
+    args: argparse.Namespace, runs: list[Run], round_ratios: dict[str, list[float | None]]
+) -> dict[str, Any]:
     by = {(r.target, r.mode): r for r in runs}
     basis = "saturate" if ("service", "saturate") in by else "open"
     svc, echo = by[("service", basis)], by[("echo", basis)]
@@ -686,6 +750,7 @@ def summary(args: argparse.Namespace, runs: list[Run]) -> dict[str, Any]:
         "batch": args.batch,
         "interval_s": args.interval,
         "duration_s": args.duration,
+        "rounds": args.rounds,
         "warmup_s": args.warmup,
         "sample_interval_s": args.sample_interval,
         "ratio_basis": basis,
@@ -698,6 +763,7 @@ def summary(args: argparse.Namespace, runs: list[Run]) -> dict[str, Any]:
         "ratio": round(svc.acked_pings_per_s / echo.acked_pings_per_s, 3)
         if echo.acked_pings_per_s
         else None,
+        "round_ratios": round_ratios.get(basis, []),
         "server_cpu_s": svc.server_cpu_s,
         "echo_cpu_s": echo.server_cpu_s,
         "server_cpu_us_per_ping": svc.server_cpu_us_per_ping,

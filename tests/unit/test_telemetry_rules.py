@@ -23,6 +23,7 @@ from logistics.domain.telemetry import (
     _flat_m,
     advance,
     check_ping,
+    check_pings,
     epoch_us,
     haversine_m,
 )
@@ -279,6 +280,64 @@ def test_an_idle_bucket_refills_only_up_to_its_burst() -> None:
     taken = [bucket.take(3600.0) for _ in range(3)]
     assert taken[:2] == [0.0, 0.0]
     assert taken[2] > 0
+
+
+# --- check_pings: a batch -------------------------------------------------------------------
+
+
+def test_a_batch_judges_each_ping_against_the_newest_fix_accepted_before_it() -> None:
+    start = _fix_at(30)
+    near = ping(1, at=NOW - timedelta(seconds=20), lat=100 / M_PER_DEG, accuracy=0.0)
+    jump = ping(2, at=NOW - timedelta(seconds=19), lat=5000 / M_PER_DEG, accuracy=0.0)
+    after = ping(3, at=NOW - timedelta(seconds=10), lat=200 / M_PER_DEG, accuracy=0.0)
+    valid, rejected, last = check_pings(
+        [near, jump, after], epoch_us(NOW), LIMITS, start, VehicleType.MOTORBIKE
+    )
+    # The jump is not a fix: the ping after it is judged from ``near`` and accepted.
+    assert valid == [near, after]
+    assert [(r.sequence, r.reason) for r in rejected] == [(2, RejectReason.SPOOFING_SUSPECTED)]
+    assert last == after
+
+
+def test_an_older_ping_accepted_in_a_batch_does_not_become_the_newest_fix() -> None:
+    newest = _fix_at(0)
+    old = ping(1, at=NOW - timedelta(seconds=60), lat=10 / M_PER_DEG)
+    valid, rejected, last = check_pings([old], epoch_us(NOW), LIMITS, newest, None)
+    assert (valid, rejected, last) == ([old], [], newest)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-100, 100),  # seconds from NOW
+            st.floats(-0.05, 0.05),  # degrees north of the equator
+            st.sampled_from([0.0, 5.0, 200.0, math.nan, math.inf]),  # accuracy
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([None, VehicleType.ON_FOOT, VehicleType.CAR]),
+)
+def test_a_batch_gives_what_checking_its_pings_one_by_one_gives(
+    spec: list[tuple[int, float, float]], vehicle: VehicleType | None
+) -> None:
+    batch = sorted(
+        (
+            ping(i + 1, at=NOW + timedelta(seconds=dt), lat=lat, accuracy=acc)
+            for i, (dt, lat, acc) in enumerate(spec)
+        ),
+        key=lambda p: p.record_us,
+    )
+    valid, rejected, last = check_pings(batch, epoch_us(NOW), LIMITS, None, vehicle)
+    expected_valid, expected_rejected, fix = [], [], None
+    for p in batch:
+        problem = check_ping(p, epoch_us(NOW), LIMITS, fix, vehicle)
+        if problem is not None:
+            expected_rejected.append(problem)
+            continue
+        expected_valid.append(p)
+        if fix is None or p.record_us > fix.record_us:
+            fix = p
+    assert (valid, rejected, last) == (expected_valid, expected_rejected, fix)
 
 
 # --- haversine --------------------------------------------------------------------------------

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 OFFLINE = "offline"
 ONLINE = "online"
 
 
-@dataclass(frozen=True, slots=True)
-class RiderUpdate:
-    """A rider's live state as views show it. Times are epoch milliseconds."""
+class RiderUpdate(NamedTuple):
+    """A rider's live state as views show it. Times are epoch milliseconds. A named tuple: one
+    is made per ping batch and per rider a view receives."""
 
     rider_id: str
     latitude: float

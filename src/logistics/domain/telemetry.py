@@ -130,46 +130,88 @@ def check_ping(
     previous: Fix | Ping | None,
     vehicle_type: VehicleType | None,
 ) -> Rejection | None:
-    """Why ``ping`` cannot be a position, or None. Speed is judged against ``previous``, the
-    last accepted fix, allowing both fixes' accuracy: only a jump no vehicle of the type could
-    make is flagged as suspected spoofing."""
-    lat, lng = ping.latitude, ping.longitude
-    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
-        return Rejection(
-            ping.sequence, RejectReason.OUT_OF_RANGE, "latitude or longitude out of range"
+    """Why ``ping`` cannot be a position, or None (``check_pings`` for one ping)."""
+    _, rejected, _ = check_pings([ping], now_us, limits, previous, vehicle_type)
+    return rejected[0] if rejected else None
+
+
+def check_pings(
+    pings: Iterable[Ping],
+    now_us: int,
+    limits: PingLimits,
+    previous: Fix | Ping | None,
+    vehicle_type: VehicleType | None,
+) -> tuple[list[Ping], list[Rejection], Fix | Ping | None]:
+    """Checks ``pings`` (in record-time order); returns those that can be positions (in that
+    order), why the others cannot, and the newest accepted fix (``previous`` unless a ping is
+    newer). Each ping's speed is judged against the newest fix accepted before it, allowing
+    both fixes' accuracy: only a jump no vehicle of the type could make is flagged as
+    suspected spoofing. One loop for the batch: it runs for every ping the service receives."""
+    valid: list[Ping] = []
+    rejected: list[Rejection] = []
+    max_accuracy = limits.max_accuracy_m
+    latest_us = now_us + limits.max_future_skew_us
+    speed_limit = MAX_SPEED_MPS.get(vehicle_type, MAX_SPEED_MPS[None])
+    last = previous
+    for ping in pings:
+        lat, lng, accuracy, record_us = (
+            ping.latitude,
+            ping.longitude,
+            ping.accuracy_m,
+            ping.record_us,
         )
-    if (
-        not math.isfinite(ping.accuracy_m)
-        or ping.accuracy_m < 0
-        or ping.accuracy_m > limits.max_accuracy_m
-    ):
+        # Chained comparisons are false for NaN, so they also reject what is not a number.
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lng <= 180.0):
+            rejected.append(
+                Rejection(
+                    ping.sequence, RejectReason.OUT_OF_RANGE, "latitude or longitude out of range"
+                )
+            )
+        elif not (0.0 <= accuracy <= max_accuracy) or accuracy == math.inf:
+            rejected.append(
+                Rejection(
+                    ping.sequence,
+                    RejectReason.INACCURATE,
+                    f"accuracy {accuracy} m is worse than {max_accuracy:g} m",
+                )
+            )
+        elif record_us < _YEAR_2000_US:
+            rejected.append(
+                Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "record_time is missing")
+            )
+        elif record_us > latest_us:
+            rejected.append(
+                Rejection(ping.sequence, RejectReason.FUTURE_TIME, "recorded in the future")
+            )
+        elif last is not None and (problem := _too_fast(ping, last, speed_limit, vehicle_type)):
+            rejected.append(problem)
+        else:
+            valid.append(ping)
+            if last is None or record_us > last.record_us:
+                last = ping  # a ping is a fix: no copy per ping
+    return valid, rejected, last
+
+
+def _too_fast(
+    ping: Ping, previous: Fix | Ping, speed_limit: float, vehicle_type: VehicleType | None
+) -> Rejection | None:
+    lat, lng = ping.latitude, ping.longitude
+    seconds = abs(ping.record_us - previous.record_us) / 1e6
+    allowed = speed_limit * (seconds if seconds > 1.0 else 1.0) + previous.accuracy_m
+    allowed += ping.accuracy_m
+    # A flat-earth estimate settles the usual case (a short, slow move); within 20 km it is
+    # within 1 % of the great circle below 70 degrees of latitude (tests hold it to that).
+    near = _flat_m(previous.latitude, previous.longitude, lat, lng)
+    if near < 20_000 and near * 1.01 + 1.0 < allowed and -70.0 < lat < 70.0:
+        return None
+    moved = haversine_m(previous.latitude, previous.longitude, lat, lng)
+    if moved > allowed:
         return Rejection(
             ping.sequence,
-            RejectReason.INACCURATE,
-            f"accuracy {ping.accuracy_m} m is worse than {limits.max_accuracy_m:g} m",
+            RejectReason.SPOOFING_SUSPECTED,
+            f"moved {moved:.0f} m in {seconds:.1f} s, faster than a "
+            f"{(vehicle_type or 'vehicle')} can",
         )
-    if ping.record_us < _YEAR_2000_US:
-        return Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "record_time is missing")
-    if ping.record_us > now_us + limits.max_future_skew_us:
-        return Rejection(ping.sequence, RejectReason.FUTURE_TIME, "recorded in the future")
-    if previous is not None:
-        seconds = abs(ping.record_us - previous.record_us) / 1e6
-        slack = previous.accuracy_m + ping.accuracy_m
-        limit = MAX_SPEED_MPS.get(vehicle_type, MAX_SPEED_MPS[None])
-        allowed = limit * max(seconds, 1.0) + slack
-        # A flat-earth estimate settles the usual case (a short, slow move); within 20 km it is
-        # within 1 % of the great circle below 70 degrees of latitude (tests hold it to that).
-        near = _flat_m(previous.latitude, previous.longitude, lat, lng)
-        if near < 20_000 and near * 1.01 + 1.0 < allowed and abs(lat) < 70:
-            return None
-        moved = haversine_m(previous.latitude, previous.longitude, lat, lng)
-        if moved > allowed:
-            return Rejection(
-                ping.sequence,
-                RejectReason.SPOOFING_SUSPECTED,
-                f"moved {moved:.0f} m in {seconds:.1f} s, faster than a "
-                f"{(vehicle_type or 'vehicle')} can",
-            )
     return None
 
 

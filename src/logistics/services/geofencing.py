@@ -3,6 +3,7 @@ dwell transitions of a rider's pings, with hysteresis from each ping's accuracy.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 import uuid
@@ -85,6 +86,7 @@ class GeofenceService:
     def __init__(self, store: Store, *, resolution: int = 9) -> None:
         self._store = store
         self._resolution = resolution
+        self._checks: dict[TenantSlug, asyncio.Future[_Cached]] = {}
         self._cache: dict[TenantSlug, _Cached] = {}
 
     async def create(
@@ -101,7 +103,7 @@ class GeofenceService:
             name = geofence_name(tenant, created.id)
             await uow.audit(caller.subject, "geofence.create", name, after=created)
             await uow.emit("geofence.created", {"name": name, "geofence": created})
-        self._cache.pop(tenant, None)
+        self._invalidate(tenant)
         return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Geofence:
@@ -139,7 +141,7 @@ class GeofenceService:
                 caller.subject, "geofence.update", str(name), before=current, after=updated
             )
             await uow.emit("geofence.updated", {"name": str(name), "geofence": updated})
-        self._cache.pop(name.tenant, None)
+        self._invalidate(name.tenant)
         return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
@@ -151,7 +153,7 @@ class GeofenceService:
             await uow.geofences.archive(name.id)
             await uow.audit(caller.subject, "geofence.delete", str(name), before=current)
             await uow.emit("geofence.deleted", {"name": str(name)})
-        self._cache.pop(name.tenant, None)
+        self._invalidate(name.tenant)
 
     @staticmethod
     async def _fence(uow: UnitOfWork, fence_id: uuid.UUID, *, for_update: bool = False) -> Geofence:
@@ -162,11 +164,30 @@ class GeofenceService:
 
     async def index(self, tenant: TenantSlug) -> _Cached:
         """The tenant's fences; reloaded when another process changed them (checked every
-        few seconds) or this process did."""
+        few seconds) or this process did. One check at a time per tenant: while it runs, other
+        callers keep the fences they have (a thousand streams must not all ask at once)."""
         cached = self._cache.get(tenant)
-        now = time.monotonic()
-        if cached is not None and now - cached.checked < REFRESH_S:
+        if cached is not None and time.monotonic() - cached.checked < REFRESH_S:
             return cached
+        check = self._checks.get(tenant)
+        if check is None:
+            check = self._checks[tenant] = asyncio.ensure_future(self._check(tenant, cached))
+            check.add_done_callback(
+                lambda done: self._checks.pop(tenant) if self._checks.get(tenant) is done else None
+            )
+        elif cached is not None:
+            return cached
+        return await asyncio.shield(check)
+
+    def _invalidate(self, tenant: TenantSlug) -> None:
+        """This process changed the tenant's fences: the next use reloads them (and a check
+        that began before the change does not bring the old ones back)."""
+        self._cache.pop(tenant, None)
+        self._checks.pop(tenant, None)
+
+    async def _check(self, tenant: TenantSlug, cached: _Cached | None) -> _Cached:
+        now = time.monotonic()
+        mine = self._checks.get(tenant)
         async with self._store.read(tenant) as uow:
             version = await uow.geofences.version()
             if cached is not None and cached.version == version:
@@ -177,7 +198,8 @@ class GeofenceService:
             [geometry_of(str(f.id), _shape(f.shape)) for f in fences], self._resolution
         )
         fresh = _Cached(index, {str(f.id): f for f in fences}, version, now)
-        self._cache[tenant] = fresh
+        if self._checks.get(tenant) is mine:  # else a change here made this one stale
+            self._cache[tenant] = fresh
         return fresh
 
     def may_have_fences(self, tenant: TenantSlug) -> bool:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.exceptions import RedisError
 
@@ -30,7 +30,7 @@ from logistics.domain.telemetry import (
     RejectReason,
     SequenceState,
     advance,
-    check_ping,
+    check_pings,
     epoch_ms,
     epoch_us,
     haversine_m,
@@ -54,8 +54,7 @@ _SEQUENCE = operator.attrgetter("sequence")
 RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class Ack:
+class Ack(NamedTuple):
     contiguous: int
     rejected: list[Rejection]
 
@@ -231,24 +230,21 @@ class RiderSession:
     async def handle(self, batch: Sequence[Ping]) -> Ack:
         s = self.service
         now = s._clock.now()
-        now_us = epoch_us(now)
         rejected: list[Rejection] = []
         pings, sequences, state = self._new_pings(batch, rejected)
-        valid: list[Ping] = []  # in record-time order
         events: list[tuple[str, dict[str, Any]]] = []
-        last_fix = self.last_fix
-        limits, vehicle_type = s._limits, self.vehicle_type
-        for ping in sorted(pings, key=_RECORD_US):
-            problem = check_ping(ping, now_us, limits, last_fix, vehicle_type)
-            if problem is not None:
-                rejected.append(problem)
+        pings.sort(key=_RECORD_US)
+        # ``valid`` in record-time order
+        valid, problems, self.last_fix = check_pings(
+            pings, epoch_us(now), s._limits, self.last_fix, self.vehicle_type
+        )
+        if problems:
+            rejected.extend(problems)
+            by_sequence = {p.sequence: p for p in pings}
+            for problem in problems:
                 if problem.reason is RejectReason.SPOOFING_SUSPECTED:
+                    ping = by_sequence[problem.sequence]
                     events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
-                continue
-            valid.append(ping)
-            if last_fix is None or ping.record_us > last_fix.record_us:
-                last_fix = ping  # a ping is a fix: no copy per ping
-        self.last_fix = last_fix
         # Live views first: they need neither the track write nor the index call, and a
         # position never goes backwards for them (``live_ms``), replays included.
         self._publish_live(valid, now)
