@@ -151,8 +151,9 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         async for message in requests:
             kind = message.WhichOneof("message")
             if kind == "batch":
+                batch = message.batch
                 size = message.ByteSize()
-                if size > limits.max_message_bytes or len(message.batch.pings) > limits.max_pings:
+                if size > limits.max_message_bytes or len(batch.pings) > limits.max_pings:
                     raise ResourceExhausted(
                         f"a batch may hold at most {limits.max_pings} pings and "
                         f"{limits.max_message_bytes} bytes; split it",
@@ -165,7 +166,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
                         "send larger batches less often",
                         retry_after_s=wait,
                     )
-                ack = await session.handle(pings_from_proto(message.batch))
+                ack = await session.handle(pings_from_proto(batch))
                 await push(ack_to_proto(ack))
             elif kind == "offer_response":
                 answer = message.offer_response

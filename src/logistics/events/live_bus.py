@@ -43,8 +43,12 @@ def encode_riders(tenant: str, updates: Iterable[RiderUpdate], removals: Iterabl
             task=u.task or "",
             fleet=u.fleet or "",
         )
-        view.last_seen_time.FromMilliseconds(u.seen_ms)
-        view.record_time.FromMilliseconds(u.record_ms)
+        # Set directly: Timestamp.FromMilliseconds is Python code, and this runs per update.
+        seen, record = view.last_seen_time, view.record_time
+        seen.seconds, seen_ms = divmod(u.seen_ms, 1000)
+        seen.nanos = seen_ms * 1_000_000
+        record.seconds, record_ms = divmod(u.record_ms, 1000)
+        record.nanos = record_ms * 1_000_000
     frame.rider_removals.extend(removals)
     return frame.SerializeToString()
 

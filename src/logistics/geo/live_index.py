@@ -190,7 +190,7 @@ class LiveIndex:
                 rider_id,
                 str(epoch_ms(now)),
                 str(seed_contiguous),
-                ",".join(map(str, sequences)),
+                _packed_sequences(sequences),
                 best,
             )
         )
@@ -341,6 +341,14 @@ def _fence_states(raw: Mapping[Any, Any]) -> dict[str, tuple[int, bool]]:
         since, _, dwelled = (_text(value) or "0:0").partition(":")
         states[_text(key) or ""] = (int(since), dwelled == "1")
     return states
+
+
+def _packed_sequences(sequences: list[int]) -> str:
+    """Ascending sequences as the ingest script reads them: "first:last" for a run without
+    gaps (the usual batch), else "a,b,c"."""
+    if sequences and sequences[-1] - sequences[0] == len(sequences) - 1:
+        return f"{sequences[0]}:{sequences[-1]}"
+    return ",".join(map(str, sequences))
 
 
 def _text(value: object) -> str | None:

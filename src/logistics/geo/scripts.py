@@ -4,7 +4,8 @@ prefix ``lg:{tenant}:``, so on Redis Cluster a tenant's keys share one hash slot
 from __future__ import annotations
 
 # KEYS: the tenant's seen zset. ARGV: prefix, then one packed string per rider:
-#   "rider_id;now_ms;seed_contiguous;seq,seq,...;newest" where newest is the newest valid ping
+#   "rider_id;now_ms;seed_contiguous;sequences;newest", where sequences (ascending) are
+#   "first:last" for a run without gaps or else "seq,seq,...", and newest is the newest valid ping
 #   or '' (packed as "record_ms|seq|lat|lng|accuracy|speed|heading|battery|task|cell").
 # Per rider: records every sequence once (contiguous + pending, as domain.telemetry.advance),
 # moves the rider to the newest valid ping unless the stored position is newer, refreshes
@@ -30,8 +31,7 @@ for a = 2, #ARGV do
   local fresh = {}
   local n = 0
   -- In-order pings (the usual case) move contig without touching the pending set.
-  for s in string.gmatch(seqs, '%d+') do
-    local seq = tonumber(s)
+  local function record(seq)
     n = n + 1
     if seq == contig + 1 and not pending then
       contig = seq
@@ -41,6 +41,12 @@ for a = 2, #ARGV do
       pending = true
       fresh[#fresh + 1] = seq
     end
+  end
+  local first, last = string.match(seqs, '^(%d+):(%d+)$')
+  if first then
+    for seq = tonumber(first), tonumber(last) do record(seq) end
+  else
+    for s in string.gmatch(seqs, '%d+') do record(tonumber(s)) end
   end
   if pending then
     while true do
