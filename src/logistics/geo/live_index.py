@@ -10,7 +10,7 @@ next pings refill it, and nothing in it is the only copy of a business fact.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -155,20 +155,23 @@ class LiveIndex:
             default=None,
         )
         sequences = [ping.sequence for ping in pings]
-        return await self.record(tenant, rider_id, sequences, newest, now, seed_contiguous)
+        return await self.record(
+            tenant, rider_id, sequences, newest, epoch_ms(now), seed_contiguous
+        )
 
-    async def record(
+    def record(
         self,
         tenant: str,
         rider_id: str,
         sequences: list[int],
         newest: Ping | None,
-        now: datetime,
+        now_ms: int,
         seed_contiguous: int,
-    ) -> IngestResult:
-        """``ingest`` for a caller that already knows the batch's sequences (ascending) and its
-        newest valid ping. Batches of one tenant's riders submitted in the same loop turn
-        share one script call."""
+    ) -> Awaitable[IngestResult]:
+        """``ingest`` for a caller that already knows the batch's sequences (ascending), its
+        newest valid ping and the time in epoch milliseconds; returns the result to await.
+        Batches of one tenant's riders submitted in the same loop turn share one script
+        call."""
         best = ""
         if newest is not None:
             best = "|".join(
@@ -188,13 +191,13 @@ class LiveIndex:
         packed = ";".join(
             (
                 rider_id,
-                str(epoch_ms(now)),
+                str(now_ms),
                 str(seed_contiguous),
                 _packed_sequences(sequences),
                 best,
             )
         )
-        return await self._ingests.submit(tenant, (packed, sequences))
+        return self._ingests.submit(tenant, (packed, sequences))
 
     async def _ingest_many(
         self, tenant: str, groups: Sequence[tuple[str, list[int]]]

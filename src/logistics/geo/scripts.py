@@ -43,8 +43,14 @@ for a = 2, #ARGV do
     end
   end
   local first, last = string.match(seqs, '^(%d+):(%d+)$')
-  if first then
-    for seq = tonumber(first), tonumber(last) do record(seq) end
+  first, last = tonumber(first), tonumber(last)
+  if first and first == contig + 1 and not pending then
+    -- The usual batch: the next sequences, without a gap.
+    n = last - first + 1
+    for seq = first, last do fresh[#fresh + 1] = seq end
+    contig = last
+  elseif first then
+    for seq = first, last do record(seq) end
   else
     for s in string.gmatch(seqs, '%d+') do record(tonumber(s)) end
   end

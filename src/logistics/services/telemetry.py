@@ -230,13 +230,15 @@ class RiderSession:
     async def handle(self, batch: Sequence[Ping]) -> Ack:
         s = self.service
         now = s._clock.now()
+        now_us = epoch_us(now)
+        now_ms = now_us // 1000
         rejected: list[Rejection] = []
         pings, sequences, state = self._new_pings(batch, rejected)
         events: list[tuple[str, dict[str, Any]]] = []
         pings.sort(key=_RECORD_US)
         # ``valid`` in record-time order
         valid, problems, self.last_fix = check_pings(
-            pings, epoch_us(now), s._limits, self.last_fix, self.vehicle_type
+            pings, now_us, s._limits, self.last_fix, self.vehicle_type
         )
         if problems:
             rejected.extend(problems)
@@ -247,7 +249,7 @@ class RiderSession:
                     events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
         # Live views first: they need neither the track write nor the index call, and a
         # position never goes backwards for them (``live_ms``), replays included.
-        self._publish_live(valid, now)
+        self._publish_live(valid, now_ms)
         rows = self._sample(valid)
         if rows:
             await s._tracks.write(self.tenant_id, rows)
@@ -258,7 +260,7 @@ class RiderSession:
                 self.rider_key,
                 sequences,
                 valid[-1] if valid else None,
-                now,
+                now_ms,
                 self.sequence.contiguous,
             )
             contiguous = max(contiguous, result.contiguous)
@@ -319,7 +321,7 @@ class RiderSession:
         state, fresh = advance(state, sequences)
         return [by_sequence[k] for k in fresh], sequences, state
 
-    def _publish_live(self, live: list[Ping], now: datetime) -> None:
+    def _publish_live(self, live: list[Ping], now_ms: int) -> None:
         """The newest of the batch's positions to the live views (never one older than what
         they already have)."""
         publisher = self.service._live
@@ -339,7 +341,7 @@ class RiderSession:
             ONLINE,
             newest.task,
             record_ms,
-            epoch_ms(now),
+            now_ms,
             self.fleet_id,
         )
         self.live_cell = publisher.moved(self.tenant, update, self.live_cell)
