@@ -525,11 +525,11 @@ async def serve_echo(port: int) -> None:
     await server.wait_for_termination()
 
 
-async def start_echo(log_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+async def start_echo(log_dir: Path, loop: str) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     with (log_dir / f"echo-{port}.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: ASYNC220 - fork and exec only
-            [sys.executable, str(THIS_FILE), "--echo-server", str(port)],
+            [sys.executable, str(THIS_FILE), "--echo-server", str(port), "--echo-loop", loop],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -649,6 +649,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--quick", action="store_true", help="smoke: 100 streams, 5 s, 2 s warm-up")
     p.add_argument("--profile-service", type=Path, help="run the service under cProfile")
+    p.add_argument(
+        "--echo-loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="the echo's event loop: asyncio (a bare grpcio server, the anchor) or uvloop "
+        "(the service's default loop)",
+    )
     p.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -689,7 +696,7 @@ async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             LOGISTICS_STREAM_BURST="100000",
             LOGISTICS_SERVE_PROCESSES=str(args.processes),
         )
-        echo_target, echo = await start_echo(work)
+        echo_target, echo = await start_echo(work, args.echo_loop)
         redis = aioredis.from_url(urls.redis_url)
         try:
             riders = await create_riders(
@@ -747,6 +754,7 @@ def summary(
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "streams": args.streams,
         "processes": args.processes,
+        "echo_loop": args.echo_loop,
         "batch": args.batch,
         "interval_s": args.interval,
         "duration_s": args.duration,
@@ -787,7 +795,13 @@ if __name__ == "__main__":
     arguments = _parse(None)
     raise_open_files(65536)
     if arguments.echo_server is not None:
-        asyncio.run(serve_echo(arguments.echo_server))
+        loop_factory = None
+        if arguments.echo_loop == "uvloop":
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(serve_echo(arguments.echo_server))
     else:
         result = asyncio.run(main(arguments))
         print(json.dumps(result))

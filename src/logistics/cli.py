@@ -9,9 +9,10 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from logistics.config import ConfigError, Settings
 from logistics.logs import configure_logging
@@ -167,17 +168,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from logistics.processes import supervise
 
                 return supervise(settings.serve_processes)
-            asyncio.run(_serve(settings))
+            _run(settings, _serve(settings))
         elif args.command == "dev":
-            asyncio.run(_dev(settings, args.tenant))
+            _run(settings, _dev(settings, args.tenant))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "worker":
-            asyncio.run(_worker(settings))
+            _run(settings, _worker(settings))
     except ConfigError as exc:
         print(f"logistics: configuration error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _run(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
+    """Runs a long-lived process's main coroutine on the configured event loop."""
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if settings.event_loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main)
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:

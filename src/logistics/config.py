@@ -167,6 +167,7 @@ class Settings:
     stream_burst: int = 40
     stream_keepalive_seconds: float = 20.0
     serve_processes: int = 1
+    event_loop: str = "uvloop"
     live_interval_seconds: float = 0.5
     live_cell_resolution: int = 6
     live_stall_seconds: float = 10.0
@@ -241,6 +242,7 @@ class Settings:
             "stream_burst": _positive_int,
             "stream_keepalive_seconds": _positive_float,
             "serve_processes": _positive_int,
+            "event_loop": _choice("uvloop", "asyncio"),
             "live_interval_seconds": _positive_float,
             "live_cell_resolution": _h3_resolution,
             "live_stall_seconds": _positive_float,
