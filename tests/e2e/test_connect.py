@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pyqwest
 import pytest
@@ -175,3 +178,54 @@ async def test_a_malformed_body_is_invalid_argument(
         )
     assert reply.status_code == 400
     assert reply.json()["code"] == "invalid_argument"
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        pytest.param(ProtocolType.CONNECT, id="connect-h2"),
+        pytest.param(ProtocolType.GRPC, id="grpc-over-h2c"),
+    ],
+)
+async def test_a_rider_streams_locations_over_the_http_listener_and_gets_each_ack(
+    server: RunningServer, protocol: ProtocolType
+) -> None:
+    """The rider stream (a pushed stream on the gRPC listener) iterated by Connect."""
+    tenant = unique_tenant()
+    http = pyqwest.Client(pyqwest.HTTPTransport(http_version=pyqwest.HTTPVersion.HTTP2))
+    fleet = fleet_connect.FleetServiceClient(server.http_url, protocol=protocol, http_client=http)
+    rider = await fleet.create_rider(
+        fleet_pb2.CreateRiderRequest(
+            parent=f"tenants/{tenant}", rider=fleet_pb2.Rider(display_name="Achieng")
+        ),
+        headers=headers(tenant),
+    )
+    app = {
+        "authorization": "Bearer "
+        + token(tenant, ["logistics:telemetry"], rider_id=rider.name.rsplit("/", 1)[1])
+    }
+    now = datetime.now(UTC)
+
+    def batch(*sequences: int) -> telemetry_pb2.StreamLocationsRequest:
+        pings = []
+        for s in sequences:
+            ping = telemetry_pb2.LocationPing(sequence=s, accuracy_m=5.0)
+            ping.record_time.FromDatetime(now - timedelta(seconds=10 - s))
+            ping.position.latitude, ping.position.longitude = -1.28 + s * 1e-4, 36.82
+            pings.append(ping)
+        return telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=pings))
+
+    async def batches() -> AsyncIterator[telemetry_pb2.StreamLocationsRequest]:
+        yield batch(1, 2)
+        yield batch(4)  # 3 is missing: the ack stays at 2
+        yield batch(3)
+
+    client = telemetry_connect.TelemetryServiceClient(
+        server.http_url, protocol=protocol, http_client=http
+    )
+    acks = [
+        reply.ack.contiguous_sequence
+        async for reply in client.stream_locations(batches(), headers=app)
+        if reply.HasField("ack")
+    ]
+    assert acks == [2, 2, 4]
