@@ -9,20 +9,25 @@ import contextlib
 import os
 import resource
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 
 from logistics.store.migrate import migrate
+
+T = TypeVar("T")
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -212,3 +217,16 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = int(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+async def in_work_dir(prefix: str, measure: Callable[[Path], Awaitable[T]]) -> T:
+    """Runs ``measure`` in a fresh work directory (logs, embedded servers), removed when it
+    succeeds and kept for a look when it fails."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        result = await measure(work)
+    except BaseException:
+        print(f"logs kept in {work}", file=sys.stderr)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    return result

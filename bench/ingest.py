@@ -26,11 +26,9 @@ import dataclasses
 import json
 import math
 import random
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -46,6 +44,7 @@ from _common import (
     cpu_seconds,
     free_port,
     fresh_database,
+    in_work_dir,
     own_cpu_seconds,
     percentile,
     raise_open_files,
@@ -664,17 +663,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    """Runs the benchmark; the work directory (logs, embedded servers) is removed when it
-    succeeds and kept for a look when it fails."""
     _check_encoding()
-    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    try:
-        result = await _measure(args, work)
-    except BaseException:
-        print(f"logs kept in {work}", file=sys.stderr)
-        raise
-    shutil.rmtree(work, ignore_errors=True)
-    return result
+    return await in_work_dir("bench-ingest-", lambda work: _measure(args, work))
 
 
 async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:

@@ -22,10 +22,8 @@ import json
 import math
 import os
 import random
-import shutil
 import struct
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -42,6 +40,7 @@ from _common import (
     Service,
     cpu_seconds,
     fresh_database,
+    in_work_dir,
     own_cpu_seconds,
     percentile,
     raise_open_files,
@@ -646,16 +645,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    """Runs the benchmark; the work directory (logs, embedded servers) is removed when it
-    succeeds and kept for a look when it fails."""
-    work = Path(tempfile.mkdtemp(prefix="bench-liveview-"))
-    try:
-        result = await _measure(args, work)
-    except BaseException:
-        print(f"logs kept in {work}", file=sys.stderr)
-        raise
-    shutil.rmtree(work, ignore_errors=True)
-    return result
+    return await in_work_dir("bench-liveview-", lambda work: _measure(args, work))
 
 
 async def _measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:

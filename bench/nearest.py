@@ -50,7 +50,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from _common import percentile
 
-from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, haversine_m
+from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us, haversine_m
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Candidate, Matcher, Need
 
@@ -197,7 +197,7 @@ async def check_format(client: aioredis.Redis, resolution: int) -> None:
     rider = Rider("probe", lat, lng, True, str(h3.latlng_to_cell(lat, lng, resolution)), "car")
     index = LiveIndex(client, resolution=resolution)
     try:
-        await index.ingest(via_api, "probe", [Ping(1, now, lat, lng, 5.0)], {1}, now, 0)
+        await index.ingest(via_api, "probe", [Ping(1, epoch_us(now), lat, lng, 5.0)], {1}, now, 0)
         await index.set_profile(
             via_api,
             "probe",

@@ -18,11 +18,11 @@ from logistics.domain.telemetry import (
     Fix,
     Ping,
     PingLimits,
+    Rejection,
     RejectReason,
     SequenceState,
     _flat_m,
     advance,
-    check_ping,
     check_pings,
     epoch_us,
     haversine_m,
@@ -43,6 +43,18 @@ def ping(
     accuracy: float = 5.0,
 ) -> Ping:
     return Ping(sequence, epoch_us(at), lat, lng, accuracy_m=accuracy)
+
+
+def check_ping(
+    ping: Ping,
+    now_us: int,
+    limits: PingLimits,
+    previous: Fix | Ping | None,
+    vehicle: VehicleType | None,
+) -> Rejection | None:
+    """The rules for one ping: ``check_pings`` of a batch of one."""
+    _, rejected, _ = check_pings([ping], now_us, limits, previous, vehicle)
+    return rejected[0] if rejected else None
 
 
 def reason(p: Ping, previous: Fix | None = None, vehicle: VehicleType | None = None) -> str | None:
@@ -361,7 +373,7 @@ def test_haversine_gives_known_distances() -> None:
 def test_the_flat_estimate_used_to_skip_the_speed_check_is_within_a_percent(
     lat: float, lng: float, bearing: float, metres: float
 ) -> None:
-    """check_ping trusts the flat estimate only where it is this close to the great circle."""
+    """check_pings trusts the flat estimate only where it is this close to the great circle."""
     dlat = math.degrees(metres * math.cos(bearing) / EARTH_RADIUS_M)
     dlng = math.degrees(metres * math.sin(bearing) / EARTH_RADIUS_M) / math.cos(math.radians(lat))
     lat2 = max(-69.9, min(69.9, lat + dlat))

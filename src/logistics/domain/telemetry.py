@@ -123,18 +123,6 @@ def _flat_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return _M_PER_RADIAN * math.sqrt(x * x + y * y)
 
 
-def check_ping(
-    ping: Ping,
-    now_us: int,
-    limits: PingLimits,
-    previous: Fix | Ping | None,
-    vehicle_type: VehicleType | None,
-) -> Rejection | None:
-    """Why ``ping`` cannot be a position, or None (``check_pings`` for one ping)."""
-    _, rejected, _ = check_pings([ping], now_us, limits, previous, vehicle_type)
-    return rejected[0] if rejected else None
-
-
 def check_pings(
     pings: Iterable[Ping],
     now_us: int,
