@@ -191,7 +191,7 @@ class Server:
             store, self.blobs, clock, max_document_bytes=settings.max_document_bytes
         )
         # One directory of known outlets for every use case of this process.
-        outlets = Outlets(store, self.discovery)
+        outlets = Outlets(self.discovery)
         fleet = FleetHandler(FleetService(store, outlets), VehicleService(store), compliance)
         self.index = LiveIndex(
             connections.redis,
@@ -572,7 +572,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
         tasks = TaskService(
             store,
-            Outlets(store, None),
+            Outlets(None),
             blobs,
             clock,
             max_active_tasks=settings.max_active_tasks,

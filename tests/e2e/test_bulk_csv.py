@@ -20,7 +20,7 @@ from logistics.services.bulk import BulkService
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.store.db import Database
-from logistics.store.unit_of_work import Store
+from logistics.store.unit_of_work import Store, UnitOfWork
 from tests.conftest import RunningServer, ServerUrls, token, unique_tenant
 
 pytestmark = pytest.mark.e2e
@@ -363,7 +363,7 @@ async def test_single_row_upserts_racing_an_import_create_no_duplicates(
     race for a new external id retries and updates the imported rider; never a second rider."""
     tenant = unique_tenant()
     slug = TenantSlug(tenant)
-    fleet = FleetService(store, Outlets(store, None))
+    fleet = FleetService(store, Outlets(None))
     caller = Caller(slug, "upserter", frozenset({Scope.ADMIN}))
     body = csv_file(RIDER_HEADER, [f"EMP-{i:04},Rider {i},,,,,,,,active" for i in range(3000)])
     refused: list[str] = []
@@ -422,16 +422,16 @@ async def test_a_rider_inserted_while_the_import_runs_is_updated_not_duplicated(
 class _Directory(Outlets):
     """Discovery that knows every outlet but ``ghost``."""
 
-    async def ensure(self, tenant: TenantSlug, outlet_ids: Any) -> None:
+    async def ensure(self, uow: UnitOfWork, outlet_ids: Any) -> None:
         if "ghost" in set(outlet_ids):
             raise NotFound("outlet 'ghost' is unknown to the platform", reason="OUTLET_UNKNOWN")
-        await super().ensure(tenant, outlet_ids)
+        await super().ensure(uow, outlet_ids)
 
 
 async def test_rows_naming_an_outlet_unknown_to_discovery_are_reported(store: Store) -> None:
     """In process (the test server has no discovery to refuse an outlet)."""
     slug = TenantSlug(unique_tenant())
-    bulk = BulkService(store, _Directory(store, None))
+    bulk = BulkService(store, _Directory(None))
     rows = [
         "EMP-1,Wanjiku,,,,outlet-1,,,,",
         "EMP-2,Brian,,,,ghost,,,,",

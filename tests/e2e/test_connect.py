@@ -86,21 +86,31 @@ async def test_another_tenant_is_denied(fleet_client: fleet_connect.FleetService
     assert caught.value.code == Code.PERMISSION_DENIED
 
 
+@pytest.mark.parametrize(
+    ("fleet", "field"),
+    [
+        (fleet_pb2.Fleet(display_name="x"), "fleet.kind"),
+        # PostgreSQL cannot store a NUL: refused at the edge, naming the field (not INTERNAL).
+        (
+            fleet_pb2.Fleet(display_name="a\x00b", kind=fleet_pb2.Fleet.KIND_OWN),
+            "fleet.display_name",
+        ),
+    ],
+    ids=["rules", "nul"],
+)
 async def test_field_violations_reach_the_client(
-    fleet_client: fleet_connect.FleetServiceClient,
+    fleet_client: fleet_connect.FleetServiceClient, fleet: fleet_pb2.Fleet, field: str
 ) -> None:
     tenant = unique_tenant()
     with pytest.raises(ConnectError) as caught:
         await fleet_client.create_fleet(
-            fleet_pb2.CreateFleetRequest(
-                parent=f"tenants/{tenant}", fleet=fleet_pb2.Fleet(display_name="x")
-            ),
+            fleet_pb2.CreateFleetRequest(parent=f"tenants/{tenant}", fleet=fleet),
             headers=headers(tenant),
         )
     assert caught.value.code == Code.INVALID_ARGUMENT
     bad_request = error_details_pb2.BadRequest()
     assert any(d.Unpack(bad_request) for d in caught.value.details)
-    assert [v.field for v in bad_request.field_violations] == ["fleet.kind"]
+    assert [v.field for v in bad_request.field_violations] == [field]
 
 
 async def test_a_stale_etag_is_aborted(fleet_client: fleet_connect.FleetServiceClient) -> None:

@@ -136,16 +136,23 @@ async def test_another_tenants_token_cannot_see_the_rider(grpc_channel: grpc.aio
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+@pytest.mark.parametrize(
+    ("rider", "fields"),
+    [
+        (fleet_pb2.Rider(display_name="", phone="0712"), {"rider.display_name", "rider.phone"}),
+        # PostgreSQL cannot store a NUL: refused at the edge, naming the field (not INTERNAL).
+        (fleet_pb2.Rider(display_name="a\x00b"), {"rider.display_name"}),
+    ],
+    ids=["rules", "nul"],
+)
 async def test_bad_input_names_each_field_in_the_error_details(
-    grpc_channel: grpc.aio.Channel,
+    grpc_channel: grpc.aio.Channel, rider: fleet_pb2.Rider, fields: set[str]
 ) -> None:
     tenant = unique_tenant()
     fleet = fleet_pb2_grpc.FleetServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await fleet.CreateRider(
-            fleet_pb2.CreateRiderRequest(
-                parent=f"tenants/{tenant}", rider=fleet_pb2.Rider(display_name="", phone="0712")
-            ),
+            fleet_pb2.CreateRiderRequest(parent=f"tenants/{tenant}", rider=rider),
             metadata=auth(tenant),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -155,7 +162,7 @@ async def test_bad_input_names_each_field_in_the_error_details(
     assert status.details[0].Unpack(info)
     assert info.reason == "INVALID_ARGUMENT"
     assert status.details[1].Unpack(bad_request)
-    assert {v.field for v in bad_request.field_violations} == {"rider.display_name", "rider.phone"}
+    assert {v.field for v in bad_request.field_violations} == fields
     listed = await fleet.ListRiders(
         fleet_pb2.ListRidersRequest(parent=f"tenants/{tenant}"), metadata=auth(tenant)
     )
@@ -249,3 +256,14 @@ async def test_a_malformed_message_is_invalid_argument(grpc_channel: grpc.aio.Ch
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await raw(b"\x0a\xff\xff")
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_huge_bad_value_is_invalid_argument_quoted_short(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    tenant = unique_tenant()
+    stub = fleet_pb2_grpc.FleetServiceStub(grpc_channel)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetRider(fleet_pb2.GetRiderRequest(name="x" * 20_000), metadata=auth(tenant))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert len(caught.value.details() or "") < 400

@@ -156,13 +156,13 @@ async def world(store: Store, redis_client: aioredis.Redis, tmp_path: Path) -> A
     clock = FixedClock(now)
     caller = Caller(tenant, "dispatcher@test", frozenset({Scope.ADMIN}))
     tasks = CancelsOnFirstAssign(
-        store, Outlets(store, None), LocalBlobStore(tmp_path), clock, max_active_tasks=3
+        store, Outlets(None), LocalBlobStore(tmp_path), clock, max_active_tasks=3
     )
     index = LiveIndex(redis_client)
     batch = BatchDispatchService(
         store, tasks, index, StraightLine(), clock, max_active_tasks=3, time_limit_s=5.0
     )
-    yield World(tenant, caller, now, tasks, FleetService(store, Outlets(store, None)), index, batch)
+    yield World(tenant, caller, now, tasks, FleetService(store, Outlets(None)), index, batch)
     async for key in redis_client.scan_iter(match=f"{LiveIndex.prefix(tenant)}*", count=500):
         await redis_client.delete(key)
 

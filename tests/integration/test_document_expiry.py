@@ -154,7 +154,7 @@ async def world(store: Store, database: Database, tmp_path: Path) -> World:
         caller,
         clock,
         compliance,
-        FleetService(store, Outlets(store, None)),
+        FleetService(store, Outlets(None)),
         store,
         database,
         start,

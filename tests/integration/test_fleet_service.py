@@ -37,7 +37,7 @@ def rider(name: str = "Jane Doe", **fields: object) -> Rider:
 
 @pytest.fixture
 def service(store: Store) -> FleetService:
-    return FleetService(store, Outlets(store, None))
+    return FleetService(store, Outlets(None))
 
 
 def rider_ref(tenant: str, rider_id: uuid.UUID) -> ResourceName:
@@ -228,3 +228,74 @@ async def test_a_deleted_rider_is_gone_and_frees_its_external_id(service: FleetS
     with pytest.raises(NotFound):
         await service.get_rider(admin(tenant), rider_ref(tenant, created.id))
     await service.create_rider(admin(tenant), TenantSlug(tenant), rider(external_id="e1"), None)
+
+
+async def outlet_count(store: Store, database: Database, tenant: str) -> int:
+    tenant_id = await store.tenants.find(TenantSlug(tenant))
+    async with database.transaction(tenant_id) as conn:
+        return int(await conn.fetchval("SELECT count(*) FROM outlets"))
+
+
+async def test_a_failed_fleet_update_stores_no_outlet(
+    service: FleetService, store: Store, database: Database
+) -> None:
+    tenant = unique_tenant()
+    created = await service.create_fleet(
+        admin(tenant),
+        TenantSlug(tenant),
+        Fleet(id=uuid.uuid4(), display_name="F", kind=FleetKind.OWN),
+        None,
+    )
+    name = ResourceName(TenantSlug(tenant), "fleets", created.id)
+    await service.update_fleet(admin(tenant), name, {"display_name": "G"}, None)
+    stale = etag_for(created.version)
+
+    with pytest.raises(EtagMismatch):
+        await service.update_fleet(admin(tenant), name, {"outlet_ids": ("o-1", "o-2")}, stale)
+    unknown = ResourceName(TenantSlug(tenant), "fleets", uuid.uuid4())
+    with pytest.raises(NotFound):
+        await service.update_fleet(admin(tenant), unknown, {"outlet_ids": ("o-3",)}, None)
+    with pytest.raises(InvalidArgument):
+        await service.update_fleet(
+            admin(tenant), name, {"outlet_ids": ("o-4",), "display_name": ""}, None
+        )
+
+    assert await outlet_count(store, database, tenant) == 0
+    updated = await service.update_fleet(admin(tenant), name, {"outlet_ids": ("o-1",)}, None)
+    assert updated.outlet_ids == ("o-1",)
+    assert await outlet_count(store, database, tenant) == 1
+
+
+async def test_a_failed_rider_update_stores_no_outlet(
+    service: FleetService, store: Store, database: Database
+) -> None:
+    tenant = unique_tenant()
+    created = await service.create_rider(admin(tenant), TenantSlug(tenant), rider(), None)
+    name = rider_ref(tenant, created.id)
+    await service.update_rider(admin(tenant), name, {"zone": "west"}, None)
+
+    with pytest.raises(EtagMismatch):
+        await service.update_rider(
+            admin(tenant), name, {"home_outlet_id": "o-9"}, etag_for(created.version)
+        )
+    with pytest.raises(NotFound):
+        await service.update_rider(
+            admin(tenant), rider_ref(tenant, uuid.uuid4()), {"home_outlet_id": "o-9"}, None
+        )
+
+    assert await outlet_count(store, database, tenant) == 0
+
+
+async def test_a_first_write_that_fails_registers_no_tenant(
+    service: FleetService, store: Store
+) -> None:
+    tenant = unique_tenant()
+
+    with pytest.raises(InvalidArgument):
+        await service.create_rider(
+            admin(tenant), TenantSlug(tenant), rider(fleet_id=uuid.uuid4()), None
+        )
+
+    assert await store.tenants.find(TenantSlug(tenant)) is None
+    await service.create_rider(admin(tenant), TenantSlug(tenant), rider(), None)
+    assert await store.tenants.find(TenantSlug(tenant)) is not None

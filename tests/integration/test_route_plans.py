@@ -65,9 +65,9 @@ async def test_a_task_changed_after_planning_is_left_out_when_applying(
     caller = Caller(tenant, "dispatcher@test", frozenset({Scope.ADMIN}))
     clock = FixedClock()
     tasks = MovesTheOtherTaskFirst(
-        store, Outlets(store, None), LocalBlobStore(tmp_path), clock, max_active_tasks=3
+        store, Outlets(None), LocalBlobStore(tmp_path), clock, max_active_tasks=3
     )
-    fleet = FleetService(store, Outlets(store, None))
+    fleet = FleetService(store, Outlets(None))
     riders = [
         await fleet.create_rider(caller, tenant, Rider(id=uuid.uuid4(), display_name=n), None)
         for n in ("Planned", "Other")

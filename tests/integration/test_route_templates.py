@@ -72,7 +72,7 @@ def request(day: datetime) -> PlanRequest:
 
 
 def services(store: Store, tmp_path: Path, clock: FixedClock) -> RouteTemplates:
-    tasks = TaskService(store, Outlets(store, None), LocalBlobStore(tmp_path), clock)
+    tasks = TaskService(store, Outlets(None), LocalBlobStore(tmp_path), clock)
     routes = RouteService(store, tasks, MatrixCache(StraightLine()), clock)
     return RouteTemplates(store, routes, clock)
 

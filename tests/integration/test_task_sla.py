@@ -67,7 +67,7 @@ class World:
 
     def service(self, store: Store) -> TaskService:
         """The task service as another process would build it, over ``store``."""
-        return TaskService(store, Outlets(store, None), self.blobs, self.clock)
+        return TaskService(store, Outlets(None), self.blobs, self.clock)
 
     def runner(self, database: Database, tasks: TaskService | None = None) -> TimerRunner:
         handler = (tasks or self.service(Store(database))).handle_sla_timer
@@ -168,8 +168,8 @@ async def world(store: Store, database: Database, tmp_path: Path) -> AsyncIterat
         tenant,
         caller,
         clock,
-        TaskService(store, Outlets(store, None), blobs, clock),
-        FleetService(store, Outlets(store, None)),
+        TaskService(store, Outlets(None), blobs, clock),
+        FleetService(store, Outlets(None)),
         store,
         database,
         blobs,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import asyncpg
 import grpc
+import nats.errors
 import pytest
+import redis.exceptions
 from connectrpc.code import Code
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
@@ -11,6 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from logistics.api.errors import ERROR_DOMAIN, ErrorStatus, to_status
 from logistics.domain import errors as domain
+from logistics.outages import OutageLog
 
 CASES: list[tuple[domain.DomainError, grpc.StatusCode, Code, str]] = [
     (
@@ -218,3 +224,106 @@ def test_connect_error_has_the_same_code_message_and_details(
     assert error.message == exc.message
     assert [unpack(d) for d in error.details] == list(status.details)
     assert [d.type_url for d in error.details] == [d.type_url for d in status.rpc_status().details]
+
+
+def _raised(exc: BaseException) -> BaseException:
+    """``exc`` with a traceback, as a handler would see it."""
+    try:
+        raise exc
+    except BaseException as caught:
+        return caught
+
+
+OUTAGES: list[tuple[BaseException, str]] = [
+    (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), "POSTGRES"),
+    (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), "POSTGRES"),
+    (asyncpg.exceptions.AdminShutdownError("terminating connection"), "POSTGRES"),
+    (asyncpg.exceptions.TooManyConnectionsError("too many clients"), "POSTGRES"),
+    (asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction"), "POSTGRES"),
+    (asyncpg.exceptions.InterfaceError("pool is closing"), "POSTGRES"),
+    (redis.exceptions.ConnectionError("Connection refused"), "REDIS"),
+    (redis.exceptions.TimeoutError("Timeout reading from socket"), "REDIS"),
+    (redis.exceptions.ResponseError("LOADING Redis is loading the dataset"), "REDIS"),
+    (nats.errors.ConnectionClosedError(), "NATS"),
+    (nats.errors.NoRespondersError(), "NATS"),
+    (nats.errors.TimeoutError(), "NATS"),
+    (ConnectionRefusedError(111, "Connect call failed"), "DEPENDENCY"),
+    (TimeoutError(), "DEPENDENCY"),
+]
+
+
+@pytest.mark.parametrize(("exc", "dependency"), OUTAGES, ids=[repr(o[0])[:40] for o in OUTAGES])
+def test_an_outage_is_unavailable_with_retry_info_never_internal(
+    exc: BaseException, dependency: str
+) -> None:
+    status = to_status(_raised(exc), "/bengobox.logistics.v1.TaskService/CreateTask")
+
+    assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
+    assert status.connect_code == Code.UNAVAILABLE
+    info = detail(status, error_details_pb2.ErrorInfo)
+    assert info == error_details_pb2.ErrorInfo(
+        reason=f"{dependency}_UNAVAILABLE", domain=ERROR_DOMAIN
+    )
+    retry = detail(status, error_details_pb2.RetryInfo)
+    assert retry is not None
+    assert retry.retry_delay.ToMilliseconds() > 0  # type: ignore[attr-defined]
+
+
+def test_a_connection_refused_inside_asyncpg_names_postgres() -> None:
+    async def connect() -> None:
+        await asyncpg.connect("postgresql://127.0.0.1:1/none", timeout=2)
+
+    with pytest.raises(ConnectionRefusedError) as raised:
+        asyncio.run(connect())
+
+    status = to_status(raised.value)
+    assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
+    assert detail(status, error_details_pb2.ErrorInfo).reason == "POSTGRES_UNAVAILABLE"  # type: ignore[union-attr]
+
+
+def test_an_outage_wrapped_in_another_error_is_still_an_outage() -> None:
+    try:
+        try:
+            raise redis.exceptions.ConnectionError("Connection reset by peer")
+        except redis.exceptions.ConnectionError as inner:
+            raise RuntimeError("index update failed") from inner
+    except RuntimeError as outer:
+        status = to_status(outer)
+
+    assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
+
+
+def test_an_outage_is_logged_once_not_once_per_call(caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    outages = OutageLog(quiet_s=30.0, clock=lambda: now[0])
+    for _ in range(50):
+        to_status(_raised(redis.exceptions.ConnectionError("refused")), "/m", outages)
+        now[0] += 0.5
+
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "redis" in warnings[0].getMessage()
+    assert "refused" in warnings[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+
+    now[0] += 31.0  # quiet for longer than quiet_s: the next failure is a new outage
+    to_status(_raised(redis.exceptions.ConnectionError("refused")), "/m", outages)
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 2
+
+
+def test_a_value_the_database_refuses_is_invalid_argument() -> None:
+    refused = asyncpg.exceptions.CharacterNotInRepertoireError(
+        'invalid byte sequence for encoding "UTF8": 0x00'
+    )
+
+    status = to_status(_raised(refused), "/bengobox.logistics.v1.FleetService/CreateRider")
+
+    assert status.grpc_code == grpc.StatusCode.INVALID_ARGUMENT
+    assert detail(status, error_details_pb2.BadRequest) is not None
+
+
+def test_a_huge_message_is_cut_to_a_bounded_length() -> None:
+    status = to_status(domain.InvalidArgument.field("name", "x" * 50_000))
+
+    assert len(status.message) <= 1024
+    assert len(status.rpc_status().SerializeToString()) < 4096

@@ -381,3 +381,13 @@ def test_the_flat_estimate_used_to_skip_the_speed_check_is_within_a_percent(
     flat = _flat_m(lat, lng, lat2, lng2)
     if flat < 20_000:
         assert haversine_m(lat, lng, lat2, lng2) <= flat * 1.01 + 1.0
+
+
+def test_a_ping_whose_task_holds_a_nul_is_out_of_range_and_the_rest_of_the_batch_is_kept() -> None:
+    bad = ping()._replace(sequence=2, task="tenants/t/tasks/\x00")
+    good = ping()._replace(sequence=3, task="tenants/t/tasks/abc")
+
+    valid, rejected, _ = check_pings([bad, good], epoch_us(NOW), LIMITS, None, None)
+
+    assert [p.sequence for p in valid] == [3]
+    assert [(r.sequence, r.reason) for r in rejected] == [(2, "out_of_range")]

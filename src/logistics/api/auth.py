@@ -15,6 +15,7 @@ import jwt
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import InvalidArgument, Unauthenticated
 from logistics.domain.ids import parse_tenant_slug
+from logistics.domain.text import shown
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class JwksCache:
             found = self._lookup(kid)
         if found is None:
             raise Unauthenticated(
-                f"the token's signing key {kid!r} is unknown", reason="UNKNOWN_KEY"
+                f"the token's signing key {shown(kid)} is unknown", reason="UNKNOWN_KEY"
             )
         return found
 
@@ -122,7 +123,7 @@ class Authenticator:
             key, algorithms = (await self._jwks.key(header.get("kid"))).key, _ASYMMETRIC
         else:
             raise Unauthenticated(
-                f"tokens signed with {algorithm!r} are not accepted", reason="BAD_ALGORITHM"
+                f"tokens signed with {shown(algorithm)} are not accepted", reason="BAD_ALGORITHM"
             )
         options = {"require": ["exp", "sub"], "verify_aud": self._audience is not None}
         try:

@@ -35,6 +35,7 @@ class ConnectEdgeInterceptor:
         call = self._placeholder(ctx)
         try:
             call = await self._begin(ctx)
+            self._edge.check_request(request)
             return await call_next(request, ctx)
         except Exception as exc:
             raise self._edge.fail(call, exc).connect_error() from None
@@ -50,6 +51,7 @@ class ConnectEdgeInterceptor:
         call = self._placeholder(ctx)
         try:
             call = await self._begin(ctx)
+            self._edge.check_request(request)
             async for response in self._edge.until_drained(call_next(request, ctx)):
                 yield response
         except Exception as exc:

@@ -11,6 +11,7 @@ from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from logistics.domain.errors import InvalidArgument
+from logistics.domain.text import shown
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -51,7 +52,7 @@ def enum_to_proto(value: E | None, table: Mapping[int, E]) -> int:
     for number, member in table.items():
         if member is value:
             return number
-    raise ValueError(f"{value!r} has no proto number")
+    raise ValueError(f"{shown(value)} has no proto number")
 
 
 def update_paths(
@@ -74,12 +75,12 @@ def update_paths(
     for path in mask_paths:
         top = path.split(".", 1)[0]
         if top not in message.DESCRIPTOR.fields_by_name:
-            raise InvalidArgument.field("update_mask", f"{path!r} is not a field of {field}")
+            raise InvalidArgument.field("update_mask", f"{shown(path)} is not a field of {field}")
         if top in skipped:
-            raise InvalidArgument.field("update_mask", f"{path!r} is output only")
+            raise InvalidArgument.field("update_mask", f"{shown(path)} is output only")
         if top != path:
             raise InvalidArgument.field(
-                "update_mask", f"{path!r}: only top-level fields can be named"
+                "update_mask", f"{shown(path)}: only top-level fields can be named"
             )
         paths.append(top)
     return sorted(set(paths))

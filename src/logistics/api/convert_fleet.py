@@ -17,6 +17,7 @@ from logistics.api.convert_common import (
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState, VehicleType
 from logistics.domain.ids import TenantSlug, parse_name
+from logistics.domain.text import shown
 from logistics.domain.versioning import etag_for
 from logistics.services.fleet import fleet_name, rider_name
 from logistics.services.vehicles import vehicle_name
@@ -86,7 +87,9 @@ def reference(tenant: TenantSlug, value: str, collection: str, field: str) -> uu
         return None
     name = parse_name(value, collection, field)
     if name.tenant != tenant:
-        raise InvalidArgument.field(field, f"names a resource of another tenant than {tenant!r}")
+        raise InvalidArgument.field(
+            field, f"names a resource of another tenant than {shown(tenant)}"
+        )
     return name.id
 
 

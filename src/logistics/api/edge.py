@@ -13,13 +13,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from google.protobuf.message import Message
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from logistics.api.auth import Authenticator
 from logistics.api.errors import ErrorStatus, to_status
+from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import Unauthenticated
 from logistics.logs import method_var, request_id_var, tenant_var
+from logistics.outages import OutageLog
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class Edge:
         self._authenticator = authenticator
         self._metrics = metrics
         self.draining = asyncio.Event()
+        self.outages = OutageLog()
 
     async def begin(
         self, method: str, protocol: str, authorization: str | None, request_id: str | None
@@ -89,8 +93,15 @@ class Edge:
         tenant_var.set(caller.tenant)
         return call
 
+    @staticmethod
+    def check_request(request: object) -> None:
+        """Checks a request message's text (raises InvalidArgument). A stream of requests is
+        checked by its handler, message by message, as it reads them."""
+        if isinstance(request, Message):
+            check_text(request)
+
     def fail(self, call: Call, exc: BaseException) -> ErrorStatus:
-        status = to_status(exc, call.method)
+        status = to_status(exc, call.method, self.outages)
         call.code = status.grpc_code.name.lower()
         return status
 

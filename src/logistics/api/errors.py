@@ -1,7 +1,9 @@
 """The one error table: domain errors to gRPC and Connect codes with ``google.rpc`` details.
 
-Anything not in the table is INTERNAL and logged with its traceback; the client sees only
-a generic message.
+An outage of PostgreSQL, Redis or NATS is UNAVAILABLE with a ``RetryInfo`` (logged once per
+outage by ``logistics.outages.OutageLog``); a value the database refuses is INVALID_ARGUMENT.
+Anything else not in the table is INTERNAL and logged with its traceback; the client sees only
+a generic message. Messages are cut to a bounded length, so no input is echoed whole.
 """
 
 from __future__ import annotations
@@ -17,10 +19,16 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from logistics.domain import errors as domain
+from logistics.outages import OutageLog, outage_of, rejected_value
 
 logger = logging.getLogger(__name__)
 
 ERROR_DOMAIN = "logistics.bengobox.dev"
+# When a client should try again after an outage; its own backoff takes over from there.
+OUTAGE_RETRY_AFTER_S = 1.0
+# Status messages travel in headers or trailers, whose size is limited: never send more.
+MAX_MESSAGE_CHARS = 1024
+MAX_DESCRIPTION_CHARS = 512
 
 _TABLE: list[tuple[type[domain.DomainError], grpc.StatusCode, Code]] = [
     (domain.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, Code.INVALID_ARGUMENT),
@@ -62,38 +70,70 @@ class ErrorStatus:
         return ConnectError(self.connect_code, self.message, self.details)
 
 
-def to_status(exc: BaseException, method: str = "") -> ErrorStatus:
+def to_status(
+    exc: BaseException, method: str = "", outages: OutageLog | None = None
+) -> ErrorStatus:
     """Maps any exception raised by a handler to the status the client receives."""
     if isinstance(exc, domain.DomainError):
         for kind, grpc_code, connect_code in _TABLE:
             if isinstance(exc, kind):
-                return ErrorStatus(grpc_code, connect_code, exc.message, _details(exc))
+                return ErrorStatus(grpc_code, connect_code, _cut(exc.message), _details(exc))
     if isinstance(exc, ConnectError):  # raised by generated code: UNIMPLEMENTED
-        return ErrorStatus(_CONNECT_TO_GRPC[exc.code], exc.code, exc.message, ())
+        return ErrorStatus(_CONNECT_TO_GRPC[exc.code], exc.code, _cut(exc.message), ())
+    outage = outage_of(exc)
+    if outage is not None:
+        if outages is not None:
+            outages.record(outage)
+        return ErrorStatus(
+            grpc.StatusCode.UNAVAILABLE,
+            Code.UNAVAILABLE,
+            f"{outage.dependency} is unavailable; retry later",
+            (_info(outage.reason), _retry_info(OUTAGE_RETRY_AFTER_S)),
+        )
+    refused = rejected_value(exc)
+    if refused is not None:
+        # The edge checks text before it gets here; a value that still reaches the database
+        # and is refused is worth a look, but it is the caller's value, not our failure.
+        logger.warning("the database refused a value in %s: %s", method, refused)
+        return to_status(
+            domain.InvalidArgument.field("request", f"a value cannot be stored: {refused}"),
+            method,
+        )
     logger.error("unhandled error in %s", method, exc_info=exc)
-    return ErrorStatus(
-        grpc.StatusCode.INTERNAL,
-        Code.INTERNAL,
-        "internal error",
-        (error_details_pb2.ErrorInfo(reason="INTERNAL", domain=ERROR_DOMAIN),),
-    )
+    internal = (_info("INTERNAL"),)
+    return ErrorStatus(grpc.StatusCode.INTERNAL, Code.INTERNAL, "internal error", internal)
+
+
+def _cut(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _info(reason: str) -> error_details_pb2.ErrorInfo:
+    return error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
+
+
+def _retry_info(after_s: float) -> error_details_pb2.RetryInfo:
+    delay = duration_pb2.Duration()
+    delay.FromMilliseconds(int(after_s * 1000))
+    return error_details_pb2.RetryInfo(retry_delay=delay)
 
 
 def _details(exc: domain.DomainError) -> tuple[Message, ...]:
-    details: list[Message] = [error_details_pb2.ErrorInfo(reason=exc.reason, domain=ERROR_DOMAIN)]
+    details: list[Message] = [_info(exc.reason)]
     if isinstance(exc, domain.InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
-                        field=v.field, description=v.description
+                        field=_cut(v.field, MAX_DESCRIPTION_CHARS),
+                        description=_cut(v.description, MAX_DESCRIPTION_CHARS),
                     )
                     for v in exc.violations
                 ]
             )
         )
     if isinstance(exc, domain.ResourceExhausted) and exc.retry_after_s is not None:
-        delay = duration_pb2.Duration()
-        delay.FromMilliseconds(int(exc.retry_after_s * 1000))
-        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        details.append(_retry_info(exc.retry_after_s))
+    if isinstance(exc, domain.Unavailable):
+        details.append(_retry_info(OUTAGE_RETRY_AFTER_S))
     return tuple(details)

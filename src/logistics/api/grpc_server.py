@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from logistics.api.edge import Edge
 from logistics.api.grpc_edge import GrpcEdgeInterceptor
+from logistics.api.text_check import check_text
 from logistics.domain.errors import InvalidArgument
 
 
@@ -41,7 +42,7 @@ def _method_handler(handler: object, method: MethodDescriptor) -> grpc.RpcMethod
     is parsed by grpcio with ``parse``, whose InvalidArgument reaches the handler where it
     reads the stream, inside the edge. A single request arrives as bytes and is parsed here,
     inside the edge too: grpcio parses it before the handler runs, where a failure would be
-    UNKNOWN.
+    UNKNOWN. Its text is checked there as well (``check_text``), as the Connect edge does.
     """
     function: Callable[..., Any] = getattr(handler, _snake(method.name))
     parse = _parser(GetMessageClass(method.input_type))
@@ -51,7 +52,11 @@ def _method_handler(handler: object, method: MethodDescriptor) -> grpc.RpcMethod
         codec["request_deserializer"] = parse
 
     def request_of(raw: Any) -> Any:
-        return raw if method.client_streaming else parse(raw)
+        if method.client_streaming:
+            return raw  # each message is checked by the handler that reads the stream
+        request = parse(raw)
+        check_text(request)
+        return request
 
     if method.server_streaming:
 

@@ -13,6 +13,7 @@ from google.protobuf import timestamp_pb2
 
 from logistics.api.convert_fleet import fleet_reference, reference
 from logistics.api.edge import current_caller
+from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_name, parse_parent
@@ -175,6 +176,7 @@ class LiveEndpoints:
         error (through the view)."""
         try:
             async for request in requests:
+                check_text(request)
                 if request.parent and parse_parent(request.parent) != tenant:
                     raise InvalidArgument.field("parent", "cannot change on an open view")
                 if not request.HasField("subscription"):

@@ -29,6 +29,7 @@ from logistics.api.edge import current_caller
 from logistics.api.live import LiveEndpoints
 from logistics.api.paging import encode_token, page_request
 from logistics.api.push import PushStream, Send
+from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
@@ -171,6 +172,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
             elif kind == "offer_response":
                 answer = message.offer_response
                 try:
+                    check_text(answer, "offer_response.")
                     await self._dispatcher.respond(
                         caller, answer.offer_id, answer.accept, answer.reason or None
                     )

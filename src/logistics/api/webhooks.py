@@ -21,6 +21,7 @@ from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ResourceName, parse_child, parse_name, parse_parent
+from logistics.domain.text import shown
 from logistics.services.webhooks import WebhookService
 
 Ctx = Any  # a connect RequestContext or a grpc ServicerContext; handlers do not use it
@@ -37,7 +38,7 @@ def _delivery_ids(webhook: ResourceName, names: list[str]) -> list[uuid.UUID]:
         field = f"deliveries[{i}]"
         parsed = parse_child(name, "webhooks", "deliveries", field)
         if parsed.parent != webhook:
-            raise InvalidArgument.field(field, f"{name!r} is not a delivery of {webhook}")
+            raise InvalidArgument.field(field, f"{shown(name)} is not a delivery of {webhook}")
         ids.append(parsed.id)
     return ids
 

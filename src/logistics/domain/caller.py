@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from logistics.domain.errors import PermissionDenied
 from logistics.domain.ids import TenantSlug
+from logistics.domain.text import shown
 
 
 class Scope(enum.StrEnum):
@@ -43,5 +44,6 @@ class Caller:
         """A token works only on its own tenant's resources."""
         if tenant != self.tenant:
             raise PermissionDenied(
-                f"the token is for tenant {self.tenant!r}, not {tenant!r}", reason="WRONG_TENANT"
+                f"the token is for tenant {shown(self.tenant)}, not {shown(tenant)}",
+                reason="WRONG_TENANT",
             )

@@ -26,6 +26,7 @@ from logistics.domain.compliance import (
 from logistics.domain.errors import FieldViolation, InvalidArgument
 from logistics.domain.fleet import Rider, RiderState, VehicleType, validate_rider
 from logistics.domain.ids import TenantSlug, parse_name
+from logistics.domain.text import shown
 
 RIDER_COLUMNS = (
     "external_id",
@@ -169,7 +170,7 @@ def parse_fleet(text: str, tenant: TenantSlug) -> uuid.UUID | None:
     except InvalidArgument:
         raise ValueError("must be a fleet id or tenants/{tenant}/fleets/{id}") from None
     if name.tenant != tenant:
-        raise ValueError(f"names a fleet of tenant {name.tenant!r}, not {tenant!r}")
+        raise ValueError(f"names a fleet of tenant {shown(name.tenant)}, not {shown(tenant)}")
     return name.id
 
 
@@ -199,11 +200,13 @@ def check_header(cells: Sequence[str], columns: Sequence[str]) -> tuple[int, ...
     seen: set[str] = set()
     for name in names:
         if name not in columns:
-            out.append(FieldViolation("header", f"unknown column {name!r}"))
+            out.append(FieldViolation("header", f"unknown column {shown(name)}"))
         elif name in seen:
-            out.append(FieldViolation("header", f"column {name!r} appears twice"))
+            out.append(FieldViolation("header", f"column {shown(name)} appears twice"))
         seen.add(name)
-    out.extend(FieldViolation("header", f"missing column {c!r}") for c in columns if c not in seen)
+    out.extend(
+        FieldViolation("header", f"missing column {shown(c)}") for c in columns if c not in seen
+    )
     if out:
         raise InvalidArgument(out)
     return tuple(names.index(c) for c in columns)

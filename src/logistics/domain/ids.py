@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import NewType
 
 from logistics.domain.errors import InvalidArgument
+from logistics.domain.text import shown
 
 TenantSlug = NewType("TenantSlug", str)
 TenantId = NewType("TenantId", uuid.UUID)
@@ -19,7 +20,7 @@ def parse_tenant_slug(value: str, field: str = "tenant") -> TenantSlug:
     """A tenant slug: lower-case letters, digits and inner hyphens, at most 63 characters."""
     if not _SLUG.fullmatch(value):
         raise InvalidArgument.field(
-            field, f"{value!r} is not a tenant slug (a-z, 0-9 and '-', at most 63 characters)"
+            field, f"{shown(value)} is not a tenant slug (a-z, 0-9 and '-', at most 63 characters)"
         )
     return TenantSlug(value)
 
@@ -40,7 +41,7 @@ def parse_parent(value: str, field: str = "parent") -> TenantSlug:
     """Parses ``tenants/{tenant}``."""
     prefix, _, slug = value.partition("/")
     if prefix != "tenants" or not slug:
-        raise InvalidArgument.field(field, f"{value!r} is not of the form tenants/{{tenant}}")
+        raise InvalidArgument.field(field, f"{shown(value)} is not of the form tenants/{{tenant}}")
     return parse_tenant_slug(slug, field)
 
 
@@ -49,7 +50,7 @@ def parse_name(value: str, collection: str, field: str = "name") -> ResourceName
     parts = value.split("/")
     if len(parts) != 4 or parts[0] != "tenants" or parts[2] != collection:
         raise InvalidArgument.field(
-            field, f"{value!r} is not of the form tenants/{{tenant}}/{collection}/{{id}}"
+            field, f"{shown(value)} is not of the form tenants/{{tenant}}/{collection}/{{id}}"
         )
     slug = parse_tenant_slug(parts[1], field)
     return ResourceName(slug, collection, _canonical_uuid(parts[3], field))
@@ -62,7 +63,7 @@ def _canonical_uuid(value: str, field: str) -> uuid.UUID:
     except ValueError:
         ident = None
     if ident is None or str(ident) != value:
-        raise InvalidArgument.field(field, f"{value!r} is not a valid id")
+        raise InvalidArgument.field(field, f"{shown(value)} is not a valid id")
     return ident
 
 
@@ -84,7 +85,8 @@ def parse_child(value: str, parent: str, collection: str, field: str = "name") -
     if len(parts) != 6 or parts[4] != collection:
         raise InvalidArgument.field(
             field,
-            f"{value!r} is not of the form tenants/{{tenant}}/{parent}/{{id}}/{collection}/{{id}}",
+            f"{shown(value)} is not of the form "
+            f"tenants/{{tenant}}/{parent}/{{id}}/{collection}/{{id}}",
         )
     owner = parse_name("/".join(parts[:4]), parent, field)
     return ChildName(owner, collection, _canonical_uuid(parts[5], field))
@@ -95,6 +97,6 @@ def parse_singleton(value: str, singleton: str, field: str = "name") -> TenantSl
     parts = value.split("/")
     if len(parts) != 3 or parts[0] != "tenants" or parts[2] != singleton:
         raise InvalidArgument.field(
-            field, f"{value!r} is not of the form tenants/{{tenant}}/{singleton}"
+            field, f"{shown(value)} is not of the form tenants/{{tenant}}/{singleton}"
         )
     return parse_tenant_slug(parts[1], field)

@@ -24,6 +24,7 @@ from typing import Any
 
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from logistics.domain.text import shown
 
 
 class TaskKind(enum.StrEnum):
@@ -179,7 +180,8 @@ def _current(task: Task, step_id: str) -> Step:
     step = task.step
     if step.id != step_id:
         raise FailedPrecondition(
-            f"step {step_id!r} is not the current step ({step.id!r})", reason="NOT_CURRENT_STEP"
+            f"step {shown(step_id)} is not the current step ({shown(step.id)})",
+            reason="NOT_CURRENT_STEP",
         )
     return step
 

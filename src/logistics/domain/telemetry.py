@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from logistics.domain.fleet import VehicleType
+from logistics.domain.text import NUL
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -170,6 +171,10 @@ def check_pings(
         elif record_us > latest_us:
             rejected.append(
                 Rejection(ping.sequence, RejectReason.FUTURE_TIME, "recorded in the future")
+            )
+        elif ping.task and NUL in ping.task:
+            rejected.append(
+                Rejection(ping.sequence, RejectReason.OUT_OF_RANGE, "task contains a NUL character")
             )
         elif last is not None and (problem := _too_fast(ping, last, speed_limit, vehicle_type)):
             rejected.append(problem)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -215,17 +215,23 @@ class BulkService:
         if not outlets:
             return set()
         try:
-            await self._outlets.ensure(tenant, outlets)
+            await self._ensure_outlets(tenant, outlets)
             return set()
         except NotFound:
             pass
         unknown = set()
         for outlet in sorted(outlets):  # one at a time, to tell which ones are unknown
             try:
-                await self._outlets.ensure(tenant, [outlet])
+                await self._ensure_outlets(tenant, [outlet])
             except NotFound:
                 unknown.add(outlet)
         return unknown
+
+    async def _ensure_outlets(self, tenant: TenantSlug, outlets: Iterable[str]) -> None:
+        """Outlets are a copy of the platform's directory, made known before the rows that
+        name them are applied (so unknown ones can be reported per row)."""
+        async with self._store.write(tenant) as uow:
+            await self._outlets.ensure(uow, outlets)
 
     async def _tenant_id(self, tenant: TenantSlug, dry_run: bool) -> TenantId:
         """Registers the tenant (after discovery) before the body is read, so an unknown one

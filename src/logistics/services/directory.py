@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from logistics.discovery import Discovery, DiscoveryNotFound, DiscoveryUnavailable
 from logistics.domain.errors import NotFound, Unavailable
 from logistics.domain.ids import TenantSlug
+from logistics.domain.text import shown
 from logistics.store.tenants import TenantLookup
-from logistics.store.unit_of_work import Store
+from logistics.store.unit_of_work import UnitOfWork
 
 
 def tenant_lookup(discovery: Discovery) -> TenantLookup:
@@ -25,11 +26,11 @@ def tenant_lookup(discovery: Discovery) -> TenantLookup:
             return (await discovery.tenant(slug)).display_name
         except DiscoveryNotFound:
             raise NotFound(
-                f"tenant {slug!r} is unknown to the platform", reason="TENANT_UNKNOWN"
+                f"tenant {shown(slug)} is unknown to the platform", reason="TENANT_UNKNOWN"
             ) from None
         except DiscoveryUnavailable as exc:
             raise Unavailable(
-                f"cannot look up tenant {slug!r}: {exc}; nothing was stored, retry later",
+                f"cannot look up tenant {shown(slug)}: {exc}; nothing was stored, retry later",
                 reason="DISCOVERY_UNAVAILABLE",
             ) from exc
 
@@ -37,26 +38,27 @@ def tenant_lookup(discovery: Discovery) -> TenantLookup:
 
 
 class Outlets:
-    """Makes sure outlets named by a write are known before the write runs."""
+    """Makes sure the outlets a write names are known, inside the write's unit of work: after
+    the write's own checks, so a write that fails (bad input, a stale etag, an unknown
+    resource) stores no outlet either."""
 
-    def __init__(self, store: Store, discovery: Discovery | None) -> None:
-        self._store = store
+    def __init__(self, discovery: Discovery | None) -> None:
         self._discovery = discovery
-        self._known: set[tuple[str, str]] = set()
+        self._known: dict[TenantSlug, set[str]] = {}
 
-    async def ensure(self, tenant: TenantSlug, outlet_ids: Iterable[str | None]) -> None:
-        wanted = {o for o in outlet_ids if o} - {o for t, o in self._known if t == tenant}
+    async def ensure(self, uow: UnitOfWork, outlet_ids: Iterable[str | None]) -> None:
+        tenant = uow.tenant
+        wanted = {o for o in outlet_ids if o} - self._known.get(tenant, set())
         if not wanted:
             return
-        async with self._store.read(tenant) as uow:
-            known = await uow.outlets.known(sorted(wanted))
+        known = await uow.outlets.known(sorted(wanted))
+        # Only committed rows are cached: outlets added below are remembered next time.
+        self._known.setdefault(tenant, set()).update(known)
         missing = sorted(wanted - known)
         if missing:
             found = await asyncio.gather(*(self._describe(tenant, o) for o in missing))
-            async with self._store.write(tenant) as uow:
-                for outlet_id, (name, lat, lng) in zip(missing, found, strict=True):
-                    await uow.outlets.add(outlet_id, name, lat, lng)
-        self._known.update((tenant, o) for o in wanted)
+            for outlet_id, (name, lat, lng) in zip(missing, found, strict=True):
+                await uow.outlets.add(outlet_id, name, lat, lng)
 
     async def _describe(
         self, tenant: TenantSlug, outlet_id: str
@@ -67,12 +69,12 @@ class Outlets:
             outlet = await self._discovery.outlet(tenant, outlet_id)
         except DiscoveryNotFound:
             raise NotFound(
-                f"outlet {outlet_id!r} of tenant {tenant!r} is unknown to the platform",
+                f"outlet {shown(outlet_id)} of tenant {shown(tenant)} is unknown to the platform",
                 reason="OUTLET_UNKNOWN",
             ) from None
         except DiscoveryUnavailable as exc:
             raise Unavailable(
-                f"cannot look up outlet {outlet_id!r}: {exc}; nothing was stored, retry later",
+                f"cannot look up outlet {shown(outlet_id)}: {exc}; nothing was stored, retry later",
                 reason="DISCOVERY_UNAVAILABLE",
             ) from exc
         return outlet.display_name, outlet.latitude, outlet.longitude

@@ -25,6 +25,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
+from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import DispatchProfile, LiveIndex
@@ -355,7 +356,7 @@ class AutoDispatcher:
         caller.require(Scope.TELEMETRY)
         rider = await self._offers.offer_rider(caller.tenant, offer_id)
         if rider is None:
-            raise NotFound(f"offer {offer_id!r} not found")
+            raise NotFound(f"offer {shown(offer_id)} not found")
         if rider != caller.rider_id:
             raise PermissionDenied("this offer was made to another rider", reason="NOT_YOUR_OFFER")
         wanted = "accepted" if accept else "declined"

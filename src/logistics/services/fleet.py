@@ -55,11 +55,11 @@ class FleetService:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
         validate_fleet(fleet)
-        await self._outlets.ensure(tenant, fleet.outlet_ids)
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateFleet", request_id, fleet)
             if earlier is not None:
                 return await self._fleet(uow, earlier)
+            await self._outlets.ensure(uow, fleet.outlet_ids)
             created = await uow.fleets.add(fleet)
             name = fleet_name(tenant, created.id)
             await uow.audit(caller.subject, "fleet.create", name, after=created)
@@ -90,7 +90,6 @@ class FleetService:
         caller.require_tenant(name.tenant)
         caller.require(Scope.ADMIN)
         check_update_paths(frozenset(changes), FLEET_UPDATABLE, "update_mask")
-        await self._outlets.ensure(name.tenant, changes.get("outlet_ids", ()))
         async with self._store.write(name.tenant) as uow:
             current = await self._fleet(uow, name.id, for_update=True)
             check_etag(etag, current.version)
@@ -98,6 +97,7 @@ class FleetService:
             validate_fleet(wanted)
             if wanted == current:
                 return current
+            await self._outlets.ensure(uow, wanted.outlet_ids)
             updated = await uow.fleets.update(wanted)
             await uow.audit(
                 caller.subject, "fleet.update", str(name), before=current, after=updated
@@ -135,7 +135,6 @@ class FleetService:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
         validate_rider(rider)
-        await self._outlets.ensure(tenant, [rider.home_outlet_id])
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateRider", request_id, rider)
             if earlier is not None:
@@ -182,7 +181,6 @@ class FleetService:
         caller.require(Scope.ADMIN)
         check_update_paths(frozenset(changes), RIDER_UPDATABLE, "update_mask")
         fields = {_RIDER_FIELDS.get(k, k): v for k, v in changes.items()}
-        await self._outlets.ensure(name.tenant, [fields.get("home_outlet_id")])
         async with self._store.write(name.tenant) as uow:
             current = await self._rider(uow, name.id, for_update=True)
             check_etag(etag, current.version)
@@ -204,7 +202,6 @@ class FleetService:
         if not rider.external_id:
             raise InvalidArgument.field("rider.external_id", "is required for an upsert")
         validate_rider(rider)
-        await self._outlets.ensure(tenant, [rider.home_outlet_id])
         try:
             return await self._upsert(caller, tenant, rider, keep_state)
         except AlreadyExists as exc:
@@ -264,9 +261,11 @@ class FleetService:
             raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
         return found
 
-    @staticmethod
-    async def _check_references(uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
-        """The fleet and vehicle a rider names must exist (checked when they change)."""
+    async def _check_references(self, uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
+        """The fleet and vehicle a rider names must exist (checked when they change); its home
+        outlet is made known."""
+        if current is None or current.home_outlet_id != rider.home_outlet_id:
+            await self._outlets.ensure(uow, [rider.home_outlet_id])
         fleet_id, vehicle_id = rider.fleet_id, rider.vehicle_id
         fleet_changed = current is None or current.fleet_id != fleet_id
         if fleet_id is not None and fleet_changed and not await uow.fleets.exists(fleet_id):

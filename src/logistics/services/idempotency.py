@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from logistics.domain.errors import AlreadyExists, InvalidArgument
+from logistics.domain.text import shown
 from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import UnitOfWork
 
@@ -51,7 +52,7 @@ async def claim_create(
         return None
     if earlier.request_hash != fingerprint:
         raise AlreadyExists(
-            f"request_id {request_id!r} was already used for a different request",
+            f"request_id {shown(request_id)} was already used for a different request",
             reason="REQUEST_ID_REUSED",
         )
     return earlier.resource_id

@@ -28,6 +28,7 @@ from logistics.domain.routes import (
     StopSpec,
     VehicleSpec,
 )
+from logistics.domain.text import shown
 from logistics.services.clock import Clock
 from logistics.services.routes import RouteService, repo
 from logistics.store.snapshot import snapshot
@@ -167,7 +168,7 @@ class RouteTemplates:
         async with self._store.write(tenant) as uow:
             routes = repo(uow)
             if await routes.template_named(template.name) is not None:
-                raise AlreadyExists(f"a route template named {template.name!r} exists")
+                raise AlreadyExists(f"a route template named {shown(template.name)} exists")
             await routes.add_template(
                 template.id,
                 template.name,

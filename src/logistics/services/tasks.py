@@ -28,6 +28,7 @@ from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.tasks import ProofKind, Task, TaskState
+from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.services.clock import Clock
 from logistics.services.codes import code_matches, hash_code, new_code
@@ -118,7 +119,6 @@ class TaskService:
         caller.require_tenant(tenant)
         caller.require(Scope.DISPATCH)
         machine.validate_task(task)
-        await self._outlets.ensure(tenant, [task.outlet_id, *(s.outlet_id for s in task.steps)])
         fingerprint_of = dataclasses.replace(task, metadata=dict(task.metadata))
         issued: dict[str, str] = {}
         steps = []
@@ -136,6 +136,7 @@ class TaskService:
             earlier = await claim_create(uow, "CreateTask", request_id, fingerprint_of)
             if earlier is not None:
                 return CreatedTask(await _task(uow, earlier), {})
+            await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
             created = await uow.tasks.add(ready)
             await self._record(caller, uow, None, created, "created")
             await self._set_sla_timers(uow, created)
@@ -299,7 +300,7 @@ class TaskService:
                 step = task.step
                 if step.id != step_id:
                     raise FailedPrecondition(
-                        f"step {step_id!r} is not the current step ({step.id!r})",
+                        f"step {shown(step_id)} is not the current step ({shown(step.id)})",
                         reason="NOT_CURRENT_STEP",
                     )
                 given = {p.kind for p in proofs}

@@ -23,6 +23,7 @@ from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidA
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.events.signing import generate_secret
 from logistics.services.clock import Clock
@@ -122,7 +123,7 @@ def validate_webhook(spec: WebhookSpec | Webhook, prefix: str = "webhook") -> No
             out.append(
                 FieldViolation(
                     f"{prefix}.event_types[{i}]",
-                    f"{pattern[:100]!r} is not an event type ('task.completed') or a family "
+                    f"{shown(pattern)} is not an event type ('task.completed') or a family "
                     "('task.*'); leave the list empty for every type",
                 )
             )

@@ -23,6 +23,11 @@ async def _init_connection(conn: Connection, role: str) -> None:
         await conn.execute(f'SET ROLE "{role}"')
 
 
+async def scope_to_tenant(conn: Connection, tenant_id: TenantId) -> None:
+    """From here to the end of the transaction, row-level security shows only this tenant."""
+    await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+
+
 class Database:
     """An asyncpg pool whose connections run as the service role."""
 
@@ -52,7 +57,7 @@ class Database:
         """A transaction that sees only ``tenant_id``'s rows (none when it is None)."""
         async with self.pool.acquire() as conn, conn.transaction():
             if tenant_id is not None:
-                await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+                await scope_to_tenant(conn, tenant_id)
             yield conn
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logistics.domain.ids import TenantId, TenantSlug
-from logistics.store.db import Connection, Database
+from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.records_repo import (
@@ -134,10 +134,19 @@ class Store:
 
     @asynccontextmanager
     async def write(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:
-        """A unit of work for a change; registers the tenant on its first write."""
-        tenant_id = await self.tenants.ensure(tenant)
-        async with self.db.transaction(tenant_id) as conn:
+        """A unit of work for a change; registers the tenant on its first write, in the same
+        transaction, so a write that fails registers nothing."""
+        known = await self.tenants.find(tenant)
+        if known is not None:
+            async with self.db.transaction(known) as conn:
+                yield UnitOfWork(conn, tenant, known)
+            return
+        display_name = await self.tenants.describe(tenant)
+        async with self.db.transaction() as conn:
+            tenant_id = await self.tenants.register(conn, tenant, display_name)
+            await scope_to_tenant(conn, tenant_id)
             yield UnitOfWork(conn, tenant, tenant_id)
+        self.tenants.remember(tenant, tenant_id)
 
     @asynccontextmanager
     async def read(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:
