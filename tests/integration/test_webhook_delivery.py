@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -68,12 +69,13 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A real HTTP server in a thread that answers each POST with the next scripted status
-    (then ``default``) and records who signed it."""
+    """A real HTTP server (HTTPS with ``tls``) in a thread that answers each POST with the
+    next scripted status (then ``default``) and records who signed it."""
 
     secrets: dict[str, str] = field(default_factory=dict)
     script: list[int] = field(default_factory=list)
     default: int = 200
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -84,7 +86,8 @@ class Receiver:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/hooks"
 
     def _verify(self, body: bytes, headers: dict[str, str]) -> set[str]:
         ok = set()
@@ -132,6 +135,8 @@ class Receiver:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        if self.tls:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
