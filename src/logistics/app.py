@@ -336,7 +336,9 @@ class Server:
                 ),
             ),
         )
-        webhooks = WebhookHandler(WebhookService(store, clock))
+        webhooks = WebhookHandler(
+            WebhookService(store, clock, allow_private_targets=settings.allow_private_targets)
+        )
         self.readiness = Readiness(
             {
                 "postgres": connections.db.ping,

@@ -9,7 +9,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,14 @@ async def _dev(settings: Settings, tenant: str) -> None:
         await servers.stop()
 
 
+def dev_defaults(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """The settings ``logistics dev`` changes unless they are set: tenant URLs may reach this
+    machine and its network (webhook receivers on 127.0.0.1)."""
+    if env.get("LOGISTICS_ALLOW_PRIVATE_TARGETS", "").strip():
+        return settings
+    return replace(settings, allow_private_targets=True)
+
+
 def _banner(settings: Settings, token: str) -> str:
     return "\n".join(
         [
@@ -170,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return supervise(settings.serve_processes)
             _run(settings, _serve(settings))
         elif args.command == "dev":
-            _run(settings, _dev(settings, args.tenant))
+            _run(settings, _dev(dev_defaults(settings, os.environ), args.tenant))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "worker":

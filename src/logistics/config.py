@@ -100,6 +100,13 @@ def _secrets(raw: str) -> tuple[str, ...]:
     return values
 
 
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+        raise ValueError("must be true or false")
+    return value in {"true", "1", "yes", "on"}
+
+
 def _role(raw: str) -> str:
     if raw and not raw.replace("_", "").isalnum():
         raise ValueError("must be a plain PostgreSQL role name (letters, digits, _)")
@@ -184,6 +191,7 @@ class Settings:
     osrm_timeout_seconds: float = 2.0
     osrm_cache_size: int = 100_000
     osrm_max_table_size: int = 100
+    allow_private_targets: bool = False
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_cap_seconds: float = 3600.0
@@ -259,6 +267,7 @@ class Settings:
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,
             "osrm_max_table_size": _osrm_table_size,
+            "allow_private_targets": _bool,
             "webhook_timeout_seconds": _positive_float,
             "webhook_backoff_base_seconds": _positive_float,
             "webhook_backoff_cap_seconds": _positive_float,

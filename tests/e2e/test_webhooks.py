@@ -1,6 +1,8 @@
 """WebhookService end to end: the real server over gRPC (and Connect), and a signed event reaching
 a real receiver. The test server runs no workers, so the delivery worker runs here, in the test
-process, against the server's database."""
+process, against the server's database. The shared server refuses internal webhook URLs (the
+default); a second one, started with LOGISTICS_ALLOW_PRIVATE_TARGETS, takes the receiver's
+127.0.0.1 URL, and the worker gets the same allowance."""
 
 from __future__ import annotations
 
@@ -25,7 +27,14 @@ from google.rpc import error_details_pb2, status_pb2
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
 from logistics.store.db import Database
 from logistics.store.webhook_repo import DeliveryQueue
-from tests.conftest import RunningServer, token, unique_tenant
+from tests.conftest import (
+    RunningServer,
+    ServerUrls,
+    start_server,
+    stop_server,
+    token,
+    unique_tenant,
+)
 from tests.integration.test_webhook_delivery import Receiver, eventually
 
 pytestmark = pytest.mark.e2e
@@ -57,11 +66,28 @@ def hooks(grpc_channel: grpc.aio.Channel) -> webhook_pb2_grpc.WebhookServiceStub
     return webhook_pb2_grpc.WebhookServiceStub(grpc_channel)
 
 
+@pytest.fixture(scope="module")
+async def lenient_hooks(
+    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[webhook_pb2_grpc.WebhookServiceStub]:
+    """The WebhookService of a server that allows private targets (development)."""
+    running = await start_server(
+        server_urls, tmp_path_factory.mktemp("lenient"), LOGISTICS_ALLOW_PRIVATE_TARGETS="true"
+    )
+    async with grpc.aio.insecure_channel(running.grpc_target) as channel:
+        yield webhook_pb2_grpc.WebhookServiceStub(channel)
+    stop_server(running)
+
+
 @pytest.fixture
 async def delivery_worker(database: Database) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = DeliveryPolicy(
-        timeout_s=2, backoff_base_s=0.05, backoff_cap_s=0.2, poll_interval_s=0.05
+        timeout_s=2,
+        backoff_base_s=0.05,
+        backoff_cap_s=0.2,
+        poll_interval_s=0.05,
+        allow_private_targets=True,
     )
     task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
     yield
@@ -162,6 +188,12 @@ async def test_a_retried_create_returns_the_same_webhook_and_secret(
     ("url", "types", "field"),
     [
         ("http://hooks.example.com/in", [], "webhook.url"),  # http only for localhost
+        ("http://localhost:9/in", [], "webhook.url"),  # and only with private targets allowed
+        ("https://127.0.0.1/in", [], "webhook.url"),
+        ("https://10.0.0.1/in", [], "webhook.url"),
+        ("https://169.254.169.254/latest/meta-data/", [], "webhook.url"),
+        ("https://[::ffff:127.0.0.1]/in", [], "webhook.url"),
+        ("https://metadata.google.internal/", [], "webhook.url"),
         ("ftp://hooks.example.com/in", [], "webhook.url"),
         ("https://user:pw@hooks.example.com/in", [], "webhook.url"),
         ("", [], "webhook.url"),
@@ -213,13 +245,13 @@ async def test_the_same_handler_answers_over_connect(server: RunningServer) -> N
     headers = {"authorization": f"Bearer {token(tenant)}"}
     made = await client.create_webhook(
         webhook_pb2.CreateWebhookRequest(
-            parent=f"tenants/{tenant}", webhook=Hook(url="http://localhost:9/in")
+            parent=f"tenants/{tenant}", webhook=Hook(url="https://hooks.example.com/connect")
         ),
         headers=headers,
     )
     assert made.secret.startswith("whsec_")
     got = await client.get_webhook(webhook_pb2.GetWebhookRequest(name=made.name), headers=headers)
-    assert (got.url, got.secret) == ("http://localhost:9/in", "")
+    assert (got.url, got.secret) == ("https://hooks.example.com/connect", "")
     with pytest.raises(ConnectError) as caught:
         await client.replay_deliveries(
             webhook_pb2.ReplayDeliveriesRequest(
@@ -234,10 +266,11 @@ async def test_the_same_handler_answers_over_connect(server: RunningServer) -> N
 
 async def test_a_new_rider_reaches_a_subscribed_receiver_as_a_signed_event(
     grpc_channel: grpc.aio.Channel,
-    hooks: webhook_pb2_grpc.WebhookServiceStub,
+    lenient_hooks: webhook_pb2_grpc.WebhookServiceStub,
     delivery_worker: None,
 ) -> None:
     tenant = unique_tenant()
+    hooks = lenient_hooks
     with Receiver().running() as receiver:
         hook = await create(hooks, tenant, receiver.url, "rider.*")
         receiver.secrets["current"] = hook.secret

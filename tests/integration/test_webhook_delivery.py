@@ -4,13 +4,17 @@ Every request a receiver gets is checked with the off-the-shelf ``standardwebhoo
 against each secret the receiver is told about, so the tests see which secrets a delivery
 verifies with. Receivers are scripted: answer 500, hang past the worker's timeout, answer 200.
 The worker runs with short timeouts and backoff; it works across tenants, so each test looks
-only at its own tenant's webhooks and deletes them when it ends.
+only at its own tenant's webhooks and deletes them when it ends. The receivers are on
+127.0.0.1, so the service and the worker run with private targets allowed (the development
+setting), except where a test shows the refusal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -26,6 +30,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
@@ -45,6 +50,7 @@ FAST = DeliveryPolicy(
     max_in_flight=8,
     max_per_webhook=2,
     poll_interval_s=0.05,
+    allow_private_targets=True,
 )
 
 
@@ -68,12 +74,13 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A real HTTP server in a thread that answers each POST with the next scripted status
-    (then ``default``) and records who signed it."""
+    """A real HTTP server (HTTPS with ``tls``) in a thread that answers each POST with the
+    next scripted status (then ``default``) and records who signed it."""
 
     secrets: dict[str, str] = field(default_factory=dict)
     script: list[int] = field(default_factory=list)
     default: int = 200
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -84,7 +91,8 @@ class Receiver:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/hooks"
 
     def _verify(self, body: bytes, headers: dict[str, str]) -> set[str]:
         ok = set()
@@ -132,6 +140,8 @@ class Receiver:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        if self.tls:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -198,7 +208,8 @@ class World:
 async def world(store: Store) -> AsyncIterator[World]:
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "webhook-test", frozenset({Scope.ADMIN}))
-    made = World(store, tenant, WebhookService(store, SystemClock()), caller)
+    service = WebhookService(store, SystemClock(), allow_private_targets=True)
+    made = World(store, tenant, service, caller)
     yield made
     for webhook in made.made:  # pending deliveries become dead letters: no later test sends them
         await made.service.delete(caller, made.name(webhook), None)
@@ -285,6 +296,7 @@ async def test_a_hanging_receiver_does_not_delay_deliveries_to_another(
         max_in_flight=4,
         max_per_webhook=2,
         poll_interval_s=0.05,
+        allow_private_targets=True,
     )
     with Receiver(default=HANG).running() as slow, Receiver().running() as fast:
         await world.webhook(slow.url, "task.*")
@@ -364,3 +376,54 @@ async def test_410_gone_dead_letters_the_delivery_and_disables_the_webhook(
     assert len(receiver.requests) == 1
     assert (await world.service.get(world.caller, world.name(hook))).disabled
     assert len(await world.deliveries(hook)) == 1  # a disabled webhook gets no new deliveries
+
+
+async def test_a_delivery_to_an_internal_address_fails_with_the_reason_and_is_retried_then_dead(
+    world: World, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guarded = dataclasses.replace(FAST, allow_private_targets=False)
+    with Receiver().running() as receiver, Receiver().running() as proxy:
+        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):  # no way around the check
+            monkeypatch.setenv(variable, proxy.url.removesuffix("/hooks"))
+        hook = await world.webhook(receiver.url, retry_window=timedelta(seconds=1))
+        async with worker(database, guarded):
+            await world.emit("rider.created", name="r")
+            dead = await eventually(lambda: world.delivery(hook, DeliveryState.DEAD))
+
+    assert receiver.requests == []
+    assert proxy.requests == []
+    assert dead.attempts >= 2  # counted and retried like any failed attempt
+    assert dead.last_status is None
+    assert dead.last_error is not None
+    assert "refused to connect to 127.0.0.1" in dead.last_error
+    assert "loopback" in dead.last_error
+
+
+async def test_without_the_allowance_internal_urls_are_refused_on_create_and_update(
+    world: World,
+) -> None:
+    strict = WebhookService(world.store, SystemClock())
+    for url in (
+        "http://127.0.0.1:9/in",
+        "https://10.0.0.1/in",
+        "https://metadata.google.internal/",
+    ):
+        with pytest.raises(InvalidArgument) as caught:
+            await strict.create(world.caller, world.tenant, WebhookSpec(uuid.uuid4(), url), None)
+        assert [v.field for v in caught.value.violations] == ["webhook.url"]
+    hook = await strict.create(
+        world.caller, world.tenant, WebhookSpec(uuid.uuid4(), "https://hooks.example.com/in"), None
+    )
+    world.made.append(hook)
+
+    with pytest.raises(InvalidArgument) as caught:
+        await strict.update(
+            world.caller, world.name(hook), {"url": "https://169.254.169.254/latest"}, None
+        )
+    assert [v.field for v in caught.value.violations] == ["webhook.url"]
+    assert (await strict.get(world.caller, world.name(hook))).url == hook.url
+
+    # A URL saved while the allowance was on is not judged again: the webhook can be disabled.
+    internal = await world.webhook("http://127.0.0.1:9/in")
+    disabled = await strict.update(world.caller, world.name(internal), {"disabled": True}, None)
+    assert disabled.disabled

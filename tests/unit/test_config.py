@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from logistics.cli import dev_defaults
 from logistics.config import ConfigError, Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,6 +99,7 @@ def test_empty_value_keeps_the_default(blank: str) -> None:
         ),
         ({"LOGISTICS_JWT_SECRET": "s" * 31}, "LOGISTICS_JWT_SECRET"),
         ({"LOGISTICS_GRPC_PORT": "5000", "LOGISTICS_HTTP_PORT": "5000"}, "LOGISTICS_GRPC_PORT"),
+        ({"LOGISTICS_ALLOW_PRIVATE_TARGETS": "maybe"}, "LOGISTICS_ALLOW_PRIVATE_TARGETS"),
     ],
 )
 def test_bad_value_is_a_config_error_naming_the_variable(
@@ -107,6 +109,28 @@ def test_bad_value_is_a_config_error_naming_the_variable(
         Settings.from_env(env)
 
     assert re.search(rf"\b{variable}\b", str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("raw", "allowed"),
+    [("true", True), ("1", True), ("YES", True), ("on", True), ("false", False), ("0", False)],
+)
+def test_private_targets_are_refused_unless_allowed(raw: str, allowed: bool) -> None:
+    assert Settings.from_env({}).allow_private_targets is False
+    env = {"LOGISTICS_ALLOW_PRIVATE_TARGETS": raw}
+    assert Settings.from_env(env).allow_private_targets is allowed
+
+
+@pytest.mark.parametrize(
+    ("raw", "allowed"), [(None, True), ("", True), ("false", False), ("true", True)]
+)
+def test_logistics_dev_allows_private_targets_unless_the_setting_is_given(
+    raw: str | None, allowed: bool
+) -> None:
+    env = {} if raw is None else {"LOGISTICS_ALLOW_PRIVATE_TARGETS": raw}
+    settings = Settings.from_env(env)
+
+    assert dev_defaults(settings, env).allow_private_targets is allowed
 
 
 def test_config_error_is_a_value_error_so_callers_can_catch_either() -> None:

@@ -34,6 +34,10 @@ SERVICES_FORBIDDEN = (
     "connectrpc",
     "bengobox",
     "logistics.api",
+    # Services get outbound HTTP as Protocols and settings as plain values.
+    "httpx",
+    "httpcore",
+    "logistics.net.outbound",
 )
 
 

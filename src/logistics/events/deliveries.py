@@ -12,6 +12,8 @@ Two loops share one process:
 A 2xx answer delivers. Anything else (a timeout, a refused connection, a 3xx: redirects are not
 followed) is retried after an exponential backoff with full jitter until the webhook's retry
 window has passed, then the delivery is a dead letter, which can be listed and replayed.
+A host with no public address is a refused connection (``logistics.net.outbound``; private
+targets are allowed in development only).
 410 Gone dead-letters the delivery and disables the webhook.
 
 One slow receiver cannot hold up the others: at most ``max_per_webhook`` of its deliveries are
@@ -38,6 +40,7 @@ from google.protobuf import json_format
 from logistics.config import Settings
 from logistics.events.envelope import event_of
 from logistics.events.signing import sign
+from logistics.net.outbound import GuardedTransport
 from logistics.services.clock import Clock, SystemClock
 from logistics.store.db import Database
 from logistics.store.outbox import OutboxRow
@@ -59,6 +62,7 @@ class DeliveryPolicy:
     max_per_webhook: int = 4
     poll_interval_s: float = 1.0
     fanout_batch: int = 500
+    allow_private_targets: bool = False  # development: receivers on 127.0.0.1
 
     @property
     def lease(self) -> timedelta:
@@ -101,12 +105,16 @@ class WebhookDeliverer:
         """Fans out and delivers until ``stop`` is set; requests in flight then get their
         deadline to finish, and any still unanswered are sent again once their claim lapses."""
         p = self._policy
+        transport = self._transport or GuardedTransport(
+            allow_private=p.allow_private_targets,
+            limits=httpx.Limits(max_connections=p.max_in_flight, max_keepalive_connections=16),
+        )
         async with httpx.AsyncClient(
             timeout=p.timeout_s,
-            limits=httpx.Limits(max_connections=p.max_in_flight, max_keepalive_connections=16),
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
-            transport=self._transport,
+            transport=transport,
+            trust_env=False,  # no proxy or .netrc from the environment (see net/outbound.py)
         ) as client:
             fan_out = asyncio.create_task(self._fan_out_loop(stop))
             waker = asyncio.create_task(self._wake_on(stop))
@@ -252,5 +260,6 @@ def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
             max_in_flight=settings.webhook_max_in_flight,
             max_per_webhook=settings.webhook_max_per_webhook,
             poll_interval_s=settings.webhook_poll_seconds,
+            allow_private_targets=settings.allow_private_targets,
         ),
     )

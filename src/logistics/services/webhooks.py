@@ -26,6 +26,7 @@ from logistics.domain.paging import Page, PageRequest
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.events.signing import generate_secret
+from logistics.net.addresses import host_problem
 from logistics.services.clock import Clock
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -87,7 +88,7 @@ class WebhookSpec:
     description: str | None = None
 
 
-def _url_problem(url: str) -> str | None:
+def _url_problem(url: str, allow_private: bool) -> str | None:
     if not url:
         return "is required"
     if len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
@@ -104,16 +105,24 @@ def _url_problem(url: str) -> str | None:
         return "must not carry a user name or password"
     if parts.fragment:
         return "must not have a fragment"
-    if parts.scheme == "https" or (parts.scheme == "http" and host in _LOCAL_HOSTS):
+    if parts.scheme not in ("http", "https"):
+        return "must be an https URL"
+    if not allow_private:
+        # An early answer only: the delivery worker checks the address it connects to.
+        return host_problem(host) or (None if parts.scheme == "https" else "must use https")
+    if parts.scheme == "https" or host in _LOCAL_HOSTS:
         return None
-    if parts.scheme == "http":
-        return "must use https (http is accepted for localhost only)"
-    return "must be an https URL"
+    return "must use https (http is accepted for localhost only)"
 
 
-def validate_webhook(spec: WebhookSpec | Webhook, prefix: str = "webhook") -> None:
+def validate_webhook(
+    spec: WebhookSpec | Webhook, prefix: str = "webhook", *, allow_private: bool = False
+) -> None:
+    """Raises InvalidArgument naming each bad field. The URL must be https to a host that may
+    be public: not a literal private, loopback, link-local... address nor an internal name,
+    unless ``allow_private`` (development), which also accepts http to localhost."""
     out: list[FieldViolation] = []
-    problem = _url_problem(spec.url)
+    problem = _url_problem(spec.url, allow_private)
     if problem:
         out.append(FieldViolation(f"{prefix}.url", problem))
     if len(spec.event_types) > MAX_EVENT_TYPES:
@@ -167,9 +176,11 @@ async def _load(
 
 
 class WebhookService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, *, allow_private_targets: bool = False) -> None:
+        """``allow_private_targets`` accepts URLs of private and local hosts (development)."""
         self._store = store
         self._clock = clock
+        self._allow_private = allow_private_targets
 
     async def create(
         self, caller: Caller, tenant: TenantSlug, spec: WebhookSpec, request_id: str | None
@@ -178,7 +189,7 @@ class WebhookService:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
         spec = dataclasses.replace(spec, event_types=_normalised(spec.event_types))
-        validate_webhook(spec)
+        validate_webhook(spec, allow_private=self._allow_private)
         async with self._store.write(tenant) as uow:
             repo = WebhookRepository(uow.conn, uow.tenant_id)
             earlier = await claim_create(uow, "CreateWebhook", request_id, spec)
@@ -225,7 +236,9 @@ class WebhookService:
             current = await _load(repo, uow, name.id, for_update=True)
             check_etag(etag, current.version)
             wanted = dataclasses.replace(current, **changes)
-            validate_webhook(wanted)
+            # A URL saved earlier is not judged again (the webhook can still be disabled or
+            # retargeted); the delivery worker refuses it at send time if it is not public.
+            validate_webhook(wanted, allow_private=self._allow_private or wanted.url == current.url)
             if wanted == current:
                 return current
             updated = await repo.update(wanted)
