@@ -584,7 +584,7 @@ class BulkRepository:
 
     @asynccontextmanager
     async def _staged(self, kind: Kind) -> AsyncIterator[StagedImport]:
-        async with self._db.pool.acquire() as conn:
+        async with self._db.acquire() as conn:
             await conn.execute(kind.drop_tables + kind.create_tables)
             try:
                 yield StagedImport(conn, kind)

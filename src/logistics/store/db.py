@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import asyncpg
 
@@ -28,26 +28,49 @@ async def scope_to_tenant(conn: Connection, tenant_id: TenantId) -> None:
     await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
 
 
+# How long a call waits for a pooled connection, and a new connection for the server to
+# answer: past that PostgreSQL counts as unavailable (the call answers UNAVAILABLE) instead of
+# the call hanging with the pool exhausted or the server stopped.
+ACQUIRE_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 10.0
+
+
 class Database:
     """An asyncpg pool whose connections run as the service role."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout_s: float = ACQUIRE_TIMEOUT_S) -> None:
         self.pool = pool
+        self._acquire_timeout_s = acquire_timeout_s
+
+    def acquire(self) -> Any:
+        """A pooled connection, waited for at most the acquire timeout."""
+        return self.pool.acquire(timeout=self._acquire_timeout_s)
 
     @classmethod
     async def connect(
-        cls, url: str, *, role: str, min_size: int = 2, max_size: int = 20
+        cls,
+        url: str,
+        *,
+        role: str,
+        min_size: int = 2,
+        max_size: int = 20,
+        acquire_timeout_s: float = ACQUIRE_TIMEOUT_S,
     ) -> Database:
         async def init(conn: Connection) -> None:
             await _init_connection(conn, role)
 
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, init=init, command_timeout=60
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                init=init,
+                command_timeout=60,
+                timeout=CONNECT_TIMEOUT_S,
             )
         except (OSError, asyncpg.PostgresError) as exc:
             raise Unavailable(f"cannot connect to PostgreSQL: {exc}") from exc
-        return cls(pool)
+        return cls(pool, acquire_timeout_s)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -55,7 +78,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self, tenant_id: TenantId | None = None) -> AsyncIterator[Connection]:
         """A transaction that sees only ``tenant_id``'s rows (none when it is None)."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.acquire() as conn, conn.transaction():
             if tenant_id is not None:
                 await scope_to_tenant(conn, tenant_id)
             yield conn
@@ -65,10 +88,10 @@ class Database:
         """A transaction of a background worker that works across tenants: it sees every
         tenant's rows of the tables whose policy allows workers (``outbox``,
         ``webhook_deliveries``) and no tenant's rows of the others until it sets a tenant."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.acquire() as conn, conn.transaction():
             await conn.execute("SELECT set_config('app.worker', 'on', true)")
             yield conn
 
     async def ping(self) -> None:
-        async with self.pool.acquire() as conn:
+        async with self.acquire() as conn:
             await conn.fetchval("SELECT 1")
