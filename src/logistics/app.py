@@ -36,7 +36,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from logistics.api import connect_codecs
+from logistics.api import connect_codecs, h2_streams
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.bulk_http import bulk_routes
 from logistics.api.connect_edge import ConnectEdgeInterceptor
@@ -389,6 +389,7 @@ class Server:
         s = self.settings
         self.grpc.bind(s.bind_host, s.grpc_port)
         await self.grpc.start()
+        h2_streams.install()  # hypercorn 0.18.0's KeyError on DATA for a finished stream
         config = HypercornConfig()
         config.bind = [f"{s.bind_host}:{s.http_port}"]
         if s.serve_processes > 1:  # sibling processes share the port
