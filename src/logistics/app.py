@@ -342,7 +342,9 @@ class Server:
                 "postgres": connections.db.ping,
                 "redis": connections.redis.ping,
                 "nats": lambda: _nats_ready(connections.nats),
-            }
+            },
+            required={"postgres"},
+            registry=self.registry,
         )
         self.grpc = GrpcListener(
             [
@@ -530,7 +532,10 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
         server = Server(settings, connections)
         await server.start()
         settle_garbage_collector()
-        background = [asyncio.create_task(server.presence.run(stop))]
+        background = [
+            asyncio.create_task(server.presence.run(stop)),
+            asyncio.create_task(server.readiness.run(stop)),
+        ]
         relay = None
         if run_timers:
             relay = build_relay(
