@@ -219,7 +219,9 @@ class Server:
             stall_s=settings.live_stall_seconds,
             max_riders=settings.live_max_riders,
         )
-        live_bus = NatsLiveBus(connections.nats)
+        live_bus = NatsLiveBus(
+            connections.nats, duplicate_window_s=settings.events_duplicate_window_seconds
+        )
         live_publisher = LivePublisher(live_bus, live_settings)
         distances = self.distances
         self.live_views = LiveViews(
