@@ -36,7 +36,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from logistics.api import connect_codecs
+from logistics.api import connect_codecs, h2_streams
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.bulk_http import bulk_routes
 from logistics.api.connect_edge import ConnectEdgeInterceptor
@@ -219,7 +219,9 @@ class Server:
             stall_s=settings.live_stall_seconds,
             max_riders=settings.live_max_riders,
         )
-        live_bus = NatsLiveBus(connections.nats)
+        live_bus = NatsLiveBus(
+            connections.nats, duplicate_window_s=settings.events_duplicate_window_seconds
+        )
         live_publisher = LivePublisher(live_bus, live_settings)
         distances = self.distances
         self.live_views = LiveViews(
@@ -344,7 +346,9 @@ class Server:
                 "postgres": connections.db.ping,
                 "redis": connections.redis.ping,
                 "nats": lambda: _nats_ready(connections.nats),
-            }
+            },
+            required={"postgres"},
+            registry=self.registry,
         )
         self.grpc = GrpcListener(
             [
@@ -391,6 +395,7 @@ class Server:
         s = self.settings
         self.grpc.bind(s.bind_host, s.grpc_port)
         await self.grpc.start()
+        h2_streams.install()  # hypercorn 0.18.0's KeyError on DATA for a finished stream
         config = HypercornConfig()
         config.bind = [f"{s.bind_host}:{s.http_port}"]
         if s.serve_processes > 1:  # sibling processes share the port
@@ -531,7 +536,10 @@ async def run_server(settings: Settings, stop: asyncio.Event, *, run_timers: boo
         server = Server(settings, connections)
         await server.start()
         settle_garbage_collector()
-        background = [asyncio.create_task(server.presence.run(stop))]
+        background = [
+            asyncio.create_task(server.presence.run(stop)),
+            asyncio.create_task(server.readiness.run(stop)),
+        ]
         relay = None
         if run_timers:
             relay = build_relay(

@@ -306,6 +306,13 @@ class Settings:
             )
         if self.jwt_secret is not None and len(self.jwt_secret) < 32:
             raise ConfigError("LOGISTICS_JWT_SECRET must be at least 32 characters")
+        if self.jwt_secret is not None and self.jwks_url is not None:
+            # Either alone is a complete verifier: beside a JWKS, a development secret would
+            # let anyone who holds it mint tokens with every scope.
+            raise ConfigError(
+                "LOGISTICS_JWKS_URL and LOGISTICS_JWT_SECRET are both set: keep one "
+                "(the JWKS in production, the secret for development only)"
+            )
         if self.grpc_port and self.grpc_port == self.http_port:
             raise ConfigError("LOGISTICS_GRPC_PORT and LOGISTICS_HTTP_PORT must differ")
         if self.webhook_backoff_base_seconds > self.webhook_backoff_cap_seconds:

@@ -153,7 +153,7 @@ async def test_health_readiness_and_metrics_endpoints(server: RunningServer) -> 
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         ready = (await http.get("/readyz")).json()
-        assert ready["checks"] == {"postgres": "ok", "redis": "ok", "nats": "ok"}
+        assert ready == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok", "nats": "ok"}}
         client = fleet_connect.FleetServiceClient(server.http_url)
         await client.list_riders(
             fleet_pb2.ListRidersRequest(parent="tenants/metrics-probe"),
@@ -165,6 +165,8 @@ async def test_health_readiness_and_metrics_endpoints(server: RunningServer) -> 
         in metrics
     )
     assert "logistics_rpc_duration_seconds_bucket" in metrics
+    for dependency in ("postgres", "redis", "nats"):
+        assert f'logistics_dependency_up{{dependency="{dependency}"}} 1.0' in metrics
 
 
 @pytest.mark.parametrize(

@@ -558,6 +558,7 @@ async def test_alerts_in_the_area_reach_the_view(
         event.event_time.GetCurrentTime()
         far = events_pb2.Event()
         far.CopyFrom(event)
+        far.id = str(uuid.uuid4())
         far.data.update({"latitude": offset(9000)[0]})
         far.type = "geofence.exited"
         await client.publish("logistics.geofence.exited", far.SerializeToString())
@@ -565,6 +566,48 @@ async def test_alerts_in_the_area_reach_the_view(
         frame = await viewer.until(lambda f: len(f.alerts) > 0)
         assert [(a.type, a.rider) for a in frame.alerts] == [("geofence.entered", rider.name)]
         assert frame.alerts[0].position.latitude == pytest.approx(lat)
+    finally:
+        await client.close()
+        viewer.cancel()
+        await rider.close()
+
+
+async def test_an_event_published_twice_shows_once_in_the_view(
+    channel: grpc.aio.Channel, server_urls: ServerUrls
+) -> None:
+    """A relay that crashed before marking its batch publishes it again: core NATS delivers
+    both copies, and the view shows the event once."""
+    tenant = unique_tenant()
+    rider = await RiderApp.create(channel, tenant)
+    await rider.at(0)
+    viewer = subscribe(channel, tenant, box(-1000, -1000, 1000, 1000))
+    client = await nats.connect(server_urls.nats_url)
+
+    def alert(event_type: str) -> events_pb2.Event:
+        lat, lng = offset(10)
+        data = struct_pb2.Struct()
+        data.update({"rider": rider.name, "latitude": lat, "longitude": lng, "tenant": tenant})
+        event = events_pb2.Event(
+            id=str(uuid.uuid4()), type=event_type, tenant=tenant, resource=rider.name, data=data
+        )
+        event.event_time.GetCurrentTime()
+        return event
+
+    def alerts(event_type: str) -> int:
+        return sum(a.type == event_type for f in viewer.frames for a in f.alerts)
+
+    try:
+        await viewer.until(lambda f: f.snapshot)
+        entered = alert("geofence.entered").SerializeToString()
+        await client.publish("logistics.geofence.entered", entered)
+        await viewer.until(lambda f: any(a.type == "geofence.entered" for a in f.alerts))
+        await client.publish("logistics.geofence.entered", entered)  # the relay's second copy
+        await client.publish(
+            "logistics.geofence.dwelled", alert("geofence.dwelled").SerializeToString()
+        )
+        await viewer.until(lambda f: any(a.type == "geofence.dwelled" for a in f.alerts))
+        assert alerts("geofence.entered") == 1
+        assert alerts("geofence.dwelled") == 1
     finally:
         await client.close()
         viewer.cancel()

@@ -194,6 +194,11 @@ def test_authenticator_needs_a_secret_or_jwks() -> None:
         Authenticator()
 
 
+def test_authenticator_refuses_a_secret_beside_a_jwks() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        Authenticator(secret=SECRET, jwks=JwksCache("https://auth.example.com/jwks"))
+
+
 # --- JWKS (RS256 / ES256) from a real local HTTP server ------------------------------------
 
 

@@ -224,6 +224,33 @@ def test_require_auth_passes_with_a_secret_or_a_jwks_url(env: dict[str, str]) ->
     Settings.from_env(env).require_auth()
 
 
+def test_jwks_url_and_jwt_secret_together_stop_start_up_naming_both() -> None:
+    env = {
+        "LOGISTICS_JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
+        "LOGISTICS_JWT_SECRET": GOOD_SECRET,
+    }
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+
+    assert "LOGISTICS_JWKS_URL" in str(caught.value)
+    assert "LOGISTICS_JWT_SECRET" in str(caught.value)
+    assert GOOD_SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "dev"])
+def test_every_process_refuses_a_jwks_url_beside_a_jwt_secret(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from logistics.cli import main
+
+    monkeypatch.setenv("LOGISTICS_JWKS_URL", "https://auth.example.com/.well-known/jwks.json")
+    monkeypatch.setenv("LOGISTICS_JWT_SECRET", GOOD_SECRET)
+
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert "LOGISTICS_JWKS_URL and LOGISTICS_JWT_SECRET" in err
+
+
 def _example_variables() -> dict[str, str]:
     """``LOGISTICS_X=value`` lines of example.env, commented-out ones included (value '')."""
     found: dict[str, str] = {}

@@ -94,6 +94,8 @@ class Authenticator:
     ) -> None:
         if secret is None and jwks is None:
             raise ValueError("an Authenticator needs a secret or a JWKS URL")
+        if secret is not None and jwks is not None:
+            raise ValueError("an Authenticator takes a secret or a JWKS URL, not both")
         self._secret = secret
         self._jwks = jwks
         self._issuer = issuer

@@ -10,8 +10,9 @@ from connectrpc.server import ConnectASGIApplication
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from logistics.api.rest import Receive, RestEndpoints, Scope, Send
+from logistics.readiness import ReadinessReport
 
-ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+ReadinessCheck = Callable[[], Awaitable[ReadinessReport]]
 
 
 class HttpApp:
@@ -39,10 +40,9 @@ class HttpApp:
                 await _respond(send, 200, b'{"status":"ok"}')
                 return
             if path == "/readyz":
-                checks = await self._readiness()
-                ok = all(v == "ok" for v in checks.values())
-                body = json.dumps({"status": "ok" if ok else "unavailable", "checks": checks})
-                await _respond(send, 200 if ok else 503, body.encode())
+                report = await self._readiness()
+                body = json.dumps(report.as_json()).encode()
+                await _respond(send, 200 if report.ready else 503, body)
                 return
             if path == "/metrics":
                 await _respond(send, 200, generate_latest(self._registry), CONTENT_TYPE_LATEST)

@@ -7,6 +7,7 @@ place that knows it."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from google.protobuf import json_format
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
+from logistics.domain.dedupe import DEFAULT_CAPACITY, Deduplicator
 from logistics.domain.live import RiderUpdate
 
 logger = logging.getLogger(__name__)
@@ -74,11 +76,25 @@ def decode_riders(data: bytes) -> tuple[list[RiderUpdate], list[str]]:
 
 
 class NatsLiveBus:
-    """Publishes and subscribes the live subjects over one NATS connection."""
+    """Publishes and subscribes the live subjects over one NATS connection.
 
-    def __init__(self, client: NatsClient, event_prefix: str = "logistics") -> None:
+    Events arrive at least once (a relay that crashed publishes its last batch again); each
+    ``subscribe_events`` subscription drops copies by event id within ``duplicate_window_s``
+    (the stream's duplicate window), so no consumer in the process sees an event twice.
+    """
+
+    def __init__(
+        self,
+        client: NatsClient,
+        event_prefix: str = "logistics",
+        *,
+        duplicate_window_s: float = 600.0,
+        duplicate_capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
         self._nats = client
         self._event_prefix = event_prefix
+        self._duplicate_window_s = duplicate_window_s
+        self._duplicate_capacity = duplicate_capacity
 
     async def publish_riders(
         self, tenant: str, cell: str, updates: list[RiderUpdate], removals: list[str]
@@ -106,12 +122,17 @@ class NatsLiveBus:
         interested: Callable[[str], bool] | None = None,
     ) -> Unsubscribe:
         """Committed domain events of the given families, as the relay publishes them; with
-        ``interested``, only those of the tenants it accepts are decoded in full."""
+        ``interested``, only those of the tenants it accepts are decoded in full. Each event
+        reaches ``handler`` once: copies of an event id already handled are dropped."""
+        recent = Deduplicator(self._duplicate_window_s, self._duplicate_capacity)
 
         async def on_message(msg: Msg) -> None:
             try:
                 event = events_pb2.Event.FromString(msg.data)
                 if interested is not None and not interested(event.tenant):
+                    return
+                if event.id and not recent.first_time(event.id, time.monotonic()):
+                    logger.debug("duplicate event %s on %s dropped", event.id, msg.subject)
                     return
                 data = json_format.MessageToDict(event.data)
             except Exception:
