@@ -362,6 +362,7 @@ class Server:
             max_message_bytes=settings.max_message_bytes,
             extra_interceptors=grpc_tracing_interceptors(settings),
         )
+        self.readiness.watch(self.grpc.set_serving)
         connect_codecs.install()
         interceptors = [ConnectEdgeInterceptor(self.edge)]
         limit = settings.max_message_bytes

@@ -64,6 +64,8 @@ class Readiness:
         self._checks = dict(checks)
         self._required = frozenset(required)
         self.draining = False
+        self._watchers: list[Callable[[bool], Awaitable[None]]] = []
+        self._ready: bool | None = None
         self._up = Gauge(
             "logistics_dependency_up",
             "1 if the dependency answered its last readiness check, else 0",
@@ -80,7 +82,17 @@ class Readiness:
         status = summarise(checks, self._required, self.draining)
         if self.draining:
             checks["server"] = "draining"
-        return ReadinessReport(status, checks)
+        report = ReadinessReport(status, checks)
+        if report.ready != self._ready:
+            self._ready = report.ready
+            for watcher in self._watchers:
+                await watcher(report.ready)
+        return report
+
+    def watch(self, watcher: Callable[[bool], Awaitable[None]]) -> None:
+        """Calls ``watcher`` with the new answer whenever a check finds readiness changed (the
+        gRPC health service follows ``/readyz`` this way)."""
+        self._watchers.append(watcher)
 
     async def run(self, stop: asyncio.Event, interval_s: float = 15.0) -> None:
         """Checks every ``interval_s`` until ``stop``, so ``/metrics`` alone shows an outage."""

@@ -131,3 +131,27 @@ async def test_the_periodic_check_keeps_the_gauge_fresh_without_a_probe() -> Non
 def test_a_required_dependency_without_a_check_is_refused() -> None:
     with pytest.raises(ValueError, match="postgres"):
         Readiness({"redis": ok}, required={"postgres"})
+
+
+async def test_watchers_hear_each_change_of_readiness_once() -> None:
+    state = {"postgres": ok}
+
+    async def postgres() -> None:
+        await state["postgres"]()
+
+    readiness = build(postgres=postgres)
+    heard: list[bool] = []
+
+    async def watcher(ready: bool) -> None:
+        heard.append(ready)
+
+    readiness.watch(watcher)
+    await readiness()
+    await readiness()
+    state["postgres"] = down
+    await readiness()
+    await readiness()
+    state["postgres"] = ok
+    await readiness()
+
+    assert heard == [True, False, True]

@@ -127,6 +127,12 @@ class GrpcListener:
         await self.server.start()
         await self._set_all(health_pb2.HealthCheckResponse.SERVING)
 
+    async def set_serving(self, serving: bool) -> None:
+        """Follows readiness: NOT_SERVING while this replica cannot serve (PostgreSQL lost),
+        so gRPC load balancers that watch health send calls elsewhere meanwhile."""
+        status = health_pb2.HealthCheckResponse
+        await self._set_all(status.SERVING if serving else status.NOT_SERVING)
+
     async def stop(self, grace_s: float) -> None:
         """Health turns NOT_SERVING (and stays so), new calls are refused, calls in flight get
         ``grace_s`` to finish before they are cancelled."""
