@@ -157,17 +157,33 @@ class OutageLog:
         self._clock = clock
         self._last_failure: dict[str, float] = {}
 
-    def record(self, outage: Outage) -> bool:
-        """Notes a call that failed on ``outage``; True when this began a new outage."""
+    def record(
+        self,
+        outage: Outage,
+        effect: str = "calls that need it answer UNAVAILABLE until it is back",
+        log: logging.Logger = logger,
+    ) -> bool:
+        """Notes a failure caused by ``outage``; logs ``effect`` and the cause (a warning, no
+        traceback) when this begins a new outage, and returns whether it did."""
         now = self._clock()
         last = self._last_failure.get(outage.dependency)
         self._last_failure[outage.dependency] = now
         if last is not None and now - last < self._quiet_s:
             return False
-        logger.warning(
-            "%s is unavailable; calls that need it answer UNAVAILABLE until it is back: %s",
+        log.warning(
+            "%s is unavailable; %s: %s",
             outage.dependency,
+            effect,
             outage.cause,
             extra={"dependency": outage.dependency, "cause": outage.cause},
         )
         return True
+
+    def failed(self, log: logging.Logger, effect: str, exc: BaseException) -> None:
+        """Logs a failure of background work or of a side effect: an outage once per outage
+        (``effect`` says what it stops), anything else with its traceback every time."""
+        outage = outage_of(exc)
+        if outage is None:
+            log.error("%s: unexpected failure", effect, exc_info=exc)
+        else:
+            self.record(outage, effect, log)

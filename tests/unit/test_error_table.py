@@ -327,3 +327,22 @@ def test_a_huge_message_is_cut_to_a_bounded_length() -> None:
 
     assert len(status.message) <= 1024
     assert len(status.rpc_status().SerializeToString()) < 4096
+
+
+def test_background_work_logs_an_outage_once_and_a_bug_every_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    log = logging.getLogger("tests.background")
+    outages = OutageLog(quiet_s=30.0, clock=lambda: 5.0)
+    for _ in range(10):
+        outages.failed(log, "due timers wait and retry", _raised(ConnectionRefusedError(111, "x")))
+        outages.failed(log, "due timers wait and retry", _raised(KeyError("bug")))
+
+    mine = [r for r in caplog.records if r.name == "tests.background"]
+    assert len([r for r in mine if r.levelname == "WARNING"]) == 1
+    assert "due timers wait and retry" in mine[0].getMessage()
+    bugs = [r for r in mine if r.levelname == "ERROR"]
+    assert len(bugs) == 10
+    assert all(r.exc_info for r in bugs)

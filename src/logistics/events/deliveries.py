@@ -41,6 +41,7 @@ from logistics.config import Settings
 from logistics.events.envelope import event_of
 from logistics.events.signing import sign
 from logistics.net.outbound import GuardedTransport
+from logistics.outages import OutageLog
 from logistics.services.clock import Clock, SystemClock
 from logistics.store.db import Database
 from logistics.store.outbox import OutboxRow
@@ -100,6 +101,7 @@ class WebhookDeliverer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._per_webhook: dict[uuid.UUID, int] = {}
         self._wake = asyncio.Event()
+        self._outages = OutageLog()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fans out and delivers until ``stop`` is set; requests in flight then get their
@@ -140,8 +142,8 @@ class WebhookDeliverer:
             more = False
             try:
                 result = await self._queue.fan_out(self._policy.fanout_batch)
-            except Exception:
-                logger.exception("webhook fan-out failed; retrying")
+            except Exception as exc:
+                self._outages.failed(logger, "webhook fan-out waits and retries", exc)
             else:
                 more = result.more
                 if result.deliveries:
@@ -165,8 +167,8 @@ class WebhookDeliverer:
                         lease=p.lease,
                         now=self._clock.now(),
                     )
-                except Exception:
-                    logger.exception("claiming webhook deliveries failed; retrying")
+                except Exception as exc:
+                    self._outages.failed(logger, "webhook deliveries wait and retry", exc)
                     jobs = []
                 for job in jobs:
                     self._start(job, client)

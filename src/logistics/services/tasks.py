@@ -30,6 +30,7 @@ from logistics.domain.paging import Page, PageRequest
 from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
+from logistics.outages import OutageLog
 from logistics.services.clock import Clock
 from logistics.services.codes import code_matches, hash_code, new_code
 from logistics.services.directory import Outlets
@@ -103,6 +104,7 @@ class TaskService:
         self._max_proof_bytes = max_proof_bytes
         self._on_rider_change = on_rider_change
         self._max_active_tasks = max_active_tasks
+        self._outages = OutageLog()
 
     # Create and read
 
@@ -425,8 +427,8 @@ class TaskService:
         for rider in riders:
             try:
                 await self._on_rider_change(tenant, rider)
-            except Exception:
-                logger.warning("cannot refresh rider %s's dispatch profile", rider, exc_info=True)
+            except Exception as exc:
+                self._outages.failed(logger, "riders' dispatch profiles are not refreshed", exc)
 
     @staticmethod
     def _authorise(caller: Caller, name: ResourceName) -> None:

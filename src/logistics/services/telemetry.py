@@ -37,6 +37,7 @@ from logistics.domain.telemetry import (
 )
 from logistics.domain.versioning import check_etag
 from logistics.geo.live_index import LiveIndex
+from logistics.outages import OutageLog
 from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
@@ -86,6 +87,7 @@ class TelemetryService:
         self._limits = limits
         self._on_stream_open = on_stream_open
         self._live = live
+        self._outages = OutageLog()
 
     async def open_session(self, caller: Caller) -> RiderSession:
         """The stream of the rider named by the token's ``rider_id`` claim."""
@@ -117,8 +119,8 @@ class TelemetryService:
         if self._on_stream_open is not None:
             try:
                 await self._on_stream_open(caller.tenant, rider_id)
-            except Exception:
-                logger.warning("cannot refresh the rider's dispatch profile", exc_info=True)
+            except Exception as exc:
+                self._outages.failed(logger, "riders' dispatch profiles are not refreshed", exc)
         return session
 
     async def emit(self, tenant: TenantSlug, events: list[tuple[str, dict[str, Any]]]) -> None:

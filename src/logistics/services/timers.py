@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 
+from logistics.outages import OutageLog
 from logistics.services.clock import Clock
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
 from logistics.store.timers import DueTimer, TimerHandler, TimerQueue
@@ -34,6 +35,7 @@ class TimerRunner:
         self._task_timers = task_timers
         self._route_timers = route_timers
         self._interval_s = interval_s
+        self._outages = OutageLog()
 
     async def fire_due(self, limit: int = 500) -> int:
         """Fires up to ``limit`` due timers; returns how many fired."""
@@ -46,8 +48,8 @@ class TimerRunner:
         while not stop.is_set():
             try:
                 await self.fire_due()
-            except Exception:
-                logger.exception("firing timers failed; retrying")
+            except Exception as exc:
+                self._outages.failed(logger, "due timers wait and retry", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._interval_s)
 
