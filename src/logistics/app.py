@@ -336,7 +336,7 @@ class Server:
                 ),
             ),
         )
-        webhooks = WebhookHandler(WebhookService(store, clock))
+        webhooks = WebhookHandler(WebhookService(store, clock, settings.require_keyring()))
         self.readiness = Readiness(
             {
                 "postgres": connections.db.ping,

@@ -23,6 +23,7 @@ from google.protobuf import duration_pb2, field_mask_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
+from logistics.secrets_box import Keyring
 from logistics.store.db import Database
 from logistics.store.webhook_repo import DeliveryQueue
 from tests.conftest import RunningServer, token, unique_tenant
@@ -58,12 +59,12 @@ def hooks(grpc_channel: grpc.aio.Channel) -> webhook_pb2_grpc.WebhookServiceStub
 
 
 @pytest.fixture
-async def delivery_worker(database: Database) -> AsyncIterator[None]:
+async def delivery_worker(database: Database, keyring: Keyring) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = DeliveryPolicy(
         timeout_s=2, backoff_base_s=0.05, backoff_cap_s=0.2, poll_interval_s=0.05
     )
-    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
+    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database, keyring), policy).run(stop))
     yield
     stop.set()
     await task

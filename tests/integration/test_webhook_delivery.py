@@ -29,12 +29,13 @@ from logistics.domain.caller import Caller, Scope
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
+from logistics.secrets_box import Keyring
 from logistics.services.clock import SystemClock
 from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from logistics.store.webhook_repo import DeliveryQueue, Webhook
-from tests.conftest import unique_tenant
+from tests.conftest import SECRETS_KEYS, unique_tenant
 
 HANG = -1  # a scripted answer: hold the request until the receiver is released, then 503
 
@@ -195,19 +196,22 @@ class World:
 
 
 @pytest.fixture
-async def world(store: Store) -> AsyncIterator[World]:
+async def world(store: Store, keyring: Keyring) -> AsyncIterator[World]:
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "webhook-test", frozenset({Scope.ADMIN}))
-    made = World(store, tenant, WebhookService(store, SystemClock()), caller)
+    made = World(store, tenant, WebhookService(store, SystemClock(), keyring), caller)
     yield made
     for webhook in made.made:  # pending deliveries become dead letters: no later test sends them
         await made.service.delete(caller, made.name(webhook), None)
 
 
 @asynccontextmanager
-async def worker(database: Database, policy: DeliveryPolicy = FAST) -> AsyncIterator[None]:
+async def worker(
+    database: Database, policy: DeliveryPolicy = FAST, keyring: Keyring | None = None
+) -> AsyncIterator[None]:
+    queue = DeliveryQueue(database, keyring or Keyring.parse(SECRETS_KEYS))
     stop = asyncio.Event()
-    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
+    task = asyncio.create_task(WebhookDeliverer(queue, policy).run(stop))
     try:
         yield
     finally:
