@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
+from logistics.secrets_box import generate_key
 from logistics.store.migrate import migrate
 
 T = TypeVar("T")
@@ -128,6 +129,7 @@ async def start_service(
         LOGISTICS_REDIS_URL=urls.redis_url,
         LOGISTICS_NATS_URL=urls.nats_url,
         LOGISTICS_JWT_SECRET=secret,
+        LOGISTICS_SECRETS_KEYS=generate_key("bench"),
         LOGISTICS_BIND_HOST="127.0.0.1",
         LOGISTICS_GRPC_PORT=str(grpc_port),
         LOGISTICS_HTTP_PORT=str(http_port),

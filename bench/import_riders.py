@@ -33,6 +33,7 @@ import asyncpg
 import httpx
 
 from logistics.api.auth import mint_token
+from logistics.secrets_box import generate_key
 from logistics.store.migrate import migrate
 
 HEADER = [
@@ -130,6 +131,7 @@ async def server(database_url: str, secret: str, log: Path) -> AsyncIterator[tup
         LOGISTICS_REDIS_URL=redis_url,
         LOGISTICS_NATS_URL=nats_url,
         LOGISTICS_JWT_SECRET=secret,
+        LOGISTICS_SECRETS_KEYS=generate_key("bench"),
         LOGISTICS_BIND_HOST="127.0.0.1",
         LOGISTICS_GRPC_PORT=str(free_port()),
         LOGISTICS_HTTP_PORT=str(http_port),

@@ -24,12 +24,15 @@ import httpx
 import pytest
 
 from logistics.api.auth import mint_token
+from logistics.secrets_box import Keyring
 from logistics.store.db import Database
 from logistics.store.migrate import migrate
 from logistics.store.unit_of_work import Store
 
 ALL_SCOPES = ["logistics:read", "logistics:dispatch", "logistics:telemetry", "logistics:admin"]
 JWT_SECRET = "test-secret-" + "x" * 40
+# The keyring test servers and in-process workers seal webhook secrets with (32 bytes each).
+SECRETS_KEYS = "test:dGVzdC1zZWNyZXRzLWtleS0wMTIzNDU2Nzg5YWJjZGU="
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,12 @@ def store(database: Database) -> Store:
     return Store(database)
 
 
+@pytest.fixture(scope="session")
+def keyring() -> Keyring:
+    """The keyring of the test servers (``SECRETS_KEYS``)."""
+    return Keyring.parse(SECRETS_KEYS)
+
+
 def token(tenant: str, scopes: list[str] | None = None, **kwargs: object) -> str:
     return mint_token(JWT_SECRET, tenant=tenant, scopes=scopes or ALL_SCOPES, **kwargs)  # type: ignore[arg-type]
 
@@ -134,6 +143,7 @@ def server_env(urls: ServerUrls, grpc_port: int, http_port: int, **extra: str) -
         LOGISTICS_REDIS_URL=urls.redis_url,
         LOGISTICS_NATS_URL=urls.nats_url,
         LOGISTICS_JWT_SECRET=JWT_SECRET,
+        LOGISTICS_SECRETS_KEYS=SECRETS_KEYS,
         LOGISTICS_BIND_HOST="127.0.0.1",
         LOGISTICS_GRPC_PORT=str(grpc_port),
         LOGISTICS_HTTP_PORT=str(http_port),

@@ -339,7 +339,12 @@ class Server:
             ),
         )
         webhooks = WebhookHandler(
-            WebhookService(store, clock, allow_private_targets=settings.allow_private_targets)
+            WebhookService(
+                store,
+                clock,
+                settings.require_keyring(),
+                allow_private_targets=settings.allow_private_targets,
+            )
         )
         self.readiness = Readiness(
             {

@@ -1,4 +1,4 @@
-"""The ``logistics`` command: serve, dev, migrate, token."""
+"""The ``logistics`` command: serve, dev, worker, migrate, rotate-secrets, token."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from logistics.config import ConfigError, Settings
 from logistics.logs import configure_logging
+from logistics.secrets_box import Keyring, generate_key
+
+if TYPE_CHECKING:
+    from logistics.store.webhook_secrets import ResealReport
 
 logger = logging.getLogger("logistics")
 
@@ -44,23 +48,79 @@ async def _worker(settings: Settings) -> None:
     await run_worker(settings, stop)
 
 
-async def _migrate(settings: Settings) -> None:
-    from logistics.store.migrate import migrate
-
+def _database_url(settings: Settings) -> str:
     if settings.database_url is None:
         raise ConfigError("LOGISTICS_DATABASE_URL is not set")
-    applied = await migrate(settings.database_url)
+    return settings.database_url
+
+
+async def _migrate(settings: Settings) -> None:
+    """The SQL migrations, then plain-text secrets sealed (and any under an older key)."""
+    from logistics.store.migrate import migrate
+
+    url = _database_url(settings)
+    settings.require_keyring()
+    applied = await migrate(url)
     logger.info("migrations applied", extra={"applied": applied})
+    await _seal_secrets(settings, url)
+
+
+async def _rotate_secrets(settings: Settings) -> int:
+    """Re-seals every stored secret under the current key; 1 if any is left under another."""
+    report = await _seal_secrets(settings, _database_url(settings))
+    if report.remaining:
+        print(
+            f"logistics: {report.remaining} webhook(s) are still not sealed with key "
+            f"{settings.require_keyring().current_id!r} (see the log); keep the older keys "
+            "until this command reports none",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+async def _seal_secrets(settings: Settings, url: str) -> ResealReport:
+    from logistics.store.db import Database
+    from logistics.store.webhook_secrets import reseal_webhook_secrets
+
+    keyring = settings.require_keyring()
+    db = await Database.connect(url, role=settings.database_role, min_size=1, max_size=2)
+    try:
+        report = await reseal_webhook_secrets(db, keyring)
+    finally:
+        await db.close()
+    logger.info(
+        "webhook secrets sealed with the current key",
+        extra={
+            "key_id": keyring.current_id,
+            "resealed": report.resealed,
+            "unreadable": report.unreadable,
+            "remaining": report.remaining,
+        },
+    )
+    return report
+
+
+def _dev_file(data_dir: Path, name: str, make: Callable[[], str]) -> str:
+    """A development secret kept under the data dir (made once, readable by its owner only),
+    so what depends on it survives restarts."""
+    path = data_dir / name
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
+    return path.read_text().strip()
 
 
 def _dev_secret(data_dir: Path) -> str:
-    """A development signing secret kept under the data dir, so minted tokens survive restarts."""
-    path = data_dir / "dev-jwt-secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """The development JWT signing secret, so minted tokens survive restarts."""
+    return _dev_file(data_dir, "dev-jwt-secret", lambda: secrets.token_urlsafe(48))
+
+
+def _dev_keyring(data_dir: Path) -> Keyring:
+    """The development keyring for secrets at rest, so stored secrets open after a restart."""
+    return Keyring.parse(_dev_file(data_dir, "dev-secrets-keys", lambda: generate_key("dev")))
 
 
 async def _dev(settings: Settings, tenant: str) -> None:
@@ -74,6 +134,8 @@ async def _dev(settings: Settings, tenant: str) -> None:
     _stop_on_signals(stop)
     if settings.jwt_secret is None and settings.jwks_url is None:
         settings = replace(settings, jwt_secret=_dev_secret(settings.data_dir))
+    if settings.secrets_keys is None:
+        settings = replace(settings, secrets_keys=_dev_keyring(settings.data_dir))
     servers = EmbeddedServers(
         settings.data_dir,
         need_postgres=settings.database_url is None,
@@ -90,6 +152,7 @@ async def _dev(settings: Settings, tenant: str) -> None:
         )
         assert settings.database_url is not None
         await migrate(settings.database_url)
+        await _seal_secrets(settings, settings.database_url)
         server = asyncio.create_task(run_server(settings, stop, run_timers=True))
         await asyncio.sleep(0.5)
         if not server.done() and settings.jwt_secret:
@@ -136,7 +199,13 @@ def _parser() -> argparse.ArgumentParser:
         "dev", help="start embedded servers for unset URLs, migrate, serve (make run)"
     )
     dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
-    commands.add_parser("migrate", help="apply pending SQL migrations")
+    commands.add_parser(
+        "migrate", help="apply pending SQL migrations, then seal plain-text secrets"
+    )
+    commands.add_parser(
+        "rotate-secrets",
+        help="re-seal every stored secret with the current key of LOGISTICS_SECRETS_KEYS",
+    )
     commands.add_parser(
         "worker",
         help="run background work: the outbox relay, webhook deliveries, timers, track upkeep",
@@ -172,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings.require_servers()
             settings.require_auth()
+            settings.require_keyring()
             if settings.serve_processes > 1 and not args.child:
                 from logistics.processes import supervise
 
@@ -181,7 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(settings, _dev(dev_defaults(settings, os.environ), args.tenant))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
+        elif args.command == "rotate-secrets":
+            return asyncio.run(_rotate_secrets(settings))
         elif args.command == "worker":
+            settings.require_keyring()
             _run(settings, _worker(settings))
     except ConfigError as exc:
         print(f"logistics: configuration error: {exc}", file=sys.stderr)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from logistics.secrets_box import Keyring
+
 T = TypeVar("T")
 
 
@@ -148,6 +150,7 @@ class Settings:
     nats_url: str | None = None
     data_dir: Path = Path(".logistics")
     jwt_secret: str | None = None
+    secrets_keys: Keyring | None = None
     jwks_url: str | None = None
     jwks_refresh_seconds: float = 300.0
     jwt_issuer: str | None = None
@@ -224,6 +227,7 @@ class Settings:
             "nats_url": _url("nats", "tls"),
             "data_dir": Path,
             "jwt_secret": str,
+            "secrets_keys": Keyring.parse,
             "jwks_url": _url("http", "https"),
             "jwks_refresh_seconds": _positive_float,
             "jwt_issuer": str,
@@ -342,6 +346,17 @@ class Settings:
                     f"LOGISTICS_{name.upper()} is not set (use `logistics dev` to start "
                     "embedded servers)"
                 )
+
+    def require_keyring(self) -> Keyring:
+        """The keys secrets at rest are sealed with: ``serve``, ``worker`` and ``migrate``
+        refuse to start without them (``dev`` makes one under its data directory)."""
+        if self.secrets_keys is None:
+            raise ConfigError(
+                "LOGISTICS_SECRETS_KEYS is not set: webhook signing secrets are stored "
+                "encrypted with it (entries <id>:<base64 of 32 random bytes>, the current key "
+                "first; see docs/operations.md, 'Secrets at rest')"
+            )
+        return self.secrets_keys
 
     def require_auth(self) -> None:
         if self.jwt_secret is None and self.jwks_url is None:

@@ -25,6 +25,7 @@ from google.protobuf import duration_pb2, field_mask_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
+from logistics.secrets_box import Keyring
 from logistics.store.db import Database
 from logistics.store.webhook_repo import DeliveryQueue
 from tests.conftest import (
@@ -80,7 +81,7 @@ async def lenient_hooks(
 
 
 @pytest.fixture
-async def delivery_worker(database: Database) -> AsyncIterator[None]:
+async def delivery_worker(database: Database, keyring: Keyring) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = DeliveryPolicy(
         timeout_s=2,
@@ -89,7 +90,7 @@ async def delivery_worker(database: Database) -> AsyncIterator[None]:
         poll_interval_s=0.05,
         allow_private_targets=True,
     )
-    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
+    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database, keyring), policy).run(stop))
     yield
     stop.set()
     await task

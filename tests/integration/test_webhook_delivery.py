@@ -34,12 +34,13 @@ from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
+from logistics.secrets_box import Keyring
 from logistics.services.clock import SystemClock
 from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from logistics.store.webhook_repo import DeliveryQueue, Webhook
-from tests.conftest import unique_tenant
+from tests.conftest import SECRETS_KEYS, unique_tenant
 
 HANG = -1  # a scripted answer: hold the request until the receiver is released, then 503
 
@@ -205,10 +206,10 @@ class World:
 
 
 @pytest.fixture
-async def world(store: Store) -> AsyncIterator[World]:
+async def world(store: Store, keyring: Keyring) -> AsyncIterator[World]:
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "webhook-test", frozenset({Scope.ADMIN}))
-    service = WebhookService(store, SystemClock(), allow_private_targets=True)
+    service = WebhookService(store, SystemClock(), keyring, allow_private_targets=True)
     made = World(store, tenant, service, caller)
     yield made
     for webhook in made.made:  # pending deliveries become dead letters: no later test sends them
@@ -216,9 +217,12 @@ async def world(store: Store) -> AsyncIterator[World]:
 
 
 @asynccontextmanager
-async def worker(database: Database, policy: DeliveryPolicy = FAST) -> AsyncIterator[None]:
+async def worker(
+    database: Database, policy: DeliveryPolicy = FAST, keyring: Keyring | None = None
+) -> AsyncIterator[None]:
+    queue = DeliveryQueue(database, keyring or Keyring.parse(SECRETS_KEYS))
     stop = asyncio.Event()
-    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database), policy).run(stop))
+    task = asyncio.create_task(WebhookDeliverer(queue, policy).run(stop))
     try:
         yield
     finally:
@@ -402,7 +406,7 @@ async def test_a_delivery_to_an_internal_address_fails_with_the_reason_and_is_re
 async def test_without_the_allowance_internal_urls_are_refused_on_create_and_update(
     world: World,
 ) -> None:
-    strict = WebhookService(world.store, SystemClock())
+    strict = WebhookService(world.store, SystemClock(), Keyring.parse(SECRETS_KEYS))
     for url in (
         "http://127.0.0.1:9/in",
         "https://10.0.0.1/in",

@@ -14,6 +14,7 @@ from logistics.config import ConfigError, Settings
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_ENV = REPO / "config" / "example.env"
 GOOD_SECRET = "s" * 32
+GOOD_KEY = "k1:" + "a" * 43 + "="  # 32 bytes of base64
 
 
 def test_empty_environment_gives_documented_defaults() -> None:
@@ -98,6 +99,9 @@ def test_empty_value_keeps_the_default(blank: str) -> None:
             "LOGISTICS_DATABASE_POOL_MIN",
         ),
         ({"LOGISTICS_JWT_SECRET": "s" * 31}, "LOGISTICS_JWT_SECRET"),
+        ({"LOGISTICS_SECRETS_KEYS": "k1:c2hvcnQ="}, "LOGISTICS_SECRETS_KEYS"),
+        ({"LOGISTICS_SECRETS_KEYS": f"{GOOD_KEY},{GOOD_KEY}"}, "LOGISTICS_SECRETS_KEYS"),
+        ({"LOGISTICS_SECRETS_KEYS": "k1"}, "LOGISTICS_SECRETS_KEYS"),
         ({"LOGISTICS_GRPC_PORT": "5000", "LOGISTICS_HTTP_PORT": "5000"}, "LOGISTICS_GRPC_PORT"),
         ({"LOGISTICS_ALLOW_PRIVATE_TARGETS": "maybe"}, "LOGISTICS_ALLOW_PRIVATE_TARGETS"),
     ],
@@ -249,6 +253,28 @@ def test_every_process_refuses_a_jwks_url_beside_a_jwt_secret(
     assert main([command]) == 2
     err = capsys.readouterr().err
     assert "LOGISTICS_JWKS_URL and LOGISTICS_JWT_SECRET" in err
+
+
+def test_secrets_keys_are_read_current_first() -> None:
+    other = "k0:" + "b" * 43 + "="
+    keyring = Settings.from_env({"LOGISTICS_SECRETS_KEYS": f"{GOOD_KEY}, {other}"}).secrets_keys
+
+    assert keyring is not None
+    assert keyring.ids == ("k1", "k0")
+
+
+def test_a_bad_key_is_refused_without_repeating_it() -> None:
+    with pytest.raises(ConfigError, match="must be 32 bytes") as caught:
+        Settings.from_env({"LOGISTICS_SECRETS_KEYS": "k1:" + "a" * 40})
+
+    assert "aaaa" not in str(caught.value)
+
+
+def test_require_keyring_names_the_variable_when_it_is_unset() -> None:
+    with pytest.raises(ConfigError, match="LOGISTICS_SECRETS_KEYS is not set"):
+        Settings.from_env({}).require_keyring()
+
+    assert Settings.from_env({"LOGISTICS_SECRETS_KEYS": GOOD_KEY}).require_keyring().ids == ("k1",)
 
 
 def _example_variables() -> dict[str, str]:

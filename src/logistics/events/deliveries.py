@@ -9,6 +9,9 @@ Two loops share one process:
   on every attempt, ``webhook-timestamp`` the attempt's time, ``webhook-signature`` one ``v1``
   signature per current secret (two while a rotation overlaps).
 
+A webhook whose secrets do not open (their key is missing from ``LOGISTICS_SECRETS_KEYS``) has
+its deliveries dead-lettered with that reason and logged; they are replayed once the key is back.
+
 A 2xx answer delivers. Anything else (a timeout, a refused connection, a 3xx: redirects are not
 followed) is retried after an exponential backoff with full jitter until the webhook's retry
 window has passed, then the delivery is a dead letter, which can be listed and replayed.
@@ -254,7 +257,7 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
     return WebhookDeliverer(
-        DeliveryQueue(db),
+        DeliveryQueue(db, settings.require_keyring()),
         DeliveryPolicy(
             timeout_s=settings.webhook_timeout_seconds,
             backoff_base_s=settings.webhook_backoff_base_seconds,

@@ -4,7 +4,7 @@ rotation, and its deliveries (listing dead letters, replaying them). Everything 
 
 Secrets are made here (``whsec_``, Standard Webhooks) and shown once: on create (and on a
 retried create with the same ``request_id``) and on rotation; never on Get or List, in the
-audit log or in events.
+audit log or in events. At rest they are sealed with the keyring (``store/webhook_secrets``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
+from logistics.secrets_box import Keyring
 from logistics.services.clock import Clock
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -176,11 +177,19 @@ async def _load(
 
 
 class WebhookService:
-    def __init__(self, store: Store, clock: Clock, *, allow_private_targets: bool = False) -> None:
+    """Webhook use cases; ``keyring`` seals the signing secrets at rest."""
+
+    def __init__(
+        self, store: Store, clock: Clock, keyring: Keyring, *, allow_private_targets: bool = False
+    ) -> None:
         """``allow_private_targets`` accepts URLs of private and local hosts (development)."""
         self._store = store
         self._clock = clock
+        self._keyring = keyring
         self._allow_private = allow_private_targets
+
+    def _repo(self, uow: UnitOfWork) -> WebhookRepository:
+        return WebhookRepository(uow.conn, uow.tenant_id, self._keyring)
 
     async def create(
         self, caller: Caller, tenant: TenantSlug, spec: WebhookSpec, request_id: str | None
@@ -191,7 +200,7 @@ class WebhookService:
         spec = dataclasses.replace(spec, event_types=_normalised(spec.event_types))
         validate_webhook(spec, allow_private=self._allow_private)
         async with self._store.write(tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             earlier = await claim_create(uow, "CreateWebhook", request_id, spec)
             if earlier is not None:
                 return await _load(repo, uow, earlier)
@@ -215,13 +224,13 @@ class WebhookService:
         caller.require_tenant(name.tenant)
         caller.require(Scope.ADMIN)
         async with self._store.read(name.tenant) as uow:
-            return await _load(WebhookRepository(uow.conn, uow.tenant_id), uow, name.id)
+            return await _load(self._repo(uow), uow, name.id)
 
     async def list(self, caller: Caller, tenant: TenantSlug, page: PageRequest) -> Page[Webhook]:
         caller.require_tenant(tenant)
         caller.require(Scope.ADMIN)
         async with self._store.read(tenant) as uow:
-            return await WebhookRepository(uow.conn, uow.tenant_id).list(page)
+            return await self._repo(uow).list(page)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
@@ -232,7 +241,7 @@ class WebhookService:
         if "event_types" in changes:
             changes = {**changes, "event_types": _normalised(tuple(changes["event_types"]))}
         async with self._store.write(name.tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             current = await _load(repo, uow, name.id, for_update=True)
             check_etag(etag, current.version)
             wanted = dataclasses.replace(current, **changes)
@@ -257,7 +266,7 @@ class WebhookService:
         caller.require_tenant(name.tenant)
         caller.require(Scope.ADMIN)
         async with self._store.write(name.tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             current = await _load(repo, uow, name.id, for_update=True)
             check_etag(etag, current.version)
             await repo.archive(name.id)
@@ -280,7 +289,7 @@ class WebhookService:
         now = self._clock.now()
         until = now + overlap
         async with self._store.write(name.tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             current = await _load(repo, uow, name.id, for_update=True)
             kept = tuple(
                 SigningSecret(s.secret, min(s.expire_time or until, until))
@@ -313,7 +322,7 @@ class WebhookService:
         caller.require_tenant(webhook.tenant)
         caller.require(Scope.ADMIN)
         async with self._store.read(webhook.tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             await _load(repo, uow, webhook.id)
             return await repo.deliveries(webhook.id, page, state)
 
@@ -327,7 +336,7 @@ class WebhookService:
         if len(deliveries) > MAX_REPLAY:
             raise InvalidArgument.field("deliveries", f"at most {MAX_REPLAY} at once")
         async with self._store.write(webhook.tenant) as uow:
-            repo = WebhookRepository(uow.conn, uow.tenant_id)
+            repo = self._repo(uow)
             hook = await _load(repo, uow, webhook.id, for_update=True)
             if hook.disabled:
                 raise FailedPrecondition(

@@ -3,11 +3,13 @@ cross-tenant queue the delivery worker works from (``DeliveryQueue``: fan-out of
 claims of due deliveries, their outcomes).
 
 The value types live here too; they are plain frozen dataclasses with no database behaviour.
+Signing secrets are sealed on every write and opened on every read (``webhook_secrets``).
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,27 +20,20 @@ import asyncpg
 
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.secrets_box import Keyring, UnreadableSecret
 from logistics.store.db import Connection, Database
 from logistics.store.outbox import OutboxRow
 from logistics.store.paging import keyset_clause, page_of
 from logistics.store.unit_of_work import UnitOfWork
+from logistics.store.webhook_secrets import SigningSecret, open_secrets, seal_secrets
+
+logger = logging.getLogger(__name__)
 
 
 class DeliveryState(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
-
-
-@dataclass(frozen=True)
-class SigningSecret:
-    """A ``whsec_`` secret; ``expire_time`` is set on the previous one when a new one is added."""
-
-    secret: str = field(repr=False)
-    expire_time: datetime | None = None
-
-    def active(self, now: datetime) -> bool:
-        return self.expire_time is None or self.expire_time > now
 
 
 @dataclass(frozen=True)
@@ -72,32 +67,15 @@ class Delivery:
     deliver_time: datetime | None
 
 
-def _secrets_json(secrets: Sequence[SigningSecret]) -> list[dict[str, Any]]:
-    return [
-        {
-            "secret": s.secret,
-            "expire_time": s.expire_time.isoformat() if s.expire_time else None,
-        }
-        for s in secrets
-    ]
-
-
-def _secrets(raw: list[dict[str, Any]]) -> tuple[SigningSecret, ...]:
-    return tuple(
-        SigningSecret(
-            s["secret"],
-            datetime.fromisoformat(s["expire_time"]) if s.get("expire_time") else None,
-        )
-        for s in raw
-    )
-
-
-def _webhook(row: asyncpg.Record) -> Webhook:
+def _webhook(row: asyncpg.Record, keyring: Keyring) -> Webhook:
+    """The webhook of a row, its secrets opened (``UnreadableSecret`` if one does not open)."""
     return Webhook(
         id=row["id"],
         url=row["url"],
         event_types=tuple(row["event_types"]),
-        secrets=_secrets(row["secrets"]),
+        secrets=open_secrets(
+            row["secrets"], row["secrets_key_id"], keyring, row["tenant_id"], row["id"]
+        ),
         disabled=row["disabled"],
         retry_window=timedelta(seconds=row["retry_window_s"]),
         description=row["description"],
@@ -125,57 +103,67 @@ def _delivery(row: asyncpg.Record) -> Delivery:
 
 
 class WebhookRepository:
-    """One tenant's webhooks and deliveries (row-level security scopes every statement)."""
+    """One tenant's webhooks and deliveries (row-level security scopes every statement).
+    Secrets are sealed with ``keyring``'s current key on every write."""
 
-    def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
+    def __init__(self, conn: Connection, tenant_id: TenantId, keyring: Keyring) -> None:
         self._conn = conn
         self._tenant_id = tenant_id
+        self._keyring = keyring
+
+    def _sealed(self, webhook: Webhook) -> list[dict[str, Any]]:
+        return seal_secrets(webhook.secrets, self._keyring, self._tenant_id, webhook.id)
+
+    def _webhook(self, row: asyncpg.Record) -> Webhook:
+        return _webhook(row, self._keyring)
 
     async def add(self, webhook: Webhook) -> Webhook:
         row = await self._conn.fetchrow(
             """INSERT INTO webhooks (tenant_id, id, url, event_types, secrets, disabled,
-                   retry_window_s, description)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
+                   retry_window_s, description, secrets_key_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
             self._tenant_id,
             webhook.id,
             webhook.url,
             list(webhook.event_types),
-            _secrets_json(webhook.secrets),
+            self._sealed(webhook),
             webhook.disabled,
             int(webhook.retry_window.total_seconds()),
             webhook.description,
+            self._keyring.current_id,
         )
-        return _webhook(row)
+        return self._webhook(row)
 
     async def get(self, webhook_id: uuid.UUID, *, for_update: bool = False) -> Webhook | None:
         lock = " FOR UPDATE" if for_update else ""
         row = await self._conn.fetchrow(
             f"SELECT * FROM webhooks WHERE id = $1 AND delete_time IS NULL{lock}", webhook_id
         )
-        return _webhook(row) if row else None
+        return self._webhook(row) if row else None
 
     async def list(self, page: PageRequest) -> Page[Webhook]:
         filters, args = ["delete_time IS NULL"], list[Any]()
         rows = await self._conn.fetch(
             f"SELECT * FROM webhooks {keyset_clause(filters, args, page)}", *args
         )
-        return page_of(rows, page.size, _webhook)
+        return page_of(rows, page.size, self._webhook)
 
     async def update(self, webhook: Webhook) -> Webhook:
         row = await self._conn.fetchrow(
             """UPDATE webhooks SET url = $2, event_types = $3, secrets = $4, disabled = $5,
-                   retry_window_s = $6, description = $7,
+                   retry_window_s = $6, description = $7, secrets_key_id = $8,
                    update_time = now(), version = version + 1
                WHERE id = $1 RETURNING *""",
             webhook.id,
             webhook.url,
             list(webhook.event_types),
-            _secrets_json(webhook.secrets),
+            self._sealed(webhook),
             webhook.disabled,
             int(webhook.retry_window.total_seconds()),
             webhook.description,
+            self._keyring.current_id,
         )
-        return _webhook(row)
+        return self._webhook(row)
 
     async def archive(self, webhook_id: uuid.UUID) -> None:
         """Deletes the webhook; its pending deliveries become dead letters (kept for the
@@ -343,8 +331,12 @@ class DeliveryJob:
     lease_until: datetime
 
 
-def _unsendable(hook: Webhook | None, has_event: bool, secrets: tuple[str, ...]) -> str | None:
+def _unsendable(
+    hook: Webhook | None, unreadable: str | None, has_event: bool, secrets: tuple[str, ...]
+) -> str | None:
     """Why a claimed delivery cannot be sent at all, or None."""
+    if unreadable is not None:
+        return f"the webhook's signing secrets cannot be decrypted ({unreadable})"
     if hook is None:
         return "the webhook was deleted"
     if hook.disabled:
@@ -357,8 +349,11 @@ def _unsendable(hook: Webhook | None, has_event: bool, secrets: tuple[str, ...])
 
 
 class DeliveryQueue:
-    def __init__(self, db: Database) -> None:
+    """The delivery worker's side; ``keyring`` opens the webhooks' sealed secrets."""
+
+    def __init__(self, db: Database, keyring: Keyring) -> None:
         self._db = db
+        self._keyring = keyring
 
     async def fan_out(self, limit: int) -> FanoutResult:
         """Turns up to ``limit`` new outbox events (and any late ones) into one delivery per
@@ -467,14 +462,16 @@ class DeliveryQueue:
                 if len(picked) < limit and taken.get(row["webhook_id"], 0) < per_webhook:
                     taken[row["webhook_id"]] = taken.get(row["webhook_id"], 0) + 1
                     picked.append(row)
-            hooks = await self._webhooks(conn, picked)
+            hooks, unreadable = await self._webhooks(conn, picked)
             jobs: list[DeliveryJob] = []
             dead: list[tuple[uuid.UUID, uuid.UUID, str]] = []
             lease_until = await conn.fetchval("SELECT now() + $1::interval", lease)
             for row in picked:
                 hook = hooks.get(row["webhook_id"])
                 secrets = tuple(s.secret for s in hook.secrets if s.active(now)) if hook else ()
-                reason = _unsendable(hook, row["event_id"] is not None, secrets)
+                reason = _unsendable(
+                    hook, unreadable.get(row["webhook_id"]), row["event_id"] is not None, secrets
+                )
                 if hook is None or reason is not None:
                     dead.append((row["tenant_id"], row["id"], reason or "the webhook was deleted"))
                     continue
@@ -511,19 +508,27 @@ class DeliveryQueue:
 
     async def _webhooks(
         self, conn: Connection, rows: Sequence[asyncpg.Record]
-    ) -> dict[uuid.UUID, Webhook]:
+    ) -> tuple[dict[uuid.UUID, Webhook], dict[uuid.UUID, str]]:
+        """The live webhooks of ``rows``, and why those whose secrets do not open do not (a
+        key missing from the keyring: logged, and their deliveries dead-lettered with the
+        reason, to be replayed once the key is back)."""
         by_tenant: dict[uuid.UUID, set[uuid.UUID]] = {}
         for row in rows:
             by_tenant.setdefault(row["tenant_id"], set()).add(row["webhook_id"])
         found: dict[uuid.UUID, Webhook] = {}
+        unreadable: dict[uuid.UUID, str] = {}
         for tenant_id, ids in by_tenant.items():
             await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
             for row in await conn.fetch(
                 """SELECT * FROM webhooks WHERE id = ANY($1::uuid[]) AND delete_time IS NULL""",
                 list(ids),
             ):
-                found[row["id"]] = _webhook(row)
-        return found
+                try:
+                    found[row["id"]] = _webhook(row, self._keyring)
+                except UnreadableSecret as exc:
+                    logger.error("webhook deliveries dead-lettered: %s", exc)
+                    unreadable[row["id"]] = str(exc)
+        return found, unreadable
 
     async def delivered(self, job: DeliveryJob, status: int) -> None:
         async with self._db.worker_transaction() as conn:

@@ -59,7 +59,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{- define "logistics.secretName" -}}
-{{- required "existingSecret must name a Secret holding LOGISTICS_DATABASE_URL, LOGISTICS_REDIS_URL, LOGISTICS_NATS_URL and LOGISTICS_JWKS_URL (or LOGISTICS_JWT_SECRET)" .Values.existingSecret }}
+{{- required "existingSecret must name a Secret holding LOGISTICS_DATABASE_URL, LOGISTICS_REDIS_URL, LOGISTICS_NATS_URL, LOGISTICS_SECRETS_KEYS and LOGISTICS_JWKS_URL (or LOGISTICS_JWT_SECRET)" .Values.existingSecret }}
 {{- end }}
 
 {{- define "logistics.configMapName" -}}
