@@ -3,6 +3,7 @@ routing, the edge (auth, logs, metrics), and errors in Connect's JSON error shap
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -109,20 +110,51 @@ class RestEndpoints:
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", ())}
         query = _query(scope.get("query_string", b"").decode())
         call = Call(chosen.name, "http", "")
+        body = _BodyTracker(receive)
         try:
             call = await self._edge.begin(
                 chosen.name, "http", headers.get("authorization"), headers.get("x-request-id")
             )
-            response = await chosen.handler(Request(params, query, headers, receive))
+            response = await chosen.handler(Request(params, query, headers, body.receive))
         except Exception as exc:
             status = self._edge.fail(call, exc)
-            await _send(send, _error_response(status))
+            error = _error_response(status)
+            if not await body.drain():
+                error = dataclasses.replace(error, headers=(("connection", "close"),))
+            await _send(send, error)
             self._edge.end(call)
             return
         try:
             await _send(send, response)
         finally:
             self._edge.end(call)
+
+
+class _BodyTracker:
+    """Remembers whether the request body was read to its end. An error answered before the
+    body was read (a refused token, a bad first row) reads the rest of a small body first: an
+    HTTP/1.1 server that answers with the body unread must close the connection, and a client
+    that already sent its next request on it sees the connection drop instead of an answer."""
+
+    DRAIN_LIMIT = 1 << 20
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.finished = False
+
+    async def receive(self) -> dict[str, Any]:
+        message = await self._receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            self.finished = True
+        return message
+
+    async def drain(self) -> bool:
+        """Reads and drops up to ``DRAIN_LIMIT`` bytes; True when the body is now all read."""
+        read = 0
+        while not self.finished and read <= self.DRAIN_LIMIT:
+            message = await self.receive()
+            read += len(message.get("body", b""))
+        return self.finished
 
 
 def _query(raw: str) -> dict[str, str]:
