@@ -91,6 +91,11 @@ from logistics.tracing import grpc_tracing_interceptors
 
 logger = logging.getLogger(__name__)
 
+# How long a Redis command, or a connection's set-up, may take. With the pool's three retries
+# (each may also reconnect) a call meeting a hung Redis answers UNAVAILABLE within about ten
+# seconds instead of waiting for it forever.
+REDIS_TIMEOUT_S = 1.0
+
 
 @dataclass
 class Connections:
@@ -115,10 +120,14 @@ class Connections:
         # Every command we send is safe to repeat (the ingest script records each sequence
         # once), so a connection cut by a Redis restart is retried on a new connection.
         # A blocking pool: under load a command waits for a connection instead of failing.
+        # Every command we send is short (no blocking reads), so a server that stops answering
+        # (hung, or a dead peer whose socket stays open) is a timeout, not a call stuck forever.
         pool = BlockingConnectionPool.from_url(
             settings.redis_url,
             max_connections=settings.redis_pool_size,
             timeout=10,
+            socket_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_TIMEOUT_S,
             health_check_interval=30,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
