@@ -173,13 +173,13 @@ class EmbeddedServers:
         await asyncio.gather(*(_stop_child(c) for c in children))
 
     def send_signal(self, name: str, sig: signal.Signals) -> None:
-        """Sends ``sig`` to one running server and to every process it started (on Linux its
-        session: PostgreSQL's backends too), e.g. SIGSTOP and SIGCONT for a server that hangs."""
+        """Sends ``sig`` to one running server and, on Linux, to every process it started
+        (PostgreSQL's backends each run in a session of their own, so a process group would
+        miss them), e.g. SIGSTOP and SIGCONT for a server that hangs."""
         child = self._running(name)
-        if _LINUX:
-            os.killpg(child.proc.pid, sig)
-        else:
-            child.proc.send_signal(sig)
+        for pid in (child.proc.pid, *_descendants(child.proc.pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
 
     async def kill(self, name: str) -> None:
         """Crashes one server: SIGKILL, with no chance to flush or say goodbye to clients. Its
@@ -453,6 +453,23 @@ def _package_file(distribution: str, suffix: str) -> Path:
     raise EmbeddedServerError(
         f"{distribution} is installed but has no executable {suffix!r}; {EXTRA_HINT}"
     )
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, from /proc (none where there is no /proc)."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.extend((child, *_descendants(child)))
+    return found
 
 
 def _postgres_bin_dir() -> Path:

@@ -247,8 +247,21 @@ async def test_one_server_is_killed_hung_and_restarted_on_its_port_with_its_data
     async with EmbeddedServers(tmp_path) as servers:
         urls = servers.urls
         await _use_everything(urls, first_run=True)
+        # PostgreSQL's backends run in sessions of their own: a hang and a crash reach them too.
+        held = await asyncpg.connect(urls.database_url)
+        servers.send_signal("postgres", signal.SIGSTOP)
+        try:
+            with pytest.raises(TimeoutError):
+                await held.fetchval("SELECT 1", timeout=1.0)
+        finally:
+            servers.send_signal("postgres", signal.SIGCONT)
+        assert await held.fetchval("SELECT 1") == 1
+        await servers.kill("postgres")
+        with pytest.raises((asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)):
+            await held.fetchval("SELECT 1", timeout=1.0)
+        await servers.restart("postgres")
         for name in ("postgres", "redis", "nats"):
-            others = [n for n in servers.pids if n != name]
+            others = sorted(n for n in servers.pids if n != name)
             servers.send_signal(name, signal.SIGSTOP)
             try:
                 assert not await _answers(urls, name)
