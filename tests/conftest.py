@@ -7,8 +7,14 @@ for the session. Each run creates its own database and drops it at the end.
 
 from __future__ import annotations
 
-import asyncio
 import os
+
+# Outage tests restart embedded servers from this process while gRPC channels are busy: a fork
+# (subprocess with a preexec_fn) then runs gRPC's fork handlers in the child, which can abort it
+# ("Check failed: next_worker->state == KICKED"). The children only exec, so they need none.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
+import asyncio
 import socket
 import subprocess
 import sys
