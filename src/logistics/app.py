@@ -139,6 +139,11 @@ class Connections:
             max_reconnect_attempts=-1,
             allow_reconnect=True,
             connect_timeout=5,
+            # nats-py's default callbacks log a traceback for every reconnect attempt (every
+            # 2 s while NATS is down): one warning when the connection drops, one line back.
+            error_cb=_nats_error,
+            disconnected_cb=_nats_disconnected,
+            reconnected_cb=_nats_reconnected,
         )
         return cls(db, redis_client, nc)
 
@@ -159,6 +164,18 @@ class Connections:
             await self.nats.drain()
         else:
             await self.nats.close()
+
+
+async def _nats_error(exc: Exception) -> None:
+    logger.debug("NATS: %s", exc)
+
+
+async def _nats_disconnected() -> None:
+    logger.warning("disconnected from NATS; live views and offers pause, reconnecting")
+
+
+async def _nats_reconnected() -> None:
+    logger.info("reconnected to NATS")
 
 
 def build_authenticator(settings: Settings) -> Authenticator:

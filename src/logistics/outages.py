@@ -99,6 +99,10 @@ def _dependency(exc: BaseException) -> str | None:
         if isinstance(exc, asyncpg.PostgresConnectionError):
             return POSTGRES
         return None
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # A connection broken mid-operation can leave asyncpg's protocol in a state it then
+        # refuses ("cannot switch to state ..."), seen on release while PostgreSQL crashed.
+        return POSTGRES
     if isinstance(exc, asyncpg.InterfaceError):
         text = str(exc).lower()
         return POSTGRES if any(m in text for m in _PG_CLOSED_MARKERS) else None

@@ -241,6 +241,7 @@ OUTAGES: list[tuple[BaseException, str]] = [
     (asyncpg.exceptions.TooManyConnectionsError("too many clients"), "POSTGRES"),
     (asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction"), "POSTGRES"),
     (asyncpg.exceptions.InterfaceError("pool is closing"), "POSTGRES"),
+    (asyncpg.exceptions.InternalClientError("cannot switch to state 15"), "POSTGRES"),
     (redis.exceptions.ConnectionError("Connection refused"), "REDIS"),
     (redis.exceptions.TimeoutError("Timeout reading from socket"), "REDIS"),
     (redis.exceptions.ResponseError("LOADING Redis is loading the dataset"), "REDIS"),

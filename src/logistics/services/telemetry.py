@@ -276,8 +276,8 @@ class RiderSession:
                 fresh_in_index = set(result.fresh)
                 live = [p for p in valid if p.sequence in fresh_in_index]
         except RedisError as exc:
-            # Logged without a traceback: under an outage this happens on every batch.
-            logger.warning("live index unavailable (%s); tracks stored, index skipped", exc)
+            # Under an outage this happens on every batch: logged once per outage.
+            self.service._outages.failed(logger, "tracks are stored, the live index skipped", exc)
             live = valid
         self.sequence = state
         if live and (self.fence_states or s._fences.may_have_fences(self.tenant)):

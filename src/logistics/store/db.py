@@ -33,6 +33,10 @@ async def scope_to_tenant(conn: Connection, tenant_id: TenantId) -> None:
 # the call hanging with the pool exhausted or the server stopped.
 ACQUIRE_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 10.0
+# The longest one statement may run: a server that stopped answering mid-call (hung, or its
+# host gone without a reset) fails the call as UNAVAILABLE after this, not after minutes.
+# Our longest statements (a 50,000-row import's apply, track retention) take a few seconds.
+COMMAND_TIMEOUT_S = 30.0
 
 
 class Database:
@@ -65,7 +69,7 @@ class Database:
                 min_size=min_size,
                 max_size=max_size,
                 init=init,
-                command_timeout=60,
+                command_timeout=COMMAND_TIMEOUT_S,
                 timeout=CONNECT_TIMEOUT_S,
             )
         except (OSError, asyncpg.PostgresError) as exc:
