@@ -40,12 +40,15 @@ COLLECTIONS = {
 CHILD_COLLECTIONS = {
     "riders/{rider_id}/documents": "document",
     "riders/{rider_id}/shifts": "shift",
-    "webhooks/{webhook_id}/deliveries": None,
-    "tasks/{task_id}/proofs": None,
+    "webhooks/{webhook_id}/deliveries": "delivery",
+    "tasks/{task_id}/proofs": "proof",
 }
+# The kinds of which one resource is seeded, named by `{kind}` placeholders.
+SEEDED_KINDS = ["fleet", "rider", "vehicle", "task", "geofence", "webhook", "route_template"]
+SEEDED_KINDS += ["document", "shift"]
 SINGLETONS = ["compliancePolicy", "dispatchPolicy", "slaPolicy", "telemetryPolicy"]
-SEEDED = [f"{{{k}}}" for k in [*COLLECTIONS.values(), *CHILD_COLLECTIONS.values()] if k]
-ETAGS = [f"{{{k}_etag}}" for k in [*COLLECTIONS.values(), *CHILD_COLLECTIONS.values()] if k]
+SEEDED = [f"{{{k}}}" for k in SEEDED_KINDS]
+ETAGS = [f"{{{k}_etag}}" for k in SEEDED_KINDS]
 STALE_ETAGS = ["{fleet_etag_stale}", "{rider_etag_stale}"]
 
 # Ids that are not the canonical lower-case hyphenated UUID the names require.
@@ -63,47 +66,84 @@ BAD_IDS = [
     "x" * 20_000,
 ]
 
-# Fields whose values are resource names (by name: a new field of the same name gets them).
-NAME_FIELDS = {
-    "name",
-    "parent",
-    "fleet",
-    "rider",
-    "riders",
-    "vehicle",
-    "task",
-    "tasks",
-    "deliveries",
-    "webhook",
+# The seeded resource each message is about, by a CamelCase word of the message's name (the
+# longest that matches): GetRiderRequest -> rider, ListTaskEventsRequest -> task. The plausible
+# values of its `name`, `parent` and `etag` fields are that resource's.
+KINDS = {
+    "Fleet": "fleet",
+    "Rider": "rider",
+    "Eligibility": "rider",
+    "Vehicle": "vehicle",
+    "Document": "document",
+    "Shift": "shift",
+    "Task": "task",
+    "Step": "task",
+    "TaskEvent": "task_event",
+    "Proof": "proof",
+    "Geofence": "geofence",
+    "Webhook": "webhook",
+    "Deliver": "delivery",
+    "RouteTemplate": "route_template",
 }
+SINGLETON_KINDS = {
+    "CompliancePolicy": "compliancePolicy",
+    "DispatchPolicy": "dispatchPolicy",
+    "SlaPolicy": "slaPolicy",
+    "TelemetryPolicy": "telemetryPolicy",
+}
+# The parent of the resources of a kind, where it is not the tenant.
+PARENTS = {
+    "document": "{rider}",
+    "shift": "{rider}",
+    "task_event": "{task}",
+    "proof": "{task}",
+    "delivery": "{webhook}",
+}
+# Fields that name a resource of one kind, whatever message they are in.
+REFERENCES = {
+    "fleet": "fleet",
+    "rider": "rider",
+    "riders": "rider",
+    "vehicle": "vehicle",
+    "task": "task",
+    "tasks": "task",
+    "webhook": "webhook",
+}
+COLLECTION_OF = {kind: c for c, kind in {**COLLECTIONS, **CHILD_COLLECTIONS}.items() if kind}
+
+# Values a field of that name plausibly holds (hostile ones come from ``texts``).
 PLAUSIBLE: dict[str, list[str]] = {
-    "etag": [*ETAGS, *STALE_ETAGS, '"0"', "W/1"],
-    "url": [
-        "https://hooks.example.com/{fresh}",
-        "http://127.0.0.1:1/",
-        "ftp://example.com/",
-        "https://",
-        "https://" + "a" * 20_000 + ".example.com/",
-        "https://exa\x00mple.com/",
-    ],
-    "event_types": ["task.created", "task.assigned", "rider.offline", "*", "task.*", "nope"],
-    "phone": ["+254712345678", "+1", "0712345678", "+" + "9" * 40],
-    "email": ["a@example.com", "@", "a@", "a@b\x00.c"],
-    "content_type": ["application/pdf", "image/png", "text/plain", "*/*", "a/b\x00"],
-    "file_sha256": ["0" * 64, "f" * 64, "zz", "0" * 65],
-    "step_id": ["{step}", "0", "1", "-1", "99"],
-    "id": ["{step}", "s0", "s1", "v1", "0"],
+    "etag": [*ETAGS, *STALE_ETAGS, '"0"'],
+    "url": ["https://hooks.example.com/{fresh}", "http://127.0.0.1:1/", "ftp://example.com/"],
+    "event_types": ["task.created", "task.assigned", "rider.offline", "*", "nope"],
+    "phone": ["+254712345678", "+1", "0712345678"],
+    "email": ["a@example.com", "a@"],
+    "content_type": ["application/pdf", "image/png", "text/plain"],
+    "file_sha256": ["0" * 64, "zz"],
+    "step_id": ["{step}", "0", "99"],
+    "id": ["{step}", "s0", "s1", "v1"],
+    "stop_id": ["s0", "s1"],
     "pickup_stop_id": ["s0", "s1", "nope"],
-    "offer_id": ["{fresh}", str(uuid.UUID(int=3)), "x"],
-    "request_id": ["{fresh}", "r-1", "x" * 129, "x" * 20_000],
-    "external_id": ["{fresh}", "emp-1", "e\x00"],
-    "outlet_id": ["{fresh}", "o-1", "o\x00"],
-    "outlet_ids": ["{fresh}", "o-1", "o\x00", "x" * 20_000],
-    "home_outlet_id": ["{fresh}", "o-1", "o\x00"],
-    "zone": ["westlands", "", "z\x00"],
-    "page_token": ["AAAA", "!!!", "eyJvIjoxfQ", "{rider}", "x" * 20_000],
-    "secret": ["whsec_" + "A" * 32, "short", "s\x00"],
+    "offer_id": [str(uuid.UUID(int=3)), "x"],
+    "request_id": ["{fresh}", "r-1", "x" * 129],
+    "external_id": ["{fresh}", "emp-1"],
+    "outlet_id": ["{fresh}", "o-seed"],
+    "outlet_ids": ["{fresh}", "o-seed"],
+    "home_outlet_id": ["{fresh}", "o-seed"],
+    "zone": ["westlands", ""],
+    "page_token": ["", "AAAA", "eyJvIjoxfQ"],
+    "secret": ["whsec_" + "A" * 32, "short"],
+    "one_time_code": ["1234", ""],
+    "deliveries": ["tenants/{tenant}/webhooks/{webhook_id}/deliveries/" + str(uuid.UUID(int=5))],
 }
+WORDS = ["Otieno", "Fuzz {fresh}", "KDA 001A", "a", ""]
+
+
+def kind_of(descriptor: Descriptor) -> str | None:
+    """The seeded resource a message is about (see ``KINDS``), or a singleton's collection."""
+    words = {**KINDS, **SINGLETON_KINDS}
+    found = [word for word in words if word in descriptor.name]
+    return words[max(found, key=len)] if found else None
 
 
 def resolve(text: str, values: Mapping[str, str]) -> str:
@@ -215,15 +255,51 @@ def texts() -> st.SearchStrategy[str]:
     )
 
 
-def strings_for(field: FieldDescriptor) -> st.SearchStrategy[str]:
-    """Strings for one field, biased by its name toward what the field holds."""
-    general = texts()
-    if field.name in NAME_FIELDS:
-        return st.one_of(resource_names(), resource_names(), general)
-    plausible = PLAUSIBLE.get(field.name)
-    if plausible:
-        return st.one_of(st.sampled_from(plausible), general)
-    return general
+def names_of(kind: str | None) -> st.SearchStrategy[str]:
+    """Names of a kind's seeded resource and of absent ones of the same collection."""
+    if kind in SINGLETON_KINDS.values():
+        return st.just(f"tenants/{{tenant}}/{kind}")
+    if kind not in COLLECTION_OF:
+        return st.sampled_from(SEEDED)
+    collection = COLLECTION_OF[kind]
+    absent = st.uuids().map(lambda i: f"tenants/{{tenant}}/{collection}/{i}")
+    if kind not in SEEDED_KINDS:
+        return absent
+    return st.one_of(st.just(f"{{{kind}}}"), st.just(f"{{{kind}}}"), absent)
+
+
+def plausible_strings(field: FieldDescriptor, owner: Descriptor) -> st.SearchStrategy[str]:
+    """What a well-meaning client would put in the field, judged by its name and message."""
+    kind = kind_of(owner)
+    if field.name == "name":
+        return names_of(kind)
+    if field.name == "parent":
+        return st.just(PARENTS.get(kind or "", "tenants/{tenant}"))
+    if field.name in REFERENCES:
+        return names_of(REFERENCES[field.name])
+    if field.name == "etag" and kind in SEEDED_KINDS:
+        return st.sampled_from([f"{{{kind}_etag}}", *STALE_ETAGS, '"0"'])
+    return st.sampled_from(PLAUSIBLE.get(field.name, WORDS))
+
+
+def strings_for(field: FieldDescriptor, owner: Descriptor) -> st.SearchStrategy[str]:
+    """Mostly plausible strings for the field, hostile ones a quarter of the time."""
+    plausible = plausible_strings(field, owner)
+    return st.one_of(plausible, plausible, plausible, texts())
+
+
+PLAUSIBLE_NUMBERS: dict[str, list[float]] = {
+    "latitude": [-1.2833, -1.3, -1.2676],
+    "longitude": [36.8167, 36.78, 36.8108],
+    "radius_m": [100.0, 2000.0],
+    "page_size": [1, 10, 100],
+    "run_minute": [0, 300],
+    "weekdays": [1, 5, 7],
+    "retention_days": [1, 30],
+    "max_riders": [1, 5],
+    "count": [1, 2],
+    "rating": [1.0, 4.5, 5.0],
+}
 
 
 def integers(field: FieldDescriptor) -> st.SearchStrategy[int]:
@@ -236,24 +312,28 @@ def integers(field: FieldDescriptor) -> st.SearchStrategy[int]:
         FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
         FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
     }.get(field.type, INT64)
-    edges = [v for v in (-1, 0, 1, 2, 1000, 10**6, 10**12, low, high) if low <= v <= high]
-    return st.one_of(
-        st.integers(max(low, -3), min(high, 100)),
-        st.sampled_from(edges),
-        st.integers(low, high),
-    )
+    plausible = st.sampled_from([int(v) for v in PLAUSIBLE_NUMBERS.get(field.name, [])] or [1])
+    plausible = plausible | st.integers(0, 10)
+    edges = [v for v in (-1, 0, 1000, 10**6, 10**12, low, high) if low <= v <= high]
+    hostile = st.sampled_from(edges) | st.integers(low, high)
+    return st.one_of(plausible, plausible, hostile)
 
 
 def floats(field: FieldDescriptor) -> st.SearchStrategy[float]:
     width = 32 if field.type == FieldDescriptor.TYPE_FLOAT else 64
-    edges = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324]
-    edges += [-1.2864, 36.8172, 90.0, -90.0, 180.0, 91.0, -181.0, 0.5, 5.0, 1e9]
-    return st.one_of(st.sampled_from(edges), st.floats(width=width))
+    plausible = st.sampled_from(PLAUSIBLE_NUMBERS.get(field.name, [0.5, 5.0]))
+    plausible = plausible | st.floats(0, 100, width=width)
+    edges = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, -1.0]
+    edges += [90.0, -90.0, 180.0, 91.0, -181.0, 1e9]
+    hostile = st.sampled_from(edges) | st.floats(width=width)
+    return st.one_of(plausible, plausible, hostile)
 
 
 def enums(field: FieldDescriptor) -> st.SearchStrategy[int]:
     known = sorted(v.number for v in field.enum_type.values)
-    return st.one_of(st.sampled_from(known), st.sampled_from([max(known) + 1, 99, -1, 2**31 - 1]))
+    specified = st.sampled_from([n for n in known if n != 0] or known)
+    unknown = st.sampled_from([0, max(known) + 1, 99, -1, 2**31 - 1])
+    return st.one_of(specified, specified, unknown)
 
 
 def _bytes() -> st.SearchStrategy[bytes]:
@@ -269,22 +349,26 @@ DURATION_SECONDS_MAX = 315_576_000_000  # ten thousand years, the Duration's doc
 
 
 def timestamps() -> st.SearchStrategy[tuple[int, int]]:
+    plausible = st.tuples(
+        st.sampled_from([1_800_000_000 + h * 3_600 for h in (-48, 0, 1, 8, 24, 24 * 7)]),
+        st.just(0),
+    )
     seconds = st.one_of(
         st.sampled_from([*TIMESTAMP_SECONDS, 0, -1, 253_402_300_800, -62_135_596_801]),
-        st.sampled_from([1_800_000_000 + d for d in (-86_400, 3_600, 86_400, 604_800)]),
         st.integers(-62_135_596_800, 253_402_300_799),
         st.sampled_from([INT64[0], INT64[1], 2**40, -(2**40)]),
     )
-    return st.tuples(seconds, _nanos())
+    return st.one_of(plausible, plausible, st.tuples(seconds, _nanos()))
 
 
 def durations() -> st.SearchStrategy[tuple[int, int]]:
+    plausible = st.sampled_from([(0, 100_000_000), (0, 200_000_000), (60, 0), (3_600, 0)])
     seconds = st.one_of(
-        st.sampled_from([0, 1, 60, 3_600, 86_400, 31_536_000, -1, -60]),
+        st.sampled_from([0, 1, 86_400, 31_536_000, -1, -60]),
         st.sampled_from([DURATION_SECONDS_MAX, DURATION_SECONDS_MAX + 1, INT64[0], INT64[1]]),
         st.integers(-DURATION_SECONDS_MAX, DURATION_SECONDS_MAX),
     )
-    return st.tuples(seconds, _nanos())
+    return st.one_of(plausible, plausible, st.tuples(seconds, _nanos()))
 
 
 def _nanos() -> st.SearchStrategy[int]:
@@ -309,11 +393,11 @@ def mask_paths(request: Descriptor) -> list[str]:
 
 
 def field_masks(paths: list[str]) -> st.SearchStrategy[list[str]]:
+    valid = st.sampled_from(sorted(set(paths)) or ["x"])
     garbage = ["*", "", "no_such_field", "name", "labels.x", "a.b.c", "display_name\x00"]
     garbage.append("x" * 20_000)
-    return st.lists(
-        st.sampled_from(sorted(set(paths)) or ["x"]) | st.sampled_from(garbage), max_size=4
-    )
+    plausible = st.lists(valid, min_size=1, max_size=2, unique=True)
+    return st.one_of(plausible, plausible, st.lists(valid | st.sampled_from(garbage), max_size=4))
 
 
 def _well_known(descriptor: Descriptor) -> bool:
@@ -331,7 +415,7 @@ def _is_map(field: FieldDescriptor) -> bool:
 def _scalars(field: FieldDescriptor) -> st.SearchStrategy[object]:
     kind = field.type
     if kind == FieldDescriptor.TYPE_STRING:
-        return strings_for(field)
+        return strings_for(field, field.containing_type)
     if kind == FieldDescriptor.TYPE_BYTES:
         return _bytes()
     if kind == FieldDescriptor.TYPE_BOOL:
@@ -382,9 +466,8 @@ def messages(
             continue
         if field.type == FieldDescriptor.TYPE_MESSAGE and depth >= MAX_DEPTH:
             continue
-        setters.append(
-            st.one_of(st.just(_nothing), _setting(field, _field_values(field, paths, depth)))
-        )
+        setting = _setting(field, _field_values(field, paths, depth))
+        setters.append(st.one_of(st.just(_nothing), setting, setting))
 
     def build(chosen: list[Callable[[Message], None]]) -> Message:
         message = message_class()
