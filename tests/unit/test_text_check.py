@@ -82,3 +82,14 @@ def test_a_shown_value_is_cut_to_about_a_hundred_characters() -> None:
     long = shown("x" * 20_000)
     assert len(long) < 130
     assert "20002 chars" in long
+
+
+def test_a_mask_path_with_a_nul_is_not_taken_for_the_field_before_it() -> None:
+    from logistics.api.convert_common import update_paths
+
+    for path in ("display_name\x00", "display_name\x00x"):
+        with pytest.raises(InvalidArgument):
+            update_paths(fleet_pb2.Fleet(display_name="x"), [path], "fleet")
+    assert update_paths(fleet_pb2.Fleet(display_name="x"), ["display_name"], "fleet") == [
+        "display_name"
+    ]

@@ -72,9 +72,12 @@ def update_paths(
     if "*" in mask_paths:
         return [f.name for f in message.DESCRIPTOR.fields if f.name not in skipped | immutable]
     paths = []
+    names = {f.name for f in message.DESCRIPTOR.fields}
     for path in mask_paths:
         top = path.split(".", 1)[0]
-        if top not in message.DESCRIPTOR.fields_by_name:
+        # A set of the names, not ``fields_by_name``: upb's lookup ends a name at a NUL byte,
+        # so it would take "display_name\x00x" for "display_name".
+        if top not in names:
             raise InvalidArgument.field("update_mask", f"{shown(path)} is not a field of {field}")
         if top in skipped:
             raise InvalidArgument.field("update_mask", f"{shown(path)} is output only")
