@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from logistics.blobs.keys import validate_key
-from logistics.blobs.sigv4 import Credentials
 
 DEFAULT_REGION = "us-east-1"
 
@@ -19,6 +18,14 @@ _OPTIONS = frozenset({"region", "secure", "path_style"})
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # s3.eu-west-1.amazonaws.com, s3-eu-west-1.amazonaws.com, s3.dualstack.eu-west-1.amazonaws.com
 _AWS_REGIONAL_HOST = re.compile(r"s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key and its secret; the secret never shows in ``repr``."""
+
+    access_key: str
+    secret_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,14 @@ class S3Location:
         default = 443 if self.secure else 80
         return host if self.port == default else f"{host}:{self.port}"
 
-    def object_path(self, key: str) -> str:
-        """The request path of ``key`` (unencoded)."""
-        bucket = f"/{self.bucket}" if self.path_style else ""
-        return f"{bucket}/{self.prefix}{key}"
-
     @property
-    def bucket_path(self) -> str:
-        return f"/{self.bucket}" if self.path_style else "/"
+    def endpoint(self) -> str:
+        """The base URL requests go to: the server, or the bucket's own host when not path style."""
+        return f"{self.scheme}://{self.host_header}"
+
+    def object_key(self, key: str) -> str:
+        """The S3 object key that holds the blob ``key``: the prefix, then ``key``."""
+        return f"{self.prefix}{key}"
 
 
 def _flag(options: dict[str, str], name: str, default: bool) -> bool:
