@@ -1,9 +1,12 @@
-"""Standard Webhooks signing: interoperable with the reference ``standardwebhooks`` library both
-ways, strict about tampering and replays, and valid with either secret during a rotation."""
+"""Standard Webhooks signing: the specification's test vector, an HMAC computed here by hand
+(independent of the ``standardwebhooks`` library that now makes our signatures), the reference
+library's verifier, and one valid signature per secret during a rotation."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import time
 from datetime import UTC, datetime
 
@@ -13,13 +16,10 @@ from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from logistics.events.signing import (
-    SignatureError,
-    Verified,
     decode_secret,
     generate_message_id,
     generate_secret,
     sign,
-    verify,
 )
 
 OLD = generate_secret()
@@ -29,10 +29,18 @@ BODY = b'{"type":"tenant.lookup","tenant":"acme"}'
 message_ids = st.text(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=1
 )
+bodies = st.text().map(str.encode)
 
 
 def now() -> int:
     return int(time.time())
+
+
+def expected_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The v1 signature as the specification defines it, computed without any library."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
 
 
 def library_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
@@ -46,7 +54,7 @@ def library_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> di
     }
 
 
-# --- the specification and the reference library -----------------------------------------------
+# --- the specification, an independent HMAC and the reference verifier ---------------------------
 
 
 def test_signature_matches_the_specifications_test_vector() -> None:
@@ -64,151 +72,80 @@ def test_signature_matches_the_specifications_test_vector() -> None:
     }
 
 
-@given(body=st.text().map(str.encode), msg_id=message_ids)
+@given(body=bodies, msg_id=message_ids, timestamp=st.integers(0, 2**35))
+def test_signature_is_the_hmac_of_id_timestamp_and_body(
+    body: bytes, msg_id: str, timestamp: int
+) -> None:
+    headers = sign([NEW], msg_id, timestamp, body)
+
+    assert headers == {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": expected_signature(NEW, msg_id, timestamp, body),
+    }
+
+
+@given(body=bodies, msg_id=message_ids)
 def test_our_signatures_verify_with_the_reference_library(body: bytes, msg_id: str) -> None:
     headers = sign([NEW], msg_id, now(), body)
 
     Webhook(NEW).verify(body, headers, json_parse=False)
 
 
-@given(body=st.text().map(str.encode), msg_id=message_ids)
-def test_reference_library_signatures_verify_with_ours(body: bytes, msg_id: str) -> None:
-    timestamp = now()
+@given(body=bodies)
+def test_any_change_to_the_body_id_or_timestamp_changes_the_signature(body: bytes) -> None:
+    signature = sign([NEW], "msg_1", 1_700_000_000, body)["webhook-signature"]
 
-    verified = verify([NEW], library_headers(NEW, msg_id, timestamp, body), body)
-
-    assert verified == Verified(msg_id=msg_id, timestamp=timestamp)
-
-
-@given(body=st.binary())
-def test_any_bytes_round_trip_and_any_change_to_them_fails(body: bytes) -> None:
-    headers = sign([NEW], "msg_1", 1_700_000_000, body)
-
-    assert verify([NEW], headers, body, now=1_700_000_000).msg_id == "msg_1"
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, body + b"\x00", now=1_700_000_000)
-    if body:
-        flipped = bytes([body[0] ^ 1]) + body[1:]
-        with pytest.raises(SignatureError, match="no signature matches"):
-            verify([NEW], headers, flipped, now=1_700_000_000)
+    assert sign([NEW], "msg_1", 1_700_000_000, body + b"x")["webhook-signature"] != signature
+    assert sign([NEW], "msg_2", 1_700_000_000, body)["webhook-signature"] != signature
+    assert sign([NEW], "msg_1", 1_700_000_001, body)["webhook-signature"] != signature
+    assert sign([OLD], "msg_1", 1_700_000_000, body)["webhook-signature"] != signature
 
 
-# --- tampering and replays -----------------------------------------------------------------------
-
-
-def test_tampered_body_fails_here_and_in_the_reference_library() -> None:
+def test_tampered_body_fails_in_the_reference_library() -> None:
     headers = sign([NEW], "msg_1", now(), BODY)
-    tampered = BODY.replace(b"acme", b"evil")
 
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, tampered)
     with pytest.raises(WebhookVerificationError):
-        Webhook(NEW).verify(tampered, headers)
+        Webhook(NEW).verify(BODY.replace(b"acme", b"evil"), headers)
 
 
-def test_tampered_timestamp_fails() -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    headers["webhook-timestamp"] = str(int(headers["webhook-timestamp"]) + 1)
+def test_old_timestamp_fails_in_the_reference_library_even_with_a_valid_signature() -> None:
+    headers = sign([NEW], "msg_1", now() - 301, BODY)
 
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, BODY)
-
-
-def test_tampered_message_id_fails() -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    headers["webhook-id"] = "msg_2"
-
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, BODY)
-
-
-def test_signature_by_another_secret_fails() -> None:
-    headers = sign([OLD], "msg_1", now(), BODY)
-
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, BODY)
-
-
-def test_old_timestamp_fails_even_with_a_valid_signature() -> None:
-    sent = now() - 301
-    headers = sign([NEW], "msg_1", sent, BODY)
-
-    with pytest.raises(SignatureError, match="too old"):
-        verify([NEW], headers, BODY)
     with pytest.raises(WebhookVerificationError, match="too old"):
         Webhook(NEW).verify(BODY, headers)
 
 
-def test_timestamp_tolerance_applies_both_ways_and_can_be_set() -> None:
-    headers = sign([NEW], "msg_1", 1_000_000, BODY)
-
-    assert verify([NEW], headers, BODY, now=1_000_000 + 300).timestamp == 1_000_000
-    assert verify([NEW], headers, BODY, now=1_000_000 - 300).timestamp == 1_000_000
-    with pytest.raises(SignatureError, match="too far in the future"):
-        verify([NEW], headers, BODY, now=1_000_000 - 301)
-    with pytest.raises(SignatureError, match="too old"):
-        verify([NEW], headers, BODY, now=1_000_000 + 11, tolerance_s=10)
-
-
-@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
-def test_missing_header_fails(missing: str) -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    del headers[missing]
-
-    with pytest.raises(SignatureError, match="missing"):
-        verify([NEW], headers, BODY)
-
-
-@pytest.mark.parametrize("timestamp", ["1.7e9", "-5", "soon", "\uff11\uff12\uff13"])
-def test_timestamp_that_is_not_integer_seconds_fails(timestamp: str) -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    headers["webhook-timestamp"] = timestamp
-
-    with pytest.raises(SignatureError, match="integer unix seconds"):
-        verify([NEW], headers, BODY)
-
-
-def test_header_names_match_in_any_case() -> None:
-    headers = {k.title(): v for k, v in sign([NEW], "msg_1", now(), BODY).items()}
-
-    assert verify([NEW], headers, BODY).msg_id == "msg_1"
-
-
-def test_unknown_versions_and_garbage_beside_a_good_signature_are_ignored() -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    good = headers["webhook-signature"]
-    headers["webhook-signature"] = f"v1a,{good[3:]} junk v1,!!notbase64!! {good} v2,AAAA"
-
-    assert verify([NEW], headers, BODY).msg_id == "msg_1"
-
-
-def test_signature_of_another_version_alone_is_not_accepted() -> None:
-    headers = sign([NEW], "msg_1", now(), BODY)
-    headers["webhook-signature"] = headers["webhook-signature"].replace("v1,", "v2,")
-
-    with pytest.raises(SignatureError, match="no signature matches"):
-        verify([NEW], headers, BODY)
+def test_body_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ValueError, match="UTF-8"):
+        sign([NEW], "msg_1", now(), b"\xff\xfe")
 
 
 # --- rotation -------------------------------------------------------------------------------------
 
 
-def test_during_a_rotation_either_secret_verifies_here_and_in_the_reference_library() -> None:
-    headers = sign([OLD, NEW], "msg_1", now(), BODY)
+def test_during_a_rotation_there_is_one_signature_per_secret_and_either_verifies() -> None:
+    timestamp = now()
+    headers = sign([OLD, NEW], "msg_1", timestamp, BODY)
 
-    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert headers["webhook-signature"].split(" ") == [
+        expected_signature(OLD, "msg_1", timestamp, BODY),
+        expected_signature(NEW, "msg_1", timestamp, BODY),
+    ]
     for secret in (OLD, NEW):
-        assert verify([secret], headers, BODY).msg_id == "msg_1"
         Webhook(secret).verify(BODY, headers)
-    with pytest.raises(SignatureError):
-        verify([generate_secret()], headers, BODY)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(generate_secret()).verify(BODY, headers)
 
 
-def test_receiver_holding_both_secrets_accepts_a_sender_with_either() -> None:
-    for secret in (OLD, NEW):
-        headers = library_headers(secret, "msg_1", now(), BODY)
+def test_reference_library_signatures_equal_ours_for_each_secret() -> None:
+    timestamp = now()
+    ours = sign([OLD, NEW], "msg_1", timestamp, BODY)["webhook-signature"].split(" ")
 
-        assert verify([OLD, NEW], headers, BODY).msg_id == "msg_1"
+    assert ours == [
+        library_headers(secret, "msg_1", timestamp, BODY)["webhook-signature"]
+        for secret in (OLD, NEW)
+    ]
 
 
 # --- secrets and ids ------------------------------------------------------------------------------
@@ -253,7 +190,7 @@ def test_secrets_must_be_a_non_empty_sequence_of_secrets() -> None:
     with pytest.raises(TypeError, match="not one string"):
         sign(NEW, "msg_1", now(), BODY)
     with pytest.raises(ValueError, match="at least one"):
-        verify([], sign([NEW], "msg_1", now(), BODY), BODY)
+        sign([], "msg_1", now(), BODY)
 
 
 def test_message_ids_are_fresh_and_valid_header_values() -> None:
@@ -264,3 +201,5 @@ def test_message_ids_are_fresh_and_valid_header_values() -> None:
     for bad in ("", "msg 1", "msg_1\r\nx-injected: 1"):
         with pytest.raises(ValueError, match="webhook id"):
             sign([NEW], bad, now(), BODY)
+    with pytest.raises(ValueError, match="never negative"):
+        sign([NEW], "msg_1", -1, BODY)
