@@ -40,17 +40,15 @@ from datetime import timedelta
 import httpx
 from google.protobuf import json_format
 
-from logistics.config import Settings
 from logistics.events.envelope import event_of
 from logistics.events.signing import sign
 from logistics.net.outbound import GuardedTransport
 from logistics.outages import OutageLog
 from logistics.services.clock import Clock, SystemClock
-from logistics.store.db import Database
 from logistics.store.outbox import OutboxRow
 from logistics.store.webhook_repo import DeliveryJob, DeliveryQueue, DeliveryState
 
-__all__ = ["DeliveryPolicy", "WebhookDeliverer", "backoff_delay", "body_of", "build_deliverer"]
+__all__ = ["DeliveryPolicy", "WebhookDeliverer", "backoff_delay", "body_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -253,18 +251,3 @@ class WebhookDeliverer:
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
-    return WebhookDeliverer(
-        DeliveryQueue(db, settings.require_keyring()),
-        DeliveryPolicy(
-            timeout_s=settings.webhook_timeout_seconds,
-            backoff_base_s=settings.webhook_backoff_base_seconds,
-            backoff_cap_s=settings.webhook_backoff_cap_seconds,
-            max_in_flight=settings.webhook_max_in_flight,
-            max_per_webhook=settings.webhook_max_per_webhook,
-            poll_interval_s=settings.webhook_poll_seconds,
-            allow_private_targets=settings.allow_private_targets,
-        ),
-    )

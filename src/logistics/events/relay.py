@@ -44,9 +44,7 @@ from nats.js.errors import APIError, NotFoundError
 from nats.js.manager import JetStreamManager
 from prometheus_client import CollectorRegistry, Counter
 
-from logistics.config import Settings
 from logistics.events.envelope import DEFAULT_PREFIX, MSG_ID_HEADER, Message, message_of
-from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 
 __all__ = [
@@ -57,7 +55,6 @@ __all__ = [
     "PublishError",
     "RelayMetrics",
     "StreamSpec",
-    "build_relay",
 ]
 
 logger = logging.getLogger(__name__)
@@ -451,33 +448,3 @@ class OutboxRelay:
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def build_relay(
-    settings: Settings,
-    db: Database,
-    *,
-    client: NatsClient | None = None,
-    registry: CollectorRegistry | None = None,
-) -> OutboxRelay:
-    """The relay of ``settings``: over ``client`` if given, else over its own connection."""
-    spec = StreamSpec(
-        name=settings.events_stream,
-        duplicate_window_s=settings.events_duplicate_window_seconds,
-        max_age_s=settings.events_max_age_hours * 3600,
-        replicas=settings.events_stream_replicas,
-    )
-    publisher = (
-        JetStreamPublisher(spec, client=client)
-        if client is not None
-        else JetStreamPublisher(spec, url=settings.nats_url, name=f"{settings.service_name}-relay")
-    )
-    return OutboxRelay(
-        Outbox(db),
-        publisher,
-        prefix=spec.prefix,
-        batch_size=settings.outbox_batch_size,
-        poll_interval_s=settings.outbox_poll_seconds,
-        retention=timedelta(hours=settings.outbox_retention_hours),
-        metrics=RelayMetrics(registry) if registry is not None else None,
-    )

@@ -1,0 +1,164 @@
+"""The use cases every process runs, ``serve``, ``worker`` and ``dev`` alike, built in
+dependency order from the settings and the PostgreSQL and Redis clients.
+
+A due timer fired by the worker runs through these same objects as a call on the server: the
+same tenant lookup and outlet discovery, the same hooks after a rider's tasks change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry
+
+from logistics.blobs import BlobStore, blob_store_from_url
+from logistics.config import Settings
+from logistics.discovery import HttpDiscovery
+from logistics.geo.distance import StraightLine
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.osrm import Osrm
+from logistics.services.clock import SystemClock
+from logistics.services.compliance import ComplianceService
+from logistics.services.directory import Outlets, tenant_lookup
+from logistics.services.dispatch import DispatchService
+from logistics.services.geofencing import GeofenceService
+from logistics.services.routes import RiderHooks, RouteService
+from logistics.services.routes_matrix import MatrixCache
+from logistics.services.routes_templates import RouteTemplates
+from logistics.services.tasks import TaskService
+from logistics.services.timers import TimerRunner
+from logistics.store.db import Database
+from logistics.store.timers import TimerQueue
+from logistics.store.unit_of_work import Store
+
+__all__ = ["Core", "build_core", "build_discovery", "build_distances"]
+
+
+@dataclass(frozen=True)
+class Core:
+    """Stores, the live index and the use cases over them; no listener, no NATS."""
+
+    settings: Settings
+    db: Database
+    clock: SystemClock
+    discovery: HttpDiscovery | None
+    store: Store
+    blobs: BlobStore
+    outlets: Outlets
+    compliance: ComplianceService
+    index: LiveIndex
+    geofences: GeofenceService
+    distances: StraightLine | Osrm
+    dispatching: DispatchService
+    rider_hooks: RiderHooks
+    tasks: TaskService
+    routes: RouteService
+    templates: RouteTemplates
+    timers: TimerRunner
+
+    async def aclose(self) -> None:
+        """Closes the clients the core opened itself (blob store, discovery, OSRM)."""
+        await self.blobs.close()
+        if self.discovery is not None:
+            await self.discovery.aclose()
+        if isinstance(self.distances, Osrm):
+            await self.distances.aclose()
+
+
+def build_core(
+    settings: Settings, db: Database, redis: aioredis.Redis, registry: CollectorRegistry
+) -> Core:
+    """The core of one process; ``registry`` takes the metrics of what it builds."""
+    clock = SystemClock()
+    discovery = build_discovery(settings)
+    store = Store(db, tenant_lookup(discovery) if discovery else None)
+    blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
+    # One directory of known outlets for every use case of this process.
+    outlets = Outlets(discovery)
+    compliance = ComplianceService(
+        store, blobs, clock, max_document_bytes=settings.max_document_bytes
+    )
+    index = LiveIndex(
+        redis,
+        resolution=settings.h3_resolution,
+        stale_after_s=settings.rider_stale_seconds,
+    )
+    geofences = GeofenceService(store, resolution=settings.h3_resolution)
+    distances = build_distances(settings, registry)
+    dispatching = DispatchService(
+        store,
+        index,
+        distances,
+        clock,
+        max_active_tasks=settings.max_active_tasks,
+        zones=geofences,
+    )
+    # What runs after a rider's tasks change; its hooks are added once their owners exist.
+    rider_hooks = RiderHooks()
+    tasks = TaskService(
+        store,
+        outlets,
+        blobs,
+        clock,
+        max_proof_bytes=settings.max_document_bytes,
+        on_rider_change=rider_hooks,
+        max_active_tasks=settings.max_active_tasks,
+    )
+    routes = RouteService(
+        store,
+        tasks,
+        MatrixCache(distances, settings.routing_matrix_cache_size),
+        clock,
+        max_time_limit_s=settings.routing_max_time_limit_seconds,
+        solvers=settings.routing_solvers,
+    )
+    rider_hooks.add(dispatching.refresh_profile)  # the matcher's view of the rider's load
+    rider_hooks.add(routes.rider_changed)  # the rider's route plan follows its tasks
+    templates = RouteTemplates(store, routes, clock)
+    timers = TimerRunner(
+        TimerQueue(db),
+        clock,
+        task_timers=tasks.handle_sla_timer,
+        route_timers=templates.handle_timer,
+        interval_s=settings.timer_interval_seconds,
+    )
+    return Core(
+        settings=settings,
+        db=db,
+        clock=clock,
+        discovery=discovery,
+        store=store,
+        blobs=blobs,
+        outlets=outlets,
+        compliance=compliance,
+        index=index,
+        geofences=geofences,
+        distances=distances,
+        dispatching=dispatching,
+        rider_hooks=rider_hooks,
+        tasks=tasks,
+        routes=routes,
+        templates=templates,
+        timers=timers,
+    )
+
+
+def build_distances(settings: Settings, registry: CollectorRegistry) -> StraightLine | Osrm:
+    """Road travel from OSRM when ``LOGISTICS_OSRM_URL`` is set, else the straight line."""
+    if not settings.osrm_url:
+        return StraightLine()
+    return Osrm(
+        settings.osrm_url,
+        profile=settings.osrm_profile,
+        timeout_s=settings.osrm_timeout_seconds,
+        cache_size=settings.osrm_cache_size,
+        max_table_size=settings.osrm_max_table_size,
+        registry=registry,
+    )
+
+
+def build_discovery(settings: Settings) -> HttpDiscovery | None:
+    if not settings.discovery_url:
+        return None
+    return HttpDiscovery(settings.discovery_url, settings.discovery_secrets)

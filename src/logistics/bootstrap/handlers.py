@@ -1,0 +1,89 @@
+"""The transport side of a serving process: the edge, one handler per service in one table
+that both listeners serve, and the REST routes (documents, bulk CSV, proofs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bengobox.logistics.v1 import dispatch_pb2, fleet_pb2, task_pb2, telemetry_pb2, webhook_pb2
+from prometheus_client import CollectorRegistry
+
+from logistics.api.auth import Authenticator, JwksCache
+from logistics.api.bulk_http import bulk_routes
+from logistics.api.document_files import document_file_routes
+from logistics.api.edge import Edge, RpcMetrics
+from logistics.api.fleet import FleetHandler
+from logistics.api.live import LiveEndpoints
+from logistics.api.rest import RestEndpoints
+from logistics.api.service_table import ServedService, served
+from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
+from logistics.api.telemetry import TelemetryHandler
+from logistics.api.webhooks import WebhookHandler
+from logistics.bootstrap.core import Core
+from logistics.bootstrap.policies import stream_limits
+from logistics.bootstrap.serving import Serving
+from logistics.config import Settings
+from logistics.services.bulk import BulkService
+from logistics.services.fleet import FleetService
+from logistics.services.vehicles import VehicleService
+
+__all__ = ["Handlers", "build_authenticator", "build_handlers"]
+
+
+@dataclass(frozen=True)
+class Handlers:
+    edge: Edge
+    services: list[ServedService]
+    rest: RestEndpoints
+
+
+def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) -> Handlers:
+    settings = core.settings
+    edge = Edge(build_authenticator(settings), RpcMetrics(registry))
+    fleet = FleetHandler(
+        FleetService(core.store, core.outlets), VehicleService(core.store), core.compliance
+    )
+    task = TaskHandler(core.tasks)
+    dispatch = DispatchHandler(
+        core.tasks, core.dispatching, serving.auto, serving.batch, core.routes, core.templates
+    )
+    telemetry = TelemetryHandler(
+        serving.telemetry,
+        core.geofences,
+        stream_limits(settings),
+        serving.offers,
+        serving.auto,
+        LiveEndpoints(serving.live_views, serving.tracking),
+    )
+    # The services both listeners serve: one row each.
+    services = [
+        served(fleet_pb2, "FleetService", fleet),
+        served(task_pb2, "TaskService", task),
+        served(dispatch_pb2, "DispatchService", dispatch),
+        served(telemetry_pb2, "TelemetryService", telemetry),
+        served(webhook_pb2, "WebhookService", WebhookHandler(serving.webhooks)),
+    ]
+    rest = RestEndpoints(
+        [
+            *document_file_routes(core.compliance, settings.max_document_bytes),
+            *bulk_routes(BulkService(core.store, core.outlets)),
+            *proof_routes(core.tasks),
+        ],
+        edge,
+    )
+    return Handlers(edge, services, rest)
+
+
+def build_authenticator(settings: Settings) -> Authenticator:
+    settings.require_auth()
+    jwks = (
+        JwksCache(settings.jwks_url, lifespan_s=settings.jwks_refresh_seconds)
+        if settings.jwks_url
+        else None
+    )
+    return Authenticator(
+        secret=settings.jwt_secret,
+        jwks=jwks,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )

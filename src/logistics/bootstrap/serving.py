@@ -1,0 +1,150 @@
+"""The use cases only a serving process runs, over the core and NATS: the live fan-out and
+views, rider presence, offers and auto-dispatch, telemetry ingest, task tracking, webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nats.aio.client import Client as NatsClient
+from prometheus_client import CollectorRegistry
+
+from logistics.bootstrap.core import Core
+from logistics.bootstrap.policies import dispatch_policy, live_settings, ping_limits
+from logistics.events.live_bus import NatsLiveBus
+from logistics.geo.distance import StraightLine
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.osrm import Osrm
+from logistics.services.batch_dispatch import BatchDispatchService
+from logistics.services.dispatch import AutoDispatcher
+from logistics.services.live import LiveViews
+from logistics.services.live_ports import Eta
+from logistics.services.live_publisher import LivePublisher
+from logistics.services.offers import Offers
+from logistics.services.presence import PresenceMonitor
+from logistics.services.telemetry import TelemetryService
+from logistics.services.tracking import TaskTracking
+from logistics.services.webhooks import WebhookService
+from logistics.store.tracks import TrackWriter
+
+__all__ = ["Serving", "build_serving"]
+
+OfflineHook = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the listeners' handlers call besides the core."""
+
+    live_publisher: LivePublisher
+    live_views: LiveViews
+    presence: PresenceMonitor
+    offers: Offers
+    auto: AutoDispatcher
+    batch: BatchDispatchService
+    tracks: TrackWriter
+    telemetry: TelemetryService
+    tracking: TaskTracking
+    webhooks: WebhookService
+
+    async def aclose(self) -> None:
+        """Ends the live views and flushes the track writer."""
+        await self.live_views.aclose()
+        await self.tracks.close()
+
+
+def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> Serving:
+    settings = core.settings
+    live = live_settings(settings)
+    live_bus = NatsLiveBus(nats, duplicate_window_s=settings.events_duplicate_window_seconds)
+    live_publisher = LivePublisher(live_bus, live)
+    live_views = LiveViews(
+        live_bus,
+        core.index,
+        core.geofences,
+        core.clock,
+        live,
+        eta=eta_of(core.distances),
+        registry=registry,
+    )
+    presence = PresenceMonitor(
+        core.index,
+        core.store,
+        core.clock,
+        offline_after=timedelta(seconds=settings.rider_offline_seconds),
+        interval_s=min(5.0, settings.rider_offline_seconds / 4),
+        on_offline=views_told_offline(core.index, live_publisher),
+    )
+    offers = Offers(core.index, nats)
+    auto = AutoDispatcher(
+        core.store, core.dispatching, core.tasks, offers, core.clock, dispatch_policy(settings)
+    )
+    batch = BatchDispatchService(
+        core.store,
+        core.tasks,
+        core.index,
+        core.distances,
+        core.clock,
+        max_active_tasks=settings.max_active_tasks,
+    )
+    tracks = TrackWriter(core.db)
+    telemetry = TelemetryService(
+        core.store,
+        core.index,
+        tracks,
+        core.geofences,
+        core.clock,
+        ping_limits(settings),
+        on_stream_open=core.dispatching.refresh_profile,
+        live=live_publisher,
+    )
+    tracking = TaskTracking(
+        core.tasks,
+        live_views,
+        live_publisher,
+        core.index,
+        core.distances,
+        interval_s=settings.live_interval_seconds,
+        reread_s=max(2.0, 4 * settings.live_interval_seconds),
+    )
+    webhooks = WebhookService(
+        core.store,
+        core.clock,
+        settings.require_keyring(),
+        allow_private_targets=settings.allow_private_targets,
+    )
+    return Serving(
+        live_publisher=live_publisher,
+        live_views=live_views,
+        presence=presence,
+        offers=offers,
+        auto=auto,
+        batch=batch,
+        tracks=tracks,
+        telemetry=telemetry,
+        tracking=tracking,
+        webhooks=webhooks,
+    )
+
+
+def eta_of(distances: StraightLine | Osrm) -> Eta:
+    """Live views' ETA: the provider's travel time, for no particular vehicle."""
+
+    def eta(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+        return distances.travel(lat1, lng1, lat2, lng2, None)[1]
+
+    return eta
+
+
+def views_told_offline(index: LiveIndex, publisher: LivePublisher) -> OfflineHook:
+    """The presence sweep's hook: live views drop a rider it turned offline, at its last
+    position."""
+
+    async def tell(tenant: str, rider_id: str) -> None:
+        position = await index.rider(tenant, rider_id)
+        if position is not None:
+            cell = publisher.cell_of(position.latitude, position.longitude)
+            publisher.gone(tenant, rider_id, cell)
+
+    return tell
