@@ -38,6 +38,7 @@ from logistics.domain.batching import (
     unassigned_penalty,
 )
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.compliance import Capacity
 from logistics.domain.errors import (
     AlreadyExists,
@@ -52,7 +53,6 @@ from logistics.domain.tasks import TaskState
 from logistics.domain.versioning import etag_for
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
-from logistics.services.clock import Clock
 from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
 

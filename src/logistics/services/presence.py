@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 
+from logistics.domain.clock import Clock
 from logistics.domain.ids import TenantSlug
 from logistics.geo.live_index import LiveIndex
-from logistics.services.clock import Clock
 from logistics.store.unit_of_work import Store
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from logistics.blobs.errors import BlobEmpty, BlobError, BlobTooLarge, BlobTypeN
 from logistics.blobs.interface import BlobStore, StoredBlob
 from logistics.domain import tasks as machine
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -31,7 +32,6 @@ from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock
 from logistics.services.codes import code_matches, hash_code, new_code
 from logistics.services.directory import Outlets
 from logistics.services.fleet import rider_name

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from redis.exceptions import RedisError
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied
 from logistics.domain.fleet import VehicleType
 from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
@@ -38,7 +39,6 @@ from logistics.domain.telemetry import (
 from logistics.domain.versioning import check_etag
 from logistics.geo.live_index import LiveIndex
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
 from logistics.services.live_publisher import LivePublisher
