@@ -24,9 +24,9 @@ from logistics.domain.clock import Clock
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from logistics.domain.ids import TenantSlug
 from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
+from logistics.domain.shapes import Shape
 from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
-from logistics.geo.fences import Shape
 from logistics.geo.live_index import LiveIndex, LivePosition
 from logistics.services.live_events import alert_of, task_change
 from logistics.services.live_ports import (

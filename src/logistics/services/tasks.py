@@ -28,6 +28,7 @@ from logistics.domain.errors import (
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
@@ -37,7 +38,6 @@ from logistics.services.directory import Outlets
 from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.snapshot import snapshot
-from logistics.store.task_repo import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store, UnitOfWork
 
