@@ -10,20 +10,30 @@ next pings refill it, and nothing in it is the only copy of a business fact.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import h3
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
+from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import Ping, epoch_ms, haversine_m
 from logistics.geo import scripts
 from logistics.geo.coalesce import Coalescer
 
 _FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
+REDIS_UNAVAILABLE = "REDIS_UNAVAILABLE"
+
+Script = Callable[..., Awaitable[Any]]
+
+
+def unavailable() -> Unavailable:
+    """What a Redis failure is to the use cases; raise it ``from`` the library's exception."""
+    return Unavailable("the live index (Redis) is unavailable", reason=REDIS_UNAVAILABLE)
 
 
 def _time(ms: str | bytes | None) -> datetime | None:
@@ -126,6 +136,20 @@ class LiveIndex:
     @staticmethod
     def prefix(tenant: str) -> str:
         return f"lg:{{{tenant}}}:"
+
+    def script(self, source: str) -> Script:
+        """A Lua script over the index's keys (``geo.scripts``) for the geo modules beside
+        this one: ``await run(keys=[...], args=[...])``, one round trip, a Redis failure raised
+        as ``Unavailable``."""
+        registered = self._redis.register_script(source)
+
+        async def run(*, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
+            try:
+                return await registered(keys=keys, args=args)
+            except RedisError as exc:
+                raise unavailable() from exc
+
+        return run
 
     def cell_of(self, latitude: float, longitude: float) -> str:
         return str(h3.latlng_to_cell(latitude, longitude, self.resolution))

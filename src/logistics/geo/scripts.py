@@ -236,16 +236,16 @@ end
 return table.concat(out, '\\n')
 """
 
-# KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms.
+# KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms, rider_id.
 # Claims the rider for one offer: only if it holds no open (unexpired) offer and is not busy.
-# Returns 1 when claimed, 0 otherwise.
+# The offer hash remembers its task, state, expiry and rider. Returns 1 when claimed, else 0.
 OFFER_CLAIM = """
 local cur = redis.call('HMGET', KEYS[1], 'offer', 'offer_exp', 'busy')
 local now = tonumber(ARGV[3])
 if cur[3] == '1' then return 0 end
 if cur[1] and cur[1] ~= '' and tonumber(cur[2] or '0') > now then return 0 end
 redis.call('HSET', KEYS[1], 'offer', ARGV[1], 'offer_exp', ARGV[4])
-redis.call('HSET', KEYS[2], 'task', ARGV[2], 'state', 'open', 'expire', ARGV[4])
+redis.call('HSET', KEYS[2], 'task', ARGV[2], 'state', 'open', 'expire', ARGV[4], 'rider', ARGV[5])
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) - now + 600000)
 return 1
 """
@@ -264,4 +264,9 @@ if redis.call('HGET', KEYS[1], 'offer') == ARGV[1] then
   redis.call('HSET', KEYS[1], 'offer', '', 'offer_exp', 0)
 end
 return state
+"""
+
+# KEYS: offer hash. Returns the rider the offer was made to, or nil.
+OFFER_RIDER = """
+return redis.call('HGET', KEYS[1], 'rider')
 """
