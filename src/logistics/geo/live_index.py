@@ -77,6 +77,22 @@ class DispatchProfile:
 
 
 @dataclass(frozen=True)
+class RiderAvailability:
+    """Whether a rider can be given work now, as matching decides it (``scripts.AVAILABILITY``
+    and ``scripts.NEAREST`` share the rule), and what planning needs of it when it can."""
+
+    rider_id: str
+    unavailable: str | None  # why not (None: available)
+    latitude: float
+    longitude: float
+    vehicle_type: str | None
+    weight_kg: float
+    volume_l: float
+    item_count: int
+    load: int
+
+
+@dataclass(frozen=True)
 class IngestResult:
     contiguous: int
     came_online: bool
@@ -132,6 +148,7 @@ class LiveIndex:
         )
         self._in_cells = client.register_script(scripts.IN_CELLS)
         self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
+        self._availability = client.register_script(scripts.AVAILABILITY)
 
     @staticmethod
     def prefix(tenant: str) -> str:
@@ -285,6 +302,39 @@ class LiveIndex:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""
         values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
         return _position(rider_id, [_text(v) for v in values])
+
+    async def availability(
+        self, tenant: str, rider_ids: Sequence[str], now: datetime
+    ) -> list[RiderAvailability]:
+        """Each rider's availability (in order), by the rule matching uses; one round trip."""
+        if not rider_ids:
+            return []
+        p = self.prefix(tenant)
+        now_ms = epoch_ms(now)
+        min_seen = now_ms - int(self.stale_after_s * 1000)
+        try:
+            reply = await self._availability(
+                keys=[f"{p}r:{rider_id}" for rider_id in rider_ids], args=[now_ms, min_seen]
+            )
+        except RedisError as exc:
+            raise unavailable() from exc
+        found = []
+        for i, rider_id in enumerate(rider_ids):
+            why, lat, lng, vt, cw, cv, ci, load = (_text(v) or "" for v in reply[8 * i : 8 * i + 8])
+            found.append(
+                RiderAvailability(
+                    rider_id,
+                    why or None,
+                    float(lat or 0),
+                    float(lng or 0),
+                    vt or None,
+                    float(cw or 0),
+                    float(cv or 0),
+                    int(float(ci or 0)),
+                    int(float(load or 0)),
+                )
+            )
+        return found
 
     async def fleets(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, str]:
         """The fleet id of each rider that has one on record (one round trip)."""
