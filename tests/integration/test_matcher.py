@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logistics.domain.fleet import VehicleType
-from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us, haversine_m
+from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_ms, epoch_us, haversine_m
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
 
@@ -87,6 +87,7 @@ class Rider:
     eligible_until: datetime | None = T0 + timedelta(hours=1)
     busy: bool = False
     offer: str | None = None  # the offer the rider holds ('' once it is withdrawn)
+    offer_expire: datetime = T0 + timedelta(minutes=1)
     seen: datetime = T0
     profiled: bool = True
 
@@ -94,7 +95,7 @@ class Rider:
         """The contract, stated independently of the script."""
         fresh = (now - self.seen).total_seconds() <= STALE_AFTER_S
         eligible = self.eligible_until is not None and self.eligible_until > now
-        free = not self.busy and not self.offer
+        free = not self.busy and not (self.offer and self.offer_expire > now)
         if not (self.profiled and fresh and eligible and free):
             return False
         if need.vehicle_types and self.vehicle not in need.vehicle_types:
@@ -130,7 +131,7 @@ def brute_force(
 
 async def place(client: aioredis.Redis, tenant: str, riders: Iterable[Rider]) -> None:
     """Each rider through the service's own calls: one ping ingested when it was last seen,
-    its dispatch profile, and (there is no call for it here) the offer field it holds."""
+    its dispatch profile, and (there is no call for it here) the offer fields it holds."""
     index = LiveIndex(client, stale_after_s=STALE_AFTER_S)
     gate = asyncio.Semaphore(16)
 
@@ -154,7 +155,10 @@ async def place(client: aioredis.Redis, tenant: str, riders: Iterable[Rider]) ->
                 )
                 await index.set_profile(tenant, r.rider_id, profile)
             if r.offer is not None:
-                await client.hset(f"{index.prefix(tenant)}r:{r.rider_id}", "offer", r.offer)
+                await client.hset(
+                    f"{index.prefix(tenant)}r:{r.rider_id}",
+                    mapping={"offer": r.offer, "offer_exp": epoch_ms(r.offer_expire)},
+                )
 
     await asyncio.gather(*(one(r) for r in riders))
 
@@ -338,6 +342,16 @@ async def test_an_offer_field_left_empty_does_not_hold_the_rider(
         [Rider("cleared", offset(30), offer=""), Rider("held", offset(10), offer="o")],
     )
     assert ids(await nearest(client, tenant, NAIROBI)) == ["cleared"]
+
+
+async def test_an_offer_past_its_expiry_does_not_hold_the_rider(
+    client: aioredis.Redis, tenant: str
+) -> None:
+    """As the offer claim decides: a rider whose offer expired unanswered (its dispatcher
+    gone before resolving it) may be offered work again."""
+    lapsed = Rider("lapsed", offset(30), offer="o1", offer_expire=T0)
+    await place(client, tenant, [lapsed, Rider("held", offset(10), offer="o2")])
+    assert ids(await nearest(client, tenant, NAIROBI)) == ["lapsed"]
 
 
 async def test_a_rider_seen_within_stale_after_is_fresh(

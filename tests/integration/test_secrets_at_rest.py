@@ -16,9 +16,9 @@ import asyncpg
 import pytest
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import SystemClock
 from logistics.domain.ids import TenantSlug
 from logistics.secrets_box import Keyring, UnreadableSecret, generate_key
-from logistics.services.clock import SystemClock
 from logistics.services.webhooks import DeliveryState, WebhookService
 from logistics.store.db import Database
 from logistics.store.webhook_repo import Webhook

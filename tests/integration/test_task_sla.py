@@ -24,13 +24,13 @@ from logistics.blobs.local import LocalBlobStore
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.fleet import Rider
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import SlaState, Step, StepKind, Task, TaskKind, TaskState
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.tasks import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
-from logistics.store.task_repo import SlaPolicy
 from logistics.store.timers import DueTimer, TimerQueue
 from logistics.store.unit_of_work import Store, UnitOfWork
 from tests.conftest import ServerUrls, unique_tenant

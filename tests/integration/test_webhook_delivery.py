@@ -30,12 +30,12 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import SystemClock
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
 from logistics.secrets_box import Keyring
-from logistics.services.clock import SystemClock
 from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store

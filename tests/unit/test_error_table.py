@@ -16,6 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from logistics.api.errors import ERROR_DOMAIN, ErrorStatus, to_status
 from logistics.domain import errors as domain
+from logistics.geo.live_index import redis_errors
 from logistics.outages import OutageLog
 
 CASES: list[tuple[domain.DomainError, grpc.StatusCode, Code, str]] = [
@@ -310,6 +311,44 @@ def test_an_outage_is_logged_once_not_once_per_call(caplog: pytest.LogCaptureFix
     now[0] += 31.0  # quiet for longer than quiet_s: the next failure is a new outage
     to_status(_raised(redis.exceptions.ConnectionError("refused")), "/m", outages)
     assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 2
+
+
+def _live_index_unavailable(cause: BaseException) -> domain.Unavailable:
+    """What the live index raises for a Redis failure (``geo.live_index.redis_errors``)."""
+    try:
+        with redis_errors():
+            raise cause
+    except domain.Unavailable as exc:
+        return exc
+    raise AssertionError("not translated")
+
+
+def test_a_redis_outage_translated_by_the_live_index_is_logged_once_with_retry_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outages = OutageLog(quiet_s=30.0, clock=lambda: 100.0)
+    for _ in range(5):
+        status = to_status(
+            _live_index_unavailable(redis.exceptions.ConnectionError("refused")), "/m", outages
+        )
+        assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
+        assert status.message == "redis is unavailable; retry later"
+        info = detail(status, error_details_pb2.ErrorInfo)
+        assert info is not None
+        assert info.reason == "REDIS_UNAVAILABLE"
+        assert detail(status, error_details_pb2.RetryInfo) is not None
+
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "refused" in warnings[0].getMessage()
+
+
+def test_a_redis_failure_that_is_no_outage_is_still_unavailable_from_the_live_index() -> None:
+    status = to_status(_live_index_unavailable(redis.exceptions.ResponseError("ERR in script")))
+
+    assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
+    assert detail(status, error_details_pb2.ErrorInfo).reason == "REDIS_UNAVAILABLE"  # type: ignore[union-attr]
+    assert detail(status, error_details_pb2.RetryInfo) is not None
 
 
 def test_a_value_the_database_refuses_is_invalid_argument() -> None:

@@ -10,16 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from logistics.domain.shapes import CircleShape, PolygonShape
 from logistics.domain.telemetry import EARTH_RADIUS_M
-from logistics.geo.fences import (
-    CircleShape,
-    FenceIndex,
-    PolygonShape,
-    Side,
-    cover,
-    geometry_of,
-    polygon_problem,
-)
+from logistics.geo.fences import FenceIndex, Side, cover, geometry_of, polygon_problem
 
 RESOLUTION = 9
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180

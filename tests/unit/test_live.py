@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate, TaskChange
+from logistics.domain.shapes import CircleShape, PolygonShape, Shape, box
 from logistics.events.live_bus import decode_riders, encode_riders
-from logistics.geo.areas import ViewArea, box
-from logistics.geo.fences import CircleShape, PolygonShape, Shape, polygon_problem
+from logistics.geo.areas import ViewArea
+from logistics.geo.fences import polygon_problem
 from logistics.services.live_events import alert_of, task_change
 from logistics.services.live_ports import LiveSettings
 from logistics.services.live_view import View, ViewSpec

@@ -12,6 +12,7 @@ from logistics.api.convert_common import enum_from_proto, enum_to_proto, optiona
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
+from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
 from logistics.domain.tasks import (
     Item,
     ProofKind,
@@ -26,7 +27,6 @@ from logistics.domain.tasks import (
 from logistics.domain.versioning import etag_for
 from logistics.services.fleet import rider_name
 from logistics.services.tasks import ProofInput, task_name
-from logistics.store.task_repo import ProofRow, SlaPolicy, TaskEventRow
 
 TASK_KINDS: dict[int, TaskKind] = {
     task_pb2.Task.KIND_DELIVERY: TaskKind.DELIVERY,

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from logistics.domain import errors as domain
-from logistics.outages import OutageLog, outage_of, rejected_value
+from logistics.outages import Outage, OutageLog, outage_of, rejected_value
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,13 @@ def to_status(
     exc: BaseException, method: str = "", outages: OutageLog | None = None
 ) -> ErrorStatus:
     """Maps any exception raised by a handler to the status the client receives."""
+    if isinstance(exc, domain.Unavailable) and exc.__cause__ is not None:
+        # An adapter's translation of its client library's failure (the live index raises
+        # ``Unavailable`` with REDIS_UNAVAILABLE from a RedisError): when the cause is the
+        # outage the reason names, it is logged once per outage like an untranslated one.
+        outage = outage_of(exc.__cause__)
+        if outage is not None and outage.reason == exc.reason:
+            return _outage_status(outage, outages)
     if isinstance(exc, domain.DomainError):
         for kind, grpc_code, connect_code in _TABLE:
             if isinstance(exc, kind):
@@ -82,14 +89,7 @@ def to_status(
         return ErrorStatus(_CONNECT_TO_GRPC[exc.code], exc.code, _cut(exc.message), ())
     outage = outage_of(exc)
     if outage is not None:
-        if outages is not None:
-            outages.record(outage)
-        return ErrorStatus(
-            grpc.StatusCode.UNAVAILABLE,
-            Code.UNAVAILABLE,
-            f"{outage.dependency} is unavailable; retry later",
-            (_info(outage.reason), _retry_info(OUTAGE_RETRY_AFTER_S)),
-        )
+        return _outage_status(outage, outages)
     refused = rejected_value(exc)
     if refused is not None:
         # The edge checks text before it gets here; a value that still reaches the database
@@ -102,6 +102,17 @@ def to_status(
     logger.error("unhandled error in %s", method, exc_info=exc)
     internal = (_info("INTERNAL"),)
     return ErrorStatus(grpc.StatusCode.INTERNAL, Code.INTERNAL, "internal error", internal)
+
+
+def _outage_status(outage: Outage, outages: OutageLog | None) -> ErrorStatus:
+    if outages is not None:
+        outages.record(outage)
+    return ErrorStatus(
+        grpc.StatusCode.UNAVAILABLE,
+        Code.UNAVAILABLE,
+        f"{outage.dependency} is unavailable; retry later",
+        (_info(outage.reason), _retry_info(OUTAGE_RETRY_AFTER_S)),
+    )
 
 
 def _cut(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:

@@ -18,10 +18,9 @@ from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_name, parse_parent
 from logistics.domain.live import Frame
-from logistics.geo.areas import box
-from logistics.geo.fences import PolygonShape, Shape, polygon_problem
+from logistics.domain.shapes import Shape, box
 from logistics.services.live import LiveViews
-from logistics.services.live_view import View, ViewSpec
+from logistics.services.live_view import View, ViewSpec, view_polygon
 from logistics.services.tracking import TaskProgress, TaskTracking
 
 
@@ -43,10 +42,7 @@ def area_from_proto(sub: telemetry_pb2.FleetSubscription, tenant: TenantSlug) ->
         return box(sw.latitude, sw.longitude, ne.latitude, ne.longitude)
     if kind == "polygon":
         vertices = tuple((v.latitude, v.longitude) for v in sub.polygon.vertices)
-        problem = polygon_problem(vertices)
-        if problem:
-            raise InvalidArgument.field("subscription.polygon", problem)
-        return PolygonShape(vertices)
+        return view_polygon(vertices, "subscription.polygon")
     if kind == "zone":
         zone = sub.zone
         if "/" in zone:

@@ -44,12 +44,12 @@ from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
 from logistics.domain.paging import Cursor
+from logistics.domain.task_records import TaskFilter
 from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
 from logistics.services.routes import RouteService
 from logistics.services.routes_templates import RouteTemplates
 from logistics.services.tasks import TaskService
-from logistics.store.task_repo import TaskFilter
 
 Ctx = Any
 

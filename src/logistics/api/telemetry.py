@@ -33,6 +33,7 @@ from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 from logistics.domain.ids import parse_name, parse_parent, parse_singleton
+from logistics.domain.offers import InboxMessage, OfferToRider
 from logistics.domain.ratelimit import TokenBucket
 from logistics.services.dispatch import AutoDispatcher
 from logistics.services.geofencing import GeofenceService
@@ -112,10 +113,8 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
                 last_sent[0] = time.monotonic()
                 await send(reply)
 
-        async def deliver(message: dict[str, Any]) -> None:
-            reply = _inbox_message(message)
-            if reply is not None:
-                await push(reply)
+        async def deliver(message: InboxMessage) -> None:
+            await push(_inbox_message(message))
 
         stop_inbox = await self._offers.subscribe_inbox(
             session.tenant, str(session.rider_id), deliver
@@ -261,28 +260,27 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         return policy_to_proto(tenant, updated)
 
 
-def _inbox_message(message: dict[str, Any]) -> telemetry_pb2.StreamLocationsResponse | None:
-    """A message published to the rider's inbox, as the stream sends it."""
-    if message.get("kind") == "offer":
+def _inbox_message(message: InboxMessage) -> telemetry_pb2.StreamLocationsResponse:
+    """A message sent to the rider's inbox, as the stream sends it."""
+    if isinstance(message, OfferToRider):
+        offer = message.offer
         expire = timestamp_pb2.Timestamp()
-        expire.FromMilliseconds(int(message["expire_ms"]))
-        lat, lng = message["pickup"]
+        expire.FromDatetime(offer.expire_time)
+        lat, lng = offer.pickup
         return telemetry_pb2.StreamLocationsResponse(
             offer=telemetry_pb2.TaskOffer(
-                offer_id=message["offer_id"],
-                task=message["task"],
+                offer_id=offer.id,
+                task=offer.task_id,
                 expire_time=expire,
                 pickup=common_pb2.GeoPoint(latitude=lat, longitude=lng),
-                distance_m=message["distance_m"],
+                distance_m=offer.distance_m,
             )
         )
-    if message.get("kind") == "withdrawal":
-        return telemetry_pb2.StreamLocationsResponse(
-            offer_withdrawal=telemetry_pb2.OfferWithdrawal(
-                offer_id=message["offer_id"], reason=message.get("reason", "")
-            )
+    return telemetry_pb2.StreamLocationsResponse(
+        offer_withdrawal=telemetry_pb2.OfferWithdrawal(
+            offer_id=message.offer_id, reason=message.reason
         )
-    return None
+    )
 
 
 def _keepalive() -> telemetry_pb2.StreamLocationsResponse:

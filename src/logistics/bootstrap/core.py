@@ -15,10 +15,10 @@ from prometheus_client import CollectorRegistry
 from logistics.blobs import BlobStore, blob_store_from_url
 from logistics.config import Settings
 from logistics.discovery import HttpDiscovery
+from logistics.domain.clock import SystemClock
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.osrm import Osrm
-from logistics.services.clock import SystemClock
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch import DispatchService

@@ -13,8 +13,10 @@ from prometheus_client import CollectorRegistry
 from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import dispatch_policy, live_settings, ping_limits
 from logistics.events.live_bus import NatsLiveBus
+from logistics.events.rider_inbox import NatsOfferAnswers, NatsRiderInbox
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
+from logistics.geo.offers import RedisOfferLedger
 from logistics.geo.osrm import Osrm
 from logistics.services.batch_dispatch import BatchDispatchService
 from logistics.services.dispatch import AutoDispatcher
@@ -76,7 +78,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         interval_s=min(5.0, settings.rider_offline_seconds / 4),
         on_offline=views_told_offline(core.index, live_publisher),
     )
-    offers = Offers(core.index, nats)
+    offers = Offers(RedisOfferLedger(core.index), NatsRiderInbox(nats), NatsOfferAnswers(nats))
     auto = AutoDispatcher(
         core.store, core.dispatching, core.tasks, offers, core.clock, dispatch_policy(settings)
     )

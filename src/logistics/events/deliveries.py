@@ -40,11 +40,11 @@ from datetime import timedelta
 import httpx
 from google.protobuf import json_format
 
+from logistics.domain.clock import Clock, SystemClock
 from logistics.events.envelope import event_of
 from logistics.events.signing import sign
 from logistics.net.outbound import GuardedTransport
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock, SystemClock
 from logistics.store.outbox import OutboxRow
 from logistics.store.webhook_repo import DeliveryJob, DeliveryQueue, DeliveryState
 

@@ -12,19 +12,9 @@ from dataclasses import dataclass, field
 
 import h3
 
+from logistics.domain.shapes import CircleShape, Shape
 from logistics.domain.telemetry import EARTH_RADIUS_M
-from logistics.geo.fences import (
-    CircleShape,
-    FenceGeometry,
-    PolygonShape,
-    Shape,
-    cover,
-    geometry_of,
-)
-
-
-def box(south: float, west: float, north: float, east: float) -> PolygonShape:
-    return PolygonShape(((south, west), (south, east), (north, east), (north, west)))
+from logistics.geo.fences import FenceGeometry, cover, geometry_of
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import h3
 from shapely.geometry import Point, Polygon
 
+from logistics.domain.shapes import CircleShape, PolygonShape, Shape
 from logistics.domain.telemetry import EARTH_RADIUS_M, haversine_m
 
 
@@ -18,21 +19,6 @@ class Side(enum.Enum):
     INSIDE = "inside"
     OUTSIDE = "outside"
     UNSURE = "unsure"  # within the ping's accuracy of the boundary: keep the previous state
-
-
-@dataclass(frozen=True)
-class PolygonShape:
-    vertices: tuple[tuple[float, float], ...]  # (latitude, longitude)
-
-
-@dataclass(frozen=True)
-class CircleShape:
-    latitude: float
-    longitude: float
-    radius_m: float
-
-
-Shape = PolygonShape | CircleShape
 
 
 class _Projection:

@@ -5,25 +5,50 @@ Per ping batch one script call (one round trip) records the batch's sequence num
 the rider to its newest position (never backwards in time) and refreshes its last-seen time.
 Riders not seen for ``stale_after_s`` are left out of queries. Redis may lose everything: the
 next pings refill it, and nothing in it is the only copy of a business fact.
+
+Every failure of Redis is raised as ``domain.errors.Unavailable`` (reason
+``REDIS_UNAVAILABLE``) from the client library's exception, so the use cases need not know
+redis-py and the edge still finds the outage it stands for (``logistics.outages``). The client
+is private: the other geo modules (matching, offers) run their scripts through ``script``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import h3
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
+from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import Ping, epoch_ms, haversine_m
 from logistics.geo import scripts
 from logistics.geo.coalesce import Coalescer
 
 _FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
+REDIS_UNAVAILABLE = "REDIS_UNAVAILABLE"
+
+Script = Callable[..., Awaitable[Any]]
+
+
+def unavailable() -> Unavailable:
+    """What a Redis failure is to the use cases; raise it ``from`` the library's exception."""
+    return Unavailable("the live index (Redis) is unavailable", reason=REDIS_UNAVAILABLE)
+
+
+@contextlib.contextmanager
+def redis_errors() -> Iterator[None]:
+    """Raises a Redis failure inside the block as ``Unavailable``."""
+    try:
+        yield
+    except RedisError as exc:
+        raise unavailable() from exc
 
 
 def _time(ms: str | bytes | None) -> datetime | None:
@@ -64,6 +89,22 @@ class DispatchProfile:
     busy: bool
     load: int
     rating: float | None = None
+
+
+@dataclass(frozen=True)
+class RiderAvailability:
+    """Whether a rider can be given work now, as matching decides it (``scripts.AVAILABILITY``
+    and ``scripts.NEAREST`` share the rule), and what planning needs of it when it can."""
+
+    rider_id: str
+    unavailable: str | None  # why not (None: available)
+    latitude: float
+    longitude: float
+    vehicle_type: str | None
+    weight_kg: float
+    volume_l: float
+    item_count: int
+    load: int
 
 
 @dataclass(frozen=True)
@@ -113,7 +154,6 @@ class LiveIndex:
         self, client: aioredis.Redis, *, resolution: int = 9, stale_after_s: float = 60.0
     ) -> None:
         self._redis = client
-        self.redis = client
         self.resolution = resolution
         self.stale_after_s = stale_after_s
         self._ingest = client.register_script(scripts.INGEST)
@@ -122,20 +162,37 @@ class LiveIndex:
         )
         self._in_cells = client.register_script(scripts.IN_CELLS)
         self._sweep = client.register_script(scripts.SWEEP_OFFLINE)
+        self._availability = client.register_script(scripts.AVAILABILITY)
 
     @staticmethod
     def prefix(tenant: str) -> str:
         return f"lg:{{{tenant}}}:"
+
+    def script(self, source: str) -> Script:
+        """A Lua script over the index's keys (``geo.scripts``) for the geo modules beside
+        this one: ``await run(keys=[...], args=[...])``, one round trip, a Redis failure raised
+        as ``Unavailable``."""
+        registered = self._redis.register_script(source)
+
+        async def run(*, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
+            try:
+                return await registered(keys=keys, args=args)
+            except RedisError as exc:
+                raise unavailable() from exc
+
+        return run
 
     def cell_of(self, latitude: float, longitude: float) -> str:
         return str(h3.latlng_to_cell(latitude, longitude, self.resolution))
 
     async def register_tenant(self, tenant: str) -> None:
         """Remembers that ``tenant`` has live riders (for the offline sweep)."""
-        await self._redis.sadd(_TENANTS_KEY, tenant)
+        with redis_errors():
+            await self._redis.sadd(_TENANTS_KEY, tenant)
 
     async def tenants(self) -> list[str]:
-        members = await self._redis.smembers(_TENANTS_KEY)
+        with redis_errors():
+            members = await self._redis.smembers(_TENANTS_KEY)
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
     async def ingest(
@@ -203,7 +260,12 @@ class LiveIndex:
         self, tenant: str, groups: Sequence[tuple[str, list[int]]]
     ) -> list[IngestResult]:
         p = self.prefix(tenant)
-        reply = await self._ingest(keys=[f"{p}seen"], args=[p, *(packed for packed, _ in groups)])
+        try:  # once per group of batches, not per ping
+            reply = await self._ingest(
+                keys=[f"{p}seen"], args=[p, *(packed for packed, _ in groups)]
+            )
+        except RedisError as exc:
+            raise unavailable() from exc
         results = []
         for line, (_, sequences) in zip((_text(reply) or "").split(";"), groups, strict=True):
             contiguous, online, missing, n, *fresh = map(int, line.split(","))
@@ -215,12 +277,13 @@ class LiveIndex:
     async def stream_state(self, tenant: str, rider_id: str) -> StreamState:
         """One round trip: where a resumed stream of the rider picks up."""
         p = self.prefix(tenant)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hget(f"{p}r:{rider_id}", "c")
-            pipe.zrange(f"{p}p:{rider_id}", 0, -1)
-            pipe.hmget(f"{p}r:{rider_id}", list(_FIELDS))
-            pipe.hgetall(f"{p}gf:{rider_id}")
-            contiguous, pending, values, fences = await pipe.execute()
+        with redis_errors():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hget(f"{p}r:{rider_id}", "c")
+                pipe.zrange(f"{p}p:{rider_id}", 0, -1)
+                pipe.hmget(f"{p}r:{rider_id}", list(_FIELDS))
+                pipe.hgetall(f"{p}gf:{rider_id}")
+                contiguous, pending, values, fences = await pipe.execute()
         return StreamState(
             int(contiguous) if contiguous is not None else None,
             [int(s) for s in pending],
@@ -235,42 +298,76 @@ class LiveIndex:
         no task keeps ``idle`` (since when, epoch ms: the fairness term of the score) from the
         moment its load first reached zero; a rider with tasks has none."""
         key = f"{self.prefix(tenant)}r:{rider_id}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if profile.load == 0:
-                pipe.hsetnx(key, "idle", epoch_ms(now) if now else 0)
-            else:
-                pipe.hdel(key, "idle")
-            pipe.hset(
-                key,
-                mapping={
-                    "vt": profile.vehicle_type or "",
-                    "cw": profile.weight_kg,
-                    "cv": profile.volume_l,
-                    "ci": profile.item_count,
-                    "fleet": profile.fleet_id or "",
-                    "zone": profile.zone or "",
-                    "eu": epoch_ms(profile.eligible_until) if profile.eligible_until else 0,
-                    "busy": 1 if profile.busy else 0,
-                    "load": profile.load,
-                    "rt": "" if profile.rating is None else profile.rating,
-                },
-            )
-            await pipe.execute()
+        with redis_errors():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if profile.load == 0:
+                    pipe.hsetnx(key, "idle", epoch_ms(now) if now else 0)
+                else:
+                    pipe.hdel(key, "idle")
+                pipe.hset(
+                    key,
+                    mapping={
+                        "vt": profile.vehicle_type or "",
+                        "cw": profile.weight_kg,
+                        "cv": profile.volume_l,
+                        "ci": profile.item_count,
+                        "fleet": profile.fleet_id or "",
+                        "zone": profile.zone or "",
+                        "eu": epoch_ms(profile.eligible_until) if profile.eligible_until else 0,
+                        "busy": 1 if profile.busy else 0,
+                        "load": profile.load,
+                        "rt": "" if profile.rating is None else profile.rating,
+                    },
+                )
+                await pipe.execute()
 
     async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""
-        values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
+        with redis_errors():
+            values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
         return _position(rider_id, [_text(v) for v in values])
+
+    async def availability(
+        self, tenant: str, rider_ids: Sequence[str], now: datetime
+    ) -> list[RiderAvailability]:
+        """Each rider's availability (in order), by the rule matching uses; one round trip."""
+        if not rider_ids:
+            return []
+        p = self.prefix(tenant)
+        now_ms = epoch_ms(now)
+        min_seen = now_ms - int(self.stale_after_s * 1000)
+        with redis_errors():
+            reply = await self._availability(
+                keys=[f"{p}r:{rider_id}" for rider_id in rider_ids], args=[now_ms, min_seen]
+            )
+        found = []
+        for i, rider_id in enumerate(rider_ids):
+            why, lat, lng, vt, cw, cv, ci, load = (_text(v) or "" for v in reply[8 * i : 8 * i + 8])
+            found.append(
+                RiderAvailability(
+                    rider_id,
+                    why or None,
+                    float(lat or 0),
+                    float(lng or 0),
+                    vt or None,
+                    float(cw or 0),
+                    float(cv or 0),
+                    int(float(ci or 0)),
+                    int(float(load or 0)),
+                )
+            )
+        return found
 
     async def fleets(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, str]:
         """The fleet id of each rider that has one on record (one round trip)."""
         if not rider_ids:
             return {}
         p = self.prefix(tenant)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for rider_id in rider_ids:
-                pipe.hget(f"{p}r:{rider_id}", "fleet")
-            values = await pipe.execute()
+        with redis_errors():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for rider_id in rider_ids:
+                    pipe.hget(f"{p}r:{rider_id}", "fleet")
+                values = await pipe.execute()
         return {r: t for r, v in zip(rider_ids, values, strict=True) if (t := _text(v))}
 
     async def riders_in_cells(
@@ -281,10 +378,11 @@ class LiveIndex:
         if not cell_list:
             return []
         min_seen = epoch_ms(now) - int(self.stale_after_s * 1000)
-        reply = await self._in_cells(
-            keys=[f"{self.prefix(tenant)}seen"],
-            args=[self.prefix(tenant), min_seen, len(_FIELDS), *_FIELDS, *cell_list],
-        )
+        with redis_errors():
+            reply = await self._in_cells(
+                keys=[f"{self.prefix(tenant)}seen"],
+                args=[self.prefix(tenant), min_seen, len(_FIELDS), *_FIELDS, *cell_list],
+            )
         found = []
         width = len(_FIELDS) + 1
         for i in range(0, len(reply), width):
@@ -320,9 +418,11 @@ class LiveIndex:
     ) -> list[tuple[str, datetime | None]]:
         """Riders of ``tenant`` last seen at or before ``cutoff`` that this call turned
         offline; each transition is returned to exactly one caller across replicas."""
-        reply = await self._sweep(
-            keys=[f"{self.prefix(tenant)}seen"], args=[self.prefix(tenant), epoch_ms(cutoff), limit]
-        )
+        with redis_errors():
+            reply = await self._sweep(
+                keys=[f"{self.prefix(tenant)}seen"],
+                args=[self.prefix(tenant), epoch_ms(cutoff), limit],
+            )
         return [
             (_text(reply[i]) or "", _time(_text(reply[i + 1]))) for i in range(0, len(reply), 2)
         ]
@@ -331,11 +431,14 @@ class LiveIndex:
         self, tenant: str, rider_id: str, states: dict[str, tuple[int, bool]]
     ) -> None:
         key = f"{self.prefix(tenant)}gf:{rider_id}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            if states:
-                pipe.hset(key, mapping={k: f"{since}:{int(d)}" for k, (since, d) in states.items()})
-            await pipe.execute()
+        with redis_errors():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                if states:
+                    pipe.hset(
+                        key, mapping={k: f"{since}:{int(d)}" for k, (since, d) in states.items()}
+                    )
+                await pipe.execute()
 
 
 def _fence_states(raw: Mapping[Any, Any]) -> dict[str, tuple[int, bool]]:

@@ -96,7 +96,7 @@ def disk_bounds(
 class Matcher:
     def __init__(self, index: LiveIndex) -> None:
         self._index = index
-        self._nearest = index.redis.register_script(scripts.NEAREST)
+        self._nearest = index.script(scripts.NEAREST)
 
     async def nearest(
         self,

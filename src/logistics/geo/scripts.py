@@ -142,17 +142,35 @@ end
 return out
 """
 
+# The one rule of a rider's availability, spliced into NEAREST and AVAILABILITY (no copy of it
+# elsewhere, in Lua or Python): available when eligible until after now, not busy, and holding
+# no open offer; an offer past its expiry holds the rider no more (as OFFER_CLAIM decides).
+# Arguments are the rider hash's 'eu', 'busy', 'offer', 'offer_exp' (false when absent).
+# Returns nil when available, else why not.
+_UNAVAILABLE = """
+local function unavailable(eu, busy, offer, offer_exp, now)
+  if (tonumber(eu or '0') or 0) <= now then return 'not eligible' end
+  if busy == '1' then return 'busy' end
+  if offer and offer ~= '' and (tonumber(offer_exp or '0') or 0) > now then
+    return 'holds an open offer'
+  end
+  return nil
+end
+"""
+
 # ARGV: prefix, min_seen_ms, now_ms, vehicle types ('' = any, else ',bicycle,car,'), need_w,
 #   need_v, need_i, fleet ('' = any), zone ('' = any), query lat, query lng, count, radius_m,
 #   cells ("cell bound cell bound ...", bounds never decreasing; no point of a cell is nearer
 #   the query than its bound), outside (no point outside the cells is nearer than it).
 # Walks the cells nearest first, reading positions (distance computed here) and the dispatch
 # fields of the nearest riders only, until the count-th available rider is nearer than
-# anything unread (or nothing unread is within the radius). Available: fresh, eligible until
-# after now, not busy, holding no offer, fitting the need.
+# anything unread (or nothing unread is within the radius). Available: fresh (in a cell's
+# zset since min_seen), available (_UNAVAILABLE), fitting the need.
 # Returns one string: "1" (certain) or "0", then per rider "\nid|lat|lng|vt|load|idle|rating"
 # for the available riders up to the count-th distance + 0.5 m (none when not certain).
-NEAREST = """
+NEAREST = (
+    _UNAVAILABLE
+    + """
 local prefix, min_seen, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local types = ARGV[4]
 local need_w, need_v, need_i = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -173,9 +191,9 @@ local function available(id)
   local ok = verdict[id]
   if ok ~= nil then return ok end
   local v = redis.call('HMGET', prefix .. 'r:' .. id,
-    'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle', 'rt')
-  local eu = tonumber(v[1] or '0') or 0
-  ok = eu > now and v[2] ~= '1' and (v[3] == false or v[3] == '')
+    'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle', 'rt',
+    'offer_exp')
+  ok = unavailable(v[1], v[2], v[3], v[13], now) == nil
   if ok and types ~= '' then
     ok = v[4] and string.find(types, ',' .. v[4] .. ',', 1, true) ~= nil
   end
@@ -235,17 +253,46 @@ for _, p in ipairs(points) do
 end
 return table.concat(out, '\\n')
 """
+)
 
-# KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms.
+# KEYS: the riders' hashes. ARGV: now_ms, min_seen_ms.
+# Per rider, in order: why it is not available ('no position', 'not seen lately', or what
+# _UNAVAILABLE says) or '' when it is, then its lat, lng, vt, cw, cv, ci and load ('' when
+# absent). Fresh here: seen since min_seen and online, as NEAREST's cell zsets hold it.
+AVAILABILITY = (
+    _UNAVAILABLE
+    + """
+local now, min_seen = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+for _, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, 'lat', 'lng', 'seen', 'status', 'eu', 'busy', 'offer',
+    'offer_exp', 'vt', 'cw', 'cv', 'ci', 'load')
+  local why = ''
+  if not (v[1] and v[2] and v[3]) then
+    why = 'no position'
+  elseif (tonumber(v[3]) or 0) < min_seen or v[4] ~= 'online' then
+    why = 'not seen lately'
+  else
+    why = unavailable(v[5], v[6], v[7], v[8], now) or ''
+  end
+  out[#out + 1] = why
+  for k = 1, 2 do out[#out + 1] = v[k] or '' end
+  for k = 9, 13 do out[#out + 1] = v[k] or '' end
+end
+return out
+"""
+)
+
+# KEYS: rider hash, offer hash. ARGV: offer_id, task, now_ms, expire_ms, rider_id.
 # Claims the rider for one offer: only if it holds no open (unexpired) offer and is not busy.
-# Returns 1 when claimed, 0 otherwise.
+# The offer hash remembers its task, state, expiry and rider. Returns 1 when claimed, else 0.
 OFFER_CLAIM = """
 local cur = redis.call('HMGET', KEYS[1], 'offer', 'offer_exp', 'busy')
 local now = tonumber(ARGV[3])
 if cur[3] == '1' then return 0 end
 if cur[1] and cur[1] ~= '' and tonumber(cur[2] or '0') > now then return 0 end
 redis.call('HSET', KEYS[1], 'offer', ARGV[1], 'offer_exp', ARGV[4])
-redis.call('HSET', KEYS[2], 'task', ARGV[2], 'state', 'open', 'expire', ARGV[4])
+redis.call('HSET', KEYS[2], 'task', ARGV[2], 'state', 'open', 'expire', ARGV[4], 'rider', ARGV[5])
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) - now + 600000)
 return 1
 """
@@ -264,4 +311,9 @@ if redis.call('HGET', KEYS[1], 'offer') == ARGV[1] then
   redis.call('HSET', KEYS[1], 'offer', '', 'offer_exp', 0)
 end
 return state
+"""
+
+# KEYS: offer hash. Returns the rider the offer was made to, or nil.
+OFFER_RIDER = """
+return redis.call('HGET', KEYS[1], 'rider')
 """

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 from ortools.sat.python import cp_model
@@ -38,6 +39,7 @@ from logistics.domain.batching import (
     unassigned_penalty,
 )
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.compliance import Capacity
 from logistics.domain.errors import (
     AlreadyExists,
@@ -51,8 +53,7 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.tasks import TaskState
 from logistics.domain.versioning import etag_for
 from logistics.geo.distance import DistanceProvider
-from logistics.geo.live_index import LiveIndex
-from logistics.services.clock import Clock
+from logistics.geo.live_index import RiderAvailability
 from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
 
@@ -61,12 +62,15 @@ logger = logging.getLogger(__name__)
 MAX_TASKS = 500
 MAX_RIDERS = 500
 APPLY_REASON = "batch plan"
-# The rider hash fields (see LiveIndex and scripts.NEAREST) that say whether it is available.
-_FIELDS = (
-    "lat", "lng", "seen", "status", "vt", "cw", "cv", "ci", "eu", "busy", "load", "offer",
-    "offer_exp",
-)  # fmt: skip
 _VEHICLES = {v.value: v for v in VehicleType}
+
+
+class RiderStates(Protocol):
+    """The live index as batch dispatch reads it (``geo.live_index.LiveIndex``)."""
+
+    async def availability(
+        self, tenant: str, rider_ids: Sequence[str], now: datetime
+    ) -> list[RiderAvailability]: ...
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ class BatchDispatchService:
         self,
         store: Store,
         tasks: TaskService,
-        index: LiveIndex,
+        index: RiderStates,
         distances: DistanceProvider,
         clock: Clock,
         *,
@@ -319,31 +323,23 @@ class BatchDispatchService:
     async def _available(
         self, tenant: TenantSlug, riders: Sequence[ResourceName], now: datetime
     ) -> list[Courier]:
-        """The riders seen lately, online, eligible, not busy, holding no open offer and with
-        room for another task, from one pipelined round trip to the live index."""
-        now_ms = int(now.timestamp() * 1000)
-        min_seen = now_ms - int(self._index.stale_after_s * 1000)
-        prefix = LiveIndex.prefix(tenant)
-        async with self._index.redis.pipeline(transaction=False) as pipe:
-            for rider in riders:
-                pipe.hmget(f"{prefix}r:{rider.id}", list(_FIELDS))
-            replies = await pipe.execute()
+        """The riders available as matching decides it (one rule, in the live index: seen
+        lately, online, eligible, not busy, holding no open offer) and with room for another
+        task, from one round trip to the live index."""
+        states = await self._index.availability(tenant, [str(r.id) for r in riders], now)
         couriers = []
-        for rider, raw in zip(riders, replies, strict=True):
-            v = dict(zip(_FIELDS, (_text(x) for x in raw), strict=True))
-            room = self._max_active - int(v["load"] or 0)
-            why = _unavailable(v, now_ms, min_seen, room)
+        for rider, state in zip(riders, states, strict=True):
+            room = self._max_active - state.load
+            why = state.unavailable or (None if room >= 1 else "no room for another task")
             if why is not None:
                 logger.info("batch: rider %s not used (%s)", rider, why)
                 continue
             couriers.append(
                 Courier(
                     id=str(rider.id),
-                    position=(float(v["lat"] or 0), float(v["lng"] or 0)),
-                    vehicle=_VEHICLES.get(v["vt"] or ""),
-                    capacity=Capacity(
-                        float(v["cw"] or 0), float(v["cv"] or 0), int(float(v["ci"] or 0))
-                    ),
+                    position=(state.latitude, state.longitude),
+                    vehicle=_VEHICLES.get(state.vehicle_type or ""),
+                    capacity=Capacity(state.weight_kg, state.volume_l, state.item_count),
                     room=room,
                 )
             )
@@ -385,24 +381,3 @@ class BatchDispatchService:
                 choice = Candidate(choice.courier, tuple(members[k] for k in order), value)
             done.append((rider, got, choice))
         return done
-
-
-def _unavailable(v: dict[str, str | None], now_ms: int, min_seen: int, room: int) -> str | None:
-    """Why the rider cannot be planned for, as matching decides it (``scripts.NEAREST``)."""
-    if not (v["lat"] and v["lng"] and v["seen"]):
-        return "no position"
-    if int(v["seen"] or 0) < min_seen or v["status"] != "online":
-        return "not seen lately"
-    if int(v["eu"] or 0) <= now_ms:
-        return "not eligible"
-    if v["busy"] == "1" or room < 1:
-        return "busy"
-    if v["offer"] and int(v["offer_exp"] or 0) > now_ms:
-        return "holds an open offer"
-    return None
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -26,6 +26,7 @@ from logistics.blobs.errors import (
 )
 from logistics.blobs.interface import BlobStore, StoredBlob
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.compliance import (
     DOCUMENT_UPDATABLE,
     SHIFT_UPDATABLE,
@@ -49,7 +50,6 @@ from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
-from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.compliance import Capacity, RiderFacts, evaluate
 from logistics.domain.errors import (
     DomainError,
@@ -30,7 +31,6 @@ from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import DispatchProfile, LiveIndex
 from logistics.geo.matcher import Matcher, Need
-from logistics.services.clock import Clock
 from logistics.services.compliance import rider_facts
 from logistics.services.geofencing import GeofenceService
 from logistics.services.offers import Offers

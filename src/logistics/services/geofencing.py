@@ -24,17 +24,10 @@ from logistics.domain.geofence import (
 )
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.shapes import CircleShape, PolygonShape, Shape
 from logistics.domain.telemetry import Ping
 from logistics.domain.versioning import check_etag
-from logistics.geo.fences import (
-    CircleShape,
-    FenceIndex,
-    PolygonShape,
-    Shape,
-    Side,
-    geometry_of,
-    polygon_problem,
-)
+from logistics.geo.fences import FenceIndex, Side, geometry_of, polygon_problem
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 

@@ -20,14 +20,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from logistics.domain.ids import TenantSlug
 from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
+from logistics.domain.shapes import Shape
 from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
-from logistics.geo.fences import Shape
 from logistics.geo.live_index import LiveIndex, LivePosition
-from logistics.services.clock import Clock
 from logistics.services.live_events import alert_of, task_change
 from logistics.services.live_ports import (
     Eta,

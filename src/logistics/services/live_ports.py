@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from logistics.domain.ids import TenantSlug
 from logistics.domain.live import RiderUpdate
-from logistics.geo.fences import Shape
+from logistics.domain.shapes import Shape
 
 RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
 EventHandler = Callable[[str, str, dict[str, Any]], None]

@@ -6,12 +6,24 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.live import OFFLINE, Alert, Frame, FrameBuffer, RiderUpdate, TaskChange
+from logistics.domain.shapes import PolygonShape
 from logistics.geo.areas import ViewArea
+from logistics.geo.fences import polygon_problem
 from logistics.services.live_ports import Eta, LiveSettings
+
+
+def view_polygon(vertices: Sequence[tuple[float, float]], field: str) -> PolygonShape:
+    """The polygon a viewer named, or InvalidArgument on ``field`` when it cannot be an area
+    (too few vertices, one out of range, crossing itself, no area, too large)."""
+    problem = polygon_problem(vertices)
+    if problem:
+        raise InvalidArgument.field(field, problem)
+    return PolygonShape(tuple(vertices))
 
 
 @dataclass(frozen=True)

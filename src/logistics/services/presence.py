@@ -8,22 +8,32 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from redis.exceptions import RedisError
-
+from logistics.domain.clock import Clock
+from logistics.domain.errors import Unavailable
 from logistics.domain.ids import TenantSlug
-from logistics.geo.live_index import LiveIndex
-from logistics.services.clock import Clock
 from logistics.store.unit_of_work import Store
 
 logger = logging.getLogger(__name__)
 
 
+class PresenceIndex(Protocol):
+    """The live index as the sweep uses it (``geo.live_index.LiveIndex``); a Redis failure is
+    ``Unavailable``."""
+
+    async def tenants(self) -> list[str]: ...
+
+    async def sweep_offline(
+        self, tenant: str, cutoff: datetime, limit: int = ...
+    ) -> list[tuple[str, datetime | None]]: ...
+
+
 class PresenceMonitor:
     def __init__(
         self,
-        index: LiveIndex,
+        index: PresenceIndex,
         store: Store,
         clock: Clock,
         *,
@@ -66,8 +76,8 @@ class PresenceMonitor:
         while not stop.is_set():
             try:
                 await self.sweep()
-            except RedisError as exc:
-                logger.warning("presence sweep skipped: %s", exc)
+            except Unavailable as exc:
+                logger.warning("presence sweep skipped: %s (%s)", exc, exc.__cause__)
             except Exception:
                 logger.exception("presence sweep failed")
             with contextlib.suppress(TimeoutError):

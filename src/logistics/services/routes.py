@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import (
     AlreadyExists,
     EtagMismatch,
@@ -25,7 +26,6 @@ from logistics.domain.tasks import TERMINAL, TaskState
 from logistics.domain.versioning import etag_for
 from logistics.routing.runner import solve_in_process
 from logistics.routing.validate import validate
-from logistics.services.clock import Clock
 from logistics.services.routes_matrix import MatrixCache
 from logistics.services.routes_problem import (
     Builder,

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.compliance import Capacity, Window
 from logistics.domain.errors import (
     AlreadyExists,
@@ -29,7 +30,6 @@ from logistics.domain.routes import (
     VehicleSpec,
 )
 from logistics.domain.text import shown
-from logistics.services.clock import Clock
 from logistics.services.routes import RouteService, repo
 from logistics.store.snapshot import snapshot
 from logistics.store.timers import DueTimer

@@ -17,6 +17,7 @@ from logistics.blobs.errors import BlobEmpty, BlobError, BlobTooLarge, BlobTypeN
 from logistics.blobs.interface import BlobStore, StoredBlob
 from logistics.domain import tasks as machine
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -27,17 +28,16 @@ from logistics.domain.errors import (
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock
 from logistics.services.codes import code_matches, hash_code, new_code
 from logistics.services.directory import Outlets
 from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.snapshot import snapshot
-from logistics.store.task_repo import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store, UnitOfWork
 

@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
-
-from redis.exceptions import RedisError
+from typing import Any, NamedTuple, Protocol
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied
+from logistics.domain.clock import Clock
+from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from logistics.domain.fleet import VehicleType
 from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
 from logistics.domain.ids import ResourceName, TenantId, TenantSlug
@@ -36,9 +35,8 @@ from logistics.domain.telemetry import (
     haversine_m,
 )
 from logistics.domain.versioning import check_etag
-from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_index import IngestResult, StreamState
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
 from logistics.services.live_publisher import LivePublisher
@@ -53,6 +51,29 @@ _SEQUENCE = operator.attrgetter("sequence")
 
 # Called with a rider whose dispatch-relevant state may have changed.
 RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
+
+
+class TelemetryIndex(Protocol):
+    """The live index as ingest uses it (``geo.live_index.LiveIndex``); a Redis failure is
+    ``Unavailable``."""
+
+    async def register_tenant(self, tenant: str) -> None: ...
+
+    async def stream_state(self, tenant: str, rider_id: str) -> StreamState: ...
+
+    def record(
+        self,
+        tenant: str,
+        rider_id: str,
+        sequences: list[int],
+        newest: Ping | None,
+        now_ms: int,
+        seed_contiguous: int,
+    ) -> Awaitable[IngestResult]: ...
+
+    async def save_fence_states(
+        self, tenant: str, rider_id: str, states: dict[str, tuple[int, bool]]
+    ) -> None: ...
 
 
 class Ack(NamedTuple):
@@ -70,7 +91,7 @@ class TelemetryService:
     def __init__(
         self,
         store: Store,
-        index: LiveIndex,
+        index: TelemetryIndex,
         tracks: TrackWriter,
         fences: GeofenceService,
         clock: Clock,
@@ -202,7 +223,7 @@ class RiderSession:
         try:
             await index.register_tenant(self.tenant)
             state = await index.stream_state(self.tenant, self.rider_key)
-        except RedisError:
+        except Unavailable:
             logger.warning("live index unavailable; the stream starts from its first batch")
             return
         if state.contiguous is not None:
@@ -275,7 +296,7 @@ class RiderSession:
             else:
                 fresh_in_index = set(result.fresh)
                 live = [p for p in valid if p.sequence in fresh_in_index]
-        except RedisError as exc:
+        except Unavailable as exc:
             # Under an outage this happens on every batch: logged once per outage.
             self.service._outages.failed(logger, "tracks are stored, the live index skipped", exc)
             live = valid
@@ -385,7 +406,7 @@ class RiderSession:
                     self.rider_key,
                     {k: (v.since_ms, v.dwelled) for k, v in states.items()},
                 )
-            except RedisError:
+            except Unavailable:
                 logger.warning("cannot save geofence states", exc_info=True)
         events = []
         for t in transitions:

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import logging
 
+from logistics.domain.clock import Clock
 from logistics.outages import OutageLog
-from logistics.services.clock import Clock
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
 from logistics.store.timers import DueTimer, TimerHandler, TimerQueue
 from logistics.store.unit_of_work import UnitOfWork

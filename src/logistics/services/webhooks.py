@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
@@ -28,7 +29,6 @@ from logistics.domain.versioning import check_etag
 from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
-from logistics.services.clock import Clock
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 from logistics.store.webhook_repo import (

@@ -1,0 +1,36 @@
+"""Offers of a task to riders, and the messages a rider's stream gets about them, as plain
+values. How they are claimed (``geo.offers``) and carried (``events.rider_inbox``) is the
+adapters' business."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: str
+    task_id: str
+    rider_id: str
+    expire_time: datetime
+    pickup: tuple[float, float]
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class OfferToRider:
+    """The offer, sent to the rider's open stream (on whatever replica holds it)."""
+
+    offer: Offer
+
+
+@dataclass(frozen=True)
+class OfferWithdrawal:
+    """An open offer that no longer stands: ``reason`` is its final state (withdrawn, expired)."""
+
+    offer_id: str
+    reason: str
+
+
+InboxMessage = OfferToRider | OfferWithdrawal

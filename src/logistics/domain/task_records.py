@@ -1,0 +1,62 @@
+"""What the task records hold beside the task itself, as plain values: the filter a listing
+takes, a task's history and proofs as read back, and the tenant's SLA policy. The repository
+(``store.task_repo``) reads and writes them; the use cases and the transport only see these."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from logistics.domain.compliance import Window
+from logistics.domain.tasks import ProofKind, SlaState, TaskKind, TaskState
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    state: TaskState | None = None
+    kind: TaskKind | None = None
+    outlet_id: str | None = None
+    rider_id: uuid.UUID | None = None
+    sla_state: SlaState | None = None
+    order_id: str | None = None
+    created: Window | None = None
+    deadline: Window | None = None
+
+
+@dataclass(frozen=True)
+class TaskEventRow:
+    id: uuid.UUID
+    type: str
+    from_state: TaskState | None
+    to_state: TaskState | None
+    actor: str
+    reason: str | None
+    latitude: float | None
+    longitude: float | None
+    step_id: str | None
+    event_time: datetime
+
+
+@dataclass(frozen=True)
+class ProofRow:
+    id: uuid.UUID
+    step_id: str
+    kind: ProofKind
+    text: str | None
+    temperatures_c: tuple[float, ...]
+    blob_key: str | None
+    file_sha256: str | None
+    content_type: str | None
+    file_size: int
+    latitude: float | None
+    longitude: float | None
+    capture_time: datetime | None
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    at_risk_before: timedelta = timedelta(minutes=10)
+    breach_action: str = "none"  # "none" | "manual_dispatch"
+    update_time: datetime | None = None
+    version: int = 0
