@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
+import redis.exceptions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, SequenceState, advance, epoch_us
 from logistics.geo.live_index import LiveIndex
 from tests.conftest import ServerUrls, unique_tenant
@@ -287,3 +289,17 @@ async def test_after_redis_loses_the_tenant_the_next_ingest_refills_it_from_the_
     assert [p.rider_id for p, _ in await index.riders_near(tenant, *NAIROBI, 50, later)] == [rider]
     # Once refilled, the stored state wins over a stale seed.
     assert await ingest(index, tenant, rider, [ping(8, 8)], now=later, seed=2) == (8, False, [8])
+
+
+async def test_an_outage_is_unavailable_but_a_script_bug_stays_what_it_is(
+    client: aioredis.Redis,
+) -> None:
+    index = LiveIndex(client)
+    broken = index.script("return redis.call('NO_SUCH_COMMAND')")
+    with pytest.raises(redis.exceptions.ResponseError):
+        await broken(keys=["lg:{t}:x"], args=[])
+
+    gone = LiveIndex(aioredis.Redis(port=1, socket_connect_timeout=0.5))
+    with pytest.raises(Unavailable) as raised:
+        await gone.register_tenant("t")
+    assert raised.value.reason == "REDIS_UNAVAILABLE"

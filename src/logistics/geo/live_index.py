@@ -6,9 +6,11 @@ the rider to its newest position (never backwards in time) and refreshes its las
 Riders not seen for ``stale_after_s`` are left out of queries. Redis may lose everything: the
 next pings refill it, and nothing in it is the only copy of a business fact.
 
-Every failure of Redis is raised as ``domain.errors.Unavailable`` (reason
-``REDIS_UNAVAILABLE``) from the client library's exception, so the use cases need not know
-redis-py and the edge still finds the outage it stands for (``logistics.outages``). The client
+Every outage of Redis (refused, reset, timed out, not serving) is raised as
+``domain.errors.Unavailable`` (reason ``REDIS_UNAVAILABLE``) from the client library's
+exception, so the use cases need not know redis-py and the edge still finds the outage it
+stands for (``logistics.outages``). Any other Redis error (a script's bug) is left as it is:
+INTERNAL at the edge, logged with its traceback. The client
 is private: the other geo modules (matching, offers) run their scripts through ``script``.
 """
 
@@ -19,7 +21,7 @@ import math
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import h3
 import redis.asyncio as aioredis
@@ -29,6 +31,7 @@ from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import Ping, epoch_ms, haversine_m
 from logistics.geo import scripts
 from logistics.geo.coalesce import Coalescer
+from logistics.outages import outage_of
 
 _FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
@@ -42,13 +45,20 @@ def unavailable() -> Unavailable:
     return Unavailable("the live index (Redis) is unavailable", reason=REDIS_UNAVAILABLE)
 
 
+def reraise(exc: RedisError) -> NoReturn:
+    """Raises ``Unavailable`` from ``exc`` for an outage, else ``exc`` itself."""
+    if outage_of(exc) is not None:
+        raise unavailable() from exc
+    raise exc
+
+
 @contextlib.contextmanager
 def redis_errors() -> Iterator[None]:
-    """Raises a Redis failure inside the block as ``Unavailable``."""
+    """Raises a Redis outage inside the block as ``Unavailable``."""
     try:
         yield
     except RedisError as exc:
-        raise unavailable() from exc
+        reraise(exc)
 
 
 def _time(ms: str | bytes | None) -> datetime | None:
@@ -178,7 +188,7 @@ class LiveIndex:
             try:
                 return await registered(keys=keys, args=args)
             except RedisError as exc:
-                raise unavailable() from exc
+                reraise(exc)
 
         return run
 
@@ -265,7 +275,7 @@ class LiveIndex:
                 keys=[f"{p}seen"], args=[p, *(packed for packed, _ in groups)]
             )
         except RedisError as exc:
-            raise unavailable() from exc
+            reraise(exc)
         results = []
         for line, (_, sequences) in zip((_text(reply) or "").split(";"), groups, strict=True):
             contiguous, online, missing, n, *fresh = map(int, line.split(","))
