@@ -343,12 +343,12 @@ def test_a_redis_outage_translated_by_the_live_index_is_logged_once_with_retry_i
     assert "refused" in warnings[0].getMessage()
 
 
-def test_a_redis_failure_that_is_no_outage_is_still_unavailable_from_the_live_index() -> None:
-    status = to_status(_live_index_unavailable(redis.exceptions.ResponseError("ERR in script")))
+def test_a_redis_error_that_is_no_outage_stays_itself_and_is_internal() -> None:
+    with pytest.raises(redis.exceptions.ResponseError), redis_errors():
+        raise redis.exceptions.ResponseError("ERR in script")
 
-    assert status.grpc_code == grpc.StatusCode.UNAVAILABLE
-    assert detail(status, error_details_pb2.ErrorInfo).reason == "REDIS_UNAVAILABLE"  # type: ignore[union-attr]
-    assert detail(status, error_details_pb2.RetryInfo) is not None
+    status = to_status(_raised(redis.exceptions.ResponseError("ERR in script")))
+    assert status.grpc_code == grpc.StatusCode.INTERNAL
 
 
 def test_a_value_the_database_refuses_is_invalid_argument() -> None:
