@@ -39,21 +39,15 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from hypothesis import HealthCheck, event, example, given, settings
 
-from tests.conftest import (
-    RunningServer,
-    ServerUrls,
-    start_server,
-    stop_server,
-    token,
-    unique_tenant,
-)
-from tests.proto_strategies import (
+from tests.support.auth import token, unique_tenant
+from tests.support.proto_strategies import (
     length_delimited,
     mask_paths,
     messages,
     resolve_message,
     string_paths,
 )
+from tests.support.servers import RunningServer, ServerUrls, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
