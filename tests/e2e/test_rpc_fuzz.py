@@ -1,7 +1,7 @@
 """Every unary RPC, on both listeners, answers hostile requests precisely and changes nothing.
 
 The RPCs and their request messages come from the generated descriptors, so a new RPC is fuzzed
-without touching this file. Each request (built by ``tests/proto_strategies.py``: NUL bytes,
+without touching this file. Each request (built by ``tests/support/proto_strategies.py``: NUL bytes,
 odd code points, 20k-character values, NaN and infinities, out-of-range times, unknown enum
 values, malformed and foreign resource names) goes to the gRPC listener and, as binary proto,
 to the Connect listener. Whatever the answer, it is never INTERNAL or UNKNOWN, its metadata and
