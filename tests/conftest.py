@@ -14,49 +14,25 @@ import os
 # ("Check failed: next_worker->state == KICKED"). The children only exec, so they need none.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
-import asyncio
-import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
-import httpx
 import pytest
 
-from logistics.api.auth import mint_token
 from logistics.secrets_box import Keyring
 from logistics.store.db import Database
 from logistics.store.migrate import migrate
 from logistics.store.unit_of_work import Store
-
-ALL_SCOPES = ["logistics:read", "logistics:dispatch", "logistics:telemetry", "logistics:admin"]
-JWT_SECRET = "test-secret-" + "x" * 40
-# The keyring test servers and in-process workers seal webhook secrets with (32 bytes each).
-SECRETS_KEYS = "test:dGVzdC1zZWNyZXRzLWtleS0wMTIzNDU2Nzg5YWJjZGU="
-
-
-@dataclass(frozen=True)
-class ServerUrls:
-    database_url: str
-    redis_url: str
-    nats_url: str
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+from tests.support.auth import SECRETS_KEYS, unique_tenant
+from tests.support.servers import (
+    RunningServer,
+    ServerUrls,
+    start_server,
+    stop_server,
+    with_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +62,7 @@ async def server_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     assert admin_url is not None
     name = f"logistics_test_{uuid.uuid4().hex[:12]}"
     await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    database_url = _with_database(admin_url, name)
+    database_url = with_database(admin_url, name)
     await migrate(database_url)
     try:
         yield ServerUrls(database_url, str(env["redis_url"]), str(env["nats_url"]))
@@ -126,79 +102,6 @@ def keyring() -> Keyring:
     return Keyring.parse(SECRETS_KEYS)
 
 
-def token(tenant: str, scopes: list[str] | None = None, **kwargs: object) -> str:
-    return mint_token(JWT_SECRET, tenant=tenant, scopes=scopes or ALL_SCOPES, **kwargs)  # type: ignore[arg-type]
-
-
-def unique_tenant() -> str:
-    return f"t-{uuid.uuid4().hex[:10]}"
-
-
-@dataclass(frozen=True)
-class RunningServer:
-    grpc_target: str
-    http_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-
-def server_env(urls: ServerUrls, grpc_port: int, http_port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGISTICS_")}
-    env.update(
-        LOGISTICS_DATABASE_URL=urls.database_url,
-        LOGISTICS_REDIS_URL=urls.redis_url,
-        LOGISTICS_NATS_URL=urls.nats_url,
-        LOGISTICS_JWT_SECRET=JWT_SECRET,
-        LOGISTICS_SECRETS_KEYS=SECRETS_KEYS,
-        LOGISTICS_BIND_HOST="127.0.0.1",
-        LOGISTICS_GRPC_PORT=str(grpc_port),
-        LOGISTICS_HTTP_PORT=str(http_port),
-        LOGISTICS_SHUTDOWN_GRACE_SECONDS="3",
-    )
-    env.update(extra)
-    return env
-
-
-async def start_server(urls: ServerUrls, log_dir: Path, **extra: str) -> RunningServer:
-    """``logistics serve`` as a child process, returned once /readyz answers 200."""
-    grpc_port, http_port = free_port(), free_port()
-    log_path = log_dir / f"server-{grpc_port}.log"
-    with log_path.open("wb") as log:
-        # Popen only forks and execs; waiting on the child happens off the event loop.
-        process = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "logistics.cli", "serve"],
-            env=server_env(urls, grpc_port, http_port, **extra),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    http_url = f"http://127.0.0.1:{http_port}"
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log_path.read_text()[-3000:]}")
-            try:
-                if (await client.get(f"{http_url}/readyz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-        else:
-            process.kill()
-            raise RuntimeError(f"server not ready: {log_path.read_text()[-3000:]}")
-    return RunningServer(f"127.0.0.1:{grpc_port}", http_url, process, log_path)
-
-
-def stop_server(server: RunningServer, timeout: float = 15.0) -> int:
-    if server.process.poll() is None:
-        server.process.terminate()
-    try:
-        return server.process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-        raise
-
-
 @pytest.fixture(scope="session")
 async def server(
     server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
@@ -217,3 +120,11 @@ async def grpc_channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]
 @pytest.fixture
 def tenant() -> str:
     return unique_tenant()
+
+
+@pytest.fixture(scope="session")
+async def owner(server_urls: ServerUrls) -> AsyncIterator[asyncpg.Connection]:
+    """The database owner's view (no row-level security), to check what was stored."""
+    conn = await asyncpg.connect(server_urls.database_url)
+    yield conn
+    await conn.close()

@@ -20,8 +20,9 @@ from bengobox.logistics.v1 import (
     telemetry_pb2_grpc,
 )
 
-from tests.conftest import RunningServer, ServerUrls, start_server, stop_server, unique_tenant
-from tests.e2e.test_dispatch import CENTRE, md, rider_online
+from tests.support.auth import auth, rider_auth, unique_tenant
+from tests.support.dispatch import CENTRE, rider_online
+from tests.support.servers import Listeners, ServerUrls, server_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -29,22 +30,18 @@ Auto = dispatch_pb2.AutoDispatchResponse
 
 
 @pytest.fixture(scope="module")
-async def fast_server(
-    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[RunningServer]:
-    running = await start_server(
+async def fast_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
+    async with server_in_process(
         server_urls,
-        tmp_path_factory.mktemp("dispatch"),
         LOGISTICS_OFFER_TIMEOUT_SECONDS="1.5",
         LOGISTICS_DISPATCH_CANDIDATES="3",
         LOGISTICS_MAX_ACTIVE_TASKS="1",
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
 
 
 @pytest.fixture
-async def channel(fast_server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
+async def channel(fast_server: Listeners) -> AsyncIterator[grpc.aio.Channel]:
     async with grpc.aio.insecure_channel(fast_server.grpc_target) as ch:
         yield ch
 
@@ -74,7 +71,7 @@ class RiderApp:
 async def app(channel: grpc.aio.Channel, tenant: str, rider: str, accept: bool) -> RiderApp:
     rider_id = rider.rsplit("/", 1)[1]
     call = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
-        metadata=md(tenant, rider_id=rider_id)
+        metadata=rider_auth(tenant, rider_id)
     )
     return RiderApp(rider, call, accept, [])
 
@@ -93,7 +90,7 @@ async def new_task(channel: grpc.aio.Channel, tenant: str) -> str:
                 ],
             ),
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     return task.name
 
@@ -111,13 +108,13 @@ async def test_the_nearest_rider_that_accepts_gets_the_task(channel: grpc.aio.Ch
     task = await new_task(channel, tenant)
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
     result = await dispatch.AutoDispatch(
-        dispatch_pb2.AutoDispatchRequest(task=task), metadata=md(tenant)
+        dispatch_pb2.AutoDispatchRequest(task=task), metadata=auth(tenant)
     )
     assert (result.outcome, result.rider) == (Auto.OUTCOME_ASSIGNED, far)
     assert declining.offers == [task]  # offered first, declined
     assert accepting.offers == [task]
     got = await task_pb2_grpc.TaskServiceStub(channel).GetTask(
-        task_pb2.GetTaskRequest(name=task), metadata=md(tenant)
+        task_pb2.GetTaskRequest(name=task), metadata=auth(tenant)
     )
     assert (got.state, got.rider) == (task_pb2.Task.STATE_ASSIGNED, far)
     for call in (declining.call, accepting.call):
@@ -142,16 +139,16 @@ async def test_when_no_one_answers_the_task_goes_to_manual_dispatch(
     await asyncio.sleep(0.3)
     task = await new_task(channel, tenant)
     result = await dispatch_pb2_grpc.DispatchServiceStub(channel).AutoDispatch(
-        dispatch_pb2.AutoDispatchRequest(task=task), metadata=md(tenant)
+        dispatch_pb2.AutoDispatchRequest(task=task), metadata=auth(tenant)
     )
     assert result.outcome == Auto.OUTCOME_MANUAL
     assert len(offers) == 2  # the first radius, then the wider one
     tasks = task_pb2_grpc.TaskServiceStub(channel)
-    got = await tasks.GetTask(task_pb2.GetTaskRequest(name=task), metadata=md(tenant))
+    got = await tasks.GetTask(task_pb2.GetTaskRequest(name=task), metadata=auth(tenant))
     assert got.state == task_pb2.Task.STATE_CREATED
     assert got.manual_dispatch
     events = await tasks.ListTaskEvents(
-        task_pb2.ListTaskEventsRequest(parent=task), metadata=md(tenant)
+        task_pb2.ListTaskEventsRequest(parent=task), metadata=auth(tenant)
     )
     assert [e.type for e in events.events] == ["created", "dispatch_widened", "manual_dispatch"]
     # An answer after the offer closed is refused, and changes nothing.
@@ -159,7 +156,7 @@ async def test_when_no_one_answers_the_task_goes_to_manual_dispatch(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await dispatch_pb2_grpc.DispatchServiceStub(channel).RespondToOffer(
             dispatch_pb2.RespondToOfferRequest(offer_id=offers[0], accept=True),
-            metadata=md(tenant, rider_id=rider_id),
+            metadata=rider_auth(tenant, rider_id),
         )
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     silent.call.cancel()
@@ -188,7 +185,7 @@ async def test_a_thousand_concurrent_assignments_never_double_assign(
         try:
             await dispatch.AssignTask(
                 dispatch_pb2.AssignTaskRequest(task=task, rider=rider, reason="race"),
-                metadata=md(tenant),
+                metadata=auth(tenant),
             )
         except grpc.aio.AioRpcError as error:
             refusals.append(error.code())
@@ -201,7 +198,7 @@ async def test_a_thousand_concurrent_assignments_never_double_assign(
     service = task_pb2_grpc.TaskServiceStub(channel)
     holders: dict[str, list[str]] = {}
     for task in tasks:
-        got = await service.GetTask(task_pb2.GetTaskRequest(name=task), metadata=md(tenant))
+        got = await service.GetTask(task_pb2.GetTaskRequest(name=task), metadata=auth(tenant))
         if got.rider:
             holders.setdefault(got.rider, []).append(task)
     assert all(len(held) == 1 for held in holders.values())

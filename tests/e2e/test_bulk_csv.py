@@ -21,7 +21,8 @@ from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store, UnitOfWork
-from tests.conftest import RunningServer, ServerUrls, token, unique_tenant
+from tests.support.auth import headers, unique_tenant
+from tests.support.servers import RunningServer, ServerUrls
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +41,6 @@ VEHICLES = [
 ]
 
 
-def auth(tenant: str, scopes: list[str] | None = None) -> dict[str, str]:
-    return {"authorization": f"Bearer {token(tenant, scopes)}"}
-
-
 def csv_file(header: str, rows: list[str]) -> str:
     return "\n".join([header, *rows]) + "\n"
 
@@ -59,18 +56,20 @@ async def import_csv(
     body: str | bytes,
     *,
     dry_run: bool = False,
-    headers: dict[str, str] | None = None,
+    sent: dict[str, str] | None = None,
 ) -> httpx.Response:
     return await client.post(
         f"/v1/tenants/{tenant}/fleet/{kind}:import",
         params={"dry_run": "true"} if dry_run else {},
         content=body.encode() if isinstance(body, str) else body,
-        headers={"content-type": "text/csv", **(auth(tenant) if headers is None else headers)},
+        headers={"content-type": "text/csv", **(headers(tenant) if sent is None else sent)},
     )
 
 
 async def export_csv(client: httpx.AsyncClient, tenant: str, kind: str) -> list[list[str]]:
-    response = await client.get(f"/v1/tenants/{tenant}/fleet/{kind}:export", headers=auth(tenant))
+    response = await client.get(
+        f"/v1/tenants/{tenant}/fleet/{kind}:export", headers=headers(tenant)
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     return parse(response.text)
@@ -322,17 +321,17 @@ async def test_import_needs_admin_on_its_own_tenant_and_export_needs_read(
 ) -> None:
     tenant = unique_tenant()
     body = csv_file(RIDER_HEADER, ["EMP-1,Wanjiku,,,,,,,,"])
-    no_token = await import_csv(client, tenant, "riders", body, headers={})
+    no_token = await import_csv(client, tenant, "riders", body, sent={})
     assert no_token.status_code == 401
-    read_only = auth(tenant, ["logistics:read"])
-    assert (await import_csv(client, tenant, "riders", body, headers=read_only)).status_code == 403
-    other = auth(unique_tenant())
-    assert (await import_csv(client, tenant, "riders", body, headers=other)).status_code == 403
+    read_only = headers(tenant, ["logistics:read"])
+    assert (await import_csv(client, tenant, "riders", body, sent=read_only)).status_code == 403
+    other = headers(unique_tenant())
+    assert (await import_csv(client, tenant, "riders", body, sent=other)).status_code == 403
     export = f"/v1/tenants/{tenant}/fleet/riders:export"
     assert (await client.get(export)).status_code == 401
     assert (await client.get(export, headers=other)).status_code == 403
     assert (
-        await client.get(export, headers=auth(tenant, ["logistics:dispatch"]))
+        await client.get(export, headers=headers(tenant, ["logistics:dispatch"]))
     ).status_code == 403
     assert (await client.get(export, headers=read_only)).status_code == 200
     assert await export_csv(client, tenant, "riders") == [RIDER_HEADER.split(",")]

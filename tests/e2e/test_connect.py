@@ -14,7 +14,8 @@ from connectrpc.errors import ConnectError
 from connectrpc.protocol import ProtocolType
 from google.rpc import error_details_pb2
 
-from tests.conftest import RunningServer, token, unique_tenant
+from tests.support.auth import headers, token, unique_tenant
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +41,6 @@ def fleet_client(
         proto_json=json,
         http_client=pyqwest.Client(transport),
     )
-
-
-def headers(tenant: str, scopes: list[str] | None = None) -> dict[str, str]:
-    return {"authorization": f"Bearer {token(tenant, scopes)}"}
 
 
 async def test_without_a_token_the_call_is_unauthenticated(

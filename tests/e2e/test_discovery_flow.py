@@ -25,8 +25,9 @@ from logistics.domain.ids import TenantSlug
 from logistics.events.signing import generate_secret
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import RunningServer, ServerUrls, start_server, stop_server, token
-from tests.conftest import unique_tenant as new_tenant
+from tests.support.auth import auth
+from tests.support.auth import unique_tenant as new_tenant
+from tests.support.servers import Listeners, ServerUrls, server_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -152,29 +153,24 @@ def origin(running_origin: Origin) -> Origin:
 @pytest.fixture(scope="module")
 async def discovering_server(
     server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory, running_origin: Origin
-) -> AsyncIterator[RunningServer]:
-    running = await start_server(
-        server_urls,
-        tmp_path_factory.mktemp("discovery-logs"),
-        LOGISTICS_DISCOVERY_URL=running_origin.url,
-        LOGISTICS_DISCOVERY_SECRETS=SECRET,
-        LOGISTICS_DATA_DIR=str(tmp_path_factory.mktemp("discovery-data")),
-        NO_PROXY="127.0.0.1",
-    )
-    yield running
-    stop_server(running)
+) -> AsyncIterator[Listeners]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NO_PROXY", "127.0.0.1")  # the origin is local, whatever proxy is set
+        async with server_in_process(
+            server_urls,
+            LOGISTICS_DISCOVERY_URL=running_origin.url,
+            LOGISTICS_DISCOVERY_SECRETS=SECRET,
+            LOGISTICS_DATA_DIR=str(tmp_path_factory.mktemp("discovery-data")),
+        ) as running:
+            yield running
 
 
 @pytest.fixture
 async def fleet(
-    discovering_server: RunningServer,
+    discovering_server: Listeners,
 ) -> AsyncIterator[fleet_pb2_grpc.FleetServiceStub]:
     async with grpc.aio.insecure_channel(discovering_server.grpc_target) as channel:
         yield fleet_pb2_grpc.FleetServiceStub(channel)
-
-
-def auth(tenant: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token(tenant)}"),)
 
 
 def create_rider(fleet: fleet_pb2_grpc.FleetServiceStub, tenant: str, **fields: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import grpc
 import pytest
@@ -17,87 +17,12 @@ from bengobox.logistics.v1 import (
     telemetry_pb2,
     telemetry_pb2_grpc,
 )
-from google.protobuf import timestamp_pb2
 
-from tests.conftest import token, unique_tenant
+from tests.support.auth import auth, rider_auth, unique_tenant
+from tests.support.dispatch import CENTRE, rider_online
+from tests.support.protos import ts
 
 pytestmark = pytest.mark.e2e
-
-CENTRE = (-1.2864, 36.8172)
-
-
-def ts(moment: datetime) -> timestamp_pb2.Timestamp:
-    value = timestamp_pb2.Timestamp()
-    value.FromDatetime(moment)
-    return value
-
-
-def md(tenant: str, **claims: str) -> tuple[tuple[str, str], ...]:
-    if claims:
-        return (("authorization", f"Bearer {token(tenant, ['logistics:telemetry'], **claims)}"),)
-    return (("authorization", f"Bearer {token(tenant)}"),)
-
-
-async def rider_online(
-    channel: grpc.aio.Channel,
-    tenant: str,
-    lat: float,
-    lng: float,
-    vehicle: int,
-    weight: float,
-    rating: float = 0.0,
-) -> str:
-    """A rider with a vehicle (and a rating, 0: none), on shift now, whose stream has sent one
-    position."""
-    fleet = fleet_pb2_grpc.FleetServiceStub(channel)
-    car = await fleet.CreateVehicle(
-        fleet_pb2.CreateVehicleRequest(
-            parent=f"tenants/{tenant}",
-            vehicle=fleet_pb2.Vehicle(
-                type=vehicle,
-                plate=f"K{abs(hash((lat, lng))) % 10**6:06d}",
-                capacity=common_pb2.Capacity(weight_kg=weight),
-            ),
-        ),
-        metadata=md(tenant),
-    )
-    rider = await fleet.CreateRider(
-        fleet_pb2.CreateRiderRequest(
-            parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(
-                display_name="R", vehicle=car.name, vehicle_type=vehicle, rating=rating
-            ),
-        ),
-        metadata=md(tenant),
-    )
-    now = datetime.now(UTC)
-    await fleet.CreateShift(
-        fleet_pb2.CreateShiftRequest(
-            parent=rider.name,
-            shift=fleet_pb2.Shift(
-                planned=common_pb2.TimeWindow(
-                    start_time=ts(now - timedelta(hours=1)), end_time=ts(now + timedelta(hours=4))
-                )
-            ),
-        ),
-        metadata=md(tenant),
-    )
-    rider_id = rider.name.rsplit("/", 1)[1]
-    stream = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
-        metadata=md(tenant, rider_id=rider_id)
-    )
-    ping = telemetry_pb2.LocationPing(
-        sequence=1,
-        record_time=ts(now),
-        position=common_pb2.GeoPoint(latitude=lat, longitude=lng),
-        accuracy_m=5,
-    )
-    await stream.write(
-        telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=[ping]))
-    )
-    assert (await stream.read()).ack.contiguous_sequence == 1
-    await stream.done_writing()
-    return rider.name
 
 
 async def test_the_nearest_riders_come_back_nearest_first_and_filters_hold(
@@ -113,7 +38,7 @@ async def test_the_nearest_riders_come_back_nearest_first_and_filters_hold(
         dispatch_pb2.FindNearestRidersRequest(
             parent=f"tenants/{tenant}", point=point, max_riders=5, radius_m=3000
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert [c.rider for c in found.riders] == [near, van, far]
     assert found.riders[0].distance_m < found.riders[1].distance_m < found.riders[2].distance_m
@@ -125,14 +50,14 @@ async def test_the_nearest_riders_come_back_nearest_first_and_filters_hold(
             capacity_needed=common_pb2.Capacity(weight_kg=50),
             vehicle_type=common_pb2.VEHICLE_TYPE_MOTORBIKE,
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert [c.rider for c in heavy.riders] == [far]
     small_radius = await dispatch.FindNearestRiders(
         dispatch_pb2.FindNearestRidersRequest(
             parent=f"tenants/{tenant}", point=point, radius_m=300
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert [c.rider for c in small_radius.riders] == [near]
 
@@ -159,27 +84,27 @@ async def test_a_rider_at_its_task_limit_is_busy_and_left_out(
                     ],
                 ),
             ),
-            metadata=md(tenant),
+            metadata=auth(tenant),
         )
         names.append(task.name)
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     by_task = dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=names[3])
 
     async def found() -> list[str]:
-        reply = await dispatch.FindNearestRiders(by_task, metadata=md(tenant))
+        reply = await dispatch.FindNearestRiders(by_task, metadata=auth(tenant))
         return [c.rider for c in reply.riders]
 
     for name in names[:3]:
         assert await found() == [rider]
         await dispatch.AssignTask(
             dispatch_pb2.AssignTaskRequest(task=name, rider=rider, reason="nearest"),
-            metadata=md(tenant),
+            metadata=auth(tenant),
         )
     assert await found() == []
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await dispatch.AssignTask(
             dispatch_pb2.AssignTaskRequest(task=names[3], rider=rider, reason="one more"),
-            metadata=md(tenant),
+            metadata=auth(tenant),
         )
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
@@ -197,7 +122,7 @@ async def test_bad_requests_are_invalid_arguments(grpc_channel: grpc.aio.Channel
         ),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await dispatch.FindNearestRiders(request, metadata=md(tenant))
+            await dispatch.FindNearestRiders(request, metadata=auth(tenant))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
@@ -213,7 +138,7 @@ async def test_a_task_inside_a_zone_goes_only_to_that_zones_riders(
             rider=fleet_pb2.Rider(name=insider, zone="westlands"),
             update_mask={"paths": ["zone"]},
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     await telemetry_pb2_grpc.TelemetryServiceStub(grpc_channel).CreateGeofence(
         telemetry_pb2.CreateGeofenceRequest(
@@ -227,7 +152,7 @@ async def test_a_task_inside_a_zone_goes_only_to_that_zones_riders(
                 ),
             ),
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     # The rider's profile follows its record when its stream opens again.
     await rider_reconnects(grpc_channel, tenant, insider)
@@ -244,11 +169,11 @@ async def test_a_task_inside_a_zone_goes_only_to_that_zones_riders(
                 ],
             ),
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     found = await dispatch_pb2_grpc.DispatchServiceStub(grpc_channel).FindNearestRiders(
         dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=task.name),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert [c.rider for c in found.riders] == [insider]
     assert outsider not in [c.rider for c in found.riders]
@@ -256,7 +181,7 @@ async def test_a_task_inside_a_zone_goes_only_to_that_zones_riders(
 
 async def rider_reconnects(channel: grpc.aio.Channel, tenant: str, rider: str) -> None:
     stream = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
-        metadata=md(tenant, rider_id=rider.rsplit("/", 1)[1])
+        metadata=rider_auth(tenant, rider.rsplit("/", 1)[1])
     )
     ping = telemetry_pb2.LocationPing(
         sequence=2,
@@ -293,14 +218,14 @@ async def test_a_batch_plan_assigns_each_task_to_a_near_rider(
                     ],
                 ),
             ),
-            metadata=md(tenant),
+            metadata=auth(tenant),
         )
         names.append(created.name)
     plan = await dispatch_pb2_grpc.DispatchServiceStub(grpc_channel).AssignBatch(
         dispatch_pb2.AssignBatchRequest(
             parent=f"tenants/{tenant}", tasks=names, riders=[west, east], apply=True
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert plan.applied
     assert {a.rider: list(a.tasks) for a in plan.assignments} == {
@@ -308,5 +233,5 @@ async def test_a_batch_plan_assigns_each_task_to_a_near_rider(
         east: [names[1]],
     }
     for name, rider in zip(names, (west, east), strict=True):
-        got = await tasks.GetTask(task_pb2.GetTaskRequest(name=name), metadata=md(tenant))
+        got = await tasks.GetTask(task_pb2.GetTaskRequest(name=name), metadata=auth(tenant))
         assert (got.state, got.rider) == (task_pb2.Task.STATE_ASSIGNED, rider)

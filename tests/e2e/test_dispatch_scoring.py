@@ -18,9 +18,10 @@ from bengobox.logistics.v1 import (
 
 from logistics.domain.fleet import VehicleType
 from logistics.geo.distance import StraightLine
-from tests.conftest import RunningServer, ServerUrls, start_server, stop_server, unique_tenant
-from tests.e2e.test_dispatch import CENTRE, md, rider_online
-from tests.osrm_server import FakeOsrm
+from tests.support.auth import auth, unique_tenant
+from tests.support.dispatch import CENTRE, rider_online
+from tests.support.osrm import FakeOsrm
+from tests.support.servers import Listeners, ServerUrls, server_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +36,7 @@ async def nearest(
         dispatch_pb2.FindNearestRidersRequest(
             parent=f"tenants/{tenant}", point=point, max_riders=5, radius_m=3000
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     return list(reply.riders)
 
@@ -59,7 +60,7 @@ async def test_the_dispatch_policy_starts_at_the_defaults_and_keeps_what_is_set(
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     name = f"tenants/{tenant}/dispatchPolicy"
     first = await dispatch.GetDispatchPolicy(
-        dispatch_pb2.GetDispatchPolicyRequest(name=name), metadata=md(tenant)
+        dispatch_pb2.GetDispatchPolicyRequest(name=name), metadata=auth(tenant)
     )
     assert (first.weights.eta, first.weights.load, first.weights.idle, first.weights.rating) == (
         1.0,
@@ -68,17 +69,17 @@ async def test_the_dispatch_policy_starts_at_the_defaults_and_keeps_what_is_set(
         0.5,
     )
     updated = await dispatch.UpdateDispatchPolicy(
-        policy(tenant, first.etag, eta=2.0, load=0.0, idle=1.5, rating=3.0), metadata=md(tenant)
+        policy(tenant, first.etag, eta=2.0, load=0.0, idle=1.5, rating=3.0), metadata=auth(tenant)
     )
     assert updated.weights == dispatch_pb2.ScoringWeights(eta=2.0, load=0.0, idle=1.5, rating=3.0)
     assert updated.etag != first.etag
     again = await dispatch.GetDispatchPolicy(
-        dispatch_pb2.GetDispatchPolicyRequest(name=name), metadata=md(tenant)
+        dispatch_pb2.GetDispatchPolicyRequest(name=name), metadata=auth(tenant)
     )
     assert again == updated
     with pytest.raises(grpc.aio.AioRpcError) as stale:
         await dispatch.UpdateDispatchPolicy(
-            policy(tenant, first.etag, eta=1.0), metadata=md(tenant)
+            policy(tenant, first.etag, eta=1.0), metadata=auth(tenant)
         )
     assert stale.value.code() is grpc.StatusCode.ABORTED
 
@@ -99,12 +100,12 @@ async def test_bad_weights_are_invalid_and_change_nothing(
     tenant = unique_tenant()
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     with pytest.raises(grpc.aio.AioRpcError) as bad:
-        await dispatch.UpdateDispatchPolicy(policy(tenant, **weights), metadata=md(tenant))
+        await dispatch.UpdateDispatchPolicy(policy(tenant, **weights), metadata=auth(tenant))
     assert bad.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert field in (bad.value.details() or "")
     current = await dispatch.GetDispatchPolicy(
         dispatch_pb2.GetDispatchPolicyRequest(name=f"tenants/{tenant}/dispatchPolicy"),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert current.weights.eta == 1.0
 
@@ -118,7 +119,7 @@ async def test_a_rider_rating_is_kept_validated_and_cleared(
         fleet_pb2.CreateRiderRequest(
             parent=f"tenants/{tenant}", rider=fleet_pb2.Rider(display_name="A", rating=4.5)
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert rider.rating == 4.5
     for bad in (0.5, 5.1):
@@ -128,7 +129,7 @@ async def test_a_rider_rating_is_kept_validated_and_cleared(
                     rider=fleet_pb2.Rider(name=rider.name, rating=bad),
                     update_mask={"paths": ["rating"]},
                 ),
-                metadata=md(tenant),
+                metadata=auth(tenant),
             )
         assert error.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         assert "rider.rating" in (error.value.details() or "")
@@ -136,10 +137,10 @@ async def test_a_rider_rating_is_kept_validated_and_cleared(
         fleet_pb2.UpdateRiderRequest(
             rider=fleet_pb2.Rider(name=rider.name), update_mask={"paths": ["rating"]}
         ),
-        metadata=md(tenant),
+        metadata=auth(tenant),
     )
     assert cleared.rating == 0.0
-    got = await fleet.GetRider(fleet_pb2.GetRiderRequest(name=rider.name), metadata=md(tenant))
+    got = await fleet.GetRider(fleet_pb2.GetRiderRequest(name=rider.name), metadata=auth(tenant))
     assert got.rating == 0.0
 
 
@@ -160,7 +161,7 @@ async def test_ratings_and_the_tenants_weights_decide_between_close_riders(
     assert found[0].distance_m > found[1].distance_m
     dispatch = dispatch_pb2_grpc.DispatchServiceStub(grpc_channel)
     await dispatch.UpdateDispatchPolicy(
-        policy(tenant, eta=1.0, load=5.0, idle=0.1, rating=0.0), metadata=md(tenant)
+        policy(tenant, eta=1.0, load=5.0, idle=0.1, rating=0.0), metadata=auth(tenant)
     )
     assert [r.rider for r in await nearest(grpc_channel, tenant)] == [nearer, rated]
 
@@ -178,21 +179,15 @@ def osrm() -> Iterator[FakeOsrm]:
 
 
 @pytest.fixture(scope="module")
-async def osrm_server(
-    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory, osrm: FakeOsrm
-) -> AsyncIterator[RunningServer]:
-    running = await start_server(
-        server_urls,
-        tmp_path_factory.mktemp("osrm-logs"),
-        LOGISTICS_OSRM_URL=osrm.url,
-        LOGISTICS_OSRM_TIMEOUT_SECONDS="0.5",
-    )
-    yield running
-    stop_server(running)
+async def osrm_server(server_urls: ServerUrls, osrm: FakeOsrm) -> AsyncIterator[Listeners]:
+    async with server_in_process(
+        server_urls, LOGISTICS_OSRM_URL=osrm.url, LOGISTICS_OSRM_TIMEOUT_SECONDS="0.5"
+    ) as running:
+        yield running
 
 
 async def test_riders_are_ranked_by_road_eta_from_osrm_and_by_the_line_when_it_is_down(
-    osrm_server: RunningServer, osrm: FakeOsrm
+    osrm_server: Listeners, osrm: FakeOsrm
 ) -> None:
     tenant = unique_tenant()
     north_at = (CENTRE[0] + 0.0030, CENTRE[1])  # 334 m, across the river

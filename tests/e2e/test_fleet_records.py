@@ -16,14 +16,16 @@ import pytest
 from bengobox.logistics.v1 import common_pb2, fleet_connect, fleet_pb2, fleet_pb2_grpc
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
-from google.protobuf import field_mask_pb2, timestamp_pb2
-from google.rpc import error_details_pb2, status_pb2
+from google.protobuf import field_mask_pb2
 
 from logistics.domain.ids import TenantSlug
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import RunningServer, ServerUrls, start_server, stop_server, token
-from tests.conftest import unique_tenant as new_tenant
+from tests.support.auth import auth, headers
+from tests.support.auth import unique_tenant as new_tenant
+from tests.support.errors import details
+from tests.support.protos import ts, window
+from tests.support.servers import Listeners, RunningServer, ServerUrls, server_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -41,44 +43,8 @@ T0 = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def auth(tenant: str, scopes: list[str] | None = None) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token(tenant, scopes)}"),)
-
-
-def bearer(tenant: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token(tenant)}"}
-
-
-def ts(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def window(start: datetime, end: datetime) -> common_pb2.TimeWindow:
-    return common_pb2.TimeWindow(start_time=ts(start), end_time=ts(end))
-
-
 def mask(*paths: str) -> field_mask_pb2.FieldMask:
     return field_mask_pb2.FieldMask(paths=list(paths))
-
-
-def details(error: grpc.aio.AioRpcError) -> tuple[str, set[str]]:
-    """The ErrorInfo reason and the BadRequest field paths of a failed call."""
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            break
-    else:
-        raise AssertionError("no google.rpc.Status in the trailers")
-    reason, fields = "", set()
-    for detail in status.details:
-        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
-        if detail.Unpack(info):
-            reason = info.reason
-        elif detail.Unpack(bad):
-            fields |= {v.field for v in bad.field_violations}
-    return reason, fields
 
 
 async def fails(call: Any, code: grpc.StatusCode) -> grpc.aio.AioRpcError:
@@ -530,7 +496,7 @@ async def test_a_document_created_with_an_inline_pdf_records_its_hash_type_and_s
     assert got.expire_time.ToDatetime(tzinfo=UTC) == T0 + 365 * 24 * HOUR
 
     download = await http.get(
-        f"{server.http_url}/v1/{created.name}:download", headers=bearer(api.tenant)
+        f"{server.http_url}/v1/{created.name}:download", headers=headers(api.tenant)
     )
     assert download.status_code == 200
     assert download.content == PDF
@@ -559,7 +525,7 @@ async def test_a_file_streamed_over_http_is_downloaded_byte_for_byte(
     assert document.file_sha256 == ""
     url = f"{server.http_url}/v1/{document.name}"
 
-    missing = await http.get(f"{url}:download", headers=bearer(api.tenant))
+    missing = await http.get(f"{url}:download", headers=headers(api.tenant))
     assert missing.status_code == 400
     assert missing.json()["code"] == "failed_precondition"
 
@@ -567,7 +533,7 @@ async def test_a_file_streamed_over_http_is_downloaded_byte_for_byte(
     uploaded = await http.post(
         f"{url}:upload",
         content=streamed(chunks_of(PNG, [3, 5, 1000, 65536])),
-        headers=bearer(api.tenant),
+        headers=headers(api.tenant),
     )
     assert uploaded.status_code == 200, uploaded.text
     assert uploaded.json()["fileSha256"] == hashlib.sha256(PNG).hexdigest()
@@ -579,7 +545,7 @@ async def test_a_file_streamed_over_http_is_downloaded_byte_for_byte(
     )
     assert got.etag != document.etag
 
-    download = await http.get(f"{url}:download", headers=bearer(api.tenant))
+    download = await http.get(f"{url}:download", headers=headers(api.tenant))
     assert download.status_code == 200
     assert download.content == PNG
     assert download.headers["content-type"] == "image/png"
@@ -602,7 +568,7 @@ async def test_a_file_of_another_type_is_refused_and_the_document_keeps_its_file
     refused = await http.post(
         f"{server.http_url}/v1/{document.name}:upload",
         content=streamed([content]),
-        headers=bearer(api.tenant),
+        headers=headers(api.tenant),
     )
     assert refused.status_code == 400
     assert refused.json()["code"] == "invalid_argument"
@@ -610,7 +576,7 @@ async def test_a_file_of_another_type_is_refused_and_the_document_keeps_its_file
     assert got.file_sha256 == hashlib.sha256(PDF).hexdigest()
     assert got.etag == document.etag
     download = await http.get(
-        f"{server.http_url}/v1/{document.name}:download", headers=bearer(api.tenant)
+        f"{server.http_url}/v1/{document.name}:download", headers=headers(api.tenant)
     )
     assert download.content == PDF
 
@@ -640,7 +606,7 @@ async def test_a_streamed_file_over_the_default_10_mib_limit_is_refused(
     refused = await http.post(
         f"{server.http_url}/v1/{document.name}:upload",
         content=streamed(body),
-        headers=bearer(api.tenant),
+        headers=headers(api.tenant),
     )
     assert refused.status_code == 400
     assert refused.json()["code"] == "invalid_argument"
@@ -651,21 +617,18 @@ async def test_a_streamed_file_over_the_default_10_mib_limit_is_refused(
 @pytest.fixture(scope="module")
 async def small_server(
     server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[RunningServer]:
+) -> AsyncIterator[Listeners]:
     """A server that takes documents of at most 1000 bytes, its files in a temporary dir."""
-    data = tmp_path_factory.mktemp("small-data")
-    running = await start_server(
+    async with server_in_process(
         server_urls,
-        tmp_path_factory.mktemp("small-logs"),
         LOGISTICS_MAX_DOCUMENT_BYTES="1000",
-        LOGISTICS_DATA_DIR=str(data),
-    )
-    yield running
-    stop_server(running)
+        LOGISTICS_DATA_DIR=str(tmp_path_factory.mktemp("small-data")),
+    ) as running:
+        yield running
 
 
 async def test_files_over_the_configured_limit_are_refused_inline_and_streamed(
-    small_server: RunningServer, http: httpx.AsyncClient
+    small_server: Listeners, http: httpx.AsyncClient
 ) -> None:
     tenant = new_tenant()
     async with grpc.aio.insecure_channel(small_server.grpc_target) as channel:
@@ -687,18 +650,18 @@ async def test_files_over_the_configured_limit_are_refused_inline_and_streamed(
         empty = await api.document(rider.name, Doc.KIND_NATIONAL_ID)
         url = f"{small_server.http_url}/v1/{empty.name}:upload"
         # Declared too large: refused before the body is read.
-        declared = await http.post(url, content=at_limit + b"\n", headers=bearer(tenant))
+        declared = await http.post(url, content=at_limit + b"\n", headers=headers(tenant))
         assert declared.status_code == 400
         assert declared.json()["code"] == "invalid_argument"
         # Not declared (chunked): refused as the limit is crossed.
         chunked = await http.post(
-            url, content=streamed(chunks_of(at_limit + b"\n", [400, 400])), headers=bearer(tenant)
+            url, content=streamed(chunks_of(at_limit + b"\n", [400, 400])), headers=headers(tenant)
         )
         assert chunked.status_code == 400
         assert chunked.json()["code"] == "invalid_argument"
         got = await api.get_document(empty.name)
         assert (got.file_sha256, got.file_size_bytes) == ("", 0)
-        accepted = await http.post(url, content=streamed([at_limit]), headers=bearer(tenant))
+        accepted = await http.post(url, content=streamed([at_limit]), headers=headers(tenant))
         assert accepted.status_code == 200
         assert accepted.json()["fileSizeBytes"] == "1000"
 
@@ -775,7 +738,7 @@ async def test_a_document_is_found_only_under_its_own_rider(
             method,
             f"{server.http_url}/v1/{elsewhere}:{verb}",
             content=PDF if method == "POST" else None,
-            headers=bearer(api.tenant),
+            headers=headers(api.tenant),
         )
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
@@ -1149,22 +1112,22 @@ async def test_records_made_over_grpc_are_read_and_refused_the_same_over_connect
     api: Api, server: RunningServer
 ) -> None:
     client = fleet_connect.FleetServiceClient(server.http_url)
-    headers = bearer(api.tenant)
+    caller = headers(api.tenant)
     car = await api.vehicle(type=CAR, plate="KCN 404N")
     over_connect = await client.get_vehicle(
-        fleet_pb2.GetVehicleRequest(name=car.name), headers=headers
+        fleet_pb2.GetVehicleRequest(name=car.name), headers=caller
     )
     assert over_connect == car
 
     rider = await client.create_rider(
         fleet_pb2.CreateRiderRequest(parent=api.parent, rider=fleet_pb2.Rider(display_name="C")),
-        headers=headers,
+        headers=caller,
     )
     licence = await client.create_document(
         fleet_pb2.CreateDocumentRequest(
             parent=rider.name, document=Doc(kind=Doc.KIND_LICENCE), content=PDF
         ),
-        headers=headers,
+        headers=caller,
     )
     assert licence.file_sha256 == hashlib.sha256(PDF).hexdigest()
     assert await api.get_document(licence.name) == licence
@@ -1174,7 +1137,7 @@ async def test_records_made_over_grpc_are_read_and_refused_the_same_over_connect
             fleet_pb2.CreateVehicleRequest(
                 parent=api.parent, vehicle=fleet_pb2.Vehicle(type=VAN, plate="kcn 404n")
             ),
-            headers=headers,
+            headers=caller,
         )
     assert caught.value.code == Code.ALREADY_EXISTS
     with pytest.raises(ConnectError) as caught:
@@ -1182,16 +1145,16 @@ async def test_records_made_over_grpc_are_read_and_refused_the_same_over_connect
             fleet_pb2.ReviewDocumentRequest(
                 name=licence.name, verification_state=Doc.VERIFICATION_STATE_REJECTED
             ),
-            headers=headers,
+            headers=caller,
         )
     assert caught.value.code == Code.INVALID_ARGUMENT
     result = await client.get_eligibility(
-        fleet_pb2.GetEligibilityRequest(rider=rider.name, evaluate_time=ts(T0)), headers=headers
+        fleet_pb2.GetEligibilityRequest(rider=rider.name, evaluate_time=ts(T0)), headers=caller
     )
     assert (Reason.CODE_OFF_SHIFT, 0) in reasons(result)
     with pytest.raises(ConnectError) as caught:
         await client.get_vehicle(
-            fleet_pb2.GetVehicleRequest(name=car.name), headers=bearer(new_tenant())
+            fleet_pb2.GetVehicleRequest(name=car.name), headers=headers(new_tenant())
         )
     assert caught.value.code == Code.PERMISSION_DENIED
 
@@ -1262,7 +1225,7 @@ async def test_another_tenants_token_is_denied_every_record(
             method,
             f"{server.http_url}/v1/{licence.name}:{verb}",
             content=PDF if method == "POST" else None,
-            headers=bearer(intruder),
+            headers=headers(intruder),
         )
         assert response.status_code == 403
         assert response.json()["code"] == "permission_denied"
@@ -1316,7 +1279,7 @@ async def test_a_read_only_token_reads_records_and_files_but_cannot_change_them(
     ):
         error = await fails(call, grpc.StatusCode.PERMISSION_DENIED)
         assert details(error)[0] == "MISSING_SCOPE"
-    read_only = {"authorization": f"Bearer {token(api.tenant, ['logistics:read'])}"}
+    read_only = headers(api.tenant, ["logistics:read"])
     url = f"{server.http_url}/v1/{licence.name}"
     assert (await http.get(f"{url}:download", headers=read_only)).content == PDF
     refused = await http.post(f"{url}:upload", content=PNG, headers=read_only)

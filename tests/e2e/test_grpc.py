@@ -16,25 +16,16 @@ from bengobox.logistics.v1 import (
     telemetry_pb2_grpc,
 )
 from google.protobuf import field_mask_pb2
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.conftest import RunningServer, token, unique_tenant
+from tests.support.auth import auth, unique_tenant
+from tests.support.errors import status_of
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.e2e
 
 BUF = Path(sys.executable).parent / "buf"
-
-
-def auth(tenant: str, scopes: list[str] | None = None) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token(tenant, scopes)}"),)
-
-
-def status_details(error: grpc.aio.AioRpcError) -> status_pb2.Status:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            return status_pb2.Status.FromString(value)
-    raise AssertionError("no google.rpc.Status in the trailers")
 
 
 def test_reflection_lists_the_four_services(server: RunningServer) -> None:
@@ -156,7 +147,7 @@ async def test_bad_input_names_each_field_in_the_error_details(
             metadata=auth(tenant),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    status = status_details(caught.value)
+    status = status_of(caught.value)
     bad_request = error_details_pb2.BadRequest()
     info = error_details_pb2.ErrorInfo()
     assert status.details[0].Unpack(info)

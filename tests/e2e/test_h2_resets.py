@@ -17,7 +17,8 @@ import h2.errors
 import h2.events
 import pytest
 
-from tests.conftest import RunningServer, token, unique_tenant
+from tests.support.auth import token, unique_tenant
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.e2e
 

@@ -31,16 +31,18 @@ from bengobox.logistics.v1 import (
     telemetry_pb2,
     telemetry_pb2_grpc,
 )
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2
 
 from logistics.domain.telemetry import EARTH_RADIUS_M
-from tests.conftest import (
+from tests.support.auth import bearer, token, unique_tenant
+from tests.support.protos import ts
+from tests.support.servers import (
+    Listeners,
     RunningServer,
     ServerUrls,
+    server_in_process,
     start_server,
     stop_server,
-    token,
-    unique_tenant,
 )
 
 pytestmark = pytest.mark.e2e
@@ -55,10 +57,6 @@ def offset(north_m: float, east_m: float = 0.0) -> tuple[float, float]:
     return lat + north_m / M_PER_DEG, lng + east_m / (M_PER_DEG * math.cos(math.radians(lat)))
 
 
-def bearer(value: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {value}"),)
-
-
 def box(south_m: float, west_m: float, north_m: float, east_m: float) -> telemetry_pb2.BoundingBox:
     sw, ne = offset(south_m, west_m), offset(north_m, east_m)
     return telemetry_pb2.BoundingBox(
@@ -67,19 +65,10 @@ def box(south_m: float, west_m: float, north_m: float, east_m: float) -> telemet
     )
 
 
-def ts(moment: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 @pytest.fixture(scope="module")
-async def live_server(
-    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[RunningServer]:
-    running = await start_server(server_urls, tmp_path_factory.mktemp("live"), **FAST)
-    yield running
-    stop_server(running)
+async def live_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
+    async with server_in_process(server_urls, **FAST) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +81,7 @@ async def second_server(
 
 
 @pytest.fixture
-async def channel(live_server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
+async def channel(live_server: Listeners) -> AsyncIterator[grpc.aio.Channel]:
     async with grpc.aio.insecure_channel(live_server.grpc_target) as ch:
         yield ch
 
@@ -464,7 +453,7 @@ async def test_a_zone_restricted_dispatcher_sees_only_its_zones(
 
 
 async def test_a_stalled_viewer_is_cut_off_and_does_not_slow_a_healthy_one(
-    live_server: RunningServer,
+    live_server: Listeners,
 ) -> None:
     tenant = unique_tenant()
     # A tiny flow-control window: a viewer that stops reading blocks the server's writes soon.
@@ -618,7 +607,7 @@ async def test_an_event_published_twice_shows_once_in_the_view(
 
 
 async def test_subscribe_fleet_over_connect_streams_json_frames(
-    channel: grpc.aio.Channel, live_server: RunningServer
+    channel: grpc.aio.Channel, live_server: Listeners
 ) -> None:
     tenant = unique_tenant()
     rider = await RiderApp.create(channel, tenant)

@@ -45,16 +45,8 @@ from logistics.embedded import EmbeddedServers
 from logistics.store.db import Database
 from logistics.store.migrate import migrate
 from logistics.store.unit_of_work import Store
-from tests.conftest import (
-    RunningServer,
-    ServerUrls,
-    server_env,
-    start_server,
-    stop_server,
-    token,
-)
-from tests.e2e.test_telemetry_stream import Rider, new_rider
-from tests.faults import (
+from tests.support.auth import token
+from tests.support.faults import (
     CALL_TIMEOUT_S,
     STREAM,
     Load,
@@ -69,6 +61,14 @@ from tests.faults import (
     stream_probe,
     write_raced_the_end,
 )
+from tests.support.servers import (
+    RunningServer,
+    ServerUrls,
+    server_env,
+    start_server,
+    stop_server,
+)
+from tests.support.telemetry import Rider, new_rider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 

@@ -12,15 +12,10 @@ import asyncpg
 import grpc
 import pytest
 
-from tests.conftest import RunningServer, ServerUrls, start_server, stop_server
-from tests.e2e.test_telemetry_stream import (
-    PrivateRedis,
-    Stream,
-    events,
-    eventually,
-    new_rider,
-    pings,
-)
+from tests.support.private_redis import PrivateRedis
+from tests.support.servers import RunningServer, ServerUrls, start_server, stop_server
+from tests.support.telemetry import Stream, events, new_rider, pings
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -57,13 +52,6 @@ async def replicas(
         redis.kill()
 
 
-@pytest.fixture(scope="module")
-async def owner(server_urls: ServerUrls) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(server_urls.database_url)
-    yield conn
-    await conn.close()
-
-
 async def test_a_silent_rider_goes_offline_once_and_online_once_when_it_streams_again(
     replicas: tuple[RunningServer, RunningServer], owner: asyncpg.Connection
 ) -> None:
@@ -86,7 +74,7 @@ async def test_a_silent_rider_goes_offline_once_and_online_once_when_it_streams_
         assert await count("rider.online") == 1
 
         # Both processes sweep every quarter of a second; only one may announce it.
-        assert await eventually(lambda: offline_count_is(1), within_s=5.0)
+        assert await eventually(lambda: offline_count_is(1), within=5.0)
         await asyncio.sleep(1.5 * OFFLINE_S)
         offline = await events(owner, rider.tenant, "rider.offline")
         assert [e["rider"] for e in offline] == [rider.name]

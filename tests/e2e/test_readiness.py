@@ -12,7 +12,8 @@ import httpx
 import pytest
 from bengobox.logistics.v1 import fleet_connect, fleet_pb2
 
-from tests.conftest import ServerUrls, start_server, stop_server, token, unique_tenant
+from tests.support.auth import token, unique_tenant
+from tests.support.servers import ServerUrls, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

@@ -4,6 +4,7 @@ a plan applied through the assignment path (task events, then route.completed)."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,13 +13,15 @@ import pytest
 from bengobox.logistics.v1 import common_pb2, dispatch_connect, dispatch_pb2, task_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
-from google.protobuf import duration_pb2, timestamp_pb2
 from google.rpc import error_details_pb2
 
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import RunningServer, token, unique_tenant
-from tests.e2e.test_tasks import Api, drop_off, pickup, point
+from tests.support.auth import headers, unique_tenant
+from tests.support.protos import duration as limit
+from tests.support.protos import ts
+from tests.support.servers import Listeners, RunningServer, ServerUrls, server_in_process
+from tests.support.tasks import Api, drop_off, pickup, point
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +29,6 @@ R = dispatch_pb2.OptimizeRoutesRequest
 DEPOT = point(-1.2864, 36.8172)
 # A few hundred metres apart, around the depot.
 PLACES = [(-1.2800, 36.8100), (-1.2900, 36.8250), (-1.2950, 36.8050), (-1.2750, 36.8300)]
-
-
-def ts(moment: datetime) -> timestamp_pb2.Timestamp:
-    value = timestamp_pb2.Timestamp()
-    value.FromDatetime(moment)
-    return value
-
-
-def limit(seconds: float) -> duration_pb2.Duration:
-    value = duration_pb2.Duration()
-    value.FromTimedelta(timedelta(seconds=seconds))
-    return value
 
 
 def stops_request(tenant: str, **fields: Any) -> dispatch_pb2.OptimizeRoutesRequest:
@@ -93,14 +84,14 @@ async def test_optimize_routes_over_grpc_plans_every_stop(api: Api) -> None:
 async def test_optimize_routes_over_connect_and_its_stream(server: RunningServer) -> None:
     tenant = unique_tenant()
     client = dispatch_connect.DispatchServiceClient(server.http_url)
-    headers = {"authorization": f"Bearer {token(tenant)}"}
-    plan = await client.optimize_routes(stops_request(tenant), headers=headers)
+    caller = headers(tenant)
+    plan = await client.optimize_routes(stops_request(tenant), headers=caller)
     check_plan(plan, tenant)
     messages = [
         m
         async for m in client.optimize_routes_stream(
             dispatch_pb2.OptimizeRoutesStreamRequest(request=stops_request(tenant)),
-            headers=headers,
+            headers=caller,
         )
     ]
     assert messages[-1].HasField("result")
@@ -112,7 +103,7 @@ async def test_optimize_routes_over_connect_and_its_stream(server: RunningServer
 async def test_bad_input_is_invalid_argument_naming_the_field(server: RunningServer) -> None:
     tenant = unique_tenant()
     client = dispatch_connect.DispatchServiceClient(server.http_url)
-    headers = {"authorization": f"Bearer {token(tenant)}"}
+    caller = headers(tenant)
     cases = {
         "vehicles": stops_request(tenant, vehicles=[]),
         "stops[1].pickup_stop_id": None,
@@ -130,26 +121,46 @@ async def test_bad_input_is_invalid_argument_naming_the_field(server: RunningSer
     for field, request in cases.items():
         assert request is not None
         with pytest.raises(ConnectError) as caught:
-            await client.optimize_routes(request, headers=headers)
+            await client.optimize_routes(request, headers=caller)
         assert caught.value.code == Code.INVALID_ARGUMENT, field
         bad = error_details_pb2.BadRequest()
         assert any(d.Unpack(bad) for d in caught.value.details), field
         assert field in {v.field for v in bad.field_violations}, field
 
 
-async def test_a_cancelled_stream_ends_its_search(api: Api) -> None:
-    call = api.dispatch.OptimizeRoutesStream(
-        dispatch_pb2.OptimizeRoutesStreamRequest(request=stops_request(api.tenant)),
-        metadata=api.md,
-    )
-    first = await call.read()
-    assert first.best_cost > 0 or first.HasField("result")
-    call.cancel()
-    # The server is free for the next plan at once.
-    plan = await asyncio.wait_for(
-        api.dispatch.OptimizeRoutes(stops_request(api.tenant), metadata=api.md), 10
-    )
-    check_plan(plan, api.tenant)
+@pytest.fixture(scope="module")
+async def one_solver(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
+    """A server that searches one plan at a time: a search left running holds up the next."""
+    async with server_in_process(server_urls, LOGISTICS_ROUTING_SOLVERS="1") as running:
+        yield running
+
+
+async def test_a_cancelled_stream_ends_its_search_and_stores_no_plan(
+    one_solver: Listeners, store: Store, database: Database
+) -> None:
+    async with grpc.aio.insecure_channel(one_solver.grpc_target) as channel:
+        api = Api(channel, unique_tenant(), store, database)
+        # A search allowed 30 s: it finds a plan at once and then keeps improving it until
+        # the time is up, unless it is cancelled.
+        call = api.dispatch.OptimizeRoutesStream(
+            dispatch_pb2.OptimizeRoutesStreamRequest(
+                request=stops_request(api.tenant, time_limit=limit(30))
+            ),
+            metadata=api.md,
+        )
+        first = await asyncio.wait_for(call.read(), 10)
+        assert first.best_cost > 0
+        assert not first.HasField("result")
+        call.cancel()
+
+        # The only solver is free again: the next plan is not kept waiting behind the search.
+        plan = await asyncio.wait_for(
+            api.dispatch.OptimizeRoutes(stops_request(api.tenant), metadata=api.md), 10
+        )
+        check_plan(plan, api.tenant)
+        # The cancelled search stored nothing.
+        stored = await api.sql("SELECT id FROM route_plans")
+        assert [str(row["id"]) for row in stored] == [plan.plan.rsplit("/", 1)[1]]
 
 
 async def test_an_applied_plan_assigns_its_tasks_and_completes_its_route(api: Api) -> None:

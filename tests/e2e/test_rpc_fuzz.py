@@ -1,7 +1,7 @@
 """Every unary RPC, on both listeners, answers hostile requests precisely and changes nothing.
 
 The RPCs and their request messages come from the generated descriptors, so a new RPC is fuzzed
-without touching this file. Each request (built by ``tests/proto_strategies.py``: NUL bytes,
+without touching this file. Each request (built by ``tests/support/proto_strategies.py``: NUL bytes,
 odd code points, 20k-character values, NaN and infinities, out-of-range times, unknown enum
 values, malformed and foreign resource names) goes to the gRPC listener and, as binary proto,
 to the Connect listener. Whatever the answer, it is never INTERNAL or UNKNOWN, its metadata and
@@ -39,21 +39,15 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from hypothesis import HealthCheck, event, example, given, settings
 
-from tests.conftest import (
-    RunningServer,
-    ServerUrls,
-    start_server,
-    stop_server,
-    token,
-    unique_tenant,
-)
-from tests.proto_strategies import (
+from tests.support.auth import token, unique_tenant
+from tests.support.proto_strategies import (
     length_delimited,
     mask_paths,
     messages,
     resolve_message,
     string_paths,
 )
+from tests.support.servers import RunningServer, ServerUrls, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.conftest import ServerUrls, start_server, stop_server
+from tests.support.servers import ServerUrls, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

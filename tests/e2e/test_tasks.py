@@ -19,27 +19,32 @@ import httpx
 import pytest
 from bengobox.logistics.v1 import (
     common_pb2,
-    dispatch_pb2,
-    dispatch_pb2_grpc,
-    fleet_pb2,
-    fleet_pb2_grpc,
     task_connect,
     task_pb2,
-    task_pb2_grpc,
 )
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import error_details_pb2
 
-from logistics.domain.ids import TenantSlug
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import RunningServer, token, unique_tenant
+from tests.support.auth import auth, token, unique_tenant
+from tests.support.errors import details
+from tests.support.servers import RunningServer
+from tests.support.tasks import (
+    DISPATCHER,
+    DROP_OFF,
+    Api,
+    Step,
+    T,
+    drop_off,
+    last_id,
+    pickup,
+    point,
+)
 
 pytestmark = pytest.mark.e2e
 
-T, Step = task_pb2.Task, task_pb2.TaskStep
-PICKUP, DROP_OFF = Step.KIND_PICKUP, Step.KIND_DROP_OFF
 CODE, PHOTO, SIGNATURE = (
     Step.PROOF_KIND_ONE_TIME_CODE,
     Step.PROOF_KIND_PHOTO,
@@ -53,42 +58,6 @@ NFC, TEMPERATURES, RECIPIENT = (
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 FAILED_PRECONDITION, ABORTED = grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED
 DENIED, INVALID = grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT
-DISPATCHER = "dispatcher-wanjiru"
-
-
-def auth(tenant: str, scopes: list[str] | None = None, **claims: Any) -> tuple[tuple[str, str]]:
-    return (("authorization", f"Bearer {token(tenant, scopes, **claims)}"),)
-
-
-def point(latitude: float, longitude: float) -> common_pb2.GeoPoint:
-    return common_pb2.GeoPoint(latitude=latitude, longitude=longitude)
-
-
-def pickup(**fields: Any) -> task_pb2.TaskStep:
-    return Step(kind=PICKUP, location=point(-1.2833, 36.8167), **fields)
-
-
-def drop_off(*proofs: int, code: str = "", **fields: Any) -> task_pb2.TaskStep:
-    fields.setdefault("location", point(-1.3000, 36.7800))
-    return Step(kind=DROP_OFF, required_proofs=list(proofs), one_time_code=code, **fields)
-
-
-def details(error: grpc.aio.AioRpcError) -> tuple[str, set[str]]:
-    """The ErrorInfo reason and the BadRequest field paths of a failed call."""
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            break
-    else:
-        raise AssertionError("no google.rpc.Status in the trailers")
-    reason, fields = "", set()
-    for detail in status.details:
-        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
-        if detail.Unpack(info):
-            reason = info.reason
-        elif detail.Unpack(bad):
-            fields |= {v.field for v in bad.field_violations}
-    return reason, fields
 
 
 async def fails(call: Any, code: grpc.StatusCode, reason: str | None = None) -> set[str]:
@@ -100,166 +69,6 @@ async def fails(call: Any, code: grpc.StatusCode, reason: str | None = None) -> 
     if reason is not None:
         assert found_reason == reason, caught.value.details()
     return fields
-
-
-def last_id(name: str) -> str:
-    """The id at the end of a resource name."""
-    return name.rsplit("/", 1)[1]
-
-
-class Api:
-    """Short calls for one tenant, so each test reads as the steps a user takes."""
-
-    def __init__(
-        self, channel: grpc.aio.Channel, tenant: str, store: Store, database: Database
-    ) -> None:
-        self.tasks = task_pb2_grpc.TaskServiceStub(channel)
-        self.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
-        self.fleet = fleet_pb2_grpc.FleetServiceStub(channel)
-        self.tenant = tenant
-        self.parent = f"tenants/{tenant}"
-        self.md = auth(tenant, subject=DISPATCHER)
-        self._store = store
-        self._database = database
-
-    async def rider(self, name: str = "Amina") -> str:
-        rider = await self.fleet.CreateRider(
-            fleet_pb2.CreateRiderRequest(
-                parent=self.parent, rider=fleet_pb2.Rider(display_name=name)
-            ),
-            metadata=self.md,
-        )
-        return rider.name
-
-    def rider_md(self, rider: str) -> tuple[tuple[str, str]]:
-        """A rider's own token, as the rider app holds it."""
-        return auth(
-            self.tenant,
-            ["logistics:telemetry"],
-            rider_id=last_id(rider),
-            subject=f"rider-{last_id(rider)[:8]}",
-        )
-
-    def create_request(self, *steps: task_pb2.TaskStep, request_id: str = "", **fields: Any) -> Any:
-        fields.setdefault("kind", T.KIND_DELIVERY)
-        return task_pb2.CreateTaskRequest(
-            parent=self.parent,
-            request_id=request_id,
-            task=T(steps=list(steps or (pickup(), drop_off())), **fields),
-        )
-
-    async def create(self, *steps: task_pb2.TaskStep, request_id: str = "", **fields: Any) -> Any:
-        return await self.tasks.CreateTask(
-            self.create_request(*steps, request_id=request_id, **fields), metadata=self.md
-        )
-
-    async def get(self, name: str) -> task_pb2.Task:
-        return await self.tasks.GetTask(task_pb2.GetTaskRequest(name=name), metadata=self.md)
-
-    def assign(
-        self, task: str, rider: str, reason: str = "", etag: str = "", md: Any = None
-    ) -> Any:
-        return self.dispatch.AssignTask(
-            dispatch_pb2.AssignTaskRequest(task=task, rider=rider, reason=reason, etag=etag),
-            metadata=md or self.md,
-        )
-
-    def start(self, task: str, etag: str = "", md: Any = None, **fields: Any) -> Any:
-        return self.tasks.StartTask(
-            task_pb2.StartTaskRequest(name=task, etag=etag, **fields), metadata=md or self.md
-        )
-
-    def arrive(self, task: str, step_id: str, md: Any = None, **fields: Any) -> Any:
-        return self.tasks.ArriveAtStep(
-            task_pb2.ArriveAtStepRequest(name=task, step_id=step_id, **fields),
-            metadata=md or self.md,
-        )
-
-    def complete(
-        self, task: str, step_id: str, *proofs: task_pb2.Proof, md: Any = None, **fields: Any
-    ) -> Any:
-        return self.tasks.CompleteStep(
-            task_pb2.CompleteStepRequest(name=task, step_id=step_id, proofs=list(proofs), **fields),
-            metadata=md or self.md,
-        )
-
-    def cancel(self, task: str, reason: str = "", etag: str = "", md: Any = None) -> Any:
-        return self.tasks.CancelTask(
-            task_pb2.CancelTaskRequest(name=task, reason=reason, etag=etag), metadata=md or self.md
-        )
-
-    def fail(self, task: str, reason: str = "flat tyre", md: Any = None) -> Any:
-        return self.tasks.FailTask(
-            task_pb2.FailTaskRequest(name=task, reason=reason), metadata=md or self.md
-        )
-
-    async def events(self, task: str, page_size: int = 0) -> list[task_pb2.TaskEvent]:
-        """The whole audit trail, a page at a time."""
-        events: list[task_pb2.TaskEvent] = []
-        page_token = ""
-        while True:
-            page = await self.tasks.ListTaskEvents(
-                task_pb2.ListTaskEventsRequest(
-                    parent=task, page_size=page_size, page_token=page_token
-                ),
-                metadata=self.md,
-            )
-            events += page.events
-            page_token = page.next_page_token
-            if not page_token:
-                return events
-
-    async def proofs(self, task: str) -> list[task_pb2.Proof]:
-        listed = await self.tasks.ListProofs(
-            task_pb2.ListProofsRequest(parent=task), metadata=self.md
-        )
-        return list(listed.proofs)
-
-    async def listed(self, page_size: int = 0, **filters: Any) -> list[str]:
-        names: list[str] = []
-        page_token = ""
-        while True:
-            page = await self.tasks.ListTasks(
-                task_pb2.ListTasksRequest(
-                    parent=self.parent, page_size=page_size, page_token=page_token, **filters
-                ),
-                metadata=self.md,
-            )
-            names += [t.name for t in page.tasks]
-            page_token = page.next_page_token
-            if not page_token:
-                return names
-
-    async def on_the_way(self, *steps: task_pb2.TaskStep) -> tuple[task_pb2.Task, str]:
-        """A task assigned to a new rider and started."""
-        task = await self.create(*steps)
-        rider = await self.rider()
-        await self.assign(task.name, rider)
-        await self.start(task.name)
-        return task, rider
-
-    async def at(self, step_id: str, *steps: task_pb2.TaskStep) -> tuple[task_pb2.Task, str]:
-        """A started task whose rider has arrived at step ``step_id`` (earlier ones done)."""
-        task, rider = await self.on_the_way(*steps)
-        for earlier in range(int(step_id)):
-            await self.arrive(task.name, str(earlier))
-            await self.complete(task.name, str(earlier))
-        await self.arrive(task.name, step_id)
-        return task, rider
-
-    async def outbox(self, task: str) -> list[tuple[str, dict[str, Any]]]:
-        """The task's events in the outbox, in order: (subject, data)."""
-        tenant_id = await self._store.tenants.find(TenantSlug(self.tenant))
-        async with self._database.transaction(tenant_id) as conn:
-            rows = await conn.fetch(
-                "SELECT subject, data FROM outbox WHERE data->>'name' = $1 ORDER BY seq", task
-            )
-        return [(r["subject"], r["data"]) for r in rows]
-
-    async def sql(self, statement: str, *args: Any) -> list[Any]:
-        tenant_id = await self._store.tenants.find(TenantSlug(self.tenant))
-        async with self._database.transaction(tenant_id) as conn:
-            return list(await conn.fetch(statement, *args))
 
 
 @pytest.fixture

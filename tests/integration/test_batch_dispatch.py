@@ -33,7 +33,9 @@ from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.clocks import ManualClock
+from tests.support.servers import ServerUrls
 
 NAIROBI = (-1.2864, 36.8172)
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
@@ -42,14 +44,6 @@ M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
 def at(north_m: float, east_m: float = 0.0) -> tuple[float, float]:
     lat, lng = NAIROBI
     return lat + north_m / M_PER_DEG, lng + east_m / (M_PER_DEG * math.cos(math.radians(lat)))
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 class CancelsOnFirstAssign(TaskService):
@@ -153,7 +147,7 @@ async def redis_client(server_urls: ServerUrls) -> AsyncIterator[aioredis.Redis]
 async def world(store: Store, redis_client: aioredis.Redis, tmp_path: Path) -> AsyncIterator[World]:
     tenant = TenantSlug(unique_tenant())
     now = datetime.now(UTC).replace(microsecond=0)
-    clock = FixedClock(now)
+    clock = ManualClock(now)
     caller = Caller(tenant, "dispatcher@test", frozenset({Scope.ADMIN}))
     tasks = CancelsOnFirstAssign(
         store, Outlets(None), LocalBlobStore(tmp_path), clock, max_active_tasks=3

@@ -18,7 +18,8 @@ from logistics.domain.ids import TenantSlug
 from logistics.events.signing import generate_secret
 from logistics.secrets_box import Keyring
 from logistics.store.db import Database
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.servers import ServerUrls
 
 
 @pytest.fixture

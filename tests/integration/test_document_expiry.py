@@ -41,30 +41,19 @@ from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
 from logistics.store.timers import TimerQueue
 from logistics.store.unit_of_work import Store
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.clocks import ManualClock
+from tests.support.servers import ServerUrls
 
 HOUR = timedelta(hours=1)
 _stretches = itertools.count()
-
-
-class FakeClock:
-    """A clock that stands still until the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> None:
-        self._now = now
 
 
 @dataclasses.dataclass
 class World:
     tenant: TenantSlug
     caller: Caller
-    clock: FakeClock
+    clock: ManualClock
     compliance: ComplianceService
     fleets: FleetService
     store: Store
@@ -143,7 +132,7 @@ class World:
 async def world(store: Store, database: Database, tmp_path: Path) -> World:
     # A stretch of a few days per test, all in the 1990s: nothing else is due there.
     start = datetime(1991, 1, 1, tzinfo=UTC) + timedelta(days=3 * next(_stretches))
-    clock = FakeClock(start)
+    clock = ManualClock(start)
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "compliance@test", frozenset({Scope.ADMIN}))
     compliance = ComplianceService(
@@ -178,7 +167,7 @@ async def other_pool(server_urls: ServerUrls) -> AsyncIterator[Database]:
     await db.close()
 
 
-def runner(database: Database, clock: FakeClock) -> TimerRunner:
+def runner(database: Database, clock: ManualClock) -> TimerRunner:
     return TimerRunner(TimerQueue(database), clock, interval_s=0.01)
 
 

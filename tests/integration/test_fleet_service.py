@@ -24,7 +24,7 @@ from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import unique_tenant
+from tests.support.auth import unique_tenant
 
 
 def admin(tenant: str) -> Caller:

@@ -17,7 +17,7 @@ from logistics.services import geofencing
 from logistics.services.geofencing import GeofenceService
 from logistics.store.db import Connection, Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import unique_tenant
+from tests.support.auth import unique_tenant
 
 
 class CountingDatabase:

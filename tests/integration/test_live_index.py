@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, SequenceState, advance, epoch_us
 from logistics.geo.live_index import LiveIndex
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.servers import ServerUrls
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 NAIROBI = (-1.2864, 36.8172)

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from logistics.store.migrate import MigrationError, default_migrations_dir, migrate
-from tests.conftest import ServerUrls, _with_database
+from tests.support.servers import ServerUrls, with_database
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ async def empty_database(server_urls: ServerUrls) -> AsyncIterator[str]:
     admin = await asyncpg.connect(server_urls.database_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield _with_database(server_urls.database_url, name)
+        yield with_database(server_urls.database_url, name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

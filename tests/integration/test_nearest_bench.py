@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import ServerUrls
+from tests.support.servers import ServerUrls
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "nearest.py"
 

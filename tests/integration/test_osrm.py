@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from logistics.domain.fleet import VehicleType
 from logistics.geo.distance import SPEED_MPS, StraightLine
 from logistics.geo.osrm import Osrm
-from tests.osrm_server import FakeOsrm
+from tests.support.osrm import FakeOsrm
 
 PICKUP = (-1.2864, 36.8172)
 NORTH = (-1.2764, 36.8172)  # about 1.1 km north, across the river

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from logistics.net.outbound import GuardedTransport, Resolver
-from tests.integration.test_webhook_delivery import Receiver
+from tests.support.webhooks import Receiver
 
 PUBLIC = "93.184.216.34"  # stands for any public address; never dialled for real
 NAME = "hooks.example.test"

@@ -7,7 +7,7 @@ import pytest
 
 from logistics.api.errors import to_status
 from logistics.store.db import Database
-from tests.conftest import ServerUrls
+from tests.support.servers import ServerUrls
 
 
 async def test_a_call_that_cannot_get_a_connection_in_time_is_unavailable(

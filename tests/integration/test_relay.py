@@ -36,7 +36,8 @@ from logistics.events.relay import JetStreamPublisher, OutboxRelay, StreamSpec
 from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 from logistics.store.unit_of_work import Store
-from tests.conftest import ServerUrls, free_port, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.servers import ServerUrls, free_port
 
 
 @pytest.fixture

@@ -25,14 +25,10 @@ from logistics.services.routes import RouteService
 from logistics.services.routes_matrix import MatrixCache
 from logistics.services.tasks import TaskService
 from logistics.store.unit_of_work import Store
-from tests.conftest import unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.clocks import ManualClock
 
 DEPOT = (-1.2864, 36.8172)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
 
 
 class MovesTheOtherTaskFirst(TaskService):
@@ -63,7 +59,7 @@ async def test_a_task_changed_after_planning_is_left_out_when_applying(
 ) -> None:
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "dispatcher@test", frozenset({Scope.ADMIN}))
-    clock = FixedClock()
+    clock = ManualClock(datetime(2026, 1, 7, 8, 0, tzinfo=UTC))
     tasks = MovesTheOtherTaskFirst(
         store, Outlets(None), LocalBlobStore(tmp_path), clock, max_active_tasks=3
     )

@@ -30,19 +30,12 @@ from logistics.services.tasks import TaskService
 from logistics.store.snapshot import snapshot
 from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store
-from tests.conftest import unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.clocks import ManualClock
 
 # Wednesday 2026-01-07, 04:00 UTC.
 NOW = datetime(2026, 1, 7, 4, 0, tzinfo=UTC)
 DEPOT = (-1.2864, 36.8172)
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 def request(day: datetime) -> PlanRequest:
@@ -71,7 +64,7 @@ def request(day: datetime) -> PlanRequest:
     )
 
 
-def services(store: Store, tmp_path: Path, clock: FixedClock) -> RouteTemplates:
+def services(store: Store, tmp_path: Path, clock: ManualClock) -> RouteTemplates:
     tasks = TaskService(store, Outlets(None), LocalBlobStore(tmp_path), clock)
     routes = RouteService(store, tasks, MatrixCache(StraightLine()), clock)
     return RouteTemplates(store, routes, clock)
@@ -96,7 +89,7 @@ def test_a_stored_request_reads_back_the_same_and_moves_by_whole_days() -> None:
 
 async def test_a_template_makes_one_plan_per_day_it_runs(store: Store, tmp_path: Path) -> None:
     tenant = TenantSlug(unique_tenant())
-    clock = FixedClock(NOW)
+    clock = ManualClock(NOW)
     templates = services(store, tmp_path, clock)
     caller = Caller(tenant, "planner", frozenset({Scope.DISPATCH}))
     template, first = await templates.create(
@@ -108,7 +101,7 @@ async def test_a_template_makes_one_plan_per_day_it_runs(store: Store, tmp_path:
 
     # Friday's run: the windows move two days on.
     friday = datetime(2026, 1, 9, 5, 0, tzinfo=UTC)
-    clock.current = friday
+    clock.set(friday)
     timer = DueTimer(1, TEMPLATE_TIMER, template.id, friday)
     for _ in range(2):  # a second firing (a retried timer) makes no second plan
         async with store.write(tenant) as uow:
@@ -138,7 +131,7 @@ async def test_a_template_makes_one_plan_per_day_it_runs(store: Store, tmp_path:
 
 async def test_a_bad_template_is_refused_and_stores_nothing(store: Store, tmp_path: Path) -> None:
     tenant = TenantSlug(unique_tenant())
-    templates = services(store, tmp_path, FixedClock(NOW))
+    templates = services(store, tmp_path, ManualClock(NOW))
     caller = Caller(tenant, "planner", frozenset({Scope.DISPATCH}))
     with pytest.raises(InvalidArgument) as caught:
         await templates.create(caller, tenant, " ", request(NOW), frozenset({0, 9}), 24 * 60)

@@ -23,12 +23,10 @@ from logistics.services.webhooks import DeliveryState, WebhookService
 from logistics.store.db import Database
 from logistics.store.webhook_repo import Webhook
 from logistics.store.webhook_secrets import reseal_webhook_secrets
-from tests.conftest import SECRETS_KEYS, ServerUrls, unique_tenant
-from tests.integration.test_webhook_delivery import Receiver, World, eventually, worker
-
-# The world fixture (a tenant, its WebhookService on the test keyring) and the receivers come
-# from the delivery tests.
-from tests.integration.test_webhook_delivery import world as world
+from tests.support.auth import SECRETS_KEYS, unique_tenant
+from tests.support.servers import ServerUrls
+from tests.support.waiting import eventually
+from tests.support.webhooks import Receiver, World, worker
 
 URL = "https://hooks.example.com/in"
 

@@ -33,31 +33,20 @@ from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
 from logistics.store.timers import DueTimer, TimerQueue
 from logistics.store.unit_of_work import Store, UnitOfWork
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
+from tests.support.clocks import ManualClock
+from tests.support.servers import ServerUrls
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 SLA_EVENTS = ("sla_at_risk", "sla_breached", "manual_dispatch")
 _stretches = itertools.count()
 
 
-class FakeClock:
-    """A clock that stands still until the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> None:
-        self._now = now
-
-
 @dataclasses.dataclass
 class World:
     tenant: TenantSlug
     caller: Caller
-    clock: FakeClock
+    clock: ManualClock
     tasks: TaskService
     fleets: FleetService
     store: Store
@@ -160,7 +149,7 @@ class World:
 async def world(store: Store, database: Database, tmp_path: Path) -> AsyncIterator[World]:
     # A stretch of a few days per test, all in the 1980s: nothing else is due there.
     start = datetime(1982, 1, 1, tzinfo=UTC) + timedelta(days=3 * next(_stretches))
-    clock = FakeClock(start)
+    clock = ManualClock(start)
     tenant = TenantSlug(unique_tenant())
     caller = Caller(tenant, "dispatcher@test", frozenset({Scope.ADMIN}))
     blobs = LocalBlobStore(tmp_path)

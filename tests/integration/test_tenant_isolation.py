@@ -10,7 +10,7 @@ import pytest
 from logistics.domain.ids import TenantSlug
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from tests.conftest import unique_tenant
+from tests.support.auth import unique_tenant
 
 
 async def _seed(store: Store, tenant: str, count: int) -> None:

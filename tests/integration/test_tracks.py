@@ -23,7 +23,7 @@ from logistics.store.tracks import (
     read_track,
 )
 from logistics.store.unit_of_work import Store
-from tests.conftest import ServerUrls, unique_tenant
+from tests.support.auth import unique_tenant
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -40,14 +40,6 @@ class CountingDatabase:
         self.transactions += 1
         async with self._db.transaction(tenant_id) as conn:
             yield conn
-
-
-@pytest.fixture
-async def owner(server_urls: ServerUrls) -> AsyncIterator[asyncpg.Connection]:
-    """A connection as the database owner (no row-level security), to check what is stored."""
-    conn = await asyncpg.connect(server_urls.database_url)
-    yield conn
-    await conn.close()
 
 
 async def new_tenant(store: Store, retention_days: int | None = None) -> TenantId:

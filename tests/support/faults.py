@@ -25,7 +25,7 @@ import httpx
 from bengobox.logistics.v1 import telemetry_pb2, telemetry_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from tests.e2e.test_telemetry_stream import Rider, ping
+from tests.support.telemetry import Rider, ping
 
 # A call still running after this long is a hang: the service must answer before it.
 CALL_TIMEOUT_S = 12.0
