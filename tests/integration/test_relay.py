@@ -37,6 +37,7 @@ from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
+from tests.support.probes import probe
 from tests.support.servers import ServerUrls, free_port
 
 
@@ -73,8 +74,12 @@ async def emit(
             for _ in range(min(per_transaction, count - len(ids))):
                 n = start + len(ids)
                 event_id = await uow.emit(
-                    "rider.updated" if n % 2 else "task.created",
-                    {"name": f"tenants/{tenant}/riders/r{n}", "n": n, "zone": "west"},
+                    probe(
+                        "rider.updated" if n % 2 else "task.created",
+                        name=f"tenants/{tenant}/riders/r{n}",
+                        n=n,
+                        zone="west",
+                    )
                 )
                 ids.append(str(event_id))
     return ids
@@ -183,7 +188,7 @@ async def test_a_deleted_stream_is_made_again_and_a_new_event_family_added_to_it
         pass
     await nc.jetstream().delete_stream(spec.name)
     async with store.write(TenantSlug(tenant)) as uow:
-        novel = str(await uow.emit("novelty.happened", {"name": f"tenants/{tenant}/novelties/1"}))
+        novel = str(await uow.emit(probe("novelty.happened", name=f"tenants/{tenant}/novelties/1")))
 
     await run_until_published([relay], database, [novel])
     await relay.close()

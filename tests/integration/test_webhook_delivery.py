@@ -26,6 +26,7 @@ from logistics.secrets_box import Keyring
 from logistics.services.webhooks import DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from tests.support.auth import SECRETS_KEYS
+from tests.support.probes import probe
 from tests.support.waiting import eventually
 from tests.support.webhooks import FAST, HANG, Receiver, World, worker
 
@@ -156,7 +157,7 @@ async def test_an_event_committed_after_a_later_one_is_still_delivered(
         await world.webhook(receiver.url, "task.*")
         async with worker(database):
             async with world.store.write(world.tenant) as uow:
-                early = await uow.emit("task.created", {"name": "early"})  # its seq is taken first
+                early = await uow.emit(probe("task.created", name="early"))  # seq taken first
                 late = await world.emit("task.created", name="late")  # but this one commits first
                 await eventually(lambda: receiver.requests)
             await eventually(lambda: len(receiver.requests) == 2)

@@ -30,6 +30,7 @@ from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from logistics.store.webhook_repo import DeliveryQueue, Webhook
 from tests.support.auth import SECRETS_KEYS
+from tests.support.probes import probe
 
 HANG = -1  # a scripted answer: hold the request until the receiver is released, then 503
 
@@ -165,7 +166,7 @@ class World:
 
     async def emit(self, event_type: str, **data: Any) -> uuid.UUID:
         async with self.store.write(self.tenant) as uow:
-            return await uow.emit(event_type, data)
+            return await uow.emit(probe(event_type, **data))
 
     async def deliveries(
         self, webhook: Webhook, state: DeliveryState | None = None

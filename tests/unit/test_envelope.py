@@ -58,30 +58,34 @@ def test_event_time_is_utc_whatever_the_row_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "resource"),
+    ("event_type", "data", "resource"),
     [
-        ({"name": "tenants/a/fleets/f1", "rider": "tenants/a/riders/r1"}, "tenants/a/fleets/f1"),
-        # No name: the shortest key naming a resource, as jsonb orders keys.
+        # The field the class names, even when another field names a resource too.
         (
+            "task.assigned",
+            {"name": "tenants/a/tasks/t1", "rider": "tenants/a/riders/r1"},
+            "tenants/a/tasks/t1",
+        ),
+        (
+            "geofence.entered",
             {"geofence": "tenants/a/geofences/g", "rider": "tenants/a/riders/r", "tenant": "a"},
             "tenants/a/riders/r",
         ),
         (
+            "rider.offline",
             {"rider": "tenants/a/riders/r", "last_seen_time": "2024-01-01T00:00:00+00:00"},
             "tenants/a/riders/r",
         ),
-        ({"tenant": "a", "count": 3, "note": "not/a/name"}, ""),
-        (
-            {"name": None, "document": "tenants/a/riders/r/documents/d"},
-            "tenants/a/riders/r/documents/d",
-        ),
+        ("rider.compliance_changed", {"document": "tenants/a/riders/r/documents/d"}, ""),
+        # A type this version does not know: nothing is guessed.
+        ("novelty.happened", {"name": "tenants/a/novelties/1"}, ""),
     ],
 )
-def test_resource_is_the_name_or_the_first_resource_valued_field(
-    data: dict[str, Any], resource: str
+def test_resource_is_the_field_the_event_class_names(
+    event_type: str, data: dict[str, Any], resource: str
 ) -> None:
-    assert resource_of(data) == resource
-    assert resource_of(dict(reversed(data.items()))) == resource
+    assert resource_of(event_type, data) == resource
+    assert event_of(row(event_type, data)).resource == resource
 
 
 @pytest.mark.parametrize("bad", ["task", "task.", ".created", "task.*", "task.>", "Task.Created"])

@@ -126,7 +126,8 @@ class Step:
     required_proofs: frozenset[ProofKind] = frozenset()
     service_seconds: int = 0
     state: StepState = StepState.PENDING
-    code_hash: str | None = None  # of the one-time code, never the code
+    # Of the one-time code, never the code; secret: never shown in events or audit rows.
+    code_hash: str | None = field(default=None, metadata={"secret": True})
     code_attempts: int = 0
     arrive_time: datetime | None = None
     complete_time: datetime | None = None

@@ -44,6 +44,7 @@ from nats.js.errors import APIError, NotFoundError
 from nats.js.manager import JetStreamManager
 from prometheus_client import CollectorRegistry, Counter
 
+from logistics.domain.events import FAMILIES
 from logistics.events.envelope import DEFAULT_PREFIX, MSG_ID_HEADER, Message, message_of
 from logistics.store.outbox import Outbox
 
@@ -59,22 +60,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Every family emitted today (fleet, rider, vehicle, geofence, compliance_policy) and those of
-# the task, dispatch, route, carrier, telemetry policy and webhook work. "live" is reserved for
-# the live fan-out, which must never be stored in the stream.
-EVENT_FAMILIES = (
-    "task",
-    "dispatch",
-    "route",
-    "carrier",
-    "rider",
-    "fleet",
-    "vehicle",
-    "geofence",
-    "compliance_policy",
-    "telemetry_policy",
-    "webhook",
-)
+# One per family of the event registry (task, rider, ...), and the families the stream has
+# taken since before any of their events exist (carrier, dispatch and telemetry policy work),
+# so a consumer filtering on them still finds them in a new stream. Any other family joins
+# the stream when its first event is published. "live" is reserved for the live fan-out,
+# which must never be stored in the stream.
+_ANNOUNCED_FAMILIES = ("carrier", "dispatch", "telemetry_policy")
+EVENT_FAMILIES = tuple(sorted({*FAMILIES, *_ANNOUNCED_FAMILIES}))
 _RESERVED_FAMILIES = frozenset({"live"})
 _BACKOFF_BASE_S = 0.2
 _BACKOFF_CAP_S = 30.0

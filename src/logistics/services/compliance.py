@@ -46,6 +46,13 @@ from logistics.domain.compliance import (
     validate_shift,
 )
 from logistics.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from logistics.domain.events import (
+    CompliancePolicyUpdated,
+    RiderComplianceChanged,
+    RiderShiftCreated,
+    RiderShiftDeleted,
+    RiderShiftUpdated,
+)
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
@@ -103,17 +110,16 @@ async def emit_compliance_changed(
 ) -> None:
     eligibility = evaluate(await rider_facts(uow, rider_id, at), at)
     await uow.emit(
-        "rider.compliance_changed",
-        {
-            "rider": rider_name(uow.tenant, rider_id),
-            "document": document_name(uow.tenant, rider_id, document.id),
-            "kind": document.kind,
-            "verification": document.verification,
-            "expire_time": document.expire_time,
-            "cause": cause,
-            "eligible": eligibility.eligible,
-            "reasons": [r.code for r in eligibility.reasons],
-        },
+        RiderComplianceChanged(
+            rider=rider_name(uow.tenant, rider_id),
+            document=document_name(uow.tenant, rider_id, document.id),
+            kind=document.kind,
+            verification=document.verification,
+            expire_time=document.expire_time,
+            cause=cause,
+            eligible=eligibility.eligible,
+            reasons=tuple(r.code for r in eligibility.reasons),
+        )
     )
 
 
@@ -329,7 +335,7 @@ class ComplianceService:
             created = await uow.shifts.add(shift)
             name = shift_name(rider.tenant, rider.id, created.id)
             await uow.audit(caller.subject, "shift.create", name, after=created)
-            await uow.emit("rider.shift_created", {"name": name, "shift": created})
+            await uow.emit(RiderShiftCreated(name, created))
             return created
 
     async def get_shift(self, caller: Caller, ref: DocumentRef) -> Shift:
@@ -363,7 +369,7 @@ class ComplianceService:
             updated = await uow.shifts.update(wanted)
             name = shift_name(ref.tenant, ref.rider_id, ref.id)
             await uow.audit(caller.subject, "shift.update", name, before=current, after=updated)
-            await uow.emit("rider.shift_updated", {"name": name, "shift": updated})
+            await uow.emit(RiderShiftUpdated(name, updated))
             return updated
 
     async def delete_shift(self, caller: Caller, ref: DocumentRef, etag: str | None) -> None:
@@ -375,7 +381,7 @@ class ComplianceService:
             await uow.shifts.delete(ref.id)
             name = shift_name(ref.tenant, ref.rider_id, ref.id)
             await uow.audit(caller.subject, "shift.delete", name, before=current)
-            await uow.emit("rider.shift_deleted", {"name": name})
+            await uow.emit(RiderShiftDeleted(name))
 
     @staticmethod
     async def _shift(
@@ -406,7 +412,7 @@ class ComplianceService:
             updated = await uow.policy.put(policy)
             name = f"tenants/{tenant}/compliancePolicy"
             await uow.audit(caller.subject, "policy.update", name, before=current, after=updated)
-            await uow.emit("compliance_policy.updated", {"name": name, "policy": updated})
+            await uow.emit(CompliancePolicyUpdated(name, updated))
             return updated
 
     async def eligibility(

@@ -22,6 +22,7 @@ from logistics.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from logistics.domain.events import TaskDispatchWidened
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
@@ -289,7 +290,7 @@ class AutoDispatcher:
                 if winner is not None:
                     return Outcome.ASSIGNED, winner
             if attempt == 0:
-                await self._tasks.note(system, name, "dispatch_widened", f"radius {radius:g} m")
+                await self._tasks.note(system, name, TaskDispatchWidened, f"radius {radius:g} m")
                 radius = min(radius * 2, MAX_RADIUS_M)
         await self._tasks.hand_to_manual(system, name, "no rider accepted an offer")
         return Outcome.MANUAL, None

@@ -8,6 +8,14 @@ from typing import Any
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from logistics.domain.events import (
+    FleetCreated,
+    FleetDeleted,
+    FleetUpdated,
+    RiderCreated,
+    RiderDeleted,
+    RiderUpdated,
+)
 from logistics.domain.fleet import (
     FLEET_UPDATABLE,
     RIDER_UPDATABLE,
@@ -63,7 +71,7 @@ class FleetService:
             created = await uow.fleets.add(fleet)
             name = fleet_name(tenant, created.id)
             await uow.audit(caller.subject, "fleet.create", name, after=created)
-            await uow.emit("fleet.created", {"name": name, "fleet": created})
+            await uow.emit(FleetCreated(name, created))
             return created
 
     async def get_fleet(self, caller: Caller, name: ResourceName) -> Fleet:
@@ -102,7 +110,7 @@ class FleetService:
             await uow.audit(
                 caller.subject, "fleet.update", str(name), before=current, after=updated
             )
-            await uow.emit("fleet.updated", {"name": str(name), "fleet": updated})
+            await uow.emit(FleetUpdated(str(name), updated))
             return updated
 
     async def delete_fleet(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
@@ -118,7 +126,7 @@ class FleetService:
                 )
             await uow.fleets.archive(name.id)
             await uow.audit(caller.subject, "fleet.delete", str(name), before=current)
-            await uow.emit("fleet.deleted", {"name": str(name)})
+            await uow.emit(FleetDeleted(str(name)))
 
     @staticmethod
     async def _fleet(uow: UnitOfWork, fleet_id: uuid.UUID, *, for_update: bool = False) -> Fleet:
@@ -143,7 +151,7 @@ class FleetService:
             created = await uow.riders.add(rider)
             name = rider_name(tenant, created.id)
             await uow.audit(caller.subject, "rider.create", name, after=created)
-            await uow.emit("rider.created", {"name": name, "rider": created})
+            await uow.emit(RiderCreated(name, created))
             return created
 
     async def get_rider(self, caller: Caller, name: ResourceName) -> Rider:
@@ -221,7 +229,7 @@ class FleetService:
                 created = await uow.riders.add(rider)
                 name = rider_name(tenant, created.id)
                 await uow.audit(caller.subject, "rider.create", name, after=created)
-                await uow.emit("rider.created", {"name": name, "rider": created})
+                await uow.emit(RiderCreated(name, created))
                 return created
             wanted = dataclasses.replace(
                 rider,
@@ -241,7 +249,7 @@ class FleetService:
         name = rider_name(uow.tenant, current.id)
         updated = await uow.riders.update(wanted)
         await uow.audit(caller.subject, "rider.update", name, before=current, after=updated)
-        await uow.emit("rider.updated", {"name": name, "rider": updated})
+        await uow.emit(RiderUpdated(name, updated))
         return updated
 
     async def delete_rider(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
@@ -252,7 +260,7 @@ class FleetService:
             check_etag(etag, current.version)
             await uow.riders.archive(name.id)
             await uow.audit(caller.subject, "rider.delete", str(name), before=current)
-            await uow.emit("rider.deleted", {"name": str(name)})
+            await uow.emit(RiderDeleted(str(name)))
 
     @staticmethod
     async def _rider(uow: UnitOfWork, rider_id: uuid.UUID, *, for_update: bool = False) -> Rider:

@@ -13,6 +13,7 @@ from typing import Any
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.events import GeofenceCreated, GeofenceDeleted, GeofenceUpdated
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.geofence import (
     GEOFENCE_UPDATABLE,
@@ -95,7 +96,7 @@ class GeofenceService:
             created = await uow.geofences.add(fence)
             name = geofence_name(tenant, created.id)
             await uow.audit(caller.subject, "geofence.create", name, after=created)
-            await uow.emit("geofence.created", {"name": name, "geofence": created})
+            await uow.emit(GeofenceCreated(name, created))
         self._invalidate(tenant)
         return created
 
@@ -133,7 +134,7 @@ class GeofenceService:
             await uow.audit(
                 caller.subject, "geofence.update", str(name), before=current, after=updated
             )
-            await uow.emit("geofence.updated", {"name": str(name), "geofence": updated})
+            await uow.emit(GeofenceUpdated(str(name), updated))
         self._invalidate(name.tenant)
         return updated
 
@@ -145,7 +146,7 @@ class GeofenceService:
             check_etag(etag, current.version)
             await uow.geofences.archive(name.id)
             await uow.audit(caller.subject, "geofence.delete", str(name), before=current)
-            await uow.emit("geofence.deleted", {"name": str(name)})
+            await uow.emit(GeofenceDeleted(str(name)))
         self._invalidate(name.tenant)
 
     @staticmethod

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from logistics.domain.clock import Clock
 from logistics.domain.errors import Unavailable
+from logistics.domain.events import RiderOffline
 from logistics.domain.ids import TenantSlug
 from logistics.store.unit_of_work import Store
 
@@ -59,10 +60,7 @@ class PresenceMonitor:
             slug = TenantSlug(tenant)
             async with self._store.write(slug) as uow:
                 for rider_id, last_seen in gone:
-                    await uow.emit(
-                        "rider.offline",
-                        {"rider": f"tenants/{slug}/riders/{rider_id}", "last_seen_time": last_seen},
-                    )
+                    await uow.emit(RiderOffline(f"tenants/{slug}/riders/{rider_id}", last_seen))
             turned += len(gone)
             if self._on_offline is not None:
                 for rider_id, _ in gone:

@@ -20,6 +20,7 @@ from logistics.domain.errors import (
     InvalidArgument,
     NotFound,
 )
+from logistics.domain.events import RouteCompleted
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.routes import LeftOut, PlannedRoute, PlanRequest, RoutePlan, StopSpec
 from logistics.domain.tasks import TERMINAL, TaskState
@@ -40,7 +41,6 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-ROUTE_COMPLETED = "route.completed"
 Progress = Callable[[float], None]
 
 
@@ -238,14 +238,13 @@ class RouteService:
                 done = await routes.complete(route_id, self._clock.now())
                 if done is not None:
                     await uow.emit(
-                        ROUTE_COMPLETED,
-                        {
-                            "name": route_name(tenant, done.id),
-                            "rider_id": str(rider_id),
-                            "vehicle_id": done.vehicle_id,
-                            "stops": len(done.stops),
-                            "distance_m": done.distance_m,
-                        },
+                        RouteCompleted(
+                            name=route_name(tenant, done.id),
+                            rider_id=str(rider_id),
+                            vehicle_id=done.vehicle_id,
+                            stops=len(done.stops),
+                            distance_m=done.distance_m,
+                        )
                     )
 
 

@@ -25,6 +25,20 @@ from logistics.domain.errors import (
     PermissionDenied,
     Unavailable,
 )
+from logistics.domain.events import (
+    TaskArrived,
+    TaskAssigned,
+    TaskCancelled,
+    TaskCompleted,
+    TaskCreated,
+    TaskEnRoute,
+    TaskEvent,
+    TaskFailed,
+    TaskManualDispatch,
+    TaskSlaAtRisk,
+    TaskSlaBreached,
+    TaskStepCompleted,
+)
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
@@ -59,9 +73,7 @@ def task_name(tenant: TenantSlug, task_id: uuid.UUID) -> str:
 
 def public(task: Task) -> dict[str, Any]:
     """The task as events and audit rows show it: never a code's hash."""
-    data: dict[str, Any] = snapshot(task)
-    for step in data["steps"]:
-        step.pop("code_hash", None)
+    data: dict[str, Any] = snapshot(task, public=True)
     return data
 
 
@@ -140,7 +152,7 @@ class TaskService:
                 return CreatedTask(await _task(uow, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
             created = await uow.tasks.add(ready)
-            await self._record(caller, uow, None, created, "created")
+            await self._record(caller, uow, None, created, TaskCreated)
             await self._set_sla_timers(uow, created)
         return CreatedTask(created, issued)
 
@@ -219,13 +231,13 @@ class TaskService:
                     )
             return machine.assign(task, rider.id)
 
-        return await self._transition(caller, name, etag, "assigned", check, reason=reason)
+        return await self._transition(caller, name, etag, TaskAssigned, check, reason=reason)
 
     async def start(
         self, caller: Caller, name: ResourceName, location: Location | None, etag: str | None
     ) -> Task:
         return await self._transition(
-            caller, name, etag, "en_route", _pure(machine.start), location=location, rider_may=True
+            caller, name, etag, TaskEnRoute, _pure(machine.start), location=location, rider_may=True
         )
 
     async def arrive(
@@ -241,7 +253,7 @@ class TaskService:
             caller,
             name,
             etag,
-            "arrived",
+            TaskArrived,
             _pure(lambda t: machine.arrive(t, step_id, now)),
             location=location,
             step_id=step_id,
@@ -262,7 +274,7 @@ class TaskService:
             caller,
             name,
             etag,
-            "failed",
+            TaskFailed,
             _pure(machine.fail),
             reason=reason,
             location=location,
@@ -273,7 +285,7 @@ class TaskService:
         self, caller: Caller, name: ResourceName, reason: str | None, etag: str | None
     ) -> Task:
         return await self._transition(
-            caller, name, etag, "cancelled", _pure(machine.cancel), reason=reason
+            caller, name, etag, TaskCancelled, _pure(machine.cancel), reason=reason
         )
 
     async def complete_step(
@@ -336,13 +348,15 @@ class TaskService:
                     for proof, blob in zip(proofs, stored, strict=True):
                         await uow.tasks.add_proof(task.id, _proof_row(step_id, proof, blob))
                     saved = await uow.tasks.save(done)
-                    kind = "completed" if saved.state is TaskState.COMPLETED else "step_completed"
+                    done_event = (
+                        TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
+                    )
                     await self._record(
                         caller,
                         uow,
                         task,
                         saved,
-                        kind,
+                        done_event,
                         location=location,
                         step_id=step_id,
                         reason=override,
@@ -361,11 +375,13 @@ class TaskService:
             await self._riders_changed(name.tenant, task, saved)
         return saved
 
-    async def note(self, caller: Caller, name: ResourceName, kind: str, reason: str) -> None:
+    async def note(
+        self, caller: Caller, name: ResourceName, event: type[TaskEvent], reason: str
+    ) -> None:
         """A step of dispatch that changes nothing but belongs in the trail and the events."""
         async with self._store.write(name.tenant) as uow:
             task = await _task(uow, name.id)
-            await self._record(caller, uow, task, task, kind, reason=reason)
+            await self._record(caller, uow, task, task, event, reason=reason)
 
     async def hand_to_manual(self, caller: Caller, name: ResourceName, reason: str) -> Task:
         async with self._store.write(name.tenant) as uow:
@@ -381,7 +397,7 @@ class TaskService:
         else:
             return task
         saved = await uow.tasks.save(changed)
-        await self._record_system(uow, task, saved, "manual_dispatch", reason)
+        await self._record_system(uow, task, saved, TaskManualDispatch, reason)
         return saved
 
     async def _transition(
@@ -389,7 +405,7 @@ class TaskService:
         caller: Caller,
         name: ResourceName,
         etag: str | None,
-        kind: str,
+        event: type[TaskEvent],
         change: Any,
         *,
         reason: str | None = None,
@@ -410,7 +426,7 @@ class TaskService:
             changed = await change(uow, task)
             saved = await uow.tasks.save(changed)
             await self._record(
-                caller, uow, task, saved, kind, reason=reason, location=location, step_id=step_id
+                caller, uow, task, saved, event, reason=reason, location=location, step_id=step_id
             )
             if saved.state in machine.TERMINAL:
                 await self._clear_sla_timers(uow, saved)
@@ -450,7 +466,7 @@ class TaskService:
         uow: UnitOfWork,
         before: Task | None,
         after: Task,
-        kind: str,
+        event: type[TaskEvent],
         *,
         reason: str | None = None,
         location: Location | None = None,
@@ -458,6 +474,7 @@ class TaskService:
     ) -> None:
         """The task's audit trail, the audit log and the outbox event, in one transaction."""
         name = task_name(uow.tenant, after.id)
+        kind = event.kind()
         await uow.tasks.add_event(
             after.id,
             kind,
@@ -476,22 +493,21 @@ class TaskService:
             after=public(after),
         )
         await uow.emit(
-            f"task.{kind}",
-            {
-                "name": name,
-                "task": public(after),
-                "from_state": before.state if before else None,
-                "reason": reason,
-                "step_id": step_id,
-                "rider": rider_name(uow.tenant, after.rider_id) if after.rider_id else None,
-            },
+            event(
+                name=name,
+                task=after,
+                from_state=before.state if before else None,
+                reason=reason,
+                step_id=step_id,
+                rider=rider_name(uow.tenant, after.rider_id) if after.rider_id else None,
+            )
         )
 
     async def _record_system(
-        self, uow: UnitOfWork, before: Task, after: Task, kind: str, reason: str
+        self, uow: UnitOfWork, before: Task, after: Task, event: type[TaskEvent], reason: str
     ) -> None:
         system = Caller(uow.tenant, "system", frozenset({Scope.ADMIN}))
-        await self._record(system, uow, before, after, kind, reason=reason)
+        await self._record(system, uow, before, after, event, reason=reason)
 
     # SLA
 
@@ -527,8 +543,8 @@ class TaskService:
         if task.sla_state is machine.SlaState.BREACHED and not breached:
             return
         saved = await uow.tasks.save(dataclasses.replace(task, sla_state=level))
-        kind = "sla_breached" if breached else "sla_at_risk"
-        await self._record_system(uow, task, saved, kind, f"{which} deadline")
+        event = TaskSlaBreached if breached else TaskSlaAtRisk
+        await self._record_system(uow, task, saved, event, f"{which} deadline")
         if breached and (await uow.tasks.sla_policy()).breach_action == "manual_dispatch":
             await self.unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
 

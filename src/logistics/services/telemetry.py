@@ -12,11 +12,20 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
+from logistics.domain.events import (
+    Event,
+    GeofenceDwelled,
+    GeofenceEntered,
+    GeofenceExited,
+    GeofenceTransition,
+    RiderOnline,
+    RiderSpoofingSuspected,
+)
 from logistics.domain.fleet import VehicleType
 from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
 from logistics.domain.ids import ResourceName, TenantId, TenantSlug
@@ -48,6 +57,11 @@ logger = logging.getLogger(__name__)
 MAX_TRACK_POINTS = 50_000
 _RECORD_US = operator.attrgetter("record_us")
 _SEQUENCE = operator.attrgetter("sequence")
+_FENCE_EVENTS: dict[str, type[GeofenceTransition]] = {
+    "entered": GeofenceEntered,
+    "exited": GeofenceExited,
+    "dwelled": GeofenceDwelled,
+}
 
 # Called with a rider whose dispatch-relevant state may have changed.
 RiderHook = Callable[[TenantSlug, uuid.UUID], Awaitable[None]]
@@ -144,12 +158,12 @@ class TelemetryService:
                 self._outages.failed(logger, "riders' dispatch profiles are not refreshed", exc)
         return session
 
-    async def emit(self, tenant: TenantSlug, events: list[tuple[str, dict[str, Any]]]) -> None:
+    async def emit(self, tenant: TenantSlug, events: list[Event]) -> None:
         if not events:
             return
         async with self._store.write(tenant) as uow:
-            for event_type, data in events:
-                await uow.emit(event_type, data)
+            for event in events:
+                await uow.emit(event)
 
     async def get_track(
         self, caller: Caller, rider: ResourceName, start: datetime, end: datetime
@@ -257,7 +271,7 @@ class RiderSession:
         now_ms = now_us // 1000
         rejected: list[Rejection] = []
         pings, sequences, state = self._new_pings(batch, rejected)
-        events: list[tuple[str, dict[str, Any]]] = []
+        events: list[Event] = []
         pings.sort(key=_RECORD_US)
         # ``valid`` in record-time order
         valid, problems, self.last_fix = check_pings(
@@ -269,7 +283,7 @@ class RiderSession:
             for problem in problems:
                 if problem.reason is RejectReason.SPOOFING_SUSPECTED:
                     ping = by_sequence[problem.sequence]
-                    events.append(("rider.spoofing_suspected", self._spoofing(ping, problem)))
+                    events.append(self._spoofing(ping, problem))
         # Live views first: they need neither the track write nor the index call, and a
         # position never goes backwards for them (``live_ms``), replays included.
         self._publish_live(valid, now_ms)
@@ -290,7 +304,7 @@ class RiderSession:
             if result.state_was_missing:
                 await s._index.register_tenant(self.tenant)  # Redis lost it too
             if result.came_online:
-                events.append(("rider.online", {"rider": self.name, "seen_time": now}))
+                events.append(RiderOnline(self.name, now))
             if len(result.fresh) == len(sequences):  # the usual case: all of them
                 live = valid
             else:
@@ -392,7 +406,7 @@ class RiderSession:
             )
         return rows
 
-    async def _fence_events(self, pings: list[Ping]) -> list[tuple[str, dict[str, Any]]]:
+    async def _fence_events(self, pings: list[Ping]) -> list[Event]:
         if not pings:
             return []
         s = self.service
@@ -408,30 +422,27 @@ class RiderSession:
                 )
             except Unavailable:
                 logger.warning("cannot save geofence states", exc_info=True)
-        events = []
+        events: list[Event] = []
         for t in transitions:
             fence = s._fences.describe(self.tenant, t.fence_id)
             events.append(
-                (
-                    f"geofence.{t.kind}",
-                    {
-                        "rider": self.name,
-                        "geofence": geofence_name(self.tenant, uuid.UUID(t.fence_id)),
-                        "kind": fence.kind if fence else None,
-                        "record_time": t.ping.record_time,
-                        "latitude": t.ping.latitude,
-                        "longitude": t.ping.longitude,
-                    },
+                _FENCE_EVENTS[t.kind](
+                    rider=self.name,
+                    geofence=geofence_name(self.tenant, uuid.UUID(t.fence_id)),
+                    kind=fence.kind if fence else None,
+                    record_time=t.ping.record_time,
+                    latitude=t.ping.latitude,
+                    longitude=t.ping.longitude,
                 )
             )
         return events
 
-    def _spoofing(self, ping: Ping, problem: Rejection) -> dict[str, Any]:
-        return {
-            "rider": self.name,
-            "sequence": ping.sequence,
-            "record_time": ping.record_time,
-            "latitude": ping.latitude,
-            "longitude": ping.longitude,
-            "detail": problem.detail,
-        }
+    def _spoofing(self, ping: Ping, problem: Rejection) -> RiderSpoofingSuspected:
+        return RiderSpoofingSuspected(
+            rider=self.name,
+            sequence=ping.sequence,
+            record_time=ping.record_time,
+            latitude=ping.latitude,
+            longitude=ping.longitude,
+            detail=problem.detail,
+        )

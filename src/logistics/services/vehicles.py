@@ -15,6 +15,7 @@ from logistics.domain.compliance import (
     validate_vehicle,
 )
 from logistics.domain.errors import FailedPrecondition, NotFound
+from logistics.domain.events import VehicleCreated, VehicleDeleted, VehicleUpdated
 from logistics.domain.fleet import VehicleType, check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
@@ -54,7 +55,7 @@ class VehicleService:
             created = await uow.vehicles.add(vehicle)
             name = vehicle_name(tenant, created.id)
             await uow.audit(caller.subject, "vehicle.create", name, after=created)
-            await uow.emit("vehicle.created", {"name": name, "vehicle": created})
+            await uow.emit(VehicleCreated(name, created))
             return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Vehicle:
@@ -96,7 +97,7 @@ class VehicleService:
             await uow.audit(
                 caller.subject, "vehicle.update", str(name), before=current, after=updated
             )
-            await uow.emit("vehicle.updated", {"name": str(name), "vehicle": updated})
+            await uow.emit(VehicleUpdated(str(name), updated))
             return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
@@ -112,4 +113,4 @@ class VehicleService:
                 )
             await uow.vehicles.archive(name.id)
             await uow.audit(caller.subject, "vehicle.delete", str(name), before=current)
-            await uow.emit("vehicle.deleted", {"name": str(name)})
+            await uow.emit(VehicleDeleted(str(name)))

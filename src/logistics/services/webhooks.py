@@ -10,7 +10,6 @@ audit log or in events. At rest they are sealed with the keyring (``store/webhoo
 from __future__ import annotations
 
 import dataclasses
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,15 @@ from urllib.parse import urlsplit
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from logistics.domain.events import (
+    SecretShown,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookSecretRotated,
+    WebhookShown,
+    WebhookUpdated,
+    is_pattern,
+)
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
@@ -30,6 +38,7 @@ from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
 from logistics.services.idempotency import claim_create
+from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store, UnitOfWork
 from logistics.store.webhook_repo import (
     Delivery,
@@ -65,8 +74,6 @@ MAX_REPLAY = 1000
 WEBHOOK_UPDATABLE = frozenset({"url", "event_types", "disabled", "retry_window", "description"})
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-# "task.completed" (an exact type) or "task.*" (a family, or any deeper prefix).
-_PATTERN = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*\.(?:\*|[a-z0-9_]+)")
 
 
 def webhook_name(tenant: TenantSlug, webhook_id: uuid.UUID) -> str:
@@ -129,7 +136,7 @@ def validate_webhook(
     if len(spec.event_types) > MAX_EVENT_TYPES:
         out.append(FieldViolation(f"{prefix}.event_types", f"at most {MAX_EVENT_TYPES}"))
     for i, pattern in enumerate(spec.event_types):
-        if len(pattern) > 100 or not _PATTERN.fullmatch(pattern):
+        if len(pattern) > 100 or not is_pattern(pattern):
             out.append(
                 FieldViolation(
                     f"{prefix}.event_types[{i}]",
@@ -152,19 +159,19 @@ def _normalised(event_types: tuple[str, ...]) -> tuple[str, ...]:
 
 def public_view(webhook: Webhook) -> dict[str, Any]:
     """The webhook as the audit log records it: everything but the secrets' values."""
-    return {**event_view(webhook), "url": webhook.url}
+    return {**snapshot(event_view(webhook)), "url": webhook.url}
 
 
-def event_view(webhook: Webhook) -> dict[str, Any]:
+def event_view(webhook: Webhook) -> WebhookShown:
     """The webhook as its events show it: not its URL either, which often carries a token."""
-    return {
-        "id": webhook.id,
-        "event_types": list(webhook.event_types),
-        "disabled": webhook.disabled,
-        "retry_window": webhook.retry_window,
-        "description": webhook.description,
-        "secrets": [{"expire_time": s.expire_time} for s in webhook.secrets],
-    }
+    return WebhookShown(
+        id=webhook.id,
+        event_types=tuple(webhook.event_types),
+        disabled=webhook.disabled,
+        retry_window=webhook.retry_window,
+        description=webhook.description,
+        secrets=tuple(SecretShown(s.expire_time) for s in webhook.secrets),
+    )
 
 
 async def _load(
@@ -217,7 +224,7 @@ class WebhookService:
             )
             name = webhook_name(tenant, created.id)
             await uow.audit(caller.subject, "webhook.create", name, after=public_view(created))
-            await uow.emit("webhook.created", {"name": name, "webhook": event_view(created)})
+            await uow.emit(WebhookCreated(name, event_view(created)))
             return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Webhook:
@@ -258,7 +265,7 @@ class WebhookService:
                 before=public_view(current),
                 after=public_view(updated),
             )
-            await uow.emit("webhook.updated", {"name": str(name), "webhook": event_view(updated)})
+            await uow.emit(WebhookUpdated(str(name), event_view(updated)))
             return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
@@ -273,7 +280,7 @@ class WebhookService:
             await uow.audit(
                 caller.subject, "webhook.delete", str(name), before=public_view(current)
             )
-            await uow.emit("webhook.deleted", {"name": str(name)})
+            await uow.emit(WebhookDeleted(str(name)))
 
     async def rotate_secret(
         self, caller: Caller, name: ResourceName, overlap: timedelta | None
@@ -306,9 +313,7 @@ class WebhookService:
                 before=public_view(current),
                 after=public_view(rotated),
             )
-            await uow.emit(
-                "webhook.secret_rotated", {"name": str(name), "webhook": event_view(rotated)}
-            )
+            await uow.emit(WebhookSecretRotated(str(name), event_view(rotated)))
             return rotated
 
     async def list_deliveries(

@@ -6,12 +6,14 @@ exception, so an event or audit row exists exactly when the change it records do
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from logistics.domain.events import Event, is_event_type
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
@@ -24,7 +26,7 @@ from logistics.store.records_repo import (
     TimerRepository,
     VehicleRepository,
 )
-from logistics.store.snapshot import snapshot
+from logistics.store.snapshot import event_data, snapshot
 from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
 from logistics.store.tenants import TenantDirectory, TenantLookup
@@ -56,19 +58,22 @@ class UnitOfWork:
         self.tasks = TaskRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
 
-    async def emit(self, event_type: str, data: Any) -> uuid.UUID:
-        """Queues ``logistics.<event_type>`` for the relay, in this transaction."""
-        event_id = uuid.uuid4()
+    async def emit(self, event: Event) -> uuid.UUID:
+        """Queues ``event`` for the relay and the webhooks, in this transaction, as this
+        unit's tenant's; returns its id."""
+        if not is_event_type(event.type):
+            raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
+        event = dataclasses.replace(event, tenant=self.tenant)
         await self.conn.execute(
             """INSERT INTO outbox (tenant_id, id, event_type, subject, data)
                VALUES ($1, $2, $3, $4, $5)""",
             self.tenant_id,
-            event_id,
-            event_type,
-            f"logistics.{event_type}",
-            {"tenant": self.tenant, **snapshot(data)},
+            event.id,
+            event.type,
+            f"logistics.{event.type}",
+            event_data(event),
         )
-        return event_id
+        return event.id
 
     async def lock(self, kind: str, key: str) -> None:
         """A transaction-scoped lock on (tenant, kind, key): serialises writers of one key."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from logistics.domain.events import WebhookDisabled, patterns_taking
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.paging import Page, PageRequest
 from logistics.secrets_box import Keyring, UnreadableSecret
@@ -232,20 +233,20 @@ class WebhookRepository:
 # tenant's webhooks.
 
 # A webhook gets the events of transactions that began after the one that created it (so not
-# its own webhook.created), whose type one of its patterns matches (none: every type).
+# its own webhook.created), whose type one of its patterns takes (none: every type). Which
+# patterns take a type is decided once, in Python (domain.events.patterns_taking): each event
+# comes with them, space-separated, and SQL only intersects them with the webhook's.
 
 _FAN_OUT = """
 INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, event_type, give_up_time)
 SELECT w.tenant_id, gen_random_uuid(), w.id, e.id, e.event_type,
        now() + make_interval(secs => w.retry_window_s)
-FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS e (id, event_type, create_time)
+FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
+     AS e (id, event_type, create_time, patterns)
 JOIN webhooks w
   ON w.tenant_id = $1 AND w.delete_time IS NULL AND NOT w.disabled
  AND w.create_time < e.create_time
- AND (cardinality(w.event_types) = 0 OR EXISTS (
-        SELECT 1 FROM unnest(w.event_types) AS p (pattern)
-        WHERE p.pattern = e.event_type
-           OR (right(p.pattern, 2) = '.*' AND starts_with(e.event_type, left(p.pattern, -1)))))
+ AND (cardinality(w.event_types) = 0 OR w.event_types && string_to_array(e.patterns, ' '))
 ON CONFLICT DO NOTHING
 """
 
@@ -424,6 +425,7 @@ class DeliveryQueue:
                 [e["id"] for e in events],
                 [e["event_type"] for e in events],
                 [e["create_time"] for e in events],
+                [" ".join(patterns_taking(e["event_type"])) for e in events],
             )
             created += int(result.split()[-1])
         return created
@@ -587,9 +589,10 @@ class DeliveryQueue:
             if disabled:
                 uow = UnitOfWork(conn, job.tenant, job.tenant_id)
                 name = f"tenants/{job.tenant}/webhooks/{job.webhook_id}"
-                change = {"disabled": True, "reason": "the receiver answered 410 Gone"}
+                event = WebhookDisabled(name, True, "the receiver answered 410 Gone")
+                change = {"disabled": event.disabled, "reason": event.reason}
                 await uow.audit("system", "webhook.disable", name, after=change)
-                await uow.emit("webhook.disabled", {"name": name, **change})
+                await uow.emit(event)
 
 
 __all__ = [

@@ -1,0 +1,124 @@
+"""Events of the task lifecycle and of routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from logistics.domain.events._base import Event
+from logistics.domain.tasks import Task, TaskState
+
+
+@dataclass(frozen=True)
+class TaskEvent(Event):
+    """A task changed, or a step of dispatch touched it: ``task`` is the task after it (one-time
+    codes' hashes left out), ``from_state`` the state before (none on create), ``rider`` the
+    assignee's name."""
+
+    name: str
+    task: Task
+    from_state: TaskState | None = None
+    reason: str | None = None
+    step_id: str | None = None
+    rider: str | None = None
+
+    @classmethod
+    def kind(cls) -> str:
+        """The type's last token, as the task's own trail and the audit log name it."""
+        return cls.type.removeprefix("task.")
+
+
+@dataclass(frozen=True)
+class TaskCreated(TaskEvent):
+    """A task was created."""
+
+    type = "task.created"
+
+
+@dataclass(frozen=True)
+class TaskAssigned(TaskEvent):
+    """A task was assigned to a rider (a dispatcher's choice, or an accepted offer)."""
+
+    type = "task.assigned"
+
+
+@dataclass(frozen=True)
+class TaskEnRoute(TaskEvent):
+    """The assigned rider started the task."""
+
+    type = "task.en_route"
+
+
+@dataclass(frozen=True)
+class TaskArrived(TaskEvent):
+    """The rider arrived at a step (``step_id``)."""
+
+    type = "task.arrived"
+
+
+@dataclass(frozen=True)
+class TaskStepCompleted(TaskEvent):
+    """A step was completed with its proofs, and the task goes on."""
+
+    type = "task.step_completed"
+
+
+@dataclass(frozen=True)
+class TaskCompleted(TaskEvent):
+    """The last step was completed: the task is done."""
+
+    type = "task.completed"
+
+
+@dataclass(frozen=True)
+class TaskFailed(TaskEvent):
+    """The task failed (``reason``)."""
+
+    type = "task.failed"
+
+
+@dataclass(frozen=True)
+class TaskCancelled(TaskEvent):
+    """The task was cancelled."""
+
+    type = "task.cancelled"
+
+
+@dataclass(frozen=True)
+class TaskSlaAtRisk(TaskEvent):
+    """A deadline is near (``reason``: which one)."""
+
+    type = "task.sla_at_risk"
+
+
+@dataclass(frozen=True)
+class TaskSlaBreached(TaskEvent):
+    """A deadline passed (``reason``: which one)."""
+
+    type = "task.sla_breached"
+
+
+@dataclass(frozen=True)
+class TaskManualDispatch(TaskEvent):
+    """The task went back to the dispatchers (unassigned if it was assigned)."""
+
+    type = "task.manual_dispatch"
+
+
+@dataclass(frozen=True)
+class TaskDispatchWidened(TaskEvent):
+    """Automatic dispatch searched a wider radius (``reason``); the task itself is unchanged."""
+
+    type = "task.dispatch_widened"
+
+
+@dataclass(frozen=True)
+class RouteCompleted(Event):
+    """Every task of a route ended, at least one completed."""
+
+    type = "route.completed"
+
+    name: str
+    rider_id: str
+    vehicle_id: str
+    stops: int
+    distance_m: float
