@@ -8,17 +8,26 @@ the import), so the transaction itself is short and starts only once the file is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from logistics.domain.compliance import VehicleState
+from logistics.domain.compliance import Capacity, Vehicle, VehicleState
 from logistics.domain.csv_rows import ParsedRow, RiderRecord, RowError, VehicleRecord
 from logistics.domain.errors import AlreadyExists, Unavailable
-from logistics.domain.fleet import RiderState, VehicleType
+from logistics.domain.events import (
+    BASE_FIELDS,
+    Event,
+    RiderCreated,
+    RiderUpdated,
+    VehicleCreated,
+    VehicleUpdated,
+)
+from logistics.domain.fleet import Rider, RiderState, VehicleType
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Connection, Database
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -89,25 +98,44 @@ _COMMON = {
                CASE WHEN c.created THEN NULL ELSE {SNAPSHOT_B} END, {SNAPSHOT_C}
         FROM {C} c LEFT JOIN {B} b ON b.id = c.id
         ORDER BY c.{K}""",
+    # The events of RiderCreated/RiderUpdated (VehicleCreated/...) with the data
+    # store.snapshot.event_data gives them: {EVENT_DATA} is built from the event classes.
     "write_outbox": """
         INSERT INTO outbox (tenant_id, id, event_type, subject, data)
-        SELECT $1, gen_random_uuid(), e.event_type, 'logistics.' || e.event_type,
-               jsonb_build_object('tenant', $2::text,
-                                  'name', 'tenants/' || $2::text || '/{N}s/' || c.id,
-                                  '{N}', {SNAPSHOT_C})
+        SELECT $1, gen_random_uuid(), e.event_type, 'logistics.' || e.event_type, {EVENT_DATA}
         FROM {C} c
-        CROSS JOIN LATERAL (SELECT CASE WHEN c.created THEN '{N}.created'
-                                        ELSE '{N}.updated' END AS event_type) e
+        CROSS JOIN LATERAL (SELECT CASE WHEN c.created THEN '{CREATED}'
+                                        ELSE '{UPDATED}' END AS event_type) e
         ORDER BY c.{K}""",
 }
 
-# The shape snapshot() gives a Rider (the payload of rider.created and rider.updated).
-_RIDER_SNAPSHOT = """jsonb_build_object(
-    'id', X.id, 'display_name', X.display_name, 'external_id', X.external_id,
-    'fleet_id', X.fleet_id, 'phone', X.phone, 'email', X.email,
-    'home_outlet_id', X.home_outlet_id, 'zone', X.zone, 'vehicle_type', X.vehicle_type,
-    'vehicle_id', X.vehicle_id, 'state', X.state, 'labels', X.labels,
-    'create_time', X.create_time, 'update_time', X.update_time, 'version', X.version)"""
+
+def _snapshot_sql(record: type[Any], columns: Mapping[str, str] | None = None) -> str:
+    """SQL for what snapshot() gives a ``record`` read from row ``X``: one key per field of
+    the dataclass, the column of the same name unless ``columns`` gives an expression. Made
+    from the dataclass, so a field added to it is in the imports' events and audit rows too
+    (its column must exist: the statements fail otherwise)."""
+    columns = dict(columns or {})
+    names = [f.name for f in dataclasses.fields(record)]
+    if unknown := set(columns) - set(names):
+        raise TypeError(f"{record.__name__} has no fields {sorted(unknown)}")
+    pairs = ", ".join(f"'{n}', {columns.get(n, 'X.' + n)}" for n in names)
+    return f"jsonb_build_object({pairs})"
+
+
+def _event_data_sql(created: type[Event], updated: type[Event], snapshot: str) -> str:
+    """SQL for store.snapshot.event_data of the import's events: the tenant ($2), the
+    resource's name and its snapshot, the only fields the two event classes have."""
+    own = [f.name for f in dataclasses.fields(created) if f.name not in BASE_FIELDS]
+    other = [f.name for f in dataclasses.fields(updated) if f.name not in BASE_FIELDS]
+    if own != other or len(own) != 2 or own[0] != created.resource_field:
+        raise TypeError(f"{created.__name__} and {updated.__name__} are not (name, record)")
+    name, record = own
+    return f"""jsonb_build_object('tenant', $2::text,
+        '{name}', 'tenants/' || $2::text || '/{{N}}s/' || c.id, '{record}', {snapshot})"""
+
+
+_RIDER_SNAPSHOT = _snapshot_sql(Rider)
 
 _RIDER_CHANGED = """(b.display_name, b.phone, b.email, b.fleet_id, b.home_outlet_id, b.zone,
      b.vehicle_type, b.state, b.vehicle_id)
@@ -215,16 +243,22 @@ _RIDERS = {
         INSERT INTO {C} SELECT true, ins.* FROM ins""",
 }
 
-_VEHICLE_SNAPSHOT = """jsonb_build_object(
-    'id', X.id, 'type', X.type, 'plate', X.plate, 'electric', X.electric,
-    'capacity', jsonb_build_object('weight_kg', coalesce(X.capacity_weight_kg, 0),
-                                   'volume_l', coalesce(X.capacity_volume_l, 0),
-                                   'item_count', coalesce(X.capacity_items, 0)),
-    'temperature_controlled', X.temperature_controlled,
-    'min_temperature_c', coalesce(X.min_temperature_c, 0),
-    'max_temperature_c', coalesce(X.max_temperature_c, 0),
-    'max_stops', coalesce(X.max_stops, 0), 'state', X.state,
-    'create_time', X.create_time, 'update_time', X.update_time, 'version', X.version)"""
+_VEHICLE_SNAPSHOT = _snapshot_sql(
+    Vehicle,
+    {
+        "capacity": _snapshot_sql(
+            Capacity,
+            {
+                "weight_kg": "coalesce(X.capacity_weight_kg, 0)",
+                "volume_l": "coalesce(X.capacity_volume_l, 0)",
+                "item_count": "coalesce(X.capacity_items, 0)",
+            },
+        ),
+        "min_temperature_c": "coalesce(X.min_temperature_c, 0)",
+        "max_temperature_c": "coalesce(X.max_temperature_c, 0)",
+        "max_stops": "coalesce(X.max_stops, 0)",
+    },
+)
 
 _VEHICLE_CHANGED = """(b.type, b.electric, coalesce(b.capacity_weight_kg, 0),
      coalesce(b.capacity_volume_l, 0), coalesce(b.capacity_items, 0), b.temperature_controlled,
@@ -314,7 +348,9 @@ def _vehicle_stage_record(p: ParsedRow[VehicleRecord]) -> tuple[Any, ...]:
 class Kind:
     """Riders or vehicles: the temp tables, the statements, the export query."""
 
-    name: str  # "rider": names its events, audit actions and resources
+    name: str  # "rider": names its audit actions and resources
+    events: tuple[type[Event], type[Event]]  # (created, updated)
+    snapshot: str  # SQL of the record's snapshot, from row X
     table: str
     key: str  # the target table's key column
     key_field: str  # the CSV column of the key
@@ -363,16 +399,19 @@ class Kind:
 
     def sql(self, statement: str) -> str:
         text = self.statements[statement]
-        snapshot = _RIDER_SNAPSHOT if self.name == "rider" else _VEHICLE_SNAPSHOT
+        created, updated = self.events
         names = {
+            "EVENT_DATA": _event_data_sql(created, updated, self.snapshot.replace("X.", "c.")),
+            "CREATED": created.type,
+            "UPDATED": updated.type,
             **self._tables(),
             "T": self.table,
             "K": self.key,
             "F": self.key_field,
             "N": self.name,
             "CHANGED": _RIDER_CHANGED if self.name == "rider" else _VEHICLE_CHANGED,
-            "SNAPSHOT_B": snapshot.replace("X.", "b."),
-            "SNAPSHOT_C": snapshot.replace("X.", "c."),
+            "SNAPSHOT_B": self.snapshot.replace("X.", "b."),
+            "SNAPSHOT_C": self.snapshot.replace("X.", "c."),
         }
         for placeholder, value in names.items():
             text = text.replace("{" + placeholder + "}", value)
@@ -389,6 +428,8 @@ def _stage(*columns: tuple[str, str]) -> dict[str, tuple[str, ...]]:
 
 RIDERS = Kind(
     name="rider",
+    events=(RiderCreated, RiderUpdated),
+    snapshot=_RIDER_SNAPSHOT,
     table="riders",
     key="external_id",
     key_field="external_id",
@@ -416,6 +457,8 @@ RIDERS = Kind(
 
 VEHICLES = Kind(
     name="vehicle",
+    events=(VehicleCreated, VehicleUpdated),
+    snapshot=_VEHICLE_SNAPSHOT,
     table="vehicles",
     key="plate",
     key_field="plate",
