@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from logistics.domain.events import (
+    GeofenceDwelled,
+    GeofenceEntered,
+    GeofenceExited,
+    RiderOffline,
+    RiderSpoofingSuspected,
+    TaskSlaAtRisk,
+    TaskSlaBreached,
+)
 from logistics.domain.live import Alert, TaskChange
 
+# From the event classes, so an alert cannot name a type nothing emits (it did: the SLA
+# alerts named the timers, "task.delivery_breached", not the events, "task.sla_breached").
 ALERT_TYPES = frozenset(
-    {
-        "geofence.entered",
-        "geofence.exited",
-        "geofence.dwelled",
-        "rider.offline",
-        "rider.spoofing_suspected",
-        "task.pickup_at_risk",
-        "task.pickup_breached",
-        "task.delivery_at_risk",
-        "task.delivery_breached",
-    }
+    kind.type
+    for kind in (
+        GeofenceEntered,
+        GeofenceExited,
+        GeofenceDwelled,
+        RiderOffline,
+        RiderSpoofingSuspected,
+        TaskSlaAtRisk,
+        TaskSlaBreached,
+    )
 )
 
 
