@@ -19,7 +19,7 @@ import sys
 import time
 from types import FrameType
 
-from logistics.embedded import die_with_parent
+from logistics.embedded.signals import die_with_parent
 
 logger = logging.getLogger(__name__)
 
