@@ -18,18 +18,18 @@ from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
+from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (
     DocumentRepository,
-    OutletRepository,
     PolicyRepository,
     ShiftRepository,
-    TimerRepository,
-    VehicleRepository,
 )
 from logistics.store.snapshot import event_data, snapshot
 from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
 from logistics.store.tenants import TenantDirectory, TenantLookup
+from logistics.store.timer_repo import TimerRepository
+from logistics.store.vehicle_repo import VehicleRepository
 
 
 @dataclass(frozen=True)

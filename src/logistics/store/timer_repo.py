@@ -1,0 +1,33 @@
+"""SQL that sets a tenant's timers in a use case's transaction (``store.timers`` fires them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from logistics.domain.ids import TenantId
+from logistics.store.db import Connection
+
+
+class TimerRepository:
+    """Timers of this tenant: set (replacing a pending one of the same kind and subject)."""
+
+    def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
+        self._conn = conn
+        self._tenant_id = tenant_id
+
+    async def set(self, kind: str, subject_id: uuid.UUID, due: datetime | None) -> None:
+        await self._conn.execute(
+            "DELETE FROM timers WHERE kind = $1 AND subject_id = $2 AND fire_time IS NULL",
+            kind,
+            subject_id,
+        )
+        if due is not None:
+            await self._conn.execute(
+                """INSERT INTO timers (tenant_id, kind, subject_id, due_time)
+                   VALUES ($1, $2, $3, $4)""",
+                self._tenant_id,
+                kind,
+                subject_id,
+                due,
+            )
