@@ -51,7 +51,8 @@ import redis.asyncio as aioredis
 from _common import percentile
 
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us, haversine_m
-from logistics.geo.live_index import DispatchProfile, LiveIndex
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import DispatchProfile
 from logistics.geo.matcher import Candidate, Matcher, Need
 
 CENTRE = (-1.286, 36.817)

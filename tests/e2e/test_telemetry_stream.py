@@ -25,7 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.ids import TenantSlug
-from logistics.geo.live_index import LiveIndex, LivePosition
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import LivePosition
 from logistics.store.unit_of_work import Store
 from tests.support.auth import bearer, token, unique_tenant
 from tests.support.errors import retry_delay

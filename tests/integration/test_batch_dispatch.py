@@ -27,7 +27,8 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind, TaskState
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us
 from logistics.geo.distance import StraightLine
-from logistics.geo.live_index import DispatchProfile, LiveIndex
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import DispatchProfile
 from logistics.services.batch_dispatch import BatchDispatchService, BatchPlan
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService

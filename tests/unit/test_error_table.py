@@ -16,7 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from logistics.api.errors import ERROR_DOMAIN, ErrorStatus, to_status
 from logistics.domain import errors as domain
-from logistics.geo.live_index import redis_errors
+from logistics.geo.redis_errors import redis_errors
 from logistics.outages import OutageLog
 
 CASES: list[tuple[domain.DomainError, grpc.StatusCode, Code, str]] = [

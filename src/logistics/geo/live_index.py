@@ -6,157 +6,43 @@ the rider to its newest position (never backwards in time) and refreshes its las
 Riders not seen for ``stale_after_s`` are left out of queries. Redis may lose everything: the
 next pings refill it, and nothing in it is the only copy of a business fact.
 
-Every outage of Redis (refused, reset, timed out, not serving) is raised as
-``domain.errors.Unavailable`` (reason ``REDIS_UNAVAILABLE``) from the client library's
-exception, so the use cases need not know redis-py and the edge still finds the outage it
-stands for (``logistics.outages``). Any other Redis error (a script's bug) is left as it is:
-INTERNAL at the edge, logged with its traceback. The client
-is private: the other geo modules (matching, offers) run their scripts through ``script``.
+A Redis outage is raised as ``Unavailable`` (``geo.redis_errors``); the values handed out and
+how the replies are read are in ``geo.live_values``. The client is private: the other geo
+modules (matching, offers) run their scripts through ``script``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NoReturn
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 import h3
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from logistics.domain.errors import Unavailable
 from logistics.domain.telemetry import Ping, epoch_ms, haversine_m
 from logistics.geo import scripts
 from logistics.geo.coalesce import Coalescer
-from logistics.outages import outage_of
+from logistics.geo.live_values import (
+    FIELDS,
+    DispatchProfile,
+    IngestResult,
+    LivePosition,
+    RiderAvailability,
+    StreamState,
+    fence_states_from,
+    packed_sequences,
+    position_from,
+    text_of,
+    time_of,
+)
+from logistics.geo.redis_errors import redis_errors, reraise
 
-_FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
 _TENANTS_KEY = "lg:tenants"
-REDIS_UNAVAILABLE = "REDIS_UNAVAILABLE"
 
 Script = Callable[..., Awaitable[Any]]
-
-
-def unavailable() -> Unavailable:
-    """What a Redis failure is to the use cases; raise it ``from`` the library's exception."""
-    return Unavailable("the live index (Redis) is unavailable", reason=REDIS_UNAVAILABLE)
-
-
-def reraise(exc: RedisError) -> NoReturn:
-    """Raises ``Unavailable`` from ``exc`` for an outage, else ``exc`` itself."""
-    if outage_of(exc) is not None:
-        raise unavailable() from exc
-    raise exc
-
-
-@contextlib.contextmanager
-def redis_errors() -> Iterator[None]:
-    """Raises a Redis outage inside the block as ``Unavailable``."""
-    try:
-        yield
-    except RedisError as exc:
-        reraise(exc)
-
-
-def _time(ms: str | bytes | None) -> datetime | None:
-    if not ms:
-        return None
-    return datetime.fromtimestamp(int(ms) / 1000, UTC)
-
-
-@dataclass(frozen=True)
-class LivePosition:
-    rider_id: str
-    latitude: float
-    longitude: float
-    record_time: datetime
-    accuracy_m: float
-    speed_mps: float
-    heading_deg: float
-    battery_percent: float
-    task: str | None
-    cell: str
-    last_seen: datetime
-    online: bool
-
-
-@dataclass(frozen=True)
-class DispatchProfile:
-    """A rider's dispatch attributes kept beside its position: what it can carry, where it
-    works, until when it is eligible (None: not now), its load and its rating (1 to 5, None:
-    not rated)."""
-
-    vehicle_type: str | None
-    weight_kg: float
-    volume_l: float
-    item_count: int
-    fleet_id: str | None
-    zone: str | None
-    eligible_until: datetime | None
-    busy: bool
-    load: int
-    rating: float | None = None
-
-
-@dataclass(frozen=True)
-class RiderAvailability:
-    """Whether a rider can be given work now, as matching decides it (``scripts.AVAILABILITY``
-    and ``scripts.NEAREST`` share the rule), and what planning needs of it when it can."""
-
-    rider_id: str
-    unavailable: str | None  # why not (None: available)
-    latitude: float
-    longitude: float
-    vehicle_type: str | None
-    weight_kg: float
-    volume_l: float
-    item_count: int
-    load: int
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    contiguous: int
-    came_online: bool
-    state_was_missing: bool  # Redis had lost (or never had) the rider's sequence state
-    fresh: list[int]
-
-
-@dataclass(frozen=True)
-class StreamState:
-    """What a new stream of a rider starts from: the sequences recorded so far, the last
-    position, and the fences it is inside (fence id -> (since epoch ms, dwell reported))."""
-
-    contiguous: int | None
-    pending: list[int]
-    position: LivePosition | None
-    fences: dict[str, tuple[int, bool]]
-
-
-def _position(rider_id: str, values: Sequence[str | None]) -> LivePosition | None:
-    lat, lng, ts, acc, spd, hdg, bat, task, cell, seen, status, _ = values
-    if not lat or not lng or not ts or not seen:
-        return None
-    record_time, last_seen = _time(ts), _time(seen)
-    assert record_time is not None
-    assert last_seen is not None
-    return LivePosition(
-        rider_id=rider_id,
-        latitude=float(lat),
-        longitude=float(lng),
-        record_time=record_time,
-        accuracy_m=float(acc or 0),
-        speed_mps=float(spd or 0),
-        heading_deg=float(hdg or 0),
-        battery_percent=float(bat or 0),
-        task=task or None,
-        cell=cell or "",
-        last_seen=last_seen,
-        online=status == "online",
-    )
 
 
 class LiveIndex:
@@ -260,7 +146,7 @@ class LiveIndex:
                 rider_id,
                 str(now_ms),
                 str(seed_contiguous),
-                _packed_sequences(sequences),
+                packed_sequences(sequences),
                 best,
             )
         )
@@ -277,7 +163,7 @@ class LiveIndex:
         except RedisError as exc:
             reraise(exc)
         results = []
-        for line, (_, sequences) in zip((_text(reply) or "").split(";"), groups, strict=True):
+        for line, (_, sequences) in zip((text_of(reply) or "").split(";"), groups, strict=True):
             contiguous, online, missing, n, *fresh = map(int, line.split(","))
             results.append(
                 IngestResult(contiguous, online == 1, missing == 1, sequences if n < 0 else fresh)
@@ -291,14 +177,14 @@ class LiveIndex:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.hget(f"{p}r:{rider_id}", "c")
                 pipe.zrange(f"{p}p:{rider_id}", 0, -1)
-                pipe.hmget(f"{p}r:{rider_id}", list(_FIELDS))
+                pipe.hmget(f"{p}r:{rider_id}", list(FIELDS))
                 pipe.hgetall(f"{p}gf:{rider_id}")
                 contiguous, pending, values, fences = await pipe.execute()
         return StreamState(
             int(contiguous) if contiguous is not None else None,
             [int(s) for s in pending],
-            _position(rider_id, [_text(v) for v in values]),
-            _fence_states(fences),
+            position_from(rider_id, [text_of(v) for v in values]),
+            fence_states_from(fences),
         )
 
     async def set_profile(
@@ -334,8 +220,8 @@ class LiveIndex:
     async def rider(self, tenant: str, rider_id: str) -> LivePosition | None:
         """The rider's live state, fresh or stale (``last_seen`` tells)."""
         with redis_errors():
-            values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(_FIELDS))
-        return _position(rider_id, [_text(v) for v in values])
+            values = await self._redis.hmget(f"{self.prefix(tenant)}r:{rider_id}", list(FIELDS))
+        return position_from(rider_id, [text_of(v) for v in values])
 
     async def availability(
         self, tenant: str, rider_ids: Sequence[str], now: datetime
@@ -352,7 +238,9 @@ class LiveIndex:
             )
         found = []
         for i, rider_id in enumerate(rider_ids):
-            why, lat, lng, vt, cw, cv, ci, load = (_text(v) or "" for v in reply[8 * i : 8 * i + 8])
+            why, lat, lng, vt, cw, cv, ci, load = (
+                text_of(v) or "" for v in reply[8 * i : 8 * i + 8]
+            )
             found.append(
                 RiderAvailability(
                     rider_id,
@@ -378,7 +266,7 @@ class LiveIndex:
                 for rider_id in rider_ids:
                     pipe.hget(f"{p}r:{rider_id}", "fleet")
                 values = await pipe.execute()
-        return {r: t for r, v in zip(rider_ids, values, strict=True) if (t := _text(v))}
+        return {r: t for r, v in zip(rider_ids, values, strict=True) if (t := text_of(v))}
 
     async def riders_in_cells(
         self, tenant: str, cells: Iterable[str], now: datetime
@@ -391,13 +279,13 @@ class LiveIndex:
         with redis_errors():
             reply = await self._in_cells(
                 keys=[f"{self.prefix(tenant)}seen"],
-                args=[self.prefix(tenant), min_seen, len(_FIELDS), *_FIELDS, *cell_list],
+                args=[self.prefix(tenant), min_seen, len(FIELDS), *FIELDS, *cell_list],
             )
         found = []
-        width = len(_FIELDS) + 1
+        width = len(FIELDS) + 1
         for i in range(0, len(reply), width):
-            position = _position(
-                _text(reply[i]) or "", [_text(v) for v in reply[i + 1 : i + width]]
+            position = position_from(
+                text_of(reply[i]) or "", [text_of(v) for v in reply[i + 1 : i + width]]
             )
             if position is not None:
                 found.append(position)
@@ -434,7 +322,8 @@ class LiveIndex:
                 args=[self.prefix(tenant), epoch_ms(cutoff), limit],
             )
         return [
-            (_text(reply[i]) or "", _time(_text(reply[i + 1]))) for i in range(0, len(reply), 2)
+            (text_of(reply[i]) or "", time_of(text_of(reply[i + 1])))
+            for i in range(0, len(reply), 2)
         ]
 
     async def save_fence_states(
@@ -449,27 +338,3 @@ class LiveIndex:
                         key, mapping={k: f"{since}:{int(d)}" for k, (since, d) in states.items()}
                     )
                 await pipe.execute()
-
-
-def _fence_states(raw: Mapping[Any, Any]) -> dict[str, tuple[int, bool]]:
-    states = {}
-    for key, value in raw.items():
-        since, _, dwelled = (_text(value) or "0:0").partition(":")
-        states[_text(key) or ""] = (int(since), dwelled == "1")
-    return states
-
-
-def _packed_sequences(sequences: list[int]) -> str:
-    """Ascending sequences as the ingest script reads them: "first:last" for a run without
-    gaps (the usual batch), else "a,b,c"."""
-    if sequences and sequences[-1] - sequences[0] == len(sequences) - 1:
-        return f"{sequences[0]}:{sequences[-1]}"
-    return ",".join(map(str, sequences))
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value.decode()
-    return str(value)

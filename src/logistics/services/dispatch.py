@@ -30,7 +30,8 @@ from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
-from logistics.geo.live_index import DispatchProfile, LiveIndex
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import DispatchProfile
 from logistics.geo.matcher import Matcher, Need
 from logistics.services.compliance import rider_facts
 from logistics.services.geofencing import GeofenceService

@@ -27,7 +27,8 @@ from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
 from logistics.domain.shapes import Shape
 from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
-from logistics.geo.live_index import LiveIndex, LivePosition
+from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import LivePosition
 from logistics.services.live_events import alert_of, task_change
 from logistics.services.live_ports import (
     Eta,

@@ -44,7 +44,7 @@ from logistics.domain.telemetry import (
     haversine_m,
 )
 from logistics.domain.versioning import check_etag
-from logistics.geo.live_index import IngestResult, StreamState
+from logistics.geo.live_values import IngestResult, StreamState
 from logistics.outages import OutageLog
 from logistics.services.fleet import rider_name
 from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
