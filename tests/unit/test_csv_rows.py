@@ -11,12 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logistics.domain.compliance import VehicleState
-from logistics.domain.csv_rows import (
-    RIDER_COLUMNS,
-    VEHICLE_COLUMNS,
-    CsvStream,
-    RiderRecord,
-    VehicleRecord,
+from logistics.domain.csv_cells import (
     check_header,
     format_bool,
     format_float,
@@ -25,11 +20,18 @@ from logistics.domain.csv_rows import (
     parse_fleet,
     parse_float,
     parse_int,
+)
+from logistics.domain.csv_rows import (
+    RIDER_COLUMNS,
+    VEHICLE_COLUMNS,
+    RiderRecord,
+    VehicleRecord,
     parse_rider_row,
     parse_vehicle_row,
     rider_cells,
     vehicle_cells,
 )
+from logistics.domain.csv_stream import CsvStream
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.fleet import RiderState, VehicleType
 from logistics.domain.ids import TenantSlug

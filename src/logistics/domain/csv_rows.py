@@ -1,5 +1,6 @@
-"""Rows of the fleet CSV import and export: headers, the stream of records, parsing and
+"""Rows of the fleet CSV import and export: the columns, the record a row carries, parsing and
 validating one row with the API's rules, and formatting one row back. Pure: no I/O.
+The cells' parsers are in ``csv_cells``, the byte stream in ``csv_stream``.
 
 Rows are numbered from 1 after the header; blank records keep their number but are skipped.
 An empty cell means unset (or the column's default).
@@ -7,10 +8,6 @@ An empty cell means unset (or the column's default).
 
 from __future__ import annotations
 
-import codecs
-import csv
-import math
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,10 +20,18 @@ from logistics.domain.compliance import (
     normalise_plate,
     validate_vehicle,
 )
-from logistics.domain.errors import FieldViolation, InvalidArgument
+from logistics.domain.csv_cells import (
+    format_bool,
+    format_float,
+    parse_bool,
+    parse_enum,
+    parse_fleet,
+    parse_float,
+    parse_int,
+)
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.fleet import Rider, RiderState, VehicleType, validate_rider
-from logistics.domain.ids import TenantSlug, parse_name
-from logistics.domain.text import shown
+from logistics.domain.ids import TenantSlug
 
 RIDER_COLUMNS = (
     "external_id",
@@ -53,15 +58,9 @@ VEHICLE_COLUMNS = (
     "max_stops",
     "state",
 )
-MAX_RECORD_CHARS = 1 << 20
-_INT32 = 2**31 - 1
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
-_TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 _PLACEHOLDER = uuid.UUID(int=0)
 
 T = TypeVar("T")
-E = TypeVar("E", VehicleType, RiderState, VehicleState)
 
 
 @dataclass(frozen=True)
@@ -113,106 +112,8 @@ class ParsedRow(Generic[T]):
     errors: tuple[RowError, ...] = ()
 
 
-# Cells
-
-
-def parse_bool(text: str) -> bool | None:
-    value = text.strip().lower()
-    if not value:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError("must be true or false")
-
-
-def parse_float(text: str) -> float | None:
-    value = text.strip()
-    if not value:
-        return None
-    if not _NUMBER.fullmatch(value) or not math.isfinite(number := float(value)):
-        raise ValueError("must be a number such as 12.5")
-    return number
-
-
-def parse_int(text: str) -> int | None:
-    value = text.strip()
-    if not value:
-        return None
-    if not _INTEGER.fullmatch(value) or not -_INT32 - 1 <= (number := int(value)) <= _INT32:
-        raise ValueError("must be a whole number of at most 10 digits")
-    return number
-
-
-def parse_enum(text: str, kind: type[E]) -> E | None:
-    value = text.strip().lower()
-    if not value:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValueError(f"must be one of {', '.join(m.value for m in kind)}") from None
-
-
-def parse_fleet(text: str, tenant: TenantSlug) -> uuid.UUID | None:
-    """A fleet id, or its resource name ``tenants/{tenant}/fleets/{id}`` in this tenant."""
-    value = text.strip()
-    if not value:
-        return None
-    if "/" not in value:
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            raise ValueError("must be a fleet id or tenants/{tenant}/fleets/{id}") from None
-    try:
-        name = parse_name(value, "fleets")
-    except InvalidArgument:
-        raise ValueError("must be a fleet id or tenants/{tenant}/fleets/{id}") from None
-    if name.tenant != tenant:
-        raise ValueError(f"names a fleet of tenant {shown(name.tenant)}, not {shown(tenant)}")
-    return name.id
-
-
-def format_float(value: float) -> str:
-    """The shortest text that parses back to ``value``: 500, 2.5, 1e-05."""
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
-def format_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def _text(cell: str) -> str | None:
     return cell if cell != "" else None
-
-
-# Headers
-
-
-def check_header(cells: Sequence[str], columns: Sequence[str]) -> tuple[int, ...]:
-    """The position of each of ``columns`` in a header that must hold exactly those columns,
-    in any order. Raises InvalidArgument naming unknown, repeated and missing columns."""
-    names = [c.strip().lower() for c in cells]
-    out: list[FieldViolation] = []
-    seen: set[str] = set()
-    for name in names:
-        if name not in columns:
-            out.append(FieldViolation("header", f"unknown column {shown(name)}"))
-        elif name in seen:
-            out.append(FieldViolation("header", f"column {shown(name)} appears twice"))
-        seen.add(name)
-    out.extend(
-        FieldViolation("header", f"missing column {shown(c)}") for c in columns if c not in seen
-    )
-    if out:
-        raise InvalidArgument(out)
-    return tuple(names.index(c) for c in columns)
-
-
-# Rows
 
 
 class _Cells:
@@ -400,84 +301,3 @@ def vehicle_cells(v: VehicleRecord) -> list[str]:
         str(v.max_stops),
         v.state.value,
     ]
-
-
-# The byte stream
-
-
-def _broken(message: str) -> InvalidArgument:
-    return InvalidArgument.field("body", message)
-
-
-class CsvStream:
-    """Turns UTF-8 bytes, fed in chunks of any size, into CSV records as they complete.
-
-    Lines are handed to ``csv`` only in whole records: a newline ends a record exactly when
-    the record so far holds an even number of quote characters. Memory is bounded by the
-    longest record (MAX_RECORD_CHARS), not by the file. Errors are InvalidArgument on
-    ``body``: the file is not UTF-8, not CSV, or has an unterminated quoted field.
-    """
-
-    def __init__(self, max_record_chars: int = MAX_RECORD_CHARS) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._max = max_record_chars
-        self._tail = ""
-        self._pending: list[str] = []
-        self._pending_chars = 0
-        self._quotes = 0
-        self._started = False
-        self.line = 0  # physical lines handed to csv so far
-
-    def feed(self, data: bytes) -> list[list[str]]:
-        return self._lines(self._decode(data, final=False), final=False)
-
-    def finish(self) -> list[list[str]]:
-        records = self._lines(self._decode(b"", final=True), final=True)
-        if self._pending:
-            raise _broken(f"a quoted field opened at line {self.line + 1} is never closed")
-        return records
-
-    def _decode(self, data: bytes, *, final: bool) -> str:
-        try:
-            text = self._decoder.decode(data, final)
-        except UnicodeDecodeError as exc:
-            raise _broken(f"is not UTF-8 text ({exc.reason})") from None
-        if "\x00" in text:  # csv would take it, PostgreSQL text cannot hold it
-            raise _broken(f"contains a NUL character near line {self.line + 1}: it is not text")
-        if not self._started and text:
-            self._started = True
-            text = text.removeprefix("\ufeff")
-        return text
-
-    def _lines(self, text: str, *, final: bool) -> list[list[str]]:
-        parts = (self._tail + text).split("\n")
-        self._tail = parts.pop()
-        if final and self._tail:
-            parts.append(self._tail)
-            self._tail = ""
-        if len(self._tail) + self._pending_chars > self._max:
-            raise _broken(f"a record near line {self.line + 1} exceeds {self._max} characters")
-        complete: list[str] = []
-        for part in parts:
-            line = part + "\n"
-            self._pending.append(line)
-            self._pending_chars += len(line)
-            self._quotes += line.count('"')
-            if self._quotes % 2 == 0:
-                complete.extend(self._pending)
-                self._pending.clear()
-                self._pending_chars = self._quotes = 0
-            elif self._pending_chars > self._max:
-                raise _broken(f"a quoted field opened near line {self.line + 1} never closes")
-        return self._parse(complete)
-
-    def _parse(self, lines: list[str]) -> list[list[str]]:
-        if not lines:
-            return []
-        reader = csv.reader(lines, strict=True)
-        try:
-            records = list(reader)
-        except csv.Error as exc:
-            raise _broken(f"is not CSV: line {self.line + reader.line_num}: {exc}") from None
-        self.line += len(lines)
-        return records

@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.csv_cells import check_header
 from logistics.domain.csv_rows import (
     RIDER_COLUMNS,
     VEHICLE_COLUMNS,
-    CsvStream,
     ParsedRow,
     RiderRecord,
     RowError,
-    check_header,
     parse_rider_row,
     parse_vehicle_row,
     rider_cells,
     vehicle_cells,
 )
+from logistics.domain.csv_stream import CsvStream
 from logistics.domain.errors import InvalidArgument, NotFound
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.services.directory import Outlets
