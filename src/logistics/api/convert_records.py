@@ -35,7 +35,7 @@ from logistics.domain.compliance import (
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.versioning import etag_for
-from logistics.services.compliance import document_name, shift_name
+from logistics.services.compliance_names import document_name, shift_name
 from logistics.services.vehicles import vehicle_name
 
 VEHICLE_STATES: dict[int, VehicleState] = {

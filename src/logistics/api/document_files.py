@@ -9,7 +9,8 @@ from logistics.api.edge import current_caller
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_child
-from logistics.services.compliance import ComplianceService, DocumentRef
+from logistics.services.compliance import ComplianceService
+from logistics.services.compliance_names import DocumentRef
 
 _DOCUMENT = "/v1/tenants/{tenant}/riders/{rider}/documents/{document}"
 

@@ -35,7 +35,8 @@ from logistics.api.paging import encode_token, page_request
 from logistics.domain.compliance import ReviewOutcome
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ChildName, parse_child, parse_name, parse_parent, parse_singleton
-from logistics.services.compliance import ComplianceService, DocumentRef
+from logistics.services.compliance import ComplianceService
+from logistics.services.compliance_names import DocumentRef
 from logistics.services.fleet import FleetService
 from logistics.services.vehicles import VehicleService
 

@@ -8,22 +8,12 @@ document's timer fires, from whichever worker claims it (see ``services.timers``
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from logistics.blobs.errors import (
-    BlobEmpty,
-    BlobError,
-    BlobNotFound,
-    BlobStoreUnavailable,
-    BlobTooLarge,
-    BlobTypeNotAllowed,
-)
 from logistics.blobs.interface import BlobStore, StoredBlob
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
@@ -45,7 +35,7 @@ from logistics.domain.compliance import (
     validate_review,
     validate_shift,
 )
-from logistics.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from logistics.domain.errors import FailedPrecondition, NotFound
 from logistics.domain.events import (
     CompliancePolicyUpdated,
     RiderComplianceChanged,
@@ -57,33 +47,13 @@ from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
+from logistics.services.compliance_files import DocumentFiles, once, with_file
+from logistics.services.compliance_names import DocumentRef, document_name, shift_name
 from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 
-logger = logging.getLogger(__name__)
-
 DOCUMENT_EXPIRY = "document.expiry"
-DOCUMENT_TYPES = frozenset(
-    {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic"}
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class DocumentRef:
-    """``tenants/{tenant}/riders/{rider}/documents/{document}`` (or ``/shifts/{shift}``)."""
-
-    tenant: TenantSlug
-    rider_id: uuid.UUID
-    id: uuid.UUID
-
-
-def document_name(tenant: TenantSlug, rider_id: uuid.UUID, document_id: uuid.UUID) -> str:
-    return f"{rider_name(tenant, rider_id)}/documents/{document_id}"
-
-
-def shift_name(tenant: TenantSlug, rider_id: uuid.UUID, shift_id: uuid.UUID) -> str:
-    return f"{rider_name(tenant, rider_id)}/shifts/{shift_id}"
 
 
 async def _rider_exists(uow: UnitOfWork, rider_id: uuid.UUID) -> None:
@@ -130,9 +100,8 @@ class ComplianceService:
         self, store: Store, blobs: BlobStore, clock: Clock, *, max_document_bytes: int
     ) -> None:
         self._store = store
-        self._blobs = blobs
+        self._files = DocumentFiles(blobs, max_bytes=max_document_bytes)
         self._clock = clock
-        self._max_document_bytes = max_document_bytes
 
     # Documents
 
@@ -151,7 +120,7 @@ class ComplianceService:
         async with self._store.read(rider.tenant) as uow:
             await _rider_exists(uow, rider.id)
         stored = (
-            await self._store_file(rider.tenant, document.id, _once(content)) if content else None
+            await self._store_file(rider.tenant, document.id, once(content)) if content else None
         )
         kept = False
         try:
@@ -164,13 +133,13 @@ class ComplianceService:
                 if earlier is not None:
                     return await self._document(uow, rider.id, earlier)
                 await _rider_exists(uow, rider.id)
-                created = await uow.documents.add(_with_file(document, stored))
+                created = await uow.documents.add(with_file(document, stored))
                 await self._after_change(caller, uow, None, created, "created")
             kept = True
             return created
         finally:
             if stored is not None and not kept:  # a failed write, or a retry of an earlier one
-                await self._discard(stored.key)
+                await self._files.discard(stored.key)
 
     async def upload_file(
         self, caller: Caller, ref: DocumentRef, chunks: AsyncIterable[bytes]
@@ -187,17 +156,17 @@ class ComplianceService:
             async with self._store.write(ref.tenant) as uow:
                 current = await self._document(uow, ref.rider_id, ref.id, for_update=True)
                 wanted = dataclasses.replace(
-                    _with_file(current, stored),
+                    with_file(current, stored),
                     verification=Verification.PENDING,
                     review_reason=None,
                 )
                 updated = await uow.documents.update(wanted)
                 await self._after_change(caller, uow, current, updated, "uploaded")
         except BaseException:
-            await self._discard(stored.key)
+            await self._files.discard(stored.key)
             raise
         if current.blob_key and current.blob_key != stored.key:
-            await self._discard(current.blob_key)
+            await self._files.discard(current.blob_key)
         return updated
 
     async def open_file(
@@ -209,8 +178,7 @@ class ComplianceService:
             document = await self._document(uow, ref.rider_id, ref.id)
         if not document.blob_key:
             raise FailedPrecondition("the document has no file yet", reason="NO_FILE")
-        with _blob_errors():
-            return document, await self._blobs.open(document.blob_key)
+        return document, await self._files.open(document.blob_key)
 
     async def get_document(self, caller: Caller, ref: DocumentRef) -> Document:
         caller.require_tenant(ref.tenant)
@@ -295,19 +263,7 @@ class ComplianceService:
         self, tenant: TenantSlug, document_id: uuid.UUID, chunks: AsyncIterable[bytes]
     ) -> StoredBlob:
         tenant_id = await self._store.tenants.ensure(tenant)
-        # A new key per upload: a reader of the old file never sees the new one half-written,
-        # and a failed transaction leaves the recorded file intact.
-        key = f"tenants/{tenant_id}/documents/{document_id}/{uuid.uuid4().hex}"
-        with _blob_errors():
-            return await self._blobs.put(
-                key, chunks, max_bytes=self._max_document_bytes, allowed_types=DOCUMENT_TYPES
-            )
-
-    async def _discard(self, key: str) -> None:
-        try:
-            await self._blobs.delete(key)
-        except BlobError:
-            logger.warning("could not delete blob %s; it is orphaned", key, exc_info=True)
+        return await self._files.put(tenant_id, document_id, chunks)
 
     @staticmethod
     async def _document(
@@ -427,33 +383,3 @@ class ComplianceService:
         when = at or self._clock.now()
         async with self._store.read(rider.tenant) as uow:
             return evaluate(await rider_facts(uow, rider.id, when), when, needed)
-
-
-@contextlib.contextmanager
-def _blob_errors() -> Iterator[None]:
-    """The blob store's failures as the domain's: bad files are the caller's to fix."""
-    try:
-        yield
-    except (BlobTooLarge, BlobTypeNotAllowed, BlobEmpty) as exc:
-        raise InvalidArgument.field("file", str(exc)) from exc
-    except BlobNotFound as exc:
-        raise NotFound("the document's file is missing from the blob store") from exc
-    except BlobStoreUnavailable as exc:
-        raise Unavailable(f"the blob store is unavailable: {exc}") from exc
-
-
-def _with_file(document: Document, stored: StoredBlob | None) -> Document:
-    if stored is None:
-        return document
-    return dataclasses.replace(
-        document,
-        blob_key=stored.key,
-        file_sha256=stored.sha256,
-        content_type=stored.content_type,
-        file_size=stored.size,
-    )
-
-
-async def _once(content: bytes | None) -> AsyncIterator[bytes]:
-    if content:
-        yield content
