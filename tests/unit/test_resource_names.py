@@ -10,7 +10,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import ResourceName, parse_name, parse_parent, parse_tenant_slug
+from logistics.domain.ids import (
+    ResourceName,
+    TenantSlug,
+    parse_name,
+    parse_parent,
+    parse_tenant_slug,
+)
+from logistics.domain.names import (
+    DOCUMENTS,
+    FLEETS,
+    RIDERS,
+    ROUTE_PLANS,
+    SHIFTS,
+    SLA_POLICY,
+    TASKS,
+    WEBHOOKS,
+    Collection,
+)
 
 PROPERTY = settings(max_examples=300, deadline=None, database=None)
 
@@ -126,3 +143,48 @@ def test_arbitrary_text_as_parent_or_slug_fails_only_with_invalid_argument(
     assert failed_field(parse_parent, value, field) in (None, field)
     assert failed_field(parse_tenant_slug, value, field) in (None, field)
     assert failed_field(parse_name, value, "riders", field) in (None, field)
+
+
+DOCUMENT_ID = uuid.UUID("5d3a1e0c-7f61-4b8e-9c1a-2a4f6b8d0e13")
+
+
+@pytest.mark.parametrize("collection", [FLEETS, RIDERS, TASKS, WEBHOOKS, ROUTE_PLANS])
+def test_a_collection_parses_the_names_it_writes(collection: Collection) -> None:
+    written = collection.name(TenantSlug("acme"), RIDER_ID)
+
+    assert written == f"tenants/acme/{collection.id}/{RIDER_ID}"
+    assert collection.parse(written) == collection.resource(TenantSlug("acme"), RIDER_ID)
+    assert str(collection.parse(written)) == written
+
+
+def test_a_collection_refuses_another_collections_name_on_the_given_field() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        FLEETS.parse(RIDERS.name(TenantSlug("acme"), RIDER_ID), "rider.fleet")
+
+    assert [v.field for v in caught.value.violations] == ["rider.fleet"]
+
+
+def test_a_child_collection_writes_and_parses_names_under_its_parent() -> None:
+    written = DOCUMENTS.name(TenantSlug("acme"), RIDER_ID, DOCUMENT_ID)
+
+    assert written == f"tenants/acme/riders/{RIDER_ID}/documents/{DOCUMENT_ID}"
+    parsed = DOCUMENTS.parse(written)
+    assert (parsed.parent, parsed.id) == (
+        RIDERS.resource(TenantSlug("acme"), RIDER_ID),
+        DOCUMENT_ID,
+    )
+    with pytest.raises(InvalidArgument):
+        SHIFTS.parse(written)
+
+
+def test_a_singleton_names_the_tenants_one_resource() -> None:
+    assert SLA_POLICY.name(TenantSlug("acme")) == "tenants/acme/slaPolicy"
+    assert SLA_POLICY.parse("tenants/acme/slaPolicy") == "acme"
+    with pytest.raises(InvalidArgument):
+        SLA_POLICY.parse("tenants/acme/dispatchPolicy")
+
+
+def test_not_found_names_the_resource_with_its_noun() -> None:
+    error = RIDERS.not_found(TenantSlug("acme"), RIDER_ID)
+
+    assert str(error) == f"rider tenants/acme/riders/{RIDER_ID} not found"

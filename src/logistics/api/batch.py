@@ -9,7 +9,8 @@ from bengobox.logistics.v1 import dispatch_pb2
 
 from logistics.api.edge import current_caller
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import ResourceName, TenantSlug, parse_name, parse_parent
+from logistics.domain.ids import ResourceName, TenantSlug, parse_parent
+from logistics.domain.names import RIDERS, TASKS, Collection
 from logistics.services.batch_dispatch import BatchDispatchService, check_batch_size
 
 
@@ -18,8 +19,8 @@ async def assign_batch(
 ) -> dispatch_pb2.AssignBatchResponse:
     tenant = parse_parent(request.parent)
     check_batch_size(len(request.tasks), len(request.riders))
-    tasks = _names(tenant, request.tasks, "tasks")
-    riders = _names(tenant, request.riders, "riders")
+    tasks = _names(tenant, request.tasks, TASKS)
+    riders = _names(tenant, request.riders, RIDERS)
     result = await service.assign_batch(
         current_caller(), tenant, tasks, riders, apply=request.apply
     )
@@ -35,11 +36,11 @@ async def assign_batch(
     )
 
 
-def _names(tenant: TenantSlug, values: Sequence[str], collection: str) -> list[ResourceName]:
+def _names(tenant: TenantSlug, values: Sequence[str], collection: Collection) -> list[ResourceName]:
     names = []
     for i, value in enumerate(values):
         field = f"{collection}[{i}]"
-        name = parse_name(value, collection, field)
+        name = collection.parse(value, field)
         if name.tenant != tenant:
             raise InvalidArgument.field(field, f"names a resource of another tenant than {tenant}")
         names.append(name)

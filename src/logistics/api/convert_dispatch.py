@@ -6,6 +6,7 @@ from bengobox.logistics.v1 import dispatch_pb2
 
 from logistics.api.convert_common import timestamp
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import DISPATCH_POLICY
 from logistics.domain.scoring import ScoringPolicy, Weights
 from logistics.domain.versioning import etag_for
 
@@ -18,7 +19,7 @@ def weights_from_proto(msg: dispatch_pb2.ScoringWeights) -> Weights:
 def dispatch_policy_to_proto(tenant: TenantSlug, p: ScoringPolicy) -> dispatch_pb2.DispatchPolicy:
     w = p.weights
     return dispatch_pb2.DispatchPolicy(
-        name=f"tenants/{tenant}/dispatchPolicy",
+        name=DISPATCH_POLICY.name(tenant),
         weights=dispatch_pb2.ScoringWeights(eta=w.eta, load=w.load, idle=w.idle, rating=w.rating),
         update_time=timestamp(p.update_time),
         etag=etag_for(p.version),

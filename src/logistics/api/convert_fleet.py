@@ -16,11 +16,10 @@ from logistics.api.convert_common import (
 )
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.fleet import Fleet, FleetKind, Rider, RiderState, VehicleType
-from logistics.domain.ids import TenantSlug, parse_name
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import FLEETS, RIDERS, VEHICLES, Collection
 from logistics.domain.text import shown
 from logistics.domain.versioning import etag_for
-from logistics.services.fleet import fleet_name, rider_name
-from logistics.services.vehicles import vehicle_name
 
 FLEET_KINDS: dict[int, FleetKind] = {
     fleet_pb2.Fleet.KIND_OWN: FleetKind.OWN,
@@ -70,7 +69,7 @@ def fleet_changes(msg: fleet_pb2.Fleet, mask: list[str]) -> dict[str, Any]:
 
 def fleet_to_proto(tenant: TenantSlug, fleet: Fleet) -> fleet_pb2.Fleet:
     return fleet_pb2.Fleet(
-        name=fleet_name(tenant, fleet.id),
+        name=FLEETS.name(tenant, fleet.id),
         display_name=fleet.display_name,
         kind=enum_to_proto(fleet.kind, FLEET_KINDS),  # type: ignore[arg-type]
         outlet_ids=list(fleet.outlet_ids),
@@ -81,11 +80,13 @@ def fleet_to_proto(tenant: TenantSlug, fleet: Fleet) -> fleet_pb2.Fleet:
     )
 
 
-def reference(tenant: TenantSlug, value: str, collection: str, field: str) -> uuid.UUID | None:
+def reference(
+    tenant: TenantSlug, value: str, collection: Collection, field: str
+) -> uuid.UUID | None:
     """A resource named by another (or by a filter) must belong to the same tenant."""
     if not value:
         return None
-    name = parse_name(value, collection, field)
+    name = collection.parse(value, field)
     if name.tenant != tenant:
         raise InvalidArgument.field(
             field, f"names a resource of another tenant than {shown(tenant)}"
@@ -94,14 +95,14 @@ def reference(tenant: TenantSlug, value: str, collection: str, field: str) -> uu
 
 
 def fleet_reference(tenant: TenantSlug, value: str, field: str) -> uuid.UUID | None:
-    return reference(tenant, value, "fleets", field)
+    return reference(tenant, value, FLEETS, field)
 
 
 def _rider_field(tenant: TenantSlug, msg: fleet_pb2.Rider, path: str) -> Any:
     if path == "fleet":
         return fleet_reference(tenant, msg.fleet, "rider.fleet")
     if path == "vehicle":
-        return reference(tenant, msg.vehicle, "vehicles", "rider.vehicle")
+        return reference(tenant, msg.vehicle, VEHICLES, "rider.vehicle")
     if path == "vehicle_type":
         return enum_from_proto(msg.vehicle_type, VEHICLE_TYPES, "rider.vehicle_type")
     if path == "state":
@@ -140,16 +141,16 @@ def rider_changes(tenant: TenantSlug, msg: fleet_pb2.Rider, mask: list[str]) -> 
 
 def rider_to_proto(tenant: TenantSlug, rider: Rider) -> fleet_pb2.Rider:
     return fleet_pb2.Rider(
-        name=rider_name(tenant, rider.id),
+        name=RIDERS.name(tenant, rider.id),
         display_name=rider.display_name,
         external_id=rider.external_id or "",
-        fleet=fleet_name(tenant, rider.fleet_id) if rider.fleet_id else "",
+        fleet=FLEETS.name(tenant, rider.fleet_id) if rider.fleet_id else "",
         phone=rider.phone or "",
         email=rider.email or "",
         home_outlet_id=rider.home_outlet_id or "",
         zone=rider.zone or "",
         vehicle_type=enum_to_proto(rider.vehicle_type, VEHICLE_TYPES),  # type: ignore[arg-type]
-        vehicle=vehicle_name(tenant, rider.vehicle_id) if rider.vehicle_id else "",
+        vehicle=VEHICLES.name(tenant, rider.vehicle_id) if rider.vehicle_id else "",
         state=enum_to_proto(rider.state, RIDER_STATES),  # type: ignore[arg-type]
         labels=rider.labels,
         rating=rider.rating or 0.0,

@@ -34,9 +34,8 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import COMPLIANCE_POLICY, DOCUMENTS, SHIFTS, VEHICLES
 from logistics.domain.versioning import etag_for
-from logistics.services.compliance_names import document_name, shift_name
-from logistics.services.vehicles import vehicle_name
 
 VEHICLE_STATES: dict[int, VehicleState] = {
     fleet_pb2.Vehicle.STATE_ACTIVE: VehicleState.ACTIVE,
@@ -145,7 +144,7 @@ def vehicle_changes(msg: fleet_pb2.Vehicle, mask: list[str]) -> dict[str, Any]:
 
 def vehicle_to_proto(tenant: TenantSlug, v: Vehicle) -> fleet_pb2.Vehicle:
     return fleet_pb2.Vehicle(
-        name=vehicle_name(tenant, v.id),
+        name=VEHICLES.name(tenant, v.id),
         type=enum_to_proto(v.type, VEHICLE_TYPES),  # type: ignore[arg-type]
         plate=v.plate or "",
         electric=v.electric,
@@ -198,7 +197,7 @@ def document_changes(msg: fleet_pb2.ComplianceDocument, mask: list[str]) -> dict
 
 def document_to_proto(tenant: TenantSlug, d: Document) -> fleet_pb2.ComplianceDocument:
     return fleet_pb2.ComplianceDocument(
-        name=document_name(tenant, d.rider_id, d.id),
+        name=DOCUMENTS.name(tenant, d.rider_id, d.id),
         kind=enum_to_proto(d.kind, DOCUMENT_KINDS),  # type: ignore[arg-type]
         number=d.number or "",
         issue_time=timestamp(d.issue_time),
@@ -247,7 +246,7 @@ def shift_changes(msg: fleet_pb2.Shift, mask: list[str]) -> dict[str, Any]:
 
 def shift_to_proto(tenant: TenantSlug, s: Shift) -> fleet_pb2.Shift:
     return fleet_pb2.Shift(
-        name=shift_name(tenant, s.rider_id, s.id),
+        name=SHIFTS.name(tenant, s.rider_id, s.id),
         planned=window_to_proto(s.planned),
         breaks=[window_to_proto(b) for b in s.breaks],
         zone=s.zone or "",
@@ -280,7 +279,7 @@ def policy_from_proto(msg: fleet_pb2.CompliancePolicy) -> CompliancePolicy:
 
 def policy_to_proto(tenant: TenantSlug, p: CompliancePolicy) -> fleet_pb2.CompliancePolicy:
     return fleet_pb2.CompliancePolicy(
-        name=f"tenants/{tenant}/compliancePolicy",
+        name=COMPLIANCE_POLICY.name(tenant),
         requirements=[
             fleet_pb2.CompliancePolicy.Requirement(
                 vehicle_type=enum_to_proto(r.vehicle_type, VEHICLE_TYPES),  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from logistics.api.convert_common import enum_from_proto, enum_to_proto, optiona
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import PROOFS, RIDERS, SLA_POLICY, TASKS
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
 from logistics.domain.tasks import (
     Item,
@@ -25,8 +26,7 @@ from logistics.domain.tasks import (
     TaskState,
 )
 from logistics.domain.versioning import etag_for
-from logistics.services.fleet import rider_name
-from logistics.services.tasks import ProofInput, task_name
+from logistics.services.tasks import ProofInput
 
 TASK_KINDS: dict[int, TaskKind] = {
     task_pb2.Task.KIND_DELIVERY: TaskKind.DELIVERY,
@@ -156,13 +156,13 @@ def task_to_proto(
     metadata = struct_pb2.Struct()
     metadata.update(dict(t.metadata))
     msg = task_pb2.Task(
-        name=task_name(tenant, t.id),
+        name=TASKS.name(tenant, t.id),
         kind=enum_to_proto(t.kind, TASK_KINDS),  # type: ignore[arg-type]
         state=enum_to_proto(t.state, TASK_STATES),  # type: ignore[arg-type]
         order_id=t.order_id or "",
         outlet_id=t.outlet_id or "",
         priority=t.priority,
-        rider=rider_name(tenant, t.rider_id) if t.rider_id else "",
+        rider=RIDERS.name(tenant, t.rider_id) if t.rider_id else "",
         pickup_deadline=timestamp(t.pickup_deadline),
         delivery_deadline=timestamp(t.delivery_deadline),
         notes=t.notes or "",
@@ -225,7 +225,7 @@ def proofs_from_proto(request: task_pb2.CompleteStepRequest) -> list[ProofInput]
 
 def proof_to_proto(tenant: TenantSlug, task_id: uuid.UUID, p: ProofRow) -> task_pb2.Proof:
     return task_pb2.Proof(
-        name=f"{task_name(tenant, task_id)}/proofs/{p.id}",
+        name=PROOFS.name(tenant, task_id, p.id),
         step_id=p.step_id,
         kind=enum_to_proto(p.kind, PROOF_KINDS),  # type: ignore[arg-type]
         text=p.text or "",
@@ -275,7 +275,7 @@ def sla_policy_to_proto(tenant: TenantSlug, p: SlaPolicy) -> task_pb2.SlaPolicy:
     before.FromTimedelta(p.at_risk_before)
     action = next((k for k, v in BREACH_ACTIONS.items() if v == p.breach_action), 0)
     return task_pb2.SlaPolicy(
-        name=f"tenants/{tenant}/slaPolicy",
+        name=SLA_POLICY.name(tenant),
         at_risk_before=before,
         breach_action=action,  # type: ignore[arg-type]
         update_time=timestamp(p.update_time),

@@ -13,9 +13,9 @@ from logistics.api.convert_common import enum_from_proto, enum_to_proto, timesta
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.geofence import Circle, FenceKind, Geofence, Polygon, TelemetryPolicy
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import GEOFENCES, TELEMETRY_POLICY
 from logistics.domain.telemetry import Ping, Rejection, RejectReason
 from logistics.domain.versioning import etag_for
-from logistics.services.geofencing import geofence_name
 from logistics.services.telemetry import Ack, Track
 
 REJECT_REASONS: dict[int, RejectReason] = {
@@ -137,7 +137,7 @@ def geofence_changes(msg: telemetry_pb2.Geofence, mask: list[str]) -> dict[str, 
 
 def geofence_to_proto(tenant: TenantSlug, g: Geofence) -> telemetry_pb2.Geofence:
     msg = telemetry_pb2.Geofence(
-        name=geofence_name(tenant, g.id),
+        name=GEOFENCES.name(tenant, g.id),
         display_name=g.display_name,
         kind=enum_to_proto(g.kind, FENCE_KINDS),  # type: ignore[arg-type]
         dwell_threshold=_duration_proto(g.dwell_threshold),
@@ -165,7 +165,7 @@ def policy_from_proto(msg: telemetry_pb2.TelemetryPolicy) -> TelemetryPolicy:
 
 def policy_to_proto(tenant: TenantSlug, p: TelemetryPolicy) -> telemetry_pb2.TelemetryPolicy:
     return telemetry_pb2.TelemetryPolicy(
-        name=f"tenants/{tenant}/telemetryPolicy",
+        name=TELEMETRY_POLICY.name(tenant),
         sample_interval=_duration_proto(p.sample_interval),
         retention_days=p.retention_days,
         update_time=timestamp(p.update_time),

@@ -12,6 +12,7 @@ from google.protobuf import duration_pb2
 from logistics.api.convert_common import enum_to_proto, optional, timestamp, update_paths
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.versioning import etag_for
 from logistics.services.webhooks import (
     DEFAULT_RETRY_WINDOW,
@@ -19,8 +20,6 @@ from logistics.services.webhooks import (
     DeliveryState,
     Webhook,
     WebhookSpec,
-    delivery_name,
-    webhook_name,
 )
 
 DELIVERY_STATES: dict[int, DeliveryState] = {
@@ -85,7 +84,7 @@ def webhook_to_proto(
 ) -> webhook_pb2.Webhook:
     """The webhook; its current secret only when ``with_secret`` (create and rotation)."""
     return webhook_pb2.Webhook(
-        name=webhook_name(tenant, w.id),
+        name=WEBHOOKS.name(tenant, w.id),
         url=w.url,
         event_types=list(w.event_types),
         secret=w.secrets[0].secret if with_secret and w.secrets else "",
@@ -100,7 +99,7 @@ def webhook_to_proto(
 
 def delivery_to_proto(tenant: TenantSlug, d: Delivery) -> webhook_pb2.Delivery:
     return webhook_pb2.Delivery(
-        name=delivery_name(tenant, d.webhook_id, d.id),
+        name=DELIVERIES.name(tenant, d.webhook_id, d.id),
         event_id=str(d.event_id),
         event_type=d.event_type,
         state=enum_to_proto(d.state, DELIVERY_STATES),  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from logistics.api.convert_records import document_to_proto
 from logistics.api.edge import current_caller
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import parse_child
+from logistics.domain.names import DOCUMENTS
 from logistics.services.compliance import ComplianceService
 from logistics.services.compliance_names import DocumentRef
 
@@ -17,11 +17,7 @@ _DOCUMENT = "/v1/tenants/{tenant}/riders/{rider}/documents/{document}"
 
 def _ref(request: Request) -> DocumentRef:
     p = request.params
-    name = parse_child(
-        f"tenants/{p['tenant']}/riders/{p['rider']}/documents/{p['document']}",
-        "riders",
-        "documents",
-    )
+    name = DOCUMENTS.parse(f"tenants/{p['tenant']}/riders/{p['rider']}/documents/{p['document']}")
     return DocumentRef(name.parent.tenant, name.parent.id, name.id)
 
 

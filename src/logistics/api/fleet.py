@@ -24,7 +24,8 @@ from logistics.api.edge import current_caller
 from logistics.api.fleet_records import FleetRecordsMethods
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import parse_name, parse_parent
+from logistics.domain.ids import parse_parent
+from logistics.domain.names import FLEETS, RIDERS
 from logistics.services.compliance import ComplianceService
 from logistics.services.fleet import FleetService
 from logistics.services.vehicles import VehicleService
@@ -58,7 +59,7 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
         return fleet_to_proto(tenant, created)
 
     async def get_fleet(self, request: fleet_pb2.GetFleetRequest, ctx: Ctx) -> fleet_pb2.Fleet:
-        name = parse_name(request.name, "fleets")
+        name = FLEETS.parse(request.name)
         return fleet_to_proto(name.tenant, await self._fleets.get_fleet(current_caller(), name))
 
     async def list_fleets(
@@ -82,7 +83,7 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
         self, request: fleet_pb2.UpdateFleetRequest, ctx: Ctx
     ) -> fleet_pb2.Fleet:
         _required(request.HasField("fleet"), "fleet")
-        name = parse_name(request.fleet.name, "fleets", "fleet.name")
+        name = FLEETS.parse(request.fleet.name, "fleet.name")
         changes = fleet_changes(request.fleet, list(request.update_mask.paths))
         updated = await self._fleets.update_fleet(
             current_caller(), name, changes, optional(request.fleet.etag)
@@ -92,7 +93,7 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
     async def delete_fleet(
         self, request: fleet_pb2.DeleteFleetRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_name(request.name, "fleets")
+        name = FLEETS.parse(request.name)
         await self._fleets.delete_fleet(current_caller(), name, optional(request.etag))
         return empty_pb2.Empty()
 
@@ -110,7 +111,7 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
         return rider_to_proto(tenant, created)
 
     async def get_rider(self, request: fleet_pb2.GetRiderRequest, ctx: Ctx) -> fleet_pb2.Rider:
-        name = parse_name(request.name, "riders")
+        name = RIDERS.parse(request.name)
         return rider_to_proto(name.tenant, await self._fleets.get_rider(current_caller(), name))
 
     async def list_riders(
@@ -140,7 +141,7 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
         self, request: fleet_pb2.UpdateRiderRequest, ctx: Ctx
     ) -> fleet_pb2.Rider:
         _required(request.HasField("rider"), "rider")
-        name = parse_name(request.rider.name, "riders", "rider.name")
+        name = RIDERS.parse(request.rider.name, "rider.name")
         changes = rider_changes(name.tenant, request.rider, list(request.update_mask.paths))
         updated = await self._fleets.update_rider(
             current_caller(), name, changes, optional(request.rider.etag)
@@ -150,6 +151,6 @@ class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
     async def delete_rider(
         self, request: fleet_pb2.DeleteRiderRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_name(request.name, "riders")
+        name = RIDERS.parse(request.name)
         await self._fleets.delete_rider(current_caller(), name, optional(request.etag))
         return empty_pb2.Empty()

@@ -34,7 +34,8 @@ from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.compliance import ReviewOutcome
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import ChildName, parse_child, parse_name, parse_parent, parse_singleton
+from logistics.domain.ids import ChildName, parse_parent
+from logistics.domain.names import COMPLIANCE_POLICY, DOCUMENTS, RIDERS, SHIFTS, VEHICLES
 from logistics.services.compliance import ComplianceService
 from logistics.services.compliance_names import DocumentRef
 from logistics.services.fleet import FleetService
@@ -72,7 +73,7 @@ class FleetRecordsMethods:
     async def get_eligibility(
         self, request: fleet_pb2.GetEligibilityRequest, ctx: Ctx
     ) -> fleet_pb2.Eligibility:
-        rider = parse_name(request.rider, "riders", "rider")
+        rider = RIDERS.parse(request.rider, "rider")
         at = optional_time(request, "evaluate_time", "evaluate_time")
         needed = (
             capacity_from_proto(request.capacity_needed)
@@ -100,7 +101,7 @@ class FleetRecordsMethods:
     async def get_vehicle(
         self, request: fleet_pb2.GetVehicleRequest, ctx: Ctx
     ) -> fleet_pb2.Vehicle:
-        name = parse_name(request.name, "vehicles")
+        name = VEHICLES.parse(request.name)
         return vehicle_to_proto(name.tenant, await self._vehicles.get(current_caller(), name))
 
     async def list_vehicles(
@@ -126,7 +127,7 @@ class FleetRecordsMethods:
         self, request: fleet_pb2.UpdateVehicleRequest, ctx: Ctx
     ) -> fleet_pb2.Vehicle:
         _required(request.HasField("vehicle"), "vehicle")
-        name = parse_name(request.vehicle.name, "vehicles", "vehicle.name")
+        name = VEHICLES.parse(request.vehicle.name, "vehicle.name")
         updated = await self._vehicles.update(
             current_caller(),
             name,
@@ -138,7 +139,7 @@ class FleetRecordsMethods:
     async def delete_vehicle(
         self, request: fleet_pb2.DeleteVehicleRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_name(request.name, "vehicles")
+        name = VEHICLES.parse(request.name)
         await self._vehicles.delete(current_caller(), name, optional(request.etag))
         return empty_pb2.Empty()
 
@@ -147,7 +148,7 @@ class FleetRecordsMethods:
     async def create_document(
         self, request: fleet_pb2.CreateDocumentRequest, ctx: Ctx
     ) -> fleet_pb2.ComplianceDocument:
-        rider = parse_name(request.parent, "riders", "parent")
+        rider = RIDERS.parse(request.parent, "parent")
         _required(request.HasField("document"), "document")
         created = await self._compliance.create_document(
             current_caller(),
@@ -161,14 +162,14 @@ class FleetRecordsMethods:
     async def get_document(
         self, request: fleet_pb2.GetDocumentRequest, ctx: Ctx
     ) -> fleet_pb2.ComplianceDocument:
-        name = parse_child(request.name, "riders", "documents")
+        name = DOCUMENTS.parse(request.name)
         found = await self._compliance.get_document(current_caller(), _ref(name))
         return document_to_proto(name.parent.tenant, found)
 
     async def list_documents(
         self, request: fleet_pb2.ListDocumentsRequest, ctx: Ctx
     ) -> fleet_pb2.ListDocumentsResponse:
-        rider = parse_name(request.parent, "riders", "parent")
+        rider = RIDERS.parse(request.parent, "parent")
         kind = enum_from_proto(request.kind, DOCUMENT_KINDS, "kind")
         filters = ("documents", str(rider), kind)
         page = await self._compliance.list_documents(
@@ -186,7 +187,7 @@ class FleetRecordsMethods:
         self, request: fleet_pb2.UpdateDocumentRequest, ctx: Ctx
     ) -> fleet_pb2.ComplianceDocument:
         _required(request.HasField("document"), "document")
-        name = parse_child(request.document.name, "riders", "documents", "document.name")
+        name = DOCUMENTS.parse(request.document.name, "document.name")
         updated = await self._compliance.update_document(
             current_caller(),
             _ref(name),
@@ -198,7 +199,7 @@ class FleetRecordsMethods:
     async def review_document(
         self, request: fleet_pb2.ReviewDocumentRequest, ctx: Ctx
     ) -> fleet_pb2.ComplianceDocument:
-        name = parse_child(request.name, "riders", "documents")
+        name = DOCUMENTS.parse(request.name)
         state = enum_from_proto(
             request.verification_state, VERIFICATIONS, "verification_state", required=True
         )
@@ -214,7 +215,7 @@ class FleetRecordsMethods:
     async def delete_document(
         self, request: fleet_pb2.DeleteDocumentRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_child(request.name, "riders", "documents")
+        name = DOCUMENTS.parse(request.name)
         await self._compliance.delete_document(current_caller(), _ref(name), optional(request.etag))
         return empty_pb2.Empty()
 
@@ -223,7 +224,7 @@ class FleetRecordsMethods:
     async def create_shift(
         self, request: fleet_pb2.CreateShiftRequest, ctx: Ctx
     ) -> fleet_pb2.Shift:
-        rider = parse_name(request.parent, "riders", "parent")
+        rider = RIDERS.parse(request.parent, "parent")
         _required(request.HasField("shift"), "shift")
         created = await self._compliance.create_shift(
             current_caller(), rider, shift_from_proto(request.shift), optional(request.request_id)
@@ -231,14 +232,14 @@ class FleetRecordsMethods:
         return shift_to_proto(rider.tenant, created)
 
     async def get_shift(self, request: fleet_pb2.GetShiftRequest, ctx: Ctx) -> fleet_pb2.Shift:
-        name = parse_child(request.name, "riders", "shifts")
+        name = SHIFTS.parse(request.name)
         found = await self._compliance.get_shift(current_caller(), _ref(name))
         return shift_to_proto(name.parent.tenant, found)
 
     async def list_shifts(
         self, request: fleet_pb2.ListShiftsRequest, ctx: Ctx
     ) -> fleet_pb2.ListShiftsResponse:
-        rider = parse_name(request.parent, "riders", "parent")
+        rider = RIDERS.parse(request.parent, "parent")
         window = window_from_proto(request.window, "window") if request.HasField("window") else None
         filters = ("shifts", str(rider), window)
         page = await self._compliance.list_shifts(
@@ -256,7 +257,7 @@ class FleetRecordsMethods:
         self, request: fleet_pb2.UpdateShiftRequest, ctx: Ctx
     ) -> fleet_pb2.Shift:
         _required(request.HasField("shift"), "shift")
-        name = parse_child(request.shift.name, "riders", "shifts", "shift.name")
+        name = SHIFTS.parse(request.shift.name, "shift.name")
         updated = await self._compliance.update_shift(
             current_caller(),
             _ref(name),
@@ -268,7 +269,7 @@ class FleetRecordsMethods:
     async def delete_shift(
         self, request: fleet_pb2.DeleteShiftRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_child(request.name, "riders", "shifts")
+        name = SHIFTS.parse(request.name)
         await self._compliance.delete_shift(current_caller(), _ref(name), optional(request.etag))
         return empty_pb2.Empty()
 
@@ -277,14 +278,14 @@ class FleetRecordsMethods:
     async def get_compliance_policy(
         self, request: fleet_pb2.GetCompliancePolicyRequest, ctx: Ctx
     ) -> fleet_pb2.CompliancePolicy:
-        tenant = parse_singleton(request.name, "compliancePolicy")
+        tenant = COMPLIANCE_POLICY.parse(request.name)
         return policy_to_proto(tenant, await self._compliance.get_policy(current_caller(), tenant))
 
     async def update_compliance_policy(
         self, request: fleet_pb2.UpdateCompliancePolicyRequest, ctx: Ctx
     ) -> fleet_pb2.CompliancePolicy:
         _required(request.HasField("policy"), "policy")
-        tenant = parse_singleton(request.policy.name, "compliancePolicy", "policy.name")
+        tenant = COMPLIANCE_POLICY.parse(request.policy.name, "policy.name")
         updated = await self._compliance.update_policy(
             current_caller(),
             tenant,

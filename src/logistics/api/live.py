@@ -16,8 +16,9 @@ from logistics.api.edge import current_caller
 from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import TenantSlug, parse_name, parse_parent
+from logistics.domain.ids import TenantSlug, parse_parent
 from logistics.domain.live import Frame
+from logistics.domain.names import GEOFENCES, TASKS
 from logistics.domain.shapes import Shape, box
 from logistics.services.live import LiveViews
 from logistics.services.live_view import View, ViewSpec, view_polygon
@@ -46,7 +47,7 @@ def area_from_proto(sub: telemetry_pb2.FleetSubscription, tenant: TenantSlug) ->
     if kind == "zone":
         zone = sub.zone
         if "/" in zone:
-            return str(reference(tenant, zone, "geofences", "subscription.zone"))
+            return str(reference(tenant, zone, GEOFENCES, "subscription.zone"))
         if not zone:
             raise InvalidArgument.field("subscription.zone", "is required")
         return zone
@@ -188,6 +189,6 @@ class LiveEndpoints:
     async def track_task(
         self, request: telemetry_pb2.TrackTaskRequest
     ) -> AsyncIterator[telemetry_pb2.TrackTaskResponse]:
-        name = parse_name(request.task, "tasks", "task")
+        name = TASKS.parse(request.task, "task")
         async for progress in self._tracking.track(current_caller(), name):
             yield progress_to_proto(progress)

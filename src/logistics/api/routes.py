@@ -25,7 +25,8 @@ from logistics.api.convert_tasks import location
 from logistics.api.edge import current_caller
 from logistics.domain.compliance import Window
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import TenantSlug, parse_name, parse_parent
+from logistics.domain.ids import TenantSlug, parse_parent
+from logistics.domain.names import RIDERS, ROUTE_PLANS, ROUTE_TEMPLATES, ROUTES, TASKS
 from logistics.domain.routes import (
     PlanObjective,
     PlanRequest,
@@ -34,8 +35,8 @@ from logistics.domain.routes import (
     StopSpec,
     VehicleSpec,
 )
-from logistics.services.routes import RouteService, plan_name, route_name
-from logistics.services.routes_templates import RouteTemplates, template_name
+from logistics.services.routes import RouteService
+from logistics.services.routes_templates import RouteTemplates
 
 Request = dispatch_pb2.OptimizeRoutesRequest
 DEFAULT_TIME_LIMIT_S = 5.0
@@ -65,7 +66,7 @@ def _stop(tenant: TenantSlug, msg: dispatch_pb2.RouteStop, field: str) -> StopSp
         service_seconds=msg.service_seconds,
         demand=capacity_from_proto(msg.demand),
         pickup_stop_id=optional(msg.pickup_stop_id),
-        task_id=reference(tenant, msg.task, "tasks", f"{field}.task"),
+        task_id=reference(tenant, msg.task, TASKS, f"{field}.task"),
         step_id=optional(msg.step_id),
     )
 
@@ -78,7 +79,7 @@ def _vehicle(tenant: TenantSlug, msg: dispatch_pb2.RouteVehicle, field: str) -> 
         id=msg.id,
         start=start,
         end=_point(msg.end, True, f"{field}.end") if msg.HasField("end") else start,
-        rider_id=reference(tenant, msg.rider, "riders", f"{field}.rider"),
+        rider_id=reference(tenant, msg.rider, RIDERS, f"{field}.rider"),
         capacity=capacity_from_proto(msg.capacity),
         shift=window_from_proto(msg.shift, f"{field}.shift") if msg.HasField("shift") else None,
         cost_per_km=msg.cost_per_km,
@@ -107,7 +108,7 @@ def plan_request(
         limit = request.time_limit.ToTimedelta().total_seconds()
     tasks = []
     for i, name in enumerate(request.tasks):
-        task_id = reference(tenant, name, "tasks", f"{prefix}tasks[{i}]")
+        task_id = reference(tenant, name, TASKS, f"{prefix}tasks[{i}]")
         if task_id is None:
             raise InvalidArgument.field(f"{prefix}tasks[{i}]", "is empty")
         tasks.append(task_id)
@@ -153,7 +154,7 @@ def request_to_proto(tenant: TenantSlug, plan: PlanRequest) -> Request:
         vehicles=[
             dispatch_pb2.RouteVehicle(
                 id=v.id,
-                rider=f"tenants/{tenant}/riders/{v.rider_id}" if v.rider_id else "",
+                rider=RIDERS.name(tenant, v.rider_id) if v.rider_id else "",
                 capacity=capacity_to_proto(v.capacity),
                 start=_geo(v.start),
                 end=_geo(v.end),
@@ -176,7 +177,7 @@ def template_to_proto(
     tenant: TenantSlug, template: RouteTemplate, next_run: datetime
 ) -> dispatch_pb2.RouteTemplate:
     return dispatch_pb2.RouteTemplate(
-        name=template_name(tenant, template.id),
+        name=ROUTE_TEMPLATES.name(tenant, template.id),
         display_name=template.name,
         plan=request_to_proto(tenant, template.request),
         weekdays=sorted(template.weekdays),
@@ -209,7 +210,7 @@ async def create_route_template(
 async def get_route_template(
     templates: RouteTemplates, request: dispatch_pb2.GetRouteTemplateRequest
 ) -> dispatch_pb2.RouteTemplate:
-    name = parse_name(request.name, "routeTemplates")
+    name = ROUTE_TEMPLATES.parse(request.name)
     template, next_run = await templates.get(current_caller(), name.tenant, name.id)
     return template_to_proto(name.tenant, template, next_run)
 
@@ -228,18 +229,18 @@ def plan_to_proto(tenant: TenantSlug, plan: RoutePlan) -> dispatch_pb2.OptimizeR
                         arrival_time=timestamp(s.arrival),
                         departure_time=timestamp(s.departure),
                         load_after=capacity_to_proto(s.load_after),
-                        task=f"tenants/{tenant}/tasks/{s.task_id}" if s.task_id else "",
+                        task=TASKS.name(tenant, s.task_id) if s.task_id else "",
                     )
                     for s in r.stops
                 ],
                 distance_m=r.distance_m,
                 duration=duration,
-                rider=f"tenants/{tenant}/riders/{r.rider_id}" if r.rider_id else "",
-                name=route_name(tenant, r.id),
+                rider=RIDERS.name(tenant, r.rider_id) if r.rider_id else "",
+                name=ROUTES.name(tenant, r.id),
             )
         )
     return dispatch_pb2.OptimizeRoutesResponse(
-        plan=plan_name(tenant, plan.id),
+        plan=ROUTE_PLANS.name(tenant, plan.id),
         routes=routes,
         unassigned=[
             dispatch_pb2.UnassignedStop(stop_id=u.stop_id, reason=u.reason) for u in plan.unassigned

@@ -42,7 +42,8 @@ from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import parse_name, parse_parent, parse_singleton
+from logistics.domain.ids import parse_parent
+from logistics.domain.names import DISPATCH_POLICY, FLEETS, RIDERS, SLA_POLICY, TASKS
 from logistics.domain.paging import Cursor
 from logistics.domain.task_records import TaskFilter
 from logistics.services.batch_dispatch import BatchDispatchService
@@ -73,7 +74,7 @@ class TaskHandler(task_connect.TaskService):
         return task_to_proto(tenant, created.task, created.issued_codes)
 
     async def get_task(self, request: task_pb2.GetTaskRequest, ctx: Ctx) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         return task_to_proto(name.tenant, await self._tasks.get(current_caller(), name))
 
     async def list_tasks(
@@ -84,7 +85,7 @@ class TaskHandler(task_connect.TaskService):
             state=enum_from_proto(request.state, TASK_STATES, "state"),
             kind=enum_from_proto(request.kind, TASK_KINDS, "kind"),
             outlet_id=optional(request.outlet_id),
-            rider_id=reference(tenant, request.rider, "riders", "rider"),
+            rider_id=reference(tenant, request.rider, RIDERS, "rider"),
             sla_state=enum_from_proto(request.sla_state, SLA_STATES, "sla_state"),
             order_id=optional(request.order_id),
             created=window_from_proto(request.create_window, "create_window")
@@ -107,14 +108,14 @@ class TaskHandler(task_connect.TaskService):
         )
 
     async def cancel_task(self, request: task_pb2.CancelTaskRequest, ctx: Ctx) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         task = await self._tasks.cancel(
             current_caller(), name, optional(request.reason), optional(request.etag)
         )
         return task_to_proto(name.tenant, task)
 
     async def start_task(self, request: task_pb2.StartTaskRequest, ctx: Ctx) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.start(current_caller(), name, where, optional(request.etag))
         return task_to_proto(name.tenant, task)
@@ -122,7 +123,7 @@ class TaskHandler(task_connect.TaskService):
     async def arrive_at_step(
         self, request: task_pb2.ArriveAtStepRequest, ctx: Ctx
     ) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         _required(bool(request.step_id), "step_id")
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.arrive(
@@ -131,7 +132,7 @@ class TaskHandler(task_connect.TaskService):
         return task_to_proto(name.tenant, task)
 
     async def complete_step(self, request: task_pb2.CompleteStepRequest, ctx: Ctx) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         _required(bool(request.step_id), "step_id")
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.complete_step(
@@ -145,7 +146,7 @@ class TaskHandler(task_connect.TaskService):
         return task_to_proto(name.tenant, task)
 
     async def fail_task(self, request: task_pb2.FailTaskRequest, ctx: Ctx) -> task_pb2.Task:
-        name = parse_name(request.name, "tasks")
+        name = TASKS.parse(request.name)
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.fail(
             current_caller(), name, request.reason, where, optional(request.etag)
@@ -155,7 +156,7 @@ class TaskHandler(task_connect.TaskService):
     async def list_task_events(
         self, request: task_pb2.ListTaskEventsRequest, ctx: Ctx
     ) -> task_pb2.ListTaskEventsResponse:
-        name = parse_name(request.parent, "tasks", "parent")
+        name = TASKS.parse(request.parent, "parent")
         filters = ("task_events", str(name))
         page = page_request(request.page_size, request.page_token, filters)
         after = int(page.after.create_time.timestamp()) if page.after else 0
@@ -174,7 +175,7 @@ class TaskHandler(task_connect.TaskService):
     async def list_proofs(
         self, request: task_pb2.ListProofsRequest, ctx: Ctx
     ) -> task_pb2.ListProofsResponse:
-        name = parse_name(request.parent, "tasks", "parent")
+        name = TASKS.parse(request.parent, "parent")
         proofs = await self._tasks.proofs(current_caller(), name)
         return task_pb2.ListProofsResponse(
             proofs=[proof_to_proto(name.tenant, name.id, p) for p in proofs]
@@ -183,7 +184,7 @@ class TaskHandler(task_connect.TaskService):
     async def get_sla_policy(
         self, request: task_pb2.GetSlaPolicyRequest, ctx: Ctx
     ) -> task_pb2.SlaPolicy:
-        tenant = parse_singleton(request.name, "slaPolicy")
+        tenant = SLA_POLICY.parse(request.name)
         return sla_policy_to_proto(
             tenant, await self._tasks.get_sla_policy(current_caller(), tenant)
         )
@@ -192,7 +193,7 @@ class TaskHandler(task_connect.TaskService):
         self, request: task_pb2.UpdateSlaPolicyRequest, ctx: Ctx
     ) -> task_pb2.SlaPolicy:
         _required(request.HasField("policy"), "policy")
-        tenant = parse_singleton(request.policy.name, "slaPolicy", "policy.name")
+        tenant = SLA_POLICY.parse(request.policy.name, "policy.name")
         updated = await self._tasks.update_sla_policy(
             current_caller(),
             tenant,
@@ -249,14 +250,14 @@ class DispatchHandler(dispatch_connect.DispatchService):
     async def auto_dispatch(
         self, request: dispatch_pb2.AutoDispatchRequest, ctx: Ctx
     ) -> dispatch_pb2.AutoDispatchResponse:
-        name = parse_name(request.task, "tasks", "task")
+        name = TASKS.parse(request.task, "task")
         outcome, rider = await self._auto.auto_dispatch(current_caller(), name)
         return dispatch_pb2.AutoDispatchResponse(
             task=request.task,
             outcome=dispatch_pb2.AutoDispatchResponse.OUTCOME_ASSIGNED
             if outcome is Outcome.ASSIGNED
             else dispatch_pb2.AutoDispatchResponse.OUTCOME_MANUAL,
-            rider=f"tenants/{name.tenant}/riders/{rider}" if rider else "",
+            rider=RIDERS.name(name.tenant, rider) if rider else "",
         )
 
     async def respond_to_offer(
@@ -272,7 +273,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
         self, request: dispatch_pb2.FindNearestRidersRequest, ctx: Ctx
     ) -> dispatch_pb2.FindNearestRidersResponse:
         tenant = parse_parent(request.parent)
-        task = parse_name(request.task, "tasks", "task") if request.task else None
+        task = TASKS.parse(request.task, "task") if request.task else None
         if task is not None and task.tenant != tenant:
             raise InvalidArgument.field("task", "names a task of another tenant")
         point = location(request.point, request.HasField("point"), "point")
@@ -280,7 +281,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
         need = need_of(
             frozenset({vehicle}) if vehicle else frozenset(),
             capacity_from_proto(request.capacity_needed),
-            str(reference(tenant, request.fleet, "fleets", "fleet") or "") or None,
+            str(reference(tenant, request.fleet, FLEETS, "fleet") or "") or None,
             optional(request.zone),
         )
         matches = await self._dispatch.find_nearest(
@@ -295,7 +296,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
         return dispatch_pb2.FindNearestRidersResponse(
             riders=[
                 dispatch_pb2.RiderCandidate(
-                    rider=f"tenants/{tenant}/riders/{m.rider_id}",
+                    rider=RIDERS.name(tenant, m.rider_id),
                     distance_m=m.distance_m,
                     eta=_duration(m.eta_s),
                     score=m.score,
@@ -308,8 +309,8 @@ class DispatchHandler(dispatch_connect.DispatchService):
     async def assign_task(
         self, request: dispatch_pb2.AssignTaskRequest, ctx: Ctx
     ) -> dispatch_pb2.AssignTaskResponse:
-        name = parse_name(request.task, "tasks", "task")
-        rider = parse_name(request.rider, "riders", "rider")
+        name = TASKS.parse(request.task, "task")
+        rider = RIDERS.parse(request.rider, "rider")
         task = await self._tasks.assign(
             current_caller(), name, rider, optional(request.reason), optional(request.etag)
         )
@@ -320,7 +321,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
     async def get_dispatch_policy(
         self, request: dispatch_pb2.GetDispatchPolicyRequest, ctx: Ctx
     ) -> dispatch_pb2.DispatchPolicy:
-        tenant = parse_singleton(request.name, "dispatchPolicy")
+        tenant = DISPATCH_POLICY.parse(request.name)
         policy = await self._dispatch.get_policy(current_caller(), tenant)
         return dispatch_policy_to_proto(tenant, policy)
 
@@ -329,7 +330,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
     ) -> dispatch_pb2.DispatchPolicy:
         _required(request.HasField("policy"), "policy")
         _required(request.policy.HasField("weights"), "policy.weights")
-        tenant = parse_singleton(request.policy.name, "dispatchPolicy", "policy.name")
+        tenant = DISPATCH_POLICY.parse(request.policy.name, "policy.name")
         updated = await self._dispatch.update_policy(
             current_caller(),
             tenant,
@@ -351,7 +352,7 @@ def proof_routes(tasks: TaskService) -> list[Route]:
 
     async def export(request: Request) -> Response:
         p = request.params
-        name = parse_name(f"tenants/{p['tenant']}/tasks/{p['task']}", "tasks")
+        name = TASKS.parse(f"tenants/{p['tenant']}/tasks/{p['task']}")
         caller = current_caller()
         task = await tasks.get(caller, name)
         proofs = await tasks.proofs(caller, name)

@@ -32,7 +32,8 @@ from logistics.api.push import PushStream, Send
 from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
-from logistics.domain.ids import parse_name, parse_parent, parse_singleton
+from logistics.domain.ids import parse_parent
+from logistics.domain.names import GEOFENCES, RIDERS, TELEMETRY_POLICY
 from logistics.domain.offers import InboxMessage, OfferToRider
 from logistics.domain.ratelimit import TokenBucket
 from logistics.services.dispatch import AutoDispatcher
@@ -182,7 +183,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
     async def get_track(
         self, request: telemetry_pb2.GetTrackRequest, ctx: Ctx
     ) -> telemetry_pb2.GetTrackResponse:
-        rider = parse_name(request.rider, "riders", "rider")
+        rider = RIDERS.parse(request.rider, "rider")
         _required(request.HasField("window"), "window")
         window = window_from_proto(request.window, "window")
         track = await self._telemetry.get_track(current_caller(), rider, window.start, window.end)
@@ -204,7 +205,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
     async def get_geofence(
         self, request: telemetry_pb2.GetGeofenceRequest, ctx: Ctx
     ) -> telemetry_pb2.Geofence:
-        name = parse_name(request.name, "geofences")
+        name = GEOFENCES.parse(request.name)
         return geofence_to_proto(name.tenant, await self._geofences.get(current_caller(), name))
 
     async def list_geofences(
@@ -224,7 +225,7 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         self, request: telemetry_pb2.UpdateGeofenceRequest, ctx: Ctx
     ) -> telemetry_pb2.Geofence:
         _required(request.HasField("geofence"), "geofence")
-        name = parse_name(request.geofence.name, "geofences", "geofence.name")
+        name = GEOFENCES.parse(request.geofence.name, "geofence.name")
         updated = await self._geofences.update(
             current_caller(),
             name,
@@ -236,21 +237,21 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
     async def delete_geofence(
         self, request: telemetry_pb2.DeleteGeofenceRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_name(request.name, "geofences")
+        name = GEOFENCES.parse(request.name)
         await self._geofences.delete(current_caller(), name, optional(request.etag))
         return empty_pb2.Empty()
 
     async def get_telemetry_policy(
         self, request: telemetry_pb2.GetTelemetryPolicyRequest, ctx: Ctx
     ) -> telemetry_pb2.TelemetryPolicy:
-        tenant = parse_singleton(request.name, "telemetryPolicy")
+        tenant = TELEMETRY_POLICY.parse(request.name)
         return policy_to_proto(tenant, await self._telemetry.get_policy(current_caller(), tenant))
 
     async def update_telemetry_policy(
         self, request: telemetry_pb2.UpdateTelemetryPolicyRequest, ctx: Ctx
     ) -> telemetry_pb2.TelemetryPolicy:
         _required(request.HasField("policy"), "policy")
-        tenant = parse_singleton(request.policy.name, "telemetryPolicy", "policy.name")
+        tenant = TELEMETRY_POLICY.parse(request.policy.name, "policy.name")
         updated = await self._telemetry.update_policy(
             current_caller(),
             tenant,

@@ -20,7 +20,8 @@ from logistics.api.convert_webhooks import (
 from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import ResourceName, parse_child, parse_name, parse_parent
+from logistics.domain.ids import ResourceName, parse_parent
+from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.text import shown
 from logistics.services.webhooks import WebhookService
 
@@ -36,7 +37,7 @@ def _delivery_ids(webhook: ResourceName, names: list[str]) -> list[uuid.UUID]:
     ids = []
     for i, name in enumerate(names):
         field = f"deliveries[{i}]"
-        parsed = parse_child(name, "webhooks", "deliveries", field)
+        parsed = DELIVERIES.parse(name, field)
         if parsed.parent != webhook:
             raise InvalidArgument.field(field, f"{shown(name)} is not a delivery of {webhook}")
         ids.append(parsed.id)
@@ -65,7 +66,7 @@ class WebhookHandler(webhook_connect.WebhookService):
     async def get_webhook(
         self, request: webhook_pb2.GetWebhookRequest, ctx: Ctx
     ) -> webhook_pb2.Webhook:
-        name = parse_name(request.name, "webhooks")
+        name = WEBHOOKS.parse(request.name)
         return webhook_to_proto(name.tenant, await self._webhooks.get(current_caller(), name))
 
     async def list_webhooks(
@@ -85,7 +86,7 @@ class WebhookHandler(webhook_connect.WebhookService):
         self, request: webhook_pb2.UpdateWebhookRequest, ctx: Ctx
     ) -> webhook_pb2.Webhook:
         _required(request.HasField("webhook"), "webhook")
-        name = parse_name(request.webhook.name, "webhooks", "webhook.name")
+        name = WEBHOOKS.parse(request.webhook.name, "webhook.name")
         updated = await self._webhooks.update(
             current_caller(),
             name,
@@ -97,14 +98,14 @@ class WebhookHandler(webhook_connect.WebhookService):
     async def delete_webhook(
         self, request: webhook_pb2.DeleteWebhookRequest, ctx: Ctx
     ) -> empty_pb2.Empty:
-        name = parse_name(request.name, "webhooks")
+        name = WEBHOOKS.parse(request.name)
         await self._webhooks.delete(current_caller(), name, optional(request.etag))
         return empty_pb2.Empty()
 
     async def rotate_webhook_secret(
         self, request: webhook_pb2.RotateWebhookSecretRequest, ctx: Ctx
     ) -> webhook_pb2.Webhook:
-        name = parse_name(request.name, "webhooks")
+        name = WEBHOOKS.parse(request.name)
         overlap = optional_duration(request, "overlap", "overlap")
         rotated = await self._webhooks.rotate_secret(current_caller(), name, overlap)
         return webhook_to_proto(name.tenant, rotated, with_secret=True)
@@ -112,7 +113,7 @@ class WebhookHandler(webhook_connect.WebhookService):
     async def list_deliveries(
         self, request: webhook_pb2.ListDeliveriesRequest, ctx: Ctx
     ) -> webhook_pb2.ListDeliveriesResponse:
-        webhook = parse_name(request.parent, "webhooks", "parent")
+        webhook = WEBHOOKS.parse(request.parent, "parent")
         state = enum_from_proto(request.state, DELIVERY_STATES, "state")
         filters = ("deliveries", str(webhook), state)
         page = await self._webhooks.list_deliveries(
@@ -129,7 +130,7 @@ class WebhookHandler(webhook_connect.WebhookService):
     async def replay_deliveries(
         self, request: webhook_pb2.ReplayDeliveriesRequest, ctx: Ctx
     ) -> webhook_pb2.ReplayDeliveriesResponse:
-        webhook = parse_name(request.parent, "webhooks", "parent")
+        webhook = WEBHOOKS.parse(request.parent, "parent")
         ids = _delivery_ids(webhook, list(request.deliveries))
         replayed = await self._webhooks.replay(current_caller(), webhook, ids)
         return webhook_pb2.ReplayDeliveriesResponse(replayed=replayed)

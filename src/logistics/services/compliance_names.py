@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 
 from logistics.domain.ids import TenantSlug
-from logistics.services.fleet import rider_name
+from logistics.domain.names import DOCUMENTS, SHIFTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,9 +18,7 @@ class DocumentRef:
     id: uuid.UUID
 
 
-def document_name(tenant: TenantSlug, rider_id: uuid.UUID, document_id: uuid.UUID) -> str:
-    return f"{rider_name(tenant, rider_id)}/documents/{document_id}"
-
-
-def shift_name(tenant: TenantSlug, rider_id: uuid.UUID, shift_id: uuid.UUID) -> str:
-    return f"{rider_name(tenant, rider_id)}/shifts/{shift_id}"
+# Kept for services/compliance.py, which names documents and shifts with them; new code writes
+# ``DOCUMENTS.name`` and ``SHIFTS.name``.
+document_name = DOCUMENTS.name
+shift_name = SHIFTS.name

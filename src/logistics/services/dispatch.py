@@ -25,6 +25,7 @@ from logistics.domain.errors import (
 from logistics.domain.events import TaskDispatchWidened
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import DISPATCH_POLICY, RIDERS
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
@@ -211,7 +212,7 @@ class DispatchService:
             current = await uow.dispatch_policy.get()
             check_etag(etag, current.version)
             updated = await uow.dispatch_policy.put(weights)
-            name = f"tenants/{tenant}/dispatchPolicy"
+            name = DISPATCH_POLICY.name(tenant)
             await uow.audit(
                 caller.subject, "dispatch_policy.update", name, before=current, after=updated
             )
@@ -332,7 +333,7 @@ class AutoDispatcher:
                 offer = pending.pop(offer_id, None)
                 if offer is None or state != "accepted":
                     continue
-                rider = ResourceName(name.tenant, "riders", uuid.UUID(offer.rider_id))
+                rider = RIDERS.resource(name.tenant, uuid.UUID(offer.rider_id))
                 try:
                     await self._tasks.assign(
                         system, name, rider, "offer accepted", None, only_if_unassigned=True

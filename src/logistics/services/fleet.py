@@ -29,23 +29,19 @@ from logistics.domain.fleet import (
     validate_rider,
 )
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import FLEETS, RIDERS, VEHICLES
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
-from logistics.services.vehicles import vehicle_name
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 # Request field names that differ from the domain's.
 _RIDER_FIELDS = {"fleet": "fleet_id", "vehicle": "vehicle_id"}
 
-
-def fleet_name(tenant: TenantSlug, fleet_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/fleets/{fleet_id}"
-
-
-def rider_name(tenant: TenantSlug, rider_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/riders/{rider_id}"
+# Kept for services/compliance.py, which imports it (that module is being split elsewhere);
+# new code writes ``RIDERS.name``.
+rider_name = RIDERS.name
 
 
 class FleetService:
@@ -69,7 +65,7 @@ class FleetService:
                 return await self._fleet(uow, earlier)
             await self._outlets.ensure(uow, fleet.outlet_ids)
             created = await uow.fleets.add(fleet)
-            name = fleet_name(tenant, created.id)
+            name = FLEETS.name(tenant, created.id)
             await uow.audit(caller.subject, "fleet.create", name, after=created)
             await uow.emit(FleetCreated(name, created))
             return created
@@ -132,7 +128,7 @@ class FleetService:
     async def _fleet(uow: UnitOfWork, fleet_id: uuid.UUID, *, for_update: bool = False) -> Fleet:
         found = await uow.fleets.get(fleet_id, for_update=for_update)
         if found is None:
-            raise NotFound(f"fleet {fleet_name(uow.tenant, fleet_id)} not found")
+            raise NotFound(f"fleet {FLEETS.name(uow.tenant, fleet_id)} not found")
         return found
 
     # Riders
@@ -149,7 +145,7 @@ class FleetService:
                 return await self._rider(uow, earlier)
             await self._check_references(uow, rider, None)
             created = await uow.riders.add(rider)
-            name = rider_name(tenant, created.id)
+            name = RIDERS.name(tenant, created.id)
             await uow.audit(caller.subject, "rider.create", name, after=created)
             await uow.emit(RiderCreated(name, created))
             return created
@@ -227,7 +223,7 @@ class FleetService:
             if current is None:
                 await self._check_references(uow, rider, None)
                 created = await uow.riders.add(rider)
-                name = rider_name(tenant, created.id)
+                name = RIDERS.name(tenant, created.id)
                 await uow.audit(caller.subject, "rider.create", name, after=created)
                 await uow.emit(RiderCreated(name, created))
                 return created
@@ -246,7 +242,7 @@ class FleetService:
         if wanted == current:
             return current
         await self._check_references(uow, wanted, current)
-        name = rider_name(uow.tenant, current.id)
+        name = RIDERS.name(uow.tenant, current.id)
         updated = await uow.riders.update(wanted)
         await uow.audit(caller.subject, "rider.update", name, before=current, after=updated)
         await uow.emit(RiderUpdated(name, updated))
@@ -266,7 +262,7 @@ class FleetService:
     async def _rider(uow: UnitOfWork, rider_id: uuid.UUID, *, for_update: bool = False) -> Rider:
         found = await uow.riders.get(rider_id, for_update=for_update)
         if found is None:
-            raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
+            raise NotFound(f"rider {RIDERS.name(uow.tenant, rider_id)} not found")
         return found
 
     async def _check_references(self, uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
@@ -278,7 +274,7 @@ class FleetService:
         fleet_changed = current is None or current.fleet_id != fleet_id
         if fleet_id is not None and fleet_changed and not await uow.fleets.exists(fleet_id):
             raise InvalidArgument.field(
-                "rider.fleet", f"fleet {fleet_name(uow.tenant, fleet_id)} does not exist"
+                "rider.fleet", f"fleet {FLEETS.name(uow.tenant, fleet_id)} does not exist"
             )
         vehicle_changed = current is None or current.vehicle_id != vehicle_id
         if (
@@ -288,5 +284,5 @@ class FleetService:
         ):
             raise InvalidArgument.field(
                 "rider.vehicle",
-                f"vehicle {vehicle_name(uow.tenant, vehicle_id)} does not exist",
+                f"vehicle {VEHICLES.name(uow.tenant, vehicle_id)} does not exist",
             )

@@ -24,6 +24,7 @@ from logistics.domain.geofence import (
     validate_geofence,
 )
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import GEOFENCES
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.shapes import CircleShape, PolygonShape, Shape
 from logistics.domain.telemetry import Ping
@@ -33,10 +34,6 @@ from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 REFRESH_S = 5.0
-
-
-def geofence_name(tenant: TenantSlug, fence_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/geofences/{fence_id}"
 
 
 def _shape(shape: Polygon | Circle) -> Shape:
@@ -94,7 +91,7 @@ class GeofenceService:
             if earlier is not None:
                 return await self._fence(uow, earlier)
             created = await uow.geofences.add(fence)
-            name = geofence_name(tenant, created.id)
+            name = GEOFENCES.name(tenant, created.id)
             await uow.audit(caller.subject, "geofence.create", name, after=created)
             await uow.emit(GeofenceCreated(name, created))
         self._invalidate(tenant)
@@ -153,7 +150,7 @@ class GeofenceService:
     async def _fence(uow: UnitOfWork, fence_id: uuid.UUID, *, for_update: bool = False) -> Geofence:
         found = await uow.geofences.get(fence_id, for_update=for_update)
         if found is None:
-            raise NotFound(f"geofence {geofence_name(uow.tenant, fence_id)} not found")
+            raise NotFound(f"geofence {GEOFENCES.name(uow.tenant, fence_id)} not found")
         return found
 
     async def index(self, tenant: TenantSlug) -> _Cached:

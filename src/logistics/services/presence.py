@@ -15,6 +15,7 @@ from logistics.domain.clock import Clock
 from logistics.domain.errors import Unavailable
 from logistics.domain.events import RiderOffline
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import RIDERS
 from logistics.store.unit_of_work import Store
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class PresenceMonitor:
             slug = TenantSlug(tenant)
             async with self._store.write(slug) as uow:
                 for rider_id, last_seen in gone:
-                    await uow.emit(RiderOffline(f"tenants/{slug}/riders/{rider_id}", last_seen))
+                    await uow.emit(RiderOffline(RIDERS.name(slug, rider_id), last_seen))
             turned += len(gone)
             if self._on_offline is not None:
                 for rider_id, _ in gone:

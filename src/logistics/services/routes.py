@@ -21,7 +21,8 @@ from logistics.domain.errors import (
     NotFound,
 )
 from logistics.domain.events import RouteCompleted
-from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import RIDERS, ROUTE_PLANS, ROUTES, TASKS
 from logistics.domain.routes import LeftOut, PlannedRoute, PlanRequest, RoutePlan, StopSpec
 from logistics.domain.tasks import TERMINAL, TaskState
 from logistics.domain.versioning import etag_for
@@ -42,14 +43,6 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float], None]
-
-
-def route_name(tenant: TenantSlug, route_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/routes/{route_id}"
-
-
-def plan_name(tenant: TenantSlug, plan_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/routePlans/{plan_id}"
 
 
 def repo(uow: UnitOfWork) -> RouteRepository:
@@ -101,7 +94,7 @@ class RouteService:
         plan = dataclasses.replace(plan, template_id=template_id)
         async with self._store.write(tenant) as uow:
             await repo(uow).add_plan(plan, run_date=run_date)
-            await uow.audit(caller.subject, "route_plan.created", plan_name(tenant, plan.id))
+            await uow.audit(caller.subject, "route_plan.created", ROUTE_PLANS.name(tenant, plan.id))
         logger.info(
             "route plan %s: %d routes, %d stops left out, cost %.0f (%s)",
             plan.id,
@@ -153,7 +146,7 @@ class RouteService:
         async with self._store.read(tenant) as uow:
             plan = await repo(uow).get_plan(plan_id)
         if plan is None:
-            raise NotFound(f"{plan_name(tenant, plan_id)} not found")
+            raise NotFound(f"{ROUTE_PLANS.name(tenant, plan_id)} not found")
         return plan
 
     async def _read_tasks(
@@ -214,9 +207,9 @@ class RouteService:
         try:
             await self._tasks.assign(
                 caller,
-                ResourceName(tenant, "tasks", task_id),
-                ResourceName(tenant, "riders", route.rider_id),
-                f"route {route_name(tenant, route.id)}",
+                TASKS.resource(tenant, task_id),
+                RIDERS.resource(tenant, route.rider_id),
+                f"route {ROUTES.name(tenant, route.id)}",
                 etag,
             )
         except (FailedPrecondition, EtagMismatch, NotFound, AlreadyExists) as exc:
@@ -239,7 +232,7 @@ class RouteService:
                 if done is not None:
                     await uow.emit(
                         RouteCompleted(
-                            name=route_name(tenant, done.id),
+                            name=ROUTES.name(tenant, done.id),
                             rider_id=str(rider_id),
                             vehicle_id=done.vehicle_id,
                             stops=len(done.stops),

@@ -22,6 +22,7 @@ from logistics.domain.errors import (
 )
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import ROUTE_TEMPLATES
 from logistics.domain.routes import (
     PlanObjective,
     PlanRequest,
@@ -38,10 +39,6 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 logger = logging.getLogger(__name__)
 
 TEMPLATE_TIMER = "route_template.run"
-
-
-def template_name(tenant: TenantSlug, template_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/routeTemplates/{template_id}"
 
 
 def next_run(weekdays: frozenset[int], run_at: time, after: datetime) -> datetime:
@@ -179,7 +176,7 @@ class RouteTemplates:
             )
             await uow.timers.set(TEMPLATE_TIMER, template.id, first)
             await uow.audit(
-                caller.subject, "route_template.created", template_name(tenant, template.id)
+                caller.subject, "route_template.created", ROUTE_TEMPLATES.name(tenant, template.id)
             )
         return template, first
 
@@ -191,7 +188,7 @@ class RouteTemplates:
         async with self._store.read(tenant) as uow:
             row = await repo(uow).get_template(template_id)
         if row is None:
-            raise NotFound(f"{template_name(tenant, template_id)} not found")
+            raise NotFound(f"{ROUTE_TEMPLATES.name(tenant, template_id)} not found")
         template = _template(row)
         return template, next_run(template.weekdays, template.run_at, self._clock.now())
 

@@ -41,6 +41,7 @@ from logistics.domain.events import (
 )
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import RIDERS, SLA_POLICY, TASKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import ProofKind, Task, TaskState
@@ -49,7 +50,6 @@ from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
 from logistics.services.codes import code_matches, hash_code, new_code
 from logistics.services.directory import Outlets
-from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.snapshot import snapshot
 from logistics.store.timers import DueTimer
@@ -65,10 +65,6 @@ SLA_TIMERS = (
     "task.delivery_breached",
 )
 Location = tuple[float, float]
-
-
-def task_name(tenant: TenantSlug, task_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/tasks/{task_id}"
 
 
 def public(task: Task) -> dict[str, Any]:
@@ -473,7 +469,7 @@ class TaskService:
         step_id: str | None = None,
     ) -> None:
         """The task's audit trail, the audit log and the outbox event, in one transaction."""
-        name = task_name(uow.tenant, after.id)
+        name = TASKS.name(uow.tenant, after.id)
         kind = event.kind()
         await uow.tasks.add_event(
             after.id,
@@ -499,7 +495,7 @@ class TaskService:
                 from_state=before.state if before else None,
                 reason=reason,
                 step_id=step_id,
-                rider=rider_name(uow.tenant, after.rider_id) if after.rider_id else None,
+                rider=RIDERS.name(uow.tenant, after.rider_id) if after.rider_id else None,
             )
         )
 
@@ -566,7 +562,7 @@ class TaskService:
             current = await uow.tasks.sla_policy()
             check_etag(etag, current.version)
             updated = await uow.tasks.put_sla_policy(policy)
-            name = f"tenants/{tenant}/slaPolicy"
+            name = SLA_POLICY.name(tenant)
             await uow.audit(
                 caller.subject, "sla_policy.update", name, before=current, after=updated
             )
@@ -617,7 +613,7 @@ def _pure(step: Any) -> Any:
 async def _task(uow: UnitOfWork, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
     found = await uow.tasks.get(task_id, for_update=for_update)
     if found is None:
-        raise NotFound(f"task {task_name(uow.tenant, task_id)} not found")
+        raise NotFound(f"task {TASKS.name(uow.tenant, task_id)} not found")
     return found
 
 

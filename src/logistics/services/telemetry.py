@@ -30,6 +30,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.geofence import TelemetryPolicy, validate_telemetry_policy
 from logistics.domain.ids import ResourceName, TenantId, TenantSlug
 from logistics.domain.live import ONLINE, RiderUpdate
+from logistics.domain.names import GEOFENCES, RIDERS, TELEMETRY_POLICY
 from logistics.domain.telemetry import (
     Fix,
     Ping,
@@ -46,8 +47,7 @@ from logistics.domain.telemetry import (
 from logistics.domain.versioning import check_etag
 from logistics.geo.live_values import IngestResult, StreamState
 from logistics.outages import OutageLog
-from logistics.services.fleet import rider_name
-from logistics.services.geofencing import FenceState, GeofenceService, geofence_name
+from logistics.services.geofencing import FenceState, GeofenceService
 from logistics.services.live_publisher import LivePublisher
 from logistics.store.tracks import TrackPoint, TrackRow, TrackWriter, read_track
 from logistics.store.unit_of_work import Store
@@ -136,7 +136,7 @@ class TelemetryService:
         async with self._store.read(caller.tenant) as uow:
             rider = await uow.riders.get(rider_id)
             if rider is None:
-                raise NotFound(f"rider {rider_name(caller.tenant, rider_id)} not found")
+                raise NotFound(f"rider {RIDERS.name(caller.tenant, rider_id)} not found")
             vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
             policy = await uow.telemetry_policy.get()
             tenant_id = uow.tenant_id
@@ -202,7 +202,7 @@ class TelemetryService:
             current = await uow.telemetry_policy.get()
             check_etag(etag, current.version)
             updated = await uow.telemetry_policy.put(policy)
-            name = f"tenants/{tenant}/telemetryPolicy"
+            name = TELEMETRY_POLICY.name(tenant)
             await uow.audit(
                 caller.subject, "telemetry_policy.update", name, before=current, after=updated
             )
@@ -262,7 +262,7 @@ class RiderSession:
 
     @property
     def name(self) -> str:
-        return rider_name(self.tenant, self.rider_id)
+        return RIDERS.name(self.tenant, self.rider_id)
 
     async def handle(self, batch: Sequence[Ping]) -> Ack:
         s = self.service
@@ -428,7 +428,7 @@ class RiderSession:
             events.append(
                 _FENCE_EVENTS[t.kind](
                     rider=self.name,
-                    geofence=geofence_name(self.tenant, uuid.UUID(t.fence_id)),
+                    geofence=GEOFENCES.name(self.tenant, uuid.UUID(t.fence_id)),
                     kind=fence.kind if fence else None,
                     record_time=t.ping.record_time,
                     latitude=t.ping.latitude,

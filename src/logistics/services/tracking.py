@@ -20,11 +20,11 @@ from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import NotFound, PermissionDenied
 from logistics.domain.ids import ResourceName
 from logistics.domain.live import RiderUpdate
+from logistics.domain.names import RIDERS
 from logistics.domain.tasks import TERMINAL, Task
 from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
-from logistics.services.fleet import rider_name
 from logistics.services.live import LiveViews, update_of
 from logistics.services.live_publisher import LivePublisher
 from logistics.services.tasks import TaskService
@@ -153,7 +153,7 @@ class _Follower:
 
     def _progress(self, task: Task) -> TaskProgress:
         tenant = self._name.tenant
-        rider = rider_name(tenant, uuid.UUID(self._rider_id)) if self._rider_id else None
+        rider = RIDERS.name(tenant, uuid.UUID(self._rider_id)) if self._rider_id else None
         p = self._position
         if p is None or task.state in TERMINAL:
             return TaskProgress(self._task_name, task.state.value, rider)

@@ -18,14 +18,11 @@ from logistics.domain.errors import FailedPrecondition, NotFound
 from logistics.domain.events import VehicleCreated, VehicleDeleted, VehicleUpdated
 from logistics.domain.fleet import VehicleType, check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import VEHICLES
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
-
-
-def vehicle_name(tenant: TenantSlug, vehicle_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/vehicles/{vehicle_id}"
 
 
 async def load_vehicle(
@@ -33,7 +30,7 @@ async def load_vehicle(
 ) -> Vehicle:
     found = await uow.vehicles.get(vehicle_id, for_update=for_update)
     if found is None:
-        raise NotFound(f"vehicle {vehicle_name(uow.tenant, vehicle_id)} not found")
+        raise NotFound(f"vehicle {VEHICLES.name(uow.tenant, vehicle_id)} not found")
     return found
 
 
@@ -53,7 +50,7 @@ class VehicleService:
             if earlier is not None:
                 return await load_vehicle(uow, earlier)
             created = await uow.vehicles.add(vehicle)
-            name = vehicle_name(tenant, created.id)
+            name = VEHICLES.name(tenant, created.id)
             await uow.audit(caller.subject, "vehicle.create", name, after=created)
             await uow.emit(VehicleCreated(name, created))
             return created

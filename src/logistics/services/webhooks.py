@@ -31,6 +31,7 @@ from logistics.domain.events import (
 )
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
@@ -57,9 +58,7 @@ __all__ = [
     "Webhook",
     "WebhookService",
     "WebhookSpec",
-    "delivery_name",
     "validate_webhook",
-    "webhook_name",
 ]
 
 DEFAULT_RETRY_WINDOW = timedelta(hours=24)
@@ -74,14 +73,6 @@ MAX_REPLAY = 1000
 WEBHOOK_UPDATABLE = frozenset({"url", "event_types", "disabled", "retry_window", "description"})
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def webhook_name(tenant: TenantSlug, webhook_id: uuid.UUID) -> str:
-    return f"tenants/{tenant}/webhooks/{webhook_id}"
-
-
-def delivery_name(tenant: TenantSlug, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
-    return f"{webhook_name(tenant, webhook_id)}/deliveries/{delivery_id}"
 
 
 @dataclass(frozen=True)
@@ -179,7 +170,7 @@ async def _load(
 ) -> Webhook:
     found = await repo.get(webhook_id, for_update=for_update)
     if found is None:
-        raise NotFound(f"webhook {webhook_name(uow.tenant, webhook_id)} not found")
+        raise NotFound(f"webhook {WEBHOOKS.name(uow.tenant, webhook_id)} not found")
     return found
 
 
@@ -222,7 +213,7 @@ class WebhookService:
                     description=spec.description,
                 )
             )
-            name = webhook_name(tenant, created.id)
+            name = WEBHOOKS.name(tenant, created.id)
             await uow.audit(caller.subject, "webhook.create", name, after=public_view(created))
             await uow.emit(WebhookCreated(name, event_view(created)))
             return created
@@ -353,7 +344,7 @@ class WebhookService:
                 missing = wanted - await repo.existing_deliveries(webhook.id, wanted)
                 if missing:
                     raise NotFound(
-                        f"delivery {delivery_name(webhook.tenant, webhook.id, min(missing))} "
+                        f"delivery {DELIVERIES.name(webhook.tenant, webhook.id, min(missing))} "
                         "not found"
                     )
             count = await repo.replay(webhook.id, wanted or None, hook.retry_window)
