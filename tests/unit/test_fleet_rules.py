@@ -286,3 +286,22 @@ def test_caller_on_other_tenant_is_permission_denied_wrong_tenant() -> None:
         admin.require_tenant(TenantSlug("globex"))
 
     assert caught.value.reason == "WRONG_TENANT"
+
+
+def test_a_token_of_another_tenant_is_told_so_before_its_missing_scope() -> None:
+    reader = Caller(tenant=ACME, subject="u", scopes=frozenset({Scope.READ}))
+
+    with pytest.raises(PermissionDenied) as caught:
+        reader.require(Scope.ADMIN, TenantSlug("globex"))
+
+    assert caught.value.reason == "WRONG_TENANT"
+
+
+def test_require_with_the_callers_tenant_checks_the_scope() -> None:
+    reader = Caller(tenant=ACME, subject="u", scopes=frozenset({Scope.READ}))
+
+    reader.require(Scope.READ, ACME)
+    with pytest.raises(PermissionDenied) as caught:
+        reader.require(Scope.ADMIN, ACME)
+
+    assert caught.value.reason == "MISSING_SCOPE"

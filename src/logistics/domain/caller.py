@@ -34,7 +34,11 @@ class Caller:
         """``logistics:admin`` holds every scope."""
         return scope in self.scopes or Scope.ADMIN in self.scopes
 
-    def require(self, scope: Scope) -> None:
+    def require(self, scope: Scope, tenant: TenantSlug | None = None) -> None:
+        """The caller holds ``scope`` (and, given a ``tenant``, works on that tenant: checked
+        first, so a token of another tenant is told so whatever its scopes)."""
+        if tenant is not None:
+            self.require_tenant(tenant)
         if not self.has(scope):
             raise PermissionDenied(
                 f"this call needs the scope {scope.value}", reason="MISSING_SCOPE"

@@ -84,6 +84,11 @@ class ChildCollection:
     def parse(self, value: str, field: str = "name") -> ChildName:
         return parse_child(value, self.parent.id, self.id, field)
 
+    def not_found(
+        self, tenant: TenantSlug, parent_id: uuid.UUID, resource_id: uuid.UUID
+    ) -> NotFound:
+        return NotFound(f"{self.noun} {self.name(tenant, parent_id, resource_id)} not found")
+
 
 @dataclass(frozen=True)
 class Singleton:

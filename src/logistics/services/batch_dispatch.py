@@ -247,8 +247,7 @@ class BatchDispatchService:
         *,
         apply: bool,
     ) -> BatchPlan:
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         check_batch_size(len(tasks), len(riders))
         for field, names in (("tasks", tasks), ("riders", riders)):
             seen: set[ResourceName] = set()

@@ -138,8 +138,7 @@ class BulkService:
     ) -> ImportReport:
         """Upserts riders by ``external_id``. Rows name vehicles by plate and fleets by id;
         outlets are discovered first. Labels, not a column, are kept on update."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
 
         def parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[RiderRecord]:
             return parse_rider_row(row, cells, at, tenant)
@@ -157,8 +156,7 @@ class BulkService:
         self, caller: Caller, tenant: TenantSlug, body: AsyncIterable[bytes], *, dry_run: bool
     ) -> ImportReport:
         """Upserts vehicles by normalised plate."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         tenant_id = await self._tenant_id(tenant, dry_run)
         async with self._repo.vehicle_import() as staged:
             tally = await self._stage(staged, body, VEHICLE_COLUMNS, parse_vehicle_row)
@@ -170,16 +168,14 @@ class BulkService:
 
         Authorises now; the returned stream reads the database as it is consumed.
         """
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         return self._export(
             RIDER_COLUMNS, self._repo.export_riders(tenant, EXPORT_BATCH), rider_cells
         )
 
     async def export_vehicles(self, caller: Caller, tenant: TenantSlug) -> AsyncIterator[bytes]:
         """The tenant's vehicles as CSV in the import's columns, by plate."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         return self._export(
             VEHICLE_COLUMNS, self._repo.export_vehicles(tenant, EXPORT_BATCH), vehicle_cells
         )

@@ -133,8 +133,7 @@ class DispatchService:
         radius_m: float,
         need: Need,
     ) -> list[RiderMatch]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         if not 0 < radius_m <= MAX_RADIUS_M:
             raise InvalidArgument.field("radius_m", f"must be between 0 and {MAX_RADIUS_M:g} m")
         if not 0 < count <= MAX_COUNT:
@@ -196,16 +195,14 @@ class DispatchService:
         return weights
 
     async def get_policy(self, caller: Caller, tenant: TenantSlug) -> ScoringPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.dispatch_policy.get()
 
     async def update_policy(
         self, caller: Caller, tenant: TenantSlug, weights: Weights, etag: str | None
     ) -> ScoringPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         check_weights(weights, "policy.weights")
         async with self._store.write(tenant) as uow:
             await uow.lock("dispatch_policy", "")
@@ -266,8 +263,7 @@ class AutoDispatcher:
         self._policy = policy
 
     async def auto_dispatch(self, caller: Caller, name: ResourceName) -> tuple[Outcome, str | None]:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, name.tenant)
         task = await self._tasks.get(caller, name)
         if task.state is not TaskState.CREATED:
             raise FailedPrecondition(

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from logistics.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from logistics.domain.events import (
     FleetCreated,
     FleetDeleted,
@@ -31,7 +31,6 @@ from logistics.domain.fleet import (
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import FLEETS, RIDERS, VEHICLES
 from logistics.domain.paging import Page, PageRequest
-from logistics.domain.versioning import check_etag
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -56,31 +55,33 @@ class FleetService:
     async def create_fleet(
         self, caller: Caller, tenant: TenantSlug, fleet: Fleet, request_id: str | None
     ) -> Fleet:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         validate_fleet(fleet)
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateFleet", request_id, fleet)
             if earlier is not None:
-                return await self._fleet(uow, earlier)
+                return await uow.load(uow.fleets, FLEETS, earlier)
             await self._outlets.ensure(uow, fleet.outlet_ids)
             created = await uow.fleets.add(fleet)
             name = FLEETS.name(tenant, created.id)
-            await uow.audit(caller.subject, "fleet.create", name, after=created)
-            await uow.emit(FleetCreated(name, created))
+            await uow.record(
+                caller.subject,
+                "fleet.create",
+                name,
+                after=created,
+                event=FleetCreated(name, created),
+            )
             return created
 
     async def get_fleet(self, caller: Caller, name: ResourceName) -> Fleet:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await self._fleet(uow, name.id)
+            return await uow.load(uow.fleets, FLEETS, name.id)
 
     async def list_fleets(
         self, caller: Caller, tenant: TenantSlug, page: PageRequest, kind: FleetKind | None
     ) -> Page[Fleet]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.fleets.list(page, kind=kind)
 
@@ -91,70 +92,61 @@ class FleetService:
         changes: dict[str, Any],
         etag: str | None,
     ) -> Fleet:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), FLEET_UPDATABLE, "update_mask")
         async with self._store.write(name.tenant) as uow:
-            current = await self._fleet(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.fleets, FLEETS, name.id, etag=etag)
             wanted = dataclasses.replace(current, **changes)
             validate_fleet(wanted)
             if wanted == current:
                 return current
             await self._outlets.ensure(uow, wanted.outlet_ids)
             updated = await uow.fleets.update(wanted)
-            await uow.audit(
-                caller.subject, "fleet.update", str(name), before=current, after=updated
+            await uow.record(
+                caller.subject,
+                "fleet.update",
+                str(name),
+                before=current,
+                after=updated,
+                event=FleetUpdated(str(name), updated),
             )
-            await uow.emit(FleetUpdated(str(name), updated))
             return updated
 
     async def delete_fleet(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await self._fleet(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.fleets, FLEETS, name.id, etag=etag)
             if await uow.fleets.has_riders(name.id):
                 raise FailedPrecondition(
                     "the fleet still has riders; move or delete them first",
                     reason="FLEET_NOT_EMPTY",
                 )
             await uow.fleets.archive(name.id)
-            await uow.audit(caller.subject, "fleet.delete", str(name), before=current)
-            await uow.emit(FleetDeleted(str(name)))
-
-    @staticmethod
-    async def _fleet(uow: UnitOfWork, fleet_id: uuid.UUID, *, for_update: bool = False) -> Fleet:
-        found = await uow.fleets.get(fleet_id, for_update=for_update)
-        if found is None:
-            raise NotFound(f"fleet {FLEETS.name(uow.tenant, fleet_id)} not found")
-        return found
+            await uow.record(
+                caller.subject,
+                "fleet.delete",
+                str(name),
+                before=current,
+                event=FleetDeleted(str(name)),
+            )
 
     # Riders
 
     async def create_rider(
         self, caller: Caller, tenant: TenantSlug, rider: Rider, request_id: str | None
     ) -> Rider:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         validate_rider(rider)
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateRider", request_id, rider)
             if earlier is not None:
-                return await self._rider(uow, earlier)
-            await self._check_references(uow, rider, None)
-            created = await uow.riders.add(rider)
-            name = RIDERS.name(tenant, created.id)
-            await uow.audit(caller.subject, "rider.create", name, after=created)
-            await uow.emit(RiderCreated(name, created))
-            return created
+                return await uow.load(uow.riders, RIDERS, earlier)
+            return await self._add_rider(caller, uow, rider)
 
     async def get_rider(self, caller: Caller, name: ResourceName) -> Rider:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await self._rider(uow, name.id)
+            return await uow.load(uow.riders, RIDERS, name.id)
 
     async def list_riders(
         self,
@@ -167,8 +159,7 @@ class FleetService:
         vehicle_type: VehicleType | None = None,
         zone: str | None = None,
     ) -> Page[Rider]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.riders.list(
                 page, fleet_id=fleet_id, state=state, vehicle_type=vehicle_type, zone=zone
@@ -181,13 +172,11 @@ class FleetService:
         changes: dict[str, Any],
         etag: str | None,
     ) -> Rider:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), RIDER_UPDATABLE, "update_mask")
         fields = {_RIDER_FIELDS.get(k, k): v for k, v in changes.items()}
         async with self._store.write(name.tenant) as uow:
-            current = await self._rider(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.riders, RIDERS, name.id, etag=etag)
             return await self._apply(caller, uow, current, dataclasses.replace(current, **fields))
 
     async def upsert_rider(
@@ -201,8 +190,7 @@ class FleetService:
         (it does not take the per-rider lock) makes the insert fail; the second attempt then
         finds that rider and updates it.
         """
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         if not rider.external_id:
             raise InvalidArgument.field("rider.external_id", "is required for an upsert")
         validate_rider(rider)
@@ -221,12 +209,7 @@ class FleetService:
             await uow.lock("rider.external_id", rider.external_id)
             current = await uow.riders.get_by_external_id(rider.external_id, for_update=True)
             if current is None:
-                await self._check_references(uow, rider, None)
-                created = await uow.riders.add(rider)
-                name = RIDERS.name(tenant, created.id)
-                await uow.audit(caller.subject, "rider.create", name, after=created)
-                await uow.emit(RiderCreated(name, created))
-                return created
+                return await self._add_rider(caller, uow, rider)
             wanted = dataclasses.replace(
                 rider,
                 id=current.id,
@@ -237,6 +220,15 @@ class FleetService:
             )
             return await self._apply(caller, uow, current, wanted)
 
+    async def _add_rider(self, caller: Caller, uow: UnitOfWork, rider: Rider) -> Rider:
+        await self._check_references(uow, rider, None)
+        created = await uow.riders.add(rider)
+        name = RIDERS.name(uow.tenant, created.id)
+        await uow.record(
+            caller.subject, "rider.create", name, after=created, event=RiderCreated(name, created)
+        )
+        return created
+
     async def _apply(self, caller: Caller, uow: UnitOfWork, current: Rider, wanted: Rider) -> Rider:
         validate_rider(wanted)
         if wanted == current:
@@ -244,26 +236,28 @@ class FleetService:
         await self._check_references(uow, wanted, current)
         name = RIDERS.name(uow.tenant, current.id)
         updated = await uow.riders.update(wanted)
-        await uow.audit(caller.subject, "rider.update", name, before=current, after=updated)
-        await uow.emit(RiderUpdated(name, updated))
+        await uow.record(
+            caller.subject,
+            "rider.update",
+            name,
+            before=current,
+            after=updated,
+            event=RiderUpdated(name, updated),
+        )
         return updated
 
     async def delete_rider(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await self._rider(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.riders, RIDERS, name.id, etag=etag)
             await uow.riders.archive(name.id)
-            await uow.audit(caller.subject, "rider.delete", str(name), before=current)
-            await uow.emit(RiderDeleted(str(name)))
-
-    @staticmethod
-    async def _rider(uow: UnitOfWork, rider_id: uuid.UUID, *, for_update: bool = False) -> Rider:
-        found = await uow.riders.get(rider_id, for_update=for_update)
-        if found is None:
-            raise NotFound(f"rider {RIDERS.name(uow.tenant, rider_id)} not found")
-        return found
+            await uow.record(
+                caller.subject,
+                "rider.delete",
+                str(name),
+                before=current,
+                event=RiderDeleted(str(name)),
+            )
 
     async def _check_references(self, uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
         """The fleet and vehicle a rider names must exist (checked when they change); its home

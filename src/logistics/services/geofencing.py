@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.errors import InvalidArgument, NotFound
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.events import GeofenceCreated, GeofenceDeleted, GeofenceUpdated
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.geofence import (
@@ -28,10 +27,9 @@ from logistics.domain.names import GEOFENCES
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.shapes import CircleShape, PolygonShape, Shape
 from logistics.domain.telemetry import Ping
-from logistics.domain.versioning import check_etag
 from logistics.geo.fences import FenceIndex, Side, geometry_of, polygon_problem
 from logistics.services.idempotency import claim_create
-from logistics.store.unit_of_work import Store, UnitOfWork
+from logistics.store.unit_of_work import Store
 
 REFRESH_S = 5.0
 
@@ -83,75 +81,75 @@ class GeofenceService:
     async def create(
         self, caller: Caller, tenant: TenantSlug, fence: Geofence, request_id: str | None
     ) -> Geofence:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         _validate(fence)
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateGeofence", request_id, fence)
             if earlier is not None:
-                return await self._fence(uow, earlier)
+                return await uow.load(uow.geofences, GEOFENCES, earlier)
             created = await uow.geofences.add(fence)
             name = GEOFENCES.name(tenant, created.id)
-            await uow.audit(caller.subject, "geofence.create", name, after=created)
-            await uow.emit(GeofenceCreated(name, created))
+            await uow.record(
+                caller.subject,
+                "geofence.create",
+                name,
+                after=created,
+                event=GeofenceCreated(name, created),
+            )
         self._invalidate(tenant)
         return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Geofence:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await self._fence(uow, name.id)
+            return await uow.load(uow.geofences, GEOFENCES, name.id)
 
     async def list_geofences(
         self, caller: Caller, tenant: TenantSlug, page: PageRequest
     ) -> Page[Geofence]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.geofences.list(page)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Geofence:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), GEOFENCE_UPDATABLE, "update_mask")
         shape = changes.pop("polygon", None) or changes.pop("circle", None)
         if shape is not None:
             changes["shape"] = shape
         async with self._store.write(name.tenant) as uow:
-            current = await self._fence(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.geofences, GEOFENCES, name.id, etag=etag)
             wanted = dataclasses.replace(current, **changes)
             _validate(wanted)
             if wanted == current:
                 return current
             updated = await uow.geofences.update(wanted)
-            await uow.audit(
-                caller.subject, "geofence.update", str(name), before=current, after=updated
+            await uow.record(
+                caller.subject,
+                "geofence.update",
+                str(name),
+                before=current,
+                after=updated,
+                event=GeofenceUpdated(str(name), updated),
             )
-            await uow.emit(GeofenceUpdated(str(name), updated))
         self._invalidate(name.tenant)
         return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await self._fence(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.geofences, GEOFENCES, name.id, etag=etag)
             await uow.geofences.archive(name.id)
-            await uow.audit(caller.subject, "geofence.delete", str(name), before=current)
-            await uow.emit(GeofenceDeleted(str(name)))
+            await uow.record(
+                caller.subject,
+                "geofence.delete",
+                str(name),
+                before=current,
+                event=GeofenceDeleted(str(name)),
+            )
         self._invalidate(name.tenant)
-
-    @staticmethod
-    async def _fence(uow: UnitOfWork, fence_id: uuid.UUID, *, for_update: bool = False) -> Geofence:
-        found = await uow.geofences.get(fence_id, for_update=for_update)
-        if found is None:
-            raise NotFound(f"geofence {GEOFENCES.name(uow.tenant, fence_id)} not found")
-        return found
 
     async def index(self, tenant: TenantSlug) -> _Cached:
         """The tenant's fences; reloaded when another process changed them (checked every

@@ -106,8 +106,7 @@ class LiveViews:
         fleet: str | None,
     ) -> ViewSpec:
         """Checks the caller may watch ``area`` (a shape, or a zone fence id) and builds it."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         allowed = caller.zones
         if isinstance(area, str):
             if allowed is not None and area not in allowed:

@@ -82,8 +82,7 @@ class RouteService:
     ) -> RoutePlan:
         """Plans, stores and (with ``request.apply``) applies. Bad input is INVALID_ARGUMENT
         (or FAILED_PRECONDITION for a task already under way) and stores nothing."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         self._check_limit(request)
         built, etags = await self._build(tenant, request)
         async with self._slots:
@@ -109,8 +108,7 @@ class RouteService:
 
     async def check(self, caller: Caller, tenant: TenantSlug, request: PlanRequest) -> None:
         """Raises what ``optimize`` would for bad input, without searching."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         self._check_limit(request)
         built, _ = await self._build(tenant, request)
         await asyncio.to_thread(validate, built.problem)
@@ -141,8 +139,7 @@ class RouteService:
         return built, etags
 
     async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             plan = await repo(uow).get_plan(plan_id)
         if plan is None:

@@ -141,8 +141,7 @@ class RouteTemplates:
         run_minute: int,
     ) -> tuple[RouteTemplate, datetime]:
         """The template and its first run."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         bad = []
         if not name.strip():
             bad.append(FieldViolation("route_template.display_name", "is required"))
@@ -183,8 +182,7 @@ class RouteTemplates:
     async def get(
         self, caller: Caller, tenant: TenantSlug, template_id: uuid.UUID
     ) -> tuple[RouteTemplate, datetime]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             row = await repo(uow).get_template(template_id)
         if row is None:

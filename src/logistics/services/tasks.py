@@ -21,7 +21,6 @@ from logistics.domain.clock import Clock
 from logistics.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
     PermissionDenied,
     Unavailable,
 )
@@ -126,8 +125,7 @@ class TaskService:
     ) -> CreatedTask:
         """``codes``: one-time codes given by the caller per step id; a step that needs one and
         has none gets one made here, returned once."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.DISPATCH)
+        caller.require(Scope.DISPATCH, tenant)
         machine.validate_task(task)
         fingerprint_of = dataclasses.replace(task, metadata=dict(task.metadata))
         issued: dict[str, str] = {}
@@ -145,7 +143,7 @@ class TaskService:
             # short code is easily reversed), so a retry with other codes counts as the same.
             earlier = await claim_create(uow, "CreateTask", request_id, fingerprint_of)
             if earlier is not None:
-                return CreatedTask(await _task(uow, earlier), {})
+                return CreatedTask(await uow.load(uow.tasks, TASKS, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
             created = await uow.tasks.add(ready)
             await self._record(caller, uow, None, created, TaskCreated)
@@ -153,33 +151,29 @@ class TaskService:
         return CreatedTask(created, issued)
 
     async def get(self, caller: Caller, name: ResourceName) -> Task:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await _task(uow, name.id)
+            return await uow.load(uow.tasks, TASKS, name.id)
 
     async def list_tasks(
         self, caller: Caller, tenant: TenantSlug, page: PageRequest, f: TaskFilter
     ) -> Page[Task]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.tasks.find(page, f)
 
     async def events(
         self, caller: Caller, name: ResourceName, after_seq: int, limit: int
     ) -> list[tuple[int, TaskEventRow]]:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            await _task(uow, name.id)
+            await uow.load(uow.tasks, TASKS, name.id)
             return await uow.tasks.events(name.id, after_seq, limit)
 
     async def proofs(self, caller: Caller, name: ResourceName) -> list[ProofRow]:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            await _task(uow, name.id)
+            await uow.load(uow.tasks, TASKS, name.id)
             return await uow.tasks.proofs(name.id)
 
     async def open_proof_file(self, key: str) -> AsyncIterator[bytes]:
@@ -211,9 +205,7 @@ class TaskService:
         async def check(uow: UnitOfWork, task: Task) -> Task:
             if only_if_unassigned and task.state is not TaskState.CREATED:
                 raise FailedPrecondition("the task is already taken", reason="TASK_TAKEN")
-            found = await uow.riders.get(rider.id, for_update=True)
-            if found is None:
-                raise NotFound(f"rider {rider} not found")
+            found = await uow.load_for_update(uow.riders, RIDERS, rider.id)
             if found.state is not RiderState.ACTIVE:
                 raise FailedPrecondition(
                     f"rider {rider} is {found.state.value}", reason="RIDER_NOT_ACTIVE"
@@ -303,7 +295,7 @@ class TaskService:
         try:
             wrong_code = False
             async with self._store.write(name.tenant) as uow:
-                task = await _task(uow, name.id, for_update=True)
+                task = await uow.load_for_update(uow.tasks, TASKS, name.id)
                 self._authorise_rider(caller, task)
                 check_etag(etag, task.version)
                 machine.require_allowed(task, machine.Action.COMPLETE_STEP)
@@ -376,12 +368,12 @@ class TaskService:
     ) -> None:
         """A step of dispatch that changes nothing but belongs in the trail and the events."""
         async with self._store.write(name.tenant) as uow:
-            task = await _task(uow, name.id)
+            task = await uow.load(uow.tasks, TASKS, name.id)
             await self._record(caller, uow, task, task, event, reason=reason)
 
     async def hand_to_manual(self, caller: Caller, name: ResourceName, reason: str) -> Task:
         async with self._store.write(name.tenant) as uow:
-            task = await _task(uow, name.id, for_update=True)
+            task = await uow.load_for_update(uow.tasks, TASKS, name.id)
             return await self.unassign_for_manual_dispatch(uow, task, reason)
 
     async def unassign_for_manual_dispatch(self, uow: UnitOfWork, task: Task, reason: str) -> Task:
@@ -412,10 +404,9 @@ class TaskService:
         if rider_may:
             self._authorise(caller, name)
         else:
-            caller.require_tenant(name.tenant)
-            caller.require(Scope.DISPATCH)
+            caller.require(Scope.DISPATCH, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            task = await _task(uow, name.id, for_update=True)
+            task = await uow.load_for_update(uow.tasks, TASKS, name.id)
             if rider_may:
                 self._authorise_rider(caller, task)
             check_etag(etag, task.version)
@@ -481,22 +472,20 @@ class TaskService:
             location=location,
             step_id=step_id,
         )
-        await uow.audit(
+        await uow.record(
             caller.subject,
             f"task.{kind}",
             name,
             before=public(before) if before else None,
             after=public(after),
-        )
-        await uow.emit(
-            event(
+            event=event(
                 name=name,
                 task=after,
                 from_state=before.state if before else None,
                 reason=reason,
                 step_id=step_id,
                 rider=RIDERS.name(uow.tenant, after.rider_id) if after.rider_id else None,
-            )
+            ),
         )
 
     async def _record_system(
@@ -545,16 +534,14 @@ class TaskService:
             await self.unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
 
     async def get_sla_policy(self, caller: Caller, tenant: TenantSlug) -> SlaPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.tasks.sla_policy()
 
     async def update_sla_policy(
         self, caller: Caller, tenant: TenantSlug, policy: SlaPolicy, etag: str | None
     ) -> SlaPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         if policy.at_risk_before.total_seconds() < 0 or policy.at_risk_before.days > 7:
             raise InvalidArgument.field("policy.at_risk_before", "must be between 0 and 7 days")
         async with self._store.write(tenant) as uow:
@@ -608,13 +595,6 @@ def _pure(step: Any) -> Any:
         return step(task)  # type: ignore[no-any-return]
 
     return change
-
-
-async def _task(uow: UnitOfWork, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
-    found = await uow.tasks.get(task_id, for_update=for_update)
-    if found is None:
-        raise NotFound(f"task {TASKS.name(uow.tenant, task_id)} not found")
-    return found
 
 
 def _check_proofs(proofs: list[ProofInput]) -> None:

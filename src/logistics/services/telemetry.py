@@ -134,9 +134,7 @@ class TelemetryService:
         except ValueError:
             raise PermissionDenied("the token's rider_id is not a rider id") from None
         async with self._store.read(caller.tenant) as uow:
-            rider = await uow.riders.get(rider_id)
-            if rider is None:
-                raise NotFound(f"rider {RIDERS.name(caller.tenant, rider_id)} not found")
+            rider = await uow.load(uow.riders, RIDERS, rider_id)
             vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
             policy = await uow.telemetry_policy.get()
             tenant_id = uow.tenant_id
@@ -168,8 +166,7 @@ class TelemetryService:
     async def get_track(
         self, caller: Caller, rider: ResourceName, start: datetime, end: datetime
     ) -> Track:
-        caller.require_tenant(rider.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, rider.tenant)
         if end <= start:
             raise InvalidArgument.field("window", "must end after it starts")
         if end - start > timedelta(days=31):
@@ -186,16 +183,14 @@ class TelemetryService:
         return Track(points, distance)
 
     async def get_policy(self, caller: Caller, tenant: TenantSlug) -> TelemetryPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.telemetry_policy.get()
 
     async def update_policy(
         self, caller: Caller, tenant: TenantSlug, policy: TelemetryPolicy, etag: str | None
     ) -> TelemetryPolicy:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         validate_telemetry_policy(policy)
         async with self._store.write(tenant) as uow:
             await uow.lock("telemetry_policy", "")

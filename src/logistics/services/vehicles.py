@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
@@ -14,24 +13,14 @@ from logistics.domain.compliance import (
     normalise_plate,
     validate_vehicle,
 )
-from logistics.domain.errors import FailedPrecondition, NotFound
+from logistics.domain.errors import FailedPrecondition
 from logistics.domain.events import VehicleCreated, VehicleDeleted, VehicleUpdated
 from logistics.domain.fleet import VehicleType, check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import VEHICLES
 from logistics.domain.paging import Page, PageRequest
-from logistics.domain.versioning import check_etag
 from logistics.services.idempotency import claim_create
-from logistics.store.unit_of_work import Store, UnitOfWork
-
-
-async def load_vehicle(
-    uow: UnitOfWork, vehicle_id: uuid.UUID, *, for_update: bool = False
-) -> Vehicle:
-    found = await uow.vehicles.get(vehicle_id, for_update=for_update)
-    if found is None:
-        raise NotFound(f"vehicle {VEHICLES.name(uow.tenant, vehicle_id)} not found")
-    return found
+from logistics.store.unit_of_work import Store
 
 
 class VehicleService:
@@ -41,25 +30,28 @@ class VehicleService:
     async def create(
         self, caller: Caller, tenant: TenantSlug, vehicle: Vehicle, request_id: str | None
     ) -> Vehicle:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         vehicle = dataclasses.replace(vehicle, plate=normalise_plate(vehicle.plate))
         validate_vehicle(vehicle)
         async with self._store.write(tenant) as uow:
             earlier = await claim_create(uow, "CreateVehicle", request_id, vehicle)
             if earlier is not None:
-                return await load_vehicle(uow, earlier)
+                return await uow.load(uow.vehicles, VEHICLES, earlier)
             created = await uow.vehicles.add(vehicle)
             name = VEHICLES.name(tenant, created.id)
-            await uow.audit(caller.subject, "vehicle.create", name, after=created)
-            await uow.emit(VehicleCreated(name, created))
+            await uow.record(
+                caller.subject,
+                "vehicle.create",
+                name,
+                after=created,
+                event=VehicleCreated(name, created),
+            )
             return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Vehicle:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await load_vehicle(uow, name.id)
+            return await uow.load(uow.vehicles, VEHICLES, name.id)
 
     async def list(
         self,
@@ -70,44 +62,48 @@ class VehicleService:
         type: VehicleType | None = None,
         state: VehicleState | None = None,
     ) -> Page[Vehicle]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.READ)
+        caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.vehicles.list(page, type=type, state=state)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Vehicle:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), VEHICLE_UPDATABLE, "update_mask")
         if "plate" in changes:
             changes = {**changes, "plate": normalise_plate(changes["plate"])}
         async with self._store.write(name.tenant) as uow:
-            current = await load_vehicle(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.vehicles, VEHICLES, name.id, etag=etag)
             wanted = dataclasses.replace(current, **changes)
             validate_vehicle(wanted)
             if wanted == current:
                 return current
             updated = await uow.vehicles.update(wanted)
-            await uow.audit(
-                caller.subject, "vehicle.update", str(name), before=current, after=updated
+            await uow.record(
+                caller.subject,
+                "vehicle.update",
+                str(name),
+                before=current,
+                after=updated,
+                event=VehicleUpdated(str(name), updated),
             )
-            await uow.emit(VehicleUpdated(str(name), updated))
             return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await load_vehicle(uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(uow.vehicles, VEHICLES, name.id, etag=etag)
             if await uow.vehicles.in_use(name.id):
                 raise FailedPrecondition(
                     "a rider uses this vehicle; change the rider's vehicle first",
                     reason="VEHICLE_IN_USE",
                 )
             await uow.vehicles.archive(name.id)
-            await uow.audit(caller.subject, "vehicle.delete", str(name), before=current)
-            await uow.emit(VehicleDeleted(str(name)))
+            await uow.record(
+                caller.subject,
+                "vehicle.delete",
+                str(name),
+                before=current,
+                event=VehicleDeleted(str(name)),
+            )

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
-from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.events import (
     SecretShown,
     WebhookCreated,
@@ -34,7 +34,6 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.text import shown
-from logistics.domain.versioning import check_etag
 from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
@@ -165,15 +164,6 @@ def event_view(webhook: Webhook) -> WebhookShown:
     )
 
 
-async def _load(
-    repo: WebhookRepository, uow: UnitOfWork, webhook_id: uuid.UUID, *, for_update: bool = False
-) -> Webhook:
-    found = await repo.get(webhook_id, for_update=for_update)
-    if found is None:
-        raise NotFound(f"webhook {WEBHOOKS.name(uow.tenant, webhook_id)} not found")
-    return found
-
-
 class WebhookService:
     """Webhook use cases; ``keyring`` seals the signing secrets at rest."""
 
@@ -193,15 +183,14 @@ class WebhookService:
         self, caller: Caller, tenant: TenantSlug, spec: WebhookSpec, request_id: str | None
     ) -> Webhook:
         """The new webhook with its one secret (the only time, with rotation, it is shown)."""
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         spec = dataclasses.replace(spec, event_types=_normalised(spec.event_types))
         validate_webhook(spec, allow_private=self._allow_private)
         async with self._store.write(tenant) as uow:
             repo = self._repo(uow)
             earlier = await claim_create(uow, "CreateWebhook", request_id, spec)
             if earlier is not None:
-                return await _load(repo, uow, earlier)
+                return await uow.load(repo, WEBHOOKS, earlier)
             created = await repo.add(
                 Webhook(
                     id=spec.id,
@@ -214,34 +203,35 @@ class WebhookService:
                 )
             )
             name = WEBHOOKS.name(tenant, created.id)
-            await uow.audit(caller.subject, "webhook.create", name, after=public_view(created))
-            await uow.emit(WebhookCreated(name, event_view(created)))
+            await uow.record(
+                caller.subject,
+                "webhook.create",
+                name,
+                after=public_view(created),
+                event=WebhookCreated(name, event_view(created)),
+            )
             return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Webhook:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await _load(self._repo(uow), uow, name.id)
+            return await uow.load(self._repo(uow), WEBHOOKS, name.id)
 
     async def list(self, caller: Caller, tenant: TenantSlug, page: PageRequest) -> Page[Webhook]:
-        caller.require_tenant(tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, tenant)
         async with self._store.read(tenant) as uow:
             return await self._repo(uow).list(page)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Webhook:
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), WEBHOOK_UPDATABLE, "update_mask")
         if "event_types" in changes:
             changes = {**changes, "event_types": _normalised(tuple(changes["event_types"]))}
         async with self._store.write(name.tenant) as uow:
             repo = self._repo(uow)
-            current = await _load(repo, uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(repo, WEBHOOKS, name.id, etag=etag)
             wanted = dataclasses.replace(current, **changes)
             # A URL saved earlier is not judged again (the webhook can still be disabled or
             # retargeted); the delivery worker refuses it at send time if it is not public.
@@ -249,29 +239,30 @@ class WebhookService:
             if wanted == current:
                 return current
             updated = await repo.update(wanted)
-            await uow.audit(
+            await uow.record(
                 caller.subject,
                 "webhook.update",
                 str(name),
                 before=public_view(current),
                 after=public_view(updated),
+                event=WebhookUpdated(str(name), event_view(updated)),
             )
-            await uow.emit(WebhookUpdated(str(name), event_view(updated)))
             return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         """Deletes the webhook; its pending deliveries become dead letters."""
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
             repo = self._repo(uow)
-            current = await _load(repo, uow, name.id, for_update=True)
-            check_etag(etag, current.version)
+            current = await uow.load_for_update(repo, WEBHOOKS, name.id, etag=etag)
             await repo.archive(name.id)
-            await uow.audit(
-                caller.subject, "webhook.delete", str(name), before=public_view(current)
+            await uow.record(
+                caller.subject,
+                "webhook.delete",
+                str(name),
+                before=public_view(current),
+                event=WebhookDeleted(str(name)),
             )
-            await uow.emit(WebhookDeleted(str(name)))
 
     async def rotate_secret(
         self, caller: Caller, name: ResourceName, overlap: timedelta | None
@@ -279,8 +270,7 @@ class WebhookService:
         """Puts a new secret first; the current ones stay valid until now + ``overlap`` (or
         their own earlier expiry), so deliveries are signed with both meanwhile. Expired
         secrets are dropped. Returns the webhook, whose first secret is the new one."""
-        caller.require_tenant(name.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, name.tenant)
         overlap = DEFAULT_OVERLAP if overlap is None else overlap
         if not timedelta(0) <= overlap <= MAX_OVERLAP:
             raise InvalidArgument.field("overlap", "must be between 0 and 7 days")
@@ -288,7 +278,7 @@ class WebhookService:
         until = now + overlap
         async with self._store.write(name.tenant) as uow:
             repo = self._repo(uow)
-            current = await _load(repo, uow, name.id, for_update=True)
+            current = await uow.load_for_update(repo, WEBHOOKS, name.id)
             kept = tuple(
                 SigningSecret(s.secret, min(s.expire_time or until, until))
                 for s in current.secrets
@@ -297,14 +287,14 @@ class WebhookService:
             rotated = await repo.update(
                 dataclasses.replace(current, secrets=(SigningSecret(generate_secret()), *kept))
             )
-            await uow.audit(
+            await uow.record(
                 caller.subject,
                 "webhook.rotate_secret",
                 str(name),
                 before=public_view(current),
                 after=public_view(rotated),
+                event=WebhookSecretRotated(str(name), event_view(rotated)),
             )
-            await uow.emit(WebhookSecretRotated(str(name), event_view(rotated)))
             return rotated
 
     async def list_deliveries(
@@ -315,11 +305,10 @@ class WebhookService:
         state: DeliveryState | None = None,
     ) -> Page[Delivery]:
         """A webhook's deliveries, newest first; ``state=DEAD`` lists its dead letters."""
-        caller.require_tenant(webhook.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, webhook.tenant)
         async with self._store.read(webhook.tenant) as uow:
             repo = self._repo(uow)
-            await _load(repo, uow, webhook.id)
+            await uow.load(repo, WEBHOOKS, webhook.id)
             return await repo.deliveries(webhook.id, page, state)
 
     async def replay(
@@ -327,13 +316,12 @@ class WebhookService:
     ) -> int:
         """Sends deliveries again, from now and with a fresh retry window: the named ones
         (in any state), or, when none is named, every dead letter. Returns how many."""
-        caller.require_tenant(webhook.tenant)
-        caller.require(Scope.ADMIN)
+        caller.require(Scope.ADMIN, webhook.tenant)
         if len(deliveries) > MAX_REPLAY:
             raise InvalidArgument.field("deliveries", f"at most {MAX_REPLAY} at once")
         async with self._store.write(webhook.tenant) as uow:
             repo = self._repo(uow)
-            hook = await _load(repo, uow, webhook.id, for_update=True)
+            hook = await uow.load_for_update(repo, WEBHOOKS, webhook.id)
             if hook.disabled:
                 raise FailedPrecondition(
                     "the webhook is disabled; enable it before replaying deliveries",
@@ -343,10 +331,7 @@ class WebhookService:
             if wanted:
                 missing = wanted - await repo.existing_deliveries(webhook.id, wanted)
                 if missing:
-                    raise NotFound(
-                        f"delivery {DELIVERIES.name(webhook.tenant, webhook.id, min(missing))} "
-                        "not found"
-                    )
+                    raise DELIVERIES.not_found(webhook.tenant, webhook.id, min(missing))
             count = await repo.replay(webhook.id, wanted or None, hook.retry_window)
             await uow.audit(
                 caller.subject, "webhook.replay", str(webhook), after={"replayed": count}

@@ -11,10 +11,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from logistics.domain.events import Event, is_event_type
 from logistics.domain.ids import TenantId, TenantSlug
+from logistics.domain.names import Collection
+from logistics.domain.versioning import check_etag
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
@@ -30,6 +32,22 @@ from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRe
 from logistics.store.tenants import TenantDirectory, TenantLookup
 from logistics.store.timer_repo import TimerRepository
 from logistics.store.vehicle_repo import VehicleRepository
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+V = TypeVar("V", bound=Versioned)
+
+
+class Loadable(Protocol[T_co]):
+    """A repository that finds one of its resources by id."""
+
+    async def get(self, resource_id: uuid.UUID, /, *, for_update: bool = False) -> T_co | None: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,44 @@ class UnitOfWork:
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
             f"{self.tenant_id}:{kind}:{key}",
         )
+
+    async def load(self, repo: Loadable[T], collection: Collection, resource_id: uuid.UUID) -> T:
+        """The resource, or NOT_FOUND naming it (``rider tenants/acme/riders/... not found``)."""
+        found = await repo.get(resource_id)
+        if found is None:
+            raise collection.not_found(self.tenant, resource_id)
+        return found
+
+    async def load_for_update(
+        self,
+        repo: Loadable[V],
+        collection: Collection,
+        resource_id: uuid.UUID,
+        *,
+        etag: str | None = None,
+    ) -> V:
+        """The resource, its row locked for this transaction; NOT_FOUND naming it, or
+        FAILED_PRECONDITION when ``etag`` is given and is not its current one."""
+        found = await repo.get(resource_id, for_update=True)
+        if found is None:
+            raise collection.not_found(self.tenant, resource_id)
+        check_etag(etag, found.version)
+        return found
+
+    async def record(
+        self,
+        actor: str,
+        action: str,
+        resource: str,
+        *,
+        before: Any = None,
+        after: Any = None,
+        event: Event | None = None,
+    ) -> None:
+        """A change's audit row and, when it has one, its event: both in this transaction."""
+        await self.audit(actor, action, resource, before, after)
+        if event is not None:
+            await self.emit(event)
 
     async def audit(
         self, actor: str, action: str, resource: str, before: Any = None, after: Any = None
