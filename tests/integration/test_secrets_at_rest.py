@@ -18,10 +18,10 @@ import pytest
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import SystemClock
 from logistics.domain.ids import TenantSlug
+from logistics.domain.webhooks import Webhook
 from logistics.secrets_box import Keyring, UnreadableSecret, generate_key
 from logistics.services.webhooks import DeliveryState, WebhookService
 from logistics.store.db import Database
-from logistics.store.webhook_repo import Webhook
 from logistics.store.webhook_secrets import reseal_webhook_secrets
 from tests.support.auth import SECRETS_KEYS, unique_tenant
 from tests.support.servers import ServerUrls

@@ -23,12 +23,13 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from logistics.domain.caller import Caller
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
+from logistics.domain.webhooks import Webhook
 from logistics.events.deliveries import DeliveryPolicy, WebhookDeliverer
 from logistics.secrets_box import Keyring
 from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from logistics.store.webhook_repo import DeliveryQueue, Webhook
+from logistics.store.webhook_repo import DeliveryQueue
 from tests.support.auth import SECRETS_KEYS
 from tests.support.probes import probe
 

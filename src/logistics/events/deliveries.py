@@ -41,12 +41,13 @@ import httpx
 from google.protobuf import json_format
 
 from logistics.domain.clock import Clock, SystemClock
+from logistics.domain.webhooks import DeliveryState
 from logistics.events.envelope import event_of
 from logistics.events.signing import sign
 from logistics.net.outbound import GuardedTransport
 from logistics.outages import OutageLog
 from logistics.store.outbox import OutboxRow
-from logistics.store.webhook_repo import DeliveryJob, DeliveryQueue, DeliveryState
+from logistics.store.webhook_repo import DeliveryJob, DeliveryQueue
 
 __all__ = ["DeliveryPolicy", "WebhookDeliverer", "backoff_delay", "body_of"]
 

@@ -34,19 +34,14 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.text import shown
+from logistics.domain.webhooks import Delivery, DeliveryState, SigningSecret, Webhook
 from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
 from logistics.services.idempotency import claim_create
 from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store, UnitOfWork
-from logistics.store.webhook_repo import (
-    Delivery,
-    DeliveryState,
-    SigningSecret,
-    Webhook,
-    WebhookRepository,
-)
+from logistics.store.webhook_repo import WebhookRepository
 
 __all__ = [
     "DEFAULT_OVERLAP",

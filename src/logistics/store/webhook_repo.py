@@ -2,13 +2,12 @@
 cross-tenant queue the delivery worker works from (``DeliveryQueue``: fan-out of outbox events,
 claims of due deliveries, their outcomes).
 
-The value types live here too; they are plain frozen dataclasses with no database behaviour.
+The values they read and write are in ``domain.webhooks`` and ``domain.fanout``.
 Signing secrets are sealed on every write and opened on every read (``webhook_secrets``).
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -19,53 +18,18 @@ from typing import Any
 import asyncpg
 
 from logistics.domain.events import WebhookDisabled, patterns_taking
+from logistics.domain.fanout import FanoutCursor, Gap, advance_cursor
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.webhooks import Delivery, DeliveryState, Webhook
 from logistics.secrets_box import Keyring, UnreadableSecret
 from logistics.store.db import Connection, Database
 from logistics.store.outbox import OutboxRow
 from logistics.store.paging import keyset_clause, page_of
 from logistics.store.unit_of_work import UnitOfWork
-from logistics.store.webhook_secrets import SigningSecret, open_secrets, seal_secrets
+from logistics.store.webhook_secrets import open_secrets, seal_secrets
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryState(enum.StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    DEAD = "dead"
-
-
-@dataclass(frozen=True)
-class Webhook:
-    id: uuid.UUID
-    url: str
-    event_types: tuple[str, ...] = ()
-    # Current secret first. Never logged, audited or emitted.
-    secrets: tuple[SigningSecret, ...] = field(default=(), repr=False)
-    disabled: bool = False
-    retry_window: timedelta = timedelta(hours=24)
-    description: str | None = None
-    create_time: datetime | None = None
-    update_time: datetime | None = None
-    version: int = 1
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: uuid.UUID
-    webhook_id: uuid.UUID
-    event_id: uuid.UUID
-    event_type: str
-    state: DeliveryState
-    attempts: int
-    next_attempt_time: datetime
-    give_up_time: datetime
-    last_error: str | None
-    last_status: int | None
-    create_time: datetime
-    deliver_time: datetime | None
 
 
 def _webhook(row: asyncpg.Record, keyring: Keyring) -> Webhook:
@@ -251,63 +215,6 @@ ON CONFLICT DO NOTHING
 """
 
 _OUTBOX_COLUMNS = "o.id, o.seq, o.tenant_id, o.event_type, o.data, o.create_time"
-
-
-@dataclass(frozen=True)
-class Gap:
-    """Outbox seqs ``lo..hi`` not visible when the fan-out passed them; ``horizon`` is the first
-    transaction id not yet assigned at that moment (``pg_snapshot_xmax``)."""
-
-    lo: int
-    hi: int
-    horizon: int
-
-
-@dataclass(frozen=True)
-class FanoutCursor:
-    scanned_seq: int
-    gaps: tuple[Gap, ...] = ()
-
-
-def advance_cursor(
-    cursor: FanoutCursor,
-    gap_seqs: Collection[int],
-    new_seqs: Sequence[int],
-    *,
-    gaps_complete: bool,
-    oldest_running: int,
-    horizon: int,
-) -> FanoutCursor:
-    """The cursor after fanning out ``gap_seqs`` (found inside gaps) and ``new_seqs`` (above
-    ``scanned_seq``, ascending).
-
-    Outbox seqs are taken in one order and committed in another, so a seq passed over may still
-    appear. A gap is dropped once every transaction that was running when it was recorded has
-    ended (``horizon <= oldest_running``, the oldest transaction still running before the gap
-    query): a row of it committed by then was visible to that query. ``gaps_complete`` says the
-    gap query was not cut short by its limit, so nothing visible in the gaps was left over.
-
-    ``horizon`` is read after the deliveries are written, milliseconds after the seqs were
-    seen missing, so every transaction holding one of them has its transaction id by then (it
-    takes one within the same INSERT that takes the seq).
-    """
-    gaps: list[Gap] = []
-    for gap in cursor.gaps:
-        if gaps_complete and gap.horizon <= oldest_running:
-            continue
-        lo = gap.lo
-        for seq in sorted(s for s in gap_seqs if gap.lo <= s <= gap.hi):
-            if seq > lo:
-                gaps.append(Gap(lo, seq - 1, gap.horizon))
-            lo = seq + 1
-        if lo <= gap.hi:
-            gaps.append(Gap(lo, gap.hi, gap.horizon))
-    previous = cursor.scanned_seq
-    for seq in new_seqs:
-        if seq > previous + 1:
-            gaps.append(Gap(previous + 1, seq - 1, horizon))
-        previous = max(previous, seq)
-    return FanoutCursor(previous, tuple(gaps))
 
 
 @dataclass(frozen=True)
@@ -596,15 +503,8 @@ class DeliveryQueue:
 
 
 __all__ = [
-    "Delivery",
     "DeliveryJob",
     "DeliveryQueue",
-    "DeliveryState",
-    "FanoutCursor",
     "FanoutResult",
-    "Gap",
-    "SigningSecret",
-    "Webhook",
     "WebhookRepository",
-    "advance_cursor",
 ]

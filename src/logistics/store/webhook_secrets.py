@@ -11,34 +11,23 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from logistics.domain.ids import TenantId
+from logistics.domain.webhooks import SigningSecret
 from logistics.secrets_box import Keyring, UnreadableSecret
 from logistics.store.db import Database
 
 __all__ = [
     "ResealReport",
-    "SigningSecret",
     "open_secrets",
     "reseal_webhook_secrets",
     "seal_secrets",
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SigningSecret:
-    """A ``whsec_`` secret; ``expire_time`` is set on the previous one when a new one is added."""
-
-    secret: str = field(repr=False)
-    expire_time: datetime | None = None
-
-    def active(self, now: datetime) -> bool:
-        return self.expire_time is None or self.expire_time > now
 
 
 def _context(tenant_id: uuid.UUID, webhook_id: uuid.UUID) -> str:
