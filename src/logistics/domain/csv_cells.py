@@ -14,7 +14,8 @@ from typing import TypeVar
 from logistics.domain.compliance import VehicleState
 from logistics.domain.errors import FieldViolation, InvalidArgument
 from logistics.domain.fleet import RiderState, VehicleType
-from logistics.domain.ids import TenantSlug, parse_name
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import FLEETS
 from logistics.domain.text import shown
 
 _INT32 = 2**31 - 1
@@ -75,7 +76,7 @@ def parse_fleet(text: str, tenant: TenantSlug) -> uuid.UUID | None:
         except ValueError:
             raise ValueError("must be a fleet id or tenants/{tenant}/fleets/{id}") from None
     try:
-        name = parse_name(value, "fleets")
+        name = FLEETS.parse(value)
     except InvalidArgument:
         raise ValueError("must be a fleet id or tenants/{tenant}/fleets/{id}") from None
     if name.tenant != tenant:
