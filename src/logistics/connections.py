@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import nats
 import redis.asyncio as aioredis
 from nats.aio.client import Client as NatsClient
 from redis.asyncio import BlockingConnectionPool
@@ -112,7 +111,13 @@ def open_redis(settings: Settings) -> aioredis.Redis:
 
 async def open_nats(settings: Settings) -> NatsClient:
     assert settings.nats_url is not None
-    return await nats.connect(
+    client = NatsClient()
+
+    async def disconnected() -> None:
+        if not (client.is_closed or client.is_draining):  # not when we close it ourselves
+            logger.warning("disconnected from NATS; live views and offers pause, reconnecting")
+
+    await client.connect(
         settings.nats_url,
         name=settings.service_name,
         max_reconnect_attempts=-1,
@@ -121,9 +126,10 @@ async def open_nats(settings: Settings) -> NatsClient:
         # nats-py's default callbacks log a traceback for every reconnect attempt (every
         # 2 s while NATS is down): one warning when the connection drops, one line back.
         error_cb=_nats_error,
-        disconnected_cb=_nats_disconnected,
+        disconnected_cb=disconnected,
         reconnected_cb=_nats_reconnected,
     )
+    return client
 
 
 async def nats_ready(nc: NatsClient) -> None:
@@ -150,10 +156,6 @@ async def _close_nats(nc: NatsClient) -> None:
 
 async def _nats_error(exc: Exception) -> None:
     logger.debug("NATS: %s", exc)
-
-
-async def _nats_disconnected() -> None:
-    logger.warning("disconnected from NATS; live views and offers pause, reconnecting")
 
 
 async def _nats_reconnected() -> None:
