@@ -21,6 +21,8 @@ import nats.errors
 import nats.js.errors
 import redis.exceptions
 
+from logistics.domain.text import cut
+
 __all__ = ["Outage", "OutageLog", "outage_of", "rejected_value"]
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ POSTGRES = "postgres"
 REDIS = "redis"
 NATS = "nats"
 _KNOWN = (POSTGRES, REDIS, NATS)
+# A cause or a refused value is one log line or message part of at most this many characters.
+_LINE_CHARS = 200
 
 # SQLSTATE classes that mean the server cannot serve now (08 connection exception, 53
 # insufficient resources, 57 operator intervention: shutdown, crash, cannot connect now), and
@@ -87,7 +91,7 @@ def rejected_value(exc: BaseException) -> str | None:
     """The database's one-line reason when it refused a value (SQLSTATE class 22: bad
     encoding, a number out of range, text it cannot store), else None."""
     if isinstance(exc, asyncpg.DataError):
-        return _cut(str(exc))
+        return _line(str(exc))
     return None
 
 
@@ -143,12 +147,12 @@ def _by_module(exc: BaseException) -> str:
 
 def _describe(exc: BaseException) -> str:
     text = str(exc) or "no message"
-    return _cut(f"{type(exc).__name__}: {text}")
+    return _line(f"{type(exc).__name__}: {text}")
 
 
-def _cut(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _line(text: str) -> str:
+    """``text`` on one line of at most ``_LINE_CHARS``."""
+    return cut(" ".join(text.split()), _LINE_CHARS)
 
 
 class OutageLog:

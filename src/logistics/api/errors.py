@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from logistics.domain import errors as domain
+from logistics.domain.text import cut
 from logistics.outages import Outage, OutageLog, outage_of, rejected_value
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,13 @@ def to_status(
     if isinstance(exc, domain.DomainError):
         for kind, grpc_code, connect_code in _TABLE:
             if isinstance(exc, kind):
-                return ErrorStatus(grpc_code, connect_code, _cut(exc.message), _details(exc))
+                return ErrorStatus(
+                    grpc_code, connect_code, cut(exc.message, MAX_MESSAGE_CHARS), _details(exc)
+                )
     if isinstance(exc, ConnectError):  # raised by generated code: UNIMPLEMENTED
-        return ErrorStatus(_CONNECT_TO_GRPC[exc.code], exc.code, _cut(exc.message), ())
+        return ErrorStatus(
+            _CONNECT_TO_GRPC[exc.code], exc.code, cut(exc.message, MAX_MESSAGE_CHARS), ()
+        )
     outage = outage_of(exc)
     if outage is not None:
         return _outage_status(outage, outages)
@@ -115,10 +120,6 @@ def _outage_status(outage: Outage, outages: OutageLog | None) -> ErrorStatus:
     )
 
 
-def _cut(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _info(reason: str) -> error_details_pb2.ErrorInfo:
     return error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
 
@@ -136,8 +137,8 @@ def _details(exc: domain.DomainError) -> tuple[Message, ...]:
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
-                        field=_cut(v.field, MAX_DESCRIPTION_CHARS),
-                        description=_cut(v.description, MAX_DESCRIPTION_CHARS),
+                        field=cut(v.field, MAX_DESCRIPTION_CHARS),
+                        description=cut(v.description, MAX_DESCRIPTION_CHARS),
                     )
                     for v in exc.violations
                 ]

@@ -3,7 +3,7 @@ caller's value is quoted in a message (cut, so no input is echoed whole)."""
 
 from __future__ import annotations
 
-__all__ = ["NUL", "SHOWN_CHARS", "shown"]
+__all__ = ["NUL", "SHOWN_CHARS", "cut", "shown"]
 
 NUL = "\x00"
 SHOWN_CHARS = 100
@@ -15,3 +15,8 @@ def shown(value: object, limit: int = SHOWN_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[: limit - 1]}…({len(text)} chars)"
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
