@@ -29,10 +29,10 @@ from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.live_values import DispatchProfile
-from logistics.services.batch_dispatch import BatchDispatchService, BatchPlan
 from logistics.services.directory import Outlets
+from logistics.services.dispatch.batch import BatchDispatchService, BatchPlan
 from logistics.services.fleet import FleetService
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 from tests.support.clocks import ManualClock

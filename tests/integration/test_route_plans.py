@@ -21,9 +21,9 @@ from logistics.domain.tasks import Step, StepKind, Task, TaskKind
 from logistics.geo.distance import StraightLine
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
-from logistics.services.routes import RouteService
-from logistics.services.routes_matrix import MatrixCache
-from logistics.services.tasks import TaskService
+from logistics.services.routes.matrix import MatrixCache
+from logistics.services.routes.service import RouteService
+from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 from tests.support.clocks import ManualClock

@@ -17,16 +17,16 @@ from logistics.domain.ids import TenantSlug
 from logistics.domain.routes import PlanRequest, StopSpec, VehicleSpec
 from logistics.geo.distance import StraightLine
 from logistics.services.directory import Outlets
-from logistics.services.routes import RouteService, repo
-from logistics.services.routes_matrix import MatrixCache
-from logistics.services.routes_templates import (
+from logistics.services.routes.matrix import MatrixCache
+from logistics.services.routes.service import RouteService, repo
+from logistics.services.routes.templates import (
     TEMPLATE_TIMER,
     RouteTemplates,
     moved,
     next_run,
     request_from_json,
 )
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.store.snapshot import snapshot
 from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store

@@ -28,7 +28,7 @@ from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import SlaState, Step, StepKind, Task, TaskKind, TaskState
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
 from logistics.store.timers import DueTimer, TimerQueue

@@ -28,7 +28,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind
 from logistics.domain.telemetry import EARTH_RADIUS_M
 from logistics.geo.distance import StraightLine
-from logistics.services.batch_dispatch import plan
+from logistics.services.dispatch.batch import plan
 
 NAIROBI = (-1.2864, 36.8172)
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180

@@ -184,14 +184,22 @@ def test_module_keeps_the_layering_rules(module: str, path: Path) -> None:
     [
         ("logistics.domain.tasks", "import redis", "logistics.domain imports redis"),
         ("logistics.domain.tasks", "from logistics.geo import scripts", "logistics.domain"),
-        ("logistics.services.offers", "from nats.aio.msg import Msg", "logistics.services"),
         (
-            "logistics.services.presence",
+            "logistics.services.dispatch.offers",
+            "from nats.aio.msg import Msg",
+            "logistics.services",
+        ),
+        (
+            "logistics.services.telemetry.presence",
             "from redis.exceptions import RedisError",
             "logistics.services imports redis.exceptions",
         ),
-        ("logistics.services.tasks", "import asyncpg", "logistics.services imports asyncpg"),
-        ("logistics.services.tasks", "import httpx", "logistics.services imports httpx"),
+        (
+            "logistics.services.tasks.service",
+            "import asyncpg",
+            "logistics.services imports asyncpg",
+        ),
+        ("logistics.services.tasks.service", "import httpx", "logistics.services imports httpx"),
         (
             "logistics.api.tasks",
             "from logistics.store.task_repo import TaskFilter",
@@ -233,8 +241,8 @@ def test_a_planted_violation_is_caught(module: str, planted: str, rule: str) -> 
         ("logistics.outages", "import redis.exceptions, nats.errors, asyncpg"),
         ("logistics.store.db", "import asyncpg"),
         ("logistics.api.tasks", "from logistics.domain.task_records import TaskFilter"),
-        ("logistics.api.live", "from logistics.services.live_view import view_polygon"),
-        ("logistics.services.offers", "from logistics.domain.offers import Offer"),
+        ("logistics.api.live", "from logistics.services.live.view import view_polygon"),
+        ("logistics.services.dispatch.offers", "from logistics.domain.offers import Offer"),
         ("logistics.geo.osrm", "import httpx"),
     ],
 )

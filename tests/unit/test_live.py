@@ -15,9 +15,9 @@ from logistics.domain.shapes import CircleShape, PolygonShape, Shape, box
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea
 from logistics.geo.fences import polygon_problem
-from logistics.services.live_events import alert_of, task_change
-from logistics.services.live_ports import LiveSettings
-from logistics.services.live_view import View, ViewSpec
+from logistics.services.live.events import alert_of, task_change
+from logistics.services.live.ports import LiveSettings
+from logistics.services.live.view import View, ViewSpec
 
 AREA = box(-1.30, 36.80, -1.28, 36.82)
 

@@ -11,7 +11,7 @@ from logistics.api.edge import current_caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ResourceName, TenantSlug, parse_parent
 from logistics.domain.names import RIDERS, TASKS, Collection
-from logistics.services.batch_dispatch import BatchDispatchService, check_batch_size
+from logistics.services.dispatch.batch import BatchDispatchService, check_batch_size
 
 
 async def assign_batch(

@@ -20,9 +20,9 @@ from logistics.domain.ids import TenantSlug, parse_parent
 from logistics.domain.live import Frame
 from logistics.domain.names import GEOFENCES, TASKS
 from logistics.domain.shapes import Shape, box
-from logistics.services.live import LiveViews
-from logistics.services.live_view import View, ViewSpec, view_polygon
-from logistics.services.tracking import TaskProgress, TaskTracking
+from logistics.services.live.view import View, ViewSpec, view_polygon
+from logistics.services.live.views import LiveViews
+from logistics.services.tasks.tracking import TaskProgress, TaskTracking
 
 
 def _point_ok(point: common_pb2.GeoPoint) -> bool:

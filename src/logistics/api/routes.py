@@ -35,8 +35,8 @@ from logistics.domain.routes import (
     StopSpec,
     VehicleSpec,
 )
-from logistics.services.routes import RouteService
-from logistics.services.routes_templates import RouteTemplates
+from logistics.services.routes.service import RouteService
+from logistics.services.routes.templates import RouteTemplates
 
 Request = dispatch_pb2.OptimizeRoutesRequest
 DEFAULT_TIME_LIMIT_S = 5.0

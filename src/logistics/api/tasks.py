@@ -46,11 +46,11 @@ from logistics.domain.ids import parse_parent
 from logistics.domain.names import DISPATCH_POLICY, FLEETS, RIDERS, SLA_POLICY, TASKS
 from logistics.domain.paging import Cursor
 from logistics.domain.task_records import TaskFilter
-from logistics.services.batch_dispatch import BatchDispatchService
-from logistics.services.dispatch import AutoDispatcher, DispatchService, Outcome, need_of
-from logistics.services.routes import RouteService
-from logistics.services.routes_templates import RouteTemplates
-from logistics.services.tasks import TaskService
+from logistics.services.dispatch.batch import BatchDispatchService
+from logistics.services.dispatch.service import AutoDispatcher, DispatchService, Outcome, need_of
+from logistics.services.routes.service import RouteService
+from logistics.services.routes.templates import RouteTemplates
+from logistics.services.tasks.service import TaskService
 
 Ctx = Any
 

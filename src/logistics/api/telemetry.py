@@ -36,10 +36,10 @@ from logistics.domain.ids import parse_parent
 from logistics.domain.names import GEOFENCES, RIDERS, TELEMETRY_POLICY
 from logistics.domain.offers import InboxMessage, OfferToRider
 from logistics.domain.ratelimit import TokenBucket
-from logistics.services.dispatch import AutoDispatcher
+from logistics.services.dispatch.offers import Offers
+from logistics.services.dispatch.service import AutoDispatcher
 from logistics.services.geofencing import GeofenceService
-from logistics.services.offers import Offers
-from logistics.services.telemetry import RiderSession, TelemetryService
+from logistics.services.telemetry.service import RiderSession, TelemetryService
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from logistics.geo.live_index import LiveIndex
 from logistics.geo.osrm import Osrm
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
-from logistics.services.dispatch import DispatchService
+from logistics.services.dispatch.service import DispatchService
 from logistics.services.geofencing import GeofenceService
-from logistics.services.routes import RiderHooks, RouteService
-from logistics.services.routes_matrix import MatrixCache
-from logistics.services.routes_templates import RouteTemplates
-from logistics.services.tasks import TaskService
+from logistics.services.routes.matrix import MatrixCache
+from logistics.services.routes.service import RiderHooks, RouteService
+from logistics.services.routes.templates import RouteTemplates
+from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
 from logistics.store.timers import TimerQueue

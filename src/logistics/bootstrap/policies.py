@@ -14,8 +14,8 @@ from logistics.config import Settings
 from logistics.domain.telemetry import PingLimits
 from logistics.events.deliveries import DeliveryPolicy
 from logistics.events.relay import StreamSpec
-from logistics.services.dispatch import DispatchPolicy
-from logistics.services.live_ports import LiveSettings
+from logistics.services.dispatch.service import DispatchPolicy
+from logistics.services.live.ports import LiveSettings
 
 __all__ = [
     "delivery_policy",

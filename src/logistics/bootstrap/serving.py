@@ -18,15 +18,15 @@ from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.offers import RedisOfferLedger
 from logistics.geo.osrm import Osrm
-from logistics.services.batch_dispatch import BatchDispatchService
-from logistics.services.dispatch import AutoDispatcher
-from logistics.services.live import LiveViews
-from logistics.services.live_ports import Eta
-from logistics.services.live_publisher import LivePublisher
-from logistics.services.offers import Offers
-from logistics.services.presence import PresenceMonitor
-from logistics.services.telemetry import TelemetryService
-from logistics.services.tracking import TaskTracking
+from logistics.services.dispatch.batch import BatchDispatchService
+from logistics.services.dispatch.offers import Offers
+from logistics.services.dispatch.service import AutoDispatcher
+from logistics.services.live.ports import Eta
+from logistics.services.live.publisher import LivePublisher
+from logistics.services.live.views import LiveViews
+from logistics.services.tasks.tracking import TaskTracking
+from logistics.services.telemetry.presence import PresenceMonitor
+from logistics.services.telemetry.service import TelemetryService
 from logistics.services.webhooks import WebhookService
 from logistics.store.tracks import TrackWriter
 

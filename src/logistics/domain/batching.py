@@ -1,6 +1,6 @@
 """Batch dispatch rules: which open tasks one rider may carry together (bundles), what a rider
 carrying a bundle costs, and what a plan is worth. Pure: positions, capacities and the travel
-times are given; the solver that picks the plan lives in ``services.batch_dispatch``.
+times are given; the solver that picks the plan lives in ``services.dispatch.batch``.
 
 The cost of rider r carrying bundle b, in whole seconds::
 

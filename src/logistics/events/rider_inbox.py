@@ -72,7 +72,7 @@ def decode(data: bytes, rider_id: str) -> InboxMessage | None:
 
 
 class NatsRiderInbox:
-    """Implements ``services.offers.RiderInbox``."""
+    """Implements ``services.dispatch.offers.RiderInbox``."""
 
     def __init__(self, nats: NatsClient) -> None:
         self._nats = nats
@@ -101,7 +101,7 @@ class NatsRiderInbox:
 
 
 class NatsOfferAnswers:
-    """Implements ``services.offers.OfferAnswers``."""
+    """Implements ``services.dispatch.offers.OfferAnswers``."""
 
     def __init__(self, nats: NatsClient) -> None:
         self._nats = nats

@@ -13,7 +13,7 @@ from logistics.geo.live_index import LiveIndex
 
 
 class RedisOfferLedger:
-    """Implements ``services.offers.OfferLedger`` on the live index's Redis."""
+    """Implements ``services.dispatch.offers.OfferLedger`` on the live index's Redis."""
 
     def __init__(self, index: LiveIndex) -> None:
         self._prefix = index.prefix

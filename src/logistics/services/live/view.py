@@ -14,7 +14,7 @@ from logistics.domain.live import OFFLINE, Alert, Frame, FrameBuffer, RiderUpdat
 from logistics.domain.shapes import PolygonShape
 from logistics.geo.areas import ViewArea
 from logistics.geo.fences import polygon_problem
-from logistics.services.live_ports import Eta, LiveSettings
+from logistics.services.live.ports import Eta, LiveSettings
 
 
 def view_polygon(vertices: Sequence[tuple[float, float]], field: str) -> PolygonShape:

@@ -48,7 +48,7 @@ from logistics.domain.versioning import check_etag
 from logistics.geo.live_values import IngestResult, StreamState
 from logistics.outages import OutageLog
 from logistics.services.geofencing import FenceState, GeofenceService
-from logistics.services.live_publisher import LivePublisher
+from logistics.services.live.publisher import LivePublisher
 from logistics.store.tracks import TrackPoint, TrackRow, TrackWriter, read_track
 from logistics.store.unit_of_work import Store
 

@@ -29,8 +29,8 @@ from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.live_values import LivePosition
-from logistics.services.live_events import alert_of, task_change
-from logistics.services.live_ports import (
+from logistics.services.live.events import alert_of, task_change
+from logistics.services.live.ports import (
     Eta,
     LiveBus,
     LiveSettings,
@@ -39,7 +39,7 @@ from logistics.services.live_ports import (
     Unsubscribe,
     ZoneShapes,
 )
-from logistics.services.live_view import View, ViewSpec
+from logistics.services.live.view import View, ViewSpec
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from logistics.domain.tasks import TERMINAL, Task
 from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_index import LiveIndex
-from logistics.services.live import LiveViews, update_of
-from logistics.services.live_publisher import LivePublisher
-from logistics.services.tasks import TaskService
+from logistics.services.live.publisher import LivePublisher
+from logistics.services.live.views import LiveViews, update_of
+from logistics.services.tasks.service import TaskService
 
 
 @dataclass(frozen=True)

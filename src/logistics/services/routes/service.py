@@ -28,15 +28,15 @@ from logistics.domain.tasks import TERMINAL, TaskState
 from logistics.domain.versioning import etag_for
 from logistics.routing.runner import solve_in_process
 from logistics.routing.validate import validate
-from logistics.services.routes_matrix import MatrixCache
-from logistics.services.routes_problem import (
+from logistics.services.routes.matrix import MatrixCache
+from logistics.services.routes.problem import (
     Builder,
     Built,
     plan_of,
     problem_of,
     stops_of_task,
 )
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.store.routes_repo import RouteRepository
 from logistics.store.unit_of_work import Store, UnitOfWork
 

@@ -35,9 +35,9 @@ from logistics.geo.live_index import LiveIndex
 from logistics.geo.live_values import DispatchProfile
 from logistics.geo.matcher import Matcher, Need
 from logistics.services.compliance import rider_facts
+from logistics.services.dispatch.offers import Offers
 from logistics.services.geofencing import GeofenceService
-from logistics.services.offers import Offers
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
 
 MAX_RADIUS_M = 50_000.0

@@ -7,7 +7,7 @@ import logging
 
 from logistics.domain.live import RiderUpdate
 from logistics.geo.areas import coarse_cell
-from logistics.services.live_ports import LiveBus, LiveSettings
+from logistics.services.live.ports import LiveBus, LiveSettings
 
 logger = logging.getLogger(__name__)
 

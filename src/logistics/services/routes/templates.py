@@ -31,7 +31,7 @@ from logistics.domain.routes import (
     VehicleSpec,
 )
 from logistics.domain.text import shown
-from logistics.services.routes import RouteService, repo
+from logistics.services.routes.service import RouteService, repo
 from logistics.store.snapshot import snapshot
 from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store, UnitOfWork

@@ -54,7 +54,7 @@ from logistics.domain.tasks import TaskState
 from logistics.domain.versioning import etag_for
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_values import RiderAvailability
-from logistics.services.tasks import TaskService
+from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Dispatch: nearest riders and automatic dispatch, batch dispatch, and offers to riders."""

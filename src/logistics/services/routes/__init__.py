@@ -1,0 +1,2 @@
+"""Route optimisation: plans over vehicles, their travel tables and model, and recurring
+templates."""

@@ -1,0 +1,1 @@
+"""Rider telemetry: the ping stream, tracks, the telemetry policy, and presence."""
