@@ -26,7 +26,7 @@ from logistics.domain.tasks import (
     TaskState,
 )
 from logistics.domain.versioning import etag_for
-from logistics.services.tasks.service import ProofInput
+from logistics.services.tasks.proofs import ProofInput
 
 TASK_KINDS: dict[int, TaskKind] = {
     task_pb2.Task.KIND_DELIVERY: TaskKind.DELIVERY,

@@ -1,0 +1,74 @@
+"""A task's SLA deadlines: the timers set when it is created and cleared when it ends, what
+happens when one fires (at risk: an alert; breached: an event and the policy's action), and
+handing a task back to the dispatchers."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from logistics.domain import tasks as machine
+from logistics.domain.events import TaskManualDispatch, TaskSlaAtRisk, TaskSlaBreached
+from logistics.domain.tasks import Task, TaskState
+from logistics.services.tasks.trail import record_system
+from logistics.store.timers import DueTimer
+from logistics.store.unit_of_work import UnitOfWork
+
+SLA_TIMERS = (
+    "task.pickup_at_risk",
+    "task.pickup_breached",
+    "task.delivery_at_risk",
+    "task.delivery_breached",
+)
+
+
+async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
+    policy = await uow.tasks.sla_policy()
+    for prefix, deadline in (
+        ("task.pickup", task.pickup_deadline),
+        ("task.delivery", task.delivery_deadline),
+    ):
+        at_risk = None
+        if deadline is not None and deadline > now and policy.at_risk_before:
+            # Created already inside the warning window: the alert is due at once.
+            at_risk = max(deadline - policy.at_risk_before, now)
+        await uow.timers.set(f"{prefix}_at_risk", task.id, at_risk)
+        await uow.timers.set(f"{prefix}_breached", task.id, deadline)
+
+
+async def clear_sla_timers(uow: UnitOfWork, task: Task) -> None:
+    for kind in SLA_TIMERS:
+        await uow.timers.set(kind, task.id, None)
+
+
+async def unassign_for_manual_dispatch(uow: UnitOfWork, task: Task, reason: str) -> Task:
+    """SLA escalation: a task not yet started goes back to the dispatchers."""
+    if task.state is TaskState.ASSIGNED:
+        changed = machine.unassign(task, manual_dispatch=True)
+    elif task.state is TaskState.CREATED:
+        changed = dataclasses.replace(task, manual_dispatch=True)
+    else:
+        return task
+    saved = await uow.tasks.save(changed)
+    await record_system(uow, task, saved, TaskManualDispatch, reason)
+    return saved
+
+
+async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
+    """Fired by the worker: at risk (an alert) or breached (an event and the policy's
+    action). Nothing happens for a task that has ended or whose pickup is done."""
+    task = await uow.tasks.get(timer.subject_id, for_update=True)
+    if task is None or task.state in machine.TERMINAL:
+        return
+    if timer.kind.startswith("task.pickup") and task.pickup_done():
+        return
+    breached = timer.kind.endswith("_breached")
+    which = "pickup" if timer.kind.startswith("task.pickup") else "delivery"
+    level = machine.SlaState.BREACHED if breached else machine.SlaState.AT_RISK
+    if task.sla_state is machine.SlaState.BREACHED and not breached:
+        return
+    saved = await uow.tasks.save(dataclasses.replace(task, sla_state=level))
+    event = TaskSlaBreached if breached else TaskSlaAtRisk
+    await record_system(uow, task, saved, event, f"{which} deadline")
+    if breached and (await uow.tasks.sla_policy()).breach_action == "manual_dispatch":
+        await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
