@@ -14,14 +14,9 @@ import pytest
 
 from logistics.domain.geofence import TelemetryPolicy
 from logistics.domain.ids import TenantId, TenantSlug
+from logistics.domain.tracks import TrackRow
 from logistics.store.db import Connection, Database
-from logistics.store.tracks import (
-    TrackRow,
-    TrackWriter,
-    apply_retention,
-    ensure_partitions,
-    read_track,
-)
+from logistics.store.tracks import TrackWriter, apply_retention, ensure_partitions, read_track
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 

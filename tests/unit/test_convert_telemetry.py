@@ -9,7 +9,7 @@ from google.protobuf import timestamp_pb2
 
 from logistics.api.convert_telemetry import ack_to_proto, pings_from_proto
 from logistics.domain.telemetry import Ping, Rejection, RejectReason, epoch_us
-from logistics.services.telemetry.service import Ack
+from logistics.services.telemetry.session import Ack
 
 
 def test_every_field_of_a_ping_reaches_the_domain_value() -> None:

@@ -16,7 +16,8 @@ from logistics.domain.ids import TenantSlug
 from logistics.domain.names import GEOFENCES, TELEMETRY_POLICY
 from logistics.domain.telemetry import Ping, Rejection, RejectReason
 from logistics.domain.versioning import etag_for
-from logistics.services.telemetry.service import Ack, Track
+from logistics.services.telemetry.service import Track
+from logistics.services.telemetry.session import Ack
 
 REJECT_REASONS: dict[int, RejectReason] = {
     telemetry_pb2.PING_REJECT_REASON_OUT_OF_RANGE: RejectReason.OUT_OF_RANGE,

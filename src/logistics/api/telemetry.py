@@ -39,7 +39,8 @@ from logistics.domain.ratelimit import TokenBucket
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.service import AutoDispatcher
 from logistics.services.geofencing import GeofenceService
-from logistics.services.telemetry.service import RiderSession, TelemetryService
+from logistics.services.telemetry.service import TelemetryService
+from logistics.services.telemetry.session import RiderSession
 
 logger = logging.getLogger(__name__)
 

@@ -12,22 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from logistics.domain.ids import TenantId
+from logistics.domain.tracks import TrackPoint, TrackRow
 from logistics.store.db import Database
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrackRow:
-    rider_id: uuid.UUID
-    record_time: datetime
-    sequence: int
-    latitude: float
-    longitude: float
-    accuracy_m: float
-    speed_mps: float
-    heading_deg: float
-    task: str | None
 
 
 @dataclass
@@ -71,6 +59,17 @@ class TrackWriter:
         if self._queued_rows >= self._max_rows:
             self._wake.set()
         await done
+
+    async def read(
+        self,
+        tenant_id: TenantId,
+        rider_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        limit: int,
+    ) -> list[TrackPoint]:
+        """The rider's committed points in ``[start, end)``, oldest first (``read_track``)."""
+        return await read_track(self._db, tenant_id, rider_id, start, end, limit)
 
     async def close(self) -> None:
         self._closing = True
@@ -121,14 +120,6 @@ class TrackWriter:
         for pending in batch:
             if not pending.done.done():
                 pending.done.set_result(None)
-
-
-@dataclass(frozen=True)
-class TrackPoint:
-    record_time: datetime
-    latitude: float
-    longitude: float
-    speed_mps: float
 
 
 async def read_track(
