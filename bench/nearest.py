@@ -52,8 +52,8 @@ from _common import percentile
 
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_us, haversine_m
 from logistics.geo.live_index import LiveIndex
-from logistics.geo.live_values import DispatchProfile
-from logistics.geo.matcher import Candidate, Matcher, Need
+from logistics.geo.live_values import Candidate, DispatchProfile, Need
+from logistics.geo.matcher import Matcher
 
 CENTRE = (-1.286, 36.817)
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180

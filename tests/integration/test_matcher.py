@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from logistics.domain.fleet import VehicleType
 from logistics.domain.telemetry import EARTH_RADIUS_M, Ping, epoch_ms, epoch_us, haversine_m
 from logistics.geo.live_index import LiveIndex
-from logistics.geo.live_values import DispatchProfile
-from logistics.geo.matcher import Matcher, Need
+from logistics.geo.live_values import DispatchProfile, Need
+from logistics.geo.matcher import Matcher
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 NAIROBI = (-1.2864, 36.8172)

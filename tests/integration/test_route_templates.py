@@ -15,10 +15,11 @@ from logistics.domain.compliance import Capacity, Window
 from logistics.domain.errors import AlreadyExists, InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.routes import PlanRequest, StopSpec, VehicleSpec
+from logistics.domain.timers import DueTimer
 from logistics.geo.distance import StraightLine
 from logistics.services.directory import Outlets
 from logistics.services.routes.matrix import MatrixCache
-from logistics.services.routes.service import RouteService, repo
+from logistics.services.routes.service import RouteService
 from logistics.services.routes.templates import (
     TEMPLATE_TIMER,
     RouteTemplates,
@@ -28,7 +29,6 @@ from logistics.services.routes.templates import (
 )
 from logistics.services.tasks.service import TaskService
 from logistics.store.snapshot import snapshot
-from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 from tests.support.clocks import ManualClock
@@ -107,9 +107,9 @@ async def test_a_template_makes_one_plan_per_day_it_runs(store: Store, tmp_path:
         async with store.write(tenant) as uow:
             await templates.handle_timer(uow, timer)
     async with store.read(tenant) as uow:
-        plan_id = await repo(uow).plan_for_run(template.id, friday.date())
+        plan_id = await uow.routes.plan_for_run(template.id, friday.date())
         assert plan_id is not None
-        plan = await repo(uow).get_plan(plan_id)
+        plan = await uow.routes.get_plan(plan_id)
         count = await uow.conn.fetchval(
             "SELECT count(*) FROM route_plans WHERE template_id = $1", template.id
         )
@@ -144,4 +144,4 @@ async def test_a_bad_template_is_refused_and_stores_nothing(store: Store, tmp_pa
     with pytest.raises(InvalidArgument):
         await templates.create(caller, tenant, "x", no_vehicles, frozenset({1}), 0)
     async with store.read(tenant) as uow:
-        assert await repo(uow).template_named("x") is None
+        assert await uow.routes.template_named("x") is None

@@ -26,12 +26,13 @@ from logistics.domain.fleet import Rider
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import SlaState, Step, StepKind, Task, TaskKind, TaskState
+from logistics.domain.timers import DueTimer
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
-from logistics.store.timers import DueTimer, TimerQueue
+from logistics.store.timers import TimerQueue
 from logistics.store.unit_of_work import Store, UnitOfWork
 from tests.support.auth import unique_tenant
 from tests.support.clocks import ManualClock

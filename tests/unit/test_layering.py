@@ -1,5 +1,6 @@
 """Imports point inward (STYLE.md rule 1, DESIGN.md "Layers"): the domain imports no
-infrastructure; the use cases no transport and no client library (they get Protocols); the
+infrastructure; the use cases no transport, no client library and no adapter but the unit of
+work (they get Protocols, STYLE.md rule 5); the
 transport neither the repositories nor the live index; the adapters no use case; and Redis,
 NATS and HTTP client libraries are imported only by their adapters and the composition root.
 
@@ -58,6 +59,24 @@ SERVICES_FORBIDDEN = (
     "nats",
     "asyncpg",
 )
+# Adapters a use case takes as a Protocol of its own (``services/*/ports.py``, or beside the use
+# case), never by importing them: of these packages it may import only the modules below.
+SERVICES_ADAPTERS = ("logistics.store", "logistics.geo", "logistics.events")
+SERVICES_MAY_IMPORT = (
+    # The unit of work is the use case's transaction and its repositories; a Protocol for it
+    # would copy every repository's methods, so use cases take ``Store`` and ``UnitOfWork``.
+    "logistics.store.unit_of_work",
+    "logistics.store.snapshot",  # a pure function: the one JSON encoding of audit rows and events
+    "logistics.geo.live_values",  # the values the live index takes and returns
+    "logistics.geo.distance",  # the DistanceProvider Protocol, its values, the straight line
+    "logistics.geo.areas",  # H3 arithmetic, no I/O
+    "logistics.geo.fences",  # polygon geometry, no I/O
+)
+# Modules another change is rewriting (issue 14): each entry goes when its module is converted.
+SERVICES_PENDING: dict[str, tuple[str, ...]] = {
+    "logistics.services.bulk": ("logistics.store.bulk_repo",),
+    "logistics.services.webhooks": ("logistics.store.webhook_repo", "logistics.events.signing"),
+}
 # The transport converts and calls use cases; repositories and the live index are theirs.
 API_FORBIDDEN = (
     "logistics.store",
@@ -143,6 +162,14 @@ def broken_rules(source: str, module: str) -> list[str]:
                 for name in imported
                 if any(_within(name, bad) for bad in forbidden)
             )
+    if _within(module, "logistics.services"):
+        allowed = (*SERVICES_MAY_IMPORT, *SERVICES_PENDING.get(module, ()))
+        broken.extend(
+            f"logistics.services imports {name}, an adapter: take it as a Protocol"
+            for name in imported
+            if any(_within(name, adapters) for adapters in SERVICES_ADAPTERS)
+            and not any(_within(name, ok) for ok in allowed)
+        )
     for library, allowed in ONLY_IN.items():
         if not any(_within(module, place) for place in allowed):
             broken.extend(
@@ -201,6 +228,36 @@ def test_module_keeps_the_layering_rules(module: str, path: Path) -> None:
         ),
         ("logistics.services.tasks.service", "import httpx", "logistics.services imports httpx"),
         (
+            "logistics.services.dispatch.service",
+            "from logistics.geo.live_index import LiveIndex",
+            "logistics.services imports logistics.geo.live_index, an adapter",
+        ),
+        (
+            "logistics.services.live.views",
+            "from ...geo import matcher",
+            "logistics.services imports logistics.geo.matcher, an adapter",
+        ),
+        (
+            "logistics.services.telemetry.service",
+            "from logistics.store.tracks import read_track",
+            "logistics.services imports logistics.store.tracks, an adapter",
+        ),
+        (
+            "logistics.services.routes.service",
+            "from logistics.store import routes_repo",
+            "logistics.services imports logistics.store, an adapter",
+        ),
+        (
+            "logistics.services.timers",
+            "from logistics.events.relay import Relay",
+            "logistics.services imports logistics.events.relay, an adapter",
+        ),
+        (
+            "logistics.services.webhooks",  # its own exemption covers no other adapter
+            "from logistics.store.timers import TimerQueue",
+            "logistics.services imports logistics.store.timers, an adapter",
+        ),
+        (
             "logistics.api.tasks",
             "from logistics.store.task_repo import TaskFilter",
             "logistics.api imports logistics.store.task_repo",
@@ -243,6 +300,9 @@ def test_a_planted_violation_is_caught(module: str, planted: str, rule: str) -> 
         ("logistics.api.tasks", "from logistics.domain.task_records import TaskFilter"),
         ("logistics.api.live", "from logistics.services.live.view import view_polygon"),
         ("logistics.services.dispatch.offers", "from logistics.domain.offers import Offer"),
+        ("logistics.services.tasks.sla", "from logistics.store.unit_of_work import UnitOfWork"),
+        ("logistics.services.live.view", "from ...geo.areas import ViewArea"),
+        ("logistics.services.bulk", "from logistics.store.bulk_repo import StagedImport"),
         ("logistics.geo.osrm", "import httpx"),
     ],
 )

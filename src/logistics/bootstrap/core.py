@@ -18,6 +18,7 @@ from logistics.discovery import HttpDiscovery
 from logistics.domain.clock import SystemClock
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
+from logistics.geo.matcher import Matcher
 from logistics.geo.osrm import Osrm
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
@@ -89,6 +90,7 @@ def build_core(
     dispatching = DispatchService(
         store,
         index,
+        Matcher(index),
         distances,
         clock,
         max_active_tasks=settings.max_active_tasks,

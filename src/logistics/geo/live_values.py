@@ -1,6 +1,6 @@
-"""The live index's values (a rider's live position, its dispatch profile and availability, an
-ingest's result, a resumed stream's state) and how they are read from the index's Redis
-replies and packed for its scripts."""
+"""The live index's values (a rider's live position, its dispatch profile and availability, what
+a match needs and the candidates it finds, an ingest's result, a resumed stream's state) and
+how they are read from the index's Redis replies and packed for its scripts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from logistics.domain.fleet import VehicleType
 
 # The fields of a rider's hash that a position is read from, in the order the scripts return.
 FIELDS = ("lat", "lng", "ts", "acc", "spd", "hdg", "bat", "task", "cell", "seen", "status", "seq")
@@ -61,6 +63,28 @@ class RiderAvailability:
     volume_l: float
     item_count: int
     load: int
+
+
+@dataclass(frozen=True)
+class Need:
+    vehicle_types: frozenset[VehicleType] = frozenset()
+    weight_kg: float = 0.0
+    volume_l: float = 0.0
+    item_count: int = 0
+    fleet_id: str | None = None
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rider_id: str
+    latitude: float
+    longitude: float
+    distance_m: float
+    vehicle_type: VehicleType | None
+    load: int
+    idle_since_ms: int
+    rating: float | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ answer, in order, rather than whole rings."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime
 
 import h3
@@ -19,6 +18,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.telemetry import haversine_m
 from logistics.geo import scripts
 from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import Candidate, Need
 
 # Margins on the query cell's own edge lengths and circumradius: cells near it differ a
 # little in size (under 1 % within 12 rings at resolutions 8 to 11, 2.3 % at 7).
@@ -27,28 +27,6 @@ _EDGE_LOW, _EDGE_HIGH, _REACH = 0.97, 1.03, 1.05
 # within them (three rings cover some 780 m at resolution 9). The rest of the disk, ring by
 # ring, goes in a second call only when they are not.
 FIRST_RINGS = 3
-
-
-@dataclass(frozen=True)
-class Need:
-    vehicle_types: frozenset[VehicleType] = frozenset()
-    weight_kg: float = 0.0
-    volume_l: float = 0.0
-    item_count: int = 0
-    fleet_id: str | None = None
-    zone: str | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    rider_id: str
-    latitude: float
-    longitude: float
-    distance_m: float
-    vehicle_type: VehicleType | None
-    load: int
-    idle_since_ms: int
-    rating: float | None = None
 
 
 def covered_m(rings: int, edge_low: float, edge_high: float) -> float:

@@ -8,14 +8,16 @@ looked up again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from logistics.discovery import Discovery, DiscoveryNotFound, DiscoveryUnavailable
 from logistics.domain.errors import NotFound, Unavailable
 from logistics.domain.ids import TenantSlug
 from logistics.domain.text import shown
-from logistics.store.tenants import TenantLookup
 from logistics.store.unit_of_work import UnitOfWork
+
+# A tenant's display name, from the platform (``store.tenants`` takes it to register the tenant).
+TenantLookup = Callable[[TenantSlug], Awaitable[str]]
 
 
 def tenant_lookup(discovery: Discovery) -> TenantLookup:

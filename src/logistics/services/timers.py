@@ -10,20 +10,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
 
 from logistics.domain.clock import Clock
+from logistics.domain.timers import DueTimer
 from logistics.outages import OutageLog
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
-from logistics.store.timers import DueTimer, TimerHandler, TimerQueue
 from logistics.store.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
+
+# Runs in the timer's tenant's transaction, which marks the timer fired when it commits.
+TimerHandler = Callable[[UnitOfWork, DueTimer], Awaitable[None]]
+
+
+class DueTimers(Protocol):
+    """The timer queue (``store.timers.TimerQueue``)."""
+
+    async def fire_one(self, now: datetime, handler: TimerHandler) -> bool:
+        """Fires the earliest due timer through ``handler``; False when none is due."""
+        ...
 
 
 class TimerRunner:
     def __init__(
         self,
-        queue: TimerQueue,
+        queue: DueTimers,
         clock: Clock,
         *,
         task_timers: TimerHandler | None = None,

@@ -4,26 +4,17 @@ transaction, so a timer fires once whatever the number of workers."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from logistics.domain.ids import TenantId, TenantSlug
+from logistics.domain.timers import DueTimer
 from logistics.store.db import Database
 from logistics.store.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 RETRY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class DueTimer:
-    id: int
-    kind: str
-    subject_id: uuid.UUID
-    due_time: datetime
 
 
 TimerHandler = Callable[[UnitOfWork, DueTimer], Awaitable[None]]

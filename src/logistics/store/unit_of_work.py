@@ -26,6 +26,7 @@ from logistics.store.records_repo import (
     PolicyRepository,
     ShiftRepository,
 )
+from logistics.store.routes_repo import RouteRepository
 from logistics.store.snapshot import event_data, snapshot
 from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
@@ -75,6 +76,7 @@ class UnitOfWork:
         self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
         self.tasks = TaskRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
+        self.routes = RouteRepository(conn, tenant_id)
 
     async def emit(self, event: Event) -> uuid.UUID:
         """Queues ``event`` for the relay and the webhooks, in this transaction, as this

@@ -31,11 +31,10 @@ from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
-from logistics.geo.live_index import LiveIndex
-from logistics.geo.live_values import DispatchProfile
-from logistics.geo.matcher import Matcher, Need
+from logistics.geo.live_values import DispatchProfile, Need
 from logistics.services.compliance import rider_facts
 from logistics.services.dispatch.offers import Offers
+from logistics.services.dispatch.ports import NearbyRiders, ProfileIndex
 from logistics.services.geofencing import GeofenceService
 from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
@@ -79,7 +78,8 @@ class DispatchService:
     def __init__(
         self,
         store: Store,
-        index: LiveIndex,
+        index: ProfileIndex,
+        matcher: NearbyRiders,
         distances: DistanceProvider,
         clock: Clock,
         *,
@@ -88,7 +88,7 @@ class DispatchService:
     ) -> None:
         self._store = store
         self._index = index
-        self._matcher = Matcher(index)
+        self._matcher = matcher
         self._distances = distances
         self._clock = clock
         self._max_active = max_active_tasks

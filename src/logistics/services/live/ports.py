@@ -1,15 +1,18 @@
-"""What live views are built on: the bus they fan out through, where zone shapes come from,
-and their settings. (Plain Python types: the NATS and protobuf side is ``events.live_bus``.)"""
+"""What live views are built on: the bus they fan out through, the live index they start
+from, where zone shapes come from, and their settings. (Plain Python types: the NATS and
+protobuf side is ``events.live_bus``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from logistics.domain.ids import TenantSlug
 from logistics.domain.live import RiderUpdate
 from logistics.domain.shapes import Shape
+from logistics.geo.live_values import LivePosition
 
 RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
 EventHandler = Callable[[str, str, dict[str, Any]], None]
@@ -53,4 +56,15 @@ class ZoneShapes(Protocol):
     async def zone_shape(self, tenant: TenantSlug, zone_id: str) -> Shape | None: ...
 
 
-# --- events as views show them ----------------------------------------------------------------
+class LiveRiders(Protocol):
+    """The live index as a view's first frame reads it (``geo.live_index.LiveIndex``); a Redis
+    failure is ``Unavailable``."""
+
+    @property
+    def resolution(self) -> int: ...
+
+    async def riders_in_cells(
+        self, tenant: str, cells: Iterable[str], now: datetime
+    ) -> list[LivePosition]: ...
+
+    async def fleets(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, str]: ...

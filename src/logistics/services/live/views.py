@@ -27,12 +27,12 @@ from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
 from logistics.domain.shapes import Shape
 from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
-from logistics.geo.live_index import LiveIndex
 from logistics.geo.live_values import LivePosition
 from logistics.services.live.events import alert_of, task_change
 from logistics.services.live.ports import (
     Eta,
     LiveBus,
+    LiveRiders,
     LiveSettings,
     RiderHandler,
     RiderSink,
@@ -70,7 +70,7 @@ class LiveViews:
     def __init__(
         self,
         bus: LiveBus,
-        index: LiveIndex,
+        index: LiveRiders,
         zones: ZoneShapes,
         clock: Clock,
         settings: LiveSettings,

@@ -37,16 +37,11 @@ from logistics.services.routes.problem import (
     stops_of_task,
 )
 from logistics.services.tasks.service import TaskService
-from logistics.store.routes_repo import RouteRepository
-from logistics.store.unit_of_work import Store, UnitOfWork
+from logistics.store.unit_of_work import Store
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float], None]
-
-
-def repo(uow: UnitOfWork) -> RouteRepository:
-    return RouteRepository(uow.conn, uow.tenant_id)
 
 
 class RouteService:
@@ -92,7 +87,7 @@ class RouteService:
         plan = plan_of(built, solution, request.objective)
         plan = dataclasses.replace(plan, template_id=template_id)
         async with self._store.write(tenant) as uow:
-            await repo(uow).add_plan(plan, run_date=run_date)
+            await uow.routes.add_plan(plan, run_date=run_date)
             await uow.audit(caller.subject, "route_plan.created", ROUTE_PLANS.name(tenant, plan.id))
         logger.info(
             "route plan %s: %d routes, %d stops left out, cost %.0f (%s)",
@@ -141,7 +136,7 @@ class RouteService:
     async def get_plan(self, caller: Caller, tenant: TenantSlug, plan_id: uuid.UUID) -> RoutePlan:
         caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
-            plan = await repo(uow).get_plan(plan_id)
+            plan = await uow.routes.get_plan(plan_id)
         if plan is None:
             raise NotFound(f"{ROUTE_PLANS.name(tenant, plan_id)} not found")
         return plan
@@ -188,7 +183,7 @@ class RouteService:
                         LeftOut(s.stop_id, reason) for s in route.stops if s.task_id == task_id
                     ]
         async with self._store.write(tenant) as uow:
-            await repo(uow).set_plan_outcome(plan.id, True, left)
+            await uow.routes.set_plan_outcome(plan.id, True, left)
         return dataclasses.replace(plan, applied=True, unassigned=tuple(left))
 
     async def _assign(
@@ -218,7 +213,7 @@ class RouteService:
         """After a rider's tasks change: each of its open routes whose tasks are all done
         (completed, failed or cancelled; at least one completed) is completed, once."""
         async with self._store.write(tenant) as uow:
-            routes = repo(uow)
+            routes = uow.routes
             for route_id in await routes.open_routes_of(rider_id):
                 states = await routes.task_states(route_id)
                 if not states or not all(TaskState(s) in TERMINAL for s in states):

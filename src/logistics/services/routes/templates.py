@@ -31,9 +31,9 @@ from logistics.domain.routes import (
     VehicleSpec,
 )
 from logistics.domain.text import shown
-from logistics.services.routes.service import RouteService, repo
+from logistics.domain.timers import DueTimer
+from logistics.services.routes.service import RouteService
 from logistics.store.snapshot import snapshot
-from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class RouteTemplates:
         template = RouteTemplate(uuid.uuid4(), name.strip(), request, weekdays, run_at)
         first = next_run(weekdays, run_at, self._clock.now())
         async with self._store.write(tenant) as uow:
-            routes = repo(uow)
+            routes = uow.routes
             if await routes.template_named(template.name) is not None:
                 raise AlreadyExists(f"a route template named {shown(template.name)} exists")
             await routes.add_template(
@@ -184,7 +184,7 @@ class RouteTemplates:
     ) -> tuple[RouteTemplate, datetime]:
         caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
-            row = await repo(uow).get_template(template_id)
+            row = await uow.routes.get_template(template_id)
         if row is None:
             raise NotFound(f"{ROUTE_TEMPLATES.name(tenant, template_id)} not found")
         template = _template(row)
@@ -193,7 +193,7 @@ class RouteTemplates:
     async def handle_timer(self, uow: UnitOfWork, timer: DueTimer) -> None:
         """Makes the day's plan (once: a plan already made for the day is kept), then sets
         the next run. A plan that cannot be made is logged and the next day still runs."""
-        routes = repo(uow)
+        routes = uow.routes
         row = await routes.get_template(timer.subject_id)
         if row is None:
             return

@@ -37,6 +37,7 @@ from logistics.domain.paging import Page, PageRequest
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
+from logistics.domain.timers import DueTimer
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
 from logistics.services.codes import code_matches, hash_code, new_code
@@ -53,7 +54,6 @@ from logistics.services.tasks.proofs import (
 )
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
 from logistics.services.tasks.trail import Location, record
-from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)

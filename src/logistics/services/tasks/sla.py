@@ -10,8 +10,8 @@ from datetime import datetime
 from logistics.domain import tasks as machine
 from logistics.domain.events import TaskManualDispatch, TaskSlaAtRisk, TaskSlaBreached
 from logistics.domain.tasks import Task, TaskState
+from logistics.domain.timers import DueTimer
 from logistics.services.tasks.trail import record_system
-from logistics.store.timers import DueTimer
 from logistics.store.unit_of_work import UnitOfWork
 
 SLA_TIMERS = (

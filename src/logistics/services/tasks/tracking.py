@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import NotFound, PermissionDenied
@@ -24,10 +24,16 @@ from logistics.domain.names import RIDERS
 from logistics.domain.tasks import TERMINAL, Task
 from logistics.geo.areas import cells_around
 from logistics.geo.distance import DistanceProvider
-from logistics.geo.live_index import LiveIndex
+from logistics.geo.live_values import LivePosition
 from logistics.services.live.publisher import LivePublisher
 from logistics.services.live.views import LiveViews, update_of
 from logistics.services.tasks.service import TaskService
+
+
+class RiderPositions(Protocol):
+    """A rider's live position as the live index has it (``geo.live_index.LiveIndex``)."""
+
+    async def rider(self, tenant: str, rider_id: str) -> LivePosition | None: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class TaskTracking:
         tasks: TaskService,
         views: LiveViews,
         publisher: LivePublisher,
-        index: LiveIndex,
+        index: RiderPositions,
         distances: DistanceProvider,
         *,
         interval_s: float,
