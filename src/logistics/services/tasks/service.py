@@ -32,7 +32,7 @@ from logistics.domain.events import (
 )
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
-from logistics.domain.names import RIDERS, SLA_POLICY, TASKS
+from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import ProofKind, Task, TaskState
@@ -388,26 +388,12 @@ class TaskService:
         await sla.handle_sla_timer(uow, timer)
 
     async def get_sla_policy(self, caller: Caller, tenant: TenantSlug) -> SlaPolicy:
-        caller.require(Scope.READ, tenant)
-        async with self._store.read(tenant) as uow:
-            return await uow.tasks.sla_policy()
+        return await sla.get_policy(self._store, caller, tenant)
 
     async def update_sla_policy(
         self, caller: Caller, tenant: TenantSlug, policy: SlaPolicy, etag: str | None
     ) -> SlaPolicy:
-        caller.require(Scope.ADMIN, tenant)
-        if policy.at_risk_before.total_seconds() < 0 or policy.at_risk_before.days > 7:
-            raise InvalidArgument.field("policy.at_risk_before", "must be between 0 and 7 days")
-        async with self._store.write(tenant) as uow:
-            await uow.lock("sla_policy", "")
-            current = await uow.tasks.sla_policy()
-            check_etag(etag, current.version)
-            updated = await uow.tasks.put_sla_policy(policy)
-            name = SLA_POLICY.name(tenant)
-            await uow.audit(
-                caller.subject, "sla_policy.update", name, before=current, after=updated
-            )
-            return updated
+        return await sla.update_policy(self._store, caller, tenant, policy, etag)
 
 
 def _pure(step: Any) -> Any:

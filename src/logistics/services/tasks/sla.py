@@ -1,6 +1,6 @@
 """A task's SLA deadlines: the timers set when it is created and cleared when it ends, what
 happens when one fires (at risk: an alert; breached: an event and the policy's action), and
-handing a task back to the dispatchers."""
+handing a task back to the dispatchers; and the tenant's SLA policy."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import dataclasses
 from datetime import datetime
 
 from logistics.domain import tasks as machine
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.events import TaskManualDispatch, TaskSlaAtRisk, TaskSlaBreached
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import SLA_POLICY
+from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.timers import DueTimer
+from logistics.domain.versioning import check_etag
 from logistics.services.tasks.trail import record_system
-from logistics.store.unit_of_work import UnitOfWork
+from logistics.store.unit_of_work import Store, UnitOfWork
 
 SLA_TIMERS = (
     "task.pickup_at_risk",
@@ -72,3 +78,25 @@ async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
     await record_system(uow, task, saved, event, f"{which} deadline")
     if breached and (await uow.tasks.sla_policy()).breach_action == "manual_dispatch":
         await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
+
+
+async def get_policy(store: Store, caller: Caller, tenant: TenantSlug) -> SlaPolicy:
+    caller.require(Scope.READ, tenant)
+    async with store.read(tenant) as uow:
+        return await uow.tasks.sla_policy()
+
+
+async def update_policy(
+    store: Store, caller: Caller, tenant: TenantSlug, policy: SlaPolicy, etag: str | None
+) -> SlaPolicy:
+    caller.require(Scope.ADMIN, tenant)
+    if policy.at_risk_before.total_seconds() < 0 or policy.at_risk_before.days > 7:
+        raise InvalidArgument.field("policy.at_risk_before", "must be between 0 and 7 days")
+    async with store.write(tenant) as uow:
+        await uow.lock("sla_policy", "")
+        current = await uow.tasks.sla_policy()
+        check_etag(etag, current.version)
+        updated = await uow.tasks.put_sla_policy(policy)
+        name = SLA_POLICY.name(tenant)
+        await uow.audit(caller.subject, "sla_policy.update", name, before=current, after=updated)
+        return updated
