@@ -30,6 +30,7 @@ import asyncpg
 import grpc
 import httpx
 import nats
+import nats.js.errors
 import pytest
 from bengobox.logistics.v1 import (
     common_pb2,
@@ -511,7 +512,11 @@ async def jetstream_message_ids(url: str, stream: str = "LOGISTICS") -> set[str]
     nc = await nats.connect(url, allow_reconnect=False)
     try:
         js = nc.jetstream()
-        state = (await js.stream_info(stream)).state
+        try:
+            state = (await js.stream_info(stream)).state
+        except nats.js.errors.NotFoundError:
+            # A restarted server answers before it has recovered its streams from disk.
+            return set()
         ids = set()
         for seq in range(state.first_seq, state.last_seq + 1):
             message = await js.get_msg(stream, seq)
