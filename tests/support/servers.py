@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,9 +82,12 @@ def server_env(urls: ServerUrls, grpc_port: int, http_port: int, **extra: str) -
 
 
 async def _until_ready(http_url: str, stopped: Callable[[], bool]) -> bool:
-    """True once ``/readyz`` answers 200; False if ``stopped()`` first, or after 15 s."""
+    """True once ``/readyz`` answers 200; False if ``stopped()`` first, or after 45 s.
+
+    A server starts in a few seconds; the margin is for a shared machine under load."""
+    deadline = time.monotonic() + 45.0
     async with httpx.AsyncClient(trust_env=False) as client:
-        for _ in range(300):
+        while time.monotonic() < deadline:
             if stopped():
                 return False
             try:
