@@ -147,6 +147,31 @@ async def test_a_change_writes_its_audit_row_and_outbox_event(
     assert events[1]["data"]["tenant"] == tenant
 
 
+async def test_an_update_that_changes_nothing_writes_nothing_and_a_delete_is_recorded(
+    service: FleetService, store: Store, database: Database
+) -> None:
+    tenant = unique_tenant()
+    created = await service.create_rider(
+        admin(tenant), TenantSlug(tenant), rider(zone="north"), None
+    )
+    name = rider_ref(tenant, created.id)
+    etag = etag_for(created.version)
+    assert await service.update_rider(admin(tenant), name, {"zone": "north"}, etag) == created
+    await service.delete_rider(admin(tenant), name, etag)
+    tenant_id = await store.tenants.find(TenantSlug(tenant))
+    async with database.transaction(tenant_id) as conn:
+        audit = await conn.fetch(
+            "SELECT action, before, after FROM audit_log WHERE resource = $1 ORDER BY id",
+            str(name),
+        )
+        events = await conn.fetch("SELECT subject, data FROM outbox ORDER BY seq")
+    assert [a["action"] for a in audit] == ["rider.create", "rider.delete"]
+    assert audit[1]["before"]["zone"] == "north"
+    assert audit[1]["after"] is None
+    assert [e["subject"] for e in events] == ["logistics.rider.created", "logistics.rider.deleted"]
+    assert events[1]["data"]["name"] == str(name)
+
+
 async def test_a_failed_write_leaves_no_audit_or_event(
     service: FleetService, store: Store, database: Database
 ) -> None:

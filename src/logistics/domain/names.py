@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from logistics.domain.errors import NotFound
 from logistics.domain.ids import (
@@ -36,9 +37,23 @@ __all__ = [
     "VEHICLES",
     "WEBHOOKS",
     "ChildCollection",
+    "Children",
     "Collection",
+    "Names",
     "Singleton",
 ]
+
+
+class Names(Protocol):
+    """How the resources of one collection are named, by id: a tenant's fleets, or one
+    rider's shifts (``SHIFTS.of(rider_id)``); ``noun`` names one of them in messages."""
+
+    @property
+    def noun(self) -> str: ...
+
+    def name(self, tenant: TenantSlug, resource_id: uuid.UUID, /) -> str: ...
+
+    def not_found(self, tenant: TenantSlug, resource_id: uuid.UUID, /) -> NotFound: ...
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,28 @@ class ChildCollection:
         self, tenant: TenantSlug, parent_id: uuid.UUID, resource_id: uuid.UUID
     ) -> NotFound:
         return NotFound(f"{self.noun} {self.name(tenant, parent_id, resource_id)} not found")
+
+    def of(self, parent_id: uuid.UUID) -> Children:
+        """The resources of one parent, named by their own id."""
+        return Children(self, parent_id)
+
+
+@dataclass(frozen=True)
+class Children:
+    """One parent's resources of a child collection (a rider's shifts)."""
+
+    collection: ChildCollection
+    parent_id: uuid.UUID
+
+    @property
+    def noun(self) -> str:
+        return self.collection.noun
+
+    def name(self, tenant: TenantSlug, resource_id: uuid.UUID) -> str:
+        return self.collection.name(tenant, self.parent_id, resource_id)
+
+    def not_found(self, tenant: TenantSlug, resource_id: uuid.UUID) -> NotFound:
+        return self.collection.not_found(tenant, self.parent_id, resource_id)
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,11 @@ from logistics.domain.events import (
 )
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import RIDERS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.versioning import check_etag
 from logistics.services.compliance_files import DocumentFiles, once, with_file
 from logistics.services.compliance_names import DocumentRef, document_name, shift_name
-from logistics.services.fleet import rider_name
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 
@@ -58,13 +58,13 @@ DOCUMENT_EXPIRY = "document.expiry"
 
 async def _rider_exists(uow: UnitOfWork, rider_id: uuid.UUID) -> None:
     if await uow.riders.get(rider_id) is None:
-        raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
+        raise NotFound(f"rider {RIDERS.name(uow.tenant, rider_id)} not found")
 
 
 async def rider_facts(uow: UnitOfWork, rider_id: uuid.UUID, at: datetime) -> RiderFacts:
     rider = await uow.riders.get(rider_id)
     if rider is None:
-        raise NotFound(f"rider {rider_name(uow.tenant, rider_id)} not found")
+        raise NotFound(f"rider {RIDERS.name(uow.tenant, rider_id)} not found")
     vehicle = await uow.vehicles.get(rider.vehicle_id) if rider.vehicle_id else None
     return RiderFacts(
         rider=rider,
@@ -81,7 +81,7 @@ async def emit_compliance_changed(
     eligibility = evaluate(await rider_facts(uow, rider_id, at), at)
     await uow.emit(
         RiderComplianceChanged(
-            rider=rider_name(uow.tenant, rider_id),
+            rider=RIDERS.name(uow.tenant, rider_id),
             document=document_name(uow.tenant, rider_id, document.id),
             kind=document.kind,
             verification=document.verification,

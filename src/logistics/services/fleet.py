@@ -31,16 +31,22 @@ from logistics.domain.fleet import (
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import FLEETS, RIDERS, VEHICLES
 from logistics.domain.paging import Page, PageRequest
+from logistics.services import crud
 from logistics.services.directory import Outlets
-from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 # Request field names that differ from the domain's.
 _RIDER_FIELDS = {"fleet": "fleet_id", "vehicle": "vehicle_id"}
 
-# Kept for services/compliance.py, which imports it (that module is being split elsewhere);
-# new code writes ``RIDERS.name``.
-rider_name = RIDERS.name
+_FLEETS = crud.Kind(FLEETS, lambda uow: uow.fleets, lambda uow: uow.fleets.archive)
+_RIDERS = crud.Kind(RIDERS, lambda uow: uow.riders, lambda uow: uow.riders.archive)
+
+
+async def _no_riders(uow: UnitOfWork, fleet: Fleet) -> None:
+    if await uow.fleets.has_riders(fleet.id):
+        raise FailedPrecondition(
+            "the fleet still has riders; move or delete them first", reason="FLEET_NOT_EMPTY"
+        )
 
 
 class FleetService:
@@ -58,20 +64,15 @@ class FleetService:
         caller.require(Scope.ADMIN, tenant)
         validate_fleet(fleet)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, "CreateFleet", request_id, fleet)
-            if earlier is not None:
-                return await uow.load(uow.fleets, FLEETS, earlier)
-            await self._outlets.ensure(uow, fleet.outlet_ids)
-            created = await uow.fleets.add(fleet)
-            name = FLEETS.name(tenant, created.id)
-            await uow.record(
-                caller.subject,
-                "fleet.create",
-                name,
-                after=created,
-                event=FleetCreated(name, created),
+            return await _FLEETS.create(
+                uow,
+                caller,
+                fleet,
+                request_id,
+                method="CreateFleet",
+                before_add=lambda: self._outlets.ensure(uow, fleet.outlet_ids),
+                event=FleetCreated,
             )
-            return created
 
     async def get_fleet(self, caller: Caller, name: ResourceName) -> Fleet:
         caller.require(Scope.READ, name.tenant)
@@ -95,40 +96,21 @@ class FleetService:
         caller.require(Scope.ADMIN, name.tenant)
         check_update_paths(frozenset(changes), FLEET_UPDATABLE, "update_mask")
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.fleets, FLEETS, name.id, etag=etag)
-            wanted = dataclasses.replace(current, **changes)
-            validate_fleet(wanted)
-            if wanted == current:
-                return current
-            await self._outlets.ensure(uow, wanted.outlet_ids)
-            updated = await uow.fleets.update(wanted)
-            await uow.record(
-                caller.subject,
-                "fleet.update",
-                str(name),
-                before=current,
-                after=updated,
-                event=FleetUpdated(str(name), updated),
+            return await _FLEETS.update(
+                uow,
+                caller,
+                name.id,
+                etag,
+                changes,
+                validate=validate_fleet,
+                before_save=lambda _, wanted: self._outlets.ensure(uow, wanted.outlet_ids),
+                event=FleetUpdated,
             )
-            return updated
 
     async def delete_fleet(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.fleets, FLEETS, name.id, etag=etag)
-            if await uow.fleets.has_riders(name.id):
-                raise FailedPrecondition(
-                    "the fleet still has riders; move or delete them first",
-                    reason="FLEET_NOT_EMPTY",
-                )
-            await uow.fleets.archive(name.id)
-            await uow.record(
-                caller.subject,
-                "fleet.delete",
-                str(name),
-                before=current,
-                event=FleetDeleted(str(name)),
-            )
+            await _FLEETS.delete(uow, caller, name.id, etag, event=FleetDeleted, check=_no_riders)
 
     # Riders
 
@@ -138,10 +120,7 @@ class FleetService:
         caller.require(Scope.ADMIN, tenant)
         validate_rider(rider)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, "CreateRider", request_id, rider)
-            if earlier is not None:
-                return await uow.load(uow.riders, RIDERS, earlier)
-            return await self._add_rider(caller, uow, rider)
+            return await self._add_rider(caller, uow, rider, request_id)
 
     async def get_rider(self, caller: Caller, name: ResourceName) -> Rider:
         caller.require(Scope.READ, name.tenant)
@@ -209,7 +188,7 @@ class FleetService:
             await uow.lock("rider.external_id", rider.external_id)
             current = await uow.riders.get_by_external_id(rider.external_id, for_update=True)
             if current is None:
-                return await self._add_rider(caller, uow, rider)
+                return await self._add_rider(caller, uow, rider, None)
             wanted = dataclasses.replace(
                 rider,
                 id=current.id,
@@ -220,44 +199,34 @@ class FleetService:
             )
             return await self._apply(caller, uow, current, wanted)
 
-    async def _add_rider(self, caller: Caller, uow: UnitOfWork, rider: Rider) -> Rider:
-        await self._check_references(uow, rider, None)
-        created = await uow.riders.add(rider)
-        name = RIDERS.name(uow.tenant, created.id)
-        await uow.record(
-            caller.subject, "rider.create", name, after=created, event=RiderCreated(name, created)
+    async def _add_rider(
+        self, caller: Caller, uow: UnitOfWork, rider: Rider, request_id: str | None
+    ) -> Rider:
+        return await _RIDERS.create(
+            uow,
+            caller,
+            rider,
+            request_id,
+            method="CreateRider",
+            before_add=lambda: self._check_references(uow, rider, None),
+            event=RiderCreated,
         )
-        return created
 
     async def _apply(self, caller: Caller, uow: UnitOfWork, current: Rider, wanted: Rider) -> Rider:
         validate_rider(wanted)
-        if wanted == current:
-            return current
-        await self._check_references(uow, wanted, current)
-        name = RIDERS.name(uow.tenant, current.id)
-        updated = await uow.riders.update(wanted)
-        await uow.record(
-            caller.subject,
-            "rider.update",
-            name,
-            before=current,
-            after=updated,
-            event=RiderUpdated(name, updated),
+        return await _RIDERS.save(
+            uow,
+            caller,
+            current,
+            wanted,
+            before_save=lambda old, new: self._check_references(uow, new, old),
+            event=RiderUpdated,
         )
-        return updated
 
     async def delete_rider(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.riders, RIDERS, name.id, etag=etag)
-            await uow.riders.archive(name.id)
-            await uow.record(
-                caller.subject,
-                "rider.delete",
-                str(name),
-                before=current,
-                event=RiderDeleted(str(name)),
-            )
+            await _RIDERS.delete(uow, caller, name.id, etag, event=RiderDeleted)
 
     async def _check_references(self, uow: UnitOfWork, rider: Rider, current: Rider | None) -> None:
         """The fleet and vehicle a rider names must exist (checked when they change); its home

@@ -4,7 +4,6 @@ dwell transitions of a rider's pings, with hysteresis from each ping's accuracy.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,10 +27,12 @@ from logistics.domain.paging import Page, PageRequest
 from logistics.domain.shapes import CircleShape, PolygonShape, Shape
 from logistics.domain.telemetry import Ping
 from logistics.geo.fences import FenceIndex, Side, geometry_of, polygon_problem
-from logistics.services.idempotency import claim_create
+from logistics.services import crud
 from logistics.store.unit_of_work import Store
 
 REFRESH_S = 5.0
+
+_GEOFENCES = crud.Kind(GEOFENCES, lambda uow: uow.geofences, lambda uow: uow.geofences.archive)
 
 
 def _shape(shape: Polygon | Circle) -> Shape:
@@ -84,17 +85,8 @@ class GeofenceService:
         caller.require(Scope.ADMIN, tenant)
         _validate(fence)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, "CreateGeofence", request_id, fence)
-            if earlier is not None:
-                return await uow.load(uow.geofences, GEOFENCES, earlier)
-            created = await uow.geofences.add(fence)
-            name = GEOFENCES.name(tenant, created.id)
-            await uow.record(
-                caller.subject,
-                "geofence.create",
-                name,
-                after=created,
-                event=GeofenceCreated(name, created),
+            created = await _GEOFENCES.create(
+                uow, caller, fence, request_id, method="CreateGeofence", event=GeofenceCreated
             )
         self._invalidate(tenant)
         return created
@@ -120,19 +112,8 @@ class GeofenceService:
         if shape is not None:
             changes["shape"] = shape
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.geofences, GEOFENCES, name.id, etag=etag)
-            wanted = dataclasses.replace(current, **changes)
-            _validate(wanted)
-            if wanted == current:
-                return current
-            updated = await uow.geofences.update(wanted)
-            await uow.record(
-                caller.subject,
-                "geofence.update",
-                str(name),
-                before=current,
-                after=updated,
-                event=GeofenceUpdated(str(name), updated),
+            updated = await _GEOFENCES.update(
+                uow, caller, name.id, etag, changes, validate=_validate, event=GeofenceUpdated
             )
         self._invalidate(name.tenant)
         return updated
@@ -140,15 +121,7 @@ class GeofenceService:
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.geofences, GEOFENCES, name.id, etag=etag)
-            await uow.geofences.archive(name.id)
-            await uow.record(
-                caller.subject,
-                "geofence.delete",
-                str(name),
-                before=current,
-                event=GeofenceDeleted(str(name)),
-            )
+            await _GEOFENCES.delete(uow, caller, name.id, etag, event=GeofenceDeleted)
         self._invalidate(name.tenant)
 
     async def index(self, tenant: TenantSlug) -> _Cached:

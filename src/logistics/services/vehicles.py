@@ -19,8 +19,17 @@ from logistics.domain.fleet import VehicleType, check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import VEHICLES
 from logistics.domain.paging import Page, PageRequest
-from logistics.services.idempotency import claim_create
-from logistics.store.unit_of_work import Store
+from logistics.services import crud
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+_VEHICLES = crud.Kind(VEHICLES, lambda uow: uow.vehicles, lambda uow: uow.vehicles.archive)
+
+
+async def _unused(uow: UnitOfWork, vehicle: Vehicle) -> None:
+    if await uow.vehicles.in_use(vehicle.id):
+        raise FailedPrecondition(
+            "a rider uses this vehicle; change the rider's vehicle first", reason="VEHICLE_IN_USE"
+        )
 
 
 class VehicleService:
@@ -34,19 +43,9 @@ class VehicleService:
         vehicle = dataclasses.replace(vehicle, plate=normalise_plate(vehicle.plate))
         validate_vehicle(vehicle)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, "CreateVehicle", request_id, vehicle)
-            if earlier is not None:
-                return await uow.load(uow.vehicles, VEHICLES, earlier)
-            created = await uow.vehicles.add(vehicle)
-            name = VEHICLES.name(tenant, created.id)
-            await uow.record(
-                caller.subject,
-                "vehicle.create",
-                name,
-                after=created,
-                event=VehicleCreated(name, created),
+            return await _VEHICLES.create(
+                uow, caller, vehicle, request_id, method="CreateVehicle", event=VehicleCreated
             )
-            return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Vehicle:
         caller.require(Scope.READ, name.tenant)
@@ -74,36 +73,11 @@ class VehicleService:
         if "plate" in changes:
             changes = {**changes, "plate": normalise_plate(changes["plate"])}
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.vehicles, VEHICLES, name.id, etag=etag)
-            wanted = dataclasses.replace(current, **changes)
-            validate_vehicle(wanted)
-            if wanted == current:
-                return current
-            updated = await uow.vehicles.update(wanted)
-            await uow.record(
-                caller.subject,
-                "vehicle.update",
-                str(name),
-                before=current,
-                after=updated,
-                event=VehicleUpdated(str(name), updated),
+            return await _VEHICLES.update(
+                uow, caller, name.id, etag, changes, validate=validate_vehicle, event=VehicleUpdated
             )
-            return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            current = await uow.load_for_update(uow.vehicles, VEHICLES, name.id, etag=etag)
-            if await uow.vehicles.in_use(name.id):
-                raise FailedPrecondition(
-                    "a rider uses this vehicle; change the rider's vehicle first",
-                    reason="VEHICLE_IN_USE",
-                )
-            await uow.vehicles.archive(name.id)
-            await uow.record(
-                caller.subject,
-                "vehicle.delete",
-                str(name),
-                before=current,
-                event=VehicleDeleted(str(name)),
-            )
+            await _VEHICLES.delete(uow, caller, name.id, etag, event=VehicleDeleted, check=_unused)

@@ -38,7 +38,7 @@ from logistics.domain.webhooks import Delivery, DeliveryState, SigningSecret, We
 from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
-from logistics.services.idempotency import claim_create
+from logistics.services import crud
 from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store, UnitOfWork
 from logistics.store.webhook_repo import WebhookRepository
@@ -170,6 +170,9 @@ class WebhookService:
         self._clock = clock
         self._keyring = keyring
         self._allow_private = allow_private_targets
+        self._webhooks = crud.Kind(
+            WEBHOOKS, self._repo, lambda uow: self._repo(uow).archive, view=public_view
+        )
 
     def _repo(self, uow: UnitOfWork) -> WebhookRepository:
         return WebhookRepository(uow.conn, uow.tenant_id, self._keyring)
@@ -181,31 +184,25 @@ class WebhookService:
         caller.require(Scope.ADMIN, tenant)
         spec = dataclasses.replace(spec, event_types=_normalised(spec.event_types))
         validate_webhook(spec, allow_private=self._allow_private)
+        webhook = Webhook(
+            id=spec.id,
+            url=spec.url,
+            event_types=spec.event_types,
+            secrets=(SigningSecret(generate_secret()),),
+            disabled=spec.disabled,
+            retry_window=spec.retry_window,
+            description=spec.description,
+        )
         async with self._store.write(tenant) as uow:
-            repo = self._repo(uow)
-            earlier = await claim_create(uow, "CreateWebhook", request_id, spec)
-            if earlier is not None:
-                return await uow.load(repo, WEBHOOKS, earlier)
-            created = await repo.add(
-                Webhook(
-                    id=spec.id,
-                    url=spec.url,
-                    event_types=spec.event_types,
-                    secrets=(SigningSecret(generate_secret()),),
-                    disabled=spec.disabled,
-                    retry_window=spec.retry_window,
-                    description=spec.description,
-                )
+            return await self._webhooks.create(
+                uow,
+                caller,
+                webhook,
+                request_id,
+                method="CreateWebhook",
+                request=spec,  # not the secret, which a retry does not repeat
+                event=lambda name, created: WebhookCreated(name, event_view(created)),
             )
-            name = WEBHOOKS.name(tenant, created.id)
-            await uow.record(
-                caller.subject,
-                "webhook.create",
-                name,
-                after=public_view(created),
-                event=WebhookCreated(name, event_view(created)),
-            )
-            return created
 
     async def get(self, caller: Caller, name: ResourceName) -> Webhook:
         caller.require(Scope.ADMIN, name.tenant)
@@ -231,33 +228,19 @@ class WebhookService:
             # A URL saved earlier is not judged again (the webhook can still be disabled or
             # retargeted); the delivery worker refuses it at send time if it is not public.
             validate_webhook(wanted, allow_private=self._allow_private or wanted.url == current.url)
-            if wanted == current:
-                return current
-            updated = await repo.update(wanted)
-            await uow.record(
-                caller.subject,
-                "webhook.update",
-                str(name),
-                before=public_view(current),
-                after=public_view(updated),
-                event=WebhookUpdated(str(name), event_view(updated)),
+            return await self._webhooks.save(
+                uow,
+                caller,
+                current,
+                wanted,
+                event=lambda name, updated: WebhookUpdated(name, event_view(updated)),
             )
-            return updated
 
     async def delete(self, caller: Caller, name: ResourceName, etag: str | None) -> None:
         """Deletes the webhook; its pending deliveries become dead letters."""
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
-            repo = self._repo(uow)
-            current = await uow.load_for_update(repo, WEBHOOKS, name.id, etag=etag)
-            await repo.archive(name.id)
-            await uow.record(
-                caller.subject,
-                "webhook.delete",
-                str(name),
-                before=public_view(current),
-                event=WebhookDeleted(str(name)),
-            )
+            await self._webhooks.delete(uow, caller, name.id, etag, event=WebhookDeleted)
 
     async def rotate_secret(
         self, caller: Caller, name: ResourceName, overlap: timedelta | None

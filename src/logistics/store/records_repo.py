@@ -4,8 +4,9 @@ compliance policy: what ``services.compliance`` reads and changes."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 
@@ -23,6 +24,35 @@ from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
 from logistics.store.db import Connection
 from logistics.store.paging import keyset_clause, page_of
+
+T = TypeVar("T")
+
+
+class _RiderRecords(Protocol[T]):
+    async def get(
+        self, rider_id: uuid.UUID, record_id: uuid.UUID, /, *, for_update: bool = False
+    ) -> T | None: ...
+
+    async def add(self, record: T, /) -> T: ...
+
+    async def update(self, record: T, /) -> T: ...
+
+
+@dataclass(frozen=True)
+class OfRider(Generic[T]):
+    """One rider's documents or shifts, found by their own id: another rider's are not."""
+
+    records: _RiderRecords[T]
+    rider_id: uuid.UUID
+
+    async def get(self, record_id: uuid.UUID, /, *, for_update: bool = False) -> T | None:
+        return await self.records.get(self.rider_id, record_id, for_update=for_update)
+
+    async def add(self, record: T, /) -> T:
+        return await self.records.add(record)
+
+    async def update(self, record: T, /) -> T:
+        return await self.records.update(record)
 
 
 def _document(row: asyncpg.Record) -> Document:
@@ -49,6 +79,9 @@ class DocumentRepository:
     def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
         self._conn = conn
         self._tenant_id = tenant_id
+
+    def of(self, rider_id: uuid.UUID) -> OfRider[Document]:
+        return OfRider(self, rider_id)
 
     async def add(self, d: Document) -> Document:
         row = await self._conn.fetchrow(
@@ -162,6 +195,9 @@ class ShiftRepository:
     def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
         self._conn = conn
         self._tenant_id = tenant_id
+
+    def of(self, rider_id: uuid.UUID) -> OfRider[Shift]:
+        return OfRider(self, rider_id)
 
     async def add(self, shift: Shift) -> Shift:
         row = await self._conn.fetchrow(

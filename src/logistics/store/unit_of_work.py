@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from logistics.domain.events import Event, is_event_type
 from logistics.domain.ids import TenantId, TenantSlug
-from logistics.domain.names import Collection
+from logistics.domain.names import Names
 from logistics.domain.versioning import check_etag
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
@@ -102,7 +102,7 @@ class UnitOfWork:
             f"{self.tenant_id}:{kind}:{key}",
         )
 
-    async def load(self, repo: Loadable[T], collection: Collection, resource_id: uuid.UUID) -> T:
+    async def load(self, repo: Loadable[T], collection: Names, resource_id: uuid.UUID) -> T:
         """The resource, or NOT_FOUND naming it (``rider tenants/acme/riders/... not found``)."""
         found = await repo.get(resource_id)
         if found is None:
@@ -112,7 +112,7 @@ class UnitOfWork:
     async def load_for_update(
         self,
         repo: Loadable[V],
-        collection: Collection,
+        collection: Names,
         resource_id: uuid.UUID,
         *,
         etag: str | None = None,

@@ -1,0 +1,178 @@
+"""The steps a resource's create, update and delete share, so that a use case states only its
+resource's own rules: what it checks, what it changes, how it removes, which event it emits.
+
+Each step runs in the caller's unit of work and writes the change, its audit row (action
+``<noun>.create``, ``.update`` or ``.delete``) and its event together: ``create`` claims the
+request id (a retry returns the first result); ``update`` and ``delete`` load the resource for
+update (NOT_FOUND naming it, a stale etag refused); an update that changes nothing writes
+nothing and returns the resource as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from logistics.domain.caller import Caller
+from logistics.domain.events import Event
+from logistics.domain.names import Names
+from logistics.services.idempotency import claim_create
+from logistics.store.unit_of_work import UnitOfWork
+
+__all__ = ["Kind", "Repository"]
+
+
+class Resource(Protocol):
+    """A resource of a collection: a dataclass with an id and a version (its etag)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=Resource)
+
+
+class Repository(Protocol[R]):
+    """Where a unit of work finds, adds and saves one kind of resource."""
+
+    async def get(self, resource_id: uuid.UUID, /, *, for_update: bool = False) -> R | None: ...
+
+    async def add(self, resource: R, /) -> R: ...
+
+    async def update(self, resource: R, /) -> R: ...
+
+
+def _as_is(resource: object) -> object:
+    return resource
+
+
+@dataclass(frozen=True)
+class Kind(Generic[R]):
+    """One kind of resource: how it is named, where a unit of work keeps it and how it is
+    removed (archived, mostly), and what of it the audit log records (``view``: all of it,
+    unless it holds secrets)."""
+
+    names: Names
+    repo: Callable[[UnitOfWork], Repository[R]]
+    remove: Callable[[UnitOfWork], Callable[[uuid.UUID], Awaitable[object]]]
+    view: Callable[[R], object] = _as_is
+
+    async def create(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        resource: R,
+        request_id: str | None,
+        *,
+        method: str,
+        event: Callable[[str, R], Event],
+        request: object = None,
+        before_add: Callable[[], Awaitable[object]] | None = None,
+    ) -> R:
+        """Adds ``resource`` with its audit row and ``event``. A retry of ``request_id``
+        returns what the first request created; the id covers ``request`` (by default the
+        resource). ``before_add`` runs only when the resource is added."""
+        repo = self.repo(uow)
+        earlier = await claim_create(
+            uow, method, request_id, resource if request is None else request
+        )
+        if earlier is not None:
+            return await uow.load(repo, self.names, earlier)
+        if before_add is not None:
+            await before_add()
+        created = await repo.add(resource)
+        name = self.names.name(uow.tenant, created.id)
+        await self._record(uow, caller, "create", name, event(name, created), after=created)
+        return created
+
+    async def update(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        resource_id: uuid.UUID,
+        etag: str | None,
+        changes: Mapping[str, Any],
+        *,
+        validate: Callable[[R], object],
+        event: Callable[[str, R], Event],
+        before_save: Callable[[R, R], Awaitable[object]] | None = None,
+    ) -> R:
+        """Loads the resource for update, applies ``changes`` (field values), has
+        ``validate`` judge the result, and saves it (see ``save``)."""
+        current = await uow.load_for_update(self.repo(uow), self.names, resource_id, etag=etag)
+        wanted = dataclasses.replace(current, **changes)
+        validate(wanted)
+        return await self.save(uow, caller, current, wanted, event=event, before_save=before_save)
+
+    async def save(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        current: R,
+        wanted: R,
+        *,
+        event: Callable[[str, R], Event],
+        before_save: Callable[[R, R], Awaitable[object]] | None = None,
+    ) -> R:
+        """Saves ``wanted`` in place of ``current`` (loaded for update) with its audit row and
+        ``event``; returns ``current`` and writes nothing when they are equal.
+        ``before_save(current, wanted)`` runs only when something changes."""
+        if wanted == current:
+            return current
+        if before_save is not None:
+            await before_save(current, wanted)
+        updated = await self.repo(uow).update(wanted)
+        name = self.names.name(uow.tenant, current.id)
+        await self._record(
+            uow, caller, "update", name, event(name, updated), before=current, after=updated
+        )
+        return updated
+
+    async def delete(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        resource_id: uuid.UUID,
+        etag: str | None,
+        *,
+        event: Callable[[str], Event],
+        check: Callable[[UnitOfWork, R], Awaitable[object]] | None = None,
+    ) -> None:
+        """Loads the resource for update, lets ``check`` refuse its removal, removes it and
+        records it as it was with ``event``."""
+        current = await uow.load_for_update(self.repo(uow), self.names, resource_id, etag=etag)
+        if check is not None:
+            await check(uow, current)
+        await self.remove(uow)(resource_id)
+        name = self.names.name(uow.tenant, resource_id)
+        await self._record(uow, caller, "delete", name, event(name), before=current)
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        verb: str,
+        name: str,
+        event: Event,
+        *,
+        before: R | None = None,
+        after: R | None = None,
+    ) -> None:
+        """The audit row (``<noun>.<verb>``, with the views of the resource before and
+        after) and the event."""
+        await uow.record(
+            caller.subject,
+            f"{self.names.noun}.{verb}",
+            name,
+            before=None if before is None else self.view(before),
+            after=None if after is None else self.view(after),
+            event=event,
+        )
