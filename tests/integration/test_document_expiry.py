@@ -34,8 +34,7 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.fleet import Rider, VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
-from logistics.services.compliance import ComplianceService
-from logistics.services.compliance_names import DocumentRef
+from logistics.services.compliance import ComplianceService, DocumentRef
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.timers import TimerRunner

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import uuid
 
+import asyncpg
 import pytest
 
 from logistics.domain.caller import Caller, Scope
@@ -42,6 +43,20 @@ def service(store: Store) -> FleetService:
 
 def rider_ref(tenant: str, rider_id: uuid.UUID) -> ResourceName:
     return ResourceName(TenantSlug(tenant), "riders", rider_id)
+
+
+async def audit_and_outbox(
+    store: Store, database: Database, name: ResourceName
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """The audit rows of the resource ``name`` and every event of its tenant, oldest first."""
+    tenant_id = await store.tenants.find(name.tenant)
+    async with database.transaction(tenant_id) as conn:
+        audit = await conn.fetch(
+            "SELECT actor, action, before, after FROM audit_log WHERE resource = $1 ORDER BY id",
+            str(name),
+        )
+        events = await conn.fetch("SELECT event_type, subject, data FROM outbox ORDER BY seq")
+    return audit, events
 
 
 async def test_a_retried_create_returns_the_first_rider(service: FleetService) -> None:
@@ -129,13 +144,7 @@ async def test_a_change_writes_its_audit_row_and_outbox_event(
     created = await service.create_rider(admin(tenant), TenantSlug(tenant), rider(), None)
     name = rider_ref(tenant, created.id)
     await service.update_rider(admin(tenant), name, {"state": RiderState.SUSPENDED}, None)
-    tenant_id = await store.tenants.find(TenantSlug(tenant))
-    async with database.transaction(tenant_id) as conn:
-        audit = await conn.fetch(
-            "SELECT actor, action, before, after FROM audit_log WHERE resource = $1 ORDER BY id",
-            str(name),
-        )
-        events = await conn.fetch("SELECT event_type, subject, data FROM outbox ORDER BY seq")
+    audit, events = await audit_and_outbox(store, database, name)
     assert [(a["actor"], a["action"]) for a in audit] == [
         ("ops@test", "rider.create"),
         ("ops@test", "rider.update"),
@@ -158,13 +167,7 @@ async def test_an_update_that_changes_nothing_writes_nothing_and_a_delete_is_rec
     etag = etag_for(created.version)
     assert await service.update_rider(admin(tenant), name, {"zone": "north"}, etag) == created
     await service.delete_rider(admin(tenant), name, etag)
-    tenant_id = await store.tenants.find(TenantSlug(tenant))
-    async with database.transaction(tenant_id) as conn:
-        audit = await conn.fetch(
-            "SELECT action, before, after FROM audit_log WHERE resource = $1 ORDER BY id",
-            str(name),
-        )
-        events = await conn.fetch("SELECT subject, data FROM outbox ORDER BY seq")
+    audit, events = await audit_and_outbox(store, database, name)
     assert [a["action"] for a in audit] == ["rider.create", "rider.delete"]
     assert audit[1]["before"]["zone"] == "north"
     assert audit[1]["after"] is None

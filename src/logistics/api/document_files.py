@@ -9,8 +9,7 @@ from logistics.api.edge import current_caller
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.names import DOCUMENTS
-from logistics.services.compliance import ComplianceService
-from logistics.services.compliance_names import DocumentRef
+from logistics.services.compliance import ComplianceService, DocumentRef
 
 _DOCUMENT = "/v1/tenants/{tenant}/riders/{rider}/documents/{document}"
 

@@ -36,8 +36,7 @@ from logistics.domain.compliance import ReviewOutcome
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import ChildName, parse_parent
 from logistics.domain.names import COMPLIANCE_POLICY, DOCUMENTS, RIDERS, SHIFTS, VEHICLES
-from logistics.services.compliance import ComplianceService
-from logistics.services.compliance_names import DocumentRef
+from logistics.services.compliance import ComplianceService, DocumentRef
 from logistics.services.fleet import FleetService
 from logistics.services.vehicles import VehicleService
 

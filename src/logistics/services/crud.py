@@ -16,13 +16,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from logistics.domain.caller import Caller
+from logistics.domain.caller import Caller, Scope
 from logistics.domain.events import Event
+from logistics.domain.fleet import check_update_paths
+from logistics.domain.ids import TenantSlug
 from logistics.domain.names import Names
 from logistics.services.idempotency import claim_create
 from logistics.store.unit_of_work import UnitOfWork
 
-__all__ = ["Kind", "Repository"]
+__all__ = ["Kind", "Repository", "authorise_update"]
 
 
 class Resource(Protocol):
@@ -52,6 +54,16 @@ class Repository(Protocol[R]):
 
 def _as_is(resource: object) -> object:
     return resource
+
+
+def authorise_update(
+    caller: Caller, tenant: TenantSlug, changes: Mapping[str, Any], updatable: frozenset[str]
+) -> None:
+    """The caller may change the tenant's resources (``logistics:admin``), and ``changes``
+    (the request's ``update_mask``) names only ``updatable`` fields: checked in that order,
+    before anything is read."""
+    caller.require(Scope.ADMIN, tenant)
+    check_update_paths(frozenset(changes), updatable, "update_mask")
 
 
 @dataclass(frozen=True)

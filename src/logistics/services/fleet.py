@@ -24,7 +24,6 @@ from logistics.domain.fleet import (
     Rider,
     RiderState,
     VehicleType,
-    check_update_paths,
     validate_fleet,
     validate_rider,
 )
@@ -40,13 +39,6 @@ _RIDER_FIELDS = {"fleet": "fleet_id", "vehicle": "vehicle_id"}
 
 _FLEETS = crud.Kind(FLEETS, lambda uow: uow.fleets, lambda uow: uow.fleets.archive)
 _RIDERS = crud.Kind(RIDERS, lambda uow: uow.riders, lambda uow: uow.riders.archive)
-
-
-async def _no_riders(uow: UnitOfWork, fleet: Fleet) -> None:
-    if await uow.fleets.has_riders(fleet.id):
-        raise FailedPrecondition(
-            "the fleet still has riders; move or delete them first", reason="FLEET_NOT_EMPTY"
-        )
 
 
 class FleetService:
@@ -87,14 +79,9 @@ class FleetService:
             return await uow.fleets.list(page, kind=kind)
 
     async def update_fleet(
-        self,
-        caller: Caller,
-        name: ResourceName,
-        changes: dict[str, Any],
-        etag: str | None,
+        self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Fleet:
-        caller.require(Scope.ADMIN, name.tenant)
-        check_update_paths(frozenset(changes), FLEET_UPDATABLE, "update_mask")
+        crud.authorise_update(caller, name.tenant, changes, FLEET_UPDATABLE)
         async with self._store.write(name.tenant) as uow:
             return await _FLEETS.update(
                 uow,
@@ -138,6 +125,7 @@ class FleetService:
         vehicle_type: VehicleType | None = None,
         zone: str | None = None,
     ) -> Page[Rider]:
+        """The tenant's riders, optionally only those of one fleet, state, vehicle type or zone."""
         caller.require(Scope.READ, tenant)
         async with self._store.read(tenant) as uow:
             return await uow.riders.list(
@@ -145,14 +133,9 @@ class FleetService:
             )
 
     async def update_rider(
-        self,
-        caller: Caller,
-        name: ResourceName,
-        changes: dict[str, Any],
-        etag: str | None,
+        self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Rider:
-        caller.require(Scope.ADMIN, name.tenant)
-        check_update_paths(frozenset(changes), RIDER_UPDATABLE, "update_mask")
+        crud.authorise_update(caller, name.tenant, changes, RIDER_UPDATABLE)
         fields = {_RIDER_FIELDS.get(k, k): v for k, v in changes.items()}
         async with self._store.write(name.tenant) as uow:
             current = await uow.load_for_update(uow.riders, RIDERS, name.id, etag=etag)
@@ -249,3 +232,13 @@ class FleetService:
                 "rider.vehicle",
                 f"vehicle {VEHICLES.name(uow.tenant, vehicle_id)} does not exist",
             )
+
+
+# What keeps a resource from being deleted
+
+
+async def _no_riders(uow: UnitOfWork, fleet: Fleet) -> None:
+    if await uow.fleets.has_riders(fleet.id):
+        raise FailedPrecondition(
+            "the fleet still has riders; move or delete them first", reason="FLEET_NOT_EMPTY"
+        )

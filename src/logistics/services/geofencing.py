@@ -12,7 +12,6 @@ from typing import Any
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.events import GeofenceCreated, GeofenceDeleted, GeofenceUpdated
-from logistics.domain.fleet import check_update_paths
 from logistics.domain.geofence import (
     GEOFENCE_UPDATABLE,
     Circle,
@@ -106,8 +105,7 @@ class GeofenceService:
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Geofence:
-        caller.require(Scope.ADMIN, name.tenant)
-        check_update_paths(frozenset(changes), GEOFENCE_UPDATABLE, "update_mask")
+        crud.authorise_update(caller, name.tenant, changes, GEOFENCE_UPDATABLE)
         shape = changes.pop("polygon", None) or changes.pop("circle", None)
         if shape is not None:
             changes["shape"] = shape

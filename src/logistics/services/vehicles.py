@@ -15,7 +15,7 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.errors import FailedPrecondition
 from logistics.domain.events import VehicleCreated, VehicleDeleted, VehicleUpdated
-from logistics.domain.fleet import VehicleType, check_update_paths
+from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import VEHICLES
 from logistics.domain.paging import Page, PageRequest
@@ -23,13 +23,6 @@ from logistics.services import crud
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 _VEHICLES = crud.Kind(VEHICLES, lambda uow: uow.vehicles, lambda uow: uow.vehicles.archive)
-
-
-async def _unused(uow: UnitOfWork, vehicle: Vehicle) -> None:
-    if await uow.vehicles.in_use(vehicle.id):
-        raise FailedPrecondition(
-            "a rider uses this vehicle; change the rider's vehicle first", reason="VEHICLE_IN_USE"
-        )
 
 
 class VehicleService:
@@ -68,8 +61,7 @@ class VehicleService:
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Vehicle:
-        caller.require(Scope.ADMIN, name.tenant)
-        check_update_paths(frozenset(changes), VEHICLE_UPDATABLE, "update_mask")
+        crud.authorise_update(caller, name.tenant, changes, VEHICLE_UPDATABLE)
         if "plate" in changes:
             changes = {**changes, "plate": normalise_plate(changes["plate"])}
         async with self._store.write(name.tenant) as uow:
@@ -81,3 +73,13 @@ class VehicleService:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.write(name.tenant) as uow:
             await _VEHICLES.delete(uow, caller, name.id, etag, event=VehicleDeleted, check=_unused)
+
+
+# What keeps a resource from being deleted
+
+
+async def _unused(uow: UnitOfWork, vehicle: Vehicle) -> None:
+    if await uow.vehicles.in_use(vehicle.id):
+        raise FailedPrecondition(
+            "a rider uses this vehicle; change the rider's vehicle first", reason="VEHICLE_IN_USE"
+        )

@@ -29,7 +29,6 @@ from logistics.domain.events import (
     WebhookUpdated,
     is_pattern,
 )
-from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.paging import Page, PageRequest
@@ -217,8 +216,7 @@ class WebhookService:
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
     ) -> Webhook:
-        caller.require(Scope.ADMIN, name.tenant)
-        check_update_paths(frozenset(changes), WEBHOOK_UPDATABLE, "update_mask")
+        crud.authorise_update(caller, name.tenant, changes, WEBHOOK_UPDATABLE)
         if "event_types" in changes:
             changes = {**changes, "event_types": _normalised(tuple(changes["event_types"]))}
         async with self._store.write(name.tenant) as uow:
