@@ -32,7 +32,7 @@ from logistics.domain.csv_stream import CsvStream
 from logistics.domain.errors import InvalidArgument, NotFound
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.services.directory import Outlets
-from logistics.store.bulk_repo import BulkRepository, StagedImport, StageOutcome
+from logistics.store.bulk import BulkRepository, StagedImport, StageOutcome
 from logistics.store.unit_of_work import Store
 
 CHUNK_ROWS = 5000
