@@ -19,7 +19,7 @@ from logistics.logs import configure_logging
 from logistics.secrets_box import Keyring, generate_key
 
 if TYPE_CHECKING:
-    from logistics.store.webhook_secrets import ResealReport
+    from logistics.store.webhooks.secrets import ResealReport
 
 logger = logging.getLogger("logistics")
 
@@ -81,7 +81,7 @@ async def _rotate_secrets(settings: Settings) -> int:
 
 async def _seal_secrets(settings: Settings, url: str) -> ResealReport:
     from logistics.store.db import Database
-    from logistics.store.webhook_secrets import reseal_webhook_secrets
+    from logistics.store.webhooks.secrets import reseal_webhook_secrets
 
     keyring = settings.require_keyring()
     db = await Database.connect(url, role=settings.database_role, min_size=1, max_size=2)

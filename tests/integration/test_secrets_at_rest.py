@@ -22,7 +22,7 @@ from logistics.domain.webhooks import Webhook
 from logistics.secrets_box import Keyring, UnreadableSecret, generate_key
 from logistics.services.webhooks import DeliveryState, WebhookService
 from logistics.store.db import Database
-from logistics.store.webhook_secrets import reseal_webhook_secrets
+from logistics.store.webhooks.secrets import reseal_webhook_secrets
 from tests.support.auth import SECRETS_KEYS, unique_tenant
 from tests.support.servers import ServerUrls
 from tests.support.waiting import eventually

@@ -29,7 +29,7 @@ from logistics.secrets_box import Keyring
 from logistics.services.webhooks import Delivery, DeliveryState, WebhookService, WebhookSpec
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
-from logistics.store.webhook_repo import DeliveryQueue
+from logistics.store.webhooks import DeliveryQueue
 from tests.support.auth import SECRETS_KEYS
 from tests.support.probes import probe
 

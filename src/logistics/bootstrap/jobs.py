@@ -22,7 +22,7 @@ from logistics.events.relay import JetStreamPublisher, OutboxRelay, RelayMetrics
 from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 from logistics.store.tracks import apply_retention, ensure_partitions
-from logistics.store.webhook_repo import DeliveryQueue
+from logistics.store.webhooks import DeliveryQueue
 
 __all__ = ["Jobs", "build_deliverer", "build_jobs", "build_relay", "maintain_tracks"]
 

@@ -47,7 +47,7 @@ from logistics.events.signing import sign
 from logistics.net.outbound import GuardedTransport
 from logistics.outages import OutageLog
 from logistics.store.outbox import OutboxRow
-from logistics.store.webhook_repo import DeliveryJob, DeliveryQueue
+from logistics.store.webhooks import DeliveryJob, DeliveryQueue
 
 __all__ = ["DeliveryPolicy", "WebhookDeliverer", "backoff_delay", "body_of"]
 
