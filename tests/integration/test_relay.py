@@ -32,7 +32,8 @@ from nats.js.errors import NotFoundError
 
 from logistics.domain.ids import TenantSlug
 from logistics.events.envelope import Message
-from logistics.events.relay import JetStreamPublisher, OutboxRelay, StreamSpec
+from logistics.events.jetstream import JetStreamPublisher, StreamSpec
+from logistics.events.relay import OutboxRelay
 from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 from logistics.store.unit_of_work import Store

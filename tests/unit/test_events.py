@@ -30,7 +30,7 @@ from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.events.catalog import table, with_table
 from logistics.events.envelope import event_of
-from logistics.events.relay import EVENT_FAMILIES
+from logistics.events.jetstream import EVENT_FAMILIES
 from logistics.store.outbox import OutboxRow
 from logistics.store.snapshot import event_data
 

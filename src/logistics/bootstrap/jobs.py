@@ -18,7 +18,8 @@ from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import delivery_policy, stream_spec
 from logistics.config import Settings
 from logistics.events.deliveries import WebhookDeliverer
-from logistics.events.relay import JetStreamPublisher, OutboxRelay, RelayMetrics
+from logistics.events.jetstream import JetStreamPublisher
+from logistics.events.relay import OutboxRelay, RelayMetrics
 from logistics.store.db import Database
 from logistics.store.outbox import Outbox
 from logistics.store.tracks import apply_retention, ensure_partitions

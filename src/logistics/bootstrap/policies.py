@@ -13,7 +13,7 @@ from logistics.api.telemetry import StreamLimits
 from logistics.config import Settings
 from logistics.domain.telemetry import PingLimits
 from logistics.events.deliveries import DeliveryPolicy
-from logistics.events.relay import StreamSpec
+from logistics.events.jetstream import StreamSpec
 from logistics.services.dispatch.service import DispatchPolicy
 from logistics.services.live.ports import LiveSettings
 

@@ -13,8 +13,9 @@ A webhook whose secrets do not open (their key is missing from ``LOGISTICS_SECRE
 its deliveries dead-lettered with that reason and logged; they are replayed once the key is back.
 
 A 2xx answer delivers. Anything else (a timeout, a refused connection, a 3xx: redirects are not
-followed) is retried after an exponential backoff with full jitter until the webhook's retry
-window has passed, then the delivery is a dead letter, which can be listed and replayed.
+followed) is retried after an exponential backoff with full jitter (``logistics.backoff``; the
+next attempt's time is stored with the delivery, so it survives restarts) until the webhook's
+retry window has passed, then the delivery is a dead letter, which can be listed and replayed.
 A host with no public address is a refused connection (``logistics.net.outbound``; private
 targets are allowed in development only).
 410 Gone dead-letters the delivery and disables the webhook.
@@ -31,7 +32,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ from datetime import timedelta
 import httpx
 from google.protobuf import json_format
 
+from logistics.backoff import delay_before_retry, full_jitter
 from logistics.domain.clock import Clock, SystemClock
 from logistics.domain.webhooks import DeliveryState
 from logistics.events.envelope import event_of
@@ -49,7 +50,7 @@ from logistics.outages import OutageLog
 from logistics.store.outbox import OutboxRow
 from logistics.store.webhooks import DeliveryJob, DeliveryQueue
 
-__all__ = ["DeliveryPolicy", "WebhookDeliverer", "backoff_delay", "body_of"]
+__all__ = ["DeliveryPolicy", "WebhookDeliverer", "body_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +74,6 @@ class DeliveryPolicy:
         return timedelta(seconds=self.timeout_s + 30)
 
 
-def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
-    """Seconds before retrying after failed ``attempt`` (1, 2, ...): "full jitter", uniform in
-    [0, min(cap, base * 2^(attempt-1))], so retries of many deliveries spread out."""
-    return rng.uniform(0.0, min(cap_s, base_s * 2.0 ** min(attempt - 1, 60)))
-
-
 def body_of(event: OutboxRow) -> bytes:
     """The request body: the Event's JSON form (camelCase field names), compact."""
     message = json_format.MessageToDict(event_of(event))
@@ -93,13 +88,13 @@ class WebhookDeliverer:
         *,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        rng: random.Random | None = None,
     ) -> None:
         self._queue = queue
         self._policy = policy or DeliveryPolicy()
         self._clock = clock or SystemClock()
         self._transport = transport
-        self._rng = rng or random.Random()
+        # Retries of many deliveries to one receiver spread out over the whole window.
+        self._backoff = full_jitter(self._policy.backoff_base_s, self._policy.backoff_cap_s)
         self._tasks: set[asyncio.Task[None]] = set()
         self._per_webhook: dict[uuid.UUID, int] = {}
         self._wake = asyncio.Event()
@@ -207,10 +202,7 @@ class WebhookDeliverer:
                     extra={"webhook": str(job.webhook_id), "tenant": job.tenant},
                 )
             else:
-                p = self._policy
-                delay = backoff_delay(
-                    job.attempts + 1, p.backoff_base_s, p.backoff_cap_s, self._rng
-                )
+                delay = delay_before_retry(self._backoff, job.attempts + 1)
                 state = await self._queue.failed(job, status, error, timedelta(seconds=delay))
                 if state is DeliveryState.DEAD:
                     logger.warning(
