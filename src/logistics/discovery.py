@@ -32,9 +32,9 @@ Answers:
 * ``408``, ``429`` or any ``5xx``, a timeout (``timeout_s`` for the whole attempt) or a
   connection error: retried, ``attempts`` in all, after a delay drawn uniformly from
   ``[0, min(max_backoff_s, backoff_s * 2**(retry - 1))]`` (exponential backoff with full
-  jitter), or, when the answer has ``Retry-After`` in seconds, after that many seconds capped at
-  ``max_backoff_s`` (a write is waiting; HTTP-date values are ignored). When every attempt has
-  failed: ``DiscoveryUnavailable``, chained to the last exception if there was one.
+  jitter), or, when the answer has ``Retry-After`` (seconds, or an HTTP date: the time until
+  then), after that long capped at ``max_backoff_s`` (a write is waiting). When every attempt
+  has failed: ``DiscoveryUnavailable``, chained to the last exception if there was one.
 * Any other status: ``DiscoveryUnavailable`` at once, with the status; the origin said no and
   asking again will not change that (401 here usually means the secrets disagree).
 * ``200`` with a body that is not that JSON (not JSON, over 64 KiB, missing or mistyped
@@ -53,16 +53,19 @@ import functools
 import json
 import logging
 import math
-import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from logistics.backoff import full_jitter
 from logistics.events.signing import decode_secret, generate_message_id, sign
+from logistics.net.retry_after import retry_after_s
 
 __all__ = [
     "DiscoveredOutlet",
@@ -128,6 +131,16 @@ class _Malformed(ValueError):
     """A 200 whose body is not the answer the protocol describes."""
 
 
+class _Retry(Exception):
+    """An attempt worth repeating: no answer (``__cause__`` says why), or 408, 429 or 5xx."""
+
+    def __init__(self, failure: str, *, status: int | None, retry_after: float | None) -> None:
+        super().__init__(failure)
+        self.failure = failure
+        self.status = status
+        self.retry_after = retry_after
+
+
 class HttpDiscovery:
     """``Discovery`` over the signed HTTP protocol in this module's docstring, for one origin.
 
@@ -145,7 +158,7 @@ class HttpDiscovery:
         backoff_s: float = 0.2,
         max_backoff_s: float = 2.0,
         client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if httpx.URL(url).scheme not in ("http", "https"):
             raise ValueError("the discovery URL must be http or https")
@@ -161,8 +174,8 @@ class HttpDiscovery:
         self._secrets = tuple(secrets)
         self._timeout_s = timeout_s
         self._attempts = attempts
-        self._backoff_s = backoff_s
         self._max_backoff_s = max_backoff_s
+        self._backoff = full_jitter(backoff_s, max_backoff_s)
         self._owns_client = client is None
         self._client = client if client is not None else httpx.AsyncClient()
         self._sleep = sleep
@@ -208,55 +221,77 @@ class HttpDiscovery:
     async def _lookup(self, what: str, request: dict[str, str], parse: Callable[[bytes], T]) -> T:
         body = json.dumps(request, separators=(",", ":")).encode()
         msg_id = generate_message_id()  # one per logical lookup, repeated by its retries
-        cause: Exception | None = None
-        status: int | None = None
-        failure = ""
-        for attempt in range(1, self._attempts + 1):
-            retry_after: float | None = None
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+            before_sleep=functools.partial(self._log_retry, what),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return await self._attempt(what, msg_id, body, parse, number)
+        except _Retry as last:
+            raise DiscoveryUnavailable(
+                f"{self._url} did not answer about {what} after {self._attempts} attempts: "
+                f"{last.failure}",
+                status=last.status,
+                attempts=self._attempts,
+            ) from last.__cause__
+        raise AssertionError("tenacity ends with an answer or the last attempt's error")
+
+    async def _attempt(
+        self, what: str, msg_id: str, body: bytes, parse: Callable[[bytes], T], attempt: int
+    ) -> T:
+        """One attempt: the answer, or ``_Retry``, or the error that ends the lookup."""
+        try:
+            status, retry_after_header, content = await self._post(msg_id, body)
+        except (httpx.RequestError, TimeoutError) as exc:
+            failure = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            raise _Retry(failure, status=None, retry_after=None) from exc
+        if status == 200:
             try:
-                status, retry_after_header, content = await self._post(msg_id, body)
-            except (httpx.RequestError, TimeoutError) as exc:
-                cause, status = exc, None
-                failure = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            else:
-                cause = None
-                if status == 200:
-                    try:
-                        return parse(content)
-                    except _Malformed as exc:
-                        raise DiscoveryUnavailable(
-                            f"{self._url} gave a malformed answer about {what}: {exc}",
-                            status=status,
-                            attempts=attempt,
-                        ) from None
-                if status == 404:
-                    raise DiscoveryNotFound(f"{self._url} knows no {what}")
-                if not _retryable(status):
-                    raise DiscoveryUnavailable(
-                        f"{self._url} answered HTTP {status} about {what}: {_snippet(content)}",
-                        status=status,
-                        attempts=attempt,
-                    )
-                failure = f"HTTP {status}"
-                retry_after = _retry_after(retry_after_header)
-            if attempt < self._attempts:
-                delay = self._delay(attempt, retry_after)
-                logger.warning(
-                    "discovery failed, retrying",
-                    extra={
-                        "discovery_url": self._url,
-                        "lookup": what,
-                        "attempt": attempt,
-                        "error": failure,
-                        "delay_s": round(delay, 3),
-                    },
-                )
-                await self._sleep(delay)
-        raise DiscoveryUnavailable(
-            f"{self._url} did not answer about {what} after {self._attempts} attempts: {failure}",
-            status=status,
-            attempts=self._attempts,
-        ) from cause
+                return parse(content)
+            except _Malformed as exc:
+                raise DiscoveryUnavailable(
+                    f"{self._url} gave a malformed answer about {what}: {exc}",
+                    status=status,
+                    attempts=attempt,
+                ) from None
+        if status == 404:
+            raise DiscoveryNotFound(f"{self._url} knows no {what}")
+        if not _retryable(status):
+            raise DiscoveryUnavailable(
+                f"{self._url} answered HTTP {status} about {what}: {_snippet(content)}",
+                status=status,
+                attempts=attempt,
+            )
+        retry_after = retry_after_s(retry_after_header, datetime.now(UTC))
+        raise _Retry(f"HTTP {status}", status=status, retry_after=retry_after)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """What the answer's ``Retry-After`` asks for (capped), else the backoff's draw."""
+        failed = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(failed, _Retry) and failed.retry_after is not None:
+            return min(failed.retry_after, self._max_backoff_s)
+        return self._backoff(state)
+
+    def _log_retry(self, what: str, state: RetryCallState) -> None:
+        failed = state.outcome.exception() if state.outcome is not None else None
+        delay = state.next_action.sleep if state.next_action is not None else 0.0
+        logger.warning(
+            "discovery failed, retrying",
+            extra={
+                "discovery_url": self._url,
+                "lookup": what,
+                "attempt": state.attempt_number,
+                "error": failed.failure if isinstance(failed, _Retry) else repr(failed),
+                "delay_s": round(delay, 3),
+            },
+        )
 
     async def _post(self, msg_id: str, body: bytes) -> tuple[int, str | None, bytes]:
         """One attempt: the status, the Retry-After header and at most 64 KiB + 1 of the body."""
@@ -277,12 +312,6 @@ class HttpDiscovery:
                     if len(content) > _MAX_ANSWER_BYTES:
                         break
                 return response.status_code, response.headers.get("retry-after"), bytes(content)
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self._max_backoff_s)
-        ceiling = min(self._max_backoff_s, self._backoff_s * 2.0 ** min(attempt - 1, 32))
-        return random.uniform(0.0, ceiling)
 
 
 class _SingleFlight(Generic[K, T]):
@@ -309,14 +338,6 @@ class _SingleFlight(Generic[K, T]):
 
 def _retryable(status: int) -> bool:
     return status in _RETRYABLE_STATUSES or 500 <= status <= 599
-
-
-def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` in seconds; an HTTP date or garbage counts as absent."""
-    if value is None:
-        return None
-    value = value.strip()
-    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def _snippet(content: bytes) -> str:

@@ -9,6 +9,8 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -340,7 +342,15 @@ async def test_unreachable_origin_is_retried_then_unavailable() -> None:
     assert len(sleeps.delays) == 2
 
 
-@pytest.mark.parametrize(("retry_after", "expected"), [("1", 0.05), ("0", 0.0)])
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        ("1", 0.05),
+        ("0", 0.0),
+        (format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True), 0.05),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date already past: at once
+    ],
+)
 async def test_too_many_requests_waits_as_told_but_no_longer_than_the_cap(
     origin: Origin, retry_after: str, expected: float
 ) -> None:
