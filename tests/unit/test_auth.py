@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -424,4 +425,21 @@ async def test_known_keys_keep_working_while_the_jwks_server_fails(
     caller = await authenticator.authenticate(f"Bearer {ec_key.sign(claims(sub='later'))}")
 
     assert caller.subject == "later"
+    assert key_server.requests == 2
+
+
+async def test_unknown_kids_while_the_jwks_server_fails_ask_it_once_per_cooldown(
+    key_server: KeyServer, ec_key: SigningKey, rotated_key: SigningKey
+) -> None:
+    """Failed fetches count towards the cooldown too, so bad tokens cannot flood a key server
+    that is already in trouble (PyJWKClient counts only successful ones)."""
+    authenticator = jwks_authenticator(key_server.url, lifespan_s=300, cooldown_s=2)
+    await authenticator.authenticate(f"Bearer {ec_key.sign(claims())}")
+    key_server.status = 503
+    await asyncio.sleep(2.1)  # the cooldown after the first fetch has passed
+    tokens = [rotated_key.sign(claims()) for _ in range(5)]
+
+    for token in tokens:
+        assert await reason_of(authenticator, f"Bearer {token}") == "UNKNOWN_KEY"
+
     assert key_server.requests == 2

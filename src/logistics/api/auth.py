@@ -23,6 +23,12 @@ _ASYMMETRIC = ["RS256", "ES256"]
 _LEEWAY_S = 30
 
 
+# Not PyJWT's PyJWKClient (2.15), which we weighed: it fetches with blocking urllib under a
+# threading lock, so each verification would need a worker thread (every RPC verifies a token);
+# once its cache's lifespan ends, a failed refetch fails every token instead of keeping the keys
+# we have; and its cooldown starts only on a successful fetch, so while the key server fails,
+# each token with an unknown kid asks it again. PyJWT still parses and holds the keys (PyJWKSet).
+# The JWKS URL is the operator's, not a tenant's, so it is not fetched through net/outbound.py.
 class JwksCache:
     """The signing keys of a JWKS URL, refetched after ``lifespan_s`` or for an unknown key id
     (at most once per ``cooldown_s``, so a flood of bad tokens cannot flood the key server)."""
