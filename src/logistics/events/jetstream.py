@@ -59,7 +59,7 @@ class NoStreamError(PublishError):
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """The JetStream stream events go to; the relay creates it, or updates it to match."""
+    """The JetStream stream events go to; the publisher creates it, or updates it to match."""
 
     name: str = "LOGISTICS"
     prefix: str = DEFAULT_PREFIX
