@@ -4,7 +4,7 @@ rotation, and its deliveries (listing dead letters, replaying them). Everything 
 
 Secrets are made here (``whsec_``, Standard Webhooks) and shown once: on create (and on a
 retried create with the same ``request_id``) and on rotation; never on Get or List, in the
-audit log or in events. At rest they are sealed with the keyring (``store/webhook_secrets``).
+audit log or in events. At rest they are sealed with the keyring (``store/webhooks/secrets``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from logistics.secrets_box import Keyring
 from logistics.services import crud
 from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store, UnitOfWork
-from logistics.store.webhook_repo import WebhookRepository
+from logistics.store.webhooks import WebhookRepository
 
 __all__ = [
     "DEFAULT_OVERLAP",
