@@ -14,7 +14,6 @@ import os
 # ("Check failed: next_worker->state == KICKED"). The children only exec, so they need none.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
-import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -23,15 +22,14 @@ import pytest
 
 from logistics.secrets_box import Keyring
 from logistics.store.db import Database
-from logistics.store.migrate import migrate
 from logistics.store.unit_of_work import Store
 from tests.support.auth import SECRETS_KEYS, unique_tenant
 from tests.support.servers import (
     RunningServer,
     ServerUrls,
+    fresh_database,
     start_server,
     stop_server,
-    with_database,
 )
 
 
@@ -60,25 +58,12 @@ async def server_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
         }
     admin_url = env["database_url"]
     assert admin_url is not None
-    name = f"logistics_test_{uuid.uuid4().hex[:12]}"
-    await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    database_url = with_database(admin_url, name)
-    await migrate(database_url)
     try:
-        yield ServerUrls(database_url, str(env["redis_url"]), str(env["nats_url"]))
+        async with fresh_database(admin_url) as database_url:
+            yield ServerUrls(database_url, str(env["redis_url"]), str(env["nats_url"]))
     finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if embedded is not None:
             await embedded.stop()
-
-
-async def _admin(url: str, statement: str) -> None:
-    """One statement on a short-lived connection (a session-long one may be dropped)."""
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ order, once, after a relay crash, after NATS comes back, with two relays, and ol
 purged from the outbox.
 
 Each test uses its own stream with its own subject prefix (two streams of one account cannot
-share subjects). The outbox is shared by every test of the run, so a relay here also publishes
-other tests' events; assertions look only at the test's own tenant.
+share subjects). The module has a database of its own: on the run's shared one, a relay here
+would first have to publish every event the other tests left in the outbox, in order.
 """
 
 from __future__ import annotations
@@ -39,7 +39,21 @@ from logistics.store.outbox import Outbox
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 from tests.support.probes import probe
-from tests.support.servers import ServerUrls, free_port
+from tests.support.servers import ServerUrls, free_port, fresh_database
+
+
+@pytest.fixture(scope="module")
+async def database(server_urls: ServerUrls) -> AsyncIterator[Database]:
+    """The service's pool over this module's own database (see the module's docstring)."""
+    async with fresh_database(server_urls.database_url) as url:
+        db = await Database.connect(url, role="logistics_app", min_size=1, max_size=10)
+        yield db
+        await db.close()
+
+
+@pytest.fixture(scope="module")
+def store(database: Database) -> Store:
+    return Store(database)
 
 
 @pytest.fixture

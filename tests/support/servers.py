@@ -11,15 +11,18 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 
 from logistics.config import Settings
+from logistics.store.migrate import migrate
 from tests.support.auth import JWT_SECRET, SECRETS_KEYS
 
 
@@ -55,6 +58,28 @@ def free_port() -> int:
 def with_database(url: str, name: str) -> str:
     """``url`` pointing at database ``name`` on the same server."""
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(admin_url: str) -> AsyncIterator[str]:
+    """A new database on ``admin_url``'s server, migrated; its URL. Dropped afterwards."""
+    name = f"logistics_test_{uuid.uuid4().hex[:12]}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    database_url = with_database(admin_url, name)
+    try:
+        await migrate(database_url)
+        yield database_url
+    finally:
+        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(url: str, statement: str) -> None:
+    """One statement on a short-lived connection (a session-long one may be dropped)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 def settings_env(urls: ServerUrls, grpc_port: int, http_port: int, **extra: str) -> dict[str, str]:
