@@ -19,6 +19,7 @@ from logistics.domain.ids import TenantSlug
 from logistics.services.bulk import BulkService
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
+from logistics.store.bulk import BulkRepository
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store, UnitOfWork
 from tests.support.auth import headers, unique_tenant
@@ -430,7 +431,7 @@ class _Directory(Outlets):
 async def test_rows_naming_an_outlet_unknown_to_discovery_are_reported(store: Store) -> None:
     """In process (the test server has no discovery to refuse an outlet)."""
     slug = TenantSlug(unique_tenant())
-    bulk = BulkService(store, _Directory(None))
+    bulk = BulkService(store, _Directory(None), BulkRepository(store))
     rows = [
         "EMP-1,Wanjiku,,,,outlet-1,,,,",
         "EMP-2,Brian,,,,ghost,,,,",

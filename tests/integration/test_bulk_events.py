@@ -19,6 +19,7 @@ from logistics.services.bulk import BulkService
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.vehicles import VehicleService
+from logistics.store.bulk import BulkRepository
 from logistics.store.db import Database
 from logistics.store.snapshot import event_data
 from logistics.store.unit_of_work import Store
@@ -77,7 +78,7 @@ async def test_imported_riders_events_are_the_typed_events_of_a_single_create(
         Rider(uuid.uuid4(), "Wanjiku", "EMP-1", phone="+254700000001", zone="west"),
         None,
     )
-    bulk = BulkService(store, Outlets(None))
+    bulk = BulkService(store, Outlets(None), BulkRepository(store))
     await bulk.import_riders(
         admin,
         tenant,
@@ -119,7 +120,7 @@ async def test_imported_vehicles_events_are_the_typed_events_of_a_single_create(
         Vehicle(uuid.uuid4(), VehicleType.VAN, "KDA 001A", capacity=Capacity(800.5, 3000, 60)),
         None,
     )
-    await BulkService(store, Outlets(None)).import_vehicles(
+    await BulkService(store, Outlets(None), BulkRepository(store)).import_vehicles(
         admin,
         tenant,
         csv(VEHICLE_HEADER, "KDA 002B,car,true,,,,false,0,0,12,active"),

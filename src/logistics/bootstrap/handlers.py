@@ -26,6 +26,7 @@ from logistics.config import Settings
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
 from logistics.services.vehicles import VehicleService
+from logistics.store.bulk import BulkRepository
 
 __all__ = ["Handlers", "build_authenticator", "build_handlers"]
 
@@ -66,7 +67,7 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
     rest = RestEndpoints(
         [
             *document_file_routes(core.compliance, settings.max_document_bytes),
-            *bulk_routes(BulkService(core.store, core.outlets)),
+            *bulk_routes(BulkService(core.store, core.outlets, BulkRepository(core.store))),
             *proof_routes(core.tasks),
         ],
         edge,

@@ -71,6 +71,18 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class StageOutcome:
+    """What the database made of the staged rows (parse errors are the caller's)."""
+
+    valid: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowError]
+    error_count: int
+
+
+@dataclass(frozen=True)
 class RiderRecord:
     """One rider as a CSV row carries it: the vehicle by plate, the fleet by id."""
 

@@ -12,8 +12,9 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.csv_cells import check_header
@@ -23,6 +24,8 @@ from logistics.domain.csv_rows import (
     ParsedRow,
     RiderRecord,
     RowError,
+    StageOutcome,
+    VehicleRecord,
     parse_rider_row,
     parse_vehicle_row,
     rider_cells,
@@ -32,7 +35,6 @@ from logistics.domain.csv_stream import CsvStream
 from logistics.domain.errors import InvalidArgument, NotFound
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.services.directory import Outlets
-from logistics.store.bulk import BulkRepository, StagedImport, StageOutcome
 from logistics.store.unit_of_work import Store
 
 CHUNK_ROWS = 5000
@@ -42,6 +44,36 @@ _NO_TENANT = TenantId(uuid.UUID(int=0))
 
 R = TypeVar("R")
 RowParser = Callable[[int, Sequence[str], Sequence[int]], ParsedRow[Any]]
+
+
+class StagedRows(Protocol):
+    """One import's rows, staged in chunks, then checked and applied in one transaction."""
+
+    async def add(self, rows: Sequence[ParsedRow[Any]]) -> None: ...
+
+    async def apply(
+        self,
+        tenant_id: TenantId,
+        tenant: TenantSlug,
+        actor: str,
+        *,
+        dry_run: bool,
+        unknown_outlets: Sequence[str] = (),
+    ) -> StageOutcome: ...
+
+
+class BulkRows(Protocol):
+    """Where imports are staged and exports read (``store/bulk``)."""
+
+    def rider_import(self) -> AbstractAsyncContextManager[StagedRows]: ...
+
+    def vehicle_import(self) -> AbstractAsyncContextManager[StagedRows]: ...
+
+    def export_riders(self, tenant: TenantSlug, batch: int) -> AsyncIterator[list[RiderRecord]]: ...
+
+    def export_vehicles(
+        self, tenant: TenantSlug, batch: int
+    ) -> AsyncIterator[list[VehicleRecord]]: ...
 
 
 @dataclass(frozen=True)
@@ -128,10 +160,10 @@ def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
 class BulkService:
     """CSV import (``logistics:admin``) and export (``logistics:read``) of a tenant's fleet."""
 
-    def __init__(self, store: Store, outlets: Outlets) -> None:
+    def __init__(self, store: Store, outlets: Outlets, rows: BulkRows) -> None:
         self._store = store
         self._outlets = outlets
-        self._repo = BulkRepository(store)
+        self._repo = rows
 
     async def import_riders(
         self, caller: Caller, tenant: TenantSlug, body: AsyncIterable[bytes], *, dry_run: bool
@@ -192,7 +224,7 @@ class BulkService:
 
     @staticmethod
     async def _stage(
-        staged: StagedImport, body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
+        staged: StagedRows, body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
     ) -> _ParseTally:
         tally = _ParseTally()
         async for batch in _parsed_rows(body, columns, parse):

@@ -33,14 +33,13 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DELIVERIES, WEBHOOKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.text import shown
+from logistics.domain.webhook_secrets import generate_secret
 from logistics.domain.webhooks import Delivery, DeliveryState, SigningSecret, Webhook
-from logistics.events.signing import generate_secret
 from logistics.net.addresses import host_problem
 from logistics.secrets_box import Keyring
 from logistics.services import crud
 from logistics.store.snapshot import snapshot
-from logistics.store.unit_of_work import Store, UnitOfWork
-from logistics.store.webhooks import WebhookRepository
+from logistics.store.unit_of_work import Store
 
 __all__ = [
     "DEFAULT_OVERLAP",
@@ -170,11 +169,11 @@ class WebhookService:
         self._keyring = keyring
         self._allow_private = allow_private_targets
         self._webhooks = crud.Kind(
-            WEBHOOKS, self._repo, lambda uow: self._repo(uow).archive, view=public_view
+            WEBHOOKS,
+            lambda uow: uow.webhooks(self._keyring),
+            lambda uow: uow.webhooks(self._keyring).archive,
+            view=public_view,
         )
-
-    def _repo(self, uow: UnitOfWork) -> WebhookRepository:
-        return WebhookRepository(uow.conn, uow.tenant_id, self._keyring)
 
     async def create(
         self, caller: Caller, tenant: TenantSlug, spec: WebhookSpec, request_id: str | None
@@ -206,12 +205,12 @@ class WebhookService:
     async def get(self, caller: Caller, name: ResourceName) -> Webhook:
         caller.require(Scope.ADMIN, name.tenant)
         async with self._store.read(name.tenant) as uow:
-            return await uow.load(self._repo(uow), WEBHOOKS, name.id)
+            return await uow.load(uow.webhooks(self._keyring), WEBHOOKS, name.id)
 
     async def list(self, caller: Caller, tenant: TenantSlug, page: PageRequest) -> Page[Webhook]:
         caller.require(Scope.ADMIN, tenant)
         async with self._store.read(tenant) as uow:
-            return await self._repo(uow).list(page)
+            return await uow.webhooks(self._keyring).list(page)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: dict[str, Any], etag: str | None
@@ -220,7 +219,7 @@ class WebhookService:
         if "event_types" in changes:
             changes = {**changes, "event_types": _normalised(tuple(changes["event_types"]))}
         async with self._store.write(name.tenant) as uow:
-            repo = self._repo(uow)
+            repo = uow.webhooks(self._keyring)
             current = await uow.load_for_update(repo, WEBHOOKS, name.id, etag=etag)
             wanted = dataclasses.replace(current, **changes)
             # A URL saved earlier is not judged again (the webhook can still be disabled or
@@ -253,7 +252,7 @@ class WebhookService:
         now = self._clock.now()
         until = now + overlap
         async with self._store.write(name.tenant) as uow:
-            repo = self._repo(uow)
+            repo = uow.webhooks(self._keyring)
             current = await uow.load_for_update(repo, WEBHOOKS, name.id)
             kept = tuple(
                 SigningSecret(s.secret, min(s.expire_time or until, until))
@@ -283,7 +282,7 @@ class WebhookService:
         """A webhook's deliveries, newest first; ``state=DEAD`` lists its dead letters."""
         caller.require(Scope.ADMIN, webhook.tenant)
         async with self._store.read(webhook.tenant) as uow:
-            repo = self._repo(uow)
+            repo = uow.webhooks(self._keyring)
             await uow.load(repo, WEBHOOKS, webhook.id)
             return await repo.deliveries(webhook.id, page, state)
 
@@ -296,7 +295,7 @@ class WebhookService:
         if len(deliveries) > MAX_REPLAY:
             raise InvalidArgument.field("deliveries", f"at most {MAX_REPLAY} at once")
         async with self._store.write(webhook.tenant) as uow:
-            repo = self._repo(uow)
+            repo = uow.webhooks(self._keyring)
             hook = await uow.load_for_update(repo, WEBHOOKS, webhook.id)
             if hook.disabled:
                 raise FailedPrecondition(

@@ -11,12 +11,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from logistics.domain.events import Event, is_event_type
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.names import Names
 from logistics.domain.versioning import check_etag
+from logistics.secrets_box import Keyring
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
@@ -33,6 +34,9 @@ from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRe
 from logistics.store.tenants import TenantDirectory, TenantLookup
 from logistics.store.timer_repo import TimerRepository
 from logistics.store.vehicle_repo import VehicleRepository
+
+if TYPE_CHECKING:
+    from logistics.store.webhooks.repo import WebhookRepository
 
 
 class Versioned(Protocol):
@@ -77,6 +81,13 @@ class UnitOfWork:
         self.tasks = TaskRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
+
+    def webhooks(self, keyring: Keyring) -> WebhookRepository:
+        """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""
+        # Imported here: the webhook package's delivery queue opens units of work itself.
+        from logistics.store.webhooks.repo import WebhookRepository
+
+        return WebhookRepository(self.conn, self.tenant_id, keyring)
 
     async def emit(self, event: Event) -> uuid.UUID:
         """Queues ``event`` for the relay and the webhooks, in this transaction, as this

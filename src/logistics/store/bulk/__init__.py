@@ -7,6 +7,6 @@ the import), so the transaction itself is short and starts only once the file is
 """
 
 from logistics.store.bulk.repo import BulkRepository
-from logistics.store.bulk.staged import StagedImport, StageOutcome
+from logistics.store.bulk.staged import StagedImport
 
-__all__ = ["BulkRepository", "StageOutcome", "StagedImport"]
+__all__ = ["BulkRepository", "StagedImport"]

@@ -6,12 +6,11 @@ changed row (or, in a dry run, only counted).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from logistics.domain.csv_rows import ParsedRow, RowError
+from logistics.domain.csv_rows import ParsedRow, RowError, StageOutcome
 from logistics.domain.errors import AlreadyExists, Unavailable
 from logistics.domain.ids import TenantId, TenantSlug
 from logistics.store.bulk.kind import Kind
@@ -23,18 +22,6 @@ MAX_ERRORS = 1000
 STATEMENT_TIMEOUT_S = 600.0
 # Rows a concurrent writer created between our insert and our re-check are retried this often.
 _MAX_ROUNDS = 5
-
-
-@dataclass(frozen=True)
-class StageOutcome:
-    """What the database made of the staged rows (parse errors are the caller's)."""
-
-    valid: int
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[RowError]
-    error_count: int
 
 
 class StagedImport:
