@@ -10,13 +10,17 @@ UV_VERSION := 0.13.8
 PYTHON ?= $(shell for p in python3.12 python3.11 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
+# The interpreter's real path: pyenv's shims are scripts, and uv handed a shim replaces .venv on
+# every sync ("Would replace project environment"); handed the real binary it changes nothing.
+PYTHON_REAL := $(if $(PYTHON),$(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))'))
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 
-.PHONY: help install run test check lint-proto check-gen proto ruff format mypy pytest bench clean
+.PHONY: help install run demo test check lint-proto check-gen proto ruff format mypy pytest bench clean
 
 help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
+	@echo "make demo   make run with a seeded demo tenant (Nairobi) and simulated riders and orders"
 	@echo "make test   install, then buf lint, stale gen/ check, ruff, mypy and pytest"
 	@echo "make proto  regenerate gen/python from proto/"
 	@echo "make bench  run the benchmarks under bench/"
@@ -28,10 +32,13 @@ help:
 
 install: $(UV)
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --python $(PYTHON_REAL)
 
 run: install
 	$(BIN)/logistics dev
+
+demo: install
+	$(BIN)/logistics dev --demo
 
 test: install check pytest
 

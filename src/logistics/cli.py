@@ -163,9 +163,14 @@ async def _dev(settings: Settings, tenant: str) -> None:
         await servers.stop()
 
 
-def dev_defaults(settings: Settings, env: Mapping[str, str]) -> Settings:
-    """The settings ``logistics dev`` changes unless they are set: tenant URLs may reach this
-    machine and its network (webhook receivers on 127.0.0.1)."""
+def dev_defaults(settings: Settings, env: Mapping[str, str], host: str | None = None) -> Settings:
+    """The settings ``logistics dev`` changes unless they are set: the listeners bind loopback
+    only (``host``, else ``LOGISTICS_BIND_HOST``, opens them wider), and tenant URLs may reach
+    this machine and its network (webhook receivers on 127.0.0.1)."""
+    if host is not None:
+        settings = replace(settings, bind_host=host)
+    elif not env.get("LOGISTICS_BIND_HOST", "").strip():
+        settings = replace(settings, bind_host="127.0.0.1")
     if env.get("LOGISTICS_ALLOW_PRIVATE_TARGETS", "").strip():
         return settings
     return replace(settings, allow_private_targets=True)
@@ -199,6 +204,10 @@ def _parser() -> argparse.ArgumentParser:
         "dev", help="start embedded servers for unset URLs, migrate, serve (make run)"
     )
     dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
+    dev.add_argument(
+        "--host",
+        help="address to listen on (default 127.0.0.1, or LOGISTICS_BIND_HOST; 0.0.0.0 for all)",
+    )
     commands.add_parser(
         "migrate", help="apply pending SQL migrations, then seal plain-text secrets"
     )
@@ -248,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return supervise(settings.serve_processes)
             _run(settings, _serve(settings))
         elif args.command == "dev":
-            _run(settings, _dev(dev_defaults(settings, os.environ), args.tenant))
+            _run(settings, _dev(dev_defaults(settings, os.environ, args.host), args.tenant))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "rotate-secrets":

@@ -137,6 +137,23 @@ def test_logistics_dev_allows_private_targets_unless_the_setting_is_given(
     assert dev_defaults(settings, env).allow_private_targets is allowed
 
 
+@pytest.mark.parametrize(
+    ("env", "flag", "bound"),
+    [
+        ({}, None, "127.0.0.1"),
+        ({"LOGISTICS_BIND_HOST": "0.0.0.0"}, None, "0.0.0.0"),
+        ({}, "0.0.0.0", "0.0.0.0"),
+        ({"LOGISTICS_BIND_HOST": "::"}, "127.0.0.1", "127.0.0.1"),
+    ],
+)
+def test_logistics_dev_listens_on_loopback_unless_told_otherwise(
+    env: dict[str, str], flag: str | None, bound: str
+) -> None:
+    assert Settings.from_env({}).bind_host == "0.0.0.0"  # serve: a container's default
+
+    assert dev_defaults(Settings.from_env(env), env, flag).bind_host == bound
+
+
 def test_config_error_is_a_value_error_so_callers_can_catch_either() -> None:
     with pytest.raises(ValueError, match="LOGISTICS_GRPC_PORT"):
         Settings.from_env({"LOGISTICS_GRPC_PORT": "abc"})
