@@ -1,9 +1,10 @@
-"""The ``logistics`` command: serve, dev, worker, migrate, rotate-secrets, token."""
+"""The ``logistics`` command: serve, dev, worker, migrate, rotate-secrets, token, simulate."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import secrets
@@ -196,6 +197,8 @@ def _banner(settings: Settings, token: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from logistics.sim.flags import add_simulation_flags
+
     parser = argparse.ArgumentParser(prog="logistics", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve gRPC and HTTP with the configured servers")
@@ -233,6 +236,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--subject", default="dev")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
+    simulate = commands.add_parser(
+        "simulate",
+        help="seed a demo tenant (Nairobi) and run simulated riders and orders against a server",
+    )
+    simulate.add_argument(
+        "--target", help="the gRPC listener, host:port (default 127.0.0.1:LOGISTICS_GRPC_PORT)"
+    )
+    simulate.add_argument("--tenant", default="demo", help="tenant to seed and simulate")
+    add_simulation_flags(simulate)
     return parser
 
 
@@ -262,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_migrate(settings))
         elif args.command == "rotate-secrets":
             return asyncio.run(_rotate_secrets(settings))
+        elif args.command == "simulate":
+            target = args.target or f"127.0.0.1:{settings.grpc_port}"
+            _run(settings, _simulate(target, _minter(settings, args.tenant), args, settings))
         elif args.command == "worker":
             settings.require_keyring()
             _run(settings, _worker(settings))
@@ -269,6 +284,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"logistics: configuration error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+async def _simulate(
+    target: str, mint: Callable[[str | None], str], args: argparse.Namespace, settings: Settings
+) -> None:
+    from logistics.sim.flags import simulation_config
+    from logistics.sim.runner import Simulation
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    config = simulation_config(args, args.tenant, settings.osrm_url)
+    simulation = Simulation(target, mint, config)
+    await simulation.run(stop)
+    print(json.dumps(simulation.summary()), flush=True)
+
+
+def _minter(settings: Settings, tenant: str) -> Callable[[str | None], str]:
+    """Tokens for the simulator, signed with the development secret: with a rider id a rider
+    app's (telemetry and read), without one the ordering service's (every scope)."""
+    from logistics.api.auth import mint_token
+
+    secret = settings.jwt_secret or _dev_secret(settings.data_dir)
+
+    def mint(rider_id: str | None) -> str:
+        scopes = DEV_SCOPES if rider_id is None else ["logistics:telemetry", "logistics:read"]
+        return mint_token(
+            secret,
+            tenant=tenant,
+            scopes=scopes,
+            subject=f"sim-rider-{rider_id}" if rider_id else "sim-ordering",
+            rider_id=rider_id,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+    return mint
 
 
 def _run(settings: Settings, main: Coroutine[Any, Any, None]) -> None:

@@ -82,6 +82,29 @@ API_FORBIDDEN = (
 )
 # Adapters serve the use cases; a use case or the transport imported by one is a cycle.
 ADAPTER_FORBIDDEN = ("logistics.services", "logistics.api")
+# The simulator is a client of the public contract (gRPC and the generated stubs) only, like
+# a rider app or an ordering service: if it needs something, the API needs it.
+SIM_FORBIDDEN = tuple(
+    f"logistics.{part}"
+    for part in (
+        "api",
+        "services",
+        "domain",
+        "store",
+        "geo",
+        "events",
+        "blobs",
+        "net",
+        "bootstrap",
+        "app",
+        "server",
+        "connections",
+        "config",
+        "embedded",
+        "routing",
+        "outages",
+    )
+) + ("redis", "nats", "asyncpg")
 LAYERS: dict[str, tuple[str, ...]] = {
     "logistics.domain": DOMAIN_FORBIDDEN,
     "logistics.services": SERVICES_FORBIDDEN,
@@ -90,6 +113,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "logistics.events": ADAPTER_FORBIDDEN,
     "logistics.store": ADAPTER_FORBIDDEN,
     "logistics.blobs": ADAPTER_FORBIDDEN,
+    "logistics.sim": SIM_FORBIDDEN,
 }
 # Where each client library may be imported at all: its adapters, the composition root that
 # opens the clients and builds the graph (``connections``, ``bootstrap``, ``app``), and
@@ -101,6 +125,7 @@ HTTP_ADAPTERS = (
     "logistics.carriers",
     "logistics.discovery",
     "logistics.geo.osrm",
+    "logistics.sim.roads",  # the simulator's own OSRM client, for road paths
     "logistics.events.deliveries",
     "logistics.api.auth",  # the JWKS client
 )
@@ -277,6 +302,13 @@ def test_module_keeps_the_layering_rules(module: str, path: Path) -> None:
         ("logistics.cli", "import redis", "redis imported outside its adapters"),
         ("logistics.store.db", "import httpx", "httpx imported outside its adapters"),
         ("logistics.api.document_files", "import obstore", "obstore imported outside"),
+        (
+            "logistics.sim.rider",
+            "from logistics.services.tasks import TaskService",
+            "logistics.sim imports logistics.services",
+        ),
+        ("logistics.sim.seed", "from logistics.domain import ids", "logistics.sim imports"),
+        ("logistics.sim.ordering", "import httpx", "httpx imported outside its adapters"),
     ],
 )
 def test_a_planted_violation_is_caught(module: str, planted: str, rule: str) -> None:
