@@ -124,8 +124,9 @@ def _dev_keyring(data_dir: Path) -> Keyring:
     return Keyring.parse(_dev_file(data_dir, "dev-secrets-keys", lambda: generate_key("dev")))
 
 
-async def _dev(settings: Settings, tenant: str) -> None:
-    """Embedded servers for any URL not set, migrations, then both listeners."""
+async def _dev(settings: Settings, tenant: str, demo: argparse.Namespace | None = None) -> None:
+    """Embedded servers for any URL not set, migrations, then both listeners; with ``demo``,
+    the simulator beside them (seeding the tenant first)."""
     from logistics.api.auth import mint_token
     from logistics.app import run_server
     from logistics.embedded import EmbeddedServers
@@ -156,10 +157,24 @@ async def _dev(settings: Settings, tenant: str) -> None:
         await _seal_secrets(settings, settings.database_url)
         server = asyncio.create_task(run_server(settings, stop, run_timers=True))
         await asyncio.sleep(0.5)
+        simulation = None
         if not server.done() and settings.jwt_secret:
             token = mint_token(settings.jwt_secret, tenant=tenant, scopes=DEV_SCOPES)
             print(_banner(settings, token), flush=True)
+            if demo is not None:
+                from logistics.demo import console_link, run_demo
+
+                print(
+                    "The console, signed in as a dispatcher of the demo tenant:\n"
+                    f"  {console_link(settings, settings.jwt_secret, tenant)}\n",
+                    flush=True,
+                )
+                simulation = asyncio.create_task(
+                    run_demo(settings, settings.jwt_secret, tenant, demo, stop)
+                )
         await server
+        if simulation is not None:
+            await simulation
     finally:
         await servers.stop()
 
@@ -207,6 +222,13 @@ def _parser() -> argparse.ArgumentParser:
         "dev", help="start embedded servers for unset URLs, migrate, serve (make run)"
     )
     dev.add_argument("--tenant", default="demo", help="tenant of the printed development token")
+    dev.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed the tenant with a Nairobi demo city and run simulated riders and orders "
+        "(make demo); the simulation flags below apply",
+    )
+    add_simulation_flags(dev, demo=True)
     dev.add_argument(
         "--host",
         help="address to listen on (default 127.0.0.1, or LOGISTICS_BIND_HOST; 0.0.0.0 for all)",
@@ -269,14 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return supervise(settings.serve_processes)
             _run(settings, _serve(settings))
         elif args.command == "dev":
-            _run(settings, _dev(dev_defaults(settings, os.environ, args.host), args.tenant))
+            demo = args if args.demo else None
+            _run(settings, _dev(dev_defaults(settings, os.environ, args.host), args.tenant, demo))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "rotate-secrets":
             return asyncio.run(_rotate_secrets(settings))
         elif args.command == "simulate":
             target = args.target or f"127.0.0.1:{settings.grpc_port}"
-            _run(settings, _simulate(target, _minter(settings, args.tenant), args, settings))
+            secret = settings.jwt_secret or _dev_secret(settings.data_dir)
+            _run(settings, _simulate(target, secret, args, settings))
         elif args.command == "worker":
             settings.require_keyring()
             _run(settings, _worker(settings))
@@ -286,40 +310,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def _simulate(
-    target: str, mint: Callable[[str | None], str], args: argparse.Namespace, settings: Settings
-) -> None:
+async def _simulate(target: str, secret: str, args: argparse.Namespace, settings: Settings) -> None:
+    from logistics.demo import minter
     from logistics.sim.flags import simulation_config
     from logistics.sim.runner import Simulation
 
     stop = asyncio.Event()
     _stop_on_signals(stop)
     config = simulation_config(args, args.tenant, settings.osrm_url)
-    simulation = Simulation(target, mint, config)
+    simulation = Simulation(target, minter(settings, secret, args.tenant), config)
     await simulation.run(stop)
     print(json.dumps(simulation.summary()), flush=True)
-
-
-def _minter(settings: Settings, tenant: str) -> Callable[[str | None], str]:
-    """Tokens for the simulator, signed with the development secret: with a rider id a rider
-    app's (telemetry and read), without one the ordering service's (every scope)."""
-    from logistics.api.auth import mint_token
-
-    secret = settings.jwt_secret or _dev_secret(settings.data_dir)
-
-    def mint(rider_id: str | None) -> str:
-        scopes = DEV_SCOPES if rider_id is None else ["logistics:telemetry", "logistics:read"]
-        return mint_token(
-            secret,
-            tenant=tenant,
-            scopes=scopes,
-            subject=f"sim-rider-{rider_id}" if rider_id else "sim-ordering",
-            rider_id=rider_id,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-        )
-
-    return mint
 
 
 def _run(settings: Settings, main: Coroutine[Any, Any, None]) -> None:

@@ -43,6 +43,8 @@ class OrderingService:
         self._codes = codes
         self.stats = DemandStats()
         self._dispatches: set[asyncio.Task[None]] = set()
+        # Set once the first order is placed.
+        self.placed = asyncio.Event()
 
     async def run(self, orders: Iterator[Order], stop: asyncio.Event) -> None:
         started = time.monotonic()
@@ -123,6 +125,7 @@ class OrderingService:
         self._codes[task.name] = order.code
         self.stats.created += 1
         self.stats.tasks.append(task.name)
+        self.placed.set()
         return str(task.name)
 
     async def _dispatch(self, task: str) -> None:

@@ -48,7 +48,7 @@ class RiderOptions:
     # The share of a step's service time a rider actually waits (a demo wants it short).
     service_scale: float = 0.1
     # How often an idle rider asks for tasks a dispatcher assigned it by hand.
-    poll_s: float = 5.0
+    poll_s: float = 15.0
     # Tasks a rider takes on at once (the one it carries and those waiting).
     max_tasks: int = 2
     offers: OfferPolicy = field(default_factory=OfferPolicy)
@@ -88,7 +88,9 @@ class SimRider:
         codes: dict[str, str],
         options: RiderOptions,
         gps: GpsModel | None = None,
+        streaming: asyncio.Event | None = None,
     ) -> None:
+        """``streaming`` is set at this rider's first acknowledged batch."""
         self.api = api
         self.seeded = seeded
         self.name = seeded.name
@@ -112,6 +114,7 @@ class SimRider:
         self._done = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._answers: dict[str, asyncio.Task[None]] = {}
+        self._streaming = streaming or asyncio.Event()
 
     # -- the run --------------------------------------------------------------------------
 
@@ -340,6 +343,7 @@ class SimRider:
             kind = reply.WhichOneof("message")
             if kind == "ack":
                 self.stats.acked += self.buffer.acked(reply.ack.contiguous_sequence)
+                self._streaming.set()
             elif kind == "offer":
                 self.stats.offers += 1
                 offer = reply.offer

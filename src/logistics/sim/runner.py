@@ -54,6 +54,9 @@ class Simulation:
         self.riders: list[SimRider] = []
         self.ordering: OrderingService | None = None
         self.codes: dict[str, str] = {}
+        # Set at the first batch any rider has acknowledged, and at the first order.
+        self.streaming = asyncio.Event()
+        self.ordered = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Seeds, then rides and orders until ``stop`` or the configured duration passes."""
@@ -70,11 +73,13 @@ class Simulation:
                     roads,
                     self.codes,
                     config.rider,
+                    streaming=self.streaming,
                 )
                 for r in seeded
             ]
             run_id = f"{config.seed}-{int(time.time())}"
             self.ordering = OrderingService(admin, run_id, self.codes)
+            self.ordering.placed = self.ordered
             clock = sim_clock(config, datetime.now(UTC))
             logger.info(
                 "simulation started",
