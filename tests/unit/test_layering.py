@@ -84,27 +84,32 @@ API_FORBIDDEN = (
 ADAPTER_FORBIDDEN = ("logistics.services", "logistics.api")
 # The simulator is a client of the public contract (gRPC and the generated stubs) only, like
 # a rider app or an ordering service: if it needs something, the API needs it.
-SIM_FORBIDDEN = tuple(
-    f"logistics.{part}"
-    for part in (
-        "api",
-        "services",
-        "domain",
-        "store",
-        "geo",
-        "events",
-        "blobs",
-        "net",
-        "bootstrap",
-        "app",
-        "server",
-        "connections",
-        "config",
-        "embedded",
-        "routing",
-        "outages",
-    )
-) + ("redis", "nats", "asyncpg")
+SIM_FORBIDDEN = (
+    *(
+        f"logistics.{part}"
+        for part in (
+            "api",
+            "services",
+            "domain",
+            "store",
+            "geo",
+            "events",
+            "blobs",
+            "net",
+            "bootstrap",
+            "app",
+            "server",
+            "connections",
+            "config",
+            "embedded",
+            "routing",
+            "outages",
+        )
+    ),
+    "redis",
+    "nats",
+    "asyncpg",
+)
 LAYERS: dict[str, tuple[str, ...]] = {
     "logistics.domain": DOMAIN_FORBIDDEN,
     "logistics.services": SERVICES_FORBIDDEN,
