@@ -82,6 +82,7 @@ def one_run(data_dir: Path, limit_s: float) -> float:
     for name in ("LOGISTICS_DATABASE_URL", "LOGISTICS_REDIS_URL", "LOGISTICS_NATS_URL"):
         if name in os.environ:
             env[name] = os.environ[name]
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
     log = (data_dir.parent / f"demo-{grpc_port}.log").open("wb")
     started = time.monotonic()
     process = subprocess.Popen(
