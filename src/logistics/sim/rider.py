@@ -95,7 +95,13 @@ class SimRider:
         self.seeded = seeded
         self.name = seeded.name
         self.vehicle_type = seeded.spec.vehicle_type
+        # One generator per concern, each seeded from ``rng``: how the rider moves (and its
+        # GPS), when its connection drops, and how it answers offers. Offers and drops come
+        # at times the server decides, so sharing one generator would let them change the
+        # rider's path.
         self._rng = rng
+        self._network = random.Random(rng.getrandbits(64))
+        self._decisions = random.Random(rng.getrandbits(64))
         self._router = router
         self._codes = codes
         self._options = options
@@ -288,7 +294,7 @@ class SimRider:
             self.buffer.reconnected()
             reader = asyncio.create_task(self._read(call))
             rate = options.drops_per_hour / 3600
-            drop_at = time.monotonic() + (self._rng.expovariate(rate) if rate > 0 else 1e12)
+            drop_at = time.monotonic() + (self._network.expovariate(rate) if rate > 0 else 1e12)
             try:
                 while not self._done.is_set() and not reader.done():
                     if time.monotonic() >= drop_at:
@@ -313,7 +319,7 @@ class SimRider:
                 return
             self.stats.drops += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._done.wait(), self._rng.uniform(*options.offline_s))
+                await asyncio.wait_for(self._done.wait(), self._network.uniform(*options.offline_s))
 
     async def _send(self, call: Call) -> None:
         batch = self.buffer.unsent()
@@ -355,7 +361,7 @@ class SimRider:
 
     async def _answer(self, call: Call, offer: telemetry_pb2.TaskOffer) -> None:
         busy = self._accepted.qsize() + bool(self._task) >= self._options.max_tasks
-        decision = self._policy.answer(self._rng, offer.distance_m)
+        decision = self._policy.answer(self._decisions, offer.distance_m)
         accept = decision.accept and not busy
         await asyncio.sleep(decision.after_s)
         self._answers.pop(offer.offer_id, None)
