@@ -16,13 +16,14 @@ PYTHON_REAL := $(if $(PYTHON),$(shell $(PYTHON) -c 'import os, sys; print(os.pat
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 
-.PHONY: help install run demo test check lint-proto check-gen proto ruff format mypy pytest bench clean
+.PHONY: help install web-install run demo test check lint-proto check-gen check-console proto console ruff format mypy pytest bench clean
 
 help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
 	@echo "make demo   make run with a seeded demo tenant (Nairobi) and simulated riders and orders"
 	@echo "make test   install, then buf lint, stale gen/ check, ruff, mypy and pytest"
-	@echo "make proto  regenerate gen/python from proto/"
+	@echo "make proto  regenerate gen/python and gen/ts from proto/"
+	@echo "make console  rebuild the console and tracking page (web/) into the Python package"
 	@echo "make bench  run the benchmarks under bench/"
 
 .tools/bin/uv:
@@ -34,6 +35,12 @@ install: $(UV)
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
 	$(UV) sync --frozen --all-extras --python $(PYTHON_REAL)
 
+# The TypeScript toolchain of web/ (the protoc-gen-es plugin, Vite), from its lock file.
+WEB_STAMP := web/node_modules/.package-lock.json
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+web-install: $(WEB_STAMP)
+
 run: install
 	$(BIN)/logistics dev
 
@@ -42,23 +49,40 @@ demo: install
 
 test: install check pytest
 
-check: lint-proto check-gen ruff mypy
+check: lint-proto check-gen check-console ruff mypy
 
 lint-proto:
 	$(BIN)/buf lint
 
 # Regenerates into a scratch copy and fails on any difference from the committed gen/.
-check-gen:
+check-gen: $(WEB_STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
-	cp -r proto buf.yaml buf.gen.yaml tools "$$scratch"/ && \
-	(cd "$$scratch" && PATH="$(CURDIR)/$(BIN):$$PATH" buf generate) && \
-	if ! diff -r --exclude=__pycache__ "$$scratch/gen/python" gen/python; then \
+	cp -r proto buf.yaml buf.gen.yaml buf.gen.ts.yaml tools "$$scratch"/ && \
+	mkdir "$$scratch/web" && ln -s "$(CURDIR)/web/node_modules" "$$scratch/web/node_modules" && \
+	(cd "$$scratch" && PATH="$(CURDIR)/$(BIN):$$PATH" buf generate && \
+		PATH="$(CURDIR)/$(BIN):$$PATH" buf generate --template buf.gen.ts.yaml) && \
+	if ! diff -r --exclude=__pycache__ "$$scratch/gen/python" gen/python || \
+		! diff -r "$$scratch/gen/ts" gen/ts; then \
 		echo "error: gen/ is stale: run 'make proto' and commit the result" >&2; exit 1; fi
 	@echo "gen/ is up to date"
 
-proto: install
-	rm -rf gen/python/bengobox
+proto: install $(WEB_STAMP)
+	rm -rf gen/python/bengobox gen/ts/bengobox
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate --template buf.gen.ts.yaml
+
+# The built pages live in src/logistics/web_assets (committed: serving needs no Node).
+console: $(WEB_STAMP)
+	cd web && npm run build
+
+# Builds web/ into a scratch directory and fails on any difference from the committed build.
+check-console: $(WEB_STAMP)
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	(cd web && WEB_OUT_DIR="$$scratch/out" npm run --silent build >/dev/null) && \
+	if ! diff -r "$$scratch/out" src/logistics/web_assets; then \
+		echo "error: src/logistics/web_assets is stale: run 'make console' and commit the result" >&2; \
+		exit 1; fi
+	@echo "web_assets/ is up to date"
 
 ruff:
 	$(BIN)/ruff check .

@@ -190,6 +190,7 @@ class Settings:
     dispatch_radius_m: float = 3000.0
     dispatch_candidates: int = 5
     osrm_url: str | None = None
+    map_style_url: str | None = None
     osrm_profile: str = "driving"
     osrm_timeout_seconds: float = 2.0
     osrm_cache_size: int = 100_000
@@ -267,6 +268,7 @@ class Settings:
             "dispatch_radius_m": _positive_float,
             "dispatch_candidates": _positive_int,
             "osrm_url": _url("http", "https"),
+            "map_style_url": _url("http", "https"),
             "osrm_profile": _osrm_profile,
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,

@@ -21,6 +21,7 @@ from logistics.api.connect_edge import ConnectEdgeInterceptor
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
 from logistics.api.service_table import connect_apps
+from logistics.api.web_pages import WebPages
 from logistics.bootstrap import Handlers
 from logistics.config import Settings
 from logistics.connections import Connections, nats_ready
@@ -78,6 +79,7 @@ class Server:
             self.readiness,
             registry,
             handlers.rest,
+            WebPages(settings.map_style_url),
         )
         self._http_stop = asyncio.Event()
         self._http_task: asyncio.Task[Any] | None = None

@@ -157,7 +157,9 @@ def stop_server(server: RunningServer, timeout: float = 15.0) -> int:
 
 
 @contextlib.asynccontextmanager
-async def server_in_process(urls: ServerUrls, **extra: str) -> AsyncIterator[Listeners]:
+async def server_in_process(
+    urls: ServerUrls, *, run_timers: bool = False, **extra: str
+) -> AsyncIterator[Listeners]:
     """``run_server`` on this event loop with the test settings and ``extra``
     (``LOGISTICS_*`` names, as a child would read them), yielded once /readyz answers 200,
     drained on exit.
@@ -166,13 +168,14 @@ async def server_in_process(urls: ServerUrls, **extra: str) -> AsyncIterator[Lis
     service, no signals, no log file. The server shares this process's globals (its codecs
     are installed here too); only the garbage-collector tuning a serving process does at
     start-up is left out, so that it does not change how the rest of the tests run.
+    ``run_timers`` also runs the worker's jobs (due timers, the outbox relay), as ``dev`` does.
     """
     from logistics import app  # the whole service: imported by the tests that start one
 
     settings = Settings.from_env(settings_env(urls, free_port(), free_port(), **extra))
     stop = asyncio.Event()
     with mock.patch.object(app, "settle_garbage_collector", return_value=None):
-        serving = asyncio.create_task(app.run_server(settings, stop))
+        serving = asyncio.create_task(app.run_server(settings, stop, run_timers=run_timers))
         http_url = f"http://127.0.0.1:{settings.http_port}"
         try:
             if not await _until_ready(http_url, serving.done):

@@ -1,4 +1,5 @@
-"""The HTTP listener's ASGI app: Connect/gRPC-web/gRPC routes plus health, readiness, metrics."""
+"""The HTTP listener's ASGI app: Connect/gRPC-web/gRPC routes plus health, readiness, metrics,
+and the console and tracking pages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from connectrpc.server import ConnectASGIApplication
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from logistics.api.rest import Receive, RestEndpoints, Scope, Send
+from logistics.api.web_pages import WebPages
 from logistics.readiness import ReadinessReport
 
 ReadinessCheck = Callable[[], Awaitable[ReadinessReport]]
@@ -22,11 +24,13 @@ class HttpApp:
         readiness: ReadinessCheck,
         registry: CollectorRegistry,
         rest: RestEndpoints | None = None,
+        pages: WebPages | None = None,
     ) -> None:
         self._routes = {app.path.strip("/"): app for app in connect_apps}
         self._readiness = readiness
         self._registry = registry
         self._rest = rest
+        self._pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -47,6 +51,8 @@ class HttpApp:
             if path == "/metrics":
                 await _respond(send, 200, generate_latest(self._registry), CONTENT_TYPE_LATEST)
                 return
+        if self._pages is not None and await self._pages.serve(scope["method"], path, send):
+            return
         matched = self._rest.match(scope["method"], path) if self._rest else None
         if matched is not None and self._rest is not None:
             await self._rest.serve(matched, scope, receive, send)

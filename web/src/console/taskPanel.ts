@@ -1,0 +1,154 @@
+// The selected task: its steps on the map, its event trail, the nearest eligible riders with
+// their ETA, riders who are not eligible and why, and the dispatcher's actions.
+import { AutoDispatchResponse_Outcome, type RiderCandidate } from "@gen/bengobox/logistics/v1/dispatch_pb";
+import { IneligibilityReason_Code } from "@gen/bengobox/logistics/v1/fleet_pb";
+import { Task_State, type Task, type TaskEvent } from "@gen/bengobox/logistics/v1/task_pb";
+import type * as maplibregl from "maplibre-gl";
+import { lastId, type Api } from "../shared/api";
+import { clock, el, link, millis, seconds, span } from "../shared/format";
+import { emptyCollection } from "../shared/map";
+import { actionButton, attempt } from "./actions";
+import type { Store } from "./store";
+
+export class TaskPanel {
+  private readonly root: HTMLElement;
+  private readonly api: Api;
+  private readonly store: Store;
+  private readonly map: maplibregl.Map;
+  private readonly onRider: (rider: string) => void;
+  private current = "";
+
+  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onRider: (rider: string) => void) {
+    this.root = root;
+    this.api = api;
+    this.store = store;
+    this.map = map;
+    this.onRider = onRider;
+    map.addSource("steps", { type: "geojson", data: emptyCollection() });
+    map.addLayer({ id: "step-path", type: "line", source: "steps", paint: { "line-color": "#7048e8", "line-width": 2, "line-dasharray": [2, 1] } });
+    map.addLayer({
+      id: "step-dots",
+      type: "circle",
+      source: "steps",
+      filter: ["==", ["geometry-type"], "Point"],
+      paint: { "circle-radius": 7, "circle-color": ["case", ["==", ["get", "kind"], "pickup"], "#7048e8", "#f03e3e"], "circle-stroke-color": "#fff", "circle-stroke-width": 2 },
+    });
+  }
+
+  async select(name: string): Promise<void> {
+    this.current = name;
+    const task = await attempt("GetTask", () => this.api.tasks.getTask({ name }));
+    if (!task || this.current !== name) return;
+    this.store.putTask(task);
+    this.drawSteps(task);
+    const [events, nearest] = await Promise.all([
+      attempt("ListTaskEvents", () => this.api.tasks.listTaskEvents({ parent: name, pageSize: 50 })),
+      task.state === Task_State.CREATED || task.state === Task_State.ASSIGNED
+        ? attempt("FindNearestRiders", () => this.api.dispatch.findNearestRiders({ parent: tenantOf(name), task: name, maxRiders: 5 }))
+        : Promise.resolve(undefined),
+    ]);
+    if (this.current !== name) return;
+    this.render(task, events?.events ?? [], nearest?.riders ?? []);
+  }
+
+  clear(): void {
+    this.current = "";
+    this.root.hidden = true;
+    this.map.getSource<maplibregl.GeoJSONSource>("steps")?.setData(emptyCollection());
+  }
+
+  private drawSteps(task: Task): void {
+    const points = task.steps.filter((s) => s.location).map((s) => s.location as { latitude: number; longitude: number });
+    const features: GeoJSON.Feature[] = task.steps
+      .filter((s) => s.location)
+      .map((s) => ({
+        type: "Feature",
+        geometry: { type: "Point", coordinates: [s.location?.longitude ?? 0, s.location?.latitude ?? 0] },
+        properties: { kind: s.kind === 1 ? "pickup" : "drop_off", id: s.id },
+      }));
+    if (points.length > 1) {
+      features.push({ type: "Feature", geometry: { type: "LineString", coordinates: points.map((p) => [p.longitude, p.latitude]) }, properties: {} });
+    }
+    this.map.getSource<maplibregl.GeoJSONSource>("steps")?.setData({ type: "FeatureCollection", features });
+  }
+
+  private render(task: Task, events: TaskEvent[], nearest: RiderCandidate[]): void {
+    const active = task.state !== Task_State.COMPLETED && task.state !== Task_State.FAILED && task.state !== Task_State.CANCELLED;
+    const reason = el("input", { attrs: { type: "text", placeholder: "reason (manual override)", "aria-label": "Reason", "data-testid": "reason" } });
+    reason.className = "needs-dispatch";
+    const assign = (rider: string) => async () => {
+      const answer = await attempt(task.rider ? "Reassign" : "Assign", () =>
+        this.api.dispatch.assignTask({ task: task.name, rider, reason: reason.value, etag: task.etag }),
+      );
+      if (answer) await this.select(task.name);
+    };
+    const candidates = nearest.map((c) =>
+      el(
+        "li",
+        { attrs: { "data-testid": "candidate", "data-rider": c.rider } },
+        riderLink(c.rider, this.onRider),
+        ` ${Math.round(c.distanceM)} m, ETA ${c.eta ? span(seconds(c.eta) ?? 0) : "—"} `,
+        actionButton(task.rider ? "Reassign" : "Assign", assign(c.rider), "assign"),
+      ),
+    );
+    const others = [...this.store.riders.values()]
+      .filter((r) => !nearest.some((c) => c.rider === r.name))
+      .slice(0, 8)
+      .map((r) => {
+        const why = el("span", { className: "why" });
+        const ask = el("button", { text: "why not?", attrs: { type: "button" } });
+        ask.addEventListener("click", async () => {
+          const e = await attempt("GetEligibility", () => this.api.fleet.getEligibility({ rider: r.name }));
+          if (!e) return;
+          why.textContent = e.eligible
+            ? "eligible (too far or busy)"
+            : e.reasons.map((x) => x.message || (IneligibilityReason_Code[x.code] ?? "").toLowerCase()).join("; ");
+        });
+        return el("li", {}, riderLink(r.name, this.onRider), " ", ask, " ", why);
+      });
+    const trail = events.map((e) =>
+      el("li", { text: `${clock(millis(e.eventTime))} ${e.type}${e.actor ? ` by ${e.actor}` : ""}${e.reason ? ` — ${e.reason}` : ""}` }),
+    );
+    const tools = active
+      ? el(
+          "div",
+          { className: "actions" },
+          reason,
+          actionButton("AutoDispatch", async () => {
+            const r = await attempt("AutoDispatch", () => this.api.dispatch.autoDispatch({ task: task.name }));
+            if (r) {
+              const outcome = (AutoDispatchResponse_Outcome[r.outcome] ?? "").replace("OUTCOME_", "").toLowerCase();
+              this.root.querySelector(".outcome")?.replaceChildren(`auto-dispatch: ${outcome}${r.rider ? ` to ${lastId(r.rider)}` : ""}`);
+              await this.select(task.name);
+            }
+          }, "auto-dispatch"),
+          actionButton("Cancel task", async () => {
+            const r = await attempt("CancelTask", () => this.api.tasks.cancelTask({ name: task.name, reason: reason.value || "cancelled in the console", etag: task.etag }));
+            if (r) await this.select(task.name);
+          }, "cancel"),
+        )
+      : el("p", { text: "finished" });
+    this.root.replaceChildren(
+      el("h2", { text: `Task ${lastId(task.name)}` }),
+      el("p", { attrs: { "data-testid": "task-state" }, text: `state ${(Task_State[task.state] ?? "").replace("STATE_", "").toLowerCase()}` }),
+      el("p", {}, "rider ", task.rider ? riderLink(task.rider, this.onRider) : "none"),
+      tools,
+      el("p", { className: "outcome" }),
+      el("h3", { text: "Nearest eligible riders" }),
+      nearest.length ? el("ol", { className: "candidates" }, ...candidates) : el("p", { text: active ? "none eligible nearby" : "—" }),
+      el("h3", { text: "Other riders in view" }),
+      el("ul", { className: "others" }, ...others),
+      el("h3", { text: "Event trail" }),
+      el("ol", { className: "trail", attrs: { "data-testid": "trail" } }, ...trail),
+    );
+    this.root.hidden = false;
+  }
+}
+
+export function tenantOf(name: string): string {
+  return name.split("/").slice(0, 2).join("/");
+}
+
+export function riderLink(rider: string, onRider: (rider: string) => void): HTMLElement {
+  return link(lastId(rider), () => onRider(rider), { "data-rider": rider });
+}
