@@ -31,6 +31,7 @@ export function actionButton(text: string, action: () => Promise<unknown>, testI
     className: "needs-dispatch",
     attrs: testId ? { type: "button", "data-testid": testId } : { type: "button" },
   });
+  button.disabled = document.body.classList.contains("read-only");
   button.addEventListener("click", () => {
     button.disabled = true;
     void action().finally(() => {

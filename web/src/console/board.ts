@@ -38,7 +38,7 @@ export class Board {
       this.render();
     });
     // The SLA countdown moves every second even when nothing else does.
-    setInterval(() => this.render(), 1000);
+    setInterval(() => this.tick(), 1000);
   }
 
   private visible(row: TaskRow, nowMs: number): boolean {
@@ -56,36 +56,68 @@ export class Board {
     return true;
   }
 
+  private readonly cards = new Map<string, HTMLButtonElement>();
+
+  /** Lays the board out again; cards are kept per task, so a click is never lost to a redraw. */
   render(): void {
     const nowMs = Date.now();
     const columns = ACTIVE_STATES.map((state) => {
       const rows = [...this.store.tasks.values()].filter((r) => r.state === state && this.visible(r, nowMs));
       rows.sort((a, b) => (a.deadlineMs ?? Infinity) - (b.deadlineMs ?? Infinity));
-      const cards = rows.map((row) => this.card(row, nowMs));
-      return el(
-        "div",
-        { className: "column", attrs: { "data-state": state } },
-        el("h3", { text: `${state.replace("_", " ")} (${rows.length})` }),
-        ...cards,
-      );
+      return { state, cards: rows.map((row) => this.card(row, nowMs)) };
     });
-    this.root.replaceChildren(...columns);
+    const shown = new Set(columns.flatMap((c) => c.cards));
+    for (const [name, card] of this.cards) if (!shown.has(card)) this.cards.delete(name);
+    for (const { state, cards } of columns) {
+      let column = this.root.querySelector<HTMLElement>(`.column[data-state="${state}"]`);
+      if (!column) {
+        column = el("div", { className: "column", attrs: { "data-state": state } }, el("h3"));
+        this.root.append(column);
+      }
+      const title = `${state.replace("_", " ")} (${cards.length})`;
+      const heading = column.firstElementChild as HTMLElement;
+      if (heading.textContent !== title) heading.textContent = title;
+      const current = [...column.children].slice(1);
+      if (current.length !== cards.length || current.some((node, i) => node !== cards[i])) {
+        column.replaceChildren(heading, ...cards);
+      }
+    }
   }
 
-  private card(row: TaskRow, nowMs: number): HTMLElement {
+  /** Updates the SLA countdowns only (every second). */
+  tick(): void {
+    const nowMs = Date.now();
+    for (const [name, card] of this.cards) {
+      const row = this.store.tasks.get(name);
+      if (row) this.fill(card, row, nowMs);
+    }
+  }
+
+  private card(row: TaskRow, nowMs: number): HTMLButtonElement {
+    let card = this.cards.get(row.name);
+    if (!card) {
+      card = el(
+        "button",
+        { className: "card", attrs: { type: "button", "data-task": row.name, "data-testid": "task-card" } },
+        el("span", { className: "id", text: lastId(row.name) }),
+        el("span", { className: "sla" }),
+        el("span", { className: "rider" }),
+      );
+      card.addEventListener("click", () => this.onSelect(row.name));
+      this.cards.set(row.name, card);
+    }
+    this.fill(card, row, nowMs);
+    return card;
+  }
+
+  private fill(card: HTMLButtonElement, row: TaskRow, nowMs: number): void {
     const left = row.deadlineMs === null ? null : (row.deadlineMs - nowMs) / 1000;
     const sla = left === null ? "no deadline" : left < 0 ? `late ${span(-left)}` : `due in ${span(left)}`;
-    const card = el(
-      "button",
-      {
-        className: `card${left !== null && left < 0 ? " late" : ""}${row.name === this.selected ? " selected" : ""}`,
-        attrs: { type: "button", "data-task": row.name, "data-testid": "task-card" },
-      },
-      el("span", { className: "id", text: lastId(row.name) }),
-      el("span", { className: "sla", text: sla }),
-      el("span", { className: "rider", text: row.rider ? `rider ${lastId(row.rider)}` : "unassigned" }),
-    );
-    card.addEventListener("click", () => this.onSelect(row.name));
-    return card;
+    const rider = row.rider ? `rider ${lastId(row.rider)}` : "unassigned";
+    const [, slaText, riderText] = card.children;
+    if (slaText && slaText.textContent !== sla) slaText.textContent = sla;
+    if (riderText && riderText.textContent !== rider) riderText.textContent = rider;
+    card.classList.toggle("late", left !== null && left < 0);
+    card.classList.toggle("selected", row.name === this.selected);
   }
 }

@@ -67,7 +67,7 @@ async function start(token: string, claims: Claims): Promise<void> {
   };
   const selectRider = (name: string): void => void riderPanel?.select(name);
   const board = new Board($("board"), store, zones, selectTask);
-  taskPanel = new TaskPanel($("task-panel"), api, store, map, selectRider);
+  taskPanel = new TaskPanel($("task-panel"), api, store, map, selectRider, writable);
   riderPanel = new RiderPanel($("rider-panel"), api, store, map, selectTask);
   const routes = new Routes($("routes"), api, store, map);
 

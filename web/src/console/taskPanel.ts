@@ -16,10 +16,19 @@ export class TaskPanel {
   private readonly store: Store;
   private readonly map: maplibregl.Map;
   private readonly onRider: (rider: string) => void;
+  private readonly writable: boolean;
   private current = "";
 
-  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onRider: (rider: string) => void) {
+  constructor(
+    root: HTMLElement,
+    api: Api,
+    store: Store,
+    map: maplibregl.Map,
+    onRider: (rider: string) => void,
+    writable: boolean,
+  ) {
     this.root = root;
+    this.writable = writable;
     this.api = api;
     this.store = store;
     this.map = map;
@@ -43,7 +52,8 @@ export class TaskPanel {
     this.drawSteps(task);
     const [events, nearest] = await Promise.all([
       attempt("ListTaskEvents", () => this.api.tasks.listTaskEvents({ parent: name, pageSize: 50 })),
-      task.state === Task_State.CREATED || task.state === Task_State.ASSIGNED
+      // Ranking riders for a task is a dispatcher's call (logistics:dispatch).
+      this.writable && (task.state === Task_State.CREATED || task.state === Task_State.ASSIGNED)
         ? attempt("FindNearestRiders", () => this.api.dispatch.findNearestRiders({ parent: tenantOf(name), task: name, maxRiders: 5 }))
         : Promise.resolve(undefined),
     ]);
@@ -76,6 +86,8 @@ export class TaskPanel {
     const active = task.state !== Task_State.COMPLETED && task.state !== Task_State.FAILED && task.state !== Task_State.CANCELLED;
     const reason = el("input", { attrs: { type: "text", placeholder: "reason (manual override)", "aria-label": "Reason", "data-testid": "reason" } });
     reason.className = "needs-dispatch";
+    reason.disabled = !this.writable;
+    const verb = task.rider ? "Reassign" : "Assign";
     const assign = (rider: string) => async () => {
       const answer = await attempt(task.rider ? "Reassign" : "Assign", () =>
         this.api.dispatch.assignTask({ task: task.name, rider, reason: reason.value, etag: task.etag }),
@@ -88,7 +100,7 @@ export class TaskPanel {
         { attrs: { "data-testid": "candidate", "data-rider": c.rider } },
         riderLink(c.rider, this.onRider),
         ` ${Math.round(c.distanceM)} m, ETA ${c.eta ? span(seconds(c.eta) ?? 0) : "—"} `,
-        actionButton(task.rider ? "Reassign" : "Assign", assign(c.rider), "assign"),
+        actionButton(verb, assign(c.rider), "assign"),
       ),
     );
     const others = [...this.store.riders.values()]
@@ -104,7 +116,8 @@ export class TaskPanel {
             ? "eligible (too far or busy)"
             : e.reasons.map((x) => x.message || (IneligibilityReason_Code[x.code] ?? "").toLowerCase()).join("; ");
         });
-        return el("li", {}, riderLink(r.name, this.onRider), " ", ask, " ", why);
+        const override = active ? [" ", actionButton(verb, assign(r.name), "assign")] : [];
+        return el("li", { attrs: { "data-rider": r.name } }, riderLink(r.name, this.onRider), ...override, " ", ask, " ", why);
       });
     const trail = events.map((e) =>
       el("li", { text: `${clock(millis(e.eventTime))} ${e.type}${e.actor ? ` by ${e.actor}` : ""}${e.reason ? ` — ${e.reason}` : ""}` }),
@@ -135,8 +148,10 @@ export class TaskPanel {
       tools,
       el("p", { className: "outcome" }),
       el("h3", { text: "Nearest eligible riders" }),
-      nearest.length ? el("ol", { className: "candidates" }, ...candidates) : el("p", { text: active ? "none eligible nearby" : "—" }),
-      el("h3", { text: "Other riders in view" }),
+      nearest.length
+        ? el("ol", { className: "candidates" }, ...candidates)
+        : el("p", { text: !this.writable ? "(ranking riders needs logistics:dispatch)" : active ? "none eligible nearby" : "—" }),
+      el("h3", { text: "Other riders in view (manual override)" }),
       el("ul", { className: "others" }, ...others),
       el("h3", { text: "Event trail" }),
       el("ol", { className: "trail", attrs: { "data-testid": "trail" } }, ...trail),

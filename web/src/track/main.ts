@@ -51,10 +51,13 @@ async function follow(api: Api, task: string, map: maplibregl.Map): Promise<void
           if (first) map.jumpTo({ center: [p.longitude, p.latitude], zoom: 14 });
           else map.easeTo({ center: [p.longitude, p.latitude], duration: 500 });
           first = false;
-          $("map").dataset.riderAt = `${p.latitude.toFixed(5)},${p.longitude.toFixed(5)} ${clock(millis(progress.positionTime))}`;
+          $("seen").textContent = `Your rider was here at ${clock(millis(progress.positionTime))}`;
         }
         if (progress.state === "completed") await showProof(api, task);
-        if (FINAL.has(progress.state)) return;
+        if (FINAL.has(progress.state)) {
+          $("seen").textContent = "";
+          return;
+        }
       }
     } catch (error) {
       if (isAbort(error)) return;

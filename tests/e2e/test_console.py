@@ -1,0 +1,256 @@
+"""The console and the tracking page in a real headless Chromium, against a real server:
+riders streamed over gRPC move on the map, a dispatcher's click assigns a task, an SLA breach
+shows as an alert, a read-only token cannot assign, and a customer follows a delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+from bengobox.logistics.v1 import (
+    common_pb2,
+    dispatch_pb2,
+    dispatch_pb2_grpc,
+    task_pb2,
+    task_pb2_grpc,
+)
+from playwright.async_api import Browser, Page, expect
+
+from tests.support.auth import auth, token, unique_tenant
+from tests.support.browser import chromium
+from tests.support.live_riders import LiveRider, driving, moved
+from tests.support.protos import ts
+from tests.support.servers import Listeners, ServerUrls, server_in_process
+
+pytestmark = pytest.mark.e2e
+
+CENTRE = (-1.2864, 36.8172)
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+Step = task_pb2.TaskStep
+
+
+@pytest.fixture(scope="module")
+async def console_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
+    # Timers and the outbox relay run in the process (as in `logistics dev`): SLA alerts.
+    async with server_in_process(
+        server_urls, run_timers=True, LOGISTICS_LIVE_INTERVAL_SECONDS="0.2"
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def channel(console_server: Listeners) -> AsyncIterator[grpc.aio.Channel]:
+    async with grpc.aio.insecure_channel(console_server.grpc_target) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+def console_url(server: Listeners, bearer: str, zoom: int = 14) -> str:
+    return f"{server.http_url}/console/#token={bearer}&at={CENTRE[0]},{CENTRE[1]},{zoom}"
+
+
+async def riders_near_centre(channel: grpc.aio.Channel, tenant: str, n: int) -> list[LiveRider]:
+    return [
+        await LiveRider.create(
+            channel, tenant, *moved(*CENTRE, 150.0 * i - 300, -200.0), plate=f"KC{i}{tenant[-5:]}"
+        )
+        for i in range(n)
+    ]
+
+
+async def new_task(
+    channel: grpc.aio.Channel,
+    tenant: str,
+    deadline: datetime | None = None,
+    proofs: tuple[int, ...] = (),
+) -> task_pb2.Task:
+    pickup = common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1])
+    drop_lat, drop_lng = moved(*CENTRE, 600.0, 400.0)
+    task = task_pb2.Task(
+        kind=task_pb2.Task.KIND_DELIVERY,
+        steps=[
+            Step(kind=Step.KIND_PICKUP, location=pickup),
+            Step(
+                kind=Step.KIND_DROP_OFF,
+                location=common_pb2.GeoPoint(latitude=drop_lat, longitude=drop_lng),
+                required_proofs=list(proofs),  # type: ignore[arg-type]
+            ),
+        ],
+    )
+    if deadline is not None:
+        task.delivery_deadline.CopyFrom(ts(deadline))
+    return await task_pb2_grpc.TaskServiceStub(channel).CreateTask(
+        task_pb2.CreateTaskRequest(parent=f"tenants/{tenant}", task=task), metadata=auth(tenant)
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        await asyncio.sleep(0.1)
+
+
+async def close_all(riders: list[LiveRider]) -> None:
+    for rider in riders:
+        await rider.close()
+
+
+async def test_the_console_shows_streamed_riders_moving(
+    console_server: Listeners, channel: grpc.aio.Channel, page: Page
+) -> None:
+    tenant = unique_tenant()
+    riders = await riders_near_centre(channel, tenant, 5)
+    try:
+        await new_task(channel, tenant, deadline=datetime.now(UTC) + timedelta(minutes=25))
+        await page.goto(console_url(console_server, token(tenant)))
+        await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
+        await expect(page.get_by_test_id("rider-count")).to_have_text("5 riders")
+        await expect(page.get_by_test_id("who")).to_contain_text(f"tenant {tenant}")
+        await expect(page.get_by_test_id("task-card")).to_have_count(1)
+        canvas = page.locator("#map canvas")
+        async with driving(riders, east_m=8.0, every_s=0.25):
+            box = await canvas.bounding_box()
+            assert box is not None
+            before = await page.screenshot(clip=box, scale="css", type="jpeg")
+            await page.wait_for_timeout(1200)
+            after = await page.screenshot(clip=box, scale="css", type="jpeg")
+            assert before != after, "the riders did not move on the map"
+            await page.get_by_test_id("task-card").first.click()
+            await expect(page.get_by_test_id("candidate").first).to_be_visible()
+            IMAGES.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(IMAGES / "console.png"))
+    finally:
+        await close_all(riders)
+
+
+async def test_an_assignment_made_by_clicking_is_the_tasks_state(
+    console_server: Listeners, channel: grpc.aio.Channel, page: Page
+) -> None:
+    tenant = unique_tenant()
+    riders = await riders_near_centre(channel, tenant, 2)
+    try:
+        task = await new_task(channel, tenant)
+        await page.goto(console_url(console_server, token(tenant)))
+        await page.get_by_test_id("task-card").first.click()
+        candidate = page.get_by_test_id("candidate").first
+        await expect(candidate).to_be_visible()
+        chosen = await candidate.get_attribute("data-rider")
+        await page.get_by_test_id("reason").fill("closest rider, customer asked")
+        await candidate.get_by_test_id("assign").click()
+        await expect(page.get_by_test_id("task-state")).to_have_text("state assigned")
+        stored = await task_pb2_grpc.TaskServiceStub(channel).GetTask(
+            task_pb2.GetTaskRequest(name=task.name), metadata=auth(tenant)
+        )
+        assert stored.state == task_pb2.Task.STATE_ASSIGNED
+        assert stored.rider == chosen
+        events = await task_pb2_grpc.TaskServiceStub(channel).ListTaskEvents(
+            task_pb2.ListTaskEventsRequest(parent=task.name), metadata=auth(tenant)
+        )
+        assert "closest rider, customer asked" in [e.reason for e in events.events]
+        await expect(page.get_by_test_id("errors")).to_be_empty()
+    finally:
+        await close_all(riders)
+
+
+async def test_an_sla_breach_appears_as_an_alert(
+    console_server: Listeners, channel: grpc.aio.Channel, page: Page
+) -> None:
+    tenant = unique_tenant()
+    await page.goto(console_url(console_server, token(tenant)))
+    await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
+    task = await new_task(channel, tenant, deadline=datetime.now(UTC) + timedelta(seconds=2))
+    alert = page.locator('[data-testid="alert"][data-type="task.sla_breached"]')
+    await expect(alert).to_be_visible(timeout=20_000)
+    task_id = task.name.rsplit("/", 1)[1]
+    await alert.get_by_role("link", name=f"task {task_id}").click()  # it links to its task
+    await expect(page.get_by_test_id("task-panel")).to_contain_text(task_id)
+
+
+async def test_a_read_only_token_cannot_assign(
+    console_server: Listeners, channel: grpc.aio.Channel, page: Page
+) -> None:
+    tenant = unique_tenant()
+    riders = await riders_near_centre(channel, tenant, 1)
+    try:
+        task = await new_task(channel, tenant)
+        await page.goto(console_url(console_server, token(tenant, ["logistics:read"])))
+        await expect(page.get_by_test_id("mode")).to_have_text("read-only")
+        await page.get_by_test_id("task-card").first.click()
+        override = page.locator(f'li[data-rider="{riders[0].name}"]')
+        await expect(override.get_by_test_id("assign")).to_be_disabled()
+        await expect(page.get_by_test_id("reason")).to_be_disabled()
+        await expect(page.get_by_test_id("auto-dispatch")).to_be_disabled()
+        await expect(page.get_by_test_id("cancel")).to_be_disabled()
+        stored = await task_pb2_grpc.TaskServiceStub(channel).GetTask(
+            task_pb2.GetTaskRequest(name=task.name), metadata=auth(tenant)
+        )
+        assert stored.state == task_pb2.Task.STATE_CREATED
+    finally:
+        await close_all(riders)
+
+
+async def test_the_tracking_page_follows_a_task_to_completion(
+    console_server: Listeners, channel: grpc.aio.Channel, browser: Browser
+) -> None:
+    tenant = unique_tenant()
+    [rider] = await riders_near_centre(channel, tenant, 1)
+    tasks = task_pb2_grpc.TaskServiceStub(channel)
+    try:
+        task = await new_task(channel, tenant, proofs=(Step.PROOF_KIND_RECIPIENT_NAME,))
+        await dispatch_pb2_grpc.DispatchServiceStub(channel).AssignTask(
+            dispatch_pb2.AssignTaskRequest(task=task.name, rider=rider.name, reason="test"),
+            metadata=auth(tenant),
+        )
+        phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = await phone.new_page()
+        tracking = token(tenant, [], task_id=task.name.rsplit("/", 1)[1])
+        await page.goto(f"{console_server.http_url}/track/#token={tracking}")
+        await expect(page.get_by_test_id("timeline")).to_contain_text("Rider assigned")
+        async with driving([rider], east_m=20.0, every_s=0.3):
+            await expect(page.get_by_test_id("seen")).to_contain_text("Your rider was here at")
+            await expect(page.get_by_test_id("eta")).to_contain_text("Arriving in about")
+            await tasks.StartTask(task_pb2.StartTaskRequest(name=task.name), metadata=auth(tenant))
+            await expect(page.get_by_test_id("timeline")).to_contain_text("On the way")
+            await tasks.ArriveAtStep(
+                task_pb2.ArriveAtStepRequest(name=task.name, step_id="0"), metadata=auth(tenant)
+            )
+            await tasks.CompleteStep(
+                task_pb2.CompleteStepRequest(name=task.name, step_id="0"), metadata=auth(tenant)
+            )
+            await tasks.ArriveAtStep(
+                task_pb2.ArriveAtStepRequest(name=task.name, step_id="1"), metadata=auth(tenant)
+            )
+            await expect(page.get_by_test_id("timeline")).to_contain_text("Rider has arrived")
+            proof = task_pb2.Proof(kind=Step.PROOF_KIND_RECIPIENT_NAME, text="Njeri")
+            await tasks.CompleteStep(
+                task_pb2.CompleteStepRequest(name=task.name, step_id="1", proofs=[proof]),
+                metadata=auth(tenant),
+            )
+        await expect(page.get_by_test_id("eta")).to_have_text("Delivered")
+        await expect(page.get_by_test_id("proof")).to_contain_text("received by Njeri")
+        await expect(page.get_by_test_id("error")).to_be_hidden()
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(IMAGES / "tracking.png"))
+        await phone.close()
+    finally:
+        await rider.close()
