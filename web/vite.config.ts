@@ -20,10 +20,10 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
-      input: {
-        console: here("console/index.html"),
-        track: here("track/index.html"),
-      },
+      // bench/ is built only by bench/console.py (WEB_BENCH=1), never into the package.
+      input: process.env.WEB_BENCH
+        ? { bench: here("bench/index.html") }
+        : { console: here("console/index.html"), track: here("track/index.html") },
     },
   },
 });

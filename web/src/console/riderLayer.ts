@@ -49,7 +49,7 @@ export class RiderLayer {
       id: "rider-heading",
       type: "symbol",
       source: SOURCE,
-      minzoom: 12,
+      minzoom: 14,
       layout: {
         "icon-image": "arrow",
         "icon-rotate": ["get", "heading"],
