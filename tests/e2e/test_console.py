@@ -18,10 +18,13 @@ from bengobox.logistics.v1 import (
     dispatch_pb2_grpc,
     task_pb2,
     task_pb2_grpc,
+    telemetry_pb2,
+    telemetry_pb2_grpc,
 )
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.auth import auth, token, unique_tenant
+from logistics.api.auth import mint_token
+from tests.support.auth import JWT_SECRET, auth, bearer, token, unique_tenant
 from tests.support.browser import chromium
 from tests.support.live_riders import LiveRider, driving, moved
 from tests.support.protos import ts
@@ -122,11 +125,31 @@ async def test_the_console_shows_streamed_riders_moving(
     riders = await riders_near_centre(channel, tenant, 5)
     try:
         await new_task(channel, tenant, deadline=datetime.now(UTC) + timedelta(minutes=25))
+        # A zone beside the pickup: one around it would match only riders of that zone.
+        corners = [
+            moved(*CENTRE, n, e) for n, e in ((200, 300), (200, 1100), (900, 1100), (900, 300))
+        ]
+        await telemetry_pb2_grpc.TelemetryServiceStub(channel).CreateGeofence(
+            telemetry_pb2.CreateGeofenceRequest(
+                parent=f"tenants/{tenant}",
+                geofence=telemetry_pb2.Geofence(
+                    display_name="CBD",
+                    kind=telemetry_pb2.Geofence.KIND_ZONE,
+                    polygon=telemetry_pb2.Polygon(
+                        vertices=[common_pb2.GeoPoint(latitude=a, longitude=b) for a, b in corners]
+                    ),
+                ),
+            ),
+            metadata=auth(tenant),
+        )
         await page.goto(console_url(console_server, token(tenant)))
         await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
         await expect(page.get_by_test_id("rider-count")).to_have_text("5 riders")
         await expect(page.get_by_test_id("who")).to_contain_text(f"tenant {tenant}")
         await expect(page.get_by_test_id("task-card")).to_have_count(1)
+        await expect(page.get_by_label("Zone").get_by_role("option", name="CBD")).to_be_attached()
+        await page.get_by_role("button", name="H3 cells").click()
+        await expect(page.get_by_role("button", name="H3 cells")).to_have_class("on")
         canvas = page.locator("#map canvas")
         async with driving(riders, east_m=8.0, every_s=0.25):
             box = await canvas.bounding_box()
@@ -167,6 +190,35 @@ async def test_an_assignment_made_by_clicking_is_the_tasks_state(
             task_pb2.ListTaskEventsRequest(parent=task.name), metadata=auth(tenant)
         )
         assert "closest rider, customer asked" in [e.reason for e in events.events]
+        # The rider panel: eligibility, and the track of the last hour.
+        rider_link = page.get_by_test_id("task-panel").get_by_role("link", name=chosen[-36:])
+        await rider_link.first.click()
+        await expect(page.get_by_test_id("eligibility")).to_have_text("eligible")
+        await expect(page.get_by_test_id("rider-panel")).to_contain_text("track, last hour")
+        await expect(page.get_by_test_id("errors")).to_be_empty()
+    finally:
+        await close_all(riders)
+
+
+async def test_a_route_plan_is_drawn_and_applied_from_the_console(
+    console_server: Listeners, channel: grpc.aio.Channel, page: Page
+) -> None:
+    tenant = unique_tenant()
+    riders = await riders_near_centre(channel, tenant, 2)
+    try:
+        planned = [await new_task(channel, tenant), await new_task(channel, tenant)]
+        await page.goto(console_url(console_server, token(tenant)))
+        await expect(page.get_by_test_id("rider-count")).to_have_text("2 riders")
+        await expect(page.get_by_test_id("task-card")).to_have_count(2)
+        await page.get_by_role("button", name="Optimize routes").click()
+        await page.get_by_role("button", name="Apply plan").click(timeout=20_000)
+        await expect(page.get_by_role("button", name="Applied")).to_be_disabled()
+        for task in planned:
+            stored = await task_pb2_grpc.TaskServiceStub(channel).GetTask(
+                task_pb2.GetTaskRequest(name=task.name), metadata=auth(tenant)
+            )
+            assert stored.state == task_pb2.Task.STATE_ASSIGNED
+            assert stored.rider in {r.name for r in riders}
         await expect(page.get_by_test_id("errors")).to_be_empty()
     finally:
         await close_all(riders)
@@ -223,7 +275,8 @@ async def test_the_tracking_page_follows_a_task_to_completion(
         )
         phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
         page = await phone.new_page()
-        tracking = token(tenant, [], task_id=task.name.rsplit("/", 1)[1])
+        # A tracking token as `logistics token --task` mints it: no scope at all.
+        tracking = mint_token(JWT_SECRET, tenant=tenant, scopes=[], task_id=task.name[-36:])
         await page.goto(f"{console_server.http_url}/track/#token={tracking}")
         await expect(page.get_by_test_id("timeline")).to_contain_text("Rider assigned")
         async with driving([rider], east_m=20.0, every_s=0.3):
@@ -252,5 +305,12 @@ async def test_the_tracking_page_follows_a_task_to_completion(
         IMAGES.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(IMAGES / "tracking.png"))
         await phone.close()
+        # The tracking token reads the proofs of its own task only.
+        other = await new_task(channel, tenant)
+        with pytest.raises(grpc.aio.AioRpcError) as denied:
+            await tasks.ListProofs(
+                task_pb2.ListProofsRequest(parent=other.name), metadata=bearer(tracking)
+            )
+        assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
     finally:
         await rider.close()
