@@ -171,10 +171,15 @@ async def test_an_assignment_made_by_clicking_is_the_tasks_state(
 ) -> None:
     tenant = unique_tenant()
     riders = await riders_near_centre(channel, tenant, 2)
+    off_shift = await LiveRider.create(channel, tenant, *CENTRE, plate="KOFF1", on_shift=False)
+    riders.append(off_shift)
     try:
         task = await new_task(channel, tenant)
         await page.goto(console_url(console_server, token(tenant)))
         await page.get_by_test_id("task-card").first.click()
+        # The rider left out of the ranking says why.
+        left_out = page.locator(f'li[data-rider="{off_shift.name}"]')
+        await expect(left_out.get_by_test_id("why-not")).to_contain_text("no shift")
         candidate = page.get_by_test_id("candidate").first
         await expect(candidate).to_be_visible()
         chosen = await candidate.get_attribute("data-rider")

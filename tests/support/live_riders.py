@@ -43,8 +43,15 @@ class LiveRider:
 
     @classmethod
     async def create(
-        cls, channel: grpc.aio.Channel, tenant: str, lat: float, lng: float, plate: str
+        cls,
+        channel: grpc.aio.Channel,
+        tenant: str,
+        lat: float,
+        lng: float,
+        plate: str,
+        on_shift: bool = True,
     ) -> LiveRider:
+        """With ``on_shift`` False the rider has no shift, so dispatch leaves it out."""
         fleet = fleet_pb2_grpc.FleetServiceStub(channel)
         car = await fleet.CreateVehicle(
             fleet_pb2.CreateVehicleRequest(
@@ -69,6 +76,10 @@ class LiveRider:
             metadata=auth(tenant),
         )
         now = datetime.now(UTC)
+        if not on_shift:
+            live = cls(channel, tenant, rider.name, lat, lng)
+            await live.ping()
+            return live
         await fleet.CreateShift(
             fleet_pb2.CreateShiftRequest(
                 parent=rider.name,

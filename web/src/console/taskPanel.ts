@@ -103,21 +103,20 @@ export class TaskPanel {
         actionButton(verb, assign(c.rider), "assign"),
       ),
     );
+    // Riders in view who were not ranked, each with why not (no shift, no vehicle, documents).
     const others = [...this.store.riders.values()]
       .filter((r) => !nearest.some((c) => c.rider === r.name))
       .slice(0, 8)
       .map((r) => {
-        const why = el("span", { className: "why" });
-        const ask = el("button", { text: "why not?", attrs: { type: "button" } });
-        ask.addEventListener("click", async () => {
-          const e = await attempt("GetEligibility", () => this.api.fleet.getEligibility({ rider: r.name }));
+        const why = el("span", { className: "why", attrs: { "data-testid": "why-not" } });
+        void attempt("GetEligibility", () => this.api.fleet.getEligibility({ rider: r.name })).then((e) => {
           if (!e) return;
           why.textContent = e.eligible
-            ? "eligible (too far or busy)"
+            ? "eligible (further away, busy or offline)"
             : e.reasons.map((x) => x.message || (IneligibilityReason_Code[x.code] ?? "").toLowerCase()).join("; ");
         });
         const override = active ? [" ", actionButton(verb, assign(r.name), "assign")] : [];
-        return el("li", { attrs: { "data-rider": r.name } }, riderLink(r.name, this.onRider), ...override, " ", ask, " ", why);
+        return el("li", { attrs: { "data-rider": r.name } }, riderLink(r.name, this.onRider), ...override, " ", why);
       });
     const trail = events.map((e) =>
       el("li", { text: `${clock(millis(e.eventTime))} ${e.type}${e.actor ? ` by ${e.actor}` : ""}${e.reason ? ` — ${e.reason}` : ""}` }),
