@@ -1,8 +1,11 @@
 // The smallest TypeScript client: create a delivery task over Connect and read it back.
 // Uses the generated code in gen/ts and connect-web's fetch transport (Node 18+ has fetch).
 //
-//   LOGISTICS_URL=http://127.0.0.1:4103 LOGISTICS_TOKEN=$(logistics token --tenant demo \
-//     --scope "logistics:read logistics:dispatch") node create_task.js   (after tsc; see README)
+// From the repository root, after `make web-install`:
+//   web/node_modules/.bin/tsc -p examples/ts/tsconfig.json     # into .build/examples-ts
+//   LOGISTICS_URL=http://127.0.0.1:4103 NODE_PATH=web/node_modules \
+//   LOGISTICS_TOKEN=$(.venv/bin/logistics token --tenant demo --scope "logistics:read logistics:dispatch") \
+//   node .build/examples-ts/examples/ts/create_task.js
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Task_Kind, Task_State, TaskService, TaskStep_Kind } from "../../gen/ts/bengobox/logistics/v1/task_pb";
