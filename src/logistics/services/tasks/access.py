@@ -1,4 +1,5 @@
-"""Who may move a task: a dispatcher, or the rider the task is assigned to."""
+"""Who may move a task (a dispatcher, or the rider the task is assigned to), and who may read
+its proofs (a reader of the tenant, or the customer holding the task's tracking token)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,12 @@ def authorise_rider(caller: Caller, task: Task) -> None:
         return
     if task.rider_id is None or str(task.rider_id) != caller.rider_id:
         raise PermissionDenied("this task is not assigned to you", reason="NOT_YOUR_TASK")
+
+
+def authorise_proof_reader(caller: Caller, name: ResourceName) -> None:
+    """``logistics:read``, or a tracking token of this very task: the customer's page shows
+    the proof of delivery."""
+    if caller.task_id is not None and caller.task_id == str(name.id):
+        caller.require_tenant(name.tenant)
+    else:
+        caller.require(Scope.READ, name.tenant)

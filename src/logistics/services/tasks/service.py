@@ -44,7 +44,7 @@ from logistics.services.codes import code_matches, hash_code, new_code
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.services.tasks import sla
-from logistics.services.tasks.access import authorise, authorise_rider
+from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -147,12 +147,7 @@ class TaskService:
             return await uow.tasks.events(name.id, after_seq, limit)
 
     async def proofs(self, caller: Caller, name: ResourceName) -> list[ProofRow]:
-        """Needs ``logistics:read``, or a tracking token of this task: the customer's page
-        shows the proof of delivery."""
-        if caller.task_id is not None and caller.task_id == str(name.id):
-            caller.require_tenant(name.tenant)
-        else:
-            caller.require(Scope.READ, name.tenant)
+        authorise_proof_reader(caller, name)
         async with self._store.read(name.tenant) as uow:
             await uow.load(uow.tasks, TASKS, name.id)
             return await uow.tasks.proofs(name.id)
