@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Browser, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,6 +80,17 @@ def summary(raw: dict[str, Any]) -> dict[str, float]:
     }
 
 
+async def in_page(browser: Browser, url: str, call: str) -> dict[str, float]:
+    """``window.bench.<call>`` in a fresh page, summarised."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        await page.goto(url)
+        await page.wait_for_function("window.bench !== undefined")
+        return summary(await page.evaluate(f"window.bench.{call}"))
+    finally:
+        await page.close()
+
+
 async def measure(url: str, sizes: list[int], updates: int, anchor_size: int) -> dict[str, Any]:
     path = chromium_path()
     if path is None:
@@ -89,20 +100,11 @@ async def measure(url: str, sizes: list[int], updates: int, anchor_size: int) ->
         try:
             results: dict[str, Any] = {}
             for n in sizes:
-                page = await browser.new_page(viewport={"width": 1280, "height": 800})
-                await page.goto(url)
-                await page.wait_for_function("window.bench !== undefined")
-                raw = await page.evaluate(f"window.bench.layer({n}, {updates})")
-                results[f"riders_{n}"] = summary(raw)
+                results[f"riders_{n}"] = await in_page(browser, url, f"layer({n}, {updates})")
                 log(f"{n} riders: {results[f'riders_{n}']}")
-                await page.close()
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.goto(url)
-            await page.wait_for_function("window.bench !== undefined")
-            raw = await page.evaluate(f"window.bench.markers({anchor_size}, {updates})")
-            results[f"anchor_markers_{anchor_size}"] = summary(raw)
-            log(f"anchor, {anchor_size} DOM markers: {results[f'anchor_markers_{anchor_size}']}")
-            await page.close()
+            anchor = await in_page(browser, url, f"markers({anchor_size}, {updates})")
+            results[f"anchor_markers_{anchor_size}"] = anchor
+            log(f"anchor, {anchor_size} DOM markers: {anchor}")
             return results
         finally:
             await browser.close()
