@@ -6,6 +6,10 @@ Each step runs in the caller's unit of work and writes the change, its audit row
 request id (a retry returns the first result); ``update`` and ``delete`` load the resource for
 update (NOT_FOUND naming it, a stale etag refused); an update that changes nothing writes
 nothing and returns the resource as it is.
+
+A tenant's policy (``Policy``) is a singleton: never created or deleted, read with
+``logistics:read`` and replaced whole with ``logistics:admin`` under a lock, the etag compared
+and the audit row and event written like an update's.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from logistics.domain.caller import Caller, Scope
 from logistics.domain.events import Event
 from logistics.domain.fleet import check_update_paths
 from logistics.domain.ids import TenantSlug
-from logistics.domain.names import Names
+from logistics.domain.names import Names, Singleton
+from logistics.domain.versioning import check_etag
 from logistics.services.idempotency import claim_create
-from logistics.store.unit_of_work import UnitOfWork
+from logistics.store.unit_of_work import Store, UnitOfWork
 
-__all__ = ["Kind", "Repository", "authorise_update"]
+__all__ = ["Kind", "Policy", "Repository", "authorise_update"]
 
 
 class Resource(Protocol):
@@ -40,6 +45,17 @@ class Resource(Protocol):
 
 
 R = TypeVar("R", bound=Resource)
+
+
+class Versioned(Protocol):
+    """A value with a version, its etag: a tenant's policy."""
+
+    @property
+    def version(self) -> int: ...
+
+
+P = TypeVar("P", bound=Versioned)
+V = TypeVar("V")
 
 
 class Repository(Protocol[R]):
@@ -188,3 +204,54 @@ class Kind(Generic[R]):
             after=None if after is None else self.view(after),
             event=event,
         )
+
+
+@dataclass(frozen=True)
+class Policy(Generic[P, V]):
+    """A tenant's policy, one per tenant (``names``): how a unit of work loads it and stores
+    a new value (``V``: the policy, or the part of it a caller sets), the advisory lock that
+    serialises its writers and the audit action of a replacement."""
+
+    names: Singleton
+    lock: str
+    action: str
+    load: Callable[[UnitOfWork], Awaitable[P]]
+    put: Callable[[UnitOfWork, V], Awaitable[P]]
+
+    async def get(self, store: Store, caller: Caller, tenant: TenantSlug) -> P:
+        caller.require(Scope.READ, tenant)
+        async with store.read(tenant) as uow:
+            return await self.load(uow)
+
+    async def replace(
+        self,
+        store: Store,
+        caller: Caller,
+        tenant: TenantSlug,
+        value: V,
+        etag: str | None,
+        *,
+        validate: Callable[[V], object] | None = None,
+        event: Callable[[str, P], Event] | None = None,
+    ) -> P:
+        """Stores ``value`` as the tenant's policy, with its audit row and ``event``. The
+        caller's scope and ``validate`` are checked before anything is read; a replacement
+        that changes nothing is still a new version."""
+        caller.require(Scope.ADMIN, tenant)
+        if validate is not None:
+            validate(value)
+        async with store.write(tenant) as uow:
+            await uow.lock(self.lock, "")
+            current = await self.load(uow)
+            check_etag(etag, current.version)
+            updated = await self.put(uow, value)
+            name = self.names.name(tenant)
+            await uow.record(
+                caller.subject,
+                self.action,
+                name,
+                before=current,
+                after=updated,
+                event=None if event is None else event(name, updated),
+            )
+        return updated

@@ -29,9 +29,9 @@ from logistics.domain.names import DISPATCH_POLICY, RIDERS
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
-from logistics.domain.versioning import check_etag
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_values import DispatchProfile, Need
+from logistics.services import crud
 from logistics.services.compliance import rider_facts
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.ports import NearbyRiders, ProfileIndex
@@ -43,6 +43,14 @@ MAX_RADIUS_M = 50_000.0
 MAX_COUNT = 100
 # How long a replica ranks by the weights it read (another replica's update shows within it).
 WEIGHTS_TTL_S = 10.0
+
+_POLICY: crud.Policy[ScoringPolicy, Weights] = crud.Policy(
+    DISPATCH_POLICY,
+    "dispatch_policy",
+    "dispatch_policy.update",
+    load=lambda uow: uow.dispatch_policy.get(),
+    put=lambda uow, weights: uow.dispatch_policy.put(weights),
+)
 
 
 @dataclass(frozen=True)
@@ -195,24 +203,19 @@ class DispatchService:
         return weights
 
     async def get_policy(self, caller: Caller, tenant: TenantSlug) -> ScoringPolicy:
-        caller.require(Scope.READ, tenant)
-        async with self._store.read(tenant) as uow:
-            return await uow.dispatch_policy.get()
+        return await _POLICY.get(self._store, caller, tenant)
 
     async def update_policy(
         self, caller: Caller, tenant: TenantSlug, weights: Weights, etag: str | None
     ) -> ScoringPolicy:
-        caller.require(Scope.ADMIN, tenant)
-        check_weights(weights, "policy.weights")
-        async with self._store.write(tenant) as uow:
-            await uow.lock("dispatch_policy", "")
-            current = await uow.dispatch_policy.get()
-            check_etag(etag, current.version)
-            updated = await uow.dispatch_policy.put(weights)
-            name = DISPATCH_POLICY.name(tenant)
-            await uow.audit(
-                caller.subject, "dispatch_policy.update", name, before=current, after=updated
-            )
+        updated = await _POLICY.replace(
+            self._store,
+            caller,
+            tenant,
+            weights,
+            etag,
+            validate=lambda w: check_weights(w, "policy.weights"),
+        )
         self._weights.pop(tenant, None)
         return updated
 

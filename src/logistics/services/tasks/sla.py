@@ -8,7 +8,7 @@ import dataclasses
 from datetime import datetime
 
 from logistics.domain import tasks as machine
-from logistics.domain.caller import Caller, Scope
+from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.events import TaskManualDispatch, TaskSlaAtRisk, TaskSlaBreached
 from logistics.domain.ids import TenantSlug
@@ -16,7 +16,7 @@ from logistics.domain.names import SLA_POLICY
 from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.timers import DueTimer
-from logistics.domain.versioning import check_etag
+from logistics.services import crud
 from logistics.services.tasks.trail import record_system
 from logistics.store.unit_of_work import Store, UnitOfWork
 
@@ -80,23 +80,25 @@ async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
         await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
 
 
+def _check_policy(policy: SlaPolicy) -> None:
+    if policy.at_risk_before.total_seconds() < 0 or policy.at_risk_before.days > 7:
+        raise InvalidArgument.field("policy.at_risk_before", "must be between 0 and 7 days")
+
+
+_POLICY: crud.Policy[SlaPolicy, SlaPolicy] = crud.Policy(
+    SLA_POLICY,
+    "sla_policy",
+    "sla_policy.update",
+    load=lambda uow: uow.tasks.sla_policy(),
+    put=lambda uow, policy: uow.tasks.put_sla_policy(policy),
+)
+
+
 async def get_policy(store: Store, caller: Caller, tenant: TenantSlug) -> SlaPolicy:
-    caller.require(Scope.READ, tenant)
-    async with store.read(tenant) as uow:
-        return await uow.tasks.sla_policy()
+    return await _POLICY.get(store, caller, tenant)
 
 
 async def update_policy(
     store: Store, caller: Caller, tenant: TenantSlug, policy: SlaPolicy, etag: str | None
 ) -> SlaPolicy:
-    caller.require(Scope.ADMIN, tenant)
-    if policy.at_risk_before.total_seconds() < 0 or policy.at_risk_before.days > 7:
-        raise InvalidArgument.field("policy.at_risk_before", "must be between 0 and 7 days")
-    async with store.write(tenant) as uow:
-        await uow.lock("sla_policy", "")
-        current = await uow.tasks.sla_policy()
-        check_etag(etag, current.version)
-        updated = await uow.tasks.put_sla_policy(policy)
-        name = SLA_POLICY.name(tenant)
-        await uow.audit(caller.subject, "sla_policy.update", name, before=current, after=updated)
-        return updated
+    return await _POLICY.replace(store, caller, tenant, policy, etag, validate=_check_policy)

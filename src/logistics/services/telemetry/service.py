@@ -23,8 +23,8 @@ from logistics.domain.telemetry import (
     haversine_m,
 )
 from logistics.domain.tracks import TrackPoint
-from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
+from logistics.services import crud
 from logistics.services.geofencing import GeofenceService
 from logistics.services.live.publisher import LivePublisher
 from logistics.services.telemetry.ports import RiderHook, TelemetryIndex, Tracks
@@ -34,6 +34,15 @@ from logistics.store.unit_of_work import Store
 logger = logging.getLogger(__name__)
 
 MAX_TRACK_POINTS = 50_000
+
+
+_POLICY: crud.Policy[TelemetryPolicy, TelemetryPolicy] = crud.Policy(
+    TELEMETRY_POLICY,
+    "telemetry_policy",
+    "telemetry_policy.update",
+    load=lambda uow: uow.telemetry_policy.get(),
+    put=lambda uow, policy: uow.telemetry_policy.put(policy),
+)
 
 
 @dataclass(frozen=True)
@@ -124,22 +133,11 @@ class TelemetryService:
         return Track(points, distance)
 
     async def get_policy(self, caller: Caller, tenant: TenantSlug) -> TelemetryPolicy:
-        caller.require(Scope.READ, tenant)
-        async with self._store.read(tenant) as uow:
-            return await uow.telemetry_policy.get()
+        return await _POLICY.get(self._store, caller, tenant)
 
     async def update_policy(
         self, caller: Caller, tenant: TenantSlug, policy: TelemetryPolicy, etag: str | None
     ) -> TelemetryPolicy:
-        caller.require(Scope.ADMIN, tenant)
-        validate_telemetry_policy(policy)
-        async with self._store.write(tenant) as uow:
-            await uow.lock("telemetry_policy", "")
-            current = await uow.telemetry_policy.get()
-            check_etag(etag, current.version)
-            updated = await uow.telemetry_policy.put(policy)
-            name = TELEMETRY_POLICY.name(tenant)
-            await uow.audit(
-                caller.subject, "telemetry_policy.update", name, before=current, after=updated
-            )
-        return updated
+        return await _POLICY.replace(
+            self._store, caller, tenant, policy, etag, validate=validate_telemetry_policy
+        )
