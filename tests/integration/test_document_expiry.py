@@ -119,6 +119,15 @@ class World:
     async def expired_events(self) -> list[dict[str, Any]]:
         return await self.events("document expired")
 
+    async def audited(self, action: str) -> list[tuple[str, str]]:
+        """The (actor, resource) of each audit row with ``action``, oldest first."""
+        tenant_id = await self.store.tenants.find(self.tenant)
+        async with self.database.transaction(tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT actor, resource FROM audit_log WHERE action = $1 ORDER BY id", action
+            )
+        return [(r["actor"], r["resource"]) for r in rows]
+
     async def pending_timers(self, document: Document) -> list[datetime]:
         async with self.database.transaction() as conn:
             rows = await conn.fetch(
@@ -192,6 +201,8 @@ async def test_nothing_fires_before_the_expiry_and_one_event_after_it(world: Wor
     assert expired["eligible"] is False
     assert expired["reasons"] == ["document_expired"]
     assert await world.pending_timers(licence) == []
+    document = f"tenants/{world.tenant}/riders/{rider.id}/documents/{licence.id}"
+    assert await world.audited("document.expired") == [("system", document)]
 
     # It stays fired however long the clock runs on.
     world.clock.set(world.expiry + 10 * HOUR)

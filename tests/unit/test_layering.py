@@ -53,6 +53,10 @@ SERVICES_FORBIDDEN = (
     "httpx",
     "httpcore",
     "logistics.net.outbound",
+    # Discovery's HTTP client and its exceptions: use cases take ``services.directory.Discovery``
+    # and see its failures as domain errors, translated in ``logistics.platform_directory``.
+    "logistics.discovery",
+    "logistics.platform_directory",
     # Redis, NATS and PostgreSQL are reached through the adapters, as Protocols: their
     # failures arrive as domain errors (``Unavailable``), not as the libraries' exceptions.
     "redis",
@@ -252,6 +256,16 @@ def test_module_keeps_the_layering_rules(module: str, path: Path) -> None:
         ),
         ("logistics.services.tasks.service", "import httpx", "logistics.services imports httpx"),
         (
+            "logistics.services.directory",
+            "from logistics.discovery import DiscoveryNotFound",
+            "logistics.services imports logistics.discovery",
+        ),
+        (
+            "logistics.services.directory",
+            "from ..platform_directory import PlatformDirectory",
+            "logistics.services imports logistics.platform_directory",
+        ),
+        (
             "logistics.services.dispatch.service",
             "from logistics.geo.live_index import LiveIndex",
             "logistics.services imports logistics.geo.live_index, an adapter",
@@ -339,6 +353,8 @@ def test_a_planted_violation_is_caught(module: str, planted: str, rule: str) -> 
         ("logistics.services.tasks.sla", "from logistics.store.unit_of_work import UnitOfWork"),
         ("logistics.services.live.view", "from ...geo.areas import ViewArea"),
         ("logistics.geo.osrm", "import httpx"),
+        ("logistics.platform_directory", "from logistics.discovery import DiscoveryNotFound"),
+        ("logistics.bootstrap.core", "from logistics.discovery import HttpDiscovery"),
     ],
 )
 def test_imports_the_rules_allow(module: str, harmless: str) -> None:

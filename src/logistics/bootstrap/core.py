@@ -20,6 +20,7 @@ from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.matcher import Matcher
 from logistics.geo.osrm import Osrm
+from logistics.platform_directory import PlatformDirectory
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch.service import DispatchService
@@ -73,10 +74,11 @@ def build_core(
     """The core of one process; ``registry`` takes the metrics of what it builds."""
     clock = SystemClock()
     discovery = build_discovery(settings)
-    store = Store(db, tenant_lookup(discovery) if discovery else None)
+    directory = PlatformDirectory(discovery) if discovery else None
+    store = Store(db, tenant_lookup(directory) if directory else None)
     blobs = blob_store_from_url(settings.blob_store_url, settings.data_dir / "blobs")
     # One directory of known outlets for every use case of this process.
-    outlets = Outlets(discovery)
+    outlets = Outlets(directory)
     compliance = ComplianceService(
         store, blobs, clock, max_document_bytes=settings.max_document_bytes
     )

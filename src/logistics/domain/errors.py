@@ -87,3 +87,16 @@ class Unavailable(DomainError):
     """A dependency is down; the request changed nothing and may be retried."""
 
     reason = "UNAVAILABLE"
+
+
+class UnknownToPlatform(NotFound):
+    """The platform service a write came from has no such tenant or outlet."""
+
+    reason = "UNKNOWN_TO_PLATFORM"
+
+
+class PlatformUnavailable(Unavailable):
+    """The platform service a write came from gave no usable answer: unreachable, failing,
+    refusing the request or answering nonsense."""
+
+    reason = "DISCOVERY_UNAVAILABLE"

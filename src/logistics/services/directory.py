@@ -9,28 +9,55 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol
 
-from logistics.discovery import Discovery, DiscoveryNotFound, DiscoveryUnavailable
-from logistics.domain.errors import NotFound, Unavailable
+from logistics.domain.errors import NotFound, PlatformUnavailable, Unavailable, UnknownToPlatform
 from logistics.domain.ids import TenantSlug
 from logistics.domain.text import shown
 from logistics.store.unit_of_work import UnitOfWork
+
+
+class DiscoveredTenant(Protocol):
+    @property
+    def display_name(self) -> str: ...
+
+
+class DiscoveredOutlet(Protocol):
+    @property
+    def display_name(self) -> str: ...
+
+    @property
+    def latitude(self) -> float | None: ...
+
+    @property
+    def longitude(self) -> float | None: ...
+
+
+class Discovery(Protocol):
+    """Asks the platform service a write came from about a tenant or outlet we have not stored
+    (``platform_directory.PlatformDirectory``): ``UnknownToPlatform`` when it has none,
+    ``PlatformUnavailable`` when it gives no usable answer."""
+
+    async def tenant(self, slug: str) -> DiscoveredTenant: ...
+
+    async def outlet(self, tenant: str, outlet_id: str) -> DiscoveredOutlet: ...
+
 
 # A tenant's display name, from the platform (``store.tenants`` takes it to register the tenant).
 TenantLookup = Callable[[TenantSlug], Awaitable[str]]
 
 
 def tenant_lookup(discovery: Discovery) -> TenantLookup:
-    """Adapts discovery to the tenant registry, turning its failures into domain errors."""
+    """Adapts discovery to the tenant registry, its failures told in terms of the tenant."""
 
     async def lookup(slug: TenantSlug) -> str:
         try:
             return (await discovery.tenant(slug)).display_name
-        except DiscoveryNotFound:
+        except UnknownToPlatform:
             raise NotFound(
                 f"tenant {shown(slug)} is unknown to the platform", reason="TENANT_UNKNOWN"
             ) from None
-        except DiscoveryUnavailable as exc:
+        except PlatformUnavailable as exc:
             raise Unavailable(
                 f"cannot look up tenant {shown(slug)}: {exc}; nothing was stored, retry later",
                 reason="DISCOVERY_UNAVAILABLE",
@@ -69,12 +96,12 @@ class Outlets:
             return "", None, None
         try:
             outlet = await self._discovery.outlet(tenant, outlet_id)
-        except DiscoveryNotFound:
+        except UnknownToPlatform:
             raise NotFound(
                 f"outlet {shown(outlet_id)} of tenant {shown(tenant)} is unknown to the platform",
                 reason="OUTLET_UNKNOWN",
             ) from None
-        except DiscoveryUnavailable as exc:
+        except PlatformUnavailable as exc:
             raise Unavailable(
                 f"cannot look up outlet {shown(outlet_id)}: {exc}; nothing was stored, retry later",
                 reason="DISCOVERY_UNAVAILABLE",

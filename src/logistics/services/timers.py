@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from logistics.domain.clock import Clock
+from logistics.domain.names import DOCUMENTS
 from logistics.domain.timers import DueTimer
 from logistics.outages import OutageLog
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
@@ -87,7 +88,8 @@ class TimerRunner:
             return  # deleted, or its expiry moved (a newer timer covers it)
         if await uow.riders.get(document.rider_id) is None:
             return  # the rider is gone: nobody's eligibility changes
-        await uow.audit("system", "document.expired", f"document {document.id}", after=document)
+        name = DOCUMENTS.of(document.rider_id).name(uow.tenant, document.id)
+        await uow.audit("system", "document.expired", name, after=document)
         await emit_compliance_changed(
             uow, document.rider_id, self._clock.now(), "document expired", document
         )
