@@ -56,6 +56,17 @@ class Versioned(Protocol):
 
 P = TypeVar("P", bound=Versioned)
 V = TypeVar("V")
+P_co = TypeVar("P_co", bound=Versioned, covariant=True)
+V_contra = TypeVar("V_contra", contravariant=True)
+
+
+class PolicyRepository(Protocol[P_co, V_contra]):
+    """Where a unit of work keeps a tenant's policy: its current version (the defaults
+    before it is first set), and a new value stored as the next version."""
+
+    async def get(self) -> P_co: ...
+
+    async def put(self, value: V_contra, /) -> P_co: ...
 
 
 class Repository(Protocol[R]):
@@ -208,20 +219,20 @@ class Kind(Generic[R]):
 
 @dataclass(frozen=True)
 class Policy(Generic[P, V]):
-    """A tenant's policy, one per tenant (``names``): how a unit of work loads it and stores
-    a new value (``V``: the policy, or the part of it a caller sets), the advisory lock that
-    serialises its writers and the audit action of a replacement."""
+    """A tenant's policy, one per tenant (``names``), and where a unit of work keeps it
+    (``V``: the value a caller sets, the policy or a part of it). ``noun`` names the lock
+    that serialises its writers and, unless ``action`` is given, the audit action
+    ``<noun>.update``."""
 
     names: Singleton
-    lock: str
-    action: str
-    load: Callable[[UnitOfWork], Awaitable[P]]
-    put: Callable[[UnitOfWork, V], Awaitable[P]]
+    noun: str
+    repo: Callable[[UnitOfWork], PolicyRepository[P, V]]
+    action: str = ""
 
     async def get(self, store: Store, caller: Caller, tenant: TenantSlug) -> P:
         caller.require(Scope.READ, tenant)
         async with store.read(tenant) as uow:
-            return await self.load(uow)
+            return await self.repo(uow).get()
 
     async def replace(
         self,
@@ -241,14 +252,15 @@ class Policy(Generic[P, V]):
         if validate is not None:
             validate(value)
         async with store.write(tenant) as uow:
-            await uow.lock(self.lock, "")
-            current = await self.load(uow)
+            await uow.lock(self.noun, "")
+            repo = self.repo(uow)
+            current = await repo.get()
             check_etag(etag, current.version)
-            updated = await self.put(uow, value)
+            updated = await repo.put(value)
             name = self.names.name(tenant)
             await uow.record(
                 caller.subject,
-                self.action,
+                self.action or f"{self.noun}.update",
                 name,
                 before=current,
                 after=updated,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -11,7 +11,7 @@ import asyncpg
 from logistics.domain.compliance import Window
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
-from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
+from logistics.domain.task_records import ProofRow, TaskEventRow, TaskFilter
 from logistics.domain.tasks import (
     Item,
     ProofKind,
@@ -299,27 +299,3 @@ class TaskRepository:
             )
             for r in rows
         ]
-
-    async def sla_policy(self) -> SlaPolicy:
-        row = await self._conn.fetchrow("SELECT * FROM sla_policies")
-        if row is None:
-            return SlaPolicy()
-        return SlaPolicy(
-            timedelta(seconds=row["at_risk_before_s"]),
-            row["breach_action"],
-            row["update_time"],
-            row["version"],
-        )
-
-    async def put_sla_policy(self, policy: SlaPolicy) -> SlaPolicy:
-        await self._conn.execute(
-            """INSERT INTO sla_policies (tenant_id, at_risk_before_s, breach_action)
-               VALUES ($1, $2, $3)
-               ON CONFLICT (tenant_id) DO UPDATE SET at_risk_before_s = EXCLUDED.at_risk_before_s,
-                   breach_action = EXCLUDED.breach_action, update_time = now(),
-                   version = sla_policies.version + 1""",
-            self._tenant_id,
-            int(policy.at_risk_before.total_seconds()),
-            policy.breach_action,
-        )
-        return await self.sla_policy()

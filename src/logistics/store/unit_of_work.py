@@ -28,6 +28,7 @@ from logistics.store.records_repo import (
     ShiftRepository,
 )
 from logistics.store.routes_repo import RouteRepository
+from logistics.store.sla_repo import SlaPolicyRepository
 from logistics.store.snapshot import event_data, snapshot
 from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
@@ -80,6 +81,7 @@ class UnitOfWork:
         self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
         self.tasks = TaskRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
+        self.sla_policy = SlaPolicyRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:

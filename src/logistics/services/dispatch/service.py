@@ -45,11 +45,7 @@ MAX_COUNT = 100
 WEIGHTS_TTL_S = 10.0
 
 _POLICY: crud.Policy[ScoringPolicy, Weights] = crud.Policy(
-    DISPATCH_POLICY,
-    "dispatch_policy",
-    "dispatch_policy.update",
-    load=lambda uow: uow.dispatch_policy.get(),
-    put=lambda uow, weights: uow.dispatch_policy.put(weights),
+    DISPATCH_POLICY, "dispatch_policy", lambda uow: uow.dispatch_policy
 )
 
 

@@ -29,7 +29,7 @@ SLA_TIMERS = (
 
 
 async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
-    policy = await uow.tasks.sla_policy()
+    policy = await uow.sla_policy.get()
     for prefix, deadline in (
         ("task.pickup", task.pickup_deadline),
         ("task.delivery", task.delivery_deadline),
@@ -76,7 +76,7 @@ async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
     saved = await uow.tasks.save(dataclasses.replace(task, sla_state=level))
     event = TaskSlaBreached if breached else TaskSlaAtRisk
     await record_system(uow, task, saved, event, f"{which} deadline")
-    if breached and (await uow.tasks.sla_policy()).breach_action == "manual_dispatch":
+    if breached and (await uow.sla_policy.get()).breach_action == "manual_dispatch":
         await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
 
 
@@ -86,11 +86,7 @@ def _check_policy(policy: SlaPolicy) -> None:
 
 
 _POLICY: crud.Policy[SlaPolicy, SlaPolicy] = crud.Policy(
-    SLA_POLICY,
-    "sla_policy",
-    "sla_policy.update",
-    load=lambda uow: uow.tasks.sla_policy(),
-    put=lambda uow, policy: uow.tasks.put_sla_policy(policy),
+    SLA_POLICY, "sla_policy", lambda uow: uow.sla_policy
 )
 
 

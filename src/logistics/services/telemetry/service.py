@@ -37,11 +37,7 @@ MAX_TRACK_POINTS = 50_000
 
 
 _POLICY: crud.Policy[TelemetryPolicy, TelemetryPolicy] = crud.Policy(
-    TELEMETRY_POLICY,
-    "telemetry_policy",
-    "telemetry_policy.update",
-    load=lambda uow: uow.telemetry_policy.get(),
-    put=lambda uow, policy: uow.telemetry_policy.put(policy),
+    TELEMETRY_POLICY, "telemetry_policy", lambda uow: uow.telemetry_policy
 )
 
 
