@@ -41,6 +41,18 @@ CASES: list[tuple[domain.DomainError, grpc.StatusCode, Code, str]] = [
     ),
     (domain.EtagMismatch("changed"), grpc.StatusCode.ABORTED, Code.ABORTED, "ETAG_MISMATCH"),
     (
+        domain.UnknownToPlatform("the origin knows no tenant 'ghost'"),
+        grpc.StatusCode.NOT_FOUND,
+        Code.NOT_FOUND,
+        "UNKNOWN_TO_PLATFORM",
+    ),
+    (
+        domain.PlatformUnavailable("after 3 attempts: HTTP 503"),
+        grpc.StatusCode.UNAVAILABLE,
+        Code.UNAVAILABLE,
+        "DISCOVERY_UNAVAILABLE",
+    ),
+    (
         domain.Unauthenticated("expired", reason="TOKEN_EXPIRED"),
         grpc.StatusCode.UNAUTHENTICATED,
         Code.UNAUTHENTICATED,
