@@ -24,7 +24,9 @@ from bengobox.logistics.v1 import (
 from playwright.async_api import Browser, Page, expect
 
 from logistics.api.auth import mint_token
-from tests.support.auth import JWT_SECRET, auth, bearer, token, unique_tenant
+from logistics.sim.rider import RiderOptions
+from logistics.sim.runner import SimConfig, Simulation
+from tests.support.auth import JWT_SECRET, auth, bearer, sim_minter, token, unique_tenant
 from tests.support.browser import chromium
 from tests.support.live_riders import LiveRider, driving, moved
 from tests.support.protos import ts
@@ -33,6 +35,8 @@ from tests.support.servers import Listeners, ServerUrls, server_in_process
 pytestmark = pytest.mark.e2e
 
 CENTRE = (-1.2864, 36.8172)
+# Between the simulated city's outlets, Westlands to the Junction.
+CITY_VIEW = (-1.2800, 36.7950)
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 Step = task_pb2.TaskStep
 
@@ -66,8 +70,19 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     await context.close()
 
 
-def console_url(server: Listeners, bearer: str, zoom: int = 14) -> str:
-    return f"{server.http_url}/console/#token={bearer}&at={CENTRE[0]},{CENTRE[1]},{zoom}"
+def console_url(
+    server: Listeners, bearer: str, zoom: int = 14, at: tuple[float, float] = CENTRE
+) -> str:
+    return f"{server.http_url}/console/#token={bearer}&at={at[0]},{at[1]},{zoom}"
+
+
+async def map_changes(page: Page, wait_ms: int) -> bool:
+    """Whether the map's canvas looks different ``wait_ms`` later: the riders on it moved."""
+    box = await page.locator("#map canvas").bounding_box()
+    assert box is not None
+    before = await page.screenshot(clip=box, scale="css", type="jpeg")
+    await page.wait_for_timeout(wait_ms)
+    return before != await page.screenshot(clip=box, scale="css", type="jpeg")
 
 
 async def riders_near_centre(channel: grpc.aio.Channel, tenant: str, n: int) -> list[LiveRider]:
@@ -150,20 +165,45 @@ async def test_the_console_shows_streamed_riders_moving(
         await expect(page.get_by_label("Zone").get_by_role("option", name="CBD")).to_be_attached()
         await page.get_by_role("button", name="H3 cells").click()
         await expect(page.get_by_role("button", name="H3 cells")).to_have_class("on")
-        canvas = page.locator("#map canvas")
         async with driving(riders, east_m=8.0, every_s=0.25):
-            box = await canvas.bounding_box()
-            assert box is not None
-            before = await page.screenshot(clip=box, scale="css", type="jpeg")
-            await page.wait_for_timeout(1200)
-            after = await page.screenshot(clip=box, scale="css", type="jpeg")
-            assert before != after, "the riders did not move on the map"
+            assert await map_changes(page, 1200), "the riders did not move on the map"
             await page.get_by_test_id("task-card").first.click()
             await expect(page.get_by_test_id("candidate").first).to_be_visible()
-            IMAGES.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(IMAGES / "console.png"))
     finally:
         await close_all(riders)
+
+
+async def test_the_console_shows_the_simulated_city(console_server: Listeners, page: Page) -> None:
+    """What `logistics dev --demo` shows: the demo tenant seeded and run by the simulator, its
+    riders moving on the map and its orders on the board. Writes the README's picture."""
+    tenant = unique_tenant()
+    config = SimConfig(
+        tenant=tenant,
+        riders=8,
+        orders_per_hour=60,
+        seed=5,
+        time_scale=10,
+        start_hour=12.5,
+        rider=RiderOptions(drops_per_hour=0, service_scale=0.01),
+    )
+    simulation = Simulation(console_server.grpc_target, sim_minter(tenant), config)
+    stop = asyncio.Event()
+    running = asyncio.create_task(simulation.run(stop))
+    try:
+        await asyncio.wait_for(simulation.streaming.wait(), 20)
+        await page.goto(console_url(console_server, token(tenant), zoom=13, at=CITY_VIEW))
+        await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
+        await expect(page.get_by_test_id("rider-count")).to_have_text("8 riders", timeout=10_000)
+        await expect(page.get_by_test_id("task-card").first).to_be_visible(timeout=10_000)
+        assert await map_changes(page, 1000), "the simulated riders did not move on the map"
+        await page.get_by_test_id("task-card").first.click()
+        await expect(page.get_by_test_id("trail")).to_be_visible()
+        await expect(page.get_by_test_id("errors")).to_be_empty()
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(IMAGES / "console.png"))
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 20)
 
 
 async def test_an_assignment_made_by_clicking_is_the_tasks_state(

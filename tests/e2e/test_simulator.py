@@ -27,7 +27,7 @@ from logistics.sim.orders import Order
 from logistics.sim.policy import OfferPolicy
 from logistics.sim.rider import RiderOptions
 from logistics.sim.runner import SimConfig, Simulation
-from tests.support.auth import auth, token, unique_tenant
+from tests.support.auth import auth, sim_minter, unique_tenant
 from tests.support.servers import RunningServer
 from tests.support.waiting import eventually
 
@@ -35,15 +35,6 @@ pytestmark = pytest.mark.e2e
 
 Task = task_pb2.Task
 Step = task_pb2.TaskStep
-
-
-def minter(tenant: str):  # type: ignore[no-untyped-def]
-    def mint(rider_id: str | None) -> str:
-        if rider_id is None:
-            return token(tenant)
-        return token(tenant, ["logistics:telemetry", "logistics:read"], rider_id=rider_id)
-
-    return mint
 
 
 def fast(tenant: str, riders: int) -> SimConfig:
@@ -67,7 +58,7 @@ async def test_simulated_riders_stream_take_a_task_and_complete_it(
     server: RunningServer, grpc_channel: grpc.aio.Channel
 ) -> None:
     tenant, channel = unique_tenant(), grpc_channel
-    simulation = Simulation(server.grpc_target, minter(tenant), fast(tenant, 3))
+    simulation = Simulation(server.grpc_target, sim_minter(tenant), fast(tenant, 3))
     stop = asyncio.Event()
     running = asyncio.create_task(simulation.run(stop))
     try:
@@ -116,7 +107,7 @@ async def test_simulated_riders_stream_take_a_task_and_complete_it(
 
     # Run again: the tenant is not seeded twice, and the riders carry on streaming
     # (their new counters follow the sequences the server already holds).
-    again = Simulation(server.grpc_target, minter(tenant), fast(tenant, 3))
+    again = Simulation(server.grpc_target, sim_minter(tenant), fast(tenant, 3))
     stop = asyncio.Event()
     running = asyncio.create_task(again.run(stop))
     try:

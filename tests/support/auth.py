@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from logistics.api.auth import mint_token
 
@@ -41,3 +42,14 @@ def rider_auth(tenant: str, rider_id: str, **claims: object) -> Metadata:
 def headers(tenant: str, scopes: list[str] | None = None, **claims: object) -> dict[str, str]:
     """HTTP headers (Connect, REST) with a fresh token for ``tenant``."""
     return {"authorization": f"Bearer {token(tenant, scopes, **claims)}"}
+
+
+def sim_minter(tenant: str) -> Callable[[str | None], str]:
+    """What the simulator mints tokens with: a tenant admin's, or rider ``id``'s own."""
+
+    def mint(rider_id: str | None) -> str:
+        if rider_id is None:
+            return token(tenant)
+        return token(tenant, ["logistics:telemetry", "logistics:read"], rider_id=rider_id)
+
+    return mint
