@@ -198,6 +198,10 @@ async def test_the_console_shows_the_simulated_city(console_server: Listeners, p
         assert await map_changes(page, 1000), "the simulated riders did not move on the map"
         await page.get_by_test_id("task-card").first.click()
         await expect(page.get_by_test_id("trail")).to_be_visible()
+        # Riders go by their display names, read from the API.
+        rider = simulation.riders[0]
+        named = page.get_by_test_id("task-panel").locator(f'a[data-rider="{rider.name}"]').first
+        await expect(named).to_have_text(rider.seeded.spec.display_name)
         await expect(page.get_by_test_id("errors")).to_be_empty()
         IMAGES.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(IMAGES / "console.png"))
@@ -236,8 +240,10 @@ async def test_an_assignment_made_by_clicking_is_the_tasks_state(
         )
         assert "closest rider, customer asked" in [e.reason for e in events.events]
         # The rider panel: eligibility, and the track of the last hour.
-        rider_link = page.get_by_test_id("task-panel").get_by_role("link", name=chosen[-36:])
-        await rider_link.first.click()
+        rider_link = page.get_by_test_id("task-panel").locator(f'a[data-rider="{chosen}"]').first
+        await expect(rider_link).to_have_text("Amani")  # its display name
+        await rider_link.click()
+        await expect(page.get_by_role("heading", name="Rider Amani")).to_be_visible()
         await expect(page.get_by_test_id("eligibility")).to_have_text("eligible")
         await expect(page.get_by_test_id("rider-panel")).to_contain_text("track, last hour")
         await expect(page.get_by_test_id("errors")).to_be_empty()

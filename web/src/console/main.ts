@@ -10,6 +10,7 @@ import { attempt, showError } from "./actions";
 import { renderAlerts } from "./alerts";
 import { Board } from "./board";
 import { RiderLayer } from "./riderLayer";
+import { RiderNames } from "./riderNames";
 import { RiderPanel } from "./riderPanel";
 import { Routes } from "./routes";
 import { Store } from "./store";
@@ -67,8 +68,9 @@ async function start(token: string, claims: Claims): Promise<void> {
   };
   const selectRider = (name: string): void => void riderPanel?.select(name);
   const board = new Board($("board"), store, zones, selectTask);
-  taskPanel = new TaskPanel($("task-panel"), api, store, map, selectRider, writable);
-  riderPanel = new RiderPanel($("rider-panel"), api, store, map, selectTask);
+  const names = new RiderNames(api);
+  taskPanel = new TaskPanel($("task-panel"), api, store, map, selectRider, writable, names);
+  riderPanel = new RiderPanel($("rider-panel"), api, store, map, selectTask, names);
   const routes = new Routes($("routes"), api, store, map);
 
   // Riders redraw at most once per animation frame, however many frames the stream sends.

@@ -7,6 +7,7 @@ import { lastId, type Api } from "../shared/api";
 import { clock, el, link } from "../shared/format";
 import { emptyCollection } from "../shared/map";
 import { attempt } from "./actions";
+import type { RiderNames } from "./riderNames";
 import type { Store } from "./store";
 
 export class RiderPanel {
@@ -15,9 +16,11 @@ export class RiderPanel {
   private readonly store: Store;
   private readonly map: maplibregl.Map;
   private readonly onTask: (task: string) => void;
+  private readonly names: RiderNames;
 
-  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onTask: (task: string) => void) {
+  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onTask: (task: string) => void, names: RiderNames) {
     this.root = root;
+    this.names = names;
     this.api = api;
     this.store = store;
     this.map = map;
@@ -50,7 +53,7 @@ export class RiderPanel {
       : el("p", { text: "no current task" });
     const reasons = eligibility?.reasons.map((r) => el("li", { text: r.message || (IneligibilityReason_Code[r.code] ?? "").toLowerCase() })) ?? [];
     this.root.replaceChildren(
-      el("h2", { text: `Rider ${lastId(rider)}` }),
+      this.names.label(el("h2", { attrs: { title: lastId(rider) } }), rider, "Rider "),
       el("p", { text: live ? `${live.status}, last seen ${clock(live.seenMs)}` : "not in view" }),
       taskLine,
       el("p", { attrs: { "data-testid": "eligibility" }, text: eligibility ? (eligibility.eligible ? "eligible" : "not eligible:") : "eligibility unknown" }),

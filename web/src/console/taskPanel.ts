@@ -5,9 +5,10 @@ import { IneligibilityReason_Code } from "@gen/bengobox/logistics/v1/fleet_pb";
 import { Task_State, type Task, type TaskEvent } from "@gen/bengobox/logistics/v1/task_pb";
 import type * as maplibregl from "maplibre-gl";
 import { lastId, type Api } from "../shared/api";
-import { clock, el, link, millis, seconds, span } from "../shared/format";
+import { clock, el, millis, seconds, span } from "../shared/format";
 import { emptyCollection } from "../shared/map";
 import { actionButton, attempt } from "./actions";
+import type { RiderNames } from "./riderNames";
 import type { Store } from "./store";
 
 export class TaskPanel {
@@ -17,6 +18,7 @@ export class TaskPanel {
   private readonly map: maplibregl.Map;
   private readonly onRider: (rider: string) => void;
   private readonly writable: boolean;
+  private readonly names: RiderNames;
   private current = "";
 
   constructor(
@@ -26,8 +28,10 @@ export class TaskPanel {
     map: maplibregl.Map,
     onRider: (rider: string) => void,
     writable: boolean,
+    names: RiderNames,
   ) {
     this.root = root;
+    this.names = names;
     this.writable = writable;
     this.api = api;
     this.store = store;
@@ -98,7 +102,7 @@ export class TaskPanel {
       el(
         "li",
         { attrs: { "data-testid": "candidate", "data-rider": c.rider } },
-        riderLink(c.rider, this.onRider),
+        this.names.link(c.rider, this.onRider),
         ` ${Math.round(c.distanceM)} m, ETA ${c.eta ? span(seconds(c.eta) ?? 0) : "—"} `,
         actionButton(verb, assign(c.rider), "assign"),
       ),
@@ -116,7 +120,7 @@ export class TaskPanel {
             : e.reasons.map((x) => x.message || (IneligibilityReason_Code[x.code] ?? "").toLowerCase()).join("; ");
         });
         const override = active ? [" ", actionButton(verb, assign(r.name), "assign")] : [];
-        return el("li", { attrs: { "data-rider": r.name } }, riderLink(r.name, this.onRider), ...override, " ", why);
+        return el("li", { attrs: { "data-rider": r.name } }, this.names.link(r.name, this.onRider), ...override, " ", why);
       });
     const trail = events.map((e) =>
       el("li", { text: `${clock(millis(e.eventTime))} ${e.type}${e.actor ? ` by ${e.actor}` : ""}${e.reason ? ` — ${e.reason}` : ""}` }),
@@ -143,7 +147,7 @@ export class TaskPanel {
     this.root.replaceChildren(
       el("h2", { text: `Task ${lastId(task.name)}` }),
       el("p", { attrs: { "data-testid": "task-state" }, text: `state ${(Task_State[task.state] ?? "").replace("STATE_", "").toLowerCase()}` }),
-      el("p", {}, "rider ", task.rider ? riderLink(task.rider, this.onRider) : "none"),
+      el("p", {}, "rider ", task.rider ? this.names.link(task.rider, this.onRider) : "none"),
       tools,
       el("p", { className: "outcome" }),
       el("h3", { text: "Nearest eligible riders" }),
@@ -161,8 +165,4 @@ export class TaskPanel {
 
 export function tenantOf(name: string): string {
   return name.split("/").slice(0, 2).join("/");
-}
-
-export function riderLink(rider: string, onRider: (rider: string) => void): HTMLElement {
-  return link(lastId(rider), () => onRider(rider), { "data-rider": rider });
 }
