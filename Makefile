@@ -21,7 +21,7 @@ BIN := .venv/bin
 help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
 	@echo "make demo   make run with a seeded demo tenant (Nairobi) and simulated riders and orders"
-	@echo "make test   install, then buf lint, stale gen/ check, ruff, mypy and pytest"
+	@echo "make test   install, then buf lint, stale gen/ and console-build checks, ruff, mypy and pytest"
 	@echo "make proto  regenerate gen/python and gen/ts from proto/"
 	@echo "make console  rebuild the console and tracking page (web/) into the Python package"
 	@echo "make bench  run the benchmarks under bench/"
