@@ -81,7 +81,8 @@ def main() -> None:
                 p = update.rider_position
                 where = f" rider at {p.latitude:.5f},{p.longitude:.5f}"
             eta = f" eta {update.eta.seconds} s" if update.HasField("eta") else ""
-            print(update.state, where + eta, flush=True)
+            state = task_pb2.Task.State.Name(update.state).removeprefix("STATE_").lower()
+            print(state, where + eta, flush=True)
 
 
 if __name__ == "__main__":

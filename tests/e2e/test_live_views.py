@@ -48,6 +48,8 @@ from tests.support.servers import (
 pytestmark = pytest.mark.e2e
 
 NAIROBI = (-1.2864, 36.8172)
+Alert = telemetry_pb2.Alert
+Task = task_pb2.Task
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
 FAST = {"LOGISTICS_LIVE_INTERVAL_SECONDS": "0.2", "LOGISTICS_LIVE_STALL_SECONDS": "2"}
 
@@ -232,7 +234,7 @@ async def test_a_view_starts_with_a_snapshot_then_sends_deltas(channel: grpc.aio
         assert first.sequence == 1
         assert [r.rider for r in first.rider_upserts] == [early.name]
         view = first.rider_upserts[0]
-        assert view.status == "online"
+        assert view.status == telemetry_pb2.RiderView.STATUS_ONLINE
         assert view.position.latitude == pytest.approx(offset(100)[0])
 
         await late.at(-200, 100)
@@ -553,7 +555,9 @@ async def test_alerts_in_the_area_reach_the_view(
         await client.publish("logistics.geofence.exited", far.SerializeToString())
         await client.publish("logistics.geofence.entered", event.SerializeToString())
         frame = await viewer.until(lambda f: len(f.alerts) > 0)
-        assert [(a.type, a.rider) for a in frame.alerts] == [("geofence.entered", rider.name)]
+        assert [(a.type, a.rider) for a in frame.alerts] == [
+            (Alert.TYPE_GEOFENCE_ENTERED, rider.name)
+        ]
         assert frame.alerts[0].position.latitude == pytest.approx(lat)
     finally:
         await client.close()
@@ -582,21 +586,21 @@ async def test_an_event_published_twice_shows_once_in_the_view(
         event.event_time.GetCurrentTime()
         return event
 
-    def alerts(event_type: str) -> int:
-        return sum(a.type == event_type for f in viewer.frames for a in f.alerts)
+    def alerts(alert_type: int) -> int:
+        return sum(a.type == alert_type for f in viewer.frames for a in f.alerts)
 
     try:
         await viewer.until(lambda f: f.snapshot)
         entered = alert("geofence.entered").SerializeToString()
         await client.publish("logistics.geofence.entered", entered)
-        await viewer.until(lambda f: any(a.type == "geofence.entered" for a in f.alerts))
+        await viewer.until(lambda f: any(a.type == Alert.TYPE_GEOFENCE_ENTERED for a in f.alerts))
         await client.publish("logistics.geofence.entered", entered)  # the relay's second copy
         await client.publish(
             "logistics.geofence.dwelled", alert("geofence.dwelled").SerializeToString()
         )
-        await viewer.until(lambda f: any(a.type == "geofence.dwelled" for a in f.alerts))
-        assert alerts("geofence.entered") == 1
-        assert alerts("geofence.dwelled") == 1
+        await viewer.until(lambda f: any(a.type == Alert.TYPE_GEOFENCE_DWELLED for a in f.alerts))
+        assert alerts(Alert.TYPE_GEOFENCE_ENTERED) == 1
+        assert alerts(Alert.TYPE_GEOFENCE_DWELLED) == 1
     finally:
         await client.close()
         viewer.cancel()
@@ -713,19 +717,21 @@ async def test_track_task_follows_the_rider_until_the_task_is_completed(
         raise AssertionError(f"no such update; got {updates}")
 
     try:
-        await until(lambda u: u.state == "created")
+        await until(lambda u: u.state == Task.STATE_CREATED)
         await dispatch_pb2_grpc.DispatchServiceStub(channel).AssignTask(
             dispatch_pb2.AssignTaskRequest(task=created.name, rider=rider.name, reason="test"),
             metadata=admin,
         )
         await rider.at(100)
-        moving = await until(lambda u: u.state == "assigned" and u.HasField("rider_position"))
+        moving = await until(
+            lambda u: u.state == Task.STATE_ASSIGNED and u.HasField("rider_position")
+        )
         assert moving.rider == rider.name
         assert moving.eta.ToTimedelta() > timedelta(0)
         await rider.at(300)
         await until(lambda u: u.rider_position.latitude == pytest.approx(offset(300)[0], abs=1e-7))
         await tasks.StartTask(task_pb2.StartTaskRequest(name=created.name), metadata=admin)
-        await until(lambda u: u.state == "en_route")
+        await until(lambda u: u.state == Task.STATE_EN_ROUTE)
         for step in ("0", "1"):
             await tasks.ArriveAtStep(
                 task_pb2.ArriveAtStepRequest(name=created.name, step_id=step), metadata=admin
@@ -734,7 +740,7 @@ async def test_track_task_follows_the_rider_until_the_task_is_completed(
                 task_pb2.CompleteStepRequest(name=created.name, step_id=step), metadata=admin
             )
         await asyncio.wait_for(reader, 15)  # the stream ends with the task
-        assert updates[-1].state == "completed"
+        assert updates[-1].state == Task.STATE_COMPLETED
         assert not updates[-1].HasField("rider_position")
         assert await call.code() == grpc.StatusCode.OK
         # The tracking token follows that task only.

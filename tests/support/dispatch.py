@@ -27,21 +27,26 @@ async def rider_online(
     vehicle: int,
     weight: float,
     rating: float = 0.0,
+    *,
+    with_vehicle: bool = True,
+    on_shift: bool = True,
 ) -> str:
     """A rider with a vehicle (and a rating, 0: none), on shift now, whose stream has sent one
-    position."""
+    position; ``with_vehicle`` and ``on_shift`` False leave out the vehicle or the shift."""
     fleet = fleet_pb2_grpc.FleetServiceStub(channel)
-    car = await fleet.CreateVehicle(
-        fleet_pb2.CreateVehicleRequest(
-            parent=f"tenants/{tenant}",
-            vehicle=fleet_pb2.Vehicle(
-                type=vehicle,
-                plate=f"K{abs(hash((lat, lng))) % 10**6:06d}",
-                capacity=common_pb2.Capacity(weight_kg=weight),
+    car = fleet_pb2.Vehicle()
+    if with_vehicle:
+        car = await fleet.CreateVehicle(
+            fleet_pb2.CreateVehicleRequest(
+                parent=f"tenants/{tenant}",
+                vehicle=fleet_pb2.Vehicle(
+                    type=vehicle,
+                    plate=f"K{abs(hash((lat, lng))) % 10**6:06d}",
+                    capacity=common_pb2.Capacity(weight_kg=weight),
+                ),
             ),
-        ),
-        metadata=auth(tenant),
-    )
+            metadata=auth(tenant),
+        )
     rider = await fleet.CreateRider(
         fleet_pb2.CreateRiderRequest(
             parent=f"tenants/{tenant}",
@@ -52,17 +57,19 @@ async def rider_online(
         metadata=auth(tenant),
     )
     now = datetime.now(UTC)
-    await fleet.CreateShift(
-        fleet_pb2.CreateShiftRequest(
-            parent=rider.name,
-            shift=fleet_pb2.Shift(
-                planned=common_pb2.TimeWindow(
-                    start_time=ts(now - timedelta(hours=1)), end_time=ts(now + timedelta(hours=4))
-                )
+    if on_shift:
+        await fleet.CreateShift(
+            fleet_pb2.CreateShiftRequest(
+                parent=rider.name,
+                shift=fleet_pb2.Shift(
+                    planned=common_pb2.TimeWindow(
+                        start_time=ts(now - timedelta(hours=1)),
+                        end_time=ts(now + timedelta(hours=4)),
+                    )
+                ),
             ),
-        ),
-        metadata=auth(tenant),
-    )
+            metadata=auth(tenant),
+        )
     rider_id = rider.name.rsplit("/", 1)[1]
     stream = telemetry_pb2_grpc.TelemetryServiceStub(channel).StreamLocations(
         metadata=rider_auth(tenant, rider_id)

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 from bengobox.logistics.v1 import telemetry_pb2
 
-from logistics.api.live import frame_to_proto
+from logistics.api.convert_live import frame_to_proto
 from logistics.domain.fleet import VehicleType
 from logistics.domain.live import ONLINE, Frame, RiderUpdate
 from logistics.domain.telemetry import MAX_SPEED_MPS, haversine_m

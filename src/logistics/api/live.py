@@ -9,20 +9,19 @@ import math
 from collections.abc import AsyncIterator
 
 from bengobox.logistics.v1 import common_pb2, telemetry_pb2
-from google.protobuf import timestamp_pb2
 
 from logistics.api.convert_fleet import fleet_reference, reference
+from logistics.api.convert_live import frame_to_proto, progress_to_proto
 from logistics.api.edge import current_caller
 from logistics.api.text_check import check_text
 from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_parent
-from logistics.domain.live import Frame
 from logistics.domain.names import GEOFENCES, TASKS
 from logistics.domain.shapes import Shape, box
 from logistics.services.live.view import View, ViewSpec, view_polygon
 from logistics.services.live.views import LiveViews
-from logistics.services.tasks.tracking import TaskProgress, TaskTracking
+from logistics.services.tasks.tracking import TaskTracking
 
 
 def _point_ok(point: common_pb2.GeoPoint) -> bool:
@@ -56,56 +55,6 @@ def area_from_proto(sub: telemetry_pb2.FleetSubscription, tenant: TenantSlug) ->
 
 def _text(value: object | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _timestamp(ms: int) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromMilliseconds(ms)
-    return stamp
-
-
-def frame_to_proto(tenant: str, frame: Frame) -> telemetry_pb2.FleetFrame:
-    out = telemetry_pb2.FleetFrame(sequence=frame.sequence, snapshot=frame.snapshot)
-    prefix = f"tenants/{tenant}"
-    for u in frame.upserts:
-        out.rider_upserts.add(
-            rider=f"{prefix}/riders/{u.rider_id}",
-            position=common_pb2.GeoPoint(latitude=u.latitude, longitude=u.longitude),
-            heading_deg=u.heading_deg,
-            speed_mps=u.speed_mps,
-            status=u.status,
-            task=u.task or "",
-            last_seen_time=_timestamp(u.seen_ms),
-            fleet=f"{prefix}/fleets/{u.fleet}" if u.fleet else "",
-            record_time=_timestamp(u.record_ms),
-        )
-    out.rider_removals.extend(f"{prefix}/riders/{r}" for r in frame.removals)
-    for t in frame.tasks:
-        view = out.task_changes.add(task=t.task, state=t.state, rider=t.rider or "")
-        if t.eta_s is not None:
-            view.eta.FromMilliseconds(round(t.eta_s * 1000))
-    for a in frame.alerts:
-        alert = out.alerts.add(
-            type=a.type,
-            rider=a.rider or "",
-            task=a.task or "",
-            message=a.message,
-            alert_time=_timestamp(a.time_ms),
-        )
-        if a.latitude is not None and a.longitude is not None:
-            alert.position.CopyFrom(common_pb2.GeoPoint(latitude=a.latitude, longitude=a.longitude))
-    return out
-
-
-def progress_to_proto(p: TaskProgress) -> telemetry_pb2.TrackTaskResponse:
-    out = telemetry_pb2.TrackTaskResponse(task=p.task, state=p.state, rider=p.rider or "")
-    if p.latitude is not None and p.longitude is not None:
-        out.rider_position.CopyFrom(common_pb2.GeoPoint(latitude=p.latitude, longitude=p.longitude))
-    if p.position_time is not None:
-        out.position_time.FromDatetime(p.position_time)
-    if p.eta_s is not None:
-        out.eta.FromMilliseconds(round(p.eta_s * 1000))
-    return out
 
 
 class LiveEndpoints:

@@ -10,19 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bengobox.logistics.v1 import (
-    common_pb2,
     dispatch_connect,
     dispatch_pb2,
     task_connect,
     task_pb2,
 )
-from google.protobuf import duration_pb2
 from google.protobuf.json_format import MessageToDict
 
 from logistics.api import batch as batch_api
 from logistics.api import routes as routes_api
 from logistics.api.convert_common import enum_from_proto, optional
-from logistics.api.convert_dispatch import dispatch_policy_to_proto, weights_from_proto
+from logistics.api.convert_dispatch import (
+    dispatch_policy_to_proto,
+    nearest_to_proto,
+    weights_from_proto,
+)
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
 from logistics.api.convert_tasks import (
@@ -284,7 +286,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
             str(reference(tenant, request.fleet, FLEETS, "fleet") or "") or None,
             optional(request.zone),
         )
-        matches = await self._dispatch.find_nearest(
+        nearest = await self._dispatch.find_nearest(
             current_caller(),
             tenant,
             point=point,
@@ -292,19 +294,9 @@ class DispatchHandler(dispatch_connect.DispatchService):
             count=request.max_riders or 10,
             radius_m=request.radius_m or 3000.0,
             need=need,
+            explain=request.explain,
         )
-        return dispatch_pb2.FindNearestRidersResponse(
-            riders=[
-                dispatch_pb2.RiderCandidate(
-                    rider=RIDERS.name(tenant, m.rider_id),
-                    distance_m=m.distance_m,
-                    eta=_duration(m.eta_s),
-                    score=m.score,
-                    position=common_pb2.GeoPoint(latitude=m.latitude, longitude=m.longitude),
-                )
-                for m in matches
-            ]
-        )
+        return nearest_to_proto(tenant, nearest)
 
     async def assign_task(
         self, request: dispatch_pb2.AssignTaskRequest, ctx: Ctx
@@ -314,9 +306,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
         task = await self._tasks.assign(
             current_caller(), name, rider, optional(request.reason), optional(request.etag)
         )
-        return dispatch_pb2.AssignTaskResponse(
-            task=request.task, rider=request.rider if task else ""
-        )
+        return dispatch_pb2.AssignTaskResponse(task=task_to_proto(name.tenant, task))
 
     async def get_dispatch_policy(
         self, request: dispatch_pb2.GetDispatchPolicyRequest, ctx: Ctx
@@ -338,12 +328,6 @@ class DispatchHandler(dispatch_connect.DispatchService):
             optional(request.policy.etag),
         )
         return dispatch_policy_to_proto(tenant, updated)
-
-
-def _duration(seconds: float) -> duration_pb2.Duration:
-    d = duration_pb2.Duration()
-    d.FromMilliseconds(int(seconds * 1000))
-    return d
 
 
 def proof_routes(tasks: TaskService) -> list[Route]:

@@ -18,11 +18,13 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from logistics.domain.dedupe import DEFAULT_CAPACITY, Deduplicator
-from logistics.domain.live import RiderUpdate
+from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
 
 logger = logging.getLogger(__name__)
 
 LIVE_PREFIX = "logistics.live"
+_OFFLINE = telemetry_pb2.RiderView.STATUS_OFFLINE
+_ONLINE = telemetry_pb2.RiderView.STATUS_ONLINE
 
 RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
 EventHandler = Callable[[str, str, dict[str, Any]], None]  # tenant, event type, data
@@ -41,7 +43,7 @@ def encode_riders(tenant: str, updates: Iterable[RiderUpdate], removals: Iterabl
             position=common_pb2.GeoPoint(latitude=u.latitude, longitude=u.longitude),
             heading_deg=u.heading_deg,
             speed_mps=u.speed_mps,
-            status=u.status,
+            status=_OFFLINE if u.status == OFFLINE else _ONLINE,
             task=u.task or "",
             fleet=u.fleet or "",
         )
@@ -64,7 +66,7 @@ def decode_riders(data: bytes) -> tuple[list[RiderUpdate], list[str]]:
             v.position.longitude,
             v.heading_deg,
             v.speed_mps,
-            v.status,
+            OFFLINE if v.status == _OFFLINE else ONLINE,
             v.task or None,
             v.record_time.ToMilliseconds(),
             v.last_seen_time.ToMilliseconds(),

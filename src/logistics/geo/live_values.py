@@ -88,6 +88,30 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class SurveyedRider:
+    """A rider with a fresh position within a survey's radius, and what matching holds against
+    it: why it is unavailable ("not eligible", "busy", "holds an open offer") and why it does
+    not fit the need ("vehicle type", "capacity", "fleet", "zone"); None where it passes."""
+
+    rider_id: str
+    distance_m: float
+    unavailable: str | None
+    misfit: str | None
+
+
+@dataclass(frozen=True)
+class AreaSurvey:
+    """Every rider whose position lies within a radius of a point (``scripts.EXPLAIN``):
+    how many there are, how many of them are stale, how many fresh riders of the tenant are
+    farther, and the fresh ones within, nearest first."""
+
+    examined: int
+    stale: int
+    outside: int
+    riders: list[SurveyedRider]
+
+
+@dataclass(frozen=True)
 class IngestResult:
     contiguous: int
     came_online: bool

@@ -18,7 +18,7 @@ from logistics.domain.fleet import VehicleType
 from logistics.domain.telemetry import haversine_m
 from logistics.geo import scripts
 from logistics.geo.live_index import LiveIndex
-from logistics.geo.live_values import Candidate, Need
+from logistics.geo.live_values import AreaSurvey, Candidate, Need, SurveyedRider, text_of
 
 # Margins on the query cell's own edge lengths and circumradius: cells near it differ a
 # little in size (under 1 % within 12 rings at resolutions 8 to 11, 2.3 % at 7).
@@ -71,10 +71,65 @@ def disk_bounds(
     return bounds, covered_m(rings, low * _EDGE_LOW, high * _EDGE_HIGH)
 
 
+def _need_args(need: Need) -> list[str | int | float]:
+    """The need as NEAREST and EXPLAIN read it (their ARGV 4 to 9)."""
+    types = (
+        "," + ",".join(sorted(t.value for t in need.vehicle_types)) + ","
+        if need.vehicle_types
+        else ""
+    )
+    return [
+        types,
+        need.weight_kg,
+        need.volume_l,
+        need.item_count,
+        need.fleet_id or "",
+        need.zone or "",
+    ]
+
+
 class Matcher:
     def __init__(self, index: LiveIndex) -> None:
         self._index = index
         self._nearest = index.script(scripts.NEAREST)
+        self._explain = index.script(scripts.EXPLAIN)
+
+    async def survey(
+        self,
+        tenant: str,
+        latitude: float,
+        longitude: float,
+        *,
+        radius_m: float,
+        need: Need,
+        now: datetime,
+    ) -> AreaSurvey:
+        """Every rider within ``radius_m`` judged by matching's rules (one script call over
+        every cell of the disk): FindNearestRiders' explain pass, not its hot path."""
+        prefix = self._index.prefix(tenant)
+        now_ms = int(now.timestamp() * 1000)
+        cells = self._index.disk(latitude, longitude, radius_m)
+        reply = await self._explain(
+            keys=[f"{prefix}seen"],
+            args=[
+                prefix,
+                now_ms - int(self._index.stale_after_s * 1000),
+                now_ms,
+                *_need_args(need),
+                repr(latitude),
+                repr(longitude),
+                radius_m,
+                *cells,
+            ],
+        )
+        riders = []
+        for raw in reply[3:]:
+            rider, distance, unavailable, misfit = (text_of(raw) or "").split("|")
+            riders.append(
+                SurveyedRider(rider, float(distance), unavailable or None, misfit or None)
+            )
+        riders.sort(key=lambda r: (r.distance_m, r.rider_id))
+        return AreaSurvey(int(reply[0]), int(reply[1]), int(reply[2]), riders)
 
     async def nearest(
         self,
@@ -89,21 +144,11 @@ class Matcher:
     ) -> list[Candidate]:
         prefix = self._index.prefix(tenant)
         now_ms = int(now.timestamp() * 1000)
-        types = (
-            "," + ",".join(sorted(t.value for t in need.vehicle_types)) + ","
-            if need.vehicle_types
-            else ""
-        )
         args: list[str | int | float] = [
             prefix,
             now_ms - int(self._index.stale_after_s * 1000),
             now_ms,
-            types,
-            need.weight_kg,
-            need.volume_l,
-            need.item_count,
-            need.fleet_id or "",
-            need.zone or "",
+            *_need_args(need),
             repr(latitude),
             repr(longitude),
             count,

@@ -142,9 +142,10 @@ end
 return out
 """
 
-# The one rule of a rider's availability, spliced into NEAREST and AVAILABILITY (no copy of it
-# elsewhere, in Lua or Python): available when eligible until after now, not busy, and holding
-# no open offer; an offer past its expiry holds the rider no more (as OFFER_CLAIM decides).
+# The one rule of a rider's availability, spliced into NEAREST, EXPLAIN and AVAILABILITY (no
+# copy of it elsewhere, in Lua or Python): available when eligible until after now, not busy,
+# and holding no open offer; an offer past its expiry holds the rider no more (as OFFER_CLAIM
+# decides).
 # Arguments are the rider hash's 'eu', 'busy', 'offer', 'offer_exp' (false when absent).
 # Returns nil when available, else why not.
 _UNAVAILABLE = """
@@ -154,6 +155,25 @@ local function unavailable(eu, busy, offer, offer_exp, now)
   if offer and offer ~= '' and (tonumber(offer_exp or '0') or 0) > now then
     return 'holds an open offer'
   end
+  return nil
+end
+"""
+
+# The one rule of whether a rider fits what a match needs, spliced into NEAREST and EXPLAIN.
+# Arguments: the rider hash's 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone' (false when absent) and
+# the need (types: '' = any, else ',bicycle,car,'; w, v, i: capacities, 0 = any; fleet and
+# zone: '' = any). Returns nil when the rider fits, else why not. A zero capacity is no limit.
+_MISFIT = """
+local function misfit(vt, cw, cv, ci, rider_fleet, rider_zone, need)
+  if need.types ~= '' and not (vt and string.find(need.types, ',' .. vt .. ',', 1, true)) then
+    return 'vehicle type'
+  end
+  for _, pair in ipairs({{cw, need.w}, {cv, need.v}, {ci, need.i}}) do
+    local c = tonumber(pair[1] or '0') or 0
+    if pair[2] > 0 and c ~= 0 and c < pair[2] then return 'capacity' end
+  end
+  if need.fleet ~= '' and rider_fleet ~= need.fleet then return 'fleet' end
+  if need.zone ~= '' and rider_zone ~= need.zone then return 'zone' end
   return nil
 end
 """
@@ -170,11 +190,11 @@ end
 # for the available riders up to the count-th distance + 0.5 m (none when not certain).
 NEAREST = (
     _UNAVAILABLE
+    + _MISFIT
     + """
 local prefix, min_seen, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local types = ARGV[4]
-local need_w, need_v, need_i = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local fleet, zone = ARGV[8], ARGV[9]
+local need = {types = ARGV[4], w = tonumber(ARGV[5]), v = tonumber(ARGV[6]),
+  i = tonumber(ARGV[7]), fleet = ARGV[8], zone = ARGV[9]}
 local qlat, qlng = math.rad(tonumber(ARGV[10])), math.rad(tonumber(ARGV[11]))
 local count, radius = tonumber(ARGV[12]), tonumber(ARGV[13]) + 0.5
 local outside = tonumber(ARGV[15])
@@ -194,14 +214,7 @@ local function available(id)
     'eu', 'busy', 'offer', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone', 'load', 'idle', 'rt',
     'offer_exp')
   ok = unavailable(v[1], v[2], v[3], v[13], now) == nil
-  if ok and types ~= '' then
-    ok = v[4] and string.find(types, ',' .. v[4] .. ',', 1, true) ~= nil
-  end
-  if ok and need_w > 0 then local c = tonumber(v[5] or '0') or 0; ok = c == 0 or c >= need_w end
-  if ok and need_v > 0 then local c = tonumber(v[6] or '0') or 0; ok = c == 0 or c >= need_v end
-  if ok and need_i > 0 then local c = tonumber(v[7] or '0') or 0; ok = c == 0 or c >= need_i end
-  if ok and fleet ~= '' then ok = v[8] == fleet end
-  if ok and zone ~= '' then ok = v[9] == zone end
+    and misfit(v[4], v[5], v[6], v[7], v[8], v[9], need) == nil
   if ok then
     ok = (v[4] or '') .. '|' .. (v[10] or '0') .. '|' .. (v[11] or '0') .. '|' .. (v[12] or '')
   else
@@ -252,6 +265,54 @@ for _, p in ipairs(points) do
   end
 end
 return table.concat(out, '\\n')
+"""
+)
+
+# KEYS: the tenant's seen zset. ARGV: as NEAREST's first nine, then query lat, query lng,
+#   radius_m, cell... (every cell within the radius).
+# FindNearestRiders' explain pass: every rider whose position lies within the radius, fresh or
+# stale, judged by the rules NEAREST applies (_UNAVAILABLE, _MISFIT), not only the first ones
+# that fail. Returns {examined, stale, fresh riders of the tenant outside the radius, then per
+# fresh rider within it "id|distance_m|why unavailable|misfit" ('' where it passes)}.
+EXPLAIN = (
+    _UNAVAILABLE
+    + _MISFIT
+    + """
+local prefix, min_seen, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local need = {types = ARGV[4], w = tonumber(ARGV[5]), v = tonumber(ARGV[6]),
+  i = tonumber(ARGV[7]), fleet = ARGV[8], zone = ARGV[9]}
+local qlat, qlng = math.rad(tonumber(ARGV[10])), math.rad(tonumber(ARGV[11]))
+local radius = tonumber(ARGV[12])
+local cosq = math.cos(qlat)
+local examined, stale, out = 0, 0, {}
+for c = 13, #ARGV do
+  local members = redis.call('ZRANGE', prefix .. 'c:' .. ARGV[c], 0, -1, 'WITHSCORES')
+  for k = 1, #members, 2 do
+    local id, seen = members[k], tonumber(members[k + 1])
+    local v = redis.call('HMGET', prefix .. 'r:' .. id, 'lat', 'lng', 'eu', 'busy', 'offer',
+      'offer_exp', 'vt', 'cw', 'cv', 'ci', 'fleet', 'zone')
+    if v[1] and v[2] then
+      local la, lo = math.rad(tonumber(v[1])), math.rad(tonumber(v[2]))
+      local h = math.sin((la - qlat) / 2) ^ 2
+        + cosq * math.cos(la) * math.sin((lo - qlng) / 2) ^ 2
+      local d = 2 * 6371008.8 * math.asin(math.min(1, math.sqrt(h)))
+      if d <= radius then
+        examined = examined + 1
+        if seen < min_seen then
+          stale = stale + 1
+        else
+          out[#out + 1] = id .. '|' .. string.format('%.1f', d) .. '|'
+            .. (unavailable(v[3], v[4], v[5], v[6], now) or '') .. '|'
+            .. (misfit(v[7], v[8], v[9], v[10], v[11], v[12], need) or '')
+        end
+      end
+    end
+  end
+end
+local online = redis.call('ZCOUNT', KEYS[1], min_seen, '+inf')
+local reply = {examined, stale, math.max(0, online - #out)}
+for _, line in ipairs(out) do reply[#reply + 1] = line end
+return reply
 """
 )
 

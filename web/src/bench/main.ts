@@ -3,7 +3,7 @@
 // that moves one DOM marker per rider (what MapLibre's docs advise against for thousands).
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { FleetFrameSchema, type FleetFrame } from "@gen/bengobox/logistics/v1/telemetry_pb";
+import { FleetFrameSchema, RiderView_Status, type FleetFrame } from "@gen/bengobox/logistics/v1/telemetry_pb";
 import { Marker } from "maplibre-gl";
 import type * as maplibregl from "maplibre-gl";
 import { createMap, NAIROBI, whenLoaded } from "../shared/map";
@@ -24,7 +24,7 @@ function frameBytes(n: number, step: number, snapshot: boolean): Uint8Array {
         longitude: NAIROBI[0] + r * Math.cos(angle) + step * 1e-5,
       },
       headingDeg: (i * 37 + step * 5) % 360,
-      status: i % 11 === 0 ? "offline" : "online",
+      status: i % 11 === 0 ? RiderView_Status.OFFLINE : RiderView_Status.ONLINE,
       task: i % 3 === 0 ? `tenants/bench/tasks/t${i}` : "",
       lastSeenTime: timestampFromMs(now - (i % 17 === 0 ? 120_000 : 1_000)),
       fleet: "",

@@ -1,13 +1,14 @@
 // The console's one store, fed by the live view and by reads: riders, tasks and alerts.
 // Views render from it; nothing else keeps state.
 import type { FleetFrame, RiderView } from "@gen/bengobox/logistics/v1/telemetry_pb";
-import { Task_State, type Task } from "@gen/bengobox/logistics/v1/task_pb";
+import type { Task } from "@gen/bengobox/logistics/v1/task_pb";
 import { millis, seconds } from "../shared/format";
+import { alertTypeName, stateName, statusName } from "../shared/states";
 import type { RiderDot } from "./riderLayer";
 
 export interface TaskRow {
   name: string;
-  state: string; // lowercase, as TaskView carries it
+  state: string; // lowercase (stateName)
   rider: string;
   deadlineMs: number | null;
   etaS: number | null;
@@ -16,7 +17,7 @@ export interface TaskRow {
 
 export interface AlertRow {
   key: string;
-  type: string;
+  type: string; // the event type, such as "task.sla_breached" (alertTypeName)
   rider: string;
   task: string;
   message: string;
@@ -25,17 +26,13 @@ export interface AlertRow {
 
 export const ACTIVE_STATES = ["created", "assigned", "en_route", "arrived"] as const;
 
-export function stateName(state: Task_State): string {
-  return (Task_State[state] ?? "unspecified").replace(/^STATE_/, "").toLowerCase();
-}
-
 function dotOf(view: RiderView): RiderDot {
   return {
     name: view.rider,
     lng: view.position?.longitude ?? 0,
     lat: view.position?.latitude ?? 0,
     heading: view.headingDeg,
-    status: view.status,
+    status: statusName(view.status),
     task: view.task,
     seenMs: millis(view.lastSeenTime) ?? 0,
     fleet: view.fleet,
@@ -68,13 +65,13 @@ export class Store {
     for (const change of frame.taskChanges) {
       const row = this.tasks.get(change.task);
       if (row) {
-        row.state = change.state;
+        row.state = stateName(change.state);
         row.rider = change.rider;
         row.etaS = seconds(change.eta);
       } else {
         this.tasks.set(change.task, {
           name: change.task,
-          state: change.state,
+          state: stateName(change.state),
           rider: change.rider,
           deadlineMs: null,
           etaS: seconds(change.eta),
@@ -86,9 +83,10 @@ export class Store {
     if (frame.taskChanges.length) this.emit("tasks");
     for (const alert of frame.alerts) {
       const timeMs = millis(alert.alertTime) ?? Date.now();
+      const type = alertTypeName(alert.type);
       this.alerts.unshift({
-        key: `${alert.type}|${alert.rider}|${alert.task}|${timeMs}`,
-        type: alert.type,
+        key: `${type}|${alert.rider}|${alert.task}|${timeMs}`,
+        type,
         rider: alert.rider,
         task: alert.task,
         message: alert.message,
@@ -115,15 +113,6 @@ export class Store {
       task,
     };
     this.tasks.set(task.name, next);
-    this.emit("tasks");
-  }
-
-  /** A task's state as an action's answer gives it (AssignTask returns names only). */
-  setTaskState(name: string, state: string, rider: string): void {
-    const row = this.tasks.get(name);
-    if (!row) return;
-    row.state = state;
-    row.rider = rider;
     this.emit("tasks");
   }
 }

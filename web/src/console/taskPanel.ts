@@ -7,6 +7,7 @@ import type * as maplibregl from "maplibre-gl";
 import { lastId, type Api } from "../shared/api";
 import { clock, el, millis, seconds, span } from "../shared/format";
 import { emptyCollection } from "../shared/map";
+import { leftOutSummary, stateName } from "../shared/states";
 import { actionButton, attempt } from "./actions";
 import type { RiderNames } from "./riderNames";
 import type { Store } from "./store";
@@ -58,11 +59,13 @@ export class TaskPanel {
       attempt("ListTaskEvents", () => this.api.tasks.listTaskEvents({ parent: name, pageSize: 50 })),
       // Ranking riders for a task is a dispatcher's call (logistics:dispatch).
       this.writable && (task.state === Task_State.CREATED || task.state === Task_State.ASSIGNED)
-        ? attempt("FindNearestRiders", () => this.api.dispatch.findNearestRiders({ parent: tenantOf(name), task: name, maxRiders: 5 }))
+        ? attempt("FindNearestRiders", () =>
+            this.api.dispatch.findNearestRiders({ parent: tenantOf(name), origin: { case: "task", value: name }, maxRiders: 5, explain: true }),
+          )
         : Promise.resolve(undefined),
     ]);
     if (this.current !== name) return;
-    this.render(task, events?.events ?? [], nearest?.riders ?? []);
+    this.render(task, events?.events ?? [], nearest?.riders ?? [], leftOutSummary(nearest?.explanation));
   }
 
   clear(): void {
@@ -86,7 +89,7 @@ export class TaskPanel {
     this.map.getSource<maplibregl.GeoJSONSource>("steps")?.setData({ type: "FeatureCollection", features });
   }
 
-  private render(task: Task, events: TaskEvent[], nearest: RiderCandidate[]): void {
+  private render(task: Task, events: TaskEvent[], nearest: RiderCandidate[], leftOut: string): void {
     const active = task.state !== Task_State.COMPLETED && task.state !== Task_State.FAILED && task.state !== Task_State.CANCELLED;
     const reason = el("input", { attrs: { type: "text", placeholder: "reason (manual override)", "aria-label": "Reason", "data-testid": "reason" } });
     reason.className = "needs-dispatch";
@@ -96,6 +99,7 @@ export class TaskPanel {
       const answer = await attempt(task.rider ? "Reassign" : "Assign", () =>
         this.api.dispatch.assignTask({ task: task.name, rider, reason: reason.value, etag: task.etag }),
       );
+      if (answer?.task) this.store.putTask(answer.task);
       if (answer) await this.select(task.name);
     };
     const candidates = nearest.map((c) =>
@@ -146,7 +150,7 @@ export class TaskPanel {
       : el("p", { text: "finished" });
     this.root.replaceChildren(
       el("h2", { text: `Task ${lastId(task.name)}` }),
-      el("p", { attrs: { "data-testid": "task-state" }, text: `state ${(Task_State[task.state] ?? "").replace("STATE_", "").toLowerCase()}` }),
+      el("p", { attrs: { "data-testid": "task-state" }, text: `state ${stateName(task.state)}` }),
       el("p", {}, "rider ", task.rider ? this.names.link(task.rider, this.onRider) : "none"),
       tools,
       el("p", { className: "outcome" }),
@@ -154,6 +158,7 @@ export class TaskPanel {
       nearest.length
         ? el("ol", { className: "candidates" }, ...candidates)
         : el("p", { text: !this.writable ? "(ranking riders needs logistics:dispatch)" : active ? "none eligible nearby" : "—" }),
+      leftOut ? el("p", { className: "left-out", attrs: { "data-testid": "left-out" }, text: `left out: ${leftOut}` }) : el("p"),
       el("h3", { text: "Other riders in view (manual override)" }),
       el("ul", { className: "others" }, ...others),
       el("h3", { text: "Event trail" }),

@@ -6,6 +6,7 @@ import { connect, describeError, isAbort, type Api } from "../shared/api";
 import { clock, el, millis, seconds, span } from "../shared/format";
 import { createMap, emptyCollection, loadConfig, whenLoaded } from "../shared/map";
 import { decodeClaims, tokenFromLocation } from "../shared/session";
+import { stateName } from "../shared/states";
 import "./track.css";
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
@@ -32,18 +33,19 @@ async function follow(api: Api, task: string, map: maplibregl.Map): Promise<void
     try {
       for await (const progress of api.telemetry.trackTask({ task })) {
         $("error").hidden = true;
-        if (progress.state !== seen[seen.length - 1]) {
-          seen.push(progress.state);
+        const state = stateName(progress.state);
+        if (state !== seen[seen.length - 1]) {
+          seen.push(state);
           $("timeline").append(
-            el("li", { attrs: { "data-state": progress.state } }, el("span", { text: clock(Date.now()) }), ` ${LABELS[progress.state] ?? progress.state}`),
+            el("li", { attrs: { "data-state": state } }, el("span", { text: clock(Date.now()) }), ` ${LABELS[state] ?? state}`),
           );
         }
         const eta = seconds(progress.eta);
-        $("eta").textContent = FINAL.has(progress.state)
-          ? LABELS[progress.state] ?? progress.state
+        $("eta").textContent = FINAL.has(state)
+          ? LABELS[state] ?? state
           : eta !== null
             ? `Arriving in about ${span(eta)}`
-            : LABELS[progress.state] ?? progress.state;
+            : LABELS[state] ?? state;
         const p = progress.riderPosition;
         const source = map.getSource<maplibregl.GeoJSONSource>("rider");
         if (p && source) {
@@ -53,8 +55,8 @@ async function follow(api: Api, task: string, map: maplibregl.Map): Promise<void
           first = false;
           $("seen").textContent = `Your rider was here at ${clock(millis(progress.positionTime))}`;
         }
-        if (progress.state === "completed") await showProof(api, task);
-        if (FINAL.has(progress.state)) {
+        if (state === "completed") await showProof(api, task);
+        if (FINAL.has(state)) {
           $("seen").textContent = "";
           return;
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from logistics.geo.live_values import Candidate, DispatchProfile, Need
+from logistics.geo.live_values import AreaSurvey, Candidate, DispatchProfile, Need
 
 
 class ProfileIndex(Protocol):
@@ -18,7 +18,8 @@ class ProfileIndex(Protocol):
 
 
 class NearbyRiders(Protocol):
-    """The nearest available riders to a point that the need admits, nearest first."""
+    """The nearest available riders to a point that the need admits, nearest first; and, to
+    explain an answer, what the rules hold against every rider near the point."""
 
     async def nearest(
         self,
@@ -31,3 +32,16 @@ class NearbyRiders(Protocol):
         need: Need,
         now: datetime,
     ) -> list[Candidate]: ...
+
+    async def survey(
+        self,
+        tenant: str,
+        latitude: float,
+        longitude: float,
+        *,
+        radius_m: float,
+        need: Need,
+        now: datetime,
+    ) -> AreaSurvey:
+        """Every rider within ``radius_m``, judged by the rules ``nearest`` applies."""
+        ...

@@ -30,9 +30,11 @@ from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, scor
 from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.geo.distance import DistanceProvider
-from logistics.geo.live_values import DispatchProfile, Need
+from logistics.geo.live_values import Candidate, DispatchProfile, Need
 from logistics.services import crud
 from logistics.services.compliance import rider_facts
+from logistics.services.dispatch.explain import Explanation
+from logistics.services.dispatch.explain import explain as explain_survey
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.ports import NearbyRiders, ProfileIndex
 from logistics.services.geofencing import GeofenceService
@@ -57,6 +59,15 @@ class RiderMatch:
     distance_m: float
     eta_s: float
     score: float
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """FindNearestRiders' answer: the matches, best first, and why the other riders near the
+    point were left out (when asked)."""
+
+    matches: list[RiderMatch]
+    explanation: Explanation | None = None
 
 
 def eligible_until(facts: RiderFacts, now: datetime) -> datetime | None:
@@ -136,7 +147,8 @@ class DispatchService:
         count: int,
         radius_m: float,
         need: Need,
-    ) -> list[RiderMatch]:
+        explain: bool = False,
+    ) -> Nearest:
         caller.require(Scope.DISPATCH, tenant)
         if not 0 < radius_m <= MAX_RADIUS_M:
             raise InvalidArgument.field("radius_m", f"must be between 0 and {MAX_RADIUS_M:g} m")
@@ -161,11 +173,27 @@ class DispatchService:
         lat, lng = point
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise InvalidArgument.field("point", "is out of range")
+        now = self._clock.now()
         candidates = await self._matcher.nearest(
-            tenant, lat, lng, count=count, radius_m=radius_m, need=need, now=self._clock.now()
+            tenant, lat, lng, count=count, radius_m=radius_m, need=need, now=now
         )
+        matches = await self._ranked(tenant, (lat, lng), priority, candidates)
+        if not explain:
+            return Nearest(matches)
+        survey = await self._matcher.survey(tenant, lat, lng, radius_m=radius_m, need=need, now=now)
+        returned = {m.rider_id for m in matches}
+        return Nearest(matches, await explain_survey(self._store, tenant, survey, returned, now))
+
+    async def _ranked(
+        self,
+        tenant: TenantSlug,
+        point: tuple[float, float],
+        priority: int,
+        candidates: list[Candidate],
+    ) -> list[RiderMatch]:
         if not candidates:
             return []
+        lat, lng = point
         weights = await self._weights_of(tenant)
         # One question to the distance provider for every candidate (one OSRM table request).
         travel = await self._distances.travel_to(
@@ -272,7 +300,7 @@ class AutoDispatcher:
         system = Caller(name.tenant, "auto-dispatch", frozenset({Scope.DISPATCH}))
         radius = self._policy.radius_m
         for attempt in range(2):
-            matches = await self._dispatch.find_nearest(
+            nearest = await self._dispatch.find_nearest(
                 system,
                 name.tenant,
                 point=None,
@@ -281,6 +309,7 @@ class AutoDispatcher:
                 radius_m=radius,
                 need=Need(),
             )
+            matches = nearest.matches
             size = self._policy.broadcast_size if self._policy.mode == "broadcast" else 1
             for i in range(0, len(matches), size):
                 winner = await self._offer(system, name, task, matches[i : i + size])

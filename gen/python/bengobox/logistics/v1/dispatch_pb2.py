@@ -23,77 +23,84 @@ _sym_db = _symbol_database.Default()
 
 
 from bengobox.logistics.v1 import common_pb2 as bengobox_dot_logistics_dot_v1_dot_common__pb2
+from bengobox.logistics.v1 import task_pb2 as bengobox_dot_logistics_dot_v1_dot_task__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$bengobox/logistics/v1/dispatch.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\"bengobox/logistics/v1/common.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x02\n\x18\x46indNearestRidersRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x35\n\x05point\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x05point\x12\x12\n\x04task\x18\x03 \x01(\tR\x04task\x12\x1d\n\nmax_riders\x18\x04 \x01(\x05R\tmaxRiders\x12\x19\n\x08radius_m\x18\x05 \x01(\x01R\x07radiusM\x12\x45\n\x0cvehicle_type\x18\x06 \x01(\x0e\x32\".bengobox.logistics.v1.VehicleTypeR\x0bvehicleType\x12H\n\x0f\x63\x61pacity_needed\x18\x07 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x0e\x63\x61pacityNeeded\x12\x14\n\x05\x66leet\x18\x08 \x01(\tR\x05\x66leet\x12\x12\n\x04zone\x18\t \x01(\tR\x04zone\"\xc5\x01\n\x0eRiderCandidate\x12\x14\n\x05rider\x18\x01 \x01(\tR\x05rider\x12\x1d\n\ndistance_m\x18\x02 \x01(\x01R\tdistanceM\x12+\n\x03\x65ta\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x65ta\x12\x14\n\x05score\x18\x04 \x01(\x01R\x05score\x12;\n\x08position\x18\x05 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08position\"Z\n\x19\x46indNearestRidersResponse\x12=\n\x06riders\x18\x01 \x03(\x0b\x32%.bengobox.logistics.v1.RiderCandidateR\x06riders\"i\n\x11\x41ssignTaskRequest\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\x12\x14\n\x05rider\x18\x02 \x01(\tR\x05rider\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\">\n\x12\x41ssignTaskResponse\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\x12\x14\n\x05rider\x18\x02 \x01(\tR\x05rider\")\n\x13\x41utoDispatchRequest\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\"\xf2\x01\n\x14\x41utoDispatchResponse\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\x12M\n\x07outcome\x18\x02 \x01(\x0e\x32\x33.bengobox.logistics.v1.AutoDispatchResponse.OutcomeR\x07outcome\x12\x14\n\x05rider\x18\x03 \x01(\tR\x05rider\"a\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_ASSIGNED\x10\x01\x12\x12\n\x0eOUTCOME_MANUAL\x10\x02\x12\x13\n\x0fOUTCOME_CARRIER\x10\x03\"b\n\x15RespondToOfferRequest\x12\x19\n\x08offer_id\x18\x01 \x01(\tR\x07offerId\x12\x16\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08R\x06\x61\x63\x63\x65pt\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\"4\n\x16RespondToOfferResponse\x12\x1a\n\x08\x61ssigned\x18\x01 \x01(\x08R\x08\x61ssigned\"p\n\x12\x41ssignBatchRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n\x05tasks\x18\x02 \x03(\tR\x05tasks\x12\x16\n\x06riders\x18\x03 \x03(\tR\x06riders\x12\x14\n\x05\x61pply\x18\x04 \x01(\x08R\x05\x61pply\"Q\n\x0f\x42\x61tchAssignment\x12\x14\n\x05rider\x18\x01 \x01(\tR\x05rider\x12\x14\n\x05tasks\x18\x02 \x03(\tR\x05tasks\x12\x12\n\x04\x63ost\x18\x03 \x01(\x01R\x04\x63ost\"\xa4\x01\n\x13\x41ssignBatchResponse\x12H\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32&.bengobox.logistics.v1.BatchAssignmentR\x0b\x61ssignments\x12)\n\x10unassigned_tasks\x18\x02 \x03(\tR\x0funassignedTasks\x12\x18\n\x07\x61pplied\x18\x03 \x01(\x08R\x07\x61pplied\"b\n\x0eScoringWeights\x12\x10\n\x03\x65ta\x18\x01 \x01(\x01R\x03\x65ta\x12\x12\n\x04load\x18\x02 \x01(\x01R\x04load\x12\x12\n\x04idle\x18\x03 \x01(\x01R\x04idle\x12\x16\n\x06rating\x18\x04 \x01(\x01R\x06rating\"\xb6\x01\n\x0e\x44ispatchPolicy\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12?\n\x07weights\x18\x02 \x01(\x0b\x32%.bengobox.logistics.v1.ScoringWeightsR\x07weights\x12;\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\".\n\x18GetDispatchPolicyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\\\n\x1bUpdateDispatchPolicyRequest\x12=\n\x06policy\x18\x01 \x01(\x0b\x32%.bengobox.logistics.v1.DispatchPolicyR\x06policy\"\xc8\x02\n\tRouteStop\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12;\n\x08location\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08location\x12\x12\n\x04task\x18\x03 \x01(\tR\x04task\x12\x39\n\x06window\x18\x04 \x01(\x0b\x32!.bengobox.logistics.v1.TimeWindowR\x06window\x12\'\n\x0fservice_seconds\x18\x05 \x01(\x05R\x0eserviceSeconds\x12\x37\n\x06\x64\x65mand\x18\x06 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x06\x64\x65mand\x12$\n\x0epickup_stop_id\x18\x07 \x01(\tR\x0cpickupStopId\x12\x17\n\x07step_id\x18\x08 \x01(\tR\x06stepId\"\x8d\x03\n\x0cRouteVehicle\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05rider\x18\x02 \x01(\tR\x05rider\x12;\n\x08\x63\x61pacity\x18\x03 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x08\x63\x61pacity\x12\x35\n\x05start\x18\x04 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x05start\x12\x31\n\x03\x65nd\x18\x05 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x03\x65nd\x12\x37\n\x05shift\x18\x06 \x01(\x0b\x32!.bengobox.logistics.v1.TimeWindowR\x05shift\x12\x1e\n\x0b\x63ost_per_km\x18\x07 \x01(\x01R\tcostPerKm\x12\"\n\rcost_per_hour\x18\x08 \x01(\x01R\x0b\x63ostPerHour\x12\x1d\n\nfixed_cost\x18\t \x01(\x01R\tfixedCost\x12\x14\n\x05\x63ount\x18\n \x01(\x05R\x05\x63ount\"\xc1\x04\n\x15OptimizeRoutesRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x36\n\x05stops\x18\x02 \x03(\x0b\x32 .bengobox.logistics.v1.RouteStopR\x05stops\x12?\n\x08vehicles\x18\x03 \x03(\x0b\x32#.bengobox.logistics.v1.RouteVehicleR\x08vehicles\x12T\n\tobjective\x18\x04 \x01(\x0e\x32\x36.bengobox.logistics.v1.OptimizeRoutesRequest.ObjectiveR\tobjective\x12\x38\n\ntime_limit\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12\x14\n\x05tasks\x18\x06 \x03(\tR\x05tasks\x12\x14\n\x05\x61pply\x18\x07 \x01(\x08R\x05\x61pply\x12\x45\n\x0cvehicle_type\x18\x08 \x01(\x0e\x32\".bengobox.logistics.v1.VehicleTypeR\x0bvehicleType\"\x93\x01\n\tObjective\x12\x19\n\x15OBJECTIVE_UNSPECIFIED\x10\x00\x12\x16\n\x12OBJECTIVE_DISTANCE\x10\x01\x12\x16\n\x12OBJECTIVE_DURATION\x10\x02\x12$\n OBJECTIVE_VEHICLES_THEN_DISTANCE\x10\x03\x12\x15\n\x11OBJECTIVE_ON_TIME\x10\x04\"\xfc\x01\n\x0bPlannedStop\x12\x17\n\x07stop_id\x18\x01 \x01(\tR\x06stopId\x12=\n\x0c\x61rrival_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x61rrivalTime\x12\x41\n\x0e\x64\x65parture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rdepartureTime\x12>\n\nload_after\x18\x04 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\tloadAfter\x12\x12\n\x04task\x18\x05 \x01(\tR\x04task\"\xe7\x01\n\x0cPlannedRoute\x12\x1d\n\nvehicle_id\x18\x01 \x01(\tR\tvehicleId\x12\x38\n\x05stops\x18\x02 \x03(\x0b\x32\".bengobox.logistics.v1.PlannedStopR\x05stops\x12\x1d\n\ndistance_m\x18\x03 \x01(\x01R\tdistanceM\x12\x35\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x08\x64uration\x12\x14\n\x05rider\x18\x05 \x01(\tR\x05rider\x12\x12\n\x04name\x18\x06 \x01(\tR\x04name\"A\n\x0eUnassignedStop\x12\x17\n\x07stop_id\x18\x01 \x01(\tR\x06stopId\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"\xf6\x01\n\x16OptimizeRoutesResponse\x12\x12\n\x04plan\x18\x01 \x01(\tR\x04plan\x12;\n\x06routes\x18\x02 \x03(\x0b\x32#.bengobox.logistics.v1.PlannedRouteR\x06routes\x12\x45\n\nunassigned\x18\x03 \x03(\x0b\x32%.bengobox.logistics.v1.UnassignedStopR\nunassigned\x12\x12\n\x04\x63ost\x18\x04 \x01(\x01R\x04\x63ost\x12\x18\n\x07\x61pplied\x18\x05 \x01(\x08R\x07\x61pplied\x12\x16\n\x06\x65ngine\x18\x06 \x01(\tR\x06\x65ngine\"e\n\x1bOptimizeRoutesStreamRequest\x12\x46\n\x07request\x18\x01 \x01(\x0b\x32,.bengobox.logistics.v1.OptimizeRoutesRequestR\x07request\"\x82\x01\n\x1cOptimizeRoutesStreamResponse\x12\x1b\n\tbest_cost\x18\x01 \x01(\x01R\x08\x62\x65stCost\x12\x45\n\x06result\x18\x02 \x01(\x0b\x32-.bengobox.logistics.v1.OptimizeRoutesResponseR\x06result\"\x83\x02\n\rRouteTemplate\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12@\n\x04plan\x18\x03 \x01(\x0b\x32,.bengobox.logistics.v1.OptimizeRoutesRequestR\x04plan\x12\x1a\n\x08weekdays\x18\x04 \x03(\x05R\x08weekdays\x12\x1d\n\nrun_minute\x18\x05 \x01(\x05R\trunMinute\x12>\n\rnext_run_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bnextRunTime\"\x81\x01\n\x1a\x43reateRouteTemplateRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12K\n\x0eroute_template\x18\x02 \x01(\x0b\x32$.bengobox.logistics.v1.RouteTemplateR\rrouteTemplate\"-\n\x17GetRouteTemplateRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name2\xd7\t\n\x0f\x44ispatchService\x12v\n\x11\x46indNearestRiders\x12/.bengobox.logistics.v1.FindNearestRidersRequest\x1a\x30.bengobox.logistics.v1.FindNearestRidersResponse\x12\x61\n\nAssignTask\x12(.bengobox.logistics.v1.AssignTaskRequest\x1a).bengobox.logistics.v1.AssignTaskResponse\x12g\n\x0c\x41utoDispatch\x12*.bengobox.logistics.v1.AutoDispatchRequest\x1a+.bengobox.logistics.v1.AutoDispatchResponse\x12m\n\x0eRespondToOffer\x12,.bengobox.logistics.v1.RespondToOfferRequest\x1a-.bengobox.logistics.v1.RespondToOfferResponse\x12\x64\n\x0b\x41ssignBatch\x12).bengobox.logistics.v1.AssignBatchRequest\x1a*.bengobox.logistics.v1.AssignBatchResponse\x12k\n\x11GetDispatchPolicy\x12/.bengobox.logistics.v1.GetDispatchPolicyRequest\x1a%.bengobox.logistics.v1.DispatchPolicy\x12q\n\x14UpdateDispatchPolicy\x12\x32.bengobox.logistics.v1.UpdateDispatchPolicyRequest\x1a%.bengobox.logistics.v1.DispatchPolicy\x12m\n\x0eOptimizeRoutes\x12,.bengobox.logistics.v1.OptimizeRoutesRequest\x1a-.bengobox.logistics.v1.OptimizeRoutesResponse\x12\x81\x01\n\x14OptimizeRoutesStream\x12\x32.bengobox.logistics.v1.OptimizeRoutesStreamRequest\x1a\x33.bengobox.logistics.v1.OptimizeRoutesStreamResponse0\x01\x12n\n\x13\x43reateRouteTemplate\x12\x31.bengobox.logistics.v1.CreateRouteTemplateRequest\x1a$.bengobox.logistics.v1.RouteTemplate\x12h\n\x10GetRouteTemplate\x12..bengobox.logistics.v1.GetRouteTemplateRequest\x1a$.bengobox.logistics.v1.RouteTemplateb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$bengobox/logistics/v1/dispatch.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\"bengobox/logistics/v1/common.proto\x1a bengobox/logistics/v1/task.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9a\x03\n\x18\x46indNearestRidersRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x37\n\x05point\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointH\x00R\x05point\x12\x14\n\x04task\x18\x03 \x01(\tH\x00R\x04task\x12\x1d\n\nmax_riders\x18\x04 \x01(\x05R\tmaxRiders\x12\x19\n\x08radius_m\x18\x05 \x01(\x01R\x07radiusM\x12\x45\n\x0cvehicle_type\x18\x06 \x01(\x0e\x32\".bengobox.logistics.v1.VehicleTypeR\x0bvehicleType\x12H\n\x0f\x63\x61pacity_needed\x18\x07 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x0e\x63\x61pacityNeeded\x12\x14\n\x05\x66leet\x18\x08 \x01(\tR\x05\x66leet\x12\x12\n\x04zone\x18\t \x01(\tR\x04zone\x12\x18\n\x07\x65xplain\x18\n \x01(\x08R\x07\x65xplainB\x08\n\x06origin\"\xc5\x01\n\x0eRiderCandidate\x12\x14\n\x05rider\x18\x01 \x01(\tR\x05rider\x12\x1d\n\ndistance_m\x18\x02 \x01(\x01R\tdistanceM\x12+\n\x03\x65ta\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x65ta\x12\x14\n\x05score\x18\x04 \x01(\x01R\x05score\x12;\n\x08position\x18\x05 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08position\"\xad\x01\n\x19\x46indNearestRidersResponse\x12=\n\x06riders\x18\x01 \x03(\x0b\x32%.bengobox.logistics.v1.RiderCandidateR\x06riders\x12Q\n\x0b\x65xplanation\x18\x02 \x01(\x0b\x32/.bengobox.logistics.v1.NearestRidersExplanationR\x0b\x65xplanation\"\x84\x01\n\x18NearestRidersExplanation\x12\'\n\x0friders_examined\x18\x01 \x01(\x05R\x0eridersExamined\x12?\n\x08left_out\x18\x02 \x03(\x0b\x32$.bengobox.logistics.v1.RidersLeftOutR\x07leftOut\"\xd5\x04\n\rRidersLeftOut\x12\x43\n\x06reason\x18\x01 \x01(\x0e\x32+.bengobox.logistics.v1.RidersLeftOut.ReasonR\x06reason\x12\x16\n\x06riders\x18\x02 \x01(\x05R\x06riders\"\xe6\x03\n\x06Reason\x12\x16\n\x12REASON_UNSPECIFIED\x10\x00\x12\x19\n\x15REASON_STALE_POSITION\x10\x01\x12\x19\n\x15REASON_OUTSIDE_RADIUS\x10\x02\x12\x15\n\x11REASON_NOT_ACTIVE\x10\x03\x12\x14\n\x10REASON_OFF_SHIFT\x10\x04\x12\x15\n\x11REASON_NO_VEHICLE\x10\x05\x12\x1b\n\x17REASON_DOCUMENT_MISSING\x10\x06\x12\x1b\n\x17REASON_DOCUMENT_EXPIRED\x10\x07\x12\x1c\n\x18REASON_DOCUMENT_REJECTED\x10\x08\x12\x1e\n\x1aREASON_DOCUMENT_UNVERIFIED\x10\t\x12\x1b\n\x17REASON_PROFILE_OUTDATED\x10\n\x12\x16\n\x12REASON_AT_CAPACITY\x10\x0b\x12\x15\n\x11REASON_OFFER_OPEN\x10\x0c\x12\x17\n\x13REASON_VEHICLE_TYPE\x10\r\x12\x13\n\x0fREASON_CAPACITY\x10\x0e\x12\x10\n\x0cREASON_FLEET\x10\x0f\x12\x0f\n\x0bREASON_ZONE\x10\x10\x12\x1c\n\x18REASON_BEYOND_MAX_RIDERS\x10\x11\x12\x17\n\x13REASON_NOT_ELIGIBLE\x10\x12\"i\n\x11\x41ssignTaskRequest\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\x12\x14\n\x05rider\x18\x02 \x01(\tR\x05rider\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\"X\n\x12\x41ssignTaskResponse\x12/\n\x04task\x18\x03 \x01(\x0b\x32\x1b.bengobox.logistics.v1.TaskR\x04taskJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x05rider\")\n\x13\x41utoDispatchRequest\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\"\xf2\x01\n\x14\x41utoDispatchResponse\x12\x12\n\x04task\x18\x01 \x01(\tR\x04task\x12M\n\x07outcome\x18\x02 \x01(\x0e\x32\x33.bengobox.logistics.v1.AutoDispatchResponse.OutcomeR\x07outcome\x12\x14\n\x05rider\x18\x03 \x01(\tR\x05rider\"a\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_ASSIGNED\x10\x01\x12\x12\n\x0eOUTCOME_MANUAL\x10\x02\x12\x13\n\x0fOUTCOME_CARRIER\x10\x03\"b\n\x15RespondToOfferRequest\x12\x19\n\x08offer_id\x18\x01 \x01(\tR\x07offerId\x12\x16\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08R\x06\x61\x63\x63\x65pt\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\"4\n\x16RespondToOfferResponse\x12\x1a\n\x08\x61ssigned\x18\x01 \x01(\x08R\x08\x61ssigned\"p\n\x12\x41ssignBatchRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n\x05tasks\x18\x02 \x03(\tR\x05tasks\x12\x16\n\x06riders\x18\x03 \x03(\tR\x06riders\x12\x14\n\x05\x61pply\x18\x04 \x01(\x08R\x05\x61pply\"Q\n\x0f\x42\x61tchAssignment\x12\x14\n\x05rider\x18\x01 \x01(\tR\x05rider\x12\x14\n\x05tasks\x18\x02 \x03(\tR\x05tasks\x12\x12\n\x04\x63ost\x18\x03 \x01(\x01R\x04\x63ost\"\xa4\x01\n\x13\x41ssignBatchResponse\x12H\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32&.bengobox.logistics.v1.BatchAssignmentR\x0b\x61ssignments\x12)\n\x10unassigned_tasks\x18\x02 \x03(\tR\x0funassignedTasks\x12\x18\n\x07\x61pplied\x18\x03 \x01(\x08R\x07\x61pplied\"b\n\x0eScoringWeights\x12\x10\n\x03\x65ta\x18\x01 \x01(\x01R\x03\x65ta\x12\x12\n\x04load\x18\x02 \x01(\x01R\x04load\x12\x12\n\x04idle\x18\x03 \x01(\x01R\x04idle\x12\x16\n\x06rating\x18\x04 \x01(\x01R\x06rating\"\xb6\x01\n\x0e\x44ispatchPolicy\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12?\n\x07weights\x18\x02 \x01(\x0b\x32%.bengobox.logistics.v1.ScoringWeightsR\x07weights\x12;\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\".\n\x18GetDispatchPolicyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\\\n\x1bUpdateDispatchPolicyRequest\x12=\n\x06policy\x18\x01 \x01(\x0b\x32%.bengobox.logistics.v1.DispatchPolicyR\x06policy\"\xc8\x02\n\tRouteStop\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12;\n\x08location\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08location\x12\x12\n\x04task\x18\x03 \x01(\tR\x04task\x12\x39\n\x06window\x18\x04 \x01(\x0b\x32!.bengobox.logistics.v1.TimeWindowR\x06window\x12\'\n\x0fservice_seconds\x18\x05 \x01(\x05R\x0eserviceSeconds\x12\x37\n\x06\x64\x65mand\x18\x06 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x06\x64\x65mand\x12$\n\x0epickup_stop_id\x18\x07 \x01(\tR\x0cpickupStopId\x12\x17\n\x07step_id\x18\x08 \x01(\tR\x06stepId\"\x8d\x03\n\x0cRouteVehicle\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05rider\x18\x02 \x01(\tR\x05rider\x12;\n\x08\x63\x61pacity\x18\x03 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\x08\x63\x61pacity\x12\x35\n\x05start\x18\x04 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x05start\x12\x31\n\x03\x65nd\x18\x05 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x03\x65nd\x12\x37\n\x05shift\x18\x06 \x01(\x0b\x32!.bengobox.logistics.v1.TimeWindowR\x05shift\x12\x1e\n\x0b\x63ost_per_km\x18\x07 \x01(\x01R\tcostPerKm\x12\"\n\rcost_per_hour\x18\x08 \x01(\x01R\x0b\x63ostPerHour\x12\x1d\n\nfixed_cost\x18\t \x01(\x01R\tfixedCost\x12\x14\n\x05\x63ount\x18\n \x01(\x05R\x05\x63ount\"\xc1\x04\n\x15OptimizeRoutesRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x36\n\x05stops\x18\x02 \x03(\x0b\x32 .bengobox.logistics.v1.RouteStopR\x05stops\x12?\n\x08vehicles\x18\x03 \x03(\x0b\x32#.bengobox.logistics.v1.RouteVehicleR\x08vehicles\x12T\n\tobjective\x18\x04 \x01(\x0e\x32\x36.bengobox.logistics.v1.OptimizeRoutesRequest.ObjectiveR\tobjective\x12\x38\n\ntime_limit\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12\x14\n\x05tasks\x18\x06 \x03(\tR\x05tasks\x12\x14\n\x05\x61pply\x18\x07 \x01(\x08R\x05\x61pply\x12\x45\n\x0cvehicle_type\x18\x08 \x01(\x0e\x32\".bengobox.logistics.v1.VehicleTypeR\x0bvehicleType\"\x93\x01\n\tObjective\x12\x19\n\x15OBJECTIVE_UNSPECIFIED\x10\x00\x12\x16\n\x12OBJECTIVE_DISTANCE\x10\x01\x12\x16\n\x12OBJECTIVE_DURATION\x10\x02\x12$\n OBJECTIVE_VEHICLES_THEN_DISTANCE\x10\x03\x12\x15\n\x11OBJECTIVE_ON_TIME\x10\x04\"\xfc\x01\n\x0bPlannedStop\x12\x17\n\x07stop_id\x18\x01 \x01(\tR\x06stopId\x12=\n\x0c\x61rrival_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x61rrivalTime\x12\x41\n\x0e\x64\x65parture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rdepartureTime\x12>\n\nload_after\x18\x04 \x01(\x0b\x32\x1f.bengobox.logistics.v1.CapacityR\tloadAfter\x12\x12\n\x04task\x18\x05 \x01(\tR\x04task\"\xe7\x01\n\x0cPlannedRoute\x12\x1d\n\nvehicle_id\x18\x01 \x01(\tR\tvehicleId\x12\x38\n\x05stops\x18\x02 \x03(\x0b\x32\".bengobox.logistics.v1.PlannedStopR\x05stops\x12\x1d\n\ndistance_m\x18\x03 \x01(\x01R\tdistanceM\x12\x35\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x08\x64uration\x12\x14\n\x05rider\x18\x05 \x01(\tR\x05rider\x12\x12\n\x04name\x18\x06 \x01(\tR\x04name\"A\n\x0eUnassignedStop\x12\x17\n\x07stop_id\x18\x01 \x01(\tR\x06stopId\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"\xf6\x01\n\x16OptimizeRoutesResponse\x12\x12\n\x04plan\x18\x01 \x01(\tR\x04plan\x12;\n\x06routes\x18\x02 \x03(\x0b\x32#.bengobox.logistics.v1.PlannedRouteR\x06routes\x12\x45\n\nunassigned\x18\x03 \x03(\x0b\x32%.bengobox.logistics.v1.UnassignedStopR\nunassigned\x12\x12\n\x04\x63ost\x18\x04 \x01(\x01R\x04\x63ost\x12\x18\n\x07\x61pplied\x18\x05 \x01(\x08R\x07\x61pplied\x12\x16\n\x06\x65ngine\x18\x06 \x01(\tR\x06\x65ngine\"e\n\x1bOptimizeRoutesStreamRequest\x12\x46\n\x07request\x18\x01 \x01(\x0b\x32,.bengobox.logistics.v1.OptimizeRoutesRequestR\x07request\"\x82\x01\n\x1cOptimizeRoutesStreamResponse\x12\x1b\n\tbest_cost\x18\x01 \x01(\x01R\x08\x62\x65stCost\x12\x45\n\x06result\x18\x02 \x01(\x0b\x32-.bengobox.logistics.v1.OptimizeRoutesResponseR\x06result\"\x83\x02\n\rRouteTemplate\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12@\n\x04plan\x18\x03 \x01(\x0b\x32,.bengobox.logistics.v1.OptimizeRoutesRequestR\x04plan\x12\x1a\n\x08weekdays\x18\x04 \x03(\x05R\x08weekdays\x12\x1d\n\nrun_minute\x18\x05 \x01(\x05R\trunMinute\x12>\n\rnext_run_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bnextRunTime\"\x81\x01\n\x1a\x43reateRouteTemplateRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12K\n\x0eroute_template\x18\x02 \x01(\x0b\x32$.bengobox.logistics.v1.RouteTemplateR\rrouteTemplate\"-\n\x17GetRouteTemplateRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name2\xd7\t\n\x0f\x44ispatchService\x12v\n\x11\x46indNearestRiders\x12/.bengobox.logistics.v1.FindNearestRidersRequest\x1a\x30.bengobox.logistics.v1.FindNearestRidersResponse\x12\x61\n\nAssignTask\x12(.bengobox.logistics.v1.AssignTaskRequest\x1a).bengobox.logistics.v1.AssignTaskResponse\x12g\n\x0c\x41utoDispatch\x12*.bengobox.logistics.v1.AutoDispatchRequest\x1a+.bengobox.logistics.v1.AutoDispatchResponse\x12m\n\x0eRespondToOffer\x12,.bengobox.logistics.v1.RespondToOfferRequest\x1a-.bengobox.logistics.v1.RespondToOfferResponse\x12\x64\n\x0b\x41ssignBatch\x12).bengobox.logistics.v1.AssignBatchRequest\x1a*.bengobox.logistics.v1.AssignBatchResponse\x12k\n\x11GetDispatchPolicy\x12/.bengobox.logistics.v1.GetDispatchPolicyRequest\x1a%.bengobox.logistics.v1.DispatchPolicy\x12q\n\x14UpdateDispatchPolicy\x12\x32.bengobox.logistics.v1.UpdateDispatchPolicyRequest\x1a%.bengobox.logistics.v1.DispatchPolicy\x12m\n\x0eOptimizeRoutes\x12,.bengobox.logistics.v1.OptimizeRoutesRequest\x1a-.bengobox.logistics.v1.OptimizeRoutesResponse\x12\x81\x01\n\x14OptimizeRoutesStream\x12\x32.bengobox.logistics.v1.OptimizeRoutesStreamRequest\x1a\x33.bengobox.logistics.v1.OptimizeRoutesStreamResponse0\x01\x12n\n\x13\x43reateRouteTemplate\x12\x31.bengobox.logistics.v1.CreateRouteTemplateRequest\x1a$.bengobox.logistics.v1.RouteTemplate\x12h\n\x10GetRouteTemplate\x12..bengobox.logistics.v1.GetRouteTemplateRequest\x1a$.bengobox.logistics.v1.RouteTemplateb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bengobox.logistics.v1.dispatch_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FINDNEARESTRIDERSREQUEST']._serialized_start=165
-  _globals['_FINDNEARESTRIDERSREQUEST']._serialized_end=535
-  _globals['_RIDERCANDIDATE']._serialized_start=538
-  _globals['_RIDERCANDIDATE']._serialized_end=735
-  _globals['_FINDNEARESTRIDERSRESPONSE']._serialized_start=737
-  _globals['_FINDNEARESTRIDERSRESPONSE']._serialized_end=827
-  _globals['_ASSIGNTASKREQUEST']._serialized_start=829
-  _globals['_ASSIGNTASKREQUEST']._serialized_end=934
-  _globals['_ASSIGNTASKRESPONSE']._serialized_start=936
-  _globals['_ASSIGNTASKRESPONSE']._serialized_end=998
-  _globals['_AUTODISPATCHREQUEST']._serialized_start=1000
-  _globals['_AUTODISPATCHREQUEST']._serialized_end=1041
-  _globals['_AUTODISPATCHRESPONSE']._serialized_start=1044
-  _globals['_AUTODISPATCHRESPONSE']._serialized_end=1286
-  _globals['_AUTODISPATCHRESPONSE_OUTCOME']._serialized_start=1189
-  _globals['_AUTODISPATCHRESPONSE_OUTCOME']._serialized_end=1286
-  _globals['_RESPONDTOOFFERREQUEST']._serialized_start=1288
-  _globals['_RESPONDTOOFFERREQUEST']._serialized_end=1386
-  _globals['_RESPONDTOOFFERRESPONSE']._serialized_start=1388
-  _globals['_RESPONDTOOFFERRESPONSE']._serialized_end=1440
-  _globals['_ASSIGNBATCHREQUEST']._serialized_start=1442
-  _globals['_ASSIGNBATCHREQUEST']._serialized_end=1554
-  _globals['_BATCHASSIGNMENT']._serialized_start=1556
-  _globals['_BATCHASSIGNMENT']._serialized_end=1637
-  _globals['_ASSIGNBATCHRESPONSE']._serialized_start=1640
-  _globals['_ASSIGNBATCHRESPONSE']._serialized_end=1804
-  _globals['_SCORINGWEIGHTS']._serialized_start=1806
-  _globals['_SCORINGWEIGHTS']._serialized_end=1904
-  _globals['_DISPATCHPOLICY']._serialized_start=1907
-  _globals['_DISPATCHPOLICY']._serialized_end=2089
-  _globals['_GETDISPATCHPOLICYREQUEST']._serialized_start=2091
-  _globals['_GETDISPATCHPOLICYREQUEST']._serialized_end=2137
-  _globals['_UPDATEDISPATCHPOLICYREQUEST']._serialized_start=2139
-  _globals['_UPDATEDISPATCHPOLICYREQUEST']._serialized_end=2231
-  _globals['_ROUTESTOP']._serialized_start=2234
-  _globals['_ROUTESTOP']._serialized_end=2562
-  _globals['_ROUTEVEHICLE']._serialized_start=2565
-  _globals['_ROUTEVEHICLE']._serialized_end=2962
-  _globals['_OPTIMIZEROUTESREQUEST']._serialized_start=2965
-  _globals['_OPTIMIZEROUTESREQUEST']._serialized_end=3542
-  _globals['_OPTIMIZEROUTESREQUEST_OBJECTIVE']._serialized_start=3395
-  _globals['_OPTIMIZEROUTESREQUEST_OBJECTIVE']._serialized_end=3542
-  _globals['_PLANNEDSTOP']._serialized_start=3545
-  _globals['_PLANNEDSTOP']._serialized_end=3797
-  _globals['_PLANNEDROUTE']._serialized_start=3800
-  _globals['_PLANNEDROUTE']._serialized_end=4031
-  _globals['_UNASSIGNEDSTOP']._serialized_start=4033
-  _globals['_UNASSIGNEDSTOP']._serialized_end=4098
-  _globals['_OPTIMIZEROUTESRESPONSE']._serialized_start=4101
-  _globals['_OPTIMIZEROUTESRESPONSE']._serialized_end=4347
-  _globals['_OPTIMIZEROUTESSTREAMREQUEST']._serialized_start=4349
-  _globals['_OPTIMIZEROUTESSTREAMREQUEST']._serialized_end=4450
-  _globals['_OPTIMIZEROUTESSTREAMRESPONSE']._serialized_start=4453
-  _globals['_OPTIMIZEROUTESSTREAMRESPONSE']._serialized_end=4583
-  _globals['_ROUTETEMPLATE']._serialized_start=4586
-  _globals['_ROUTETEMPLATE']._serialized_end=4845
-  _globals['_CREATEROUTETEMPLATEREQUEST']._serialized_start=4848
-  _globals['_CREATEROUTETEMPLATEREQUEST']._serialized_end=4977
-  _globals['_GETROUTETEMPLATEREQUEST']._serialized_start=4979
-  _globals['_GETROUTETEMPLATEREQUEST']._serialized_end=5024
-  _globals['_DISPATCHSERVICE']._serialized_start=5027
-  _globals['_DISPATCHSERVICE']._serialized_end=6266
+  _globals['_FINDNEARESTRIDERSREQUEST']._serialized_start=199
+  _globals['_FINDNEARESTRIDERSREQUEST']._serialized_end=609
+  _globals['_RIDERCANDIDATE']._serialized_start=612
+  _globals['_RIDERCANDIDATE']._serialized_end=809
+  _globals['_FINDNEARESTRIDERSRESPONSE']._serialized_start=812
+  _globals['_FINDNEARESTRIDERSRESPONSE']._serialized_end=985
+  _globals['_NEARESTRIDERSEXPLANATION']._serialized_start=988
+  _globals['_NEARESTRIDERSEXPLANATION']._serialized_end=1120
+  _globals['_RIDERSLEFTOUT']._serialized_start=1123
+  _globals['_RIDERSLEFTOUT']._serialized_end=1720
+  _globals['_RIDERSLEFTOUT_REASON']._serialized_start=1234
+  _globals['_RIDERSLEFTOUT_REASON']._serialized_end=1720
+  _globals['_ASSIGNTASKREQUEST']._serialized_start=1722
+  _globals['_ASSIGNTASKREQUEST']._serialized_end=1827
+  _globals['_ASSIGNTASKRESPONSE']._serialized_start=1829
+  _globals['_ASSIGNTASKRESPONSE']._serialized_end=1917
+  _globals['_AUTODISPATCHREQUEST']._serialized_start=1919
+  _globals['_AUTODISPATCHREQUEST']._serialized_end=1960
+  _globals['_AUTODISPATCHRESPONSE']._serialized_start=1963
+  _globals['_AUTODISPATCHRESPONSE']._serialized_end=2205
+  _globals['_AUTODISPATCHRESPONSE_OUTCOME']._serialized_start=2108
+  _globals['_AUTODISPATCHRESPONSE_OUTCOME']._serialized_end=2205
+  _globals['_RESPONDTOOFFERREQUEST']._serialized_start=2207
+  _globals['_RESPONDTOOFFERREQUEST']._serialized_end=2305
+  _globals['_RESPONDTOOFFERRESPONSE']._serialized_start=2307
+  _globals['_RESPONDTOOFFERRESPONSE']._serialized_end=2359
+  _globals['_ASSIGNBATCHREQUEST']._serialized_start=2361
+  _globals['_ASSIGNBATCHREQUEST']._serialized_end=2473
+  _globals['_BATCHASSIGNMENT']._serialized_start=2475
+  _globals['_BATCHASSIGNMENT']._serialized_end=2556
+  _globals['_ASSIGNBATCHRESPONSE']._serialized_start=2559
+  _globals['_ASSIGNBATCHRESPONSE']._serialized_end=2723
+  _globals['_SCORINGWEIGHTS']._serialized_start=2725
+  _globals['_SCORINGWEIGHTS']._serialized_end=2823
+  _globals['_DISPATCHPOLICY']._serialized_start=2826
+  _globals['_DISPATCHPOLICY']._serialized_end=3008
+  _globals['_GETDISPATCHPOLICYREQUEST']._serialized_start=3010
+  _globals['_GETDISPATCHPOLICYREQUEST']._serialized_end=3056
+  _globals['_UPDATEDISPATCHPOLICYREQUEST']._serialized_start=3058
+  _globals['_UPDATEDISPATCHPOLICYREQUEST']._serialized_end=3150
+  _globals['_ROUTESTOP']._serialized_start=3153
+  _globals['_ROUTESTOP']._serialized_end=3481
+  _globals['_ROUTEVEHICLE']._serialized_start=3484
+  _globals['_ROUTEVEHICLE']._serialized_end=3881
+  _globals['_OPTIMIZEROUTESREQUEST']._serialized_start=3884
+  _globals['_OPTIMIZEROUTESREQUEST']._serialized_end=4461
+  _globals['_OPTIMIZEROUTESREQUEST_OBJECTIVE']._serialized_start=4314
+  _globals['_OPTIMIZEROUTESREQUEST_OBJECTIVE']._serialized_end=4461
+  _globals['_PLANNEDSTOP']._serialized_start=4464
+  _globals['_PLANNEDSTOP']._serialized_end=4716
+  _globals['_PLANNEDROUTE']._serialized_start=4719
+  _globals['_PLANNEDROUTE']._serialized_end=4950
+  _globals['_UNASSIGNEDSTOP']._serialized_start=4952
+  _globals['_UNASSIGNEDSTOP']._serialized_end=5017
+  _globals['_OPTIMIZEROUTESRESPONSE']._serialized_start=5020
+  _globals['_OPTIMIZEROUTESRESPONSE']._serialized_end=5266
+  _globals['_OPTIMIZEROUTESSTREAMREQUEST']._serialized_start=5268
+  _globals['_OPTIMIZEROUTESSTREAMREQUEST']._serialized_end=5369
+  _globals['_OPTIMIZEROUTESSTREAMRESPONSE']._serialized_start=5372
+  _globals['_OPTIMIZEROUTESSTREAMRESPONSE']._serialized_end=5502
+  _globals['_ROUTETEMPLATE']._serialized_start=5505
+  _globals['_ROUTETEMPLATE']._serialized_end=5764
+  _globals['_CREATEROUTETEMPLATEREQUEST']._serialized_start=5767
+  _globals['_CREATEROUTETEMPLATEREQUEST']._serialized_end=5896
+  _globals['_GETROUTETEMPLATEREQUEST']._serialized_start=5898
+  _globals['_GETROUTETEMPLATEREQUEST']._serialized_end=5943
+  _globals['_DISPATCHSERVICE']._serialized_start=5946
+  _globals['_DISPATCHSERVICE']._serialized_end=7185
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from bengobox.logistics.v1 import task_pb2 as _task_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -13,7 +14,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class FindNearestRidersRequest(_message.Message):
-    __slots__ = ("parent", "point", "task", "max_riders", "radius_m", "vehicle_type", "capacity_needed", "fleet", "zone")
+    __slots__ = ("parent", "point", "task", "max_riders", "radius_m", "vehicle_type", "capacity_needed", "fleet", "zone", "explain")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     POINT_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +24,7 @@ class FindNearestRidersRequest(_message.Message):
     CAPACITY_NEEDED_FIELD_NUMBER: _ClassVar[int]
     FLEET_FIELD_NUMBER: _ClassVar[int]
     ZONE_FIELD_NUMBER: _ClassVar[int]
+    EXPLAIN_FIELD_NUMBER: _ClassVar[int]
     parent: str
     point: _common_pb2.GeoPoint
     task: str
@@ -32,7 +34,8 @@ class FindNearestRidersRequest(_message.Message):
     capacity_needed: _common_pb2.Capacity
     fleet: str
     zone: str
-    def __init__(self, parent: _Optional[str] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., max_riders: _Optional[int] = ..., radius_m: _Optional[float] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., capacity_needed: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., fleet: _Optional[str] = ..., zone: _Optional[str] = ...) -> None: ...
+    explain: bool
+    def __init__(self, parent: _Optional[str] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., max_riders: _Optional[int] = ..., radius_m: _Optional[float] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., capacity_needed: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., fleet: _Optional[str] = ..., zone: _Optional[str] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class RiderCandidate(_message.Message):
     __slots__ = ("rider", "distance_m", "eta", "score", "position")
@@ -49,10 +52,68 @@ class RiderCandidate(_message.Message):
     def __init__(self, rider: _Optional[str] = ..., distance_m: _Optional[float] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., score: _Optional[float] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
 
 class FindNearestRidersResponse(_message.Message):
-    __slots__ = ("riders",)
+    __slots__ = ("riders", "explanation")
     RIDERS_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     riders: _containers.RepeatedCompositeFieldContainer[RiderCandidate]
-    def __init__(self, riders: _Optional[_Iterable[_Union[RiderCandidate, _Mapping]]] = ...) -> None: ...
+    explanation: NearestRidersExplanation
+    def __init__(self, riders: _Optional[_Iterable[_Union[RiderCandidate, _Mapping]]] = ..., explanation: _Optional[_Union[NearestRidersExplanation, _Mapping]] = ...) -> None: ...
+
+class NearestRidersExplanation(_message.Message):
+    __slots__ = ("riders_examined", "left_out")
+    RIDERS_EXAMINED_FIELD_NUMBER: _ClassVar[int]
+    LEFT_OUT_FIELD_NUMBER: _ClassVar[int]
+    riders_examined: int
+    left_out: _containers.RepeatedCompositeFieldContainer[RidersLeftOut]
+    def __init__(self, riders_examined: _Optional[int] = ..., left_out: _Optional[_Iterable[_Union[RidersLeftOut, _Mapping]]] = ...) -> None: ...
+
+class RidersLeftOut(_message.Message):
+    __slots__ = ("reason", "riders")
+    class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        REASON_UNSPECIFIED: _ClassVar[RidersLeftOut.Reason]
+        REASON_STALE_POSITION: _ClassVar[RidersLeftOut.Reason]
+        REASON_OUTSIDE_RADIUS: _ClassVar[RidersLeftOut.Reason]
+        REASON_NOT_ACTIVE: _ClassVar[RidersLeftOut.Reason]
+        REASON_OFF_SHIFT: _ClassVar[RidersLeftOut.Reason]
+        REASON_NO_VEHICLE: _ClassVar[RidersLeftOut.Reason]
+        REASON_DOCUMENT_MISSING: _ClassVar[RidersLeftOut.Reason]
+        REASON_DOCUMENT_EXPIRED: _ClassVar[RidersLeftOut.Reason]
+        REASON_DOCUMENT_REJECTED: _ClassVar[RidersLeftOut.Reason]
+        REASON_DOCUMENT_UNVERIFIED: _ClassVar[RidersLeftOut.Reason]
+        REASON_PROFILE_OUTDATED: _ClassVar[RidersLeftOut.Reason]
+        REASON_AT_CAPACITY: _ClassVar[RidersLeftOut.Reason]
+        REASON_OFFER_OPEN: _ClassVar[RidersLeftOut.Reason]
+        REASON_VEHICLE_TYPE: _ClassVar[RidersLeftOut.Reason]
+        REASON_CAPACITY: _ClassVar[RidersLeftOut.Reason]
+        REASON_FLEET: _ClassVar[RidersLeftOut.Reason]
+        REASON_ZONE: _ClassVar[RidersLeftOut.Reason]
+        REASON_BEYOND_MAX_RIDERS: _ClassVar[RidersLeftOut.Reason]
+        REASON_NOT_ELIGIBLE: _ClassVar[RidersLeftOut.Reason]
+    REASON_UNSPECIFIED: RidersLeftOut.Reason
+    REASON_STALE_POSITION: RidersLeftOut.Reason
+    REASON_OUTSIDE_RADIUS: RidersLeftOut.Reason
+    REASON_NOT_ACTIVE: RidersLeftOut.Reason
+    REASON_OFF_SHIFT: RidersLeftOut.Reason
+    REASON_NO_VEHICLE: RidersLeftOut.Reason
+    REASON_DOCUMENT_MISSING: RidersLeftOut.Reason
+    REASON_DOCUMENT_EXPIRED: RidersLeftOut.Reason
+    REASON_DOCUMENT_REJECTED: RidersLeftOut.Reason
+    REASON_DOCUMENT_UNVERIFIED: RidersLeftOut.Reason
+    REASON_PROFILE_OUTDATED: RidersLeftOut.Reason
+    REASON_AT_CAPACITY: RidersLeftOut.Reason
+    REASON_OFFER_OPEN: RidersLeftOut.Reason
+    REASON_VEHICLE_TYPE: RidersLeftOut.Reason
+    REASON_CAPACITY: RidersLeftOut.Reason
+    REASON_FLEET: RidersLeftOut.Reason
+    REASON_ZONE: RidersLeftOut.Reason
+    REASON_BEYOND_MAX_RIDERS: RidersLeftOut.Reason
+    REASON_NOT_ELIGIBLE: RidersLeftOut.Reason
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
+    reason: RidersLeftOut.Reason
+    riders: int
+    def __init__(self, reason: _Optional[_Union[RidersLeftOut.Reason, str]] = ..., riders: _Optional[int] = ...) -> None: ...
 
 class AssignTaskRequest(_message.Message):
     __slots__ = ("task", "rider", "reason", "etag")
@@ -67,12 +128,10 @@ class AssignTaskRequest(_message.Message):
     def __init__(self, task: _Optional[str] = ..., rider: _Optional[str] = ..., reason: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class AssignTaskResponse(_message.Message):
-    __slots__ = ("task", "rider")
+    __slots__ = ("task",)
     TASK_FIELD_NUMBER: _ClassVar[int]
-    RIDER_FIELD_NUMBER: _ClassVar[int]
-    task: str
-    rider: str
-    def __init__(self, task: _Optional[str] = ..., rider: _Optional[str] = ...) -> None: ...
+    task: _task_pb2.Task
+    def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
 
 class AutoDispatchRequest(_message.Message):
     __slots__ = ("task",)

@@ -99,7 +99,11 @@ class DispatchServiceServicer:
     """
 
     def FindNearestRiders(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The nearest riders that could take a task now, best first. An empty answer is normal: only
+        riders with a fresh ping, eligible (active, on a shift, with a vehicle and valid
+        documents), not at capacity, holding no open offer and fitting the need are returned. Set
+        `explain` to learn how many riders were left out, and why.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

@@ -1,6 +1,7 @@
 import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from bengobox.logistics.v1 import task_pb2 as _task_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
@@ -200,15 +201,23 @@ class FleetSubscription(_message.Message):
     def __init__(self, bounding_box: _Optional[_Union[BoundingBox, _Mapping]] = ..., polygon: _Optional[_Union[Polygon, _Mapping]] = ..., zone: _Optional[str] = ..., include_riders: _Optional[bool] = ..., include_tasks: _Optional[bool] = ..., include_alerts: _Optional[bool] = ..., fleet: _Optional[str] = ...) -> None: ...
 
 class WatchFleetRequest(_message.Message):
-    __slots__ = ("subscription", "parent")
-    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "subscription")
     PARENT_FIELD_NUMBER: _ClassVar[int]
-    subscription: FleetSubscription
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     parent: str
-    def __init__(self, subscription: _Optional[_Union[FleetSubscription, _Mapping]] = ..., parent: _Optional[str] = ...) -> None: ...
+    subscription: FleetSubscription
+    def __init__(self, parent: _Optional[str] = ..., subscription: _Optional[_Union[FleetSubscription, _Mapping]] = ...) -> None: ...
 
 class RiderView(_message.Message):
     __slots__ = ("rider", "position", "heading_deg", "speed_mps", "status", "task", "last_seen_time", "fleet", "record_time")
+    class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATUS_UNSPECIFIED: _ClassVar[RiderView.Status]
+        STATUS_ONLINE: _ClassVar[RiderView.Status]
+        STATUS_OFFLINE: _ClassVar[RiderView.Status]
+    STATUS_UNSPECIFIED: RiderView.Status
+    STATUS_ONLINE: RiderView.Status
+    STATUS_OFFLINE: RiderView.Status
     RIDER_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     HEADING_DEG_FIELD_NUMBER: _ClassVar[int]
@@ -222,12 +231,12 @@ class RiderView(_message.Message):
     position: _common_pb2.GeoPoint
     heading_deg: float
     speed_mps: float
-    status: str
+    status: RiderView.Status
     task: str
     last_seen_time: _timestamp_pb2.Timestamp
     fleet: str
     record_time: _timestamp_pb2.Timestamp
-    def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[str] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fleet: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[_Union[RiderView.Status, str]] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fleet: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskView(_message.Message):
     __slots__ = ("task", "state", "rider", "eta")
@@ -236,26 +245,44 @@ class TaskView(_message.Message):
     RIDER_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
     task: str
-    state: str
+    state: _task_pb2.Task.State
     rider: str
     eta: _duration_pb2.Duration
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[str] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("type", "rider", "task", "message", "alert_time", "position")
+    class Type(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        TYPE_UNSPECIFIED: _ClassVar[Alert.Type]
+        TYPE_GEOFENCE_ENTERED: _ClassVar[Alert.Type]
+        TYPE_GEOFENCE_EXITED: _ClassVar[Alert.Type]
+        TYPE_GEOFENCE_DWELLED: _ClassVar[Alert.Type]
+        TYPE_RIDER_OFFLINE: _ClassVar[Alert.Type]
+        TYPE_RIDER_SPOOFING_SUSPECTED: _ClassVar[Alert.Type]
+        TYPE_TASK_SLA_AT_RISK: _ClassVar[Alert.Type]
+        TYPE_TASK_SLA_BREACHED: _ClassVar[Alert.Type]
+    TYPE_UNSPECIFIED: Alert.Type
+    TYPE_GEOFENCE_ENTERED: Alert.Type
+    TYPE_GEOFENCE_EXITED: Alert.Type
+    TYPE_GEOFENCE_DWELLED: Alert.Type
+    TYPE_RIDER_OFFLINE: Alert.Type
+    TYPE_RIDER_SPOOFING_SUSPECTED: Alert.Type
+    TYPE_TASK_SLA_AT_RISK: Alert.Type
+    TYPE_TASK_SLA_BREACHED: Alert.Type
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     ALERT_TIME_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
-    type: str
+    type: Alert.Type
     rider: str
     task: str
     message: str
     alert_time: _timestamp_pb2.Timestamp
     position: _common_pb2.GeoPoint
-    def __init__(self, type: _Optional[str] = ..., rider: _Optional[str] = ..., task: _Optional[str] = ..., message: _Optional[str] = ..., alert_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+    def __init__(self, type: _Optional[_Union[Alert.Type, str]] = ..., rider: _Optional[str] = ..., task: _Optional[str] = ..., message: _Optional[str] = ..., alert_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
 
 class FleetFrame(_message.Message):
     __slots__ = ("sequence", "snapshot", "rider_upserts", "rider_removals", "task_changes", "alerts")
@@ -308,12 +335,12 @@ class TrackTaskResponse(_message.Message):
     RIDER_FIELD_NUMBER: _ClassVar[int]
     POSITION_TIME_FIELD_NUMBER: _ClassVar[int]
     task: str
-    state: str
+    state: _task_pb2.Task.State
     rider_position: _common_pb2.GeoPoint
     eta: _duration_pb2.Duration
     rider: str
     position_time: _timestamp_pb2.Timestamp
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[str] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Geofence(_message.Message):
     __slots__ = ("name", "display_name", "kind", "polygon", "circle", "dwell_threshold", "create_time", "update_time", "etag")

@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Capacity, GeoPoint, TimeWindow, VehicleType } from "./common_pb";
 import { file_bengobox_logistics_v1_common } from "./common_pb";
+import type { Task } from "./task_pb";
+import { file_bengobox_logistics_v1_task } from "./task_pb";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,35 +16,53 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/dispatch.proto.
  */
 export const file_bengobox_logistics_v1_dispatch: GenFile = /*@__PURE__*/
-  fileDesc("CiRiZW5nb2JveC9sb2dpc3RpY3MvdjEvZGlzcGF0Y2gucHJvdG8SFWJlbmdvYm94LmxvZ2lzdGljcy52MSKfAgoYRmluZE5lYXJlc3RSaWRlcnNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIuCgVwb2ludBgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgR0YXNrGAMgASgJEhIKCm1heF9yaWRlcnMYBCABKAUSEAoIcmFkaXVzX20YBSABKAESOAoMdmVoaWNsZV90eXBlGAYgASgOMiIuYmVuZ29ib3gubG9naXN0aWNzLnYxLlZlaGljbGVUeXBlEjgKD2NhcGFjaXR5X25lZWRlZBgHIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DYXBhY2l0eRINCgVmbGVldBgIIAEoCRIMCgR6b25lGAkgASgJIp0BCg5SaWRlckNhbmRpZGF0ZRINCgVyaWRlchgBIAEoCRISCgpkaXN0YW5jZV9tGAIgASgBEiYKA2V0YRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVzY29yZRgEIAEoARIxCghwb3NpdGlvbhgFIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCJSChlGaW5kTmVhcmVzdFJpZGVyc1Jlc3BvbnNlEjUKBnJpZGVycxgBIAMoCzIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SaWRlckNhbmRpZGF0ZSJOChFBc3NpZ25UYXNrUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBXJpZGVyGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIMCgRldGFnGAQgASgJIjEKEkFzc2lnblRhc2tSZXNwb25zZRIMCgR0YXNrGAEgASgJEg0KBXJpZGVyGAIgASgJIiMKE0F1dG9EaXNwYXRjaFJlcXVlc3QSDAoEdGFzaxgBIAEoCSLcAQoUQXV0b0Rpc3BhdGNoUmVzcG9uc2USDAoEdGFzaxgBIAEoCRJECgdvdXRjb21lGAIgASgOMjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLkF1dG9EaXNwYXRjaFJlc3BvbnNlLk91dGNvbWUSDQoFcmlkZXIYAyABKAkiYQoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASFAoQT1VUQ09NRV9BU1NJR05FRBABEhIKDk9VVENPTUVfTUFOVUFMEAISEwoPT1VUQ09NRV9DQVJSSUVSEAMiSQoVUmVzcG9uZFRvT2ZmZXJSZXF1ZXN0EhAKCG9mZmVyX2lkGAEgASgJEg4KBmFjY2VwdBgCIAEoCBIOCgZyZWFzb24YAyABKAkiKgoWUmVzcG9uZFRvT2ZmZXJSZXNwb25zZRIQCghhc3NpZ25lZBgBIAEoCCJSChJBc3NpZ25CYXRjaFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEg0KBXRhc2tzGAIgAygJEg4KBnJpZGVycxgDIAMoCRINCgVhcHBseRgEIAEoCCI9Cg9CYXRjaEFzc2lnbm1lbnQSDQoFcmlkZXIYASABKAkSDQoFdGFza3MYAiADKAkSDAoEY29zdBgDIAEoASJ9ChNBc3NpZ25CYXRjaFJlc3BvbnNlEjsKC2Fzc2lnbm1lbnRzGAEgAygLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQXNzaWdubWVudBIYChB1bmFzc2lnbmVkX3Rhc2tzGAIgAygJEg8KB2FwcGxpZWQYAyABKAgiSQoOU2NvcmluZ1dlaWdodHMSCwoDZXRhGAEgASgBEgwKBGxvYWQYAiABKAESDAoEaWRsZRgDIAEoARIOCgZyYXRpbmcYBCABKAEilQEKDkRpc3BhdGNoUG9saWN5EgwKBG5hbWUYASABKAkSNgoHd2VpZ2h0cxgCIAEoCzIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TY29yaW5nV2VpZ2h0cxIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgEIAEoCSIoChhHZXREaXNwYXRjaFBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJUChtVcGRhdGVEaXNwYXRjaFBvbGljeVJlcXVlc3QSNQoGcG9saWN5GAEgASgLMiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRpc3BhdGNoUG9saWN5Iv4BCglSb3V0ZVN0b3ASCgoCaWQYASABKAkSMQoIbG9jYXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEdGFzaxgDIAEoCRIxCgZ3aW5kb3cYBCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIXCg9zZXJ2aWNlX3NlY29uZHMYBSABKAUSLwoGZGVtYW5kGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhcGFjaXR5EhYKDnBpY2t1cF9zdG9wX2lkGAcgASgJEg8KB3N0ZXBfaWQYCCABKAkiuwIKDFJvdXRlVmVoaWNsZRIKCgJpZBgBIAEoCRINCgVyaWRlchgCIAEoCRIxCghjYXBhY2l0eRgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DYXBhY2l0eRIuCgVzdGFydBgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIsCgNlbmQYBSABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSMAoFc2hpZnQYBiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxITCgtjb3N0X3Blcl9rbRgHIAEoARIVCg1jb3N0X3Blcl9ob3VyGAggASgBEhIKCmZpeGVkX2Nvc3QYCSABKAESDQoFY291bnQYCiABKAUi9wMKFU9wdGltaXplUm91dGVzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSLwoFc3RvcHMYAiADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUm91dGVTdG9wEjUKCHZlaGljbGVzGAMgAygLMiMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJvdXRlVmVoaWNsZRJJCglvYmplY3RpdmUYBCABKA4yNi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNSZXF1ZXN0Lk9iamVjdGl2ZRItCgp0aW1lX2xpbWl0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXRhc2tzGAYgAygJEg0KBWFwcGx5GAcgASgIEjgKDHZlaGljbGVfdHlwZRgIIAEoDjIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5WZWhpY2xlVHlwZSKTAQoJT2JqZWN0aXZlEhkKFU9CSkVDVElWRV9VTlNQRUNJRklFRBAAEhYKEk9CSkVDVElWRV9ESVNUQU5DRRABEhYKEk9CSkVDVElWRV9EVVJBVElPThACEiQKIE9CSkVDVElWRV9WRUhJQ0xFU19USEVOX0RJU1RBTkNFEAMSFQoRT0JKRUNUSVZFX09OX1RJTUUQBCLHAQoLUGxhbm5lZFN0b3ASDwoHc3RvcF9pZBgBIAEoCRIwCgxhcnJpdmFsX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmRlcGFydHVyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgpsb2FkX2FmdGVyGAQgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhcGFjaXR5EgwKBHRhc2sYBSABKAkiswEKDFBsYW5uZWRSb3V0ZRISCgp2ZWhpY2xlX2lkGAEgASgJEjEKBXN0b3BzGAIgAygLMiIuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBsYW5uZWRTdG9wEhIKCmRpc3RhbmNlX20YAyABKAESKwoIZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcmlkZXIYBSABKAkSDAoEbmFtZRgGIAEoCSIxCg5VbmFzc2lnbmVkU3RvcBIPCgdzdG9wX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSLFAQoWT3B0aW1pemVSb3V0ZXNSZXNwb25zZRIMCgRwbGFuGAEgASgJEjMKBnJvdXRlcxgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QbGFubmVkUm91dGUSOQoKdW5hc3NpZ25lZBgDIAMoCzIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VbmFzc2lnbmVkU3RvcBIMCgRjb3N0GAQgASgBEg8KB2FwcGxpZWQYBSABKAgSDgoGZW5naW5lGAYgASgJIlwKG09wdGltaXplUm91dGVzU3RyZWFtUmVxdWVzdBI9CgdyZXF1ZXN0GAEgASgLMiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdCJwChxPcHRpbWl6ZVJvdXRlc1N0cmVhbVJlc3BvbnNlEhEKCWJlc3RfY29zdBgBIAEoARI9CgZyZXN1bHQYAiABKAsyLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNSZXNwb25zZSLIAQoNUm91dGVUZW1wbGF0ZRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRI6CgRwbGFuGAMgASgLMiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdBIQCgh3ZWVrZGF5cxgEIAMoBRISCgpydW5fbWludXRlGAUgASgFEjEKDW5leHRfcnVuX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImoKGkNyZWF0ZVJvdXRlVGVtcGxhdGVSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI8Cg5yb3V0ZV90ZW1wbGF0ZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Sb3V0ZVRlbXBsYXRlIicKF0dldFJvdXRlVGVtcGxhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAky1wkKD0Rpc3BhdGNoU2VydmljZRJ2ChFGaW5kTmVhcmVzdFJpZGVycxIvLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GaW5kTmVhcmVzdFJpZGVyc1JlcXVlc3QaMC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmluZE5lYXJlc3RSaWRlcnNSZXNwb25zZRJhCgpBc3NpZ25UYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkFzc2lnblRhc2tSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFzc2lnblRhc2tSZXNwb25zZRJnCgxBdXRvRGlzcGF0Y2gSKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXV0b0Rpc3BhdGNoUmVxdWVzdBorLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BdXRvRGlzcGF0Y2hSZXNwb25zZRJtCg5SZXNwb25kVG9PZmZlchIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZXNwb25kVG9PZmZlclJlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmVzcG9uZFRvT2ZmZXJSZXNwb25zZRJkCgtBc3NpZ25CYXRjaBIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Bc3NpZ25CYXRjaFJlcXVlc3QaKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXNzaWduQmF0Y2hSZXNwb25zZRJrChFHZXREaXNwYXRjaFBvbGljeRIvLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXREaXNwYXRjaFBvbGljeVJlcXVlc3QaJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRGlzcGF0Y2hQb2xpY3kScQoUVXBkYXRlRGlzcGF0Y2hQb2xpY3kSMi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlRGlzcGF0Y2hQb2xpY3lSZXF1ZXN0GiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRpc3BhdGNoUG9saWN5Em0KDk9wdGltaXplUm91dGVzEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdBotLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PcHRpbWl6ZVJvdXRlc1Jlc3BvbnNlEoEBChRPcHRpbWl6ZVJvdXRlc1N0cmVhbRIyLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PcHRpbWl6ZVJvdXRlc1N0cmVhbVJlcXVlc3QaMy5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNTdHJlYW1SZXNwb25zZTABEm4KE0NyZWF0ZVJvdXRlVGVtcGxhdGUSMS5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlUm91dGVUZW1wbGF0ZVJlcXVlc3QaJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUm91dGVUZW1wbGF0ZRJoChBHZXRSb3V0ZVRlbXBsYXRlEi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFJvdXRlVGVtcGxhdGVSZXF1ZXN0GiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJvdXRlVGVtcGxhdGViBnByb3RvMw", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiRiZW5nb2JveC9sb2dpc3RpY3MvdjEvZGlzcGF0Y2gucHJvdG8SFWJlbmdvYm94LmxvZ2lzdGljcy52MSK+AgoYRmluZE5lYXJlc3RSaWRlcnNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIwCgVwb2ludBgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludEgAEg4KBHRhc2sYAyABKAlIABISCgptYXhfcmlkZXJzGAQgASgFEhAKCHJhZGl1c19tGAUgASgBEjgKDHZlaGljbGVfdHlwZRgGIAEoDjIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5WZWhpY2xlVHlwZRI4Cg9jYXBhY2l0eV9uZWVkZWQYByABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ2FwYWNpdHkSDQoFZmxlZXQYCCABKAkSDAoEem9uZRgJIAEoCRIPCgdleHBsYWluGAogASgIQggKBm9yaWdpbiKdAQoOUmlkZXJDYW5kaWRhdGUSDQoFcmlkZXIYASABKAkSEgoKZGlzdGFuY2VfbRgCIAEoARImCgNldGEYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFc2NvcmUYBCABKAESMQoIcG9zaXRpb24YBSABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQimAEKGUZpbmROZWFyZXN0UmlkZXJzUmVzcG9uc2USNQoGcmlkZXJzGAEgAygLMiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyQ2FuZGlkYXRlEkQKC2V4cGxhbmF0aW9uGAIgASgLMi8uYmVuZ29ib3gubG9naXN0aWNzLnYxLk5lYXJlc3RSaWRlcnNFeHBsYW5hdGlvbiJrChhOZWFyZXN0UmlkZXJzRXhwbGFuYXRpb24SFwoPcmlkZXJzX2V4YW1pbmVkGAEgASgFEjYKCGxlZnRfb3V0GAIgAygLMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyc0xlZnRPdXQixQQKDVJpZGVyc0xlZnRPdXQSOwoGcmVhc29uGAEgASgOMisuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyc0xlZnRPdXQuUmVhc29uEg4KBnJpZGVycxgCIAEoBSLmAwoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhkKFVJFQVNPTl9TVEFMRV9QT1NJVElPThABEhkKFVJFQVNPTl9PVVRTSURFX1JBRElVUxACEhUKEVJFQVNPTl9OT1RfQUNUSVZFEAMSFAoQUkVBU09OX09GRl9TSElGVBAEEhUKEVJFQVNPTl9OT19WRUhJQ0xFEAUSGwoXUkVBU09OX0RPQ1VNRU5UX01JU1NJTkcQBhIbChdSRUFTT05fRE9DVU1FTlRfRVhQSVJFRBAHEhwKGFJFQVNPTl9ET0NVTUVOVF9SRUpFQ1RFRBAIEh4KGlJFQVNPTl9ET0NVTUVOVF9VTlZFUklGSUVEEAkSGwoXUkVBU09OX1BST0ZJTEVfT1VUREFURUQQChIWChJSRUFTT05fQVRfQ0FQQUNJVFkQCxIVChFSRUFTT05fT0ZGRVJfT1BFThAMEhcKE1JFQVNPTl9WRUhJQ0xFX1RZUEUQDRITCg9SRUFTT05fQ0FQQUNJVFkQDhIQCgxSRUFTT05fRkxFRVQQDxIPCgtSRUFTT05fWk9ORRAQEhwKGFJFQVNPTl9CRVlPTkRfTUFYX1JJREVSUxAREhcKE1JFQVNPTl9OT1RfRUxJR0lCTEUQEiJOChFBc3NpZ25UYXNrUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBXJpZGVyGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIMCgRldGFnGAQgASgJIlIKEkFzc2lnblRhc2tSZXNwb25zZRIpCgR0YXNrGAMgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tKBAgBEAJKBAgCEANSBXJpZGVyIiMKE0F1dG9EaXNwYXRjaFJlcXVlc3QSDAoEdGFzaxgBIAEoCSLcAQoUQXV0b0Rpc3BhdGNoUmVzcG9uc2USDAoEdGFzaxgBIAEoCRJECgdvdXRjb21lGAIgASgOMjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLkF1dG9EaXNwYXRjaFJlc3BvbnNlLk91dGNvbWUSDQoFcmlkZXIYAyABKAkiYQoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASFAoQT1VUQ09NRV9BU1NJR05FRBABEhIKDk9VVENPTUVfTUFOVUFMEAISEwoPT1VUQ09NRV9DQVJSSUVSEAMiSQoVUmVzcG9uZFRvT2ZmZXJSZXF1ZXN0EhAKCG9mZmVyX2lkGAEgASgJEg4KBmFjY2VwdBgCIAEoCBIOCgZyZWFzb24YAyABKAkiKgoWUmVzcG9uZFRvT2ZmZXJSZXNwb25zZRIQCghhc3NpZ25lZBgBIAEoCCJSChJBc3NpZ25CYXRjaFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEg0KBXRhc2tzGAIgAygJEg4KBnJpZGVycxgDIAMoCRINCgVhcHBseRgEIAEoCCI9Cg9CYXRjaEFzc2lnbm1lbnQSDQoFcmlkZXIYASABKAkSDQoFdGFza3MYAiADKAkSDAoEY29zdBgDIAEoASJ9ChNBc3NpZ25CYXRjaFJlc3BvbnNlEjsKC2Fzc2lnbm1lbnRzGAEgAygLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQXNzaWdubWVudBIYChB1bmFzc2lnbmVkX3Rhc2tzGAIgAygJEg8KB2FwcGxpZWQYAyABKAgiSQoOU2NvcmluZ1dlaWdodHMSCwoDZXRhGAEgASgBEgwKBGxvYWQYAiABKAESDAoEaWRsZRgDIAEoARIOCgZyYXRpbmcYBCABKAEilQEKDkRpc3BhdGNoUG9saWN5EgwKBG5hbWUYASABKAkSNgoHd2VpZ2h0cxgCIAEoCzIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TY29yaW5nV2VpZ2h0cxIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgEIAEoCSIoChhHZXREaXNwYXRjaFBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJUChtVcGRhdGVEaXNwYXRjaFBvbGljeVJlcXVlc3QSNQoGcG9saWN5GAEgASgLMiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRpc3BhdGNoUG9saWN5Iv4BCglSb3V0ZVN0b3ASCgoCaWQYASABKAkSMQoIbG9jYXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEdGFzaxgDIAEoCRIxCgZ3aW5kb3cYBCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIXCg9zZXJ2aWNlX3NlY29uZHMYBSABKAUSLwoGZGVtYW5kGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhcGFjaXR5EhYKDnBpY2t1cF9zdG9wX2lkGAcgASgJEg8KB3N0ZXBfaWQYCCABKAkiuwIKDFJvdXRlVmVoaWNsZRIKCgJpZBgBIAEoCRINCgVyaWRlchgCIAEoCRIxCghjYXBhY2l0eRgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DYXBhY2l0eRIuCgVzdGFydBgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIsCgNlbmQYBSABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSMAoFc2hpZnQYBiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxITCgtjb3N0X3Blcl9rbRgHIAEoARIVCg1jb3N0X3Blcl9ob3VyGAggASgBEhIKCmZpeGVkX2Nvc3QYCSABKAESDQoFY291bnQYCiABKAUi9wMKFU9wdGltaXplUm91dGVzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSLwoFc3RvcHMYAiADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUm91dGVTdG9wEjUKCHZlaGljbGVzGAMgAygLMiMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJvdXRlVmVoaWNsZRJJCglvYmplY3RpdmUYBCABKA4yNi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNSZXF1ZXN0Lk9iamVjdGl2ZRItCgp0aW1lX2xpbWl0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXRhc2tzGAYgAygJEg0KBWFwcGx5GAcgASgIEjgKDHZlaGljbGVfdHlwZRgIIAEoDjIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5WZWhpY2xlVHlwZSKTAQoJT2JqZWN0aXZlEhkKFU9CSkVDVElWRV9VTlNQRUNJRklFRBAAEhYKEk9CSkVDVElWRV9ESVNUQU5DRRABEhYKEk9CSkVDVElWRV9EVVJBVElPThACEiQKIE9CSkVDVElWRV9WRUhJQ0xFU19USEVOX0RJU1RBTkNFEAMSFQoRT0JKRUNUSVZFX09OX1RJTUUQBCLHAQoLUGxhbm5lZFN0b3ASDwoHc3RvcF9pZBgBIAEoCRIwCgxhcnJpdmFsX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmRlcGFydHVyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgpsb2FkX2FmdGVyGAQgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhcGFjaXR5EgwKBHRhc2sYBSABKAkiswEKDFBsYW5uZWRSb3V0ZRISCgp2ZWhpY2xlX2lkGAEgASgJEjEKBXN0b3BzGAIgAygLMiIuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBsYW5uZWRTdG9wEhIKCmRpc3RhbmNlX20YAyABKAESKwoIZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcmlkZXIYBSABKAkSDAoEbmFtZRgGIAEoCSIxCg5VbmFzc2lnbmVkU3RvcBIPCgdzdG9wX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSLFAQoWT3B0aW1pemVSb3V0ZXNSZXNwb25zZRIMCgRwbGFuGAEgASgJEjMKBnJvdXRlcxgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QbGFubmVkUm91dGUSOQoKdW5hc3NpZ25lZBgDIAMoCzIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VbmFzc2lnbmVkU3RvcBIMCgRjb3N0GAQgASgBEg8KB2FwcGxpZWQYBSABKAgSDgoGZW5naW5lGAYgASgJIlwKG09wdGltaXplUm91dGVzU3RyZWFtUmVxdWVzdBI9CgdyZXF1ZXN0GAEgASgLMiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdCJwChxPcHRpbWl6ZVJvdXRlc1N0cmVhbVJlc3BvbnNlEhEKCWJlc3RfY29zdBgBIAEoARI9CgZyZXN1bHQYAiABKAsyLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNSZXNwb25zZSLIAQoNUm91dGVUZW1wbGF0ZRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRI6CgRwbGFuGAMgASgLMiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdBIQCgh3ZWVrZGF5cxgEIAMoBRISCgpydW5fbWludXRlGAUgASgFEjEKDW5leHRfcnVuX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImoKGkNyZWF0ZVJvdXRlVGVtcGxhdGVSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI8Cg5yb3V0ZV90ZW1wbGF0ZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Sb3V0ZVRlbXBsYXRlIicKF0dldFJvdXRlVGVtcGxhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAky1wkKD0Rpc3BhdGNoU2VydmljZRJ2ChFGaW5kTmVhcmVzdFJpZGVycxIvLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GaW5kTmVhcmVzdFJpZGVyc1JlcXVlc3QaMC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmluZE5lYXJlc3RSaWRlcnNSZXNwb25zZRJhCgpBc3NpZ25UYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkFzc2lnblRhc2tSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFzc2lnblRhc2tSZXNwb25zZRJnCgxBdXRvRGlzcGF0Y2gSKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXV0b0Rpc3BhdGNoUmVxdWVzdBorLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BdXRvRGlzcGF0Y2hSZXNwb25zZRJtCg5SZXNwb25kVG9PZmZlchIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZXNwb25kVG9PZmZlclJlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmVzcG9uZFRvT2ZmZXJSZXNwb25zZRJkCgtBc3NpZ25CYXRjaBIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Bc3NpZ25CYXRjaFJlcXVlc3QaKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXNzaWduQmF0Y2hSZXNwb25zZRJrChFHZXREaXNwYXRjaFBvbGljeRIvLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXREaXNwYXRjaFBvbGljeVJlcXVlc3QaJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRGlzcGF0Y2hQb2xpY3kScQoUVXBkYXRlRGlzcGF0Y2hQb2xpY3kSMi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlRGlzcGF0Y2hQb2xpY3lSZXF1ZXN0GiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRpc3BhdGNoUG9saWN5Em0KDk9wdGltaXplUm91dGVzEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9wdGltaXplUm91dGVzUmVxdWVzdBotLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PcHRpbWl6ZVJvdXRlc1Jlc3BvbnNlEoEBChRPcHRpbWl6ZVJvdXRlc1N0cmVhbRIyLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PcHRpbWl6ZVJvdXRlc1N0cmVhbVJlcXVlc3QaMy5iZW5nb2JveC5sb2dpc3RpY3MudjEuT3B0aW1pemVSb3V0ZXNTdHJlYW1SZXNwb25zZTABEm4KE0NyZWF0ZVJvdXRlVGVtcGxhdGUSMS5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlUm91dGVUZW1wbGF0ZVJlcXVlc3QaJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUm91dGVUZW1wbGF0ZRJoChBHZXRSb3V0ZVRlbXBsYXRlEi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFJvdXRlVGVtcGxhdGVSZXF1ZXN0GiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJvdXRlVGVtcGxhdGViBnByb3RvMw", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message bengobox.logistics.v1.FindNearestRidersRequest
  */
 export type FindNearestRidersRequest = Message<"bengobox.logistics.v1.FindNearestRidersRequest"> & {
   /**
+   * `tenants/{tenant}`.
+   *
    * @generated from field: string parent = 1;
    */
   parent: string;
 
   /**
-   * The point to search from; or `task`, whose pickup step is used.
+   * Required: where to search from.
    *
-   * @generated from field: bengobox.logistics.v1.GeoPoint point = 2;
+   * @generated from oneof bengobox.logistics.v1.FindNearestRidersRequest.origin
    */
-  point?: GeoPoint | undefined;
+  origin: {
+    /**
+     * A point.
+     *
+     * @generated from field: bengobox.logistics.v1.GeoPoint point = 2;
+     */
+    value: GeoPoint;
+    case: "point";
+  } | {
+    /**
+     * A task, `tenants/{tenant}/tasks/{task}`: its pickup step's location (its first step's
+     * when it has no pickup), and the zone fence that location lies in.
+     *
+     * @generated from field: string task = 3;
+     */
+    value: string;
+    case: "task";
+  } | { case: undefined; value?: undefined };
 
   /**
-   * @generated from field: string task = 3;
-   */
-  task: string;
-
-  /**
+   * 1 to 100; 0 means 10.
+   *
    * @generated from field: int32 max_riders = 4;
    */
   maxRiders: number;
 
   /**
+   * Up to 50000; 0 means 3000.
+   *
    * @generated from field: double radius_m = 5;
    */
   radiusM: number;
@@ -66,6 +86,15 @@ export type FindNearestRidersRequest = Message<"bengobox.logistics.v1.FindNeares
    * @generated from field: string zone = 9;
    */
   zone: string;
+
+  /**
+   * Also count the riders left out, by reason (`FindNearestRidersResponse.explanation`). A
+   * second, slower pass over the area and the riders' records: for diagnosis, not for every
+   * dispatch.
+   *
+   * @generated from field: bool explain = 10;
+   */
+  explain: boolean;
 };
 
 /**
@@ -119,9 +148,18 @@ export const RiderCandidateSchema: GenMessage<RiderCandidate> = /*@__PURE__*/
  */
 export type FindNearestRidersResponse = Message<"bengobox.logistics.v1.FindNearestRidersResponse"> & {
   /**
+   * Best first; may be empty.
+   *
    * @generated from field: repeated bengobox.logistics.v1.RiderCandidate riders = 1;
    */
   riders: RiderCandidate[];
+
+  /**
+   * Set when the request asked to `explain`.
+   *
+   * @generated from field: bengobox.logistics.v1.NearestRidersExplanation explanation = 2;
+   */
+  explanation?: NearestRidersExplanation | undefined;
 };
 
 /**
@@ -132,15 +170,218 @@ export const FindNearestRidersResponseSchema: GenMessage<FindNearestRidersRespon
   messageDesc(file_bengobox_logistics_v1_dispatch, 2);
 
 /**
+ * Why riders near the search point were not returned. It covers the riders the live index
+ * holds (those whose app reported since the offline sweep), so a rider that never sent a ping,
+ * or went offline, is not counted.
+ *
+ * @generated from message bengobox.logistics.v1.NearestRidersExplanation
+ */
+export type NearestRidersExplanation = Message<"bengobox.logistics.v1.NearestRidersExplanation"> & {
+  /**
+   * Riders with a position in the area searched (up to `radius_m` and its cells' edges).
+   *
+   * @generated from field: int32 riders_examined = 1;
+   */
+  ridersExamined: number;
+
+  /**
+   * One entry per reason that applies to at least one rider, most riders first. A rider left
+   * out for several reasons (off shift and without a vehicle) counts under each.
+   *
+   * @generated from field: repeated bengobox.logistics.v1.RidersLeftOut left_out = 2;
+   */
+  leftOut: RidersLeftOut[];
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.NearestRidersExplanation.
+ * Use `create(NearestRidersExplanationSchema)` to create a new message.
+ */
+export const NearestRidersExplanationSchema: GenMessage<NearestRidersExplanation> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_dispatch, 3);
+
+/**
+ * How many riders one reason left out of a FindNearestRiders answer.
+ *
+ * @generated from message bengobox.logistics.v1.RidersLeftOut
+ */
+export type RidersLeftOut = Message<"bengobox.logistics.v1.RidersLeftOut"> & {
+  /**
+   * @generated from field: bengobox.logistics.v1.RidersLeftOut.Reason reason = 1;
+   */
+  reason: RidersLeftOut_Reason;
+
+  /**
+   * @generated from field: int32 riders = 2;
+   */
+  riders: number;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.RidersLeftOut.
+ * Use `create(RidersLeftOutSchema)` to create a new message.
+ */
+export const RidersLeftOutSchema: GenMessage<RidersLeftOut> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_dispatch, 4);
+
+/**
+ * @generated from enum bengobox.logistics.v1.RidersLeftOut.Reason
+ */
+export enum RidersLeftOut_Reason {
+  /**
+   * @generated from enum value: REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its last ping is older than the live index's staleness window.
+   *
+   * @generated from enum value: REASON_STALE_POSITION = 1;
+   */
+  STALE_POSITION = 1,
+
+  /**
+   * Online, but farther than `radius_m` (counted over the whole tenant).
+   *
+   * @generated from enum value: REASON_OUTSIDE_RADIUS = 2;
+   */
+  OUTSIDE_RADIUS = 2,
+
+  /**
+   * Suspended or offboarded.
+   *
+   * @generated from enum value: REASON_NOT_ACTIVE = 3;
+   */
+  NOT_ACTIVE = 3,
+
+  /**
+   * No shift covers now, or the rider is on a break.
+   *
+   * @generated from enum value: REASON_OFF_SHIFT = 4;
+   */
+  OFF_SHIFT = 4,
+
+  /**
+   * No vehicle on record, or it is out of service.
+   *
+   * @generated from enum value: REASON_NO_VEHICLE = 5;
+   */
+  NO_VEHICLE = 5,
+
+  /**
+   * A document the compliance policy requires is missing.
+   *
+   * @generated from enum value: REASON_DOCUMENT_MISSING = 6;
+   */
+  DOCUMENT_MISSING = 6,
+
+  /**
+   * A required document has expired.
+   *
+   * @generated from enum value: REASON_DOCUMENT_EXPIRED = 7;
+   */
+  DOCUMENT_EXPIRED = 7,
+
+  /**
+   * A required document was rejected.
+   *
+   * @generated from enum value: REASON_DOCUMENT_REJECTED = 8;
+   */
+  DOCUMENT_REJECTED = 8,
+
+  /**
+   * A required document is not verified yet.
+   *
+   * @generated from enum value: REASON_DOCUMENT_UNVERIFIED = 9;
+   */
+  DOCUMENT_UNVERIFIED = 9,
+
+  /**
+   * Eligible by its records now, but matching has not caught up yet (its dispatch profile
+   * is refreshed when its stream opens and when its records, shifts or tasks change).
+   *
+   * @generated from enum value: REASON_PROFILE_OUTDATED = 10;
+   */
+  PROFILE_OUTDATED = 10,
+
+  /**
+   * Carrying as many tasks as it may at once.
+   *
+   * @generated from enum value: REASON_AT_CAPACITY = 11;
+   */
+  AT_CAPACITY = 11,
+
+  /**
+   * Holding an open offer for another task.
+   *
+   * @generated from enum value: REASON_OFFER_OPEN = 12;
+   */
+  OFFER_OPEN = 12,
+
+  /**
+   * Its vehicle is not of the type asked for.
+   *
+   * @generated from enum value: REASON_VEHICLE_TYPE = 13;
+   */
+  VEHICLE_TYPE = 13,
+
+  /**
+   * Its vehicle cannot carry `capacity_needed`.
+   *
+   * @generated from enum value: REASON_CAPACITY = 14;
+   */
+  CAPACITY = 14,
+
+  /**
+   * Not in the fleet asked for.
+   *
+   * @generated from enum value: REASON_FLEET = 15;
+   */
+  FLEET = 15,
+
+  /**
+   * Not in the zone asked for (or the zone of the task's pickup).
+   *
+   * @generated from enum value: REASON_ZONE = 16;
+   */
+  ZONE = 16,
+
+  /**
+   * Available, but ranked after the first `max_riders`.
+   *
+   * @generated from enum value: REASON_BEYOND_MAX_RIDERS = 17;
+   */
+  BEYOND_MAX_RIDERS = 17,
+
+  /**
+   * Not eligible for matching; its records were not read for the precise reason (they are
+   * read for the nearest 100 such riders only).
+   *
+   * @generated from enum value: REASON_NOT_ELIGIBLE = 18;
+   */
+  NOT_ELIGIBLE = 18,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.RidersLeftOut.Reason.
+ */
+export const RidersLeftOut_ReasonSchema: GenEnum<RidersLeftOut_Reason> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_dispatch, 4, 0);
+
+/**
  * @generated from message bengobox.logistics.v1.AssignTaskRequest
  */
 export type AssignTaskRequest = Message<"bengobox.logistics.v1.AssignTaskRequest"> & {
   /**
+   * `tenants/{tenant}/tasks/{task}`.
+   *
    * @generated from field: string task = 1;
    */
   task: string;
 
   /**
+   * `tenants/{tenant}/riders/{rider}`.
+   *
    * @generated from field: string rider = 2;
    */
   rider: string;
@@ -151,6 +392,8 @@ export type AssignTaskRequest = Message<"bengobox.logistics.v1.AssignTaskRequest
   reason: string;
 
   /**
+   * The task's etag, when set, must be the current one.
+   *
    * @generated from field: string etag = 4;
    */
   etag: string;
@@ -161,21 +404,18 @@ export type AssignTaskRequest = Message<"bengobox.logistics.v1.AssignTaskRequest
  * Use `create(AssignTaskRequestSchema)` to create a new message.
  */
 export const AssignTaskRequestSchema: GenMessage<AssignTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 3);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 5);
 
 /**
  * @generated from message bengobox.logistics.v1.AssignTaskResponse
  */
 export type AssignTaskResponse = Message<"bengobox.logistics.v1.AssignTaskResponse"> & {
   /**
-   * @generated from field: string task = 1;
+   * The task as assigned; its `etag` is the one the next change (StartTask, ...) sends.
+   *
+   * @generated from field: bengobox.logistics.v1.Task task = 3;
    */
-  task: string;
-
-  /**
-   * @generated from field: string rider = 2;
-   */
-  rider: string;
+  task?: Task | undefined;
 };
 
 /**
@@ -183,7 +423,7 @@ export type AssignTaskResponse = Message<"bengobox.logistics.v1.AssignTaskRespon
  * Use `create(AssignTaskResponseSchema)` to create a new message.
  */
 export const AssignTaskResponseSchema: GenMessage<AssignTaskResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 4);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 6);
 
 /**
  * @generated from message bengobox.logistics.v1.AutoDispatchRequest
@@ -200,7 +440,7 @@ export type AutoDispatchRequest = Message<"bengobox.logistics.v1.AutoDispatchReq
  * Use `create(AutoDispatchRequestSchema)` to create a new message.
  */
 export const AutoDispatchRequestSchema: GenMessage<AutoDispatchRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 5);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 7);
 
 /**
  * @generated from message bengobox.logistics.v1.AutoDispatchResponse
@@ -227,7 +467,7 @@ export type AutoDispatchResponse = Message<"bengobox.logistics.v1.AutoDispatchRe
  * Use `create(AutoDispatchResponseSchema)` to create a new message.
  */
 export const AutoDispatchResponseSchema: GenMessage<AutoDispatchResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 6);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 8);
 
 /**
  * @generated from enum bengobox.logistics.v1.AutoDispatchResponse.Outcome
@@ -258,7 +498,7 @@ export enum AutoDispatchResponse_Outcome {
  * Describes the enum bengobox.logistics.v1.AutoDispatchResponse.Outcome.
  */
 export const AutoDispatchResponse_OutcomeSchema: GenEnum<AutoDispatchResponse_Outcome> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_dispatch, 6, 0);
+  enumDesc(file_bengobox_logistics_v1_dispatch, 8, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.RespondToOfferRequest
@@ -285,7 +525,7 @@ export type RespondToOfferRequest = Message<"bengobox.logistics.v1.RespondToOffe
  * Use `create(RespondToOfferRequestSchema)` to create a new message.
  */
 export const RespondToOfferRequestSchema: GenMessage<RespondToOfferRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 7);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 9);
 
 /**
  * @generated from message bengobox.logistics.v1.RespondToOfferResponse
@@ -302,7 +542,7 @@ export type RespondToOfferResponse = Message<"bengobox.logistics.v1.RespondToOff
  * Use `create(RespondToOfferResponseSchema)` to create a new message.
  */
 export const RespondToOfferResponseSchema: GenMessage<RespondToOfferResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 8);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.AssignBatchRequest
@@ -336,7 +576,7 @@ export type AssignBatchRequest = Message<"bengobox.logistics.v1.AssignBatchReque
  * Use `create(AssignBatchRequestSchema)` to create a new message.
  */
 export const AssignBatchRequestSchema: GenMessage<AssignBatchRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 9);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 11);
 
 /**
  * One rider's share of a batch plan.
@@ -365,7 +605,7 @@ export type BatchAssignment = Message<"bengobox.logistics.v1.BatchAssignment"> &
  * Use `create(BatchAssignmentSchema)` to create a new message.
  */
 export const BatchAssignmentSchema: GenMessage<BatchAssignment> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 10);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 12);
 
 /**
  * @generated from message bengobox.logistics.v1.AssignBatchResponse
@@ -392,7 +632,7 @@ export type AssignBatchResponse = Message<"bengobox.logistics.v1.AssignBatchResp
  * Use `create(AssignBatchResponseSchema)` to create a new message.
  */
 export const AssignBatchResponseSchema: GenMessage<AssignBatchResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 11);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 13);
 
 /**
  * The weights of a rider's score for a task (higher ranks first):
@@ -436,7 +676,7 @@ export type ScoringWeights = Message<"bengobox.logistics.v1.ScoringWeights"> & {
  * Use `create(ScoringWeightsSchema)` to create a new message.
  */
 export const ScoringWeightsSchema: GenMessage<ScoringWeights> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 12);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 14);
 
 /**
  * How dispatch ranks the tenant's riders.
@@ -474,7 +714,7 @@ export type DispatchPolicy = Message<"bengobox.logistics.v1.DispatchPolicy"> & {
  * Use `create(DispatchPolicySchema)` to create a new message.
  */
 export const DispatchPolicySchema: GenMessage<DispatchPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 13);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 15);
 
 /**
  * @generated from message bengobox.logistics.v1.GetDispatchPolicyRequest
@@ -491,7 +731,7 @@ export type GetDispatchPolicyRequest = Message<"bengobox.logistics.v1.GetDispatc
  * Use `create(GetDispatchPolicyRequestSchema)` to create a new message.
  */
 export const GetDispatchPolicyRequestSchema: GenMessage<GetDispatchPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 14);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 16);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateDispatchPolicyRequest
@@ -510,7 +750,7 @@ export type UpdateDispatchPolicyRequest = Message<"bengobox.logistics.v1.UpdateD
  * Use `create(UpdateDispatchPolicyRequestSchema)` to create a new message.
  */
 export const UpdateDispatchPolicyRequestSchema: GenMessage<UpdateDispatchPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 15);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 17);
 
 /**
  * A place a route visits.
@@ -568,7 +808,7 @@ export type RouteStop = Message<"bengobox.logistics.v1.RouteStop"> & {
  * Use `create(RouteStopSchema)` to create a new message.
  */
 export const RouteStopSchema: GenMessage<RouteStop> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 16);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 18);
 
 /**
  * A vehicle available to a route plan.
@@ -634,7 +874,7 @@ export type RouteVehicle = Message<"bengobox.logistics.v1.RouteVehicle"> & {
  * Use `create(RouteVehicleSchema)` to create a new message.
  */
 export const RouteVehicleSchema: GenMessage<RouteVehicle> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 17);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 19);
 
 /**
  * @generated from message bengobox.logistics.v1.OptimizeRoutesRequest
@@ -693,7 +933,7 @@ export type OptimizeRoutesRequest = Message<"bengobox.logistics.v1.OptimizeRoute
  * Use `create(OptimizeRoutesRequestSchema)` to create a new message.
  */
 export const OptimizeRoutesRequestSchema: GenMessage<OptimizeRoutesRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 18);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 20);
 
 /**
  * @generated from enum bengobox.logistics.v1.OptimizeRoutesRequest.Objective
@@ -729,7 +969,7 @@ export enum OptimizeRoutesRequest_Objective {
  * Describes the enum bengobox.logistics.v1.OptimizeRoutesRequest.Objective.
  */
 export const OptimizeRoutesRequest_ObjectiveSchema: GenEnum<OptimizeRoutesRequest_Objective> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_dispatch, 18, 0);
+  enumDesc(file_bengobox_logistics_v1_dispatch, 20, 0);
 
 /**
  * A visit in a planned route.
@@ -768,7 +1008,7 @@ export type PlannedStop = Message<"bengobox.logistics.v1.PlannedStop"> & {
  * Use `create(PlannedStopSchema)` to create a new message.
  */
 export const PlannedStopSchema: GenMessage<PlannedStop> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 19);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 21);
 
 /**
  * One vehicle's ordered stops.
@@ -814,7 +1054,7 @@ export type PlannedRoute = Message<"bengobox.logistics.v1.PlannedRoute"> & {
  * Use `create(PlannedRouteSchema)` to create a new message.
  */
 export const PlannedRouteSchema: GenMessage<PlannedRoute> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 20);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 22);
 
 /**
  * A stop the plan could not serve, and why.
@@ -838,7 +1078,7 @@ export type UnassignedStop = Message<"bengobox.logistics.v1.UnassignedStop"> & {
  * Use `create(UnassignedStopSchema)` to create a new message.
  */
 export const UnassignedStopSchema: GenMessage<UnassignedStop> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 21);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 23);
 
 /**
  * @generated from message bengobox.logistics.v1.OptimizeRoutesResponse
@@ -886,7 +1126,7 @@ export type OptimizeRoutesResponse = Message<"bengobox.logistics.v1.OptimizeRout
  * Use `create(OptimizeRoutesResponseSchema)` to create a new message.
  */
 export const OptimizeRoutesResponseSchema: GenMessage<OptimizeRoutesResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 22);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 24);
 
 /**
  * @generated from message bengobox.logistics.v1.OptimizeRoutesStreamRequest
@@ -903,7 +1143,7 @@ export type OptimizeRoutesStreamRequest = Message<"bengobox.logistics.v1.Optimiz
  * Use `create(OptimizeRoutesStreamRequestSchema)` to create a new message.
  */
 export const OptimizeRoutesStreamRequestSchema: GenMessage<OptimizeRoutesStreamRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 23);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 25);
 
 /**
  * @generated from message bengobox.logistics.v1.OptimizeRoutesStreamResponse
@@ -929,7 +1169,7 @@ export type OptimizeRoutesStreamResponse = Message<"bengobox.logistics.v1.Optimi
  * Use `create(OptimizeRoutesStreamResponseSchema)` to create a new message.
  */
 export const OptimizeRoutesStreamResponseSchema: GenMessage<OptimizeRoutesStreamResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 24);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 26);
 
 /**
  * A named set of stops and vehicles, planned (and applied when `plan.apply`) on each of its
@@ -987,7 +1227,7 @@ export type RouteTemplate = Message<"bengobox.logistics.v1.RouteTemplate"> & {
  * Use `create(RouteTemplateSchema)` to create a new message.
  */
 export const RouteTemplateSchema: GenMessage<RouteTemplate> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 25);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 27);
 
 /**
  * @generated from message bengobox.logistics.v1.CreateRouteTemplateRequest
@@ -1009,7 +1249,7 @@ export type CreateRouteTemplateRequest = Message<"bengobox.logistics.v1.CreateRo
  * Use `create(CreateRouteTemplateRequestSchema)` to create a new message.
  */
 export const CreateRouteTemplateRequestSchema: GenMessage<CreateRouteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 26);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 28);
 
 /**
  * @generated from message bengobox.logistics.v1.GetRouteTemplateRequest
@@ -1026,7 +1266,7 @@ export type GetRouteTemplateRequest = Message<"bengobox.logistics.v1.GetRouteTem
  * Use `create(GetRouteTemplateRequestSchema)` to create a new message.
  */
 export const GetRouteTemplateRequestSchema: GenMessage<GetRouteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_dispatch, 27);
+  messageDesc(file_bengobox_logistics_v1_dispatch, 29);
 
 /**
  * DispatchService turns tasks into assignments: nearest-rider matching, offers,
@@ -1036,6 +1276,11 @@ export const GetRouteTemplateRequestSchema: GenMessage<GetRouteTemplateRequest> 
  */
 export const DispatchService: GenService<{
   /**
+   * The nearest riders that could take a task now, best first. An empty answer is normal: only
+   * riders with a fresh ping, eligible (active, on a shift, with a vehicle and valid
+   * documents), not at capacity, holding no open offer and fitting the need are returned. Set
+   * `explain` to learn how many riders were left out, and why.
+   *
    * @generated from rpc bengobox.logistics.v1.DispatchService.FindNearestRiders
    */
   findNearestRiders: {

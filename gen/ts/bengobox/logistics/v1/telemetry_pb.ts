@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { GeoPoint, TimeWindow } from "./common_pb";
 import { file_bengobox_logistics_v1_common } from "./common_pb";
+import type { Task_State } from "./task_pb";
+import { file_bengobox_logistics_v1_task } from "./task_pb";
 import type { Duration, Empty, EmptySchema, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/telemetry.proto.
  */
 export const file_bengobox_logistics_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIjwKCUtlZXBBbGl2ZRIvCgtzZXJ2ZXJfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQIKF1N0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlEi0KA2FjaxgBIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQWNrSAASMQoFb2ZmZXIYAiABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza09mZmVySAASQgoQb2ZmZXJfd2l0aGRyYXdhbBgDIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlcldpdGhkcmF3YWxIABI5Cgdjb21tYW5kGAQgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNraW5nQ29tbWFuZEgAEjYKCmtlZXBfYWxpdmUYBSABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuS2VlcEFsaXZlSABCCQoHbWVzc2FnZSJTCg9HZXRUcmFja1JlcXVlc3QSDQoFcmlkZXIYASABKAkSMQoGd2luZG93GAIgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cigwEKClRyYWNrUG9pbnQSLwoLcmVjb3JkX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhEKCXNwZWVkX21wcxgDIAEoAiJZChBHZXRUcmFja1Jlc3BvbnNlEjEKBnBvaW50cxgBIAMoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1BvaW50EhIKCmRpc3RhbmNlX20YAiABKAEidwoLQm91bmRpbmdCb3gSMwoKc291dGhfd2VzdBgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIzCgpub3J0aF9lYXN0GAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IjwKB1BvbHlnb24SMQoIdmVydGljZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi8AEKEUZsZWV0U3Vic2NyaXB0aW9uEjoKDGJvdW5kaW5nX2JveBgBIAEoCzIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Cb3VuZGluZ0JveEgAEjEKB3BvbHlnb24YAiABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEg4KBHpvbmUYAyABKAlIABIWCg5pbmNsdWRlX3JpZGVycxgEIAEoCBIVCg1pbmNsdWRlX3Rhc2tzGAUgASgIEhYKDmluY2x1ZGVfYWxlcnRzGAYgASgIEg0KBWZsZWV0GAcgASgJQgYKBGFyZWEiYwoRV2F0Y2hGbGVldFJlcXVlc3QSPgoMc3Vic2NyaXB0aW9uGAEgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uEg4KBnBhcmVudBgCIAEoCSKHAgoJUmlkZXJWaWV3Eg0KBXJpZGVyGAEgASgJEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhMKC2hlYWRpbmdfZGVnGAMgASgCEhEKCXNwZWVkX21wcxgEIAEoAhIOCgZzdGF0dXMYBSABKAkSDAoEdGFzaxgGIAEoCRIyCg5sYXN0X3NlZW5fdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmxlZXQYCCABKAkSLwoLcmVjb3JkX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIl4KCFRhc2tWaWV3EgwKBHRhc2sYASABKAkSDQoFc3RhdGUYAiABKAkSDQoFcmlkZXIYAyABKAkSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqYBCgVBbGVydBIMCgR0eXBlGAEgASgJEg0KBXJpZGVyGAIgASgJEgwKBHRhc2sYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIuCgphbGVydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghwb3NpdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCLmAQoKRmxlZXRGcmFtZRIQCghzZXF1ZW5jZRgBIAEoBBIQCghzbmFwc2hvdBgCIAEoCBI3Cg1yaWRlcl91cHNlcnRzGAMgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyVmlldxIWCg5yaWRlcl9yZW1vdmFscxgEIAMoCRI1Cgx0YXNrX2NoYW5nZXMYBSADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1ZpZXcSLAoGYWxlcnRzGAYgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0IkYKEldhdGNoRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lImcKFVN1YnNjcmliZUZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIkoKFlN1YnNjcmliZUZsZWV0UmVzcG9uc2USMAoFZnJhbWUYASABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRGcmFtZSIgChBUcmFja1Rhc2tSZXF1ZXN0EgwKBHRhc2sYASABKAki0wEKEVRyYWNrVGFza1Jlc3BvbnNlEgwKBHRhc2sYASABKAkSDQoFc3RhdGUYAiABKAkSNwoOcmlkZXJfcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXJpZGVyGAUgASgJEjEKDXBvc2l0aW9uX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqUECghHZW9mZW5jZRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIyCgRraW5kGAMgASgOMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlLktpbmQSMQoHcG9seWdvbhgEIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qb2x5Z29uSAASOAoGY2lyY2xlGAUgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlLkNpcmNsZUgAEjIKD2R3ZWxsX3RocmVzaG9sZBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYCSABKAkaSwoGQ2lyY2xlEi8KBmNlbnRlchgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIQCghyYWRpdXNfbRgCIAEoASJaCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABINCglLSU5EX1pPTkUQARIPCgtLSU5EX09VVExFVBACEgwKCEtJTkRfSFVCEAMSDgoKS0lORF9OT19HTxAEQgcKBXNoYXBlIm4KFUNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSMQoIZ2VvZmVuY2UYAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USEgoKcmVxdWVzdF9pZBgDIAEoCSIiChJHZXRHZW9mZW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJNChRMaXN0R2VvZmVuY2VzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoVTGlzdEdlb2ZlbmNlc1Jlc3BvbnNlEjIKCWdlb2ZlbmNlcxgBIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiewoVVXBkYXRlR2VvZmVuY2VSZXF1ZXN0EjEKCGdlb2ZlbmNlGAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIzChVEZWxldGVHZW9mZW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRldGFnGAIgASgJIqoBCg9UZWxlbWV0cnlQb2xpY3kSDAoEbmFtZRgBIAEoCRIyCg9zYW1wbGVfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFgoOcmV0ZW50aW9uX2RheXMYAyABKAUSLwoLdXBkYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYBSABKAkiKQoZR2V0VGVsZW1ldHJ5UG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIlYKHFVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QSNgoGcG9saWN5GAEgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRlbGVtZXRyeVBvbGljeSrNAQoQUGluZ1JlamVjdFJlYXNvbhIiCh5QSU5HX1JFSkVDVF9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9QSU5HX1JFSkVDVF9SRUFTT05fT1VUX09GX1JBTkdFEAESIQodUElOR19SRUpFQ1RfUkVBU09OX0lOQUNDVVJBVEUQAhIiCh5QSU5HX1JFSkVDVF9SRUFTT05fRlVUVVJFX1RJTUUQAxIpCiVQSU5HX1JFSkVDVF9SRUFTT05fU1BPT0ZJTkdfU1VTUEVDVEVEEAQy5gkKEFRlbGVtZXRyeVNlcnZpY2USdAoPU3RyZWFtTG9jYXRpb25zEi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0cmVhbUxvY2F0aW9uc1JlcXVlc3QaLi5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RyZWFtTG9jYXRpb25zUmVzcG9uc2UoATABElsKCEdldFRyYWNrEiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRyYWNrUmVxdWVzdBonLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUcmFja1Jlc3BvbnNlEmUKCldhdGNoRmxlZXQSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlc3BvbnNlKAEwARJvCg5TdWJzY3JpYmVGbGVldBIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdWJzY3JpYmVGbGVldFJlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXNwb25zZTABEmAKCVRyYWNrVGFzaxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrVGFza1Jlc3BvbnNlMAESXwoOQ3JlYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlElkKC0dldEdlb2ZlbmNlEikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldEdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJqCg1MaXN0R2VvZmVuY2VzEisuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXF1ZXN0GiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXNwb25zZRJfCg5VcGRhdGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USVgoORGVsZXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRGVsZXRlR2VvZmVuY2VSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Em4KEkdldFRlbGVtZXRyeVBvbGljeRIwLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0GiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRlbGVtZXRyeVBvbGljeRJ0ChVVcGRhdGVUZWxlbWV0cnlQb2xpY3kSMy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3liBnByb3RvMw", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIjwKCUtlZXBBbGl2ZRIvCgtzZXJ2ZXJfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQIKF1N0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlEi0KA2FjaxgBIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQWNrSAASMQoFb2ZmZXIYAiABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza09mZmVySAASQgoQb2ZmZXJfd2l0aGRyYXdhbBgDIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlcldpdGhkcmF3YWxIABI5Cgdjb21tYW5kGAQgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNraW5nQ29tbWFuZEgAEjYKCmtlZXBfYWxpdmUYBSABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuS2VlcEFsaXZlSABCCQoHbWVzc2FnZSJTCg9HZXRUcmFja1JlcXVlc3QSDQoFcmlkZXIYASABKAkSMQoGd2luZG93GAIgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cigwEKClRyYWNrUG9pbnQSLwoLcmVjb3JkX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhEKCXNwZWVkX21wcxgDIAEoAiJZChBHZXRUcmFja1Jlc3BvbnNlEjEKBnBvaW50cxgBIAMoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1BvaW50EhIKCmRpc3RhbmNlX20YAiABKAEidwoLQm91bmRpbmdCb3gSMwoKc291dGhfd2VzdBgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIzCgpub3J0aF9lYXN0GAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IjwKB1BvbHlnb24SMQoIdmVydGljZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi8AEKEUZsZWV0U3Vic2NyaXB0aW9uEjoKDGJvdW5kaW5nX2JveBgBIAEoCzIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Cb3VuZGluZ0JveEgAEjEKB3BvbHlnb24YAiABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEg4KBHpvbmUYAyABKAlIABIWCg5pbmNsdWRlX3JpZGVycxgEIAEoCBIVCg1pbmNsdWRlX3Rhc2tzGAUgASgIEhYKDmluY2x1ZGVfYWxlcnRzGAYgASgIEg0KBWZsZWV0GAcgASgJQgYKBGFyZWEiYwoRV2F0Y2hGbGVldFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEj4KDHN1YnNjcmlwdGlvbhgCIAEoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldFN1YnNjcmlwdGlvbiL/AgoJUmlkZXJWaWV3Eg0KBXJpZGVyGAEgASgJEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhMKC2hlYWRpbmdfZGVnGAMgASgCEhEKCXNwZWVkX21wcxgEIAEoAhI3CgZzdGF0dXMYCiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3LlN0YXR1cxIMCgR0YXNrGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmbGVldBgIIAEoCRIvCgtyZWNvcmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhEKDVNUQVRVU19PTkxJTkUQARISCg5TVEFUVVNfT0ZGTElORRACSgQIBRAGIocBCghUYXNrVmlldxIMCgR0YXNrGAEgASgJEjAKBXN0YXRlGAUgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFcmlkZXIYAyABKAkSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSgQIAhADIrADCgVBbGVydBIvCgR0eXBlGAcgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0LlR5cGUSDQoFcmlkZXIYAiABKAkSDAoEdGFzaxgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEi4KCmFsZXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50It4BCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABIZChVUWVBFX0dFT0ZFTkNFX0VOVEVSRUQQARIYChRUWVBFX0dFT0ZFTkNFX0VYSVRFRBACEhkKFVRZUEVfR0VPRkVOQ0VfRFdFTExFRBADEhYKElRZUEVfUklERVJfT0ZGTElORRAEEiEKHVRZUEVfUklERVJfU1BPT0ZJTkdfU1VTUEVDVEVEEAUSGQoVVFlQRV9UQVNLX1NMQV9BVF9SSVNLEAYSGgoWVFlQRV9UQVNLX1NMQV9CUkVBQ0hFRBAHSgQIARACIuYBCgpGbGVldEZyYW1lEhAKCHNlcXVlbmNlGAEgASgEEhAKCHNuYXBzaG90GAIgASgIEjcKDXJpZGVyX3Vwc2VydHMYAyADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3EhYKDnJpZGVyX3JlbW92YWxzGAQgAygJEjUKDHRhc2tfY2hhbmdlcxgFIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrVmlldxIsCgZhbGVydHMYBiADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQWxlcnQiRgoSV2F0Y2hGbGVldFJlc3BvbnNlEjAKBWZyYW1lGAEgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0RnJhbWUiZwoVU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI+CgxzdWJzY3JpcHRpb24YAiABKAsyKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRTdWJzY3JpcHRpb24iSgoWU3Vic2NyaWJlRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lIiAKEFRyYWNrVGFza1JlcXVlc3QSDAoEdGFzaxgBIAEoCSL8AQoRVHJhY2tUYXNrUmVzcG9uc2USDAoEdGFzaxgBIAEoCRIwCgVzdGF0ZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEjcKDnJpZGVyX3Bvc2l0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EiYKA2V0YRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVyaWRlchgFIAEoCRIxCg1wb3NpdGlvbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAIQAyKlBAoIR2VvZmVuY2USDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSMgoEa2luZBgDIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5LaW5kEjEKB3BvbHlnb24YBCABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEjgKBmNpcmNsZRgFIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5DaXJjbGVIABIyCg9kd2VsbF90aHJlc2hvbGQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAkgASgJGksKBkNpcmNsZRIvCgZjZW50ZXIYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEAoIcmFkaXVzX20YAiABKAEiWgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDQoJS0lORF9aT05FEAESDwoLS0lORF9PVVRMRVQQAhIMCghLSU5EX0hVQhADEg4KCktJTkRfTk9fR08QBEIHCgVzaGFwZSJuChVDcmVhdGVHZW9mZW5jZVJlcXVlc3QSDgoGcGFyZW50GAEgASgJEjEKCGdlb2ZlbmNlGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhIKCnJlcXVlc3RfaWQYAyABKAkiIgoSR2V0R2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiTQoUTGlzdEdlb2ZlbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImQKFUxpc3RHZW9mZW5jZXNSZXNwb25zZRIyCglnZW9mZW5jZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInsKFVVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBIxCghnZW9mZW5jZRgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siMwoVRGVsZXRlR2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSKqAQoPVGVsZW1ldHJ5UG9saWN5EgwKBG5hbWUYASABKAkSMgoPc2FtcGxlX2ludGVydmFsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnJldGVudGlvbl9kYXlzGAMgASgFEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAUgASgJIikKGUdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJWChxVcGRhdGVUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EjYKBnBvbGljeRgBIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kqzQEKEFBpbmdSZWplY3RSZWFzb24SIgoeUElOR19SRUpFQ1RfUkVBU09OX1VOU1BFQ0lGSUVEEAASIwofUElOR19SRUpFQ1RfUkVBU09OX09VVF9PRl9SQU5HRRABEiEKHVBJTkdfUkVKRUNUX1JFQVNPTl9JTkFDQ1VSQVRFEAISIgoeUElOR19SRUpFQ1RfUkVBU09OX0ZVVFVSRV9USU1FEAMSKQolUElOR19SRUpFQ1RfUkVBU09OX1NQT09GSU5HX1NVU1BFQ1RFRBAEMuYJChBUZWxlbWV0cnlTZXJ2aWNlEnQKD1N0cmVhbUxvY2F0aW9ucxItLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXF1ZXN0Gi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlKAEwARJbCghHZXRUcmFjaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUcmFja1JlcXVlc3QaJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXNwb25zZRJlCgpXYXRjaEZsZWV0EiguYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXNwb25zZSgBMAESbwoOU3Vic2NyaWJlRmxlZXQSLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Gi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN1YnNjcmliZUZsZWV0UmVzcG9uc2UwARJgCglUcmFja1Rhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tUYXNrUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXNwb25zZTABEl8KDkNyZWF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJZCgtHZXRHZW9mZW5jZRIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USagoNTGlzdEdlb2ZlbmNlcxIrLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0R2VvZmVuY2VzUmVxdWVzdBosLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0R2VvZmVuY2VzUmVzcG9uc2USXwoOVXBkYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlElYKDkRlbGV0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRlbGV0ZUdlb2ZlbmNlUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRJuChJHZXRUZWxlbWV0cnlQb2xpY3kSMC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kSdAoVVXBkYXRlVGVsZW1ldHJ5UG9saWN5EjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5YgZwcm90bzM", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * One GPS fix recorded by a rider app.
@@ -25,6 +27,11 @@ export type LocationPing = Message<"bengobox.logistics.v1.LocationPing"> & {
   /**
    * Starts at 1 and increases by one per ping of the rider; the app keeps the counter across
    * restarts. After a reconnect the app resends from the last acknowledged sequence + 1.
+   *
+   * 64 bits because the counter lives as long as the rider's install and is never reset: a
+   * tracker reporting at 10 Hz passes 2^32 in under 14 years, and a wrapped counter would look
+   * like a replay. Like every 64-bit integer, it is a string in JSON ("42") and a bigint (42n)
+   * in protobuf-es; both read back exactly.
    *
    * @generated from field: uint64 sequence = 1;
    */
@@ -191,7 +198,8 @@ export const RejectedPingSchema: GenMessage<RejectedPing> = /*@__PURE__*/
  */
 export type PingAck = Message<"bengobox.logistics.v1.PingAck"> & {
   /**
-   * Highest sequence number such that every ping up to it is stored or rejected.
+   * Highest sequence number such that every ping up to it is stored or rejected (uint64 like
+   * `LocationPing.sequence`).
    *
    * @generated from field: uint64 contiguous_sequence = 1;
    */
@@ -547,22 +555,22 @@ export const FleetSubscriptionSchema: GenMessage<FleetSubscription> = /*@__PURE_
 
 /**
  * The first message opens the view; a later one replaces the subscription (a new snapshot
- * follows).
+ * follows). Its fields are numbered as SubscribeFleetRequest's.
  *
  * @generated from message bengobox.logistics.v1.WatchFleetRequest
  */
 export type WatchFleetRequest = Message<"bengobox.logistics.v1.WatchFleetRequest"> & {
   /**
-   * @generated from field: bengobox.logistics.v1.FleetSubscription subscription = 1;
-   */
-  subscription?: FleetSubscription | undefined;
-
-  /**
    * tenants/{tenant}; empty means the token's tenant.
    *
-   * @generated from field: string parent = 2;
+   * @generated from field: string parent = 1;
    */
   parent: string;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.FleetSubscription subscription = 2;
+   */
+  subscription?: FleetSubscription | undefined;
 };
 
 /**
@@ -599,11 +607,13 @@ export type RiderView = Message<"bengobox.logistics.v1.RiderView"> & {
   speedMps: number;
 
   /**
-   * @generated from field: string status = 5;
+   * @generated from field: bengobox.logistics.v1.RiderView.Status status = 10;
    */
-  status: string;
+  status: RiderView_Status;
 
   /**
+   * The task the rider app reported it is working on, if any.
+   *
    * @generated from field: string task = 6;
    */
   task: string;
@@ -636,6 +646,39 @@ export const RiderViewSchema: GenMessage<RiderView> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 18);
 
 /**
+ * Whether the rider's app is reporting.
+ *
+ * @generated from enum bengobox.logistics.v1.RiderView.Status
+ */
+export enum RiderView_Status {
+  /**
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its last ping is fresh: the rider can be matched (if eligible and free).
+   *
+   * @generated from enum value: STATUS_ONLINE = 1;
+   */
+  ONLINE = 1,
+
+  /**
+   * No ping within the live index's staleness window. Live views send such a rider in
+   * `rider_removals` instead, so their frames carry online riders only.
+   *
+   * @generated from enum value: STATUS_OFFLINE = 2;
+   */
+  OFFLINE = 2,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.RiderView.Status.
+ */
+export const RiderView_StatusSchema: GenEnum<RiderView_Status> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_telemetry, 18, 0);
+
+/**
  * A task's change as a view shows it.
  *
  * @generated from message bengobox.logistics.v1.TaskView
@@ -647,9 +690,11 @@ export type TaskView = Message<"bengobox.logistics.v1.TaskView"> & {
   task: string;
 
   /**
-   * @generated from field: string state = 2;
+   * The task's state after the change.
+   *
+   * @generated from field: bengobox.logistics.v1.Task.State state = 5;
    */
-  state: string;
+  state: Task_State;
 
   /**
    * @generated from field: string rider = 3;
@@ -676,9 +721,9 @@ export const TaskViewSchema: GenMessage<TaskView> = /*@__PURE__*/
  */
 export type Alert = Message<"bengobox.logistics.v1.Alert"> & {
   /**
-   * @generated from field: string type = 1;
+   * @generated from field: bengobox.logistics.v1.Alert.Type type = 7;
    */
-  type: string;
+  type: Alert_Type;
 
   /**
    * @generated from field: string rider = 2;
@@ -716,12 +761,82 @@ export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 20);
 
 /**
+ * What happened; each is also a bus and webhook event (its type in parentheses).
+ *
+ * @generated from enum bengobox.logistics.v1.Alert.Type
+ */
+export enum Alert_Type {
+  /**
+   * @generated from enum value: TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A rider entered a geofence (geofence.entered).
+   *
+   * @generated from enum value: TYPE_GEOFENCE_ENTERED = 1;
+   */
+  GEOFENCE_ENTERED = 1,
+
+  /**
+   * A rider left a geofence (geofence.exited).
+   *
+   * @generated from enum value: TYPE_GEOFENCE_EXITED = 2;
+   */
+  GEOFENCE_EXITED = 2,
+
+  /**
+   * A rider stayed in a geofence past its dwell threshold (geofence.dwelled).
+   *
+   * @generated from enum value: TYPE_GEOFENCE_DWELLED = 3;
+   */
+  GEOFENCE_DWELLED = 3,
+
+  /**
+   * A rider's app stopped reporting (rider.offline).
+   *
+   * @generated from enum value: TYPE_RIDER_OFFLINE = 4;
+   */
+  RIDER_OFFLINE = 4,
+
+  /**
+   * A rider's pings moved impossibly fast (rider.spoofing_suspected).
+   *
+   * @generated from enum value: TYPE_RIDER_SPOOFING_SUSPECTED = 5;
+   */
+  RIDER_SPOOFING_SUSPECTED = 5,
+
+  /**
+   * A task nears a deadline (task.sla_at_risk).
+   *
+   * @generated from enum value: TYPE_TASK_SLA_AT_RISK = 6;
+   */
+  TASK_SLA_AT_RISK = 6,
+
+  /**
+   * A task passed a deadline (task.sla_breached).
+   *
+   * @generated from enum value: TYPE_TASK_SLA_BREACHED = 7;
+   */
+  TASK_SLA_BREACHED = 7,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.Alert.Type.
+ */
+export const Alert_TypeSchema: GenEnum<Alert_Type> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_telemetry, 20, 0);
+
+/**
  * One frame of a live view: a snapshot first, then deltas.
  *
  * @generated from message bengobox.logistics.v1.FleetFrame
  */
 export type FleetFrame = Message<"bengobox.logistics.v1.FleetFrame"> & {
   /**
+   * 1 for the first frame of a view, then one more per frame (uint64 like
+   * `LocationPing.sequence`: a string in JSON, a bigint in protobuf-es).
+   *
    * @generated from field: uint64 sequence = 1;
    */
   sequence: bigint;
@@ -845,9 +960,9 @@ export type TrackTaskResponse = Message<"bengobox.logistics.v1.TrackTaskResponse
   task: string;
 
   /**
-   * @generated from field: string state = 2;
+   * @generated from field: bengobox.logistics.v1.Task.State state = 7;
    */
-  state: string;
+  state: Task_State;
 
   /**
    * @generated from field: bengobox.logistics.v1.GeoPoint rider_position = 3;
