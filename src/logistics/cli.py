@@ -249,12 +249,17 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--scope", action="append", default=[], help="repeat or space-separate scopes"
     )
-    token.add_argument("--rider", help="rider id claim, for rider app tokens")
+    token.add_argument(
+        "--rider",
+        help="the rider of a rider app token: tenants/{tenant}/riders/{rider} or the bare id",
+    )
     token.add_argument(
         "--zone", action="append", help="geofence id of a zone the dispatcher is limited to"
     )
     token.add_argument(
-        "--task", help="task id claim: a tracking token that may only follow that task"
+        "--task",
+        help="a tracking token that may only follow this task: tenants/{tenant}/tasks/{task} "
+        "or the bare id",
     )
     token.add_argument("--subject", default="dev")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
@@ -334,6 +339,19 @@ def _run(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
+def _claim_id(value: str | None, tenant: str, collection: str, flag: str) -> str | None:
+    """The id a token's claim holds, from a resource name as the RPCs take it or a bare id."""
+    from logistics.domain.errors import InvalidArgument
+    from logistics.domain.ids import parse_name
+
+    if value is None or "/" not in value:
+        return value
+    name = parse_name(value, collection, flag)
+    if name.tenant != tenant:
+        raise InvalidArgument.field(flag, f"names a {collection[:-1]} of tenant {name.tenant}")
+    return str(name.id)
+
+
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from logistics.api.auth import mint_token
     from logistics.domain.errors import InvalidArgument
@@ -353,9 +371,9 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
             tenant=args.tenant,
             scopes=scopes,
             subject=args.subject,
-            rider_id=args.rider,
+            rider_id=_claim_id(args.rider, args.tenant, "riders", "--rider"),
             zones=args.zone,
-            task_id=args.task,
+            task_id=_claim_id(args.task, args.tenant, "tasks", "--task"),
             ttl_s=args.ttl,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import stat
 from pathlib import Path
 
@@ -60,3 +62,33 @@ def test_dev_makes_one_keyring_under_its_data_dir_readable_by_its_owner_only(
     assert again.open(first.seal("whsec_x", "here"), "here") == "whsec_x"
     mode = (tmp_path / "data" / "dev-secrets-keys").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+RIDER_ID = "0b8f6c39-4c1e-4f57-9a53-6d3c2f1e7a10"
+
+
+def _claims(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    token = capsys.readouterr().out.strip()
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+@pytest.mark.parametrize("rider", [RIDER_ID, f"tenants/acme/riders/{RIDER_ID}"])
+def test_token_takes_the_rider_as_the_rpcs_name_it_or_by_its_bare_id(
+    rider: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOGISTICS_JWT_SECRET", "s" * 32)
+    scope = "logistics:telemetry"
+    assert main(["token", "--tenant", "acme", "--scope", scope, "--rider", rider]) == 0
+    assert _claims(capsys)["rider_id"] == RIDER_ID
+
+
+def test_token_refuses_a_rider_of_another_tenant_or_of_another_collection(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOGISTICS_JWT_SECRET", "s" * 32)
+    base = ["token", "--tenant", "acme", "--scope", "logistics:telemetry", "--rider"]
+    assert main([*base, f"tenants/other/riders/{RIDER_ID}"]) == 2
+    assert "of tenant other" in capsys.readouterr().err
+    assert main([*base, f"tenants/acme/tasks/{RIDER_ID}"]) == 2
+    assert "tenants/{tenant}/riders/{id}" in capsys.readouterr().err
