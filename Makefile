@@ -16,13 +16,14 @@ PYTHON_REAL := $(if $(PYTHON),$(shell $(PYTHON) -c 'import os, sys; print(os.pat
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 
-.PHONY: help install web-install run demo test check lint-proto check-gen check-console proto console ruff format mypy pytest bench clean
+.PHONY: help install web-install run demo test check lint-proto breaking contract-release check-gen check-console proto console ruff format mypy pytest bench clean
 
 help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
 	@echo "make demo   make run with a seeded demo tenant (Nairobi) and simulated riders and orders"
-	@echo "make test   install, then buf lint, stale gen/ and console-build checks, ruff, mypy and pytest"
+	@echo "make test   install, then buf lint and breaking, stale gen/ and console-build checks, ruff, mypy and pytest"
 	@echo "make proto  regenerate gen/python and gen/ts from proto/"
+	@echo "make contract-release  make proto/ the released contract that 'make test' guards (CHANGELOG.md)"
 	@echo "make console  rebuild the console and tracking page (web/) into the Python package"
 	@echo "make bench  run the benchmarks under bench/"
 
@@ -51,10 +52,23 @@ demo: install
 
 test: install check pytest
 
-check: lint-proto check-gen check-console ruff mypy
+check: lint-proto breaking check-gen check-console ruff mypy
 
 lint-proto:
 	$(BIN)/buf lint
+
+# The last released contract, as a committed buf image: no tag, network or git history needed.
+RELEASED := contract/release.binpb
+
+# Fails on any change to proto/ that would break a client of the released contract (buf's FILE
+# rules: wire and JSON, generated code). A deliberate break cuts a new release (below).
+breaking:
+	$(BIN)/buf breaking --against $(RELEASED)
+
+# Records proto/ as the released contract: run it when a release ships (and once after a
+# deliberate break, with its CHANGELOG.md entry), and commit the image.
+contract-release:
+	$(BIN)/buf build --exclude-source-info -o $(RELEASED)
 
 # Regenerates into a scratch copy and fails on any difference from the committed gen/.
 check-gen: $(WEB_STAMP)
