@@ -178,7 +178,7 @@ export const FindNearestRidersResponseSchema: GenMessage<FindNearestRidersRespon
  */
 export type NearestRidersExplanation = Message<"bengobox.logistics.v1.NearestRidersExplanation"> & {
   /**
-   * Riders with a position in the area searched (up to `radius_m` and its cells' edges).
+   * Riders the live index places within `radius_m` of the origin, fresh or stale.
    *
    * @generated from field: int32 riders_examined = 1;
    */
