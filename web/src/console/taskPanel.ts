@@ -55,17 +55,21 @@ export class TaskPanel {
     if (!task || this.current !== name) return;
     this.store.putTask(task);
     this.drawSteps(task);
+    const origin = { case: "task", value: name } as const;
     const [events, nearest] = await Promise.all([
       attempt("ListTaskEvents", () => this.api.tasks.listTaskEvents({ parent: name, pageSize: 50 })),
       // Ranking riders for a task is a dispatcher's call (logistics:dispatch).
       this.writable && (task.state === Task_State.CREATED || task.state === Task_State.ASSIGNED)
-        ? attempt("FindNearestRiders", () =>
-            this.api.dispatch.findNearestRiders({ parent: tenantOf(name), origin: { case: "task", value: name }, maxRiders: 5, explain: true }),
-          )
+        ? attempt("FindNearestRiders", () => this.api.dispatch.findNearestRiders({ parent: tenantOf(name), origin, maxRiders: 5 }))
         : Promise.resolve(undefined),
     ]);
+    // Only an empty answer is explained: the explain pass reads every rider in the radius.
+    const why =
+      nearest && nearest.riders.length === 0
+        ? await attempt("FindNearestRiders", () => this.api.dispatch.findNearestRiders({ parent: tenantOf(name), origin, maxRiders: 5, explain: true }))
+        : undefined;
     if (this.current !== name) return;
-    this.render(task, events?.events ?? [], nearest?.riders ?? [], leftOutSummary(nearest?.explanation));
+    this.render(task, events?.events ?? [], nearest?.riders ?? [], leftOutSummary(why?.explanation));
   }
 
   clear(): void {

@@ -89,8 +89,9 @@ export type FindNearestRidersRequest = Message<"bengobox.logistics.v1.FindNeares
 
   /**
    * Also count the riders left out, by reason (`FindNearestRidersResponse.explanation`). A
-   * second, slower pass over the area and the riders' records: for diagnosis, not for every
-   * dispatch.
+   * second pass that reads every rider within the radius and the records of those not
+   * eligible (tens to hundreds of milliseconds in a dense area): for diagnosing an empty or
+   * short answer, not for every dispatch.
    *
    * @generated from field: bool explain = 10;
    */
