@@ -62,7 +62,7 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.find_nearest_riders,
                 ),
@@ -112,7 +112,7 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_dispatch_policy,
                 ),
@@ -162,7 +162,7 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_route_template,
                 ),
@@ -185,6 +185,7 @@ class DispatchServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse:
         return await self.execute_unary(
             request=request,
@@ -193,10 +194,11 @@ class DispatchServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def assign_task(
@@ -285,6 +287,7 @@ class DispatchServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
         return await self.execute_unary(
             request=request,
@@ -293,10 +296,11 @@ class DispatchServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_dispatch_policy(
@@ -385,6 +389,7 @@ class DispatchServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
         return await self.execute_unary(
             request=request,
@@ -393,10 +398,11 @@ class DispatchServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
 
@@ -435,7 +441,7 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.find_nearest_riders,
                 ),
@@ -485,7 +491,7 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_dispatch_policy,
                 ),
@@ -535,7 +541,7 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.DispatchService",
                         input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_route_template,
                 ),
@@ -558,6 +564,7 @@ class DispatchServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse:
         return self.execute_unary(
             request=request,
@@ -566,10 +573,11 @@ class DispatchServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def assign_task(
@@ -658,6 +666,7 @@ class DispatchServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy:
         return self.execute_unary(
             request=request,
@@ -666,10 +675,11 @@ class DispatchServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetDispatchPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DispatchPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_dispatch_policy(
@@ -758,6 +768,7 @@ class DispatchServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
         return self.execute_unary(
             request=request,
@@ -766,8 +777,9 @@ class DispatchServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.DispatchService",
                 input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )

@@ -130,7 +130,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetFleetRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_fleet,
                 ),
@@ -140,7 +140,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_fleets,
                 ),
@@ -180,7 +180,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetRiderRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_rider,
                 ),
@@ -190,7 +190,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_riders,
                 ),
@@ -230,7 +230,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetEligibilityRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_eligibility,
                 ),
@@ -250,7 +250,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetVehicleRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_vehicle,
                 ),
@@ -260,7 +260,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_vehicles,
                 ),
@@ -300,7 +300,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_document,
                 ),
@@ -310,7 +310,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_documents,
                 ),
@@ -360,7 +360,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_shift,
                 ),
@@ -370,7 +370,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_shifts,
                 ),
@@ -400,7 +400,7 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_compliance_policy,
                 ),
@@ -453,6 +453,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet:
         return await self.execute_unary(
             request=request,
@@ -461,10 +462,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetFleetRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_fleets(
@@ -473,6 +475,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse:
         return await self.execute_unary(
             request=request,
@@ -481,10 +484,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_fleet(
@@ -553,6 +557,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider:
         return await self.execute_unary(
             request=request,
@@ -561,10 +566,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetRiderRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_riders(
@@ -573,6 +579,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse:
         return await self.execute_unary(
             request=request,
@@ -581,10 +588,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_rider(
@@ -653,6 +661,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility:
         return await self.execute_unary(
             request=request,
@@ -661,10 +670,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetEligibilityRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def create_vehicle(
@@ -693,6 +703,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle:
         return await self.execute_unary(
             request=request,
@@ -701,10 +712,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetVehicleRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_vehicles(
@@ -713,6 +725,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse:
         return await self.execute_unary(
             request=request,
@@ -721,10 +734,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_vehicle(
@@ -793,6 +807,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         return await self.execute_unary(
             request=request,
@@ -801,10 +816,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_documents(
@@ -813,6 +829,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse:
         return await self.execute_unary(
             request=request,
@@ -821,10 +838,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_document(
@@ -913,6 +931,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
         return await self.execute_unary(
             request=request,
@@ -921,10 +940,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_shifts(
@@ -933,6 +953,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse:
         return await self.execute_unary(
             request=request,
@@ -941,10 +962,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_shift(
@@ -993,6 +1015,7 @@ class FleetServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         return await self.execute_unary(
             request=request,
@@ -1001,10 +1024,11 @@ class FleetServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_compliance_policy(
@@ -1111,7 +1135,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetFleetRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_fleet,
                 ),
@@ -1121,7 +1145,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_fleets,
                 ),
@@ -1161,7 +1185,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetRiderRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_rider,
                 ),
@@ -1171,7 +1195,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_riders,
                 ),
@@ -1211,7 +1235,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetEligibilityRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_eligibility,
                 ),
@@ -1231,7 +1255,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetVehicleRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_vehicle,
                 ),
@@ -1241,7 +1265,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_vehicles,
                 ),
@@ -1281,7 +1305,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_document,
                 ),
@@ -1291,7 +1315,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_documents,
                 ),
@@ -1341,7 +1365,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_shift,
                 ),
@@ -1351,7 +1375,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_shifts,
                 ),
@@ -1381,7 +1405,7 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.FleetService",
                         input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_compliance_policy,
                 ),
@@ -1434,6 +1458,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet:
         return self.execute_unary(
             request=request,
@@ -1442,10 +1467,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetFleetRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_fleets(
@@ -1454,6 +1480,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse:
         return self.execute_unary(
             request=request,
@@ -1462,10 +1489,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListFleetsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_fleet(
@@ -1534,6 +1562,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider:
         return self.execute_unary(
             request=request,
@@ -1542,10 +1571,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetRiderRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Rider,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_riders(
@@ -1554,6 +1584,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse:
         return self.execute_unary(
             request=request,
@@ -1562,10 +1593,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListRidersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_rider(
@@ -1634,6 +1666,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility:
         return self.execute_unary(
             request=request,
@@ -1642,10 +1675,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetEligibilityRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Eligibility,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def create_vehicle(
@@ -1674,6 +1708,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle:
         return self.execute_unary(
             request=request,
@@ -1682,10 +1717,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetVehicleRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Vehicle,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_vehicles(
@@ -1694,6 +1730,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse:
         return self.execute_unary(
             request=request,
@@ -1702,10 +1739,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListVehiclesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_vehicle(
@@ -1774,6 +1812,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument:
         return self.execute_unary(
             request=request,
@@ -1782,10 +1821,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetDocumentRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ComplianceDocument,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_documents(
@@ -1794,6 +1834,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse:
         return self.execute_unary(
             request=request,
@@ -1802,10 +1843,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListDocumentsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_document(
@@ -1894,6 +1936,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift:
         return self.execute_unary(
             request=request,
@@ -1902,10 +1945,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetShiftRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Shift,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_shifts(
@@ -1914,6 +1958,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse:
         return self.execute_unary(
             request=request,
@@ -1922,10 +1967,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListShiftsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_shift(
@@ -1974,6 +2020,7 @@ class FleetServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         return self.execute_unary(
             request=request,
@@ -1982,10 +2029,11 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_compliance_policy(

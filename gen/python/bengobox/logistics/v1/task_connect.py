@@ -75,7 +75,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_task,
                 ),
@@ -85,7 +85,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_tasks,
                 ),
@@ -145,7 +145,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_task_events,
                 ),
@@ -155,7 +155,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_proofs,
                 ),
@@ -165,7 +165,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_sla_policy,
                 ),
@@ -218,6 +218,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         return await self.execute_unary(
             request=request,
@@ -226,10 +227,11 @@ class TaskServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_tasks(
@@ -238,6 +240,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         return await self.execute_unary(
             request=request,
@@ -246,10 +249,11 @@ class TaskServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def cancel_task(
@@ -358,6 +362,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
         return await self.execute_unary(
             request=request,
@@ -366,10 +371,11 @@ class TaskServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_proofs(
@@ -378,6 +384,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
         return await self.execute_unary(
             request=request,
@@ -386,10 +393,11 @@ class TaskServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def get_sla_policy(
@@ -398,6 +406,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
         return await self.execute_unary(
             request=request,
@@ -406,10 +415,11 @@ class TaskServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_sla_policy(
@@ -480,7 +490,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_task,
                 ),
@@ -490,7 +500,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_tasks,
                 ),
@@ -550,7 +560,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_task_events,
                 ),
@@ -560,7 +570,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_proofs,
                 ),
@@ -570,7 +580,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TaskService",
                         input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_sla_policy,
                 ),
@@ -623,6 +633,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         return self.execute_unary(
             request=request,
@@ -631,10 +642,11 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_tasks(
@@ -643,6 +655,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         return self.execute_unary(
             request=request,
@@ -651,10 +664,11 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def cancel_task(
@@ -763,6 +777,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
         return self.execute_unary(
             request=request,
@@ -771,10 +786,11 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_proofs(
@@ -783,6 +799,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse:
         return self.execute_unary(
             request=request,
@@ -791,10 +808,11 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListProofsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def get_sla_policy(
@@ -803,6 +821,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
         return self.execute_unary(
             request=request,
@@ -811,10 +830,11 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_sla_policy(

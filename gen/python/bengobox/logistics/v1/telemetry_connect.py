@@ -76,7 +76,7 @@ class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_track,
                 ),
@@ -126,7 +126,7 @@ class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetGeofenceRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_geofence,
                 ),
@@ -136,7 +136,7 @@ class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_geofences,
                 ),
@@ -166,7 +166,7 @@ class TelemetryServiceASGIApplication(ConnectASGIApplication[TelemetryService]):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_telemetry_policy,
                 ),
@@ -219,6 +219,7 @@ class TelemetryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse:
         return await self.execute_unary(
             request=request,
@@ -227,10 +228,11 @@ class TelemetryServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def watch_fleet(
@@ -319,6 +321,7 @@ class TelemetryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence:
         return await self.execute_unary(
             request=request,
@@ -327,10 +330,11 @@ class TelemetryServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetGeofenceRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_geofences(
@@ -339,6 +343,7 @@ class TelemetryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse:
         return await self.execute_unary(
             request=request,
@@ -347,10 +352,11 @@ class TelemetryServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_geofence(
@@ -399,6 +405,7 @@ class TelemetryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
         return await self.execute_unary(
             request=request,
@@ -407,10 +414,11 @@ class TelemetryServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_telemetry_policy(
@@ -481,7 +489,7 @@ class TelemetryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_track,
                 ),
@@ -531,7 +539,7 @@ class TelemetryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetGeofenceRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_geofence,
                 ),
@@ -541,7 +549,7 @@ class TelemetryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_geofences,
                 ),
@@ -571,7 +579,7 @@ class TelemetryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.TelemetryService",
                         input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_telemetry_policy,
                 ),
@@ -624,6 +632,7 @@ class TelemetryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse:
         return self.execute_unary(
             request=request,
@@ -632,10 +641,11 @@ class TelemetryServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTrackResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def watch_fleet(
@@ -724,6 +734,7 @@ class TelemetryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence:
         return self.execute_unary(
             request=request,
@@ -732,10 +743,11 @@ class TelemetryServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetGeofenceRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.Geofence,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_geofences(
@@ -744,6 +756,7 @@ class TelemetryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse:
         return self.execute_unary(
             request=request,
@@ -752,10 +765,11 @@ class TelemetryServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.ListGeofencesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_geofence(
@@ -804,6 +818,7 @@ class TelemetryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy:
         return self.execute_unary(
             request=request,
@@ -812,10 +827,11 @@ class TelemetryServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TelemetryService",
                 input=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.GetTelemetryPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_telemetry__pb2.TelemetryPolicy,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_telemetry_policy(

@@ -64,7 +64,7 @@ class WebhookServiceASGIApplication(ConnectASGIApplication[WebhookService]):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.GetWebhookRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_webhook,
                 ),
@@ -74,7 +74,7 @@ class WebhookServiceASGIApplication(ConnectASGIApplication[WebhookService]):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_webhooks,
                 ),
@@ -114,7 +114,7 @@ class WebhookServiceASGIApplication(ConnectASGIApplication[WebhookService]):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_deliveries,
                 ),
@@ -167,6 +167,7 @@ class WebhookServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook:
         return await self.execute_unary(
             request=request,
@@ -175,10 +176,11 @@ class WebhookServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.GetWebhookRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def list_webhooks(
@@ -187,6 +189,7 @@ class WebhookServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse:
         return await self.execute_unary(
             request=request,
@@ -195,10 +198,11 @@ class WebhookServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def update_webhook(
@@ -267,6 +271,7 @@ class WebhookServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse:
         return await self.execute_unary(
             request=request,
@@ -275,10 +280,11 @@ class WebhookServiceClient(ConnectClient):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     async def replay_deliveries(
@@ -341,7 +347,7 @@ class WebhookServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.GetWebhookRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_webhook,
                 ),
@@ -351,7 +357,7 @@ class WebhookServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_webhooks,
                 ),
@@ -391,7 +397,7 @@ class WebhookServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="bengobox.logistics.v1.WebhookService",
                         input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesRequest,
                         output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_deliveries,
                 ),
@@ -444,6 +450,7 @@ class WebhookServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook:
         return self.execute_unary(
             request=request,
@@ -452,10 +459,11 @@ class WebhookServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.GetWebhookRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.Webhook,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def list_webhooks(
@@ -464,6 +472,7 @@ class WebhookServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse:
         return self.execute_unary(
             request=request,
@@ -472,10 +481,11 @@ class WebhookServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListWebhooksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def update_webhook(
@@ -544,6 +554,7 @@ class WebhookServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None,
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse:
         return self.execute_unary(
             request=request,
@@ -552,10 +563,11 @@ class WebhookServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.WebhookService",
                 input=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_webhook__pb2.ListDeliveriesResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
     def replay_deliveries(
