@@ -24,17 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import functools
-import http.server
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +37,7 @@ from playwright.async_api import Browser, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.support.browser import CHROMIUM_ARGS, MISSING, chromium_path  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS, MISSING, chromium_path, static_site  # noqa: E402
 
 TARGET_MS = 16.0
 
@@ -54,20 +49,6 @@ def build(out: Path) -> None:
     subprocess.run(
         ["npx", "vite", "build", "--logLevel", "error"], cwd=ROOT / "web", env=env, check=True
     )
-
-
-@contextlib.contextmanager
-def served(directory: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.extensions_map = {".mjs": "text/javascript", ".js": "text/javascript"}  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/bench/"
-    finally:
-        server.shutdown()
 
 
 def summary(raw: dict[str, Any]) -> dict[str, float]:
@@ -126,8 +107,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-console-") as work:
         out = Path(work) / "web"
         build(out)
-        with served(out) as url:
-            results = asyncio.run(measure(url, sizes, args.updates, args.anchor_size))
+        with static_site(out) as origin:
+            results = asyncio.run(
+                measure(f"{origin}/bench/", sizes, args.updates, args.anchor_size)
+            )
     ours = results.get(f"riders_{args.anchor_size}", {}).get("decode_and_apply_p50_ms")
     anchor = results[f"anchor_markers_{args.anchor_size}"]["decode_and_apply_p50_ms"]
     return {

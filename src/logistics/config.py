@@ -102,6 +102,29 @@ def _secrets(raw: str) -> tuple[str, ...]:
     return values
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """Browser origins as a browser sends them (``scheme://host[:port]``), or ``*``."""
+    values = tuple(o.strip() for o in raw.split(",") if o.strip())
+    for value in values:
+        if value == "*":
+            continue
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or value != value.lower()
+        ):
+            raise ValueError(
+                "must be comma-separated origins, scheme://host[:port] in lower case with no "
+                "path (such as https://dash.example.com), or *"
+            )
+    return values
+
+
 def _bool(raw: str) -> bool:
     value = raw.strip().lower()
     if value not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
@@ -191,6 +214,7 @@ class Settings:
     dispatch_candidates: int = 5
     osrm_url: str | None = None
     map_style_url: str | None = None
+    cors_origins: tuple[str, ...] = ()
     osrm_profile: str = "driving"
     osrm_timeout_seconds: float = 2.0
     osrm_cache_size: int = 100_000
@@ -269,6 +293,7 @@ class Settings:
             "dispatch_candidates": _positive_int,
             "osrm_url": _url("http", "https"),
             "map_style_url": _url("http", "https"),
+            "cors_origins": _origins,
             "osrm_profile": _osrm_profile,
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,

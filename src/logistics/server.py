@@ -80,6 +80,7 @@ class Server:
             registry,
             handlers.rest,
             WebPages(settings.map_style_url),
+            settings.cors_origins,
         )
         self._http_stop = asyncio.Event()
         self._http_task: asyncio.Task[Any] | None = None

@@ -27,7 +27,6 @@ from logistics.api.auth import mint_token
 from logistics.sim.rider import RiderOptions
 from logistics.sim.runner import SimConfig, Simulation
 from tests.support.auth import JWT_SECRET, auth, bearer, sim_minter, token, unique_tenant
-from tests.support.browser import chromium
 from tests.support.live_riders import LiveRider, driving, moved
 from tests.support.protos import ts
 from tests.support.servers import Listeners, ServerUrls, server_in_process
@@ -48,12 +47,6 @@ async def console_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
         server_urls, run_timers=True, LOGISTICS_LIVE_INTERVAL_SECONDS="0.2"
     ) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -104,6 +104,10 @@ def test_empty_value_keeps_the_default(blank: str) -> None:
         ({"LOGISTICS_SECRETS_KEYS": "k1"}, "LOGISTICS_SECRETS_KEYS"),
         ({"LOGISTICS_GRPC_PORT": "5000", "LOGISTICS_HTTP_PORT": "5000"}, "LOGISTICS_GRPC_PORT"),
         ({"LOGISTICS_ALLOW_PRIVATE_TARGETS": "maybe"}, "LOGISTICS_ALLOW_PRIVATE_TARGETS"),
+        ({"LOGISTICS_CORS_ORIGINS": "https://dash.example.com/"}, "LOGISTICS_CORS_ORIGINS"),
+        ({"LOGISTICS_CORS_ORIGINS": "dash.example.com"}, "LOGISTICS_CORS_ORIGINS"),
+        ({"LOGISTICS_CORS_ORIGINS": "https://Dash.example.com"}, "LOGISTICS_CORS_ORIGINS"),
+        ({"LOGISTICS_CORS_ORIGINS": "ftp://files.example.com"}, "LOGISTICS_CORS_ORIGINS"),
     ],
 )
 def test_bad_value_is_a_config_error_naming_the_variable(
@@ -152,6 +156,16 @@ def test_logistics_dev_listens_on_loopback_unless_told_otherwise(
     assert Settings.from_env({}).bind_host == "0.0.0.0"  # serve: a container's default
 
     assert dev_defaults(Settings.from_env(env), env, flag).bind_host == bound
+
+
+def test_cors_origins_are_none_by_default_and_read_as_a_list() -> None:
+    assert Settings.from_env({}).cors_origins == ()
+    env = {"LOGISTICS_CORS_ORIGINS": "https://dash.example.com, http://127.0.0.1:5173"}
+    assert Settings.from_env(env).cors_origins == (
+        "https://dash.example.com",
+        "http://127.0.0.1:5173",
+    )
+    assert Settings.from_env({"LOGISTICS_CORS_ORIGINS": "*"}).cors_origins == ("*",)
 
 
 def test_config_error_is_a_value_error_so_callers_can_catch_either() -> None:
