@@ -1,12 +1,15 @@
 """The console and the tracking page in a real headless Chromium, against a real server:
 riders streamed over gRPC move on the map, a dispatcher's click assigns a task, an SLA breach
-shows as an alert, a read-only token cannot assign, and a customer follows a delivery."""
+shows as an alert, a read-only token cannot assign, and a customer follows a delivery. Riders
+and tasks show by display name and order id, not by UUID. Screenshots go to a scratch
+directory unless ``LOGISTICS_SCREENSHOT_DIR`` says otherwise (``make screenshots``)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from asyncio import FIRST_COMPLETED
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from logistics.api.auth import mint_token
 from logistics.sim.rider import RiderOptions
 from logistics.sim.runner import SimConfig, Simulation
 from tests.support.auth import JWT_SECRET, auth, bearer, sim_minter, token, unique_tenant
+from tests.support.browser import open_console, screenshot_dir
 from tests.support.live_riders import LiveRider, driving, moved
 from tests.support.protos import ts
 from tests.support.servers import Listeners, ServerUrls, server_in_process
@@ -36,7 +40,7 @@ pytestmark = pytest.mark.e2e
 CENTRE = (-1.2864, 36.8172)
 # Between the simulated city's outlets, Westlands to the Junction.
 CITY_VIEW = (-1.2800, 36.7950)
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+NAMES = ("Amani", "Baraka", "Chebet", "Dalmas", "Eshe")
 Step = task_pb2.TaskStep
 
 
@@ -47,6 +51,11 @@ async def console_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
         server_urls, run_timers=True, LOGISTICS_LIVE_INTERVAL_SECONDS="0.2"
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
 
 
 @pytest.fixture
@@ -79,9 +88,14 @@ async def map_changes(page: Page, wait_ms: int) -> bool:
 
 
 async def riders_near_centre(channel: grpc.aio.Channel, tenant: str, n: int) -> list[LiveRider]:
+    """``n`` riders named ``NAMES[i]``, 150 m apart south to north, west of the centre."""
     return [
         await LiveRider.create(
-            channel, tenant, *moved(*CENTRE, 150.0 * i - 300, -200.0), plate=f"KC{i}{tenant[-5:]}"
+            channel,
+            tenant,
+            *moved(*CENTRE, 150.0 * i - 300, -200.0),
+            plate=f"KC{i}{tenant[-5:]}",
+            display_name=NAMES[i],
         )
         for i in range(n)
     ]
@@ -92,11 +106,13 @@ async def new_task(
     tenant: str,
     deadline: datetime | None = None,
     proofs: tuple[int, ...] = (),
+    order_id: str = "",
 ) -> task_pb2.Task:
     pickup = common_pb2.GeoPoint(latitude=CENTRE[0], longitude=CENTRE[1])
     drop_lat, drop_lng = moved(*CENTRE, 600.0, 400.0)
     task = task_pb2.Task(
         kind=task_pb2.Task.KIND_DELIVERY,
+        order_id=order_id,
         steps=[
             Step(kind=Step.KIND_PICKUP, location=pickup),
             Step(
@@ -113,12 +129,16 @@ async def new_task(
     )
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not hold in time")
-        await asyncio.sleep(0.1)
+async def first_to_accept(riders: list[LiveRider], within: float = 20.0) -> LiveRider:
+    """The rider who got an offer first and accepted it (the others stop waiting)."""
+    waiting = {asyncio.create_task(rider.accept_offer()): rider for rider in riders}
+    done, pending = await asyncio.wait(waiting, timeout=within, return_when=FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    assert done, f"no rider was offered the task within {within} s"
+    first = done.pop()
+    await first
+    return waiting[first]
 
 
 async def close_all(riders: list[LiveRider]) -> None:
@@ -132,7 +152,9 @@ async def test_the_console_shows_streamed_riders_moving(
     tenant = unique_tenant()
     riders = await riders_near_centre(channel, tenant, 5)
     try:
-        await new_task(channel, tenant, deadline=datetime.now(UTC) + timedelta(minutes=25))
+        await new_task(
+            channel, tenant, deadline=datetime.now(UTC) + timedelta(minutes=25), order_id="ORD-101"
+        )
         # A zone beside the pickup: one around it would match only riders of that zone.
         corners = [
             moved(*CENTRE, n, e) for n, e in ((200, 300), (200, 1100), (900, 1100), (900, 300))
@@ -150,25 +172,36 @@ async def test_the_console_shows_streamed_riders_moving(
             ),
             metadata=auth(tenant),
         )
-        await page.goto(console_url(console_server, token(tenant)))
-        await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
-        await expect(page.get_by_test_id("rider-count")).to_have_text("5 riders")
+        await open_console(page, console_url(console_server, token(tenant)), riders=5, tasks=1)
         await expect(page.get_by_test_id("who")).to_contain_text(f"tenant {tenant}")
-        await expect(page.get_by_test_id("task-card")).to_have_count(1)
+        card = page.get_by_test_id("task-card")
+        await expect(card).to_contain_text("ORD-101")  # its order id, not its UUID
         await expect(page.get_by_label("Zone").get_by_role("option", name="CBD")).to_be_attached()
         await page.get_by_role("button", name="H3 cells").click()
         await expect(page.get_by_role("button", name="H3 cells")).to_have_class("on")
         async with driving(riders, east_m=8.0, every_s=0.25):
             assert await map_changes(page, 1200), "the riders did not move on the map"
-            await page.get_by_test_id("task-card").first.click()
+            await card.click()
             await expect(page.get_by_test_id("candidate").first).to_be_visible()
+        # AutoDispatch offers the task; the rider who accepts is named in its answer and on
+        # the card.
+        await page.get_by_test_id("auto-dispatch").click()
+        taker = await first_to_accept(riders)
+        await expect(page.get_by_test_id("outcome")).to_have_text(
+            f"auto-dispatch: assigned to {taker.display_name}"
+        )
+        await expect(card).to_contain_text(f"rider {taker.display_name}")
+        await expect(page.get_by_test_id("errors")).to_be_empty()
     finally:
         await close_all(riders)
 
 
-async def test_the_console_shows_the_simulated_city(console_server: Listeners, page: Page) -> None:
+async def test_the_console_shows_the_simulated_city(
+    console_server: Listeners, page: Page, screenshots: Path
+) -> None:
     """What `logistics dev --demo` shows: the demo tenant seeded and run by the simulator, its
-    riders moving on the map and its orders on the board. Writes the README's picture."""
+    riders drawn and moving on the map and its orders on the board. Takes the README's
+    picture (``make screenshots``)."""
     tenant = unique_tenant()
     config = SimConfig(
         tenant=tenant,
@@ -184,10 +217,11 @@ async def test_the_console_shows_the_simulated_city(console_server: Listeners, p
     running = asyncio.create_task(simulation.run(stop))
     try:
         await asyncio.wait_for(simulation.streaming.wait(), 20)
-        await page.goto(console_url(console_server, token(tenant), zoom=13, at=CITY_VIEW))
-        await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
-        await expect(page.get_by_test_id("rider-count")).to_have_text("8 riders", timeout=10_000)
-        await expect(page.get_by_test_id("task-card").first).to_be_visible(timeout=10_000)
+        await open_console(
+            page, console_url(console_server, token(tenant), zoom=13, at=CITY_VIEW), riders=8
+        )
+        # Orders go by the ordering service's order ids.
+        await expect(page.get_by_test_id("task-card").first).to_contain_text("ORD-", timeout=10_000)
         assert await map_changes(page, 1000), "the simulated riders did not move on the map"
         await page.get_by_test_id("task-card").first.click()
         await expect(page.get_by_test_id("trail")).to_be_visible()
@@ -196,8 +230,7 @@ async def test_the_console_shows_the_simulated_city(console_server: Listeners, p
         named = page.get_by_test_id("task-panel").locator(f'a[data-rider="{rider.name}"]').first
         await expect(named).to_have_text(rider.seeded.spec.display_name)
         await expect(page.get_by_test_id("errors")).to_be_empty()
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(IMAGES / "console.png"))
+        await page.screenshot(path=str(screenshots / "console.png"))
     finally:
         stop.set()
         await asyncio.wait_for(running, 20)
@@ -208,18 +241,26 @@ async def test_an_assignment_made_by_clicking_is_the_tasks_state(
 ) -> None:
     tenant = unique_tenant()
     riders = await riders_near_centre(channel, tenant, 2)
-    off_shift = await LiveRider.create(channel, tenant, *CENTRE, plate="KOFF1", on_shift=False)
+    off_shift = await LiveRider.create(
+        channel, tenant, *CENTRE, plate="KOFF1", on_shift=False, display_name="Zawadi"
+    )
     riders.append(off_shift)
+    names = {r.name: NAMES[i] for i, r in enumerate(riders[:2])}
     try:
-        task = await new_task(channel, tenant)
-        await page.goto(console_url(console_server, token(tenant)))
+        task = await new_task(channel, tenant, order_id="ORD-202")
+        await open_console(page, console_url(console_server, token(tenant)), tasks=1)
         await page.get_by_test_id("task-card").first.click()
+        await expect(
+            page.get_by_test_id("task-panel").get_by_role("heading", level=2)
+        ).to_have_text("Task ORD-202")
         # The rider left out of the ranking says why.
         left_out = page.locator(f'li[data-rider="{off_shift.name}"]')
+        await expect(left_out.get_by_role("link")).to_have_text("Zawadi")
         await expect(left_out.get_by_test_id("why-not")).to_contain_text("no shift")
         candidate = page.get_by_test_id("candidate").first
         await expect(candidate).to_be_visible()
         chosen = await candidate.get_attribute("data-rider")
+        assert chosen in names
         await page.get_by_test_id("reason").fill("closest rider, customer asked")
         await candidate.get_by_test_id("assign").click()
         await expect(page.get_by_test_id("task-state")).to_have_text("state assigned")
@@ -232,13 +273,19 @@ async def test_an_assignment_made_by_clicking_is_the_tasks_state(
             task_pb2.ListTaskEventsRequest(parent=task.name), metadata=auth(tenant)
         )
         assert "closest rider, customer asked" in [e.reason for e in events.events]
-        # The rider panel: eligibility, and the track of the last hour.
+        # The card names the task and its rider.
+        card = page.locator(f'[data-testid="task-card"][data-task="{task.name}"]')
+        await expect(card).to_contain_text("ORD-202")
+        await expect(card).to_contain_text(f"rider {names[chosen]}")
+        # The rider panel: eligibility, the current task by order id, the last hour's track.
         rider_link = page.get_by_test_id("task-panel").locator(f'a[data-rider="{chosen}"]').first
-        await expect(rider_link).to_have_text("Amani")  # its display name
+        await expect(rider_link).to_have_text(names[chosen])
         await rider_link.click()
-        await expect(page.get_by_role("heading", name="Rider Amani")).to_be_visible()
+        panel = page.get_by_test_id("rider-panel")
+        await expect(panel.get_by_role("heading", name=f"Rider {names[chosen]}")).to_be_visible()
         await expect(page.get_by_test_id("eligibility")).to_have_text("eligible")
-        await expect(page.get_by_test_id("rider-panel")).to_contain_text("track, last hour")
+        await expect(panel).to_contain_text("track, last hour")
+        await expect(panel.locator(f'a[data-task="{task.name}"]')).to_have_text("ORD-202")
         await expect(page.get_by_test_id("errors")).to_be_empty()
     finally:
         await close_all(riders)
@@ -250,13 +297,20 @@ async def test_a_route_plan_is_drawn_and_applied_from_the_console(
     tenant = unique_tenant()
     riders = await riders_near_centre(channel, tenant, 2)
     try:
-        planned = [await new_task(channel, tenant), await new_task(channel, tenant)]
-        await page.goto(console_url(console_server, token(tenant)))
-        await expect(page.get_by_test_id("rider-count")).to_have_text("2 riders")
-        await expect(page.get_by_test_id("task-card")).to_have_count(2)
+        planned = [
+            await new_task(channel, tenant, order_id="ORD-301"),
+            await new_task(channel, tenant, order_id="ORD-302"),
+        ]
+        await open_console(page, console_url(console_server, token(tenant)), riders=2, tasks=2)
         await page.get_by_role("button", name="Optimize routes").click()
         await page.get_by_role("button", name="Apply plan").click(timeout=20_000)
-        await expect(page.get_by_role("button", name="Applied")).to_be_disabled()
+        # Applying solves again (2 s of solver time, longer on a loaded machine).
+        await expect(page.get_by_role("button", name="Applied")).to_be_disabled(timeout=20_000)
+        # Vehicles by their riders' names, stops by order id.
+        plan = page.get_by_test_id("routes")
+        await expect(plan).to_contain_text(re.compile("Amani|Baraka"))
+        await expect(plan).to_contain_text("ORD-301")
+        await expect(plan).to_contain_text("ORD-302")
         for task in planned:
             stored = await task_pb2_grpc.TaskServiceStub(channel).GetTask(
                 task_pb2.GetTaskRequest(name=task.name), metadata=auth(tenant)
@@ -272,14 +326,26 @@ async def test_an_sla_breach_appears_as_an_alert(
     console_server: Listeners, channel: grpc.aio.Channel, page: Page
 ) -> None:
     tenant = unique_tenant()
-    await page.goto(console_url(console_server, token(tenant)))
-    await expect(page.get_by_test_id("live")).to_have_text("live", timeout=10_000)
-    task = await new_task(channel, tenant, deadline=datetime.now(UTC) + timedelta(seconds=2))
-    alert = page.locator('[data-testid="alert"][data-type="task.sla_breached"]')
-    await expect(alert).to_be_visible(timeout=20_000)
-    task_id = task.name.rsplit("/", 1)[1]
-    await alert.get_by_role("link", name=f"task {task_id}").click()  # it links to its task
-    await expect(page.get_by_test_id("task-panel")).to_contain_text(task_id)
+    [rider] = await riders_near_centre(channel, tenant, 1)
+    try:
+        await open_console(page, console_url(console_server, token(tenant)), riders=1)
+        task = await new_task(
+            channel, tenant, deadline=datetime.now(UTC) + timedelta(seconds=2), order_id="ORD-404"
+        )
+        await dispatch_pb2_grpc.DispatchServiceStub(channel).AssignTask(
+            dispatch_pb2.AssignTaskRequest(task=task.name, rider=rider.name, reason="test"),
+            metadata=auth(tenant),
+        )
+        alert = page.locator('[data-testid="alert"][data-type="task.sla_breached"]')
+        await expect(alert).to_be_visible(timeout=20_000)
+        # It names its rider and its task, each a link.
+        await expect(alert.get_by_role("link", name="rider Amani")).to_be_visible()
+        await alert.get_by_role("link", name="task ORD-404").click()
+        panel = page.get_by_test_id("task-panel")
+        await expect(panel.get_by_role("heading", level=2)).to_have_text("Task ORD-404")
+        await expect(panel).to_contain_text(task.name.rsplit("/", 1)[1])
+    finally:
+        await rider.close()
 
 
 async def test_a_read_only_token_cannot_assign(
@@ -289,7 +355,8 @@ async def test_a_read_only_token_cannot_assign(
     riders = await riders_near_centre(channel, tenant, 1)
     try:
         task = await new_task(channel, tenant)
-        await page.goto(console_url(console_server, token(tenant, ["logistics:read"])))
+        read_only = console_url(console_server, token(tenant, ["logistics:read"]))
+        await open_console(page, read_only, riders=1, tasks=1)
         await expect(page.get_by_test_id("mode")).to_have_text("read-only")
         await page.get_by_test_id("task-card").first.click()
         override = page.locator(f'li[data-rider="{riders[0].name}"]')
@@ -306,7 +373,7 @@ async def test_a_read_only_token_cannot_assign(
 
 
 async def test_the_tracking_page_follows_a_task_to_completion(
-    console_server: Listeners, channel: grpc.aio.Channel, browser: Browser
+    console_server: Listeners, channel: grpc.aio.Channel, browser: Browser, screenshots: Path
 ) -> None:
     tenant = unique_tenant()
     [rider] = await riders_near_centre(channel, tenant, 1)
@@ -346,8 +413,7 @@ async def test_the_tracking_page_follows_a_task_to_completion(
         await expect(page.get_by_test_id("eta")).to_have_text("Delivered")
         await expect(page.get_by_test_id("proof")).to_contain_text("received by Njeri")
         await expect(page.get_by_test_id("error")).to_be_hidden()
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(IMAGES / "tracking.png"))
+        await page.screenshot(path=str(screenshots / "tracking.png"))
         await phone.close()
         # The tracking token reads the proofs of its own task only.
         other = await new_task(channel, tenant)

@@ -1,11 +1,14 @@
-"""Headless Chromium for the browser tests and the console benchmark: Debian's ``chromium``
-driven by Playwright (never a downloaded browser), or a skip saying how to get it."""
+"""Headless Chromium for the browser tests and the benchmarks: Debian's ``chromium`` driven by
+Playwright (never a downloaded browser), or a skip saying how to get it; a static site to load
+pages from; opening the console and waiting for it as a dispatcher would; where screenshots
+go."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,3 +72,41 @@ def static_site(directory: Path) -> Iterator[str]:
     finally:
         site.shutdown()
         site.server_close()
+
+
+# Where the browser tests write their screenshots. Unset: a scratch directory, so a test run
+# leaves the tree clean; `make screenshots` sets it to docs/images, where the README and
+# docs/console.md take their pictures from.
+SCREENSHOTS_ENV = "LOGISTICS_SCREENSHOT_DIR"
+
+
+def screenshot_dir(scratch: Path) -> Path:
+    """``$LOGISTICS_SCREENSHOT_DIR`` if set, else ``scratch``; created either way."""
+    chosen = os.environ.get(SCREENSHOTS_ENV, "").strip()
+    directory = Path(chosen) if chosen else scratch
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+async def open_console(
+    page: Page,
+    url: str,
+    *,
+    riders: int | None = None,
+    tasks: int | None = None,
+    timeout_ms: float = 10_000,
+) -> None:
+    """Opens the console at ``url`` and waits as a dispatcher would look: the live view
+    connected, then (when given) ``riders`` riders counted and drawn on the map and ``tasks``
+    cards on the board."""
+    await page.goto(url)
+    await expect(page.get_by_test_id("live")).to_have_text("live", timeout=timeout_ms)
+    if riders is not None:
+        await expect(page.get_by_test_id("rider-count")).to_have_text(
+            f"{riders} riders", timeout=timeout_ms
+        )
+        await expect(page.get_by_test_id("map")).to_have_attribute(
+            "data-riders-drawn", str(riders), timeout=timeout_ms
+        )
+    if tasks is not None:
+        await expect(page.get_by_test_id("task-card")).to_have_count(tasks, timeout=timeout_ms)

@@ -32,8 +32,16 @@ def moved(lat: float, lng: float, north_m: float, east_m: float) -> tuple[float,
 class LiveRider:
     """One rider on shift with its stream open; ``ping`` sends where it is now."""
 
-    def __init__(self, channel: grpc.aio.Channel, tenant: str, name: str, lat: float, lng: float):
-        self.tenant, self.name = tenant, name
+    def __init__(
+        self,
+        channel: grpc.aio.Channel,
+        tenant: str,
+        name: str,
+        lat: float,
+        lng: float,
+        display_name: str = "",
+    ):
+        self.tenant, self.name, self.display_name = tenant, name, display_name
         self.id = name.rsplit("/", 1)[1]
         self.lat, self.lng = lat, lng
         self.sequence = 0
@@ -50,6 +58,7 @@ class LiveRider:
         lng: float,
         plate: str,
         on_shift: bool = True,
+        display_name: str = "Amani",
     ) -> LiveRider:
         """With ``on_shift`` False the rider has no shift, so dispatch leaves it out."""
         fleet = fleet_pb2_grpc.FleetServiceStub(channel)
@@ -68,7 +77,7 @@ class LiveRider:
             fleet_pb2.CreateRiderRequest(
                 parent=f"tenants/{tenant}",
                 rider=fleet_pb2.Rider(
-                    display_name="Amani",
+                    display_name=display_name,
                     vehicle=car.name,
                     vehicle_type=common_pb2.VEHICLE_TYPE_MOTORBIKE,
                 ),
@@ -77,7 +86,7 @@ class LiveRider:
         )
         now = datetime.now(UTC)
         if not on_shift:
-            live = cls(channel, tenant, rider.name, lat, lng)
+            live = cls(channel, tenant, rider.name, lat, lng, rider.display_name)
             await live.ping()
             return live
         await fleet.CreateShift(
@@ -92,7 +101,7 @@ class LiveRider:
             ),
             metadata=auth(tenant),
         )
-        live = cls(channel, tenant, rider.name, lat, lng)
+        live = cls(channel, tenant, rider.name, lat, lng, rider.display_name)
         await live.ping()
         return live
 
@@ -121,6 +130,18 @@ class LiveRider:
             if answer.HasField("ack"):
                 return
 
+    async def accept_offer(self) -> str:
+        """Waits for an offer on the stream and accepts it, as the rider app's button does;
+        returns the offered task's name."""
+        while True:
+            answer = await self.call.read()
+            if answer is grpc.aio.EOF:
+                raise AssertionError("the location stream ended")
+            if answer.HasField("offer"):
+                response = telemetry_pb2.OfferResponse(offer_id=answer.offer.offer_id, accept=True)
+                await self.call.write(telemetry_pb2.StreamLocationsRequest(offer_response=response))
+                return str(answer.offer.task)
+
     async def step(self, east_m: float) -> None:
         self.lat, self.lng = moved(self.lat, self.lng, 0.0, east_m)
         await self.ping()
@@ -134,18 +155,20 @@ class LiveRider:
 async def driving(
     riders: Sequence[LiveRider], east_m: float = 15.0, every_s: float = 0.4
 ) -> AsyncIterator[None]:
-    """Moves every rider ``east_m`` each ``every_s`` while the block runs."""
+    """Moves every rider ``east_m`` each ``every_s`` while the block runs. It stops between
+    steps, never inside one: cancelling a stream's pending read would cancel the stream."""
+    stop = asyncio.Event()
 
     async def drive() -> None:
-        while True:
+        while not stop.is_set():
             for rider in riders:
                 await rider.step(east_m)
-            await asyncio.sleep(every_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_s)
 
     task = asyncio.create_task(drive())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        await task

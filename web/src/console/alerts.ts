@@ -1,15 +1,17 @@
 // Live alerts (SLA at risk and breached, geofence, offline, spoofing), newest first, each
-// linking to its task or rider.
-import { lastId } from "../shared/api";
-import { clock, el, link } from "../shared/format";
+// linking to its task (by order id) and rider (by display name).
+import { clock, el } from "../shared/format";
+import type { Names } from "./names";
 import type { Store } from "./store";
 
-export function renderAlerts(
-  root: HTMLElement,
-  store: Store,
-  onTask: (task: string) => void,
-  onRider: (rider: string) => void,
-): void {
+export interface AlertLinks {
+  tasks: Names;
+  riders: Names;
+  onTask: (task: string) => void;
+  onRider: (rider: string) => void;
+}
+
+export function renderAlerts(root: HTMLElement, store: Store, links: AlertLinks): void {
   const items = store.alerts.slice(0, 50).map((a) => {
     const severe = a.type.endsWith("breached") || a.type.includes("spoofing") || a.type.endsWith("offline");
     const item = el(
@@ -19,8 +21,8 @@ export function renderAlerts(
       el("strong", { text: ` ${a.type} ` }),
       el("span", { text: a.message }),
     );
-    if (a.task) item.append(" ", link(`task ${lastId(a.task)}`, () => onTask(a.task)));
-    if (a.rider) item.append(" ", link(`rider ${lastId(a.rider)}`, () => onRider(a.rider)));
+    if (a.task) item.append(" ", links.tasks.link(a.task, links.onTask, "task "));
+    if (a.rider) item.append(" ", links.riders.link(a.rider, links.onRider, "rider "));
     return item;
   });
   root.replaceChildren(...items);

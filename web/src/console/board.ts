@@ -1,7 +1,9 @@
 // The task board: active tasks by state, each with its SLA countdown, filtered by state,
-// fleet, zone and lateness. Clicking a card selects the task.
+// fleet, zone and lateness, each named by its order id and its rider's display name. Clicking a
+// card selects the task.
 import { lastId } from "../shared/api";
 import { el, span } from "../shared/format";
+import { taskLabel, type Names } from "./names";
 import { ACTIVE_STATES, type Store, type TaskRow } from "./store";
 import type { Zones } from "./zones";
 
@@ -17,11 +19,13 @@ export class Board {
   private readonly store: Store;
   private readonly zones: Zones;
   private readonly onSelect: (task: string) => void;
+  private readonly riders: Names;
   filters: BoardFilters = { state: "", fleet: "", zone: "", late: false };
   selected = "";
 
-  constructor(root: HTMLElement, store: Store, zones: Zones, onSelect: (task: string) => void) {
+  constructor(root: HTMLElement, store: Store, zones: Zones, onSelect: (task: string) => void, riders: Names) {
     this.root = root;
+    this.riders = riders;
     this.store = store;
     this.zones = zones;
     this.onSelect = onSelect;
@@ -98,8 +102,8 @@ export class Board {
     if (!card) {
       card = el(
         "button",
-        { className: "card", attrs: { type: "button", "data-task": row.name, "data-testid": "task-card" } },
-        el("span", { className: "id", text: lastId(row.name) }),
+        { className: "card", attrs: { type: "button", "data-task": row.name, "data-testid": "task-card", title: lastId(row.name) } },
+        el("span", { className: "id" }),
         el("span", { className: "sla" }),
         el("span", { className: "rider" }),
       );
@@ -113,8 +117,11 @@ export class Board {
   private fill(card: HTMLButtonElement, row: TaskRow, nowMs: number): void {
     const left = row.deadlineMs === null ? null : (row.deadlineMs - nowMs) / 1000;
     const sla = left === null ? "no deadline" : left < 0 ? `late ${span(-left)}` : `due in ${span(left)}`;
-    const rider = row.rider ? `rider ${lastId(row.rider)}` : "unassigned";
-    const [, slaText, riderText] = card.children;
+    // A rider's name read after this pass shows on the next (the countdown's, within a second).
+    const rider = row.rider ? `rider ${this.riders.now(row.rider)}` : "unassigned";
+    const label = taskLabel(row);
+    const [idText, slaText, riderText] = card.children;
+    if (idText && idText.textContent !== label) idText.textContent = label;
     if (slaText && slaText.textContent !== sla) slaText.textContent = sla;
     if (riderText && riderText.textContent !== rider) riderText.textContent = rider;
     card.classList.toggle("late", left !== null && left < 0);

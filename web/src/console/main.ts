@@ -10,7 +10,7 @@ import { attempt, showError } from "./actions";
 import { renderAlerts } from "./alerts";
 import { Board } from "./board";
 import { RiderLayer } from "./riderLayer";
-import { RiderNames } from "./riderNames";
+import { riderNames, taskNames } from "./names";
 import { RiderPanel } from "./riderPanel";
 import { Routes } from "./routes";
 import { Store } from "./store";
@@ -67,11 +67,12 @@ async function start(token: string, claims: Claims): Promise<void> {
     void taskPanel?.select(name);
   };
   const selectRider = (name: string): void => void riderPanel?.select(name);
-  const board = new Board($("board"), store, zones, selectTask);
-  const names = new RiderNames(api);
+  const names = riderNames(api);
+  const tasks = taskNames(api, store);
+  const board = new Board($("board"), store, zones, selectTask, names);
   taskPanel = new TaskPanel($("task-panel"), api, store, map, selectRider, writable, names);
-  riderPanel = new RiderPanel($("rider-panel"), api, store, map, selectTask, names);
-  const routes = new Routes($("routes"), api, store, map);
+  riderPanel = new RiderPanel($("rider-panel"), api, store, map, selectTask, names, tasks);
+  const routes = new Routes($("routes"), api, store, map, names, tasks);
 
   // Riders redraw at most once per animation frame, however many frames the stream sends.
   let drawPending = false;
@@ -91,7 +92,9 @@ async function start(token: string, claims: Claims): Promise<void> {
       void attempt("GetTask", () => api.tasks.getTask({ name })).then((t) => t && store.putTask(t));
     }
   });
-  store.on("alerts", () => renderAlerts($("alerts"), store, selectTask, selectRider));
+  const alertLinks = { tasks, riders: names, onTask: selectTask, onRider: selectRider };
+  store.on("alerts", () => renderAlerts($("alerts"), store, alertLinks));
+  countDrawn(map, riders, $("map"));
   map.on("click", "rider-dots", (event) => {
     const name = event.features?.[0]?.properties?.name;
     if (typeof name === "string") selectRider(name);
@@ -104,6 +107,20 @@ async function start(token: string, claims: Claims): Promise<void> {
 
   void loadReference(api, parent, store, zones);
   followView(api, parent, store, map, () => zones.drawCells());
+}
+
+/** Keeps ``data-riders-drawn`` on the map's element: how many rider dots the map has painted
+ * (not how many the store holds), counted at most twice a second and always after the latest
+ * paint. `bench/demo_start.py` and the browser tests read it to know riders are on screen. */
+function countDrawn(map: maplibregl.Map, riders: RiderLayer, node: HTMLElement): void {
+  let timer = 0;
+  map.on("render", () => {
+    if (timer) return;
+    timer = window.setTimeout(() => {
+      timer = 0;
+      node.dataset.ridersDrawn = String(riders.drawn());
+    }, 500);
+  });
 }
 
 async function loadReference(api: Api, parent: string, store: Store, zones: Zones): Promise<void> {

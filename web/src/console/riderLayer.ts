@@ -61,6 +61,13 @@ export class RiderLayer {
     });
   }
 
+  /** How many riders the map's last frame painted (by name: a dot near a tile's edge is in
+   * both tiles). */
+  drawn(): number {
+    const painted = this.map.queryRenderedFeatures({ layers: ["rider-dots"] });
+    return new Set(painted.map((f) => f.properties.name as unknown)).size;
+  }
+
   /** Redraws every rider of ``riders``; returns how many. */
   draw(riders: Iterable<RiderDot>, nowMs: number): number {
     const features = this.features;

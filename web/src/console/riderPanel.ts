@@ -4,11 +4,13 @@ import { IneligibilityReason_Code } from "@gen/bengobox/logistics/v1/fleet_pb";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type * as maplibregl from "maplibre-gl";
 import { lastId, type Api } from "../shared/api";
-import { clock, el, link } from "../shared/format";
+import { clock, el } from "../shared/format";
 import { emptyCollection } from "../shared/map";
 import { attempt } from "./actions";
-import type { RiderNames } from "./riderNames";
+import type { Names } from "./names";
 import type { Store } from "./store";
+
+const BUSY = new Set(["assigned", "en_route", "arrived"]);
 
 export class RiderPanel {
   private readonly root: HTMLElement;
@@ -16,10 +18,12 @@ export class RiderPanel {
   private readonly store: Store;
   private readonly map: maplibregl.Map;
   private readonly onTask: (task: string) => void;
-  private readonly names: RiderNames;
+  private readonly names: Names;
+  private readonly tasks: Names;
 
-  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onTask: (task: string) => void, names: RiderNames) {
+  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, onTask: (task: string) => void, names: Names, tasks: Names) {
     this.root = root;
+    this.tasks = tasks;
     this.names = names;
     this.api = api;
     this.store = store;
@@ -47,9 +51,11 @@ export class RiderPanel {
         : emptyCollection(),
     );
     const live = this.store.riders.get(rider);
-    const current = live?.task ?? "";
+    // The live view names the task from the rider's next ping; the board knows an assignment
+    // made since.
+    const current = live?.task || [...this.store.tasks.values()].find((t) => t.rider === rider && BUSY.has(t.state))?.name || "";
     const taskLine = current
-      ? el("p", {}, "current task ", link(lastId(current), () => this.onTask(current)))
+      ? el("p", {}, "current task ", this.tasks.link(current, this.onTask))
       : el("p", { text: "no current task" });
     const reasons = eligibility?.reasons.map((r) => el("li", { text: r.message || (IneligibilityReason_Code[r.code] ?? "").toLowerCase() })) ?? [];
     this.root.replaceChildren(

@@ -1,5 +1,6 @@
 // Routes for the unassigned tasks in view: OptimizeRoutesStream with its progress, the plan
-// drawn per vehicle with stops and times, and Apply (the same request with apply set).
+// drawn per vehicle (named by its rider) with stops (named by task) and times, and Apply (the
+// same request with apply set).
 import type { OptimizeRoutesResponse } from "@gen/bengobox/logistics/v1/dispatch_pb";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { OptimizeRoutesRequestSchema } from "@gen/bengobox/logistics/v1/dispatch_pb";
@@ -8,6 +9,7 @@ import { lastId, type Api } from "../shared/api";
 import { clock, el, millis } from "../shared/format";
 import { emptyCollection } from "../shared/map";
 import { actionButton, attempt, showError } from "./actions";
+import type { Names } from "./names";
 import type { Store } from "./store";
 import { tenantOf } from "./taskPanel";
 
@@ -20,9 +22,13 @@ export class Routes {
   private readonly api: Api;
   private readonly store: Store;
   private readonly map: maplibregl.Map;
+  private readonly riders: Names;
+  private readonly tasks: Names;
 
-  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map) {
+  constructor(root: HTMLElement, api: Api, store: Store, map: maplibregl.Map, riders: Names, tasks: Names) {
     this.root = root;
+    this.riders = riders;
+    this.tasks = tasks;
     this.api = api;
     this.store = store;
     this.map = map;
@@ -77,12 +83,13 @@ export class Routes {
         const steps = row?.task?.steps ?? [];
         const step = visit === 0 ? steps[0] : steps[steps.length - 1];
         if (step?.location) coords.push([step.location.longitude, step.location.latitude]);
-        return el("li", { text: `${clock(millis(stop.arrivalTime))} ${stop.task ? lastId(stop.task) : stop.stopId}` });
+        const time = `${clock(millis(stop.arrivalTime))} `;
+        return stop.task ? this.tasks.label(el("li"), stop.task, time) : el("li", { text: time + stop.stopId });
       });
       if (coords.length > 1) features.push({ type: "Feature", geometry: { type: "LineString", coordinates: coords }, properties: { colour } });
-      const label = el("strong", { text: `${route.vehicleId} ` });
+      const label = route.rider ? this.riders.label(el("strong"), route.rider) : el("strong", { text: route.vehicleId });
       label.style.color = colour; // CSSOM, not a style attribute: the CSP allows no inline styles
-      return el("li", {}, label, `${(route.distanceM / 1000).toFixed(1)} km`, el("ol", {}, ...stops));
+      return el("li", {}, label, ` ${(route.distanceM / 1000).toFixed(1)} km`, el("ol", {}, ...stops));
     });
     this.map.getSource<maplibregl.GeoJSONSource>("routes")?.setData({ type: "FeatureCollection", features });
     const apply = actionButton(plan.applied ? "Applied" : "Apply plan", async () => {

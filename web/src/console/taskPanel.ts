@@ -9,7 +9,7 @@ import { clock, el, millis, seconds, span } from "../shared/format";
 import { emptyCollection } from "../shared/map";
 import { leftOutSummary, stateName } from "../shared/states";
 import { actionButton, attempt } from "./actions";
-import type { RiderNames } from "./riderNames";
+import { shortId, type Names } from "./names";
 import type { Store } from "./store";
 
 export class TaskPanel {
@@ -19,8 +19,10 @@ export class TaskPanel {
   private readonly map: maplibregl.Map;
   private readonly onRider: (rider: string) => void;
   private readonly writable: boolean;
-  private readonly names: RiderNames;
+  private readonly names: Names;
   private current = "";
+  // The last AutoDispatch's answer, kept across the redraw that follows it.
+  private outcome: { task: string; line: (Node | string)[] } | null = null;
 
   constructor(
     root: HTMLElement,
@@ -29,7 +31,7 @@ export class TaskPanel {
     map: maplibregl.Map,
     onRider: (rider: string) => void,
     writable: boolean,
-    names: RiderNames,
+    names: Names,
   ) {
     this.root = root;
     this.names = names;
@@ -142,7 +144,8 @@ export class TaskPanel {
             const r = await attempt("AutoDispatch", () => this.api.dispatch.autoDispatch({ task: task.name }));
             if (r) {
               const outcome = (AutoDispatchResponse_Outcome[r.outcome] ?? "").replace("OUTCOME_", "").toLowerCase();
-              this.root.querySelector(".outcome")?.replaceChildren(`auto-dispatch: ${outcome}${r.rider ? ` to ${lastId(r.rider)}` : ""}`);
+              const to = r.rider ? [" to ", this.names.label(el("span", { attrs: { "data-rider": r.rider } }), r.rider)] : [];
+              this.outcome = { task: task.name, line: [`auto-dispatch: ${outcome}`, ...to] };
               await this.select(task.name);
             }
           }, "auto-dispatch"),
@@ -153,11 +156,12 @@ export class TaskPanel {
         )
       : el("p", { text: "finished" });
     this.root.replaceChildren(
-      el("h2", { text: `Task ${lastId(task.name)}` }),
+      el("h2", { text: `Task ${task.orderId || shortId(task.name)}` }),
+      el("p", { className: "id", text: `id ${lastId(task.name)}` }),
       el("p", { attrs: { "data-testid": "task-state" }, text: `state ${stateName(task.state)}` }),
       el("p", {}, "rider ", task.rider ? this.names.link(task.rider, this.onRider) : "none"),
       tools,
-      el("p", { className: "outcome" }),
+      el("p", { className: "outcome", attrs: { "data-testid": "outcome" } }, ...(this.outcome?.task === task.name ? this.outcome.line : [])),
       el("h3", { text: "Nearest eligible riders" }),
       nearest.length
         ? el("ol", { className: "candidates" }, ...candidates)
