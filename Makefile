@@ -16,7 +16,7 @@ PYTHON_REAL := $(if $(PYTHON),$(shell $(PYTHON) -c 'import os, sys; print(os.pat
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 
-.PHONY: help install web-install run demo test check lint-proto breaking contract-release check-gen check-console proto console ruff format mypy pytest bench clean
+.PHONY: help install web-install run demo test check lint-proto breaking contract-release check-gen check-console proto console screenshots ruff format mypy pytest bench clean
 
 help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
@@ -25,6 +25,7 @@ help:
 	@echo "make proto  regenerate gen/python and gen/ts from proto/"
 	@echo "make contract-release  make proto/ the released contract that 'make test' guards (CHANGELOG.md)"
 	@echo "make console  rebuild the console and tracking page (web/) into the Python package"
+	@echo "make screenshots  retake docs/images/*.png (the README's pictures) with the browser tests"
 	@echo "make bench  run the benchmarks under bench/"
 
 .tools/bin/uv:
@@ -90,6 +91,12 @@ proto: install $(WEB_STAMP)
 # The built pages live in src/logistics/web_assets (committed: serving needs no Node).
 console: $(WEB_STAMP)
 	cd web && $(NODE_ENV) npm run build
+
+# The browser tests that take the README's pictures, writing them into docs/images (a plain
+# test run writes its screenshots to a scratch directory and leaves the tree clean).
+screenshots: install
+	LOGISTICS_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/pytest -p no:cacheprovider \
+		tests/e2e/test_console.py -k "simulated_city or tracking_page"
 
 # Builds web/ into a scratch directory and fails on any difference from the committed build.
 check-console: $(WEB_STAMP)
