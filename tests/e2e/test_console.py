@@ -181,6 +181,8 @@ async def test_the_console_shows_streamed_riders_moving(
         await expect(page.get_by_role("button", name="H3 cells")).to_have_class("on")
         async with driving(riders, east_m=8.0, every_s=0.25):
             assert await map_changes(page, 1200), "the riders did not move on the map"
+            # Drawn where they were since the page opened: what bench/demo_start.py waits for.
+            await expect(page.get_by_test_id("map")).to_have_attribute("data-riders-moving", "5")
             await card.click()
             await expect(page.get_by_test_id("candidate").first).to_be_visible()
         # AutoDispatch offers the task; the rider who accepts is named in its answer and on
@@ -223,6 +225,9 @@ async def test_the_console_shows_the_simulated_city(
         # Orders go by the ordering service's order ids.
         await expect(page.get_by_test_id("task-card").first).to_contain_text("ORD-", timeout=10_000)
         assert await map_changes(page, 1000), "the simulated riders did not move on the map"
+        await expect(page.get_by_test_id("map")).to_have_attribute(
+            "data-riders-moving", re.compile("^[1-8]$")
+        )
         await page.get_by_test_id("task-card").first.click()
         await expect(page.get_by_test_id("trail")).to_be_visible()
         # Riders go by their display names, read from the API.

@@ -109,16 +109,21 @@ async function start(token: string, claims: Claims): Promise<void> {
   followView(api, parent, store, map, () => zones.drawCells());
 }
 
-/** Keeps ``data-riders-drawn`` on the map's element: how many rider dots the map has painted
- * (not how many the store holds), counted at most twice a second and always after the latest
- * paint. `bench/demo_start.py` and the browser tests read it to know riders are on screen. */
+/** Keeps two counts on the map's element, taken at most twice a second, always after the
+ * latest paint: ``data-riders-drawn``, the riders the map has painted (not those the store
+ * holds), and ``data-riders-moving``, those among them painted at a position reported since the
+ * page opened (a rider known from before, with no ping since, is drawn but not moving).
+ * `bench/demo_start.py` and the browser tests read them to know riders are on screen. */
 function countDrawn(map: maplibregl.Map, riders: RiderLayer, node: HTMLElement): void {
+  const openedMs = Date.now();
   let timer = 0;
   map.on("render", () => {
     if (timer) return;
     timer = window.setTimeout(() => {
       timer = 0;
-      node.dataset.ridersDrawn = String(riders.drawn());
+      const drawn = riders.drawn(openedMs);
+      node.dataset.ridersDrawn = String(drawn.all);
+      node.dataset.ridersMoving = String(drawn.since);
     }, 500);
   });
 }

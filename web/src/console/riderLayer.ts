@@ -61,11 +61,16 @@ export class RiderLayer {
     });
   }
 
-  /** How many riders the map's last frame painted (by name: a dot near a tile's edge is in
-   * both tiles). */
-  drawn(): number {
-    const painted = this.map.queryRenderedFeatures({ layers: ["rider-dots"] });
-    return new Set(painted.map((f) => f.properties.name as unknown)).size;
+  /** How many riders the map has painted (by name: a dot near a tile's edge is in both
+   * tiles), and how many of them at a position reported after ``sinceMs``. */
+  drawn(sinceMs: number): { all: number; since: number } {
+    const all = new Set<unknown>();
+    const since = new Set<unknown>();
+    for (const { properties } of this.map.queryRenderedFeatures({ layers: ["rider-dots"] })) {
+      all.add(properties.name);
+      if (Number(properties.seen) > sinceMs) since.add(properties.name);
+    }
+    return { all: all.size, since: since.size };
   }
 
   /** Redraws every rider of ``riders``; returns how many. */
@@ -79,6 +84,7 @@ export class RiderLayer {
         busy: r.task !== "",
         heading: r.heading,
         stale: nowMs - r.seenMs > STALE_MS,
+        seen: r.seenMs,
       };
       const existing = features[n];
       if (existing) {
