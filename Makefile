@@ -22,7 +22,7 @@ help:
 	@echo "make run    install, start embedded servers if no URLs are set, migrate, serve"
 	@echo "make demo   make run with a seeded demo tenant (Nairobi) and simulated riders and orders"
 	@echo "make test   install, then buf lint and breaking, stale gen/ and console-build checks, ruff, mypy and pytest"
-	@echo "make proto  regenerate gen/python and gen/ts from proto/"
+	@echo "make proto  regenerate gen/python, gen/ts and (with protoc-gen-go installed) gen/go from proto/"
 	@echo "make contract-release  make proto/ the released contract that 'make test' guards (CHANGELOG.md)"
 	@echo "make console  rebuild the console and tracking page (web/) into the Python package"
 	@echo "make screenshots  retake docs/images/*.png (the README's pictures) with the browser tests"
@@ -72,21 +72,32 @@ contract-release:
 	$(BIN)/buf build --exclude-source-info -o $(RELEASED)
 
 # Regenerates into a scratch copy and fails on any difference from the committed gen/.
+# gen/go needs Debian's protoc-gen-go and protoc-gen-go-grpc; without them that part is skipped,
+# loudly (.ci/run installs them).
+GO_PLUGINS := $(shell command -v protoc-gen-go >/dev/null 2>&1 && command -v protoc-gen-go-grpc >/dev/null 2>&1 && echo yes)
 check-gen: $(WEB_STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
-	cp -r proto buf.yaml buf.gen.yaml buf.gen.ts.yaml tools "$$scratch"/ && \
+	cp -r proto buf.yaml buf.gen.yaml buf.gen.ts.yaml buf.gen.go.yaml tools "$$scratch"/ && \
 	mkdir "$$scratch/web" && ln -s "$(CURDIR)/web/node_modules" "$$scratch/web/node_modules" && \
+	mkdir -p "$$scratch/gen/go" && cp gen/go/go.mod gen/go/README.md "$$scratch/gen/go/" && \
 	(cd "$$scratch" && PATH="$(CURDIR)/$(BIN):$$PATH" buf generate && \
-		PATH="$(CURDIR)/$(BIN):$$PATH" buf generate --template buf.gen.ts.yaml) && \
+		PATH="$(CURDIR)/$(BIN):$$PATH" buf generate --template buf.gen.ts.yaml && \
+		if [ -n "$(GO_PLUGINS)" ]; then \
+			PATH="$(CURDIR)/$(BIN):$$PATH" buf generate --template buf.gen.go.yaml; fi) && \
 	if ! diff -r --exclude=__pycache__ "$$scratch/gen/python" gen/python || \
-		! diff -r "$$scratch/gen/ts" gen/ts; then \
+		! diff -r "$$scratch/gen/ts" gen/ts || \
+		{ [ -n "$(GO_PLUGINS)" ] && ! diff -r "$$scratch/gen/go" gen/go; }; then \
 		echo "error: gen/ is stale: run 'make proto' and commit the result" >&2; exit 1; fi
-	@echo "gen/ is up to date"
+	@if [ -n "$(GO_PLUGINS)" ]; then echo "gen/ is up to date (python, ts, go)"; else \
+		echo "gen/ is up to date (python, ts); SKIPPED gen/go: protoc-gen-go and protoc-gen-go-grpc are not installed (apt-get install protoc-gen-go protoc-gen-go-grpc)"; fi
 
 proto: install $(WEB_STAMP)
-	rm -rf gen/python/bengobox gen/ts/bengobox
+	rm -rf gen/python/bengobox gen/ts/bengobox gen/ts/google
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate --template buf.gen.ts.yaml
+	@if [ -n "$(GO_PLUGINS)" ]; then rm -rf gen/go/bengobox && \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate --template buf.gen.go.yaml; else \
+		echo "warning: gen/go NOT regenerated: protoc-gen-go and protoc-gen-go-grpc are not installed (Debian: apt-get install protoc-gen-go protoc-gen-go-grpc)" >&2; fi
 
 # The built pages live in src/logistics/web_assets (committed: serving needs no Node).
 console: $(WEB_STAMP)

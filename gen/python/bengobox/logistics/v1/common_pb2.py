@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/common.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n\x08GeoPoint\x12\x1a\n\x08latitude\x18\x01 \x01(\x01R\x08latitude\x12\x1c\n\tlongitude\x18\x02 \x01(\x01R\tlongitude\"~\n\nTimeWindow\x12\x39\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"a\n\x08\x43\x61pacity\x12\x1b\n\tweight_kg\x18\x01 \x01(\x01R\x08weightKg\x12\x19\n\x08volume_l\x18\x02 \x01(\x01R\x07volumeL\x12\x1d\n\nitem_count\x18\x03 \x01(\x05R\titemCount*\xbf\x01\n\x0bVehicleType\x12\x1c\n\x18VEHICLE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14VEHICLE_TYPE_BICYCLE\x10\x01\x12\x1a\n\x16VEHICLE_TYPE_MOTORBIKE\x10\x02\x12\x14\n\x10VEHICLE_TYPE_CAR\x10\x03\x12\x14\n\x10VEHICLE_TYPE_VAN\x10\x04\x12\x16\n\x12VEHICLE_TYPE_TRUCK\x10\x05\x12\x18\n\x14VEHICLE_TYPE_ON_FOOT\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/common.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n\x08GeoPoint\x12\x1a\n\x08latitude\x18\x01 \x01(\x01R\x08latitude\x12\x1c\n\tlongitude\x18\x02 \x01(\x01R\tlongitude\"~\n\nTimeWindow\x12\x39\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"a\n\x08\x43\x61pacity\x12\x1b\n\tweight_kg\x18\x01 \x01(\x01R\x08weightKg\x12\x19\n\x08volume_l\x18\x02 \x01(\x01R\x07volumeL\x12\x1d\n\nitem_count\x18\x03 \x01(\x05R\titemCount*\xbf\x01\n\x0bVehicleType\x12\x1c\n\x18VEHICLE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14VEHICLE_TYPE_BICYCLE\x10\x01\x12\x1a\n\x16VEHICLE_TYPE_MOTORBIKE\x10\x02\x12\x14\n\x10VEHICLE_TYPE_CAR\x10\x03\x12\x14\n\x10VEHICLE_TYPE_VAN\x10\x04\x12\x16\n\x12VEHICLE_TYPE_TRUCK\x10\x05\x12\x18\n\x14VEHICLE_TYPE_ON_FOOT\x10\x06\x42\x8a\x01\n\x19\x63om.bengobox.logistics.v1B\x0b\x43ommonProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bengobox.logistics.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\031com.bengobox.logistics.v1B\013CommonProtoP\001ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\252\002\025BengoBox.Logistics.V1'
   _globals['_VEHICLETYPE']._serialized_start=392
   _globals['_VEHICLETYPE']._serialized_end=583
   _globals['_GEOPOINT']._serialized_start=94

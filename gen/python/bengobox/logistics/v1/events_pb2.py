@@ -26,13 +26,14 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/events.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc7\x01\n\x05\x45vent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x16\n\x06tenant\x18\x03 \x01(\tR\x06tenant\x12\x39\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12\x1a\n\x08resource\x18\x05 \x01(\tR\x08resource\x12+\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61tab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/events.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc7\x01\n\x05\x45vent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x16\n\x06tenant\x18\x03 \x01(\tR\x06tenant\x12\x39\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12\x1a\n\x08resource\x18\x05 \x01(\tR\x08resource\x12+\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61taB\x8a\x01\n\x19\x63om.bengobox.logistics.v1B\x0b\x45ventsProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bengobox.logistics.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\031com.bengobox.logistics.v1B\013EventsProtoP\001ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\252\002\025BengoBox.Logistics.V1'
   _globals['_EVENT']._serialized_start=125
   _globals['_EVENT']._serialized_end=324
 # @@protoc_insertion_point(module_scope)
