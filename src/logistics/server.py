@@ -16,7 +16,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
-from logistics.api import connect_codecs, h2_streams
+from logistics.api import connect_codecs, h2_streams, reflection
 from logistics.api.connect_edge import ConnectEdgeInterceptor
 from logistics.api.grpc_server import GrpcListener
 from logistics.api.http_app import HttpApp
@@ -71,11 +71,14 @@ class Server:
         self.readiness.watch(self.grpc.set_serving)
         connect_codecs.install()
         self.http = HttpApp(
-            connect_apps(
-                handlers.services,
-                interceptors=[ConnectEdgeInterceptor(self.edge)],
-                read_max_bytes=settings.max_message_bytes,
-            ),
+            [
+                *connect_apps(
+                    handlers.services,
+                    interceptors=[ConnectEdgeInterceptor(self.edge)],
+                    read_max_bytes=settings.max_message_bytes,
+                ),
+                *reflection.connect_apps([row.descriptor.full_name for row in handlers.services]),
+            ],
             self.readiness,
             registry,
             handlers.rest,

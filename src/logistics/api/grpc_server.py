@@ -1,4 +1,4 @@
-"""The grpcio.aio listener: the four services through the edge, health and reflection."""
+"""The grpcio.aio listener: the services through the edge, health and reflection (v1, v1alpha)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from google.protobuf.message_factory import GetMessageClass
 from grpc import aio
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
+from logistics.api import reflection
 from logistics.api.edge import Edge
 from logistics.api.grpc_edge import GrpcEdgeInterceptor
 from logistics.api.text_check import check_text
@@ -112,8 +112,8 @@ class GrpcListener:
             [service_handler(descriptor, handler) for descriptor, handler in services]
         )
         names = [descriptor.full_name for descriptor, _ in services]
-        reflection.enable_server_reflection(
-            [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        self.server.add_generic_rpc_handlers(
+            reflection.grpc_handlers([*names, health.SERVICE_NAME])
         )
         self._names = names
 
