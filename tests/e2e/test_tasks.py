@@ -29,7 +29,7 @@ from google.rpc import error_details_pb2
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from tests.support.auth import auth, token, unique_tenant
-from tests.support.errors import details
+from tests.support.errors import details, fails
 from tests.support.servers import RunningServer
 from tests.support.tasks import (
     DISPATCHER,
@@ -58,17 +58,6 @@ NFC, TEMPERATURES, RECIPIENT = (
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 FAILED_PRECONDITION, ABORTED = grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED
 DENIED, INVALID = grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT
-
-
-async def fails(call: Any, code: grpc.StatusCode, reason: str | None = None) -> set[str]:
-    """Awaits a call that must fail with ``code`` (and ``reason``); the fields it names."""
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    assert caught.value.code() == code, caught.value.details()
-    found_reason, fields = details(caught.value)
-    if reason is not None:
-        assert found_reason == reason, caught.value.details()
-    return fields
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import grpc
+import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 
@@ -25,6 +27,17 @@ def details(error: grpc.aio.AioRpcError) -> tuple[str, set[str]]:
         elif detail.Unpack(bad):
             fields |= {v.field for v in bad.field_violations}
     return reason, fields
+
+
+async def fails(call: Any, code: grpc.StatusCode, reason: str | None = None) -> set[str]:
+    """Awaits a call that must fail with ``code`` (and ``reason``); the fields it names."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    assert caught.value.code() == code, caught.value.details()
+    found_reason, fields = details(caught.value)
+    if reason is not None:
+        assert found_reason == reason, caught.value.details()
+    return fields
 
 
 def retry_delay(error: grpc.aio.AioRpcError) -> timedelta:

@@ -90,6 +90,9 @@ SAMPLES: list[ev.Event] = [
             ev.TaskDispatchWidened,
         )
     ),
+    ev.TaskUpdated(
+        f"{T}/tasks/{ID}", TASK, TaskState.ASSIGNED, changed=("priority", "steps[1].location")
+    ),
     ev.RouteCompleted(f"{T}/routes/r1", str(ID), "van-1", 4, 12_500.5),
     ev.FleetCreated(f"{T}/fleets/f", FLEET),
     ev.FleetUpdated(f"{T}/fleets/f", FLEET),

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from bengobox.logistics.v1 import common_pb2, task_pb2
 from google.protobuf import duration_pb2, json_format, struct_pb2
 
-from logistics.api.convert_common import enum_from_proto, enum_to_proto, optional, timestamp
+from logistics.api.convert_common import (
+    enum_from_proto,
+    enum_to_proto,
+    optional,
+    timestamp,
+    update_paths,
+)
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import PROOFS, RIDERS, SLA_POLICY, TASKS
+from logistics.domain.task_edits import StepChange
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
 from logistics.domain.tasks import (
     Item,
@@ -85,6 +93,80 @@ def location(
     return (point.latitude, point.longitude)
 
 
+def _required_proofs(s: task_pb2.TaskStep, field: str) -> frozenset[ProofKind]:
+    proofs = set()
+    for j, p in enumerate(s.required_proofs):
+        proof = enum_from_proto(p, PROOF_KINDS, f"{field}.required_proofs[{j}]", required=True)
+        assert proof is not None
+        proofs.add(proof)
+    return frozenset(proofs)
+
+
+def _items_from_proto(msg: task_pb2.Task) -> tuple[Item, ...]:
+    return tuple(
+        Item(
+            sku=optional(i.sku),
+            description=optional(i.description),
+            quantity=i.quantity or 1,
+            weight_kg=i.weight_kg,
+            volume_l=i.volume_l,
+            min_temperature_c=i.min_temperature_c,
+            max_temperature_c=i.max_temperature_c,
+        )
+        for i in msg.items
+    )
+
+
+# Set by the server or fixed at creation: a mask may not name them.
+_TASK_OUTPUT_ONLY = frozenset({"state", "rider", "sla_state", "current_step", "manual_dispatch"})
+# Left out of an empty mask (a task read back and sent whole); named, they are refused.
+_TASK_IMMUTABLE = frozenset({"kind", "order_id", "outlet_id", "metadata"})
+
+
+def task_changes(msg: task_pb2.Task, mask: list[str]) -> dict[str, Any]:
+    """UpdateTask's changes by mask path (AIP-134; ``update_paths``); which of them may change
+    is the use case's business."""
+    changes: dict[str, Any] = {}
+    for path in update_paths(
+        msg, mask, "task", output_only=_TASK_OUTPUT_ONLY, immutable=_TASK_IMMUTABLE
+    ):
+        if path == "priority":
+            changes[path] = msg.priority
+        elif path == "notes":
+            changes[path] = optional(msg.notes)
+        elif path == "items":
+            changes[path] = _items_from_proto(msg)
+        elif path in ("pickup_deadline", "delivery_deadline"):
+            changes[path] = optional_time(msg, path, f"task.{path}")
+        elif path == "steps":
+            changes[path] = tuple(
+                _step_change(s, f"task.steps[{i}]") for i, s in enumerate(msg.steps)
+            )
+        else:
+            changes[path] = None  # named but not updatable: the use case refuses it by name
+    return changes
+
+
+def _step_change(s: task_pb2.TaskStep, field: str) -> StepChange:
+    if not s.id:
+        raise InvalidArgument.field(f"{field}.id", "is required")
+    if not s.HasField("location"):
+        raise InvalidArgument.field(f"{field}.location", "is required")
+    return StepChange(
+        id=s.id,
+        latitude=s.location.latitude,
+        longitude=s.location.longitude,
+        address=optional(s.address),
+        window=window_from_proto(s.window, f"{field}.window") if s.HasField("window") else None,
+        contact_name=optional(s.contact_name),
+        contact_phone=optional(s.contact_phone),
+        kind=enum_from_proto(s.kind, STEP_KINDS, f"{field}.kind"),
+        outlet_id=optional(s.outlet_id),
+        required_proofs=_required_proofs(s, field),
+        service_seconds=s.service_seconds,
+    )
+
+
 def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
     """The task and the one-time codes given per step id."""
     kind = enum_from_proto(msg.kind, TASK_KINDS, "task.kind", required=True)
@@ -96,11 +178,7 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
         assert step_kind is not None
         if not s.HasField("location"):
             raise InvalidArgument.field(f"{field}.location", "is required")
-        proofs = set()
-        for j, p in enumerate(s.required_proofs):
-            proof = enum_from_proto(p, PROOF_KINDS, f"{field}.required_proofs[{j}]", required=True)
-            assert proof is not None
-            proofs.add(proof)
+        proofs = _required_proofs(s, field)
         if s.one_time_code and not (s.one_time_code.isdigit() and 4 <= len(s.one_time_code) <= 12):
             raise InvalidArgument.field(f"{field}.one_time_code", "must be 4 to 12 digits")
         if s.one_time_code:
@@ -118,22 +196,11 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
                 else None,
                 contact_name=optional(s.contact_name),
                 contact_phone=optional(s.contact_phone),
-                required_proofs=frozenset(proofs),
+                required_proofs=proofs,
                 service_seconds=s.service_seconds,
             )
         )
-    items = tuple(
-        Item(
-            sku=optional(i.sku),
-            description=optional(i.description),
-            quantity=i.quantity or 1,
-            weight_kg=i.weight_kg,
-            volume_l=i.volume_l,
-            min_temperature_c=i.min_temperature_c,
-            max_temperature_c=i.max_temperature_c,
-        )
-        for i in msg.items
-    )
+    items = _items_from_proto(msg)
     task = Task(
         id=uuid.uuid4(),
         kind=kind,

@@ -37,6 +37,7 @@ from logistics.api.convert_tasks import (
     proofs_from_proto,
     sla_policy_from_proto,
     sla_policy_to_proto,
+    task_changes,
     task_from_proto,
     task_to_proto,
 )
@@ -74,6 +75,15 @@ class TaskHandler(task_connect.TaskService):
             current_caller(), tenant, task, codes, optional(request.request_id)
         )
         return task_to_proto(tenant, created.task, created.issued_codes)
+
+    async def update_task(self, request: task_pb2.UpdateTaskRequest, ctx: Ctx) -> task_pb2.Task:
+        _required(request.HasField("task"), "task")
+        name = TASKS.parse(request.task.name, "task.name")
+        changes = task_changes(request.task, list(request.update_mask.paths))
+        updated = await self._tasks.update(
+            current_caller(), name, changes, optional(request.task.etag)
+        )
+        return task_to_proto(name.tenant, updated)
 
     async def get_task(self, request: task_pb2.GetTaskRequest, ctx: Ctx) -> task_pb2.Task:
         name = TASKS.parse(request.name)

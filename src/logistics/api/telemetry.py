@@ -34,7 +34,7 @@ from logistics.domain.caller import Caller
 from logistics.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 from logistics.domain.ids import parse_parent
 from logistics.domain.names import GEOFENCES, RIDERS, TELEMETRY_POLICY
-from logistics.domain.offers import InboxMessage, OfferToRider
+from logistics.domain.offers import InboxMessage, OfferToRider, TaskChangeToRider
 from logistics.domain.ratelimit import TokenBucket
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.service import AutoDispatcher
@@ -276,6 +276,12 @@ def _inbox_message(message: InboxMessage) -> telemetry_pb2.StreamLocationsRespon
                 expire_time=expire,
                 pickup=common_pb2.GeoPoint(latitude=lat, longitude=lng),
                 distance_m=offer.distance_m,
+            )
+        )
+    if isinstance(message, TaskChangeToRider):
+        return telemetry_pb2.StreamLocationsResponse(
+            task_update=telemetry_pb2.TaskUpdate(
+                task=message.task, changed_fields=list(message.changed), etag=message.etag
             )
         )
     return telemetry_pb2.StreamLocationsResponse(

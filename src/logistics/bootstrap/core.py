@@ -28,6 +28,7 @@ from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
+from logistics.services.tasks.editing import RiderMessages
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
@@ -69,9 +70,15 @@ class Core:
 
 
 def build_core(
-    settings: Settings, db: Database, redis: aioredis.Redis, registry: CollectorRegistry
+    settings: Settings,
+    db: Database,
+    redis: aioredis.Redis,
+    registry: CollectorRegistry,
+    *,
+    riders: RiderMessages | None = None,
 ) -> Core:
-    """The core of one process; ``registry`` takes the metrics of what it builds."""
+    """The core of one process; ``registry`` takes the metrics of what it builds; ``riders``
+    reaches the riders' open streams (a serving process's NATS inbox)."""
     clock = SystemClock()
     discovery = build_discovery(settings)
     directory = PlatformDirectory(discovery) if discovery else None
@@ -108,6 +115,7 @@ def build_core(
         max_proof_bytes=settings.max_document_bytes,
         on_rider_change=rider_hooks,
         max_active_tasks=settings.max_active_tasks,
+        riders=riders,
     )
     routes = RouteService(
         store,

@@ -17,6 +17,7 @@ from logistics.bootstrap.jobs import Jobs, build_jobs
 from logistics.bootstrap.serving import Serving, build_serving
 from logistics.config import Settings
 from logistics.connections import Connections, WorkerConnections
+from logistics.events.rider_inbox import NatsRiderInbox
 
 __all__ = ["ServingGraph", "WorkerGraph", "build_serving_graph", "build_worker_graph"]
 
@@ -57,7 +58,8 @@ def build_serving_graph(
 ) -> ServingGraph:
     """``with_jobs`` also builds the worker's jobs (``logistics dev``), their relay publishing
     over this process's NATS client and counting into ``registry``."""
-    core = build_core(settings, connections.db, connections.redis, registry)
+    riders = NatsRiderInbox(connections.nats)
+    core = build_core(settings, connections.db, connections.redis, registry, riders=riders)
     serving = build_serving(core, connections.nats, registry)
     handlers = build_handlers(core, serving, registry)
     jobs = build_jobs(core, nats=connections.nats, registry=registry) if with_jobs else None

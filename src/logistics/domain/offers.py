@@ -1,6 +1,6 @@
-"""Offers of a task to riders, and the messages a rider's stream gets about them, as plain
-values. How they are claimed (``geo.offers``) and carried (``events.rider_inbox``) is the
-adapters' business."""
+"""Offers of a task to riders, and the messages a rider's stream gets about them and about
+the tasks it carries, as plain values. How they are claimed (``geo.offers``) and carried
+(``events.rider_inbox``) is the adapters' business."""
 
 from __future__ import annotations
 
@@ -33,4 +33,14 @@ class OfferWithdrawal:
     reason: str
 
 
-InboxMessage = OfferToRider | OfferWithdrawal
+@dataclass(frozen=True)
+class TaskChangeToRider:
+    """A task the rider carries was edited: ``task`` is its name, ``changed`` the fields that
+    changed (``steps[1].location``), ``etag`` the task's etag after the edit."""
+
+    task: str
+    changed: tuple[str, ...]
+    etag: str
+
+
+InboxMessage = OfferToRider | OfferWithdrawal | TaskChangeToRider

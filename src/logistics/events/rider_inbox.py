@@ -16,7 +16,13 @@ from typing import Any
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
-from logistics.domain.offers import InboxMessage, Offer, OfferToRider, OfferWithdrawal
+from logistics.domain.offers import (
+    InboxMessage,
+    Offer,
+    OfferToRider,
+    OfferWithdrawal,
+    TaskChangeToRider,
+)
 from logistics.domain.telemetry import epoch_ms
 
 logger = logging.getLogger(__name__)
@@ -45,6 +51,13 @@ def encode(message: InboxMessage) -> bytes:
             "pickup": list(offer.pickup),
             "distance_m": offer.distance_m,
         }
+    elif isinstance(message, TaskChangeToRider):
+        body = {
+            "kind": "task_change",
+            "task": message.task,
+            "changed": list(message.changed),
+            "etag": message.etag,
+        }
     else:
         body = {"kind": "withdrawal", "offer_id": message.offer_id, "reason": message.reason}
     return json.dumps(body).encode()
@@ -65,6 +78,10 @@ def decode(data: bytes, rider_id: str) -> InboxMessage | None:
                 pickup=(float(lat), float(lng)),
                 distance_m=float(body["distance_m"]),
             )
+        )
+    if kind == "task_change":
+        return TaskChangeToRider(
+            str(body["task"]), tuple(str(c) for c in body["changed"]), str(body["etag"])
         )
     if kind == "withdrawal":
         return OfferWithdrawal(body["offer_id"], body.get("reason", ""))

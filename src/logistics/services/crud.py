@@ -84,12 +84,17 @@ def _as_is(resource: object) -> object:
 
 
 def authorise_update(
-    caller: Caller, tenant: TenantSlug, changes: Mapping[str, Any], updatable: frozenset[str]
+    caller: Caller,
+    tenant: TenantSlug,
+    changes: Mapping[str, Any],
+    updatable: frozenset[str],
+    *,
+    scope: Scope = Scope.ADMIN,
 ) -> None:
-    """The caller may change the tenant's resources (``logistics:admin``), and ``changes``
-    (the request's ``update_mask``) names only ``updatable`` fields: checked in that order,
-    before anything is read."""
-    caller.require(Scope.ADMIN, tenant)
+    """The caller may change the tenant's resources (``scope``: ``logistics:admin`` unless
+    said otherwise), and ``changes`` (the request's ``update_mask``) names only ``updatable``
+    fields: checked in that order, before anything is read."""
+    caller.require(scope, tenant)
     check_update_paths(frozenset(changes), updatable, "update_mask")
 
 
@@ -101,7 +106,8 @@ class Kind(Generic[R]):
 
     names: Names
     repo: Callable[[UnitOfWork], Repository[R]]
-    remove: Callable[[UnitOfWork], Callable[[uuid.UUID], Awaitable[object]]]
+    # None: never removed (tasks end by their state machine instead).
+    remove: Callable[[UnitOfWork], Callable[[uuid.UUID], Awaitable[object]]] | None
     view: Callable[[R], object] = _as_is
 
     async def create(
@@ -187,6 +193,8 @@ class Kind(Generic[R]):
     ) -> None:
         """Loads the resource for update, lets ``check`` refuse its removal, removes it and
         records it as it was with ``event``."""
+        if self.remove is None:
+            raise TypeError(f"a {self.names.noun} is never removed")
         current = await uow.load_for_update(self.repo(uow), self.names, resource_id, etag=etag)
         if check is not None:
             await check(uow, current)

@@ -47,6 +47,7 @@ from logistics.domain.events._tasks import (
     TaskSlaAtRisk,
     TaskSlaBreached,
     TaskStepCompleted,
+    TaskUpdated,
 )
 from logistics.domain.events._telemetry import (
     GeofenceCreated,
@@ -116,6 +117,7 @@ __all__ = [
     "TaskSlaAtRisk",
     "TaskSlaBreached",
     "TaskStepCompleted",
+    "TaskUpdated",
     "VehicleCreated",
     "VehicleDeleted",
     "VehicleUpdated",

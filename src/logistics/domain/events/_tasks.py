@@ -35,6 +35,16 @@ class TaskCreated(TaskEvent):
 
 
 @dataclass(frozen=True)
+class TaskUpdated(TaskEvent):
+    """A task was edited (UpdateTask): ``changed`` names the fields that changed
+    (``priority``, ``steps[1].location``), ``task`` is the task after the edit."""
+
+    type = "task.updated"
+
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TaskAssigned(TaskEvent):
     """A task was assigned to a rider (a dispatcher's choice, or an accepted offer)."""
 

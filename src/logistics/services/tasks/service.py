@@ -1,13 +1,13 @@
-"""Task use cases: create (idempotent), read, list, the transitions of the state machine,
-completing a step with its proofs, and the tenant's SLA policy. (The trail, the SLA timers and
-the proofs' files have modules of their own.)"""
+"""Task use cases: create (idempotent), read, list, edit, the transitions of the state machine,
+completing a step with its proofs, and the tenant's SLA policy. (The trail, the SLA timers,
+editing and the proofs' files have modules of their own.)"""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.services.tasks import sla
 from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
+from logistics.services.tasks.editing import RiderMessages, TaskEditor
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -80,8 +81,11 @@ class TaskService:
         max_proof_bytes: int = 10 * 1024 * 1024,
         on_rider_change: Callable[[TenantSlug, uuid.UUID], Awaitable[None]] | None = None,
         max_active_tasks: int = 1,
+        riders: RiderMessages | None = None,
     ) -> None:
+        """``riders``: the riders' open streams, told of edits to the tasks they carry."""
         self._store = store
+        self._editor = TaskEditor(store, clock, riders)
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
         self._clock = clock
@@ -125,6 +129,12 @@ class TaskService:
             await record(caller, uow, None, created, TaskCreated)
             await set_sla_timers(uow, created, self._clock.now())
         return CreatedTask(created, issued)
+
+    async def update(
+        self, caller: Caller, name: ResourceName, changes: Mapping[str, Any], etag: str | None
+    ) -> Task:
+        """UpdateTask (see ``editing``): ``changes`` by update-mask path."""
+        return await self._editor.update(caller, name, changes, etag)
 
     async def get(self, caller: Caller, name: ResourceName) -> Task:
         caller.require(Scope.READ, name.tenant)

@@ -26,6 +26,9 @@ class TaskService(Protocol):
     async def list_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def update_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def cancel_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CancelTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -88,6 +91,16 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_tasks,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateTask": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateTask",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_task,
                 ),
                 "/bengobox.logistics.v1.TaskService/CancelTask": Endpoint.unary(
                     method=MethodInfo(
@@ -254,6 +267,26 @@ class TaskServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    async def update_task(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateTask",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )
 
     async def cancel_task(
@@ -450,6 +483,8 @@ class TaskServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def cancel_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CancelTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def start_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.StartTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -503,6 +538,16 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_tasks,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateTask": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateTask",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_task,
                 ),
                 "/bengobox.logistics.v1.TaskService/CancelTask": EndpointSync.unary(
                     method=MethodInfo(
@@ -669,6 +714,26 @@ class TaskServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    def update_task(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateTask",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )
 
     def cancel_task(

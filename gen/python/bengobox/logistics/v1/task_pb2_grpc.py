@@ -55,6 +55,11 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.UpdateTask = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/UpdateTask',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
+                _registered_method=True)
         self.CancelTask = channel.unary_unary(
                 '/bengobox.logistics.v1.TaskService/CancelTask',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CancelTaskRequest.SerializeToString,
@@ -125,6 +130,15 @@ class TaskServiceServicer:
 
     def ListTasks(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTask(self, request, context):
+        """Edits a task (AIP-134): priority, notes, items, deadlines and steps' places, windows and
+        contacts, as far as the task's state allows (docs/tasks.md, "Editing"). The etag in
+        `task.etag` guards against a concurrent change: a stale one is ABORTED.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -207,6 +221,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'UpdateTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTask,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.SerializeToString,
             ),
             'CancelTask': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelTask,
@@ -341,6 +360,33 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/ListTasks',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/UpdateTask',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
             options,
             channel_credentials,
             insecure,

@@ -122,6 +122,16 @@ class TrackingCommand(_message.Message):
     stop_tracking: _empty_pb2.Empty
     def __init__(self, set_report_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., stop_tracking: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ...) -> None: ...
 
+class TaskUpdate(_message.Message):
+    __slots__ = ("task", "changed_fields", "etag")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    etag: str
+    def __init__(self, task: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., etag: _Optional[str] = ...) -> None: ...
+
 class KeepAlive(_message.Message):
     __slots__ = ("server_time",)
     SERVER_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -129,18 +139,20 @@ class KeepAlive(_message.Message):
     def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLocationsResponse(_message.Message):
-    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive")
+    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive", "task_update")
     ACK_FIELD_NUMBER: _ClassVar[int]
     OFFER_FIELD_NUMBER: _ClassVar[int]
     OFFER_WITHDRAWAL_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     KEEP_ALIVE_FIELD_NUMBER: _ClassVar[int]
+    TASK_UPDATE_FIELD_NUMBER: _ClassVar[int]
     ack: PingAck
     offer: TaskOffer
     offer_withdrawal: OfferWithdrawal
     command: TrackingCommand
     keep_alive: KeepAlive
-    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ...) -> None: ...
+    task_update: TaskUpdate
+    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., task_update: _Optional[_Union[TaskUpdate, _Mapping]] = ...) -> None: ...
 
 class GetTrackRequest(_message.Message):
     __slots__ = ("rider", "window")

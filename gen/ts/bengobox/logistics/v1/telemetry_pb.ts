@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/telemetry.proto.
  */
 export const file_bengobox_logistics_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIjwKCUtlZXBBbGl2ZRIvCgtzZXJ2ZXJfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQIKF1N0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlEi0KA2FjaxgBIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQWNrSAASMQoFb2ZmZXIYAiABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza09mZmVySAASQgoQb2ZmZXJfd2l0aGRyYXdhbBgDIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlcldpdGhkcmF3YWxIABI5Cgdjb21tYW5kGAQgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNraW5nQ29tbWFuZEgAEjYKCmtlZXBfYWxpdmUYBSABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuS2VlcEFsaXZlSABCCQoHbWVzc2FnZSJTCg9HZXRUcmFja1JlcXVlc3QSDQoFcmlkZXIYASABKAkSMQoGd2luZG93GAIgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cigwEKClRyYWNrUG9pbnQSLwoLcmVjb3JkX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhEKCXNwZWVkX21wcxgDIAEoAiJZChBHZXRUcmFja1Jlc3BvbnNlEjEKBnBvaW50cxgBIAMoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1BvaW50EhIKCmRpc3RhbmNlX20YAiABKAEidwoLQm91bmRpbmdCb3gSMwoKc291dGhfd2VzdBgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIzCgpub3J0aF9lYXN0GAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IjwKB1BvbHlnb24SMQoIdmVydGljZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi8AEKEUZsZWV0U3Vic2NyaXB0aW9uEjoKDGJvdW5kaW5nX2JveBgBIAEoCzIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Cb3VuZGluZ0JveEgAEjEKB3BvbHlnb24YAiABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEg4KBHpvbmUYAyABKAlIABIWCg5pbmNsdWRlX3JpZGVycxgEIAEoCBIVCg1pbmNsdWRlX3Rhc2tzGAUgASgIEhYKDmluY2x1ZGVfYWxlcnRzGAYgASgIEg0KBWZsZWV0GAcgASgJQgYKBGFyZWEiYwoRV2F0Y2hGbGVldFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEj4KDHN1YnNjcmlwdGlvbhgCIAEoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldFN1YnNjcmlwdGlvbiL/AgoJUmlkZXJWaWV3Eg0KBXJpZGVyGAEgASgJEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhMKC2hlYWRpbmdfZGVnGAMgASgCEhEKCXNwZWVkX21wcxgEIAEoAhI3CgZzdGF0dXMYCiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3LlN0YXR1cxIMCgR0YXNrGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmbGVldBgIIAEoCRIvCgtyZWNvcmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhEKDVNUQVRVU19PTkxJTkUQARISCg5TVEFUVVNfT0ZGTElORRACSgQIBRAGIocBCghUYXNrVmlldxIMCgR0YXNrGAEgASgJEjAKBXN0YXRlGAUgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFcmlkZXIYAyABKAkSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSgQIAhADIrADCgVBbGVydBIvCgR0eXBlGAcgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0LlR5cGUSDQoFcmlkZXIYAiABKAkSDAoEdGFzaxgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEi4KCmFsZXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50It4BCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABIZChVUWVBFX0dFT0ZFTkNFX0VOVEVSRUQQARIYChRUWVBFX0dFT0ZFTkNFX0VYSVRFRBACEhkKFVRZUEVfR0VPRkVOQ0VfRFdFTExFRBADEhYKElRZUEVfUklERVJfT0ZGTElORRAEEiEKHVRZUEVfUklERVJfU1BPT0ZJTkdfU1VTUEVDVEVEEAUSGQoVVFlQRV9UQVNLX1NMQV9BVF9SSVNLEAYSGgoWVFlQRV9UQVNLX1NMQV9CUkVBQ0hFRBAHSgQIARACIuYBCgpGbGVldEZyYW1lEhAKCHNlcXVlbmNlGAEgASgEEhAKCHNuYXBzaG90GAIgASgIEjcKDXJpZGVyX3Vwc2VydHMYAyADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3EhYKDnJpZGVyX3JlbW92YWxzGAQgAygJEjUKDHRhc2tfY2hhbmdlcxgFIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrVmlldxIsCgZhbGVydHMYBiADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQWxlcnQiRgoSV2F0Y2hGbGVldFJlc3BvbnNlEjAKBWZyYW1lGAEgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0RnJhbWUiZwoVU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI+CgxzdWJzY3JpcHRpb24YAiABKAsyKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRTdWJzY3JpcHRpb24iSgoWU3Vic2NyaWJlRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lIiAKEFRyYWNrVGFza1JlcXVlc3QSDAoEdGFzaxgBIAEoCSL8AQoRVHJhY2tUYXNrUmVzcG9uc2USDAoEdGFzaxgBIAEoCRIwCgVzdGF0ZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEjcKDnJpZGVyX3Bvc2l0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EiYKA2V0YRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVyaWRlchgFIAEoCRIxCg1wb3NpdGlvbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAIQAyKlBAoIR2VvZmVuY2USDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSMgoEa2luZBgDIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5LaW5kEjEKB3BvbHlnb24YBCABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEjgKBmNpcmNsZRgFIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5DaXJjbGVIABIyCg9kd2VsbF90aHJlc2hvbGQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAkgASgJGksKBkNpcmNsZRIvCgZjZW50ZXIYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEAoIcmFkaXVzX20YAiABKAEiWgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDQoJS0lORF9aT05FEAESDwoLS0lORF9PVVRMRVQQAhIMCghLSU5EX0hVQhADEg4KCktJTkRfTk9fR08QBEIHCgVzaGFwZSJuChVDcmVhdGVHZW9mZW5jZVJlcXVlc3QSDgoGcGFyZW50GAEgASgJEjEKCGdlb2ZlbmNlGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhIKCnJlcXVlc3RfaWQYAyABKAkiIgoSR2V0R2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiTQoUTGlzdEdlb2ZlbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImQKFUxpc3RHZW9mZW5jZXNSZXNwb25zZRIyCglnZW9mZW5jZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInsKFVVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBIxCghnZW9mZW5jZRgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siMwoVRGVsZXRlR2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSKqAQoPVGVsZW1ldHJ5UG9saWN5EgwKBG5hbWUYASABKAkSMgoPc2FtcGxlX2ludGVydmFsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnJldGVudGlvbl9kYXlzGAMgASgFEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAUgASgJIikKGUdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJWChxVcGRhdGVUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EjYKBnBvbGljeRgBIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kqzQEKEFBpbmdSZWplY3RSZWFzb24SIgoeUElOR19SRUpFQ1RfUkVBU09OX1VOU1BFQ0lGSUVEEAASIwofUElOR19SRUpFQ1RfUkVBU09OX09VVF9PRl9SQU5HRRABEiEKHVBJTkdfUkVKRUNUX1JFQVNPTl9JTkFDQ1VSQVRFEAISIgoeUElOR19SRUpFQ1RfUkVBU09OX0ZVVFVSRV9USU1FEAMSKQolUElOR19SRUpFQ1RfUkVBU09OX1NQT09GSU5HX1NVU1BFQ1RFRBAEMvoJChBUZWxlbWV0cnlTZXJ2aWNlEnQKD1N0cmVhbUxvY2F0aW9ucxItLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXF1ZXN0Gi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlKAEwARJgCghHZXRUcmFjaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUcmFja1JlcXVlc3QaJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXNwb25zZSIDkAIBEmUKCldhdGNoRmxlZXQSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlc3BvbnNlKAEwARJvCg5TdWJzY3JpYmVGbGVldBIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdWJzY3JpYmVGbGVldFJlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXNwb25zZTABEmAKCVRyYWNrVGFzaxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrVGFza1Jlc3BvbnNlMAESXwoOQ3JlYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEl4KC0dldEdlb2ZlbmNlEikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldEdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZSIDkAIBEm8KDUxpc3RHZW9mZW5jZXMSKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdEdlb2ZlbmNlc1JlcXVlc3QaLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdEdlb2ZlbmNlc1Jlc3BvbnNlIgOQAgESXwoOVXBkYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlElYKDkRlbGV0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRlbGV0ZUdlb2ZlbmNlUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRJzChJHZXRUZWxlbWV0cnlQb2xpY3kSMC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kiA5ACARJ0ChVVcGRhdGVUZWxlbWV0cnlQb2xpY3kSMy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3lCjQEKGWNvbS5iZW5nb2JveC5sb2dpc3RpY3MudjFCDlRlbGVtZXRyeVByb3RvUAFaRmdpdGh1Yi5jb20vYmVuZ29ib3gvbG9naXN0aWNzL2dlbi9nby9iZW5nb2JveC9sb2dpc3RpY3MvdjE7bG9naXN0aWNzdjGqAhVCZW5nb0JveC5Mb2dpc3RpY3MuVjFiBnByb3RvMw", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIkAKClRhc2tVcGRhdGUSDAoEdGFzaxgBIAEoCRIWCg5jaGFuZ2VkX2ZpZWxkcxgCIAMoCRIMCgRldGFnGAMgASgJIjwKCUtlZXBBbGl2ZRIvCgtzZXJ2ZXJfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9wIKF1N0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlEi0KA2FjaxgBIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQWNrSAASMQoFb2ZmZXIYAiABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza09mZmVySAASQgoQb2ZmZXJfd2l0aGRyYXdhbBgDIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlcldpdGhkcmF3YWxIABI5Cgdjb21tYW5kGAQgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNraW5nQ29tbWFuZEgAEjYKCmtlZXBfYWxpdmUYBSABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuS2VlcEFsaXZlSAASOAoLdGFza191cGRhdGUYBiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1VwZGF0ZUgAQgkKB21lc3NhZ2UiUwoPR2V0VHJhY2tSZXF1ZXN0Eg0KBXJpZGVyGAEgASgJEjEKBndpbmRvdxgCIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93IoMBCgpUcmFja1BvaW50Ei8KC3JlY29yZF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghwb3NpdGlvbhgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIRCglzcGVlZF9tcHMYAyABKAIiWQoQR2V0VHJhY2tSZXNwb25zZRIxCgZwb2ludHMYASADKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tQb2ludBISCgpkaXN0YW5jZV9tGAIgASgBIncKC0JvdW5kaW5nQm94EjMKCnNvdXRoX3dlc3QYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSMwoKbm9ydGhfZWFzdBgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCI8CgdQb2x5Z29uEjEKCHZlcnRpY2VzGAEgAygLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IvABChFGbGVldFN1YnNjcmlwdGlvbhI6Cgxib3VuZGluZ19ib3gYASABKAsyIi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQm91bmRpbmdCb3hIABIxCgdwb2x5Z29uGAIgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBvbHlnb25IABIOCgR6b25lGAMgASgJSAASFgoOaW5jbHVkZV9yaWRlcnMYBCABKAgSFQoNaW5jbHVkZV90YXNrcxgFIAEoCBIWCg5pbmNsdWRlX2FsZXJ0cxgGIAEoCBINCgVmbGVldBgHIAEoCUIGCgRhcmVhImMKEVdhdGNoRmxlZXRSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI+CgxzdWJzY3JpcHRpb24YAiABKAsyKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRTdWJzY3JpcHRpb24i/wIKCVJpZGVyVmlldxINCgVyaWRlchgBIAEoCRIxCghwb3NpdGlvbhgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBITCgtoZWFkaW5nX2RlZxgDIAEoAhIRCglzcGVlZF9tcHMYBCABKAISNwoGc3RhdHVzGAogASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyVmlldy5TdGF0dXMSDAoEdGFzaxgGIAEoCRIyCg5sYXN0X3NlZW5fdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmxlZXQYCCABKAkSLwoLcmVjb3JkX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABIRCg1TVEFUVVNfT05MSU5FEAESEgoOU1RBVFVTX09GRkxJTkUQAkoECAUQBiKHAQoIVGFza1ZpZXcSDAoEdGFzaxgBIAEoCRIwCgVzdGF0ZRgFIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEg0KBXJpZGVyGAMgASgJEiYKA2V0YRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkoECAIQAyKwAwoFQWxlcnQSLwoEdHlwZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BbGVydC5UeXBlEg0KBXJpZGVyGAIgASgJEgwKBHRhc2sYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIuCgphbGVydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghwb3NpdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCLeAQoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASGQoVVFlQRV9HRU9GRU5DRV9FTlRFUkVEEAESGAoUVFlQRV9HRU9GRU5DRV9FWElURUQQAhIZChVUWVBFX0dFT0ZFTkNFX0RXRUxMRUQQAxIWChJUWVBFX1JJREVSX09GRkxJTkUQBBIhCh1UWVBFX1JJREVSX1NQT09GSU5HX1NVU1BFQ1RFRBAFEhkKFVRZUEVfVEFTS19TTEFfQVRfUklTSxAGEhoKFlRZUEVfVEFTS19TTEFfQlJFQUNIRUQQB0oECAEQAiLmAQoKRmxlZXRGcmFtZRIQCghzZXF1ZW5jZRgBIAEoBBIQCghzbmFwc2hvdBgCIAEoCBI3Cg1yaWRlcl91cHNlcnRzGAMgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyVmlldxIWCg5yaWRlcl9yZW1vdmFscxgEIAMoCRI1Cgx0YXNrX2NoYW5nZXMYBSADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1ZpZXcSLAoGYWxlcnRzGAYgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0IkYKEldhdGNoRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lImcKFVN1YnNjcmliZUZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIkoKFlN1YnNjcmliZUZsZWV0UmVzcG9uc2USMAoFZnJhbWUYASABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRGcmFtZSIgChBUcmFja1Rhc2tSZXF1ZXN0EgwKBHRhc2sYASABKAki/AEKEVRyYWNrVGFza1Jlc3BvbnNlEgwKBHRhc2sYASABKAkSMAoFc3RhdGUYByABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRI3Cg5yaWRlcl9wb3NpdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBImCgNldGEYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcmlkZXIYBSABKAkSMQoNcG9zaXRpb25fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBKBAgCEAMipQQKCEdlb2ZlbmNlEgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjIKBGtpbmQYAyABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuS2luZBIxCgdwb2x5Z29uGAQgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBvbHlnb25IABI4CgZjaXJjbGUYBSABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuQ2lyY2xlSAASMgoPZHdlbGxfdGhyZXNob2xkGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgJIAEoCRpLCgZDaXJjbGUSLwoGY2VudGVyGAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhAKCHJhZGl1c19tGAIgASgBIloKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg0KCUtJTkRfWk9ORRABEg8KC0tJTkRfT1VUTEVUEAISDAoIS0lORF9IVUIQAxIOCgpLSU5EX05PX0dPEARCBwoFc2hhcGUibgoVQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIxCghnZW9mZW5jZRgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRISCgpyZXF1ZXN0X2lkGAMgASgJIiIKEkdldEdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KFExpc3RHZW9mZW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJkChVMaXN0R2VvZmVuY2VzUmVzcG9uc2USMgoJZ2VvZmVuY2VzGAEgAygLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChVVcGRhdGVHZW9mZW5jZVJlcXVlc3QSMQoIZ2VvZmVuY2UYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjMKFURlbGV0ZUdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiqgEKD1RlbGVtZXRyeVBvbGljeRIMCgRuYW1lGAEgASgJEjIKD3NhbXBsZV9pbnRlcnZhbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZXRlbnRpb25fZGF5cxgDIAEoBRIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSIpChlHZXRUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EgwKBG5hbWUYASABKAkiVgocVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBI2CgZwb2xpY3kYASABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Ks0BChBQaW5nUmVqZWN0UmVhc29uEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH1BJTkdfUkVKRUNUX1JFQVNPTl9PVVRfT0ZfUkFOR0UQARIhCh1QSU5HX1JFSkVDVF9SRUFTT05fSU5BQ0NVUkFURRACEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9GVVRVUkVfVElNRRADEikKJVBJTkdfUkVKRUNUX1JFQVNPTl9TUE9PRklOR19TVVNQRUNURUQQBDL6CQoQVGVsZW1ldHJ5U2VydmljZRJ0Cg9TdHJlYW1Mb2NhdGlvbnMSLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RyZWFtTG9jYXRpb25zUmVxdWVzdBouLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXNwb25zZSgBMAESYAoIR2V0VHJhY2sSJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXF1ZXN0GicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRyYWNrUmVzcG9uc2UiA5ACARJlCgpXYXRjaEZsZWV0EiguYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXNwb25zZSgBMAESbwoOU3Vic2NyaWJlRmxlZXQSLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Gi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN1YnNjcmliZUZsZWV0UmVzcG9uc2UwARJgCglUcmFja1Rhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tUYXNrUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXNwb25zZTABEl8KDkNyZWF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJeCgtHZXRHZW9mZW5jZRIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UiA5ACARJvCg1MaXN0R2VvZmVuY2VzEisuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXF1ZXN0GiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXNwb25zZSIDkAIBEl8KDlVwZGF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJWCg5EZWxldGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5EZWxldGVHZW9mZW5jZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkScwoSR2V0VGVsZW1ldHJ5UG9saWN5EjAuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5IgOQAgESdAoVVXBkYXRlVGVsZW1ldHJ5UG9saWN5EjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Qo0BChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQg5UZWxlbWV0cnlQcm90b1ABWkZnaXRodWIuY29tL2JlbmdvYm94L2xvZ2lzdGljcy9nZW4vZ28vYmVuZ29ib3gvbG9naXN0aWNzL3YxO2xvZ2lzdGljc3YxqgIVQmVuZ29Cb3guTG9naXN0aWNzLlYxYgZwcm90bzM", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * One GPS fix recorded by a rider app.
@@ -313,6 +313,40 @@ export const TrackingCommandSchema: GenMessage<TrackingCommand> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 8);
 
 /**
+ * A task the rider carries was edited (UpdateTask): the app reads it again (GetTask) unless
+ * it already has this etag.
+ *
+ * @generated from message bengobox.logistics.v1.TaskUpdate
+ */
+export type TaskUpdate = Message<"bengobox.logistics.v1.TaskUpdate"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * What changed: "priority", "notes", "items", "pickup_deadline", "delivery_deadline",
+   * "steps[1].location", "steps[1].address", "steps[1].window", "steps[1].contact_name",
+   * "steps[1].contact_phone".
+   *
+   * @generated from field: repeated string changed_fields = 2;
+   */
+  changedFields: string[];
+
+  /**
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.TaskUpdate.
+ * Use `create(TaskUpdateSchema)` to create a new message.
+ */
+export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_telemetry, 9);
+
+/**
  * @generated from message bengobox.logistics.v1.KeepAlive
  */
 export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
@@ -327,7 +361,7 @@ export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
  * Use `create(KeepAliveSchema)` to create a new message.
  */
 export const KeepAliveSchema: GenMessage<KeepAlive> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 9);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.StreamLocationsResponse
@@ -366,6 +400,12 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
      */
     value: KeepAlive;
     case: "keepAlive";
+  } | {
+    /**
+     * @generated from field: bengobox.logistics.v1.TaskUpdate task_update = 6;
+     */
+    value: TaskUpdate;
+    case: "taskUpdate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -374,7 +414,7 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
  * Use `create(StreamLocationsResponseSchema)` to create a new message.
  */
 export const StreamLocationsResponseSchema: GenMessage<StreamLocationsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackRequest
@@ -400,7 +440,7 @@ export type GetTrackRequest = Message<"bengobox.logistics.v1.GetTrackRequest"> &
  * Use `create(GetTrackRequestSchema)` to create a new message.
  */
 export const GetTrackRequestSchema: GenMessage<GetTrackRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
 
 /**
  * A recorded position of a track.
@@ -429,7 +469,7 @@ export type TrackPoint = Message<"bengobox.logistics.v1.TrackPoint"> & {
  * Use `create(TrackPointSchema)` to create a new message.
  */
 export const TrackPointSchema: GenMessage<TrackPoint> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackResponse
@@ -451,7 +491,7 @@ export type GetTrackResponse = Message<"bengobox.logistics.v1.GetTrackResponse">
  * Use `create(GetTrackResponseSchema)` to create a new message.
  */
 export const GetTrackResponseSchema: GenMessage<GetTrackResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
 
 /**
  * A rectangle given by its south-west and north-east corners.
@@ -475,7 +515,7 @@ export type BoundingBox = Message<"bengobox.logistics.v1.BoundingBox"> & {
  * Use `create(BoundingBoxSchema)` to create a new message.
  */
 export const BoundingBoxSchema: GenMessage<BoundingBox> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
 
 /**
  * A closed ring of points; the last point need not repeat the first.
@@ -494,7 +534,7 @@ export type Polygon = Message<"bengobox.logistics.v1.Polygon"> & {
  * Use `create(PolygonSchema)` to create a new message.
  */
 export const PolygonSchema: GenMessage<Polygon> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
 
 /**
  * What a live view covers and includes.
@@ -551,7 +591,7 @@ export type FleetSubscription = Message<"bengobox.logistics.v1.FleetSubscription
  * Use `create(FleetSubscriptionSchema)` to create a new message.
  */
 export const FleetSubscriptionSchema: GenMessage<FleetSubscription> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
 
 /**
  * The first message opens the view; a later one replaces the subscription (a new snapshot
@@ -578,7 +618,7 @@ export type WatchFleetRequest = Message<"bengobox.logistics.v1.WatchFleetRequest
  * Use `create(WatchFleetRequestSchema)` to create a new message.
  */
 export const WatchFleetRequestSchema: GenMessage<WatchFleetRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
 
 /**
  * A rider's live state in a view.
@@ -643,7 +683,7 @@ export type RiderView = Message<"bengobox.logistics.v1.RiderView"> & {
  * Use `create(RiderViewSchema)` to create a new message.
  */
 export const RiderViewSchema: GenMessage<RiderView> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
 
 /**
  * Whether the rider's app is reporting.
@@ -676,7 +716,7 @@ export enum RiderView_Status {
  * Describes the enum bengobox.logistics.v1.RiderView.Status.
  */
 export const RiderView_StatusSchema: GenEnum<RiderView_Status> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 18, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 19, 0);
 
 /**
  * A task's change as a view shows it.
@@ -712,7 +752,7 @@ export type TaskView = Message<"bengobox.logistics.v1.TaskView"> & {
  * Use `create(TaskViewSchema)` to create a new message.
  */
 export const TaskViewSchema: GenMessage<TaskView> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
 
 /**
  * Something a dispatcher should notice.
@@ -758,7 +798,7 @@ export type Alert = Message<"bengobox.logistics.v1.Alert"> & {
  * Use `create(AlertSchema)` to create a new message.
  */
 export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 21);
 
 /**
  * What happened; each is also a bus and webhook event (its type in parentheses).
@@ -825,7 +865,7 @@ export enum Alert_Type {
  * Describes the enum bengobox.logistics.v1.Alert.Type.
  */
 export const Alert_TypeSchema: GenEnum<Alert_Type> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 20, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 21, 0);
 
 /**
  * One frame of a live view: a snapshot first, then deltas.
@@ -872,7 +912,7 @@ export type FleetFrame = Message<"bengobox.logistics.v1.FleetFrame"> & {
  * Use `create(FleetFrameSchema)` to create a new message.
  */
 export const FleetFrameSchema: GenMessage<FleetFrame> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 21);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 22);
 
 /**
  * @generated from message bengobox.logistics.v1.WatchFleetResponse
@@ -889,7 +929,7 @@ export type WatchFleetResponse = Message<"bengobox.logistics.v1.WatchFleetRespon
  * Use `create(WatchFleetResponseSchema)` to create a new message.
  */
 export const WatchFleetResponseSchema: GenMessage<WatchFleetResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 22);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 23);
 
 /**
  * @generated from message bengobox.logistics.v1.SubscribeFleetRequest
@@ -911,7 +951,7 @@ export type SubscribeFleetRequest = Message<"bengobox.logistics.v1.SubscribeFlee
  * Use `create(SubscribeFleetRequestSchema)` to create a new message.
  */
 export const SubscribeFleetRequestSchema: GenMessage<SubscribeFleetRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 23);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 24);
 
 /**
  * @generated from message bengobox.logistics.v1.SubscribeFleetResponse
@@ -928,7 +968,7 @@ export type SubscribeFleetResponse = Message<"bengobox.logistics.v1.SubscribeFle
  * Use `create(SubscribeFleetResponseSchema)` to create a new message.
  */
 export const SubscribeFleetResponseSchema: GenMessage<SubscribeFleetResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 24);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 25);
 
 /**
  * @generated from message bengobox.logistics.v1.TrackTaskRequest
@@ -945,7 +985,7 @@ export type TrackTaskRequest = Message<"bengobox.logistics.v1.TrackTaskRequest">
  * Use `create(TrackTaskRequestSchema)` to create a new message.
  */
 export const TrackTaskRequestSchema: GenMessage<TrackTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 25);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 26);
 
 /**
  * One update of a tracked task: its state, and while a rider carries it, where the rider is
@@ -990,7 +1030,7 @@ export type TrackTaskResponse = Message<"bengobox.logistics.v1.TrackTaskResponse
  * Use `create(TrackTaskResponseSchema)` to create a new message.
  */
 export const TrackTaskResponseSchema: GenMessage<TrackTaskResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 26);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 27);
 
 /**
  * A named area of a tenant: zone, outlet, hub or no-go area.
@@ -1056,7 +1096,7 @@ export type Geofence = Message<"bengobox.logistics.v1.Geofence"> & {
  * Use `create(GeofenceSchema)` to create a new message.
  */
 export const GeofenceSchema: GenMessage<Geofence> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 27);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 28);
 
 /**
  * A circle around a centre.
@@ -1080,7 +1120,7 @@ export type Geofence_Circle = Message<"bengobox.logistics.v1.Geofence.Circle"> &
  * Use `create(Geofence_CircleSchema)` to create a new message.
  */
 export const Geofence_CircleSchema: GenMessage<Geofence_Circle> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 27, 0);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 28, 0);
 
 /**
  * @generated from enum bengobox.logistics.v1.Geofence.Kind
@@ -1116,7 +1156,7 @@ export enum Geofence_Kind {
  * Describes the enum bengobox.logistics.v1.Geofence.Kind.
  */
 export const Geofence_KindSchema: GenEnum<Geofence_Kind> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 27, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 28, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.CreateGeofenceRequest
@@ -1143,7 +1183,7 @@ export type CreateGeofenceRequest = Message<"bengobox.logistics.v1.CreateGeofenc
  * Use `create(CreateGeofenceRequestSchema)` to create a new message.
  */
 export const CreateGeofenceRequestSchema: GenMessage<CreateGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 28);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 29);
 
 /**
  * @generated from message bengobox.logistics.v1.GetGeofenceRequest
@@ -1160,7 +1200,7 @@ export type GetGeofenceRequest = Message<"bengobox.logistics.v1.GetGeofenceReque
  * Use `create(GetGeofenceRequestSchema)` to create a new message.
  */
 export const GetGeofenceRequestSchema: GenMessage<GetGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 29);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 30);
 
 /**
  * @generated from message bengobox.logistics.v1.ListGeofencesRequest
@@ -1187,7 +1227,7 @@ export type ListGeofencesRequest = Message<"bengobox.logistics.v1.ListGeofencesR
  * Use `create(ListGeofencesRequestSchema)` to create a new message.
  */
 export const ListGeofencesRequestSchema: GenMessage<ListGeofencesRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 30);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 31);
 
 /**
  * @generated from message bengobox.logistics.v1.ListGeofencesResponse
@@ -1209,7 +1249,7 @@ export type ListGeofencesResponse = Message<"bengobox.logistics.v1.ListGeofences
  * Use `create(ListGeofencesResponseSchema)` to create a new message.
  */
 export const ListGeofencesResponseSchema: GenMessage<ListGeofencesResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 31);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 32);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateGeofenceRequest
@@ -1231,7 +1271,7 @@ export type UpdateGeofenceRequest = Message<"bengobox.logistics.v1.UpdateGeofenc
  * Use `create(UpdateGeofenceRequestSchema)` to create a new message.
  */
 export const UpdateGeofenceRequestSchema: GenMessage<UpdateGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 32);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 33);
 
 /**
  * @generated from message bengobox.logistics.v1.DeleteGeofenceRequest
@@ -1253,7 +1293,7 @@ export type DeleteGeofenceRequest = Message<"bengobox.logistics.v1.DeleteGeofenc
  * Use `create(DeleteGeofenceRequestSchema)` to create a new message.
  */
 export const DeleteGeofenceRequestSchema: GenMessage<DeleteGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 33);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 34);
 
 /**
  * How a tenant's tracks are sampled and how long they are kept.
@@ -1298,7 +1338,7 @@ export type TelemetryPolicy = Message<"bengobox.logistics.v1.TelemetryPolicy"> &
  * Use `create(TelemetryPolicySchema)` to create a new message.
  */
 export const TelemetryPolicySchema: GenMessage<TelemetryPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 34);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 35);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTelemetryPolicyRequest
@@ -1315,7 +1355,7 @@ export type GetTelemetryPolicyRequest = Message<"bengobox.logistics.v1.GetTeleme
  * Use `create(GetTelemetryPolicyRequestSchema)` to create a new message.
  */
 export const GetTelemetryPolicyRequestSchema: GenMessage<GetTelemetryPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 35);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 36);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateTelemetryPolicyRequest
@@ -1334,7 +1374,7 @@ export type UpdateTelemetryPolicyRequest = Message<"bengobox.logistics.v1.Update
  * Use `create(UpdateTelemetryPolicyRequestSchema)` to create a new message.
  */
 export const UpdateTelemetryPolicyRequestSchema: GenMessage<UpdateTelemetryPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 36);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 37);
 
 /**
  * Why a ping was rejected.
