@@ -42,10 +42,11 @@ from logistics.api.convert_tasks import (
     task_to_proto,
 )
 from logistics.api.edge import current_caller
+from logistics.api.errors import to_status
 from logistics.api.paging import encode_token, page_request
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.ids import parse_parent
+from logistics.domain.ids import TenantSlug, parse_parent
 from logistics.domain.names import DISPATCH_POLICY, FLEETS, RIDERS, SLA_POLICY, TASKS
 from logistics.domain.paging import Cursor
 from logistics.domain.task_records import TaskFilter
@@ -53,6 +54,8 @@ from logistics.services.dispatch.batch import BatchDispatchService
 from logistics.services.dispatch.service import AutoDispatcher, DispatchService, Outcome, need_of
 from logistics.services.routes.service import RouteService
 from logistics.services.routes.templates import RouteTemplates
+from logistics.services.tasks.batch import NewTask
+from logistics.services.tasks.intake import CreatedTask
 from logistics.services.tasks.service import TaskService
 
 Ctx = Any
@@ -75,6 +78,24 @@ class TaskHandler(task_connect.TaskService):
             current_caller(), tenant, task, codes, optional(request.request_id)
         )
         return task_to_proto(tenant, created.task, created.issued_codes)
+
+    async def batch_create_tasks(
+        self, request: task_pb2.BatchCreateTasksRequest, ctx: Ctx
+    ) -> task_pb2.BatchCreateTasksResponse:
+        tenant = parse_parent(request.parent)
+        items = [_new_task(tenant, i, r) for i, r in enumerate(request.requests)]
+        outcomes = await self._tasks.batch_create(
+            current_caller(), tenant, items, all_or_nothing=request.all_or_nothing
+        )
+        response = task_pb2.BatchCreateTasksResponse()
+        for outcome in outcomes:
+            if isinstance(outcome, CreatedTask):
+                task = task_to_proto(tenant, outcome.task, outcome.issued_codes)
+                response.tasks.append(task)
+                response.results.add(task=task)
+            else:
+                response.results.add(status=to_status(outcome).rpc_status())
+        return response
 
     async def update_task(self, request: task_pb2.UpdateTaskRequest, ctx: Ctx) -> task_pb2.Task:
         _required(request.HasField("task"), "task")
@@ -338,6 +359,20 @@ class DispatchHandler(dispatch_connect.DispatchService):
             optional(request.policy.etag),
         )
         return dispatch_policy_to_proto(tenant, updated)
+
+
+def _new_task(
+    tenant: TenantSlug, index: int, request: task_pb2.CreateTaskRequest
+) -> NewTask | InvalidArgument:
+    """One request of a batch, or why it cannot be read (fields relative to the request)."""
+    try:
+        if request.parent and parse_parent(request.parent) != tenant:
+            raise InvalidArgument.field("parent", "is not the batch's parent")
+        _required(request.HasField("task"), "task")
+        task, codes = task_from_proto(request.task)
+    except InvalidArgument as exc:
+        return exc
+    return NewTask(task, codes, optional(request.request_id))
 
 
 def proof_routes(tasks: TaskService) -> list[Route]:

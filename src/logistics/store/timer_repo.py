@@ -16,6 +16,13 @@ class TimerRepository:
         self._conn = conn
         self._tenant_id = tenant_id
 
+    async def add_many(self, timers: list[tuple[str, uuid.UUID, datetime]]) -> None:
+        """New timers (kind, subject, due) of subjects that have none pending yet."""
+        await self._conn.executemany(
+            "INSERT INTO timers (tenant_id, kind, subject_id, due_time) VALUES ($1, $2, $3, $4)",
+            [(self._tenant_id, kind, subject, due) for kind, subject, due in timers],
+        )
+
     async def set(self, kind: str, subject_id: uuid.UUID, due: datetime | None) -> None:
         await self._conn.execute(
             "DELETE FROM timers WHERE kind = $1 AND subject_id = $2 AND fire_time IS NULL",

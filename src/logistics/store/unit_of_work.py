@@ -94,19 +94,28 @@ class UnitOfWork:
     async def emit(self, event: Event) -> uuid.UUID:
         """Queues ``event`` for the relay and the webhooks, in this transaction, as this
         unit's tenant's; returns its id."""
-        if not is_event_type(event.type):
-            raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
-        event = dataclasses.replace(event, tenant=self.tenant)
-        await self.conn.execute(
+        await self.emit_many([event])
+        return event.id
+
+    async def emit_many(self, events: list[Event]) -> None:
+        """``emit`` for many events at once: one pipelined statement."""
+        for event in events:
+            if not is_event_type(event.type):
+                raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
+        await self.conn.executemany(
             """INSERT INTO outbox (tenant_id, id, event_type, subject, data)
                VALUES ($1, $2, $3, $4, $5)""",
-            self.tenant_id,
-            event.id,
-            event.type,
-            f"logistics.{event.type}",
-            event_data(event),
+            [
+                (
+                    self.tenant_id,
+                    e.id,
+                    e.type,
+                    f"logistics.{e.type}",
+                    event_data(dataclasses.replace(e, tenant=self.tenant)),
+                )
+                for e in events
+            ],
         )
-        return event.id
 
     async def lock(self, kind: str, key: str) -> None:
         """A transaction-scoped lock on (tenant, kind, key): serialises writers of one key."""
@@ -166,6 +175,44 @@ class UnitOfWork:
             snapshot(before) if before is not None else None,
             snapshot(after) if after is not None else None,
         )
+
+    async def audit_many(self, actor: str, action: str, rows: list[tuple[str, Any]]) -> None:
+        """``audit`` of many created resources at once: (resource name, its view after)."""
+        await self.conn.executemany(
+            """INSERT INTO audit_log (tenant_id, actor, action, resource, before, after)
+               VALUES ($1, $2, $3, $4, NULL, $5)""",
+            [(self.tenant_id, actor, action, name, snapshot(after)) for name, after in rows],
+        )
+
+    async def claim_requests(
+        self, method: str, claims: list[tuple[str, str, uuid.UUID]]
+    ) -> dict[str, IdempotentResult]:
+        """``claim_request`` for many distinct (request id, request hash, resource id) in one
+        statement: the earlier results of the ids that were already used."""
+        if not claims:
+            return {}
+        inserted = await self.conn.fetch(
+            """INSERT INTO idempotency_keys
+                   (tenant_id, method, request_id, request_hash, resource_id)
+               SELECT $1, $2, r, h, id
+               FROM unnest($3::text[], $4::text[], $5::uuid[]) AS t(r, h, id)
+               ON CONFLICT DO NOTHING RETURNING request_id""",
+            self.tenant_id,
+            method,
+            [c[0] for c in claims],
+            [c[1] for c in claims],
+            [c[2] for c in claims],
+        )
+        claimed = {r["request_id"] for r in inserted}
+        earlier = await self.conn.fetch(
+            """SELECT request_id, request_hash, resource_id FROM idempotency_keys
+               WHERE method = $1 AND request_id = ANY($2::text[])""",
+            method,
+            [c[0] for c in claims if c[0] not in claimed],
+        )
+        return {
+            r["request_id"]: IdempotentResult(r["request_hash"], r["resource_id"]) for r in earlier
+        }
 
     async def claim_request(
         self, method: str, request_id: str, request_hash: str, resource_id: uuid.UUID

@@ -4,11 +4,9 @@ editing and the proofs' files have modules of their own.)"""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from logistics.blobs.interface import BlobStore
@@ -35,17 +33,19 @@ from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
-from logistics.domain.tasks import ProofKind, Task, TaskState
+from logistics.domain.tasks import Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.timers import DueTimer
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
-from logistics.services.codes import code_matches, hash_code, new_code
+from logistics.services.codes import code_matches
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.services.tasks import sla
 from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
+from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.editing import RiderMessages, TaskEditor
+from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -58,12 +58,6 @@ from logistics.services.tasks.trail import Location, record
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CreatedTask:
-    task: Task
-    issued_codes: dict[str, str]  # step id -> one-time code the service made (first create only)
 
 
 class TaskService:
@@ -86,6 +80,7 @@ class TaskService:
         """``riders``: the riders' open streams, told of edits to the tasks they carry."""
         self._store = store
         self._editor = TaskEditor(store, clock, riders)
+        self._batch = BatchCreator(store, outlets, clock)
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
         self._clock = clock
@@ -107,21 +102,9 @@ class TaskService:
         has none gets one made here, returned once."""
         caller.require(Scope.DISPATCH, tenant)
         machine.validate_task(task)
-        fingerprint_of = dataclasses.replace(task, metadata=dict(task.metadata))
-        issued: dict[str, str] = {}
-        steps = []
-        for step in task.steps:
-            if ProofKind.ONE_TIME_CODE in step.required_proofs:
-                code = codes.get(step.id) or new_code()
-                if step.id not in codes:
-                    issued[step.id] = code
-                step = dataclasses.replace(step, code_hash=hash_code(code))
-            steps.append(step)
-        ready = dataclasses.replace(task, steps=tuple(steps), state=TaskState.CREATED)
+        ready, issued = with_codes(task, codes)
         async with self._store.write(tenant) as uow:
-            # The codes are secrets: they stay out of the stored fingerprint (a plain hash of a
-            # short code is easily reversed), so a retry with other codes counts as the same.
-            earlier = await claim_create(uow, "CreateTask", request_id, fingerprint_of)
+            earlier = await claim_create(uow, CREATE_METHOD, request_id, fingerprinted(task))
             if earlier is not None:
                 return CreatedTask(await uow.load(uow.tasks, TASKS, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
@@ -135,6 +118,17 @@ class TaskService:
     ) -> Task:
         """UpdateTask (see ``editing``): ``changes`` by update-mask path."""
         return await self._editor.update(caller, name, changes, etag)
+
+    async def batch_create(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        items: Sequence[NewTask | InvalidArgument],
+        *,
+        all_or_nothing: bool,
+    ) -> list[Outcome]:
+        """BatchCreateTasks (see ``batch``): one outcome per item."""
+        return await self._batch.create(caller, tenant, items, all_or_nothing=all_or_nothing)
 
     async def get(self, caller: Caller, name: ResourceName) -> Task:
         caller.require(Scope.READ, name.tenant)

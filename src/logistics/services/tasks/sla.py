@@ -28,8 +28,9 @@ SLA_TIMERS = (
 )
 
 
-async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
-    policy = await uow.sla_policy.get()
+def sla_timers(task: Task, now: datetime, policy: SlaPolicy) -> list[tuple[str, datetime | None]]:
+    """The task's SLA timers as (kind, due time; None: no such timer)."""
+    timers: list[tuple[str, datetime | None]] = []
     for prefix, deadline in (
         ("task.pickup", task.pickup_deadline),
         ("task.delivery", task.delivery_deadline),
@@ -38,8 +39,14 @@ async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
         if deadline is not None and deadline > now and policy.at_risk_before:
             # Created already inside the warning window: the alert is due at once.
             at_risk = max(deadline - policy.at_risk_before, now)
-        await uow.timers.set(f"{prefix}_at_risk", task.id, at_risk)
-        await uow.timers.set(f"{prefix}_breached", task.id, deadline)
+        timers += [(f"{prefix}_at_risk", at_risk), (f"{prefix}_breached", deadline)]
+    return timers
+
+
+async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
+    policy = await uow.sla_policy.get()
+    for kind, due in sla_timers(task, now, policy):
+        await uow.timers.set(kind, task.id, due)
 
 
 async def clear_sla_timers(uow: UnitOfWork, task: Task) -> None:

@@ -23,6 +23,9 @@ class TaskService(Protocol):
     async def get_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def batch_create_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def list_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -81,6 +84,16 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_task,
+                ),
+                "/bengobox.logistics.v1.TaskService/BatchCreateTasks": Endpoint.unary(
+                    method=MethodInfo(
+                        name="BatchCreateTasks",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.batch_create_tasks,
                 ),
                 "/bengobox.logistics.v1.TaskService/ListTasks": Endpoint.unary(
                     method=MethodInfo(
@@ -245,6 +258,26 @@ class TaskServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    async def batch_create_tasks(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="BatchCreateTasks",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )
 
     async def list_tasks(
@@ -481,6 +514,8 @@ class TaskServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def get_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def batch_create_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_tasks(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def update_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -528,6 +563,16 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_task,
+                ),
+                "/bengobox.logistics.v1.TaskService/BatchCreateTasks": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="BatchCreateTasks",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.batch_create_tasks,
                 ),
                 "/bengobox.logistics.v1.TaskService/ListTasks": EndpointSync.unary(
                     method=MethodInfo(
@@ -692,6 +737,26 @@ class TaskServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    def batch_create_tasks(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="BatchCreateTasks",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )
 
     def list_tasks(

@@ -5,6 +5,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -229,6 +230,32 @@ class UpdateTaskRequest(_message.Message):
     task: Task
     update_mask: _field_mask_pb2.FieldMask
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class BatchCreateTasksRequest(_message.Message):
+    __slots__ = ("parent", "requests", "all_or_nothing")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    ALL_OR_NOTHING_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    requests: _containers.RepeatedCompositeFieldContainer[CreateTaskRequest]
+    all_or_nothing: bool
+    def __init__(self, parent: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[CreateTaskRequest, _Mapping]]] = ..., all_or_nothing: _Optional[bool] = ...) -> None: ...
+
+class BatchCreateTaskResult(_message.Message):
+    __slots__ = ("task", "status")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    task: Task
+    status: _status_pb2.Status
+    def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ..., status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class BatchCreateTasksResponse(_message.Message):
+    __slots__ = ("tasks", "results")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[Task]
+    results: _containers.RepeatedCompositeFieldContainer[BatchCreateTaskResult]
+    def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[BatchCreateTaskResult, _Mapping]]] = ...) -> None: ...
 
 class GetTaskRequest(_message.Message):
     __slots__ = ("name",)

@@ -50,6 +50,11 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
                 _registered_method=True)
+        self.BatchCreateTasks = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/BatchCreateTasks',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse.FromString,
+                _registered_method=True)
         self.ListTasks = channel.unary_unary(
                 '/bengobox.logistics.v1.TaskService/ListTasks',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTasksRequest.SerializeToString,
@@ -124,6 +129,14 @@ class TaskServiceServicer:
 
     def GetTask(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCreateTasks(self, request, context):
+        """Creates up to 1,000 tasks in one call and one transaction (AIP-233); see docs/tasks.md,
+        "Batch creation".
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -216,6 +229,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.GetTask,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.SerializeToString,
+            ),
+            'BatchCreateTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateTasks,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse.SerializeToString,
             ),
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
@@ -333,6 +351,33 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/GetTask',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.GetTaskRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCreateTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/BatchCreateTasks',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.BatchCreateTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

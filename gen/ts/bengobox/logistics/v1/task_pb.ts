@@ -8,13 +8,15 @@ import type { GeoPoint, TimeWindow } from "./common_pb";
 import { file_bengobox_logistics_v1_common } from "./common_pb";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../../google/rpc/status_pb";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bengobox/logistics/v1/task.proto.
  */
 export const file_bengobox_logistics_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIqsICgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIInYKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhEKDUtJTkRfREVMSVZFUlkQARIPCgtLSU5EX1BJQ0tVUBACEhEKDUtJTkRfVFJBTlNGRVIQAxIPCgtLSU5EX1JFVFVSThAEEhAKDEtJTkRfU0hVVFRMRRAFIqgBCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX0NSRUFURUQQARISCg5TVEFURV9BU1NJR05FRBACEhIKDlNUQVRFX0VOX1JPVVRFEAMSEQoNU1RBVEVfQVJSSVZFRBAEEhMKD1NUQVRFX0NPTVBMRVRFRBAFEhAKDFNUQVRFX0ZBSUxFRBAGEhMKD1NUQVRFX0NBTkNFTExFRBAHImwKCFNsYVN0YXRlEhkKFVNMQV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElNMQV9TVEFURV9PTl9UUkFDSxABEhUKEVNMQV9TVEFURV9BVF9SSVNLEAISFgoSU0xBX1NUQVRFX0JSRUFDSEVEEAMimQEKCFRhc2tJdGVtEgsKA3NrdRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIRCgl3ZWlnaHRfa2cYBCABKAESEAoIdm9sdW1lX2wYBSABKAESGQoRbWluX3RlbXBlcmF0dXJlX2MYBiABKAESGQoRbWF4X3RlbXBlcmF0dXJlX2MYByABKAEiwwcKCFRhc2tTdGVwEgoKAmlkGAEgASgJEjIKBGtpbmQYAiABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuS2luZBI0CgVzdGF0ZRgDIAEoDjIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5TdGF0ZRIxCghsb2NhdGlvbhgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIPCgdhZGRyZXNzGAUgASgJEhEKCW91dGxldF9pZBgGIAEoCRIxCgZ3aW5kb3cYByABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIUCgxjb250YWN0X25hbWUYCCABKAkSFQoNY29udGFjdF9waG9uZRgJIAEoCRJCCg9yZXF1aXJlZF9wcm9vZnMYCiADKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEhcKD3NlcnZpY2Vfc2Vjb25kcxgLIAEoBRIVCg1vbmVfdGltZV9jb2RlGAwgASgJEhMKC2lzc3VlZF9jb2RlGA0gASgJEi8KC2Fycml2ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1jb21wbGV0ZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1BJQ0tVUBABEhEKDUtJTkRfRFJPUF9PRkYQAhIMCghLSU5EX0hVQhADIn4KBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhEKDVNUQVRFX0FSUklWRUQQAhITCg9TVEFURV9DT01QTEVURUQQAxIQCgxTVEFURV9GQUlMRUQQBBIRCg1TVEFURV9TS0lQUEVEEAUizAEKCVByb29mS2luZBIaChZQUk9PRl9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYUFJPT0ZfS0lORF9PTkVfVElNRV9DT0RFEAESGAoUUFJPT0ZfS0lORF9TSUdOQVRVUkUQAhIUChBQUk9PRl9LSU5EX1BIT1RPEAMSFgoSUFJPT0ZfS0lORF9ORkNfVEFHEAQSHgoaUFJPT0ZfS0lORF9URU1QRVJBVFVSRV9MT0cQBRIdChlQUk9PRl9LSU5EX1JFQ0lQSUVOVF9OQU1FEAYipAIKCVRhc2tFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEjUKCmZyb21fc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIzCgh0b19zdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEg0KBWFjdG9yGAUgASgJEg4KBnJlYXNvbhgGIAEoCRIxCghsb2NhdGlvbhgHIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIuCgpldmVudF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdGVwX2lkGAkgASgJImIKEUNyZWF0ZVRhc2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIpCgR0YXNrGAIgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSEgoKcmVxdWVzdF9pZBgDIAEoCSJvChFVcGRhdGVUYXNrUmVxdWVzdBIpCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIh4KDkdldFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkijgMKEExpc3RUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSEQoJb3V0bGV0X2lkGAYgASgJEg0KBXJpZGVyGAcgASgJEjgKDWNyZWF0ZV93aW5kb3cYCCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxI3CglzbGFfc3RhdGUYCSABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRI6Cg9kZWFkbGluZV93aW5kb3cYCiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIQCghvcmRlcl9pZBgLIAEoCSJYChFMaXN0VGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI/ChFDYW5jZWxUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIMCgRldGFnGAMgASgJImEKEFN0YXJ0VGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIxCghsb2NhdGlvbhgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAMgASgJInUKE0Fycml2ZUF0U3RlcFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdzdGVwX2lkGAIgASgJEjEKCGxvY2F0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYBCABKAkixQIKBVByb29mEjcKBGtpbmQYASABKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEgwKBHRleHQYAiABKAkSDwoHY29udGVudBgDIAEoDBIWCg50ZW1wZXJhdHVyZXNfYxgFIAMoARIxCghsb2NhdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIwCgxjYXB0dXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2ZpbGVfc2hhMjU2GAggASgJEhQKDGNvbnRlbnRfdHlwZRgJIAEoCRIXCg9maWxlX3NpemVfYnl0ZXMYCiABKAMSDwoHc3RlcF9pZBgLIAEoCRIMCgRuYW1lGAwgASgJSgQIBBAFIqMBChNDb21wbGV0ZVN0ZXBSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc3RlcF9pZBgCIAEoCRIsCgZwcm9vZnMYAyADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YSMQoIbG9jYXRpb24YBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgFIAEoCSJwCg9GYWlsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSMQoIbG9jYXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgEIAEoCSJOChVMaXN0VGFza0V2ZW50c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImMKFkxpc3RUYXNrRXZlbnRzUmVzcG9uc2USMAoGZXZlbnRzGAEgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoRTGlzdFByb29mc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJIkIKEkxpc3RQcm9vZnNSZXNwb25zZRIsCgZwcm9vZnMYASADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YiuwIKCVNsYVBvbGljeRIMCgRuYW1lGAEgASgJEjEKDmF0X3Jpc2tfYmVmb3JlGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkQKDWJyZWFjaF9hY3Rpb24YAyABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5LkJyZWFjaEFjdGlvbhIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSJoCgxCcmVhY2hBY3Rpb24SHQoZQlJFQUNIX0FDVElPTl9VTlNQRUNJRklFRBAAEhYKEkJSRUFDSF9BQ1RJT05fTk9ORRABEiEKHUJSRUFDSF9BQ1RJT05fTUFOVUFMX0RJU1BBVENIEAIiIwoTR2V0U2xhUG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIkoKFlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QSMAoGcG9saWN5GAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeTK+CQoLVGFza1NlcnZpY2USUwoKQ3JlYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElIKB0dldFRhc2sSJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzayIDkAIBEmMKCUxpc3RUYXNrcxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza3NSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESUwoKVXBkYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElMKCkNhbmNlbFRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ2FuY2VsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJRCglTdGFydFRhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RhcnRUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElcKDEFycml2ZUF0U3RlcBIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmVBdFN0ZXBSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSVwoMQ29tcGxldGVTdGVwEiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkNvbXBsZXRlU3RlcFJlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJPCghGYWlsVGFzaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GYWlsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJyCg5MaXN0VGFza0V2ZW50cxIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza0V2ZW50c1JlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tFdmVudHNSZXNwb25zZSIDkAIBEmYKCkxpc3RQcm9vZnMSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1JlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1Jlc3BvbnNlIgOQAgESYQoMR2V0U2xhUG9saWN5EiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5IgOQAgESYgoPVXBkYXRlU2xhUG9saWN5Ei0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglUYXNrUHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIqsICgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIInYKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhEKDUtJTkRfREVMSVZFUlkQARIPCgtLSU5EX1BJQ0tVUBACEhEKDUtJTkRfVFJBTlNGRVIQAxIPCgtLSU5EX1JFVFVSThAEEhAKDEtJTkRfU0hVVFRMRRAFIqgBCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX0NSRUFURUQQARISCg5TVEFURV9BU1NJR05FRBACEhIKDlNUQVRFX0VOX1JPVVRFEAMSEQoNU1RBVEVfQVJSSVZFRBAEEhMKD1NUQVRFX0NPTVBMRVRFRBAFEhAKDFNUQVRFX0ZBSUxFRBAGEhMKD1NUQVRFX0NBTkNFTExFRBAHImwKCFNsYVN0YXRlEhkKFVNMQV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElNMQV9TVEFURV9PTl9UUkFDSxABEhUKEVNMQV9TVEFURV9BVF9SSVNLEAISFgoSU0xBX1NUQVRFX0JSRUFDSEVEEAMimQEKCFRhc2tJdGVtEgsKA3NrdRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIRCgl3ZWlnaHRfa2cYBCABKAESEAoIdm9sdW1lX2wYBSABKAESGQoRbWluX3RlbXBlcmF0dXJlX2MYBiABKAESGQoRbWF4X3RlbXBlcmF0dXJlX2MYByABKAEiwwcKCFRhc2tTdGVwEgoKAmlkGAEgASgJEjIKBGtpbmQYAiABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuS2luZBI0CgVzdGF0ZRgDIAEoDjIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5TdGF0ZRIxCghsb2NhdGlvbhgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIPCgdhZGRyZXNzGAUgASgJEhEKCW91dGxldF9pZBgGIAEoCRIxCgZ3aW5kb3cYByABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIUCgxjb250YWN0X25hbWUYCCABKAkSFQoNY29udGFjdF9waG9uZRgJIAEoCRJCCg9yZXF1aXJlZF9wcm9vZnMYCiADKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEhcKD3NlcnZpY2Vfc2Vjb25kcxgLIAEoBRIVCg1vbmVfdGltZV9jb2RlGAwgASgJEhMKC2lzc3VlZF9jb2RlGA0gASgJEi8KC2Fycml2ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1jb21wbGV0ZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1BJQ0tVUBABEhEKDUtJTkRfRFJPUF9PRkYQAhIMCghLSU5EX0hVQhADIn4KBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhEKDVNUQVRFX0FSUklWRUQQAhITCg9TVEFURV9DT01QTEVURUQQAxIQCgxTVEFURV9GQUlMRUQQBBIRCg1TVEFURV9TS0lQUEVEEAUizAEKCVByb29mS2luZBIaChZQUk9PRl9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYUFJPT0ZfS0lORF9PTkVfVElNRV9DT0RFEAESGAoUUFJPT0ZfS0lORF9TSUdOQVRVUkUQAhIUChBQUk9PRl9LSU5EX1BIT1RPEAMSFgoSUFJPT0ZfS0lORF9ORkNfVEFHEAQSHgoaUFJPT0ZfS0lORF9URU1QRVJBVFVSRV9MT0cQBRIdChlQUk9PRl9LSU5EX1JFQ0lQSUVOVF9OQU1FEAYipAIKCVRhc2tFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEjUKCmZyb21fc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIzCgh0b19zdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEg0KBWFjdG9yGAUgASgJEg4KBnJlYXNvbhgGIAEoCRIxCghsb2NhdGlvbhgHIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIuCgpldmVudF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdGVwX2lkGAkgASgJImIKEUNyZWF0ZVRhc2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIpCgR0YXNrGAIgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSEgoKcmVxdWVzdF9pZBgDIAEoCSJvChFVcGRhdGVUYXNrUmVxdWVzdBIpCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIn0KF0JhdGNoQ3JlYXRlVGFza3NSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI6CghyZXF1ZXN0cxgCIAMoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBIWCg5hbGxfb3Jfbm90aGluZxgDIAEoCCJ0ChVCYXRjaENyZWF0ZVRhc2tSZXN1bHQSKwoEdGFzaxgBIAEoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrSAASJAoGc3RhdHVzGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihQEKGEJhdGNoQ3JlYXRlVGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEj0KB3Jlc3VsdHMYAiADKAsyLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrUmVzdWx0Ih4KDkdldFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkijgMKEExpc3RUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSEQoJb3V0bGV0X2lkGAYgASgJEg0KBXJpZGVyGAcgASgJEjgKDWNyZWF0ZV93aW5kb3cYCCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxI3CglzbGFfc3RhdGUYCSABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRI6Cg9kZWFkbGluZV93aW5kb3cYCiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIQCghvcmRlcl9pZBgLIAEoCSJYChFMaXN0VGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI/ChFDYW5jZWxUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIMCgRldGFnGAMgASgJImEKEFN0YXJ0VGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIxCghsb2NhdGlvbhgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAMgASgJInUKE0Fycml2ZUF0U3RlcFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdzdGVwX2lkGAIgASgJEjEKCGxvY2F0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYBCABKAkixQIKBVByb29mEjcKBGtpbmQYASABKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEgwKBHRleHQYAiABKAkSDwoHY29udGVudBgDIAEoDBIWCg50ZW1wZXJhdHVyZXNfYxgFIAMoARIxCghsb2NhdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIwCgxjYXB0dXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2ZpbGVfc2hhMjU2GAggASgJEhQKDGNvbnRlbnRfdHlwZRgJIAEoCRIXCg9maWxlX3NpemVfYnl0ZXMYCiABKAMSDwoHc3RlcF9pZBgLIAEoCRIMCgRuYW1lGAwgASgJSgQIBBAFIqMBChNDb21wbGV0ZVN0ZXBSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc3RlcF9pZBgCIAEoCRIsCgZwcm9vZnMYAyADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YSMQoIbG9jYXRpb24YBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgFIAEoCSJwCg9GYWlsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSMQoIbG9jYXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgEIAEoCSJOChVMaXN0VGFza0V2ZW50c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImMKFkxpc3RUYXNrRXZlbnRzUmVzcG9uc2USMAoGZXZlbnRzGAEgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoRTGlzdFByb29mc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJIkIKEkxpc3RQcm9vZnNSZXNwb25zZRIsCgZwcm9vZnMYASADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YiuwIKCVNsYVBvbGljeRIMCgRuYW1lGAEgASgJEjEKDmF0X3Jpc2tfYmVmb3JlGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkQKDWJyZWFjaF9hY3Rpb24YAyABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5LkJyZWFjaEFjdGlvbhIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSJoCgxCcmVhY2hBY3Rpb24SHQoZQlJFQUNIX0FDVElPTl9VTlNQRUNJRklFRBAAEhYKEkJSRUFDSF9BQ1RJT05fTk9ORRABEiEKHUJSRUFDSF9BQ1RJT05fTUFOVUFMX0RJU1BBVENIEAIiIwoTR2V0U2xhUG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIkoKFlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QSMAoGcG9saWN5GAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeTKzCgoLVGFza1NlcnZpY2USUwoKQ3JlYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElIKB0dldFRhc2sSJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzayIDkAIBEnMKEEJhdGNoQ3JlYXRlVGFza3MSLi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrc1JlcXVlc3QaLy5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrc1Jlc3BvbnNlEmMKCUxpc3RUYXNrcxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza3NSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESUwoKVXBkYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElMKCkNhbmNlbFRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ2FuY2VsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJRCglTdGFydFRhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RhcnRUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElcKDEFycml2ZUF0U3RlcBIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmVBdFN0ZXBSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSVwoMQ29tcGxldGVTdGVwEiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkNvbXBsZXRlU3RlcFJlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJPCghGYWlsVGFzaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GYWlsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJyCg5MaXN0VGFza0V2ZW50cxIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza0V2ZW50c1JlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tFdmVudHNSZXNwb25zZSIDkAIBEmYKCkxpc3RQcm9vZnMSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1JlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1Jlc3BvbnNlIgOQAgESYQoMR2V0U2xhUG9saWN5EiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5IgOQAgESYgoPVXBkYXRlU2xhUG9saWN5Ei0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglUYXNrUHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * A work order: an ordered list of steps carried by one rider.
@@ -684,6 +686,104 @@ export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE_
   messageDesc(file_bengobox_logistics_v1_task, 5);
 
 /**
+ * @generated from message bengobox.logistics.v1.BatchCreateTasksRequest
+ */
+export type BatchCreateTasksRequest = Message<"bengobox.logistics.v1.BatchCreateTasksRequest"> & {
+  /**
+   * `tenants/{tenant}`; each request's `parent` is empty or the same.
+   *
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+
+  /**
+   * 1 to 1,000 creates, each with its own `request_id` (an idempotency key shared with
+   * CreateTask: a retried batch returns the tasks the first one made).
+   *
+   * @generated from field: repeated bengobox.logistics.v1.CreateTaskRequest requests = 2;
+   */
+  requests: CreateTaskRequest[];
+
+  /**
+   * True: any bad request makes the call INVALID_ARGUMENT, its BadRequest naming each bad
+   * request's fields (`requests[3].task.steps[0].location`), and nothing is stored.
+   * False: the good requests are stored, and each request gets its task or its error.
+   *
+   * @generated from field: bool all_or_nothing = 3;
+   */
+  allOrNothing: boolean;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.BatchCreateTasksRequest.
+ * Use `create(BatchCreateTasksRequestSchema)` to create a new message.
+ */
+export const BatchCreateTasksRequestSchema: GenMessage<BatchCreateTasksRequest> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 6);
+
+/**
+ * One request's outcome in a batch.
+ *
+ * @generated from message bengobox.logistics.v1.BatchCreateTaskResult
+ */
+export type BatchCreateTaskResult = Message<"bengobox.logistics.v1.BatchCreateTaskResult"> & {
+  /**
+   * @generated from oneof bengobox.logistics.v1.BatchCreateTaskResult.result
+   */
+  result: {
+    /**
+     * The task created (or created earlier for the same request_id).
+     *
+     * @generated from field: bengobox.logistics.v1.Task task = 1;
+     */
+    value: Task;
+    case: "task";
+  } | {
+    /**
+     * Why this request made no task, with the details a single CreateTask would return
+     * (ErrorInfo, BadRequest with fields relative to the request).
+     *
+     * @generated from field: google.rpc.Status status = 2;
+     */
+    value: Status;
+    case: "status";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.BatchCreateTaskResult.
+ * Use `create(BatchCreateTaskResultSchema)` to create a new message.
+ */
+export const BatchCreateTaskResultSchema: GenMessage<BatchCreateTaskResult> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 7);
+
+/**
+ * @generated from message bengobox.logistics.v1.BatchCreateTasksResponse
+ */
+export type BatchCreateTasksResponse = Message<"bengobox.logistics.v1.BatchCreateTasksResponse"> & {
+  /**
+   * The tasks, in request order (only the created ones when not all_or_nothing).
+   *
+   * @generated from field: repeated bengobox.logistics.v1.Task tasks = 1;
+   */
+  tasks: Task[];
+
+  /**
+   * One per request, in request order.
+   *
+   * @generated from field: repeated bengobox.logistics.v1.BatchCreateTaskResult results = 2;
+   */
+  results: BatchCreateTaskResult[];
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.BatchCreateTasksResponse.
+ * Use `create(BatchCreateTasksResponseSchema)` to create a new message.
+ */
+export const BatchCreateTasksResponseSchema: GenMessage<BatchCreateTasksResponse> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 8);
+
+/**
  * @generated from message bengobox.logistics.v1.GetTaskRequest
  */
 export type GetTaskRequest = Message<"bengobox.logistics.v1.GetTaskRequest"> & {
@@ -698,7 +798,7 @@ export type GetTaskRequest = Message<"bengobox.logistics.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 6);
+  messageDesc(file_bengobox_logistics_v1_task, 9);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksRequest
@@ -767,7 +867,7 @@ export type ListTasksRequest = Message<"bengobox.logistics.v1.ListTasksRequest">
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 7);
+  messageDesc(file_bengobox_logistics_v1_task, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksResponse
@@ -789,7 +889,7 @@ export type ListTasksResponse = Message<"bengobox.logistics.v1.ListTasksResponse
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 8);
+  messageDesc(file_bengobox_logistics_v1_task, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.CancelTaskRequest
@@ -816,7 +916,7 @@ export type CancelTaskRequest = Message<"bengobox.logistics.v1.CancelTaskRequest
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 9);
+  messageDesc(file_bengobox_logistics_v1_task, 12);
 
 /**
  * @generated from message bengobox.logistics.v1.StartTaskRequest
@@ -843,7 +943,7 @@ export type StartTaskRequest = Message<"bengobox.logistics.v1.StartTaskRequest">
  * Use `create(StartTaskRequestSchema)` to create a new message.
  */
 export const StartTaskRequestSchema: GenMessage<StartTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 10);
+  messageDesc(file_bengobox_logistics_v1_task, 13);
 
 /**
  * @generated from message bengobox.logistics.v1.ArriveAtStepRequest
@@ -877,7 +977,7 @@ export type ArriveAtStepRequest = Message<"bengobox.logistics.v1.ArriveAtStepReq
  * Use `create(ArriveAtStepRequestSchema)` to create a new message.
  */
 export const ArriveAtStepRequestSchema: GenMessage<ArriveAtStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 11);
+  messageDesc(file_bengobox_logistics_v1_task, 14);
 
 /**
  * A proof given for a step.
@@ -956,7 +1056,7 @@ export type Proof = Message<"bengobox.logistics.v1.Proof"> & {
  * Use `create(ProofSchema)` to create a new message.
  */
 export const ProofSchema: GenMessage<Proof> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 12);
+  messageDesc(file_bengobox_logistics_v1_task, 15);
 
 /**
  * @generated from message bengobox.logistics.v1.CompleteStepRequest
@@ -993,7 +1093,7 @@ export type CompleteStepRequest = Message<"bengobox.logistics.v1.CompleteStepReq
  * Use `create(CompleteStepRequestSchema)` to create a new message.
  */
 export const CompleteStepRequestSchema: GenMessage<CompleteStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 13);
+  messageDesc(file_bengobox_logistics_v1_task, 16);
 
 /**
  * @generated from message bengobox.logistics.v1.FailTaskRequest
@@ -1027,7 +1127,7 @@ export type FailTaskRequest = Message<"bengobox.logistics.v1.FailTaskRequest"> &
  * Use `create(FailTaskRequestSchema)` to create a new message.
  */
 export const FailTaskRequestSchema: GenMessage<FailTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 14);
+  messageDesc(file_bengobox_logistics_v1_task, 17);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsRequest
@@ -1056,7 +1156,7 @@ export type ListTaskEventsRequest = Message<"bengobox.logistics.v1.ListTaskEvent
  * Use `create(ListTaskEventsRequestSchema)` to create a new message.
  */
 export const ListTaskEventsRequestSchema: GenMessage<ListTaskEventsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 15);
+  messageDesc(file_bengobox_logistics_v1_task, 18);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsResponse
@@ -1078,7 +1178,7 @@ export type ListTaskEventsResponse = Message<"bengobox.logistics.v1.ListTaskEven
  * Use `create(ListTaskEventsResponseSchema)` to create a new message.
  */
 export const ListTaskEventsResponseSchema: GenMessage<ListTaskEventsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 16);
+  messageDesc(file_bengobox_logistics_v1_task, 19);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsRequest
@@ -1097,7 +1197,7 @@ export type ListProofsRequest = Message<"bengobox.logistics.v1.ListProofsRequest
  * Use `create(ListProofsRequestSchema)` to create a new message.
  */
 export const ListProofsRequestSchema: GenMessage<ListProofsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 17);
+  messageDesc(file_bengobox_logistics_v1_task, 20);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsResponse
@@ -1114,7 +1214,7 @@ export type ListProofsResponse = Message<"bengobox.logistics.v1.ListProofsRespon
  * Use `create(ListProofsResponseSchema)` to create a new message.
  */
 export const ListProofsResponseSchema: GenMessage<ListProofsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 18);
+  messageDesc(file_bengobox_logistics_v1_task, 21);
 
 /**
  * What happens as a task nears and passes its deadlines.
@@ -1157,7 +1257,7 @@ export type SlaPolicy = Message<"bengobox.logistics.v1.SlaPolicy"> & {
  * Use `create(SlaPolicySchema)` to create a new message.
  */
 export const SlaPolicySchema: GenMessage<SlaPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 19);
+  messageDesc(file_bengobox_logistics_v1_task, 22);
 
 /**
  * What to do when a deadline is breached, besides the event.
@@ -1189,7 +1289,7 @@ export enum SlaPolicy_BreachAction {
  * Describes the enum bengobox.logistics.v1.SlaPolicy.BreachAction.
  */
 export const SlaPolicy_BreachActionSchema: GenEnum<SlaPolicy_BreachAction> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_task, 19, 0);
+  enumDesc(file_bengobox_logistics_v1_task, 22, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.GetSlaPolicyRequest
@@ -1206,7 +1306,7 @@ export type GetSlaPolicyRequest = Message<"bengobox.logistics.v1.GetSlaPolicyReq
  * Use `create(GetSlaPolicyRequestSchema)` to create a new message.
  */
 export const GetSlaPolicyRequestSchema: GenMessage<GetSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 20);
+  messageDesc(file_bengobox_logistics_v1_task, 23);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateSlaPolicyRequest
@@ -1223,7 +1323,7 @@ export type UpdateSlaPolicyRequest = Message<"bengobox.logistics.v1.UpdateSlaPol
  * Use `create(UpdateSlaPolicyRequestSchema)` to create a new message.
  */
 export const UpdateSlaPolicyRequestSchema: GenMessage<UpdateSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 21);
+  messageDesc(file_bengobox_logistics_v1_task, 24);
 
 /**
  * TaskService holds the work orders (deliveries, pickups, transfers, returns, shuttles)
@@ -1251,6 +1351,17 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof GetTaskRequestSchema;
     output: typeof TaskSchema;
+  },
+  /**
+   * Creates up to 1,000 tasks in one call and one transaction (AIP-233); see docs/tasks.md,
+   * "Batch creation".
+   *
+   * @generated from rpc bengobox.logistics.v1.TaskService.BatchCreateTasks
+   */
+  batchCreateTasks: {
+    methodKind: "unary";
+    input: typeof BatchCreateTasksRequestSchema;
+    output: typeof BatchCreateTasksResponseSchema;
   },
   /**
    * @generated from rpc bengobox.logistics.v1.TaskService.ListTasks

@@ -1,0 +1,220 @@
+"""BatchCreateTasks (AIP-233): up to ``MAX_BATCH`` tasks in one transaction, with a few
+statements whatever their number (idempotency keys, tasks, trails, audit rows, outbox rows and
+SLA timers each written in one pipelined statement), not a round trip per task.
+
+``all_or_nothing``: any bad item makes the whole call INVALID_ARGUMENT naming each bad item's
+fields under ``requests[i].``, and nothing is stored. Otherwise each item gets its task or its
+own error, and the good ones are stored together. Each item's ``request_id`` is a CreateTask
+idempotency key: a retried batch returns the tasks the first one made.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from logistics.domain import tasks as machine
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
+from logistics.domain.errors import AlreadyExists, DomainError, FieldViolation, InvalidArgument
+from logistics.domain.events import TaskCreated
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import TASKS
+from logistics.domain.tasks import Task
+from logistics.domain.text import shown
+from logistics.services.directory import Outlets
+from logistics.services.idempotency import check_request_id, request_fingerprint
+from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
+from logistics.services.tasks.sla import sla_timers
+from logistics.services.tasks.trail import public
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """One item of a batch as the transport read it."""
+
+    task: Task
+    codes: dict[str, str]
+    request_id: str | None
+
+
+Outcome = CreatedTask | DomainError
+
+
+class BatchCreator:
+    def __init__(self, store: Store, outlets: Outlets, clock: Clock) -> None:
+        self._store = store
+        self._outlets = outlets
+        self._clock = clock
+
+    async def create(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        items: Sequence[NewTask | InvalidArgument],
+        *,
+        all_or_nothing: bool,
+    ) -> list[Outcome]:
+        """One outcome per item, in order. An item may come already refused by the transport
+        (``InvalidArgument``, its fields relative to the item)."""
+        caller.require(Scope.DISPATCH, tenant)
+        if not 1 <= len(items) <= MAX_BATCH:
+            raise InvalidArgument.field("requests", f"must hold 1 to {MAX_BATCH} requests")
+        outcomes: list[Outcome | None] = [_checked(item) for item in items]
+        _refuse_repeated_ids(items, outcomes)
+        if all_or_nothing:
+            _raise_if_any_bad(outcomes)
+        async with self._store.write(tenant) as uow:
+            await self._store_good(caller, uow, items, outcomes, all_or_nothing)
+        return [o for o in outcomes if o is not None]
+
+    async def _store_good(
+        self,
+        caller: Caller,
+        uow: UnitOfWork,
+        items: Sequence[NewTask | InvalidArgument],
+        outcomes: list[Outcome | None],
+        all_or_nothing: bool,
+    ) -> None:
+        """Fills in ``outcomes``' open slots: earlier results of retried request ids, or the
+        tasks created now."""
+        good = [(i, item) for i, item in enumerate(items) if outcomes[i] is None]
+        fresh = [(i, item) for i, item in good if isinstance(item, NewTask)]
+        earlier = await _claim(uow, fresh)
+        retried: dict[int, uuid.UUID] = {}
+        for i, found in earlier.items():
+            if isinstance(found, AlreadyExists):
+                if all_or_nothing:
+                    raise found
+                outcomes[i] = found
+            else:
+                retried[i] = found
+        for i, task in zip(retried, await uow.tasks.get_many(list(retried.values())), strict=True):
+            outcomes[i] = CreatedTask(task, {})
+        new = [(i, item) for i, item in fresh if i not in earlier]
+        new = await self._known_outlets(uow, new, outcomes, all_or_nothing)
+        made = [with_codes(item.task, item.codes) for _, item in new]
+        created = await uow.tasks.add_many([task for task, _ in made])
+        for (i, _), task, (_, issued) in zip(new, created, made, strict=True):
+            outcomes[i] = CreatedTask(task, issued)
+        await _record_created(caller, uow, created, self._clock.now())
+
+    async def _known_outlets(
+        self,
+        uow: UnitOfWork,
+        new: list[tuple[int, NewTask]],
+        outcomes: list[Outcome | None],
+        all_or_nothing: bool,
+    ) -> list[tuple[int, NewTask]]:
+        """The items whose outlets are known (registered now if the platform knows them)."""
+
+        def outlets(item: NewTask) -> list[str | None]:
+            return [item.task.outlet_id, *(s.outlet_id for s in item.task.steps)]
+
+        if all_or_nothing:
+            await self._outlets.ensure(uow, [o for _, item in new for o in outlets(item)])
+            return new
+        kept = []
+        for i, item in new:
+            try:
+                await self._outlets.ensure(uow, outlets(item))
+            except DomainError as exc:
+                if exc.reason != "OUTLET_UNKNOWN":
+                    raise  # an outage: the whole call is UNAVAILABLE
+                outcomes[i] = exc
+            else:
+                kept.append((i, item))
+        return kept
+
+
+def _checked(item: NewTask | InvalidArgument) -> InvalidArgument | None:
+    if isinstance(item, InvalidArgument):
+        return item
+    try:
+        machine.validate_task(item.task)
+        check_request_id(item.request_id)
+    except InvalidArgument as exc:
+        return exc
+    return None
+
+
+def _refuse_repeated_ids(
+    items: Sequence[NewTask | InvalidArgument], outcomes: list[Outcome | None]
+) -> None:
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, NewTask) and item.request_id and outcomes[i] is None:
+            if item.request_id in first:
+                outcomes[i] = InvalidArgument.field(
+                    "request_id", f"repeats the one of requests[{first[item.request_id]}]"
+                )
+            else:
+                first[item.request_id] = i
+
+
+def _raise_if_any_bad(outcomes: list[Outcome | None]) -> None:
+    violations = [
+        FieldViolation(f"requests[{i}].{v.field}", v.description)
+        for i, o in enumerate(outcomes)
+        if isinstance(o, InvalidArgument)
+        for v in o.violations
+    ]
+    if violations:
+        raise InvalidArgument(violations)
+
+
+async def _claim(
+    uow: UnitOfWork, fresh: list[tuple[int, NewTask]]
+) -> dict[int, uuid.UUID | AlreadyExists]:
+    """Claims the items' request ids at once; by item index, the task an earlier request made
+    with the same content, or ALREADY_EXISTS for the same id with other content."""
+    keyed = [
+        (i, item.request_id, request_fingerprint(fingerprinted(item.task)), item.task.id)
+        for i, item in fresh
+        if item.request_id
+    ]
+    earlier = await uow.claim_requests(CREATE_METHOD, [(r, h, t) for _, r, h, t in keyed])
+    out: dict[int, uuid.UUID | AlreadyExists] = {}
+    for i, request_id, fingerprint, _ in keyed:
+        found = earlier.get(request_id)
+        if found is None:
+            continue
+        if found.request_hash == fingerprint:
+            out[i] = found.resource_id
+        else:
+            out[i] = AlreadyExists(
+                f"request_id {shown(request_id)} was already used for a different request",
+                reason="REQUEST_ID_REUSED",
+            )
+    return out
+
+
+async def _record_created(
+    caller: Caller, uow: UnitOfWork, created: list[Task], now: datetime
+) -> None:
+    """What ``trail.record`` writes for one created task, for all of them: the trail's
+    ``created`` entries, the audit rows and the ``task.created`` events; and the SLA timers."""
+    if not created:
+        return
+    names = [TASKS.name(uow.tenant, t.id) for t in created]
+    await uow.tasks.add_created_events(created, caller.subject)
+    await uow.audit_many(
+        caller.subject,
+        f"task.{TaskCreated.kind()}",
+        [(n, public(t)) for n, t in zip(names, created, strict=True)],
+    )
+    await uow.emit_many([TaskCreated(name=n, task=t) for n, t in zip(names, created, strict=True)])
+    policy = await uow.sla_policy.get()
+    await uow.timers.add_many(
+        [
+            (kind, task.id, due)
+            for task in created
+            for kind, due in sla_timers(task, now, policy)
+            if due is not None
+        ]
+    )

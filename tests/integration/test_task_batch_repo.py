@@ -1,0 +1,73 @@
+"""The batch writes of tasks on the real database: many tasks in one pipelined insert read back
+in order, their trail, audit rows, outbox events and SLA timers, and request ids claimed at
+once (the earlier results of ids already used), all under the tenant's row-level security."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from logistics.domain.events import TaskCreated
+from logistics.domain.ids import TenantSlug
+from logistics.domain.tasks import Step, StepKind, Task, TaskKind
+from logistics.store.unit_of_work import Store
+from tests.support.auth import unique_tenant
+
+FAR = datetime(2090, 1, 1, tzinfo=UTC)  # no test's timer runner reaches it
+
+
+def task(n: int) -> Task:
+    return Task(
+        id=uuid.uuid4(),
+        kind=TaskKind.DELIVERY,
+        steps=(Step("0", StepKind.PICKUP, -1.28, 36.81 + n / 1000),),
+        order_id=f"order-{n}",
+        delivery_deadline=FAR + timedelta(minutes=n),
+    )
+
+
+async def test_many_tasks_are_added_and_read_back_in_order(store: Store) -> None:
+    tenant = TenantSlug(unique_tenant())
+    tasks = [task(n) for n in range(50)]
+    async with store.write(tenant) as uow:
+        added = await uow.tasks.add_many(tasks)
+        await uow.tasks.add_created_events(added, "dispatcher")
+        await uow.emit_many([TaskCreated(name=f"x/{t.id}", task=t) for t in added])
+        await uow.timers.add_many(
+            [("task.delivery_breached", t.id, t.delivery_deadline) for t in added]
+        )
+    assert [t.order_id for t in added] == [f"order-{n}" for n in range(50)]
+    assert all(t.version == 1 and t.create_time is not None for t in added)
+    async with store.read(tenant) as uow:
+        assert await uow.tasks.get_many([t.id for t in reversed(tasks)]) == added[::-1]
+        assert [e.type for _, e in await uow.tasks.events(added[7].id, 0, 10)] == ["created"]
+        outbox = await uow.conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE subject = 'logistics.task.created'"
+        )
+        timers = await uow.conn.fetch(
+            "SELECT subject_id FROM timers WHERE kind = 'task.delivery_breached'"
+            " AND subject_id = ANY($1::uuid[])",
+            [t.id for t in added],
+        )
+    assert outbox == 50
+    assert len(timers) == 50
+    async with store.write(tenant) as uow:
+        await uow.conn.execute(
+            "DELETE FROM timers WHERE subject_id = ANY($1::uuid[])", [t.id for t in added]
+        )
+    async with store.read(TenantSlug(unique_tenant())) as other:
+        assert await other.tasks.get_many([t.id for t in added]) == []
+
+
+async def test_request_ids_are_claimed_at_once(store: Store) -> None:
+    tenant = TenantSlug(unique_tenant())
+    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with store.write(tenant) as uow:
+        assert (
+            await uow.claim_requests("CreateTask", [("a", "h1", first), ("b", "h2", second)]) == {}
+        )
+    async with store.write(tenant) as uow:
+        earlier = await uow.claim_requests("CreateTask", [("a", "h1", third), ("c", "h3", third)])
+    assert {k: (v.request_hash, v.resource_id) for k, v in earlier.items()} == {"a": ("h1", first)}
+    async with store.write(TenantSlug(unique_tenant())) as uow:  # another tenant's keys
+        assert await uow.claim_requests("CreateTask", [("a", "h9", third)]) == {}
