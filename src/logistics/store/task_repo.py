@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -138,6 +141,36 @@ _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id,
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"""
 
 
+# add_many's statement: arrays of the columns of _values (jsonb passed as text: asyncpg would
+# take a JSON list for an array dimension).
+_INSERT_MANY = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
+    items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
+    manual_dispatch, notes, metadata)
+    SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
+        current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
+        manual_dispatch, notes, metadata::jsonb
+    FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
+        $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
+        $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[])
+        AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
+             rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
+             metadata)
+    RETURNING id, pickup_deadline, delivery_deadline, create_time, update_time, version"""
+_JSON_VALUES = (5, 6, 14)  # items, steps, metadata in _values
+
+
+def _as_stored(task: Task, row: asyncpg.Record) -> Task:
+    """``task`` as reading its row back would give it (timestamps in UTC)."""
+    return dataclasses.replace(
+        task,
+        pickup_deadline=row["pickup_deadline"],
+        delivery_deadline=row["delivery_deadline"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+        version=row["version"],
+    )
+
+
 class TaskRepository:
     def __init__(self, conn: Connection, tenant_id: TenantId) -> None:
         self._conn = conn
@@ -153,18 +186,30 @@ class TaskRepository:
         return _task(row)
 
     async def add_many(self, tasks: list[Task]) -> list[Task]:
-        """``add`` for many tasks: one pipelined insert, one read back (in ``tasks``' order)."""
-        await self._conn.executemany(
-            _INSERT,
-            [(self._tenant_id, t.id, *_values(t)) for t in tasks],
+        """``add`` for many tasks, in one statement (in ``tasks``' order): each task as
+        stored, with the times and version the database gave it."""
+        if not tasks:
+            return []
+        columns = list(zip(*(_values(t) for t in tasks), strict=True))
+        for i in _JSON_VALUES:
+            columns[i] = tuple(json.dumps(v) for v in columns[i])
+        rows = await self._conn.fetch(
+            _INSERT_MANY, self._tenant_id, [t.id for t in tasks], *columns
         )
-        return await self.get_many([t.id for t in tasks])
+        stored = {r["id"]: r for r in rows}
+        return [_as_stored(t, stored[t.id]) for t in tasks]
 
     async def get_many(self, task_ids: list[uuid.UUID]) -> list[Task]:
         """The tasks found, in ``task_ids``' order."""
         rows = await self._conn.fetch("SELECT * FROM tasks WHERE id = ANY($1::uuid[])", task_ids)
         found = {r["id"]: _task(r) for r in rows}
         return [found[i] for i in task_ids if i in found]
+
+    async def scan(self, batch: int) -> AsyncIterator[list[Task]]:
+        """Every task by create time, ``batch`` at a time, through a cursor (in a transaction)."""
+        cursor = await self._conn.cursor("SELECT * FROM tasks ORDER BY create_time, id")
+        while rows := await cursor.fetch(batch):
+            yield [_task(r) for r in rows]
 
     async def get(self, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         lock = " FOR UPDATE" if for_update else ""
@@ -249,11 +294,15 @@ class TaskRepository:
         )
 
     async def add_created_events(self, tasks: list[Task], actor: str) -> None:
-        """The ``created`` entry of each task's trail, in one pipelined statement."""
-        await self._conn.executemany(
+        """The ``created`` entry of each task's trail, in one statement."""
+        await self._conn.execute(
             """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor)
-               VALUES ($1, $2, $3, 'created', NULL, $4, $5)""",
-            [(self._tenant_id, uuid.uuid4(), t.id, t.state.value, actor) for t in tasks],
+               SELECT $1, gen_random_uuid(), task_id, 'created', NULL, state, $2
+               FROM unnest($3::uuid[], $4::text[]) AS t(task_id, state)""",
+            self._tenant_id,
+            actor,
+            [t.id for t in tasks],
+            [t.state.value for t in tasks],
         )
 
     async def events(

@@ -18,9 +18,15 @@ class TimerRepository:
 
     async def add_many(self, timers: list[tuple[str, uuid.UUID, datetime]]) -> None:
         """New timers (kind, subject, due) of subjects that have none pending yet."""
-        await self._conn.executemany(
-            "INSERT INTO timers (tenant_id, kind, subject_id, due_time) VALUES ($1, $2, $3, $4)",
-            [(self._tenant_id, kind, subject, due) for kind, subject, due in timers],
+        await self._conn.execute(
+            """INSERT INTO timers (tenant_id, kind, subject_id, due_time)
+               SELECT $1, kind, subject_id, due_time
+               FROM unnest($2::text[], $3::uuid[], $4::timestamptz[])
+                   AS t(kind, subject_id, due_time)""",
+            self._tenant_id,
+            [kind for kind, _, _ in timers],
+            [subject for _, subject, _ in timers],
+            [due for _, _, due in timers],
         )
 
     async def set(self, kind: str, subject_id: uuid.UUID, due: datetime | None) -> None:

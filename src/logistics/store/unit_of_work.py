@@ -7,6 +7,7 @@ exception, so an event or audit row exists exactly when the change it records do
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,24 +98,26 @@ class UnitOfWork:
         await self.emit_many([event])
         return event.id
 
-    async def emit_many(self, events: list[Event]) -> None:
-        """``emit`` for many events at once: one pipelined statement."""
+    async def emit_many(
+        self, events: list[Event], known: list[dict[str, Any]] | None = None
+    ) -> None:
+        """``emit`` for many events at once, in one statement. ``known``: per event, the
+        snapshots of some of its fields already made (see ``event_data``)."""
         for event in events:
             if not is_event_type(event.type):
                 raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
-        await self.conn.executemany(
+        data = [
+            event_data(dataclasses.replace(e, tenant=self.tenant), known[i] if known else None)
+            for i, e in enumerate(events)
+        ]
+        await self.conn.execute(
             """INSERT INTO outbox (tenant_id, id, event_type, subject, data)
-               VALUES ($1, $2, $3, $4, $5)""",
-            [
-                (
-                    self.tenant_id,
-                    e.id,
-                    e.type,
-                    f"logistics.{e.type}",
-                    event_data(dataclasses.replace(e, tenant=self.tenant)),
-                )
-                for e in events
-            ],
+               SELECT $1, id, event_type, 'logistics.' || event_type, data::jsonb
+               FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, event_type, data)""",
+            self.tenant_id,
+            [e.id for e in events],
+            [e.type for e in events],
+            [json.dumps(d) for d in data],
         )
 
     async def lock(self, kind: str, key: str) -> None:
@@ -177,11 +180,17 @@ class UnitOfWork:
         )
 
     async def audit_many(self, actor: str, action: str, rows: list[tuple[str, Any]]) -> None:
-        """``audit`` of many created resources at once: (resource name, its view after)."""
-        await self.conn.executemany(
+        """``audit`` of many created resources at once: (resource name, its view after,
+        already a snapshot: JSON-ready)."""
+        await self.conn.execute(
             """INSERT INTO audit_log (tenant_id, actor, action, resource, before, after)
-               VALUES ($1, $2, $3, $4, NULL, $5)""",
-            [(self.tenant_id, actor, action, name, snapshot(after)) for name, after in rows],
+               SELECT $1, $2, $3, resource, NULL, after::jsonb
+               FROM unnest($4::text[], $5::text[]) AS t(resource, after)""",
+            self.tenant_id,
+            actor,
+            action,
+            [name for name, _ in rows],
+            [json.dumps(after) for _, after in rows],
         )
 
     async def claim_requests(

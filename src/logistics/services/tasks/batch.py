@@ -73,6 +73,17 @@ class BatchCreator:
             await self._store_good(caller, uow, items, outcomes, all_or_nothing)
         return [o for o in outcomes if o is not None]
 
+    async def create_in(
+        self, caller: Caller, uow: UnitOfWork, items: Sequence[NewTask]
+    ) -> list[Outcome]:
+        """One outcome per item, created in ``uow`` with the same writes as ``create`` (no
+        size limit, no scope check: the task import's way in, chunk by chunk, in one
+        transaction)."""
+        outcomes: list[Outcome | None] = [_checked(item) for item in items]
+        _refuse_repeated_ids(items, outcomes)
+        await self._store_good(caller, uow, items, outcomes, False)
+        return [o for o in outcomes if o is not None]
+
     async def _store_good(
         self,
         caller: Caller,
@@ -202,13 +213,15 @@ async def _record_created(
     if not created:
         return
     names = [TASKS.name(uow.tenant, t.id) for t in created]
+    views = [public(t) for t in created]  # one snapshot each, for the audit row and the event
     await uow.tasks.add_created_events(created, caller.subject)
     await uow.audit_many(
-        caller.subject,
-        f"task.{TaskCreated.kind()}",
-        [(n, public(t)) for n, t in zip(names, created, strict=True)],
+        caller.subject, f"task.{TaskCreated.kind()}", list(zip(names, views, strict=True))
     )
-    await uow.emit_many([TaskCreated(name=n, task=t) for n, t in zip(names, created, strict=True)])
+    await uow.emit_many(
+        [TaskCreated(name=n, task=t) for n, t in zip(names, created, strict=True)],
+        [{"task": v} for v in views],
+    )
     policy = await uow.sla_policy.get()
     await uow.timers.add_many(
         [
