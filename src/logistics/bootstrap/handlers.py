@@ -25,6 +25,7 @@ from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
+from logistics.services.tasks.imports import TaskImporter
 from logistics.services.vehicles import VehicleService
 from logistics.store.bulk import BulkRepository
 
@@ -67,7 +68,10 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
     rest = RestEndpoints(
         [
             *document_file_routes(core.compliance, settings.max_document_bytes),
-            *bulk_routes(BulkService(core.store, core.outlets, BulkRepository(core.store))),
+            *bulk_routes(
+                BulkService(core.store, core.outlets, BulkRepository(core.store)),
+                TaskImporter(core.store, core.outlets, core.clock),
+            ),
             *proof_routes(core.tasks),
         ],
         edge,

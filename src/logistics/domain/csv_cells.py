@@ -5,15 +5,15 @@ A parser raises ValueError with what the cell must be; the row collects it as a 
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TypeVar
 
-from logistics.domain.compliance import VehicleState
 from logistics.domain.errors import FieldViolation, InvalidArgument
-from logistics.domain.fleet import RiderState, VehicleType
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import FLEETS
 from logistics.domain.text import shown
@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 
-E = TypeVar("E", VehicleType, RiderState, VehicleState)
+E = TypeVar("E", bound=enum.Enum)
 
 
 def parse_bool(text: str) -> bool | None:
@@ -63,6 +63,24 @@ def parse_enum(text: str, kind: type[E]) -> E | None:
         return kind(value)
     except ValueError:
         raise ValueError(f"must be one of {', '.join(m.value for m in kind)}") from None
+
+
+def parse_time(text: str) -> datetime | None:
+    """An RFC 3339 time with its offset (``2026-12-03T14:30:00+03:00``, ``...Z``), in UTC."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a time such as 2026-12-03T14:30:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("must carry its offset from UTC, such as Z or +03:00")
+    return moment.astimezone(UTC)
+
+
+def format_time(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else ""
 
 
 def parse_fleet(text: str, tenant: TenantSlug) -> uuid.UUID | None:

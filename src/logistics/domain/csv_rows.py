@@ -124,11 +124,12 @@ class ParsedRow(Generic[T]):
     errors: tuple[RowError, ...] = ()
 
 
-def _text(cell: str) -> str | None:
+def text_or_none(cell: str) -> str | None:
+    """The cell, or None when it is empty (unset)."""
     return cell if cell != "" else None
 
 
-class _Cells:
+class RowCells:
     """A row's cells by column; parse errors are collected, not raised."""
 
     def __init__(
@@ -167,7 +168,8 @@ class _Cells:
         return tuple(sorted(self._errors, key=lambda e: order.get(e.field, len(order))))
 
 
-def _width_error(row: int, cells: Sequence[str], columns: Sequence[str]) -> RowError | None:
+def width_error(row: int, cells: Sequence[str], columns: Sequence[str]) -> RowError | None:
+    """A row error when the record does not have one cell per column."""
     if len(cells) == len(columns):
         return None
     return RowError(row, "row", f"has {len(cells)} cells; the header has {len(columns)}")
@@ -177,18 +179,18 @@ def parse_rider_row(
     row: int, cells: Sequence[str], at: Sequence[int], tenant: TenantSlug
 ) -> ParsedRow[RiderRecord]:
     """Parses and validates one rider row (``at``: the header's positions of RIDER_COLUMNS)."""
-    if (wrong := _width_error(row, cells, RIDER_COLUMNS)) is not None:
+    if (wrong := width_error(row, cells, RIDER_COLUMNS)) is not None:
         return ParsedRow(row, None, None, (wrong,))
-    c = _Cells(row, cells, RIDER_COLUMNS, at)
-    external_id = _text(c.raw("external_id"))
+    c = RowCells(row, cells, RIDER_COLUMNS, at)
+    external_id = text_or_none(c.raw("external_id"))
     record = RiderRecord(
         external_id=external_id,
         display_name=c.raw("display_name"),
-        phone=_text(c.raw("phone")),
-        email=_text(c.raw("email")),
+        phone=text_or_none(c.raw("phone")),
+        email=text_or_none(c.raw("email")),
         fleet_id=c.opt("fleet", lambda s: parse_fleet(s, tenant)),
-        home_outlet_id=_text(c.raw("home_outlet_id")),
-        zone=_text(c.raw("zone")),
+        home_outlet_id=text_or_none(c.raw("home_outlet_id")),
+        zone=text_or_none(c.raw("zone")),
         vehicle_plate=normalise_plate(c.raw("vehicle_plate")),
         vehicle_type=c.opt("vehicle_type", lambda s: parse_enum(s, VehicleType)),
         state=c.get("state", lambda s: parse_enum(s, RiderState), RiderState.ACTIVE),
@@ -234,9 +236,9 @@ def parse_vehicle_row(
     row: int, cells: Sequence[str], at: Sequence[int]
 ) -> ParsedRow[VehicleRecord]:
     """Parses and validates one vehicle row; the plate is normalised (``normalise_plate``)."""
-    if (wrong := _width_error(row, cells, VEHICLE_COLUMNS)) is not None:
+    if (wrong := width_error(row, cells, VEHICLE_COLUMNS)) is not None:
         return ParsedRow(row, None, None, (wrong,))
-    c = _Cells(row, cells, VEHICLE_COLUMNS, at)
+    c = RowCells(row, cells, VEHICLE_COLUMNS, at)
     plate = normalise_plate(c.raw("plate"))
     kind = c.opt("type", lambda s: parse_enum(s, VehicleType))
     if plate is None:

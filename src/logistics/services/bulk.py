@@ -8,22 +8,17 @@ UTF-8, not CSV, a wrong header) is rejected whole.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.csv_cells import check_header
 from logistics.domain.csv_rows import (
     RIDER_COLUMNS,
     VEHICLE_COLUMNS,
     ParsedRow,
     RiderRecord,
-    RowError,
     StageOutcome,
     VehicleRecord,
     parse_rider_row,
@@ -31,19 +26,24 @@ from logistics.domain.csv_rows import (
     rider_cells,
     vehicle_cells,
 )
-from logistics.domain.csv_stream import CsvStream
-from logistics.domain.errors import InvalidArgument, NotFound
 from logistics.domain.ids import TenantId, TenantSlug
+from logistics.services.bulk_rows import (
+    ImportReport,
+    ParseTally,
+    RowParser,
+    csv_bytes,
+    csv_records,
+    parsed_rows,
+)
 from logistics.services.directory import Outlets
 from logistics.store.unit_of_work import Store
 
-CHUNK_ROWS = 5000
+__all__ = ["BulkRows", "BulkService", "ImportReport", "StagedRows"]
+
 EXPORT_BATCH = 2000
-MAX_REPORTED_ERRORS = 1000
 _NO_TENANT = TenantId(uuid.UUID(int=0))
 
 R = TypeVar("R")
-RowParser = Callable[[int, Sequence[str], Sequence[int]], ParsedRow[Any]]
 
 
 class StagedRows(Protocol):
@@ -74,87 +74,6 @@ class BulkRows(Protocol):
     def export_vehicles(
         self, tenant: TenantSlug, batch: int
     ) -> AsyncIterator[list[VehicleRecord]]: ...
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did (or, with ``dry_run``, would do). ``errors`` holds the first
-    MAX_REPORTED_ERRORS by row; ``error_count`` counts them all."""
-
-    dry_run: bool
-    rows: int
-    valid: int
-    created: int
-    updated: int
-    unchanged: int
-    errors: tuple[RowError, ...]
-    error_count: int
-
-
-@dataclass
-class _ParseTally:
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
-    outlets: set[str] = field(default_factory=set)
-
-    def count(self, parsed: ParsedRow[Any]) -> None:
-        self.rows += 1
-        self.error_count += len(parsed.errors)
-        room = MAX_REPORTED_ERRORS - len(self.errors)
-        if room > 0:
-            self.errors.extend(parsed.errors[:room])
-
-    def report(self, outcome: StageOutcome, dry_run: bool) -> ImportReport:
-        # Stable sort: for one row, its parse errors come before the database's.
-        errors = sorted([*self.errors, *outcome.errors], key=lambda e: e.row)
-        return ImportReport(
-            dry_run=dry_run,
-            rows=self.rows,
-            valid=outcome.valid,
-            created=outcome.created,
-            updated=outcome.updated,
-            unchanged=outcome.unchanged,
-            errors=tuple(errors[:MAX_REPORTED_ERRORS]),
-            error_count=self.error_count + outcome.error_count,
-        )
-
-
-async def _parsed_rows(
-    body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
-) -> AsyncIterator[list[ParsedRow[Any]]]:
-    """The body's data rows, parsed, in chunks of at most CHUNK_ROWS (header checked first)."""
-    stream = CsvStream()
-    at: tuple[int, ...] | None = None
-    row = 0
-    batch: list[ParsedRow[Any]] = []
-
-    def take(records: list[list[str]]) -> None:
-        nonlocal at, row
-        for record in records:
-            if at is None:
-                at = check_header(record, columns)
-                continue
-            row += 1
-            if any(cell.strip() for cell in record):
-                batch.append(parse(row, record, at))
-
-    async for data in body:
-        take(stream.feed(data))
-        if len(batch) >= CHUNK_ROWS:
-            yield batch
-            batch = []
-    take(stream.finish())
-    if at is None:
-        raise InvalidArgument.field("body", "is empty: the first line must be the header")
-    if batch:
-        yield batch
-
-
-def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode()
 
 
 class BulkService:
@@ -218,16 +137,16 @@ class BulkService:
         batches: AsyncIterator[list[R]],
         cells: Callable[[R], list[str]],
     ) -> AsyncIterator[bytes]:
-        yield _csv_bytes([columns])
+        yield csv_bytes([columns])
         async for batch in batches:
-            yield _csv_bytes([cells(record) for record in batch])
+            yield csv_bytes([cells(record) for record in batch])
 
     @staticmethod
     async def _stage(
         staged: StagedRows, body: AsyncIterable[bytes], columns: Sequence[str], parse: RowParser
-    ) -> _ParseTally:
-        tally = _ParseTally()
-        async for batch in _parsed_rows(body, columns, parse):
+    ) -> ParseTally:
+        tally = ParseTally()
+        async for batch in parsed_rows(csv_records(body), columns, parse):
             for parsed in batch:
                 tally.count(parsed)
                 if isinstance(parsed.record, RiderRecord) and parsed.record.home_outlet_id:
@@ -242,24 +161,8 @@ class BulkService:
         """
         if not outlets:
             return set()
-        try:
-            await self._ensure_outlets(tenant, outlets)
-            return set()
-        except NotFound:
-            pass
-        unknown = set()
-        for outlet in sorted(outlets):  # one at a time, to tell which ones are unknown
-            try:
-                await self._ensure_outlets(tenant, [outlet])
-            except NotFound:
-                unknown.add(outlet)
-        return unknown
-
-    async def _ensure_outlets(self, tenant: TenantSlug, outlets: Iterable[str]) -> None:
-        """Outlets are a copy of the platform's directory, made known before the rows that
-        name them are applied (so unknown ones can be reported per row)."""
         async with self._store.write(tenant) as uow:
-            await self._outlets.ensure(uow, outlets)
+            return await self._outlets.unknown(uow, outlets)
 
     async def _tenant_id(self, tenant: TenantSlug, dry_run: bool) -> TenantId:
         """Registers the tenant (after discovery) before the body is read, so an unknown one

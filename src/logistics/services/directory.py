@@ -89,6 +89,26 @@ class Outlets:
             for outlet_id, (name, lat, lng) in zip(missing, found, strict=True):
                 await uow.outlets.add(outlet_id, name, lat, lng)
 
+    async def unknown(self, uow: UnitOfWork, outlet_ids: Iterable[str | None]) -> set[str]:
+        """``ensure`` for outlets some of which the platform may not know: makes the others
+        known and returns those. An outage of discovery is still Unavailable."""
+        wanted = sorted({o for o in outlet_ids if o})
+        try:
+            await self.ensure(uow, wanted)
+            return set()
+        except NotFound as exc:
+            if exc.reason != "OUTLET_UNKNOWN":
+                raise
+        unknown = set()
+        for outlet in wanted:  # one at a time, to tell which ones are unknown
+            try:
+                await self.ensure(uow, [outlet])
+            except NotFound as exc:
+                if exc.reason != "OUTLET_UNKNOWN":
+                    raise
+                unknown.add(outlet)
+        return unknown
+
     async def _describe(
         self, tenant: TenantSlug, outlet_id: str
     ) -> tuple[str, float | None, float | None]:

@@ -1,0 +1,222 @@
+"""Task import and export: rows (read from CSV or XLSX by the transport) in, tasks out through
+BatchCreateTasks' writes, so each imported task has its trail entry, audit row, outbox event
+and SLA timers exactly as if created one at a time.
+
+An import is one transaction: chunks of rows are created as they are parsed (memory stays
+bounded by the chunk, not the file) while the next chunk is read. Every bad row is reported
+(row, column, message). ``all_or_nothing`` stores nothing when any row is bad; otherwise the
+good rows are stored. A row's ``request_id`` is CreateTask's idempotency key: a file imported
+twice makes each keyed task once (the second time they count as ``unchanged``). A dry run
+does all of it and rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.clock import Clock
+from logistics.domain.csv_rows import ParsedRow, RowError, StageOutcome
+from logistics.domain.errors import DomainError, InvalidArgument
+from logistics.domain.ids import TenantSlug
+from logistics.domain.task_rows import (
+    STEP_PREFIXES,
+    TASK_COLUMNS,
+    TaskRow,
+    column_of,
+    exportable,
+    parse_task_row,
+    task_cells,
+)
+from logistics.domain.text import shown
+from logistics.services.bulk_rows import ImportReport, ParseTally, Records, parsed_rows
+from logistics.services.directory import Outlets
+from logistics.services.tasks.batch import BatchCreator, NewTask
+from logistics.services.tasks.intake import CreatedTask
+from logistics.store.unit_of_work import Store, UnitOfWork
+
+IMPORT_CHUNK = 2500
+EXPORT_BATCH = 2000
+
+
+class _Discard(Exception):
+    """Rolls the import's transaction back (a dry run, or all or nothing with bad rows)."""
+
+
+@dataclass
+class _Counts:
+    valid: int = 0
+    created: int = 0
+    unchanged: int = 0
+
+
+class TaskImporter:
+    """Import needs ``logistics:dispatch`` (as creating tasks does); export ``logistics:read``."""
+
+    def __init__(self, store: Store, outlets: Outlets, clock: Clock) -> None:
+        self._store = store
+        self._outlets = outlets
+        self._batch = BatchCreator(store, outlets, clock)
+
+    async def import_tasks(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        records: Records,
+        *,
+        dry_run: bool,
+        all_or_nothing: bool,
+    ) -> ImportReport:
+        caller.require(Scope.DISPATCH, tenant)
+        tally, counts = ParseTally(), _Counts()
+        chunks: asyncio.Queue[list[ParsedRow[TaskRow]] | None] = asyncio.Queue(maxsize=2)
+
+        async def read() -> None:
+            async for chunk in parsed_rows(records, TASK_COLUMNS, _parse, IMPORT_CHUNK):
+                await chunks.put(chunk)
+            await chunks.put(None)
+
+        reading = asyncio.create_task(read())
+        try:
+            async with self._store.write(tenant) as uow:
+                await self._write(caller, uow, chunks, reading, tally, counts, all_or_nothing)
+                if dry_run or (all_or_nothing and tally.error_count):
+                    raise _Discard
+        except _Discard:
+            if not dry_run:
+                counts.created = counts.unchanged = 0
+        finally:
+            reading.cancel()
+        outcome = StageOutcome(counts.valid, counts.created, 0, counts.unchanged, [], 0)
+        return tally.report(outcome, dry_run)
+
+    async def _write(
+        self,
+        caller: Caller,
+        uow: UnitOfWork,
+        chunks: asyncio.Queue[list[ParsedRow[TaskRow]] | None],
+        reading: asyncio.Task[None],
+        tally: ParseTally,
+        counts: _Counts,
+        all_or_nothing: bool,
+    ) -> None:
+        """Creates each chunk's good rows as the reader hands it over."""
+        seen: dict[str, int] = {}
+        while True:
+            getting = asyncio.ensure_future(chunks.get())
+            await asyncio.wait({getting, reading}, return_when=asyncio.FIRST_COMPLETED)
+            if not getting.done():
+                getting.cancel()
+                reading.result()  # the reader failed: a broken file; raise what it raised
+                continue
+            chunk = getting.result()
+            if chunk is None:
+                return
+            rows = _admit(chunk, tally, seen)
+            counts.valid += len(rows)
+            if all_or_nothing and tally.error_count:
+                continue  # nothing will be stored: only parse the rest, for the report
+            rows = await self._known_outlets(uow, rows, tally)
+            outcomes = await self._batch.create_in(caller, uow, [_new_task(r) for r in rows])
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if isinstance(outcome, CreatedTask):
+                    assert row.record is not None
+                    if outcome.task.id == row.record.task.id:
+                        counts.created += 1
+                    else:  # an earlier request with this request_id made it
+                        counts.unchanged += 1
+                else:
+                    counts.valid -= 1
+                    _refuse(tally, row.row, _row_errors(row.row, outcome))
+
+    async def _known_outlets(
+        self, uow: UnitOfWork, rows: list[ParsedRow[TaskRow]], tally: ParseTally
+    ) -> list[ParsedRow[TaskRow]]:
+        """The rows whose outlets are known (registered now if the platform knows them); the
+        others are refused, naming the column."""
+        unknown = await self._outlets.unknown(uow, (o for r in rows for _, o in _outlets(r)))
+        if not unknown:
+            return rows
+        kept = []
+        for row in rows:
+            errors = [
+                RowError(row.row, column, f"outlet {shown(o)} is unknown to the platform")
+                for column, o in _outlets(row)
+                if o in unknown
+            ]
+            if errors:
+                _refuse(tally, row.row, errors)
+            else:
+                kept.append(row)
+        return kept
+
+    async def export_tasks(
+        self, caller: Caller, tenant: TenantSlug
+    ) -> AsyncIterator[list[list[str]]]:
+        """The tenant's tasks of one pickup and one drop-off, by create time, in the import's
+        columns (the header first). Authorises now; the stream reads as it is consumed."""
+        caller.require(Scope.READ, tenant)
+        return self._export(tenant)
+
+    async def _export(self, tenant: TenantSlug) -> AsyncIterator[list[list[str]]]:
+        yield [list(TASK_COLUMNS)]
+        async with self._store.read(tenant) as uow:
+            async for tasks in uow.tasks.scan(EXPORT_BATCH):
+                yield [task_cells(t) for t in tasks if exportable(t)]
+
+
+def _parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[TaskRow]:
+    return parse_task_row(row, cells, at, uuid.uuid4)
+
+
+def _admit(
+    chunk: list[ParsedRow[TaskRow]], tally: ParseTally, seen: dict[str, int]
+) -> list[ParsedRow[TaskRow]]:
+    """The chunk's good rows; counts every row and reports the bad ones, and a request_id
+    that an earlier row of the file has."""
+    good = []
+    for parsed in chunk:
+        tally.count(parsed)
+        if parsed.record is None:
+            continue
+        if parsed.key is not None:
+            first = seen.setdefault(parsed.key, parsed.row)
+            if first != parsed.row:
+                _refuse(
+                    tally, parsed.row, [RowError(parsed.row, "request_id", f"repeats row {first}")]
+                )
+                continue
+        good.append(parsed)
+    return good
+
+
+def _refuse(tally: ParseTally, row: int, errors: Sequence[RowError]) -> None:
+    tally.error_count += len(errors)
+    tally.note(errors)
+
+
+def _outlets(row: ParsedRow[TaskRow]) -> list[tuple[str, str]]:
+    """(column, outlet id) of each outlet the row names."""
+    assert row.record is not None
+    task = row.record.task
+    named = [("outlet_id", task.outlet_id)]
+    named += [
+        (f"{p}_outlet_id", s.outlet_id) for p, s in zip(STEP_PREFIXES, task.steps, strict=True)
+    ]
+    return [(column, o) for column, o in named if o]
+
+
+def _new_task(row: ParsedRow[TaskRow]) -> NewTask:
+    assert row.record is not None
+    return NewTask(row.record.task, {}, row.record.request_id)
+
+
+def _row_errors(row: int, error: DomainError) -> list[RowError]:
+    """A row's refusal by the batch (a request_id used for other content, mostly)."""
+    if isinstance(error, InvalidArgument):
+        return [RowError(row, column_of(v.field), v.description) for v in error.violations]
+    field = "request_id" if error.reason == "REQUEST_ID_REUSED" else "row"
+    return [RowError(row, field, error.message)]
