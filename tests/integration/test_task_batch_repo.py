@@ -4,12 +4,13 @@ once (the earlier results of ids already used), all under the tenant's row-level
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from logistics.domain.events import TaskCreated
 from logistics.domain.ids import TenantSlug
-from logistics.domain.tasks import Step, StepKind, Task, TaskKind
+from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 
@@ -71,3 +72,26 @@ async def test_request_ids_are_claimed_at_once(store: Store) -> None:
     assert {k: (v.request_hash, v.resource_id) for k, v in earlier.items()} == {"a": ("h1", first)}
     async with store.write(TenantSlug(unique_tenant())) as uow:  # another tenant's keys
         assert await uow.claim_requests("CreateTask", [("a", "h9", third)]) == {}
+
+
+async def test_added_tasks_are_what_reading_them_back_gives(store: Store) -> None:
+    """add_many takes the stored times from RETURNING instead of reading the tasks back: the
+    tasks it returns (which the audit rows and events show) must be those a read gives."""
+    tenant = TenantSlug(unique_tenant())
+    nairobi = timezone(timedelta(hours=3))
+    tasks = [
+        dataclasses.replace(
+            task(n),
+            pickup_deadline=datetime(2090, 1, 1, 9, n, tzinfo=nairobi),
+            items=(Item(sku="sku-1", quantity=2, weight_kg=1.5),),
+            metadata={"source": "pos", "n": n},
+            notes="ring twice" if n else None,
+        )
+        for n in range(3)
+    ]
+    async with store.write(tenant) as uow:
+        added = await uow.tasks.add_many(tasks)
+    async with store.read(tenant) as uow:
+        assert await uow.tasks.get_many([t.id for t in tasks]) == added
+    assert added[0].pickup_deadline is not None
+    assert added[0].pickup_deadline.utcoffset() == timedelta(0)

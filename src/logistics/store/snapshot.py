@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,47 +17,41 @@ def snapshot(value: Any, *, public: bool = False) -> Any:
     """A JSON-compatible copy of a dataclass, enum, UUID, datetime or container: datetimes
     in ISO 8601 (RFC 3339 when they carry a zone), durations in seconds, enums as their values.
     ``public`` leaves out dataclass fields marked ``metadata={"secret": True}``."""
-    # Bulk imports snapshot tens of thousands of tasks: plain values return at once and a
-    # dataclass's field names are looked up once per class.
-    if type(value) in _PLAIN:
+    # Bulk imports snapshot tens of thousands of tasks: how to convert a value is decided
+    # once per type (and public), not by a chain of isinstance checks per value.
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    names = _field_names(type(value), public)
-    if names is not None:
-        return {n: snapshot(getattr(value, n), public=public) for n in names}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {str(k): snapshot(v, public=public) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [snapshot(v, public=public) for v in value]
-    return value
+    convert = _CONVERTERS.get((kind, public))
+    if convert is None:
+        convert = _CONVERTERS[kind, public] = _converter(kind, public)
+    return convert(value)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_CONVERTERS: dict[tuple[type, bool], Callable[[Any], Any]] = {}
 
 
-_FIELD_NAMES: dict[tuple[type, bool], tuple[str, ...] | None] = {}
-
-
-def _field_names(kind: type, public: bool) -> tuple[str, ...] | None:
-    """The fields a snapshot of a ``kind`` dataclass shows; None if it is not one."""
-    try:
-        return _FIELD_NAMES[kind, public]
-    except KeyError:
-        pass
-    names = None
+def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
+    """How ``snapshot`` converts a value of type ``kind``."""
     if dataclasses.is_dataclass(kind):
         names = tuple(
             f.name for f in dataclasses.fields(kind) if not (public and f.metadata.get("secret"))
         )
-    _FIELD_NAMES[kind, public] = names
-    return names
+        return lambda v: {n: snapshot(getattr(v, n), public=public) for n in names}
+    if issubclass(kind, enum.Enum):
+        return lambda v: v._value_
+    if issubclass(kind, uuid.UUID):
+        return str
+    if issubclass(kind, datetime):
+        return datetime.isoformat
+    if issubclass(kind, timedelta):
+        return timedelta.total_seconds
+    if issubclass(kind, dict):
+        return lambda v: {str(k): snapshot(x, public=public) for k, x in v.items()}
+    if issubclass(kind, list | tuple | set | frozenset):
+        return lambda v: [snapshot(x, public=public) for x in v]
+    return lambda v: v
 
 
 def event_data(event: Event, known: dict[str, Any] | None = None) -> dict[str, Any]:

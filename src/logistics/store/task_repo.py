@@ -206,8 +206,11 @@ class TaskRepository:
         return [found[i] for i in task_ids if i in found]
 
     async def scan(self, batch: int) -> AsyncIterator[list[Task]]:
-        """Every task by create time, ``batch`` at a time, through a cursor (in a transaction)."""
-        cursor = await self._conn.cursor("SELECT * FROM tasks ORDER BY create_time, id")
+        """Every task by create time (those created together by order id), ``batch`` at a
+        time, through a cursor (in a transaction)."""
+        cursor = await self._conn.cursor(
+            'SELECT * FROM tasks ORDER BY create_time, order_id COLLATE "C", id'
+        )
         while rows := await cursor.fetch(batch):
             yield [_task(r) for r in rows]
 

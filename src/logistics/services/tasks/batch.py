@@ -10,6 +10,7 @@ idempotency key: a retried batch returns the tasks the first one made.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ class NewTask:
     task: Task
     codes: dict[str, str]
     request_id: str | None
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What its request_id stands for (made once: an import makes it while parsing)."""
+        return request_fingerprint(fingerprinted(self.task))
 
 
 Outcome = CreatedTask | DomainError
@@ -185,9 +191,7 @@ async def _claim(
     """Claims the items' request ids at once; by item index, the task an earlier request made
     with the same content, or ALREADY_EXISTS for the same id with other content."""
     keyed = [
-        (i, item.request_id, request_fingerprint(fingerprinted(item.task)), item.task.id)
-        for i, item in fresh
-        if item.request_id
+        (i, item.request_id, item.fingerprint, item.task.id) for i, item in fresh if item.request_id
     ]
     earlier = await uow.claim_requests(CREATE_METHOD, [(r, h, t) for _, r, h, t in keyed])
     out: dict[int, uuid.UUID | AlreadyExists] = {}

@@ -25,7 +25,6 @@ from logistics.domain.ids import TenantSlug
 from logistics.domain.task_rows import (
     STEP_PREFIXES,
     TASK_COLUMNS,
-    TaskRow,
     column_of,
     exportable,
     parse_task_row,
@@ -72,10 +71,13 @@ class TaskImporter:
     ) -> ImportReport:
         caller.require(Scope.DISPATCH, tenant)
         tally, counts = ParseTally(), _Counts()
-        chunks: asyncio.Queue[list[ParsedRow[TaskRow]] | None] = asyncio.Queue(maxsize=2)
+        chunks: asyncio.Queue[list[ParsedRow[NewTask]] | None] = asyncio.Queue(maxsize=2)
 
         async def read() -> None:
             async for chunk in parsed_rows(records, TASK_COLUMNS, _parse, IMPORT_CHUNK):
+                for row in chunk:  # here, while the writer waits on the database
+                    if row.record is not None and row.record.request_id is not None:
+                        _ = row.record.fingerprint
                 await chunks.put(chunk)
             await chunks.put(None)
 
@@ -97,7 +99,7 @@ class TaskImporter:
         self,
         caller: Caller,
         uow: UnitOfWork,
-        chunks: asyncio.Queue[list[ParsedRow[TaskRow]] | None],
+        chunks: asyncio.Queue[list[ParsedRow[NewTask]] | None],
         reading: asyncio.Task[None],
         tally: ParseTally,
         counts: _Counts,
@@ -120,7 +122,7 @@ class TaskImporter:
             if all_or_nothing and tally.error_count:
                 continue  # nothing will be stored: only parse the rest, for the report
             rows = await self._known_outlets(uow, rows, tally)
-            outcomes = await self._batch.create_in(caller, uow, [_new_task(r) for r in rows])
+            outcomes = await self._batch.create_in(caller, uow, [_item(r) for r in rows])
             for row, outcome in zip(rows, outcomes, strict=True):
                 if isinstance(outcome, CreatedTask):
                     assert row.record is not None
@@ -133,8 +135,8 @@ class TaskImporter:
                     _refuse(tally, row.row, _row_errors(row.row, outcome))
 
     async def _known_outlets(
-        self, uow: UnitOfWork, rows: list[ParsedRow[TaskRow]], tally: ParseTally
-    ) -> list[ParsedRow[TaskRow]]:
+        self, uow: UnitOfWork, rows: list[ParsedRow[NewTask]], tally: ParseTally
+    ) -> list[ParsedRow[NewTask]]:
         """The rows whose outlets are known (registered now if the platform knows them); the
         others are refused, naming the column."""
         unknown = await self._outlets.unknown(uow, (o for r in rows for _, o in _outlets(r)))
@@ -168,13 +170,15 @@ class TaskImporter:
                 yield [task_cells(t) for t in tasks if exportable(t)]
 
 
-def _parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[TaskRow]:
-    return parse_task_row(row, cells, at, uuid.uuid4)
+def _parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[NewTask]:
+    p = parse_task_row(row, cells, at, uuid.uuid4)
+    item = NewTask(p.record.task, {}, p.record.request_id) if p.record else None
+    return ParsedRow(p.row, p.key, item, p.errors)
 
 
 def _admit(
-    chunk: list[ParsedRow[TaskRow]], tally: ParseTally, seen: dict[str, int]
-) -> list[ParsedRow[TaskRow]]:
+    chunk: list[ParsedRow[NewTask]], tally: ParseTally, seen: dict[str, int]
+) -> list[ParsedRow[NewTask]]:
     """The chunk's good rows; counts every row and reports the bad ones, and a request_id
     that an earlier row of the file has."""
     good = []
@@ -198,7 +202,7 @@ def _refuse(tally: ParseTally, row: int, errors: Sequence[RowError]) -> None:
     tally.note(errors)
 
 
-def _outlets(row: ParsedRow[TaskRow]) -> list[tuple[str, str]]:
+def _outlets(row: ParsedRow[NewTask]) -> list[tuple[str, str]]:
     """(column, outlet id) of each outlet the row names."""
     assert row.record is not None
     task = row.record.task
@@ -209,9 +213,9 @@ def _outlets(row: ParsedRow[TaskRow]) -> list[tuple[str, str]]:
     return [(column, o) for column, o in named if o]
 
 
-def _new_task(row: ParsedRow[TaskRow]) -> NewTask:
+def _item(row: ParsedRow[NewTask]) -> NewTask:
     assert row.record is not None
-    return NewTask(row.record.task, {}, row.record.request_id)
+    return row.record
 
 
 def _row_errors(row: int, error: DomainError) -> list[RowError]:
