@@ -107,7 +107,9 @@ async def stored(store: Store, database: Database, tenant: str) -> dict[str, int
             "outbox": await conn.fetchval(
                 "SELECT count(*) FROM outbox WHERE event_type = 'task.created'"
             ),
-            "timers": await conn.fetchval("SELECT count(DISTINCT subject_id) FROM timers"),
+            "timers": await conn.fetchval(
+                "SELECT count(DISTINCT subject_id) FROM timers WHERE tenant_id = $1", tenant_id
+            ),
         }
 
 

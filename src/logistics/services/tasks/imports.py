@@ -41,6 +41,10 @@ IMPORT_CHUNK = 2500
 EXPORT_BATCH = 2000
 
 
+# The reader's chunks for the writer; then None at the end, or what made the reader fail.
+_Chunks = asyncio.Queue["list[ParsedRow[NewTask]] | Exception | None"]
+
+
 class _Discard(Exception):
     """Rolls the import's transaction back (a dry run, or all or nothing with bad rows)."""
 
@@ -71,20 +75,24 @@ class TaskImporter:
     ) -> ImportReport:
         caller.require(Scope.DISPATCH, tenant)
         tally, counts = ParseTally(), _Counts()
-        chunks: asyncio.Queue[list[ParsedRow[NewTask]] | None] = asyncio.Queue(maxsize=2)
+        chunks: _Chunks = asyncio.Queue(maxsize=2)
 
         async def read() -> None:
-            async for chunk in parsed_rows(records, TASK_COLUMNS, _parse, IMPORT_CHUNK):
-                for row in chunk:  # here, while the writer waits on the database
-                    if row.record is not None and row.record.request_id is not None:
-                        _ = row.record.fingerprint
-                await chunks.put(chunk)
-            await chunks.put(None)
+            try:
+                async for chunk in parsed_rows(records, TASK_COLUMNS, _parse, IMPORT_CHUNK):
+                    for row in chunk:  # here, while the writer waits on the database
+                        if row.record is not None and row.record.request_id is not None:
+                            _ = row.record.fingerprint
+                    await chunks.put(chunk)
+            except Exception as exc:  # a broken file: the writer raises it
+                await chunks.put(exc)
+            else:
+                await chunks.put(None)
 
         reading = asyncio.create_task(read())
         try:
             async with self._store.write(tenant) as uow:
-                await self._write(caller, uow, chunks, reading, tally, counts, all_or_nothing)
+                await self._write(caller, uow, chunks, tally, counts, all_or_nothing)
                 if dry_run or (all_or_nothing and tally.error_count):
                     raise _Discard
         except _Discard:
@@ -99,24 +107,16 @@ class TaskImporter:
         self,
         caller: Caller,
         uow: UnitOfWork,
-        chunks: asyncio.Queue[list[ParsedRow[NewTask]] | None],
-        reading: asyncio.Task[None],
+        chunks: _Chunks,
         tally: ParseTally,
         counts: _Counts,
         all_or_nothing: bool,
     ) -> None:
         """Creates each chunk's good rows as the reader hands it over."""
         seen: dict[str, int] = {}
-        while True:
-            getting = asyncio.ensure_future(chunks.get())
-            await asyncio.wait({getting, reading}, return_when=asyncio.FIRST_COMPLETED)
-            if not getting.done():
-                getting.cancel()
-                reading.result()  # the reader failed: a broken file; raise what it raised
-                continue
-            chunk = getting.result()
-            if chunk is None:
-                return
+        while (chunk := await chunks.get()) is not None:
+            if isinstance(chunk, Exception):
+                raise chunk
             rows = _admit(chunk, tally, seen)
             counts.valid += len(rows)
             if all_or_nothing and tally.error_count:
