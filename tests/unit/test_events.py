@@ -226,9 +226,19 @@ def test_the_unit_of_work_sets_the_tenant_and_the_id_is_made_with_the_event() ->
 def events_under(*specs: tuple[str, str]) -> type[ev.Event]:
     """A base event class (one field, ``name``) with a subclass per (type, resource field)."""
     base = dataclasses.make_dataclass("Base", [("name", str)], bases=(ev.Event,), frozen=True)
-    for event_type, resource in specs:
-        namespace = {"type": event_type, "resource_field": resource}
-        dataclasses.make_dataclass("Sub", [], bases=(base,), frozen=True, namespace=namespace)
+    subclasses = [
+        dataclasses.make_dataclass(
+            "Sub",
+            [],
+            bases=(base,),
+            frozen=True,
+            namespace={"type": event_type, "resource_field": resource},
+        )
+        for event_type, resource in specs
+    ]
+    # __subclasses__() holds weak references: keep the subclasses alive as long as the base,
+    # or a garbage collection between here and collect() drops one (and the duplicate).
+    base._keep = subclasses  # type: ignore[attr-defined]
     return base
 
 
