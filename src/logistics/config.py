@@ -87,6 +87,25 @@ def _osrm_profile(raw: str) -> str:
     return raw
 
 
+def _countries(raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``ke,ug`` (every tenant) or ``acme=ke,ug;*=tz`` (per tenant slug, ``*`` the others)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for part in raw.split(";"):
+        tenant, _, codes = part.rpartition("=")
+        listed = tuple(c.strip().lower() for c in codes.split(",") if c.strip())
+        if not listed or any(len(c) != 2 or not c.isalpha() for c in listed):
+            raise ValueError("must list ISO 3166-1 alpha-2 country codes (ke,ug or acme=ke;*=ug)")
+        table[tenant.strip() or "*"] = listed
+    return tuple(table.items())
+
+
+def _confidence(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 1:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
 def _osrm_table_size(raw: str) -> int:
     value = int(raw)
     if value < 2:
@@ -219,6 +238,14 @@ class Settings:
     osrm_timeout_seconds: float = 2.0
     osrm_cache_size: int = 100_000
     osrm_max_table_size: int = 100
+    geocoder: str = "none"
+    geocoder_url: str | None = None
+    geocoder_timeout_seconds: float = 3.0
+    geocoder_attempts: int = 3
+    geocoder_cache_size: int = 10_000
+    geocoder_min_confidence: float = 0.9
+    # (tenant slug or "*", country codes) pairs: see ``_countries``.
+    geocoder_countries: tuple[tuple[str, tuple[str, ...]], ...] = ()
     allow_private_targets: bool = False
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
@@ -298,6 +325,13 @@ class Settings:
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,
             "osrm_max_table_size": _osrm_table_size,
+            "geocoder": _choice("none", "nominatim", "pelias"),
+            "geocoder_url": _url("http", "https"),
+            "geocoder_timeout_seconds": _positive_float,
+            "geocoder_attempts": _positive_int,
+            "geocoder_cache_size": _positive_int,
+            "geocoder_min_confidence": _confidence,
+            "geocoder_countries": _countries,
             "allow_private_targets": _bool,
             "webhook_timeout_seconds": _positive_float,
             "webhook_backoff_base_seconds": _positive_float,
@@ -331,6 +365,8 @@ class Settings:
         return settings
 
     def _check(self) -> None:
+        if self.geocoder != "none" and self.geocoder_url is None:
+            raise ConfigError(f"LOGISTICS_GEOCODER={self.geocoder} needs LOGISTICS_GEOCODER_URL")
         if self.database_pool_min > self.database_pool_max:
             raise ConfigError(
                 "LOGISTICS_DATABASE_POOL_MIN must not exceed LOGISTICS_DATABASE_POOL_MAX"

@@ -134,6 +134,7 @@ HTTP_ADAPTERS = (
     "logistics.carriers",
     "logistics.discovery",
     "logistics.geo.osrm",
+    "logistics.geo.geocoders",
     "logistics.sim.roads",  # the simulator's own OSRM client, for road paths
     "logistics.events.deliveries",
     "logistics.api.auth",  # the JWKS client
@@ -353,6 +354,7 @@ def test_a_planted_violation_is_caught(module: str, planted: str, rule: str) -> 
         ("logistics.services.tasks.sla", "from logistics.store.unit_of_work import UnitOfWork"),
         ("logistics.services.live.view", "from ...geo.areas import ViewArea"),
         ("logistics.geo.osrm", "import httpx"),
+        ("logistics.geo.geocoders", "import httpx"),
         ("logistics.platform_directory", "from logistics.discovery import DiscoveryNotFound"),
         ("logistics.bootstrap.core", "from logistics.discovery import HttpDiscovery"),
     ],

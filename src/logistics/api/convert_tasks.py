@@ -17,6 +17,7 @@ from logistics.api.convert_common import (
     update_paths,
 )
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
+from logistics.domain.addresses import AddressState, needs_address
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import PROOFS, RIDERS, SLA_POLICY, TASKS
@@ -68,6 +69,12 @@ STEP_STATES: dict[int, StepState] = {
     task_pb2.TaskStep.STATE_COMPLETED: StepState.COMPLETED,
     task_pb2.TaskStep.STATE_FAILED: StepState.FAILED,
     task_pb2.TaskStep.STATE_SKIPPED: StepState.SKIPPED,
+}
+ADDRESS_STATES: dict[int, AddressState] = {
+    task_pb2.ADDRESS_STATE_GIVEN: AddressState.GIVEN,
+    task_pb2.ADDRESS_STATE_PENDING: AddressState.PENDING,
+    task_pb2.ADDRESS_STATE_RESOLVED: AddressState.RESOLVED,
+    task_pb2.ADDRESS_STATE_NEEDS_ADDRESS: AddressState.NEEDS_ADDRESS,
 }
 PROOF_KINDS: dict[int, ProofKind] = {
     task_pb2.TaskStep.PROOF_KIND_ONE_TIME_CODE: ProofKind.ONE_TIME_CODE,
@@ -176,8 +183,10 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
         field = f"task.steps[{i}]"
         step_kind = enum_from_proto(s.kind, STEP_KINDS, f"{field}.kind", required=True)
         assert step_kind is not None
-        if not s.HasField("location"):
-            raise InvalidArgument.field(f"{field}.location", "is required")
+        # An address alone waits for the geocoder (``domain.addresses``).
+        located = s.HasField("location")
+        if not located and not s.address.strip():
+            raise InvalidArgument.field(f"{field}.location", "is required (or give an address)")
         proofs = _required_proofs(s, field)
         if s.one_time_code and not (s.one_time_code.isdigit() and 4 <= len(s.one_time_code) <= 12):
             raise InvalidArgument.field(f"{field}.one_time_code", "must be 4 to 12 digits")
@@ -190,6 +199,7 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
                 latitude=s.location.latitude,
                 longitude=s.location.longitude,
                 address=optional(s.address),
+                address_state=AddressState.GIVEN if located else AddressState.PENDING,
                 outlet_id=optional(s.outlet_id),
                 window=window_from_proto(s.window, f"{field}.window")
                 if s.HasField("window")
@@ -240,6 +250,7 @@ def task_to_proto(
         sla_state=enum_to_proto(t.sla_state, SLA_STATES),  # type: ignore[arg-type]
         current_step=t.current_step,
         manual_dispatch=t.manual_dispatch,
+        needs_address=needs_address(t),
     )
     for i in t.items:
         msg.items.add(
@@ -266,7 +277,14 @@ def task_to_proto(
             issued_code=(issued or {}).get(s.id, ""),
             arrive_time=timestamp(s.arrive_time),
             complete_time=timestamp(s.complete_time),
+            address_state=enum_to_proto(s.address_state, ADDRESS_STATES),
         )
+        for c in s.candidates:
+            step.address_candidates.add(
+                label=c.label,
+                location=common_pb2.GeoPoint(latitude=c.latitude, longitude=c.longitude),
+                confidence=c.confidence,
+            )
         if s.window is not None:
             step.window.CopyFrom(window_to_proto(s.window))
     return msg

@@ -127,6 +127,7 @@ class TaskHandler(task_connect.TaskService):
             deadline=window_from_proto(request.deadline_window, "deadline_window")
             if request.HasField("deadline_window")
             else None,
+            needs_address=request.needs_address or None,
         )
         filters = ("tasks", tenant, f)
         page = await self._tasks.list_tasks(

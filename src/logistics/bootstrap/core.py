@@ -17,6 +17,7 @@ from logistics.config import Settings
 from logistics.discovery import HttpDiscovery
 from logistics.domain.clock import SystemClock
 from logistics.geo.distance import StraightLine
+from logistics.geo.geocoders import nominatim, pelias
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.matcher import Matcher
 from logistics.geo.osrm import Osrm
@@ -28,6 +29,7 @@ from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
+from logistics.services.tasks.addresses import AddressResolver, Geocoder, NoGeocoder
 from logistics.services.tasks.editing import RiderMessages
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
@@ -128,11 +130,18 @@ def build_core(
     rider_hooks.add(dispatching.refresh_profile)  # the matcher's view of the rider's load
     rider_hooks.add(routes.rider_changed)  # the rider's route plan follows its tasks
     templates = RouteTemplates(store, routes, clock)
+    resolver = AddressResolver(
+        build_geocoder(settings),
+        clock,
+        min_confidence=settings.geocoder_min_confidence,
+        countries=dict(settings.geocoder_countries),
+    )
     timers = TimerRunner(
         TimerQueue(db),
         clock,
         task_timers=tasks.handle_sla_timer,
         route_timers=templates.handle_timer,
+        address_timers=resolver.handle_timer,
         interval_s=settings.timer_interval_seconds,
     )
     return Core(
@@ -153,6 +162,21 @@ def build_core(
         routes=routes,
         templates=templates,
         timers=timers,
+    )
+
+
+def build_geocoder(settings: Settings) -> Geocoder:
+    """The address search of ``LOGISTICS_GEOCODER`` (none: every address waits for a
+    dispatcher)."""
+    if settings.geocoder == "none" or settings.geocoder_url is None:
+        return NoGeocoder()
+    build = nominatim if settings.geocoder == "nominatim" else pelias
+    return build(
+        settings.geocoder_url,
+        timeout_s=settings.geocoder_timeout_seconds,
+        attempts=settings.geocoder_attempts,
+        cache_size=settings.geocoder_cache_size,
+        user_agent=settings.service_name,
     )
 
 

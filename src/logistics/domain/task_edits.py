@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from logistics.domain import addresses
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.tasks import (
@@ -149,14 +150,17 @@ def _edited_steps(task: Task, listed: tuple[StepChange, ...]) -> tuple[Step, ...
         seen.add(change.id)
         current = steps[by_id[change.id]]
         out.extend(_fixed_fields(current, change, where))
-        steps[by_id[change.id]] = dataclasses.replace(
+        steps[by_id[change.id]] = addresses.after_edit(
             current,
-            latitude=change.latitude,
-            longitude=change.longitude,
-            address=change.address,
-            window=change.window,
-            contact_name=change.contact_name,
-            contact_phone=change.contact_phone,
+            dataclasses.replace(
+                current,
+                latitude=change.latitude,
+                longitude=change.longitude,
+                address=change.address,
+                window=change.window,
+                contact_name=change.contact_name,
+                contact_phone=change.contact_phone,
+            ),
         )
     if out:
         raise InvalidArgument(out)

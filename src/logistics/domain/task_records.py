@@ -22,6 +22,7 @@ class TaskFilter:
     order_id: str | None = None
     created: Window | None = None
     deadline: Window | None = None
+    needs_address: bool | None = None  # True: only tasks waiting for an address
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from logistics.domain.addresses import (
+    MAX_ADDRESS_CHARS,
+    AddressState,
+    Candidate,
+    require_located,
+)
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.text import shown
@@ -131,6 +137,10 @@ class Step:
     code_attempts: int = 0
     arrive_time: datetime | None = None
     complete_time: datetime | None = None
+    # Geocoding (``domain.addresses``): GIVEN unless the step came with an address only.
+    address_state: AddressState = AddressState.GIVEN
+    candidates: tuple[Candidate, ...] = ()
+    geocode_attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,7 @@ def _close_remaining(task: Task, current: StepState) -> tuple[Step, ...]:
 
 def assign(task: Task, rider_id: uuid.UUID) -> Task:
     _check(task, Action.ASSIGN)
+    require_located(task)
     return dataclasses.replace(
         task, state=TaskState.ASSIGNED, rider_id=rider_id, manual_dispatch=False
     )
@@ -294,6 +305,16 @@ def validate_task(task: Task) -> None:
             out.append(FieldViolation(f"task.steps[{i}].location", "is out of range"))
         if step.window is not None and step.window.end <= step.window.start:
             out.append(FieldViolation(f"task.steps[{i}].window", "must end after it starts"))
+        if step.address is not None and len(step.address) > MAX_ADDRESS_CHARS:
+            out.append(
+                FieldViolation(
+                    f"task.steps[{i}].address", f"is longer than {MAX_ADDRESS_CHARS} characters"
+                )
+            )
+        if step.address_state is AddressState.PENDING and not (step.address or "").strip():
+            out.append(
+                FieldViolation(f"task.steps[{i}].location", "is required (or give an address)")
+            )
         if step.service_seconds < 0 or step.service_seconds > 86400:
             out.append(FieldViolation(f"task.steps[{i}].service_seconds", "must be 0 to 86400"))
     if (

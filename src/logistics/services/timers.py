@@ -1,5 +1,5 @@
-"""Fires due timers (document expiry, task SLA deadlines, route templates) from a background
-loop.
+"""Fires due timers (document expiry, task SLA deadlines, geocoding, route templates) from a
+background loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
+from logistics.domain.addresses import GEOCODE_TIMER
 from logistics.domain.clock import Clock
 from logistics.domain.names import DOCUMENTS
 from logistics.domain.timers import DueTimer
@@ -43,12 +44,14 @@ class TimerRunner:
         *,
         task_timers: TimerHandler | None = None,
         route_timers: TimerHandler | None = None,
+        address_timers: TimerHandler | None = None,
         interval_s: float = 1.0,
     ) -> None:
         self._queue = queue
         self._clock = clock
         self._task_timers = task_timers
         self._route_timers = route_timers
+        self._address_timers = address_timers
         self._interval_s = interval_s
         self._outages = OutageLog()
 
@@ -71,6 +74,8 @@ class TimerRunner:
     async def _handle(self, uow: UnitOfWork, timer: DueTimer) -> None:
         if timer.kind == DOCUMENT_EXPIRY:
             await self._document_expired(uow, timer)
+        elif timer.kind == GEOCODE_TIMER and self._address_timers is not None:
+            await self._address_timers(uow, timer)
         elif timer.kind.startswith("task.") and self._task_timers is not None:
             await self._task_timers(uow, timer)
         elif timer.kind.startswith("route_template.") and self._route_timers is not None:

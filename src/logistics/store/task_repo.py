@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
@@ -52,6 +53,9 @@ def _step_json(s: Step) -> dict[str, Any]:
         "code_attempts": s.code_attempts,
         "arrive_time": s.arrive_time.isoformat() if s.arrive_time else None,
         "complete_time": s.complete_time.isoformat() if s.complete_time else None,
+        "address_state": s.address_state.value,
+        "candidates": [[c.label, c.latitude, c.longitude, c.confidence] for c in s.candidates],
+        "geocode_attempts": s.geocode_attempts,
     }
 
 
@@ -76,6 +80,9 @@ def _step(d: dict[str, Any]) -> Step:
         code_attempts=d.get("code_attempts", 0),
         arrive_time=_time(d.get("arrive_time")),
         complete_time=_time(d.get("complete_time")),
+        address_state=AddressState(d.get("address_state", "given")),
+        candidates=tuple(Candidate(*c) for c in d.get("candidates", ())),
+        geocode_attempts=d.get("geocode_attempts", 0),
     )
 
 
@@ -250,6 +257,10 @@ class TaskRepository:
             if value is not None:
                 args.append(value)
                 filters.append(f"{column} = ${len(args)}")
+        if f.needs_address is not None:
+            waiting = """(steps @> '[{"address_state": "pending"}]'
+                OR steps @> '[{"address_state": "needs_address"}]')"""
+            filters.append(waiting if f.needs_address else f"NOT {waiting}")
         for column, window in (("create_time", f.created), ("delivery_deadline", f.deadline)):
             if window is not None:
                 args.extend([window.start, window.end])

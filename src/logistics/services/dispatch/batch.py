@@ -25,6 +25,7 @@ from typing import Protocol
 from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 from ortools.sat.python import cp_model
 
+from logistics.domain.addresses import needs_address
 from logistics.domain.batching import (
     BatchRules,
     Candidate,
@@ -314,6 +315,8 @@ class BatchDispatchService:
                     logger.info("batch: task %s left unassigned (not found)", name)
                 elif task.state is not TaskState.CREATED:
                     logger.info("batch: task %s left unassigned (%s)", name, task.state.value)
+                elif needs_address(task):
+                    logger.info("batch: task %s left unassigned (needs an address)", name)
                 else:
                     jobs.append(job_of(task))
                     etags[str(task.id)] = etag_for(task.version)

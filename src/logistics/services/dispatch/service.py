@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from logistics.domain.addresses import require_located
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
 from logistics.domain.compliance import Capacity, RiderFacts, evaluate
@@ -160,6 +161,7 @@ class DispatchService:
                 found = await uow.tasks.get(task.id)
             if found is None:
                 raise NotFound(f"task {task} not found")
+            require_located(found)
             pickup = next((s for s in found.steps if s.kind is StepKind.PICKUP), found.steps[0])
             point = (pickup.latitude, pickup.longitude)
             priority = found.priority
@@ -297,6 +299,7 @@ class AutoDispatcher:
                 f"only an unassigned task can be dispatched; it is {task.state.value}",
                 reason="TASK_TAKEN",
             )
+        require_located(task)
         system = Caller(name.tenant, "auto-dispatch", frozenset({Scope.DISPATCH}))
         radius = self._policy.radius_m
         for attempt in range(2):

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from logistics.domain import addresses
 from logistics.domain import tasks as machine
+from logistics.domain.addresses import GEOCODE_TIMER
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
 from logistics.domain.errors import AlreadyExists, DomainError, FieldViolation, InvalidArgument
@@ -234,4 +236,5 @@ async def _record_created(
             for kind, due in sla_timers(task, now, policy)
             if due is not None
         ]
+        + [(GEOCODE_TIMER, task.id, now) for task in created if addresses.pending(task)]
     )

@@ -19,6 +19,7 @@ from logistics.domain.tasks import Task, TaskState
 from logistics.domain.versioning import etag_for
 from logistics.outages import OutageLog
 from logistics.services import crud
+from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.sla import set_sla_timers
 from logistics.services.tasks.trail import public
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -78,6 +79,8 @@ class TaskEditor:
             )
             if saved is not current and any(p.startswith(_REPLANS) for p in changed):
                 await set_sla_timers(uow, saved, now)
+            if saved is not current:
+                await ask_geocoding(uow, saved, now)
         if saved is not current:
             await self._tell_rider(name, saved, changed)
         return saved

@@ -43,6 +43,7 @@ from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.services.tasks import sla
 from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
+from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.editing import RiderMessages, TaskEditor
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
@@ -111,6 +112,7 @@ class TaskService:
             created = await uow.tasks.add(ready)
             await record(caller, uow, None, created, TaskCreated)
             await set_sla_timers(uow, created, self._clock.now())
+            await ask_geocoding(uow, created, self._clock.now())
         return CreatedTask(created, issued)
 
     async def update(

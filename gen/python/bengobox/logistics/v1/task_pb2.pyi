@@ -15,8 +15,21 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AddressState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADDRESS_STATE_UNSPECIFIED: _ClassVar[AddressState]
+    ADDRESS_STATE_GIVEN: _ClassVar[AddressState]
+    ADDRESS_STATE_PENDING: _ClassVar[AddressState]
+    ADDRESS_STATE_RESOLVED: _ClassVar[AddressState]
+    ADDRESS_STATE_NEEDS_ADDRESS: _ClassVar[AddressState]
+ADDRESS_STATE_UNSPECIFIED: AddressState
+ADDRESS_STATE_GIVEN: AddressState
+ADDRESS_STATE_PENDING: AddressState
+ADDRESS_STATE_RESOLVED: AddressState
+ADDRESS_STATE_NEEDS_ADDRESS: AddressState
+
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -78,6 +91,7 @@ class Task(_message.Message):
     SLA_STATE_FIELD_NUMBER: _ClassVar[int]
     CURRENT_STEP_FIELD_NUMBER: _ClassVar[int]
     MANUAL_DISPATCH_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -97,7 +111,8 @@ class Task(_message.Message):
     sla_state: Task.SlaState
     current_step: int
     manual_dispatch: bool
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ...) -> None: ...
+    needs_address: bool
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ...) -> None: ...
 
 class TaskItem(_message.Message):
     __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c")
@@ -118,7 +133,7 @@ class TaskItem(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
 
 class TaskStep(_message.Message):
-    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time")
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
@@ -174,6 +189,8 @@ class TaskStep(_message.Message):
     ISSUED_CODE_FIELD_NUMBER: _ClassVar[int]
     ARRIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_STATE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: TaskStep.Kind
     state: TaskStep.State
@@ -189,7 +206,19 @@ class TaskStep(_message.Message):
     issued_code: str
     arrive_time: _timestamp_pb2.Timestamp
     complete_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    address_state: AddressState
+    address_candidates: _containers.RepeatedCompositeFieldContainer[AddressCandidate]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ...) -> None: ...
+
+class AddressCandidate(_message.Message):
+    __slots__ = ("label", "location", "confidence")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    location: _common_pb2.GeoPoint
+    confidence: float
+    def __init__(self, label: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id")
@@ -264,7 +293,7 @@ class GetTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window", "sla_state", "deadline_window", "order_id")
+    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window", "sla_state", "deadline_window", "order_id", "needs_address")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -276,6 +305,7 @@ class ListTasksRequest(_message.Message):
     SLA_STATE_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_WINDOW_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
@@ -287,7 +317,8 @@ class ListTasksRequest(_message.Message):
     sla_state: Task.SlaState
     deadline_window: _common_pb2.TimeWindow
     order_id: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., deadline_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., order_id: _Optional[str] = ...) -> None: ...
+    needs_address: bool
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., deadline_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., order_id: _Optional[str] = ..., needs_address: _Optional[bool] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")

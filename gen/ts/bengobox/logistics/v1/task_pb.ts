@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/task.proto.
  */
 export const file_bengobox_logistics_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIqsICgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIInYKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhEKDUtJTkRfREVMSVZFUlkQARIPCgtLSU5EX1BJQ0tVUBACEhEKDUtJTkRfVFJBTlNGRVIQAxIPCgtLSU5EX1JFVFVSThAEEhAKDEtJTkRfU0hVVFRMRRAFIqgBCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX0NSRUFURUQQARISCg5TVEFURV9BU1NJR05FRBACEhIKDlNUQVRFX0VOX1JPVVRFEAMSEQoNU1RBVEVfQVJSSVZFRBAEEhMKD1NUQVRFX0NPTVBMRVRFRBAFEhAKDFNUQVRFX0ZBSUxFRBAGEhMKD1NUQVRFX0NBTkNFTExFRBAHImwKCFNsYVN0YXRlEhkKFVNMQV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElNMQV9TVEFURV9PTl9UUkFDSxABEhUKEVNMQV9TVEFURV9BVF9SSVNLEAISFgoSU0xBX1NUQVRFX0JSRUFDSEVEEAMimQEKCFRhc2tJdGVtEgsKA3NrdRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIRCgl3ZWlnaHRfa2cYBCABKAESEAoIdm9sdW1lX2wYBSABKAESGQoRbWluX3RlbXBlcmF0dXJlX2MYBiABKAESGQoRbWF4X3RlbXBlcmF0dXJlX2MYByABKAEiwwcKCFRhc2tTdGVwEgoKAmlkGAEgASgJEjIKBGtpbmQYAiABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuS2luZBI0CgVzdGF0ZRgDIAEoDjIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5TdGF0ZRIxCghsb2NhdGlvbhgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIPCgdhZGRyZXNzGAUgASgJEhEKCW91dGxldF9pZBgGIAEoCRIxCgZ3aW5kb3cYByABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIUCgxjb250YWN0X25hbWUYCCABKAkSFQoNY29udGFjdF9waG9uZRgJIAEoCRJCCg9yZXF1aXJlZF9wcm9vZnMYCiADKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEhcKD3NlcnZpY2Vfc2Vjb25kcxgLIAEoBRIVCg1vbmVfdGltZV9jb2RlGAwgASgJEhMKC2lzc3VlZF9jb2RlGA0gASgJEi8KC2Fycml2ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1jb21wbGV0ZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1BJQ0tVUBABEhEKDUtJTkRfRFJPUF9PRkYQAhIMCghLSU5EX0hVQhADIn4KBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhEKDVNUQVRFX0FSUklWRUQQAhITCg9TVEFURV9DT01QTEVURUQQAxIQCgxTVEFURV9GQUlMRUQQBBIRCg1TVEFURV9TS0lQUEVEEAUizAEKCVByb29mS2luZBIaChZQUk9PRl9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYUFJPT0ZfS0lORF9PTkVfVElNRV9DT0RFEAESGAoUUFJPT0ZfS0lORF9TSUdOQVRVUkUQAhIUChBQUk9PRl9LSU5EX1BIT1RPEAMSFgoSUFJPT0ZfS0lORF9ORkNfVEFHEAQSHgoaUFJPT0ZfS0lORF9URU1QRVJBVFVSRV9MT0cQBRIdChlQUk9PRl9LSU5EX1JFQ0lQSUVOVF9OQU1FEAYipAIKCVRhc2tFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEjUKCmZyb21fc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIzCgh0b19zdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEg0KBWFjdG9yGAUgASgJEg4KBnJlYXNvbhgGIAEoCRIxCghsb2NhdGlvbhgHIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIuCgpldmVudF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdGVwX2lkGAkgASgJImIKEUNyZWF0ZVRhc2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIpCgR0YXNrGAIgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSEgoKcmVxdWVzdF9pZBgDIAEoCSJvChFVcGRhdGVUYXNrUmVxdWVzdBIpCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIn0KF0JhdGNoQ3JlYXRlVGFza3NSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI6CghyZXF1ZXN0cxgCIAMoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBIWCg5hbGxfb3Jfbm90aGluZxgDIAEoCCJ0ChVCYXRjaENyZWF0ZVRhc2tSZXN1bHQSKwoEdGFzaxgBIAEoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrSAASJAoGc3RhdHVzGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihQEKGEJhdGNoQ3JlYXRlVGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEj0KB3Jlc3VsdHMYAiADKAsyLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrUmVzdWx0Ih4KDkdldFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkijgMKEExpc3RUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSEQoJb3V0bGV0X2lkGAYgASgJEg0KBXJpZGVyGAcgASgJEjgKDWNyZWF0ZV93aW5kb3cYCCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxI3CglzbGFfc3RhdGUYCSABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRI6Cg9kZWFkbGluZV93aW5kb3cYCiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIQCghvcmRlcl9pZBgLIAEoCSJYChFMaXN0VGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI/ChFDYW5jZWxUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIMCgRldGFnGAMgASgJImEKEFN0YXJ0VGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIxCghsb2NhdGlvbhgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAMgASgJInUKE0Fycml2ZUF0U3RlcFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdzdGVwX2lkGAIgASgJEjEKCGxvY2F0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYBCABKAkixQIKBVByb29mEjcKBGtpbmQYASABKA4yKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuUHJvb2ZLaW5kEgwKBHRleHQYAiABKAkSDwoHY29udGVudBgDIAEoDBIWCg50ZW1wZXJhdHVyZXNfYxgFIAMoARIxCghsb2NhdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIwCgxjYXB0dXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2ZpbGVfc2hhMjU2GAggASgJEhQKDGNvbnRlbnRfdHlwZRgJIAEoCRIXCg9maWxlX3NpemVfYnl0ZXMYCiABKAMSDwoHc3RlcF9pZBgLIAEoCRIMCgRuYW1lGAwgASgJSgQIBBAFIqMBChNDb21wbGV0ZVN0ZXBSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc3RlcF9pZBgCIAEoCRIsCgZwcm9vZnMYAyADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YSMQoIbG9jYXRpb24YBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgFIAEoCSJwCg9GYWlsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSMQoIbG9jYXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgEIAEoCSJOChVMaXN0VGFza0V2ZW50c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImMKFkxpc3RUYXNrRXZlbnRzUmVzcG9uc2USMAoGZXZlbnRzGAEgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoRTGlzdFByb29mc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJIkIKEkxpc3RQcm9vZnNSZXNwb25zZRIsCgZwcm9vZnMYASADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YiuwIKCVNsYVBvbGljeRIMCgRuYW1lGAEgASgJEjEKDmF0X3Jpc2tfYmVmb3JlGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkQKDWJyZWFjaF9hY3Rpb24YAyABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5LkJyZWFjaEFjdGlvbhIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSJoCgxCcmVhY2hBY3Rpb24SHQoZQlJFQUNIX0FDVElPTl9VTlNQRUNJRklFRBAAEhYKEkJSRUFDSF9BQ1RJT05fTk9ORRABEiEKHUJSRUFDSF9BQ1RJT05fTUFOVUFMX0RJU1BBVENIEAIiIwoTR2V0U2xhUG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIkoKFlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QSMAoGcG9saWN5GAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeTKzCgoLVGFza1NlcnZpY2USUwoKQ3JlYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElIKB0dldFRhc2sSJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzayIDkAIBEnMKEEJhdGNoQ3JlYXRlVGFza3MSLi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrc1JlcXVlc3QaLy5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrc1Jlc3BvbnNlEmMKCUxpc3RUYXNrcxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza3NSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESUwoKVXBkYXRlVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElMKCkNhbmNlbFRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ2FuY2VsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJRCglTdGFydFRhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RhcnRUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElcKDEFycml2ZUF0U3RlcBIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmVBdFN0ZXBSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSVwoMQ29tcGxldGVTdGVwEiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkNvbXBsZXRlU3RlcFJlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJPCghGYWlsVGFzaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GYWlsVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJyCg5MaXN0VGFza0V2ZW50cxIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza0V2ZW50c1JlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tFdmVudHNSZXNwb25zZSIDkAIBEmYKCkxpc3RQcm9vZnMSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1JlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1Jlc3BvbnNlIgOQAgESYQoMR2V0U2xhUG9saWN5EiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5IgOQAgESYgoPVXBkYXRlU2xhUG9saWN5Ei0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglUYXNrUHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
+  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIsIICgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIEhUKDW5lZWRzX2FkZHJlc3MYFCABKAgidgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEQoNS0lORF9ERUxJVkVSWRABEg8KC0tJTkRfUElDS1VQEAISEQoNS0lORF9UUkFOU0ZFUhADEg8KC0tJTkRfUkVUVVJOEAQSEAoMS0lORF9TSFVUVExFEAUiqAEKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfQ1JFQVRFRBABEhIKDlNUQVRFX0FTU0lHTkVEEAISEgoOU1RBVEVfRU5fUk9VVEUQAxIRCg1TVEFURV9BUlJJVkVEEAQSEwoPU1RBVEVfQ09NUExFVEVEEAUSEAoMU1RBVEVfRkFJTEVEEAYSEwoPU1RBVEVfQ0FOQ0VMTEVEEAcibAoIU2xhU3RhdGUSGQoVU0xBX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSU0xBX1NUQVRFX09OX1RSQUNLEAESFQoRU0xBX1NUQVRFX0FUX1JJU0sQAhIWChJTTEFfU1RBVEVfQlJFQUNIRUQQAyKZAQoIVGFza0l0ZW0SCwoDc2t1GAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCHF1YW50aXR5GAMgASgFEhEKCXdlaWdodF9rZxgEIAEoARIQCgh2b2x1bWVfbBgFIAEoARIZChFtaW5fdGVtcGVyYXR1cmVfYxgGIAEoARIZChFtYXhfdGVtcGVyYXR1cmVfYxgHIAEoASLECAoIVGFza1N0ZXASCgoCaWQYASABKAkSMgoEa2luZBgCIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5LaW5kEjQKBXN0YXRlGAMgASgOMiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLlN0YXRlEjEKCGxvY2F0aW9uGAQgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50Eg8KB2FkZHJlc3MYBSABKAkSEQoJb3V0bGV0X2lkGAYgASgJEjEKBndpbmRvdxgHIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93EhQKDGNvbnRhY3RfbmFtZRgIIAEoCRIVCg1jb250YWN0X3Bob25lGAkgASgJEkIKD3JlcXVpcmVkX3Byb29mcxgKIAMoDjIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5Qcm9vZktpbmQSFwoPc2VydmljZV9zZWNvbmRzGAsgASgFEhUKDW9uZV90aW1lX2NvZGUYDCABKAkSEwoLaXNzdWVkX2NvZGUYDSABKAkSLwoLYXJyaXZlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWNvbXBsZXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjoKDWFkZHJlc3Nfc3RhdGUYECABKA4yIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuQWRkcmVzc1N0YXRlEkMKEmFkZHJlc3NfY2FuZGlkYXRlcxgRIAMoCzInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BZGRyZXNzQ2FuZGlkYXRlIk4KBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg8KC0tJTkRfUElDS1VQEAESEQoNS0lORF9EUk9QX09GRhACEgwKCEtJTkRfSFVCEAMifgoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESEQoNU1RBVEVfQVJSSVZFRBACEhMKD1NUQVRFX0NPTVBMRVRFRBADEhAKDFNUQVRFX0ZBSUxFRBAEEhEKDVNUQVRFX1NLSVBQRUQQBSLMAQoJUHJvb2ZLaW5kEhoKFlBST09GX0tJTkRfVU5TUEVDSUZJRUQQABIcChhQUk9PRl9LSU5EX09ORV9USU1FX0NPREUQARIYChRQUk9PRl9LSU5EX1NJR05BVFVSRRACEhQKEFBST09GX0tJTkRfUEhPVE8QAxIWChJQUk9PRl9LSU5EX05GQ19UQUcQBBIeChpQUk9PRl9LSU5EX1RFTVBFUkFUVVJFX0xPRxAFEh0KGVBST09GX0tJTkRfUkVDSVBJRU5UX05BTUUQBiJoChBBZGRyZXNzQ2FuZGlkYXRlEg0KBWxhYmVsGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhIKCmNvbmZpZGVuY2UYAyABKAEipAIKCVRhc2tFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEjUKCmZyb21fc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIzCgh0b19zdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEg0KBWFjdG9yGAUgASgJEg4KBnJlYXNvbhgGIAEoCRIxCghsb2NhdGlvbhgHIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIuCgpldmVudF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdGVwX2lkGAkgASgJImIKEUNyZWF0ZVRhc2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIpCgR0YXNrGAIgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSEgoKcmVxdWVzdF9pZBgDIAEoCSJvChFVcGRhdGVUYXNrUmVxdWVzdBIpCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIn0KF0JhdGNoQ3JlYXRlVGFza3NSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI6CghyZXF1ZXN0cxgCIAMoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVUYXNrUmVxdWVzdBIWCg5hbGxfb3Jfbm90aGluZxgDIAEoCCJ0ChVCYXRjaENyZWF0ZVRhc2tSZXN1bHQSKwoEdGFzaxgBIAEoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrSAASJAoGc3RhdHVzGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihQEKGEJhdGNoQ3JlYXRlVGFza3NSZXNwb25zZRIqCgV0YXNrcxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEj0KB3Jlc3VsdHMYAiADKAsyLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQmF0Y2hDcmVhdGVUYXNrUmVzdWx0Ih4KDkdldFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkipQMKEExpc3RUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSEQoJb3V0bGV0X2lkGAYgASgJEg0KBXJpZGVyGAcgASgJEjgKDWNyZWF0ZV93aW5kb3cYCCABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxI3CglzbGFfc3RhdGUYCSABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRI6Cg9kZWFkbGluZV93aW5kb3cYCiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdxIQCghvcmRlcl9pZBgLIAEoCRIVCg1uZWVkc19hZGRyZXNzGAwgASgIIlgKEUxpc3RUYXNrc1Jlc3BvbnNlEioKBXRhc2tzGAEgAygLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIj8KEUNhbmNlbFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJEgwKBGV0YWcYAyABKAkiYQoQU3RhcnRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYAyABKAkidQoTQXJyaXZlQXRTdGVwUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3N0ZXBfaWQYAiABKAkSMQoIbG9jYXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDAoEZXRhZxgEIAEoCSLFAgoFUHJvb2YSNwoEa2luZBgBIAEoDjIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5Qcm9vZktpbmQSDAoEdGV4dBgCIAEoCRIPCgdjb250ZW50GAMgASgMEhYKDnRlbXBlcmF0dXJlc19jGAUgAygBEjEKCGxvY2F0aW9uGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EjAKDGNhcHR1cmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZmlsZV9zaGEyNTYYCCABKAkSFAoMY29udGVudF90eXBlGAkgASgJEhcKD2ZpbGVfc2l6ZV9ieXRlcxgKIAEoAxIPCgdzdGVwX2lkGAsgASgJEgwKBG5hbWUYDCABKAlKBAgEEAUiowEKE0NvbXBsZXRlU3RlcFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdzdGVwX2lkGAIgASgJEiwKBnByb29mcxgDIAMoCzIcLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qcm9vZhIxCghsb2NhdGlvbhgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAUgASgJInAKD0ZhaWxUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIxCghsb2NhdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAQgASgJIk4KFUxpc3RUYXNrRXZlbnRzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYwoWTGlzdFRhc2tFdmVudHNSZXNwb25zZRIwCgZldmVudHMYASADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0V2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjChFMaXN0UHJvb2ZzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkiQgoSTGlzdFByb29mc1Jlc3BvbnNlEiwKBnByb29mcxgBIAMoCzIcLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qcm9vZiK7AgoJU2xhUG9saWN5EgwKBG5hbWUYASABKAkSMQoOYXRfcmlza19iZWZvcmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SRAoNYnJlYWNoX2FjdGlvbhgDIAEoDjItLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TbGFQb2xpY3kuQnJlYWNoQWN0aW9uEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAUgASgJImgKDEJyZWFjaEFjdGlvbhIdChlCUkVBQ0hfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFgoSQlJFQUNIX0FDVElPTl9OT05FEAESIQodQlJFQUNIX0FDVElPTl9NQU5VQUxfRElTUEFUQ0gQAiIjChNHZXRTbGFQb2xpY3lSZXF1ZXN0EgwKBG5hbWUYASABKAkiSgoWVXBkYXRlU2xhUG9saWN5UmVxdWVzdBIwCgZwb2xpY3kYASABKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5Kp4BCgxBZGRyZXNzU3RhdGUSHQoZQUREUkVTU19TVEFURV9VTlNQRUNJRklFRBAAEhcKE0FERFJFU1NfU1RBVEVfR0lWRU4QARIZChVBRERSRVNTX1NUQVRFX1BFTkRJTkcQAhIaChZBRERSRVNTX1NUQVRFX1JFU09MVkVEEAMSHwobQUREUkVTU19TVEFURV9ORUVEU19BRERSRVNTEAQyswoKC1Rhc2tTZXJ2aWNlElMKCkNyZWF0ZVRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJSCgdHZXRUYXNrEiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2siA5ACARJzChBCYXRjaENyZWF0ZVRhc2tzEi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQ3JlYXRlVGFza3NSZXF1ZXN0Gi8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQ3JlYXRlVGFza3NSZXNwb25zZRJjCglMaXN0VGFza3MSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tzUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBElMKClVwZGF0ZVRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJTCgpDYW5jZWxUYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhbmNlbFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSUQoJU3RhcnRUYXNrEicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0YXJ0VGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJXCgxBcnJpdmVBdFN0ZXASKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXJyaXZlQXRTdGVwUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElcKDENvbXBsZXRlU3RlcBIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0ZVN0ZXBSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSTwoIRmFpbFRhc2sSJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sScgoOTGlzdFRhc2tFdmVudHMSLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tFdmVudHNSZXF1ZXN0Gi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrRXZlbnRzUmVzcG9uc2UiA5ACARJmCgpMaXN0UHJvb2ZzEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RQcm9vZnNSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RQcm9vZnNSZXNwb25zZSIDkAIBEmEKDEdldFNsYVBvbGljeRIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRTbGFQb2xpY3lSZXF1ZXN0GiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeSIDkAIBEmIKD1VwZGF0ZVNsYVBvbGljeRItLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVTbGFQb2xpY3lSZXF1ZXN0GiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeUKIAQoZY29tLmJlbmdvYm94LmxvZ2lzdGljcy52MUIJVGFza1Byb3RvUAFaRmdpdGh1Yi5jb20vYmVuZ29ib3gvbG9naXN0aWNzL2dlbi9nby9iZW5nb2JveC9sb2dpc3RpY3MvdjE7bG9naXN0aWNzdjGqAhVCZW5nb0JveC5Mb2dpc3RpY3MuVjFiBnByb3RvMw", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * A work order: an ordered list of steps carried by one rider.
@@ -144,6 +144,15 @@ export type Task = Message<"bengobox.logistics.v1.Task"> & {
    * @generated from field: bool manual_dispatch = 19;
    */
   manualDispatch: boolean;
+
+  /**
+   * Output only. True while a step's address is not resolved to a location (its
+   * `address_state` is PENDING or NEEDS_ADDRESS): the task is never dispatched until a
+   * dispatcher sets the step's location, or a candidate's, with UpdateTask.
+   *
+   * @generated from field: bool needs_address = 20;
+   */
+  needsAddress: boolean;
 };
 
 /**
@@ -359,7 +368,8 @@ export type TaskStep = Message<"bengobox.logistics.v1.TaskStep"> & {
   state: TaskStep_State;
 
   /**
-   * Required.
+   * Required unless `address` is given: a step with an address only is geocoded in the
+   * background (see `address_state`).
    *
    * @generated from field: bengobox.logistics.v1.GeoPoint location = 4;
    */
@@ -427,6 +437,21 @@ export type TaskStep = Message<"bengobox.logistics.v1.TaskStep"> & {
    * @generated from field: google.protobuf.Timestamp complete_time = 15;
    */
   completeTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Where `location` comes from. A step created with an `address` and no
+   * `location` is PENDING until the geocoder answers.
+   *
+   * @generated from field: bengobox.logistics.v1.AddressState address_state = 16;
+   */
+  addressState: AddressState;
+
+  /**
+   * Output only. What the geocoder offered for `address`, most confident first (at most 5).
+   *
+   * @generated from field: repeated bengobox.logistics.v1.AddressCandidate address_candidates = 17;
+   */
+  addressCandidates: AddressCandidate[];
 };
 
 /**
@@ -559,6 +584,39 @@ export const TaskStep_ProofKindSchema: GenEnum<TaskStep_ProofKind> = /*@__PURE__
   enumDesc(file_bengobox_logistics_v1_task, 2, 2);
 
 /**
+ * One place the geocoder offered for a step's address.
+ *
+ * @generated from message bengobox.logistics.v1.AddressCandidate
+ */
+export type AddressCandidate = Message<"bengobox.logistics.v1.AddressCandidate"> & {
+  /**
+   * The place as the geocoder names it.
+   *
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.GeoPoint location = 2;
+   */
+  location?: GeoPoint | undefined;
+
+  /**
+   * 0 to 1; below the service's threshold a candidate is never used on its own.
+   *
+   * @generated from field: double confidence = 3;
+   */
+  confidence: number;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.AddressCandidate.
+ * Use `create(AddressCandidateSchema)` to create a new message.
+ */
+export const AddressCandidateSchema: GenMessage<AddressCandidate> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 3);
+
+/**
  * One entry of a task's audit trail.
  *
  * @generated from message bengobox.logistics.v1.TaskEvent
@@ -622,7 +680,7 @@ export type TaskEvent = Message<"bengobox.logistics.v1.TaskEvent"> & {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 3);
+  messageDesc(file_bengobox_logistics_v1_task, 4);
 
 /**
  * @generated from message bengobox.logistics.v1.CreateTaskRequest
@@ -654,7 +712,7 @@ export type CreateTaskRequest = Message<"bengobox.logistics.v1.CreateTaskRequest
  * Use `create(CreateTaskRequestSchema)` to create a new message.
  */
 export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 4);
+  messageDesc(file_bengobox_logistics_v1_task, 5);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateTaskRequest
@@ -683,7 +741,7 @@ export type UpdateTaskRequest = Message<"bengobox.logistics.v1.UpdateTaskRequest
  * Use `create(UpdateTaskRequestSchema)` to create a new message.
  */
 export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 5);
+  messageDesc(file_bengobox_logistics_v1_task, 6);
 
 /**
  * @generated from message bengobox.logistics.v1.BatchCreateTasksRequest
@@ -719,7 +777,7 @@ export type BatchCreateTasksRequest = Message<"bengobox.logistics.v1.BatchCreate
  * Use `create(BatchCreateTasksRequestSchema)` to create a new message.
  */
 export const BatchCreateTasksRequestSchema: GenMessage<BatchCreateTasksRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 6);
+  messageDesc(file_bengobox_logistics_v1_task, 7);
 
 /**
  * One request's outcome in a batch.
@@ -755,7 +813,7 @@ export type BatchCreateTaskResult = Message<"bengobox.logistics.v1.BatchCreateTa
  * Use `create(BatchCreateTaskResultSchema)` to create a new message.
  */
 export const BatchCreateTaskResultSchema: GenMessage<BatchCreateTaskResult> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 7);
+  messageDesc(file_bengobox_logistics_v1_task, 8);
 
 /**
  * @generated from message bengobox.logistics.v1.BatchCreateTasksResponse
@@ -781,7 +839,7 @@ export type BatchCreateTasksResponse = Message<"bengobox.logistics.v1.BatchCreat
  * Use `create(BatchCreateTasksResponseSchema)` to create a new message.
  */
 export const BatchCreateTasksResponseSchema: GenMessage<BatchCreateTasksResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 8);
+  messageDesc(file_bengobox_logistics_v1_task, 9);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTaskRequest
@@ -798,7 +856,7 @@ export type GetTaskRequest = Message<"bengobox.logistics.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 9);
+  messageDesc(file_bengobox_logistics_v1_task, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksRequest
@@ -860,6 +918,13 @@ export type ListTasksRequest = Message<"bengobox.logistics.v1.ListTasksRequest">
    * @generated from field: string order_id = 11;
    */
   orderId: string;
+
+  /**
+   * True: only the tasks that wait for an address (`Task.needs_address`).
+   *
+   * @generated from field: bool needs_address = 12;
+   */
+  needsAddress: boolean;
 };
 
 /**
@@ -867,7 +932,7 @@ export type ListTasksRequest = Message<"bengobox.logistics.v1.ListTasksRequest">
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 10);
+  messageDesc(file_bengobox_logistics_v1_task, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksResponse
@@ -889,7 +954,7 @@ export type ListTasksResponse = Message<"bengobox.logistics.v1.ListTasksResponse
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 11);
+  messageDesc(file_bengobox_logistics_v1_task, 12);
 
 /**
  * @generated from message bengobox.logistics.v1.CancelTaskRequest
@@ -916,7 +981,7 @@ export type CancelTaskRequest = Message<"bengobox.logistics.v1.CancelTaskRequest
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 12);
+  messageDesc(file_bengobox_logistics_v1_task, 13);
 
 /**
  * @generated from message bengobox.logistics.v1.StartTaskRequest
@@ -943,7 +1008,7 @@ export type StartTaskRequest = Message<"bengobox.logistics.v1.StartTaskRequest">
  * Use `create(StartTaskRequestSchema)` to create a new message.
  */
 export const StartTaskRequestSchema: GenMessage<StartTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 13);
+  messageDesc(file_bengobox_logistics_v1_task, 14);
 
 /**
  * @generated from message bengobox.logistics.v1.ArriveAtStepRequest
@@ -977,7 +1042,7 @@ export type ArriveAtStepRequest = Message<"bengobox.logistics.v1.ArriveAtStepReq
  * Use `create(ArriveAtStepRequestSchema)` to create a new message.
  */
 export const ArriveAtStepRequestSchema: GenMessage<ArriveAtStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 14);
+  messageDesc(file_bengobox_logistics_v1_task, 15);
 
 /**
  * A proof given for a step.
@@ -1056,7 +1121,7 @@ export type Proof = Message<"bengobox.logistics.v1.Proof"> & {
  * Use `create(ProofSchema)` to create a new message.
  */
 export const ProofSchema: GenMessage<Proof> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 15);
+  messageDesc(file_bengobox_logistics_v1_task, 16);
 
 /**
  * @generated from message bengobox.logistics.v1.CompleteStepRequest
@@ -1093,7 +1158,7 @@ export type CompleteStepRequest = Message<"bengobox.logistics.v1.CompleteStepReq
  * Use `create(CompleteStepRequestSchema)` to create a new message.
  */
 export const CompleteStepRequestSchema: GenMessage<CompleteStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 16);
+  messageDesc(file_bengobox_logistics_v1_task, 17);
 
 /**
  * @generated from message bengobox.logistics.v1.FailTaskRequest
@@ -1127,7 +1192,7 @@ export type FailTaskRequest = Message<"bengobox.logistics.v1.FailTaskRequest"> &
  * Use `create(FailTaskRequestSchema)` to create a new message.
  */
 export const FailTaskRequestSchema: GenMessage<FailTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 17);
+  messageDesc(file_bengobox_logistics_v1_task, 18);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsRequest
@@ -1156,7 +1221,7 @@ export type ListTaskEventsRequest = Message<"bengobox.logistics.v1.ListTaskEvent
  * Use `create(ListTaskEventsRequestSchema)` to create a new message.
  */
 export const ListTaskEventsRequestSchema: GenMessage<ListTaskEventsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 18);
+  messageDesc(file_bengobox_logistics_v1_task, 19);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsResponse
@@ -1178,7 +1243,7 @@ export type ListTaskEventsResponse = Message<"bengobox.logistics.v1.ListTaskEven
  * Use `create(ListTaskEventsResponseSchema)` to create a new message.
  */
 export const ListTaskEventsResponseSchema: GenMessage<ListTaskEventsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 19);
+  messageDesc(file_bengobox_logistics_v1_task, 20);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsRequest
@@ -1197,7 +1262,7 @@ export type ListProofsRequest = Message<"bengobox.logistics.v1.ListProofsRequest
  * Use `create(ListProofsRequestSchema)` to create a new message.
  */
 export const ListProofsRequestSchema: GenMessage<ListProofsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 20);
+  messageDesc(file_bengobox_logistics_v1_task, 21);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsResponse
@@ -1214,7 +1279,7 @@ export type ListProofsResponse = Message<"bengobox.logistics.v1.ListProofsRespon
  * Use `create(ListProofsResponseSchema)` to create a new message.
  */
 export const ListProofsResponseSchema: GenMessage<ListProofsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 21);
+  messageDesc(file_bengobox_logistics_v1_task, 22);
 
 /**
  * What happens as a task nears and passes its deadlines.
@@ -1257,7 +1322,7 @@ export type SlaPolicy = Message<"bengobox.logistics.v1.SlaPolicy"> & {
  * Use `create(SlaPolicySchema)` to create a new message.
  */
 export const SlaPolicySchema: GenMessage<SlaPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 22);
+  messageDesc(file_bengobox_logistics_v1_task, 23);
 
 /**
  * What to do when a deadline is breached, besides the event.
@@ -1289,7 +1354,7 @@ export enum SlaPolicy_BreachAction {
  * Describes the enum bengobox.logistics.v1.SlaPolicy.BreachAction.
  */
 export const SlaPolicy_BreachActionSchema: GenEnum<SlaPolicy_BreachAction> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_task, 22, 0);
+  enumDesc(file_bengobox_logistics_v1_task, 23, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.GetSlaPolicyRequest
@@ -1306,7 +1371,7 @@ export type GetSlaPolicyRequest = Message<"bengobox.logistics.v1.GetSlaPolicyReq
  * Use `create(GetSlaPolicyRequestSchema)` to create a new message.
  */
 export const GetSlaPolicyRequestSchema: GenMessage<GetSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 23);
+  messageDesc(file_bengobox_logistics_v1_task, 24);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateSlaPolicyRequest
@@ -1323,7 +1388,54 @@ export type UpdateSlaPolicyRequest = Message<"bengobox.logistics.v1.UpdateSlaPol
  * Use `create(UpdateSlaPolicyRequestSchema)` to create a new message.
  */
 export const UpdateSlaPolicyRequestSchema: GenMessage<UpdateSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 24);
+  messageDesc(file_bengobox_logistics_v1_task, 25);
+
+/**
+ * Where a step's location comes from.
+ *
+ * @generated from enum bengobox.logistics.v1.AddressState
+ */
+export enum AddressState {
+  /**
+   * @generated from enum value: ADDRESS_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The caller gave the location (or a dispatcher set it).
+   *
+   * @generated from enum value: ADDRESS_STATE_GIVEN = 1;
+   */
+  GIVEN = 1,
+
+  /**
+   * Given an address only; the geocoder has not answered yet (or was unreachable: it is
+   * asked again later, backing off).
+   *
+   * @generated from enum value: ADDRESS_STATE_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * Geocoded with enough confidence.
+   *
+   * @generated from enum value: ADDRESS_STATE_RESOLVED = 3;
+   */
+  RESOLVED = 3,
+
+  /**
+   * No answer, or none confident enough: a dispatcher picks a candidate or sets the location.
+   *
+   * @generated from enum value: ADDRESS_STATE_NEEDS_ADDRESS = 4;
+   */
+  NEEDS_ADDRESS = 4,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.AddressState.
+ */
+export const AddressStateSchema: GenEnum<AddressState> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_task, 0);
 
 /**
  * TaskService holds the work orders (deliveries, pickups, transfers, returns, shuttles)
