@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from logistics.domain.addresses import AddressState
 from logistics.domain.compliance import Window
 from logistics.domain.csv_cells import check_header, parse_time
 from logistics.domain.task_rows import (
@@ -156,3 +157,18 @@ def test_validation_fields_map_to_columns() -> None:
     assert column_of("task.steps[1].window") == "dropoff_window_end"
     assert column_of("task.steps[1].service_seconds") == "dropoff_service_seconds"
     assert column_of("task.delivery_deadline") == "delivery_deadline"
+
+
+def test_a_drop_off_with_an_address_only_waits_for_the_geocoder_and_exports_so() -> None:
+    given = cells(dropoff_latitude="", dropoff_longitude="", dropoff_address="12 Kenyatta Ave")
+    parsed = parse_task_row(1, given, AT, lambda: ID)
+    assert parsed.errors == ()
+    assert parsed.record is not None
+    drop_off = parsed.record.task.steps[1]
+    assert (drop_off.address, drop_off.address_state) == ("12 Kenyatta Ave", AddressState.PENDING)
+    exported = dict(zip(TASK_COLUMNS, task_cells(parsed.record.task), strict=True))
+    assert (exported["dropoff_latitude"], exported["dropoff_longitude"]) == ("", "")
+    # Half a point is still an error, address or not.
+    assert errors(dropoff_latitude="", dropoff_address="12 Kenyatta Ave") == [
+        ("dropoff_latitude", "is required")
+    ]

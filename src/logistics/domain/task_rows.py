@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from logistics.domain.addresses import WAITING, AddressState
 from logistics.domain.compliance import Window
 from logistics.domain.csv_cells import (
     format_float,
@@ -94,15 +95,21 @@ def _step(c: RowCells, index: int, kind: StepKind) -> Step:
     p = STEP_PREFIXES[index]
     latitude = c.opt(f"{p}_latitude", parse_float)
     longitude = c.opt(f"{p}_longitude", parse_float)
+    address = text_or_none(c.raw(f"{p}_address"))
+    # An address with no point at all is geocoded later (``domain.addresses``).
+    address_only = address is not None and not (
+        c.raw(f"{p}_latitude").strip() or c.raw(f"{p}_longitude").strip()
+    )
     for column, value in ((f"{p}_latitude", latitude), (f"{p}_longitude", longitude)):
-        if value is None:
+        if value is None and not address_only:
             c.add(column, "is required")
     return Step(
         id=str(index),
         kind=kind,
         latitude=latitude if latitude is not None else 0.0,
         longitude=longitude if longitude is not None else 0.0,
-        address=text_or_none(c.raw(f"{p}_address")),
+        address=address,
+        address_state=AddressState.PENDING if address_only else AddressState.GIVEN,
         outlet_id=text_or_none(c.raw(f"{p}_outlet_id")),
         window=_window(c, p),
         contact_name=text_or_none(c.raw(f"{p}_contact_name")),
@@ -166,9 +173,10 @@ def exportable(task: Task) -> bool:
 
 
 def _step_cells(s: Step) -> list[str]:
+    located = s.address_state not in WAITING  # a waiting step's point is a placeholder
     return [
-        format_float(s.latitude),
-        format_float(s.longitude),
+        format_float(s.latitude) if located else "",
+        format_float(s.longitude) if located else "",
         s.address or "",
         s.outlet_id or "",
         s.contact_name or "",
