@@ -35,7 +35,10 @@ def test_a_frame_carries_enums() -> None:
         3,
         False,
         [update, update._replace(rider_id="r2", status=OFFLINE)],
-        tasks=[TaskChange("tenants/acme/tasks/t", TaskState.EN_ROUTE.value, None)],
+        tasks=[
+            TaskChange("tenants/acme/tasks/t", TaskState.EN_ROUTE.value, None),
+            TaskChange("tenants/acme/tasks/u", "created", None, needs_address=True),
+        ],
         alerts=[Alert("task.sla_breached", None, "tenants/acme/tasks/t", "late", 5)],
     )
 
@@ -46,7 +49,8 @@ def test_a_frame_carries_enums() -> None:
         RiderView.STATUS_ONLINE,
         RiderView.STATUS_OFFLINE,
     ]
-    assert [t.state for t in out.task_changes] == [Task.STATE_EN_ROUTE]
+    assert [t.state for t in out.task_changes] == [Task.STATE_EN_ROUTE, Task.STATE_CREATED]
+    assert [t.needs_address for t in out.task_changes] == [False, True]
     assert [a.type for a in out.alerts] == [telemetry_pb2.Alert.TYPE_TASK_SLA_BREACHED]
 
 

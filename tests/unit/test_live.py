@@ -136,6 +136,25 @@ async def test_a_failed_view_ends_its_frames_with_the_error_and_drops_its_buffer
         await anext(frames)
 
 
+def test_a_task_waiting_for_an_address_is_shown_at_its_pickup_and_says_so() -> None:
+    pickup = {"latitude": -1.28, "longitude": 36.82, "address_state": "given"}
+    waiting = {"latitude": 0.0, "longitude": 0.0, "address_state": "needs_address"}
+    change = task_change(
+        {"name": "tenants/t/tasks/2", "task": {"state": "created", "steps": [pickup, waiting]}}
+    )
+    assert change is not None
+    assert change.needs_address
+    assert (change.latitude, change.longitude) == (-1.28, 36.82)
+    lone = task_change({"name": "tenants/t/tasks/3", "task": {"steps": [waiting]}})
+    assert lone is not None
+    assert (lone.latitude, lone.longitude, lone.needs_address) == (None, None, True)
+    resolved = task_change(
+        {"name": "tenants/t/tasks/4", "task": {"steps": [pickup, pickup | {"latitude": -1.3}]}}
+    )
+    assert resolved is not None
+    assert not resolved.needs_address
+
+
 def test_events_become_alerts_and_task_changes() -> None:
     data = {
         "name": "tenants/t/tasks/1",

@@ -61,7 +61,12 @@ def frame_to_proto(tenant: str, frame: Frame) -> telemetry_pb2.FleetFrame:
         )
     out.rider_removals.extend(f"{prefix}/riders/{r}" for r in frame.removals)
     for t in frame.tasks:
-        view = out.task_changes.add(task=t.task, state=task_state(t.state), rider=t.rider or "")
+        view = out.task_changes.add(
+            task=t.task,
+            state=task_state(t.state),
+            rider=t.rider or "",
+            needs_address=t.needs_address,
+        )
         if t.eta_s is not None:
             view.eta.FromMilliseconds(round(t.eta_s * 1000))
     for a in frame.alerts:

@@ -39,6 +39,7 @@ class TaskChange:
     eta_s: float | None = None
     latitude: float | None = None  # where the task's next step is, when known
     longitude: float | None = None
+    needs_address: bool = False  # a step waits for its address (``domain.addresses``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from logistics.domain.addresses import WAITING
 from logistics.domain.events import (
     GeofenceDwelled,
     GeofenceEntered,
@@ -31,6 +32,9 @@ ALERT_TYPES = frozenset(
 )
 
 
+_WAITING = frozenset(state.value for state in WAITING)
+
+
 def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -40,9 +44,12 @@ def task_change(data: dict[str, Any]) -> TaskChange | None:
     task = data.get("task")
     if not isinstance(name, str) or not isinstance(task, dict):
         return None
-    steps = task.get("steps") or []
+    steps = [s for s in task.get("steps") or [] if isinstance(s, dict)]
     current = task.get("current_step", 0)
     step = steps[min(int(current or 0), len(steps) - 1)] if steps else {}
+    if _waiting(step):
+        # Its point is a placeholder: shown where the task starts, if that is known.
+        step = next((s for s in steps if not _waiting(s)), {})
     return TaskChange(
         name,
         str(task.get("state", "")),
@@ -50,7 +57,12 @@ def task_change(data: dict[str, Any]) -> TaskChange | None:
         None,
         _float(step.get("latitude")),
         _float(step.get("longitude")),
+        needs_address=any(_waiting(s) for s in steps),
     )
+
+
+def _waiting(step: dict[str, Any]) -> bool:
+    return step.get("address_state") in _WAITING
 
 
 def alert_of(event_type: str, data: dict[str, Any]) -> Alert | None:

@@ -251,16 +251,18 @@ class RiderView(_message.Message):
     def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[_Union[RiderView.Status, str]] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fleet: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskView(_message.Message):
-    __slots__ = ("task", "state", "rider", "eta")
+    __slots__ = ("task", "state", "rider", "eta", "needs_address")
     TASK_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     task: str
     state: _task_pb2.Task.State
     rider: str
     eta: _duration_pb2.Duration
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    needs_address: bool
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., needs_address: _Optional[bool] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("type", "rider", "task", "message", "alert_time", "position")
