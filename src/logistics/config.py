@@ -7,7 +7,7 @@ Every setting is listed in ``config/example.env``. A bad value stops start-up wi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -240,6 +240,7 @@ class Settings:
     osrm_max_table_size: int = 100
     geocoder: str = "none"
     geocoder_url: str | None = None
+    geocoder_secret: str | None = field(default=None, repr=False)  # Mapbox token, Google key
     geocoder_timeout_seconds: float = 3.0
     geocoder_attempts: int = 3
     geocoder_cache_size: int = 10_000
@@ -325,7 +326,8 @@ class Settings:
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,
             "osrm_max_table_size": _osrm_table_size,
-            "geocoder": _choice("none", "nominatim", "pelias"),
+            "geocoder": _choice("none", "nominatim", "pelias", "mapbox", "google"),
+            "geocoder_secret": str,
             "geocoder_url": _url("http", "https"),
             "geocoder_timeout_seconds": _positive_float,
             "geocoder_attempts": _positive_int,
@@ -367,6 +369,10 @@ class Settings:
     def _check(self) -> None:
         if self.geocoder != "none" and self.geocoder_url is None:
             raise ConfigError(f"LOGISTICS_GEOCODER={self.geocoder} needs LOGISTICS_GEOCODER_URL")
+        if self.geocoder in ("mapbox", "google") and not self.geocoder_secret:
+            raise ConfigError(
+                f"LOGISTICS_GEOCODER={self.geocoder} needs LOGISTICS_GEOCODER_SECRET (its key)"
+            )
         if self.database_pool_min > self.database_pool_max:
             raise ConfigError(
                 "LOGISTICS_DATABASE_POOL_MIN must not exceed LOGISTICS_DATABASE_POOL_MAX"

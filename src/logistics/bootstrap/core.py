@@ -8,6 +8,7 @@ same tenant lookup and outlet discovery, the same hooks after a rider's tasks ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
@@ -17,7 +18,7 @@ from logistics.config import Settings
 from logistics.discovery import HttpDiscovery
 from logistics.domain.clock import SystemClock
 from logistics.geo.distance import StraightLine
-from logistics.geo.geocoders import nominatim, pelias
+from logistics.geo.geocoders import google, mapbox, nominatim, pelias
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.matcher import Matcher
 from logistics.geo.osrm import Osrm
@@ -170,14 +171,19 @@ def build_geocoder(settings: Settings) -> Geocoder:
     dispatcher)."""
     if settings.geocoder == "none" or settings.geocoder_url is None:
         return NoGeocoder()
+    options: dict[str, Any] = {
+        "timeout_s": settings.geocoder_timeout_seconds,
+        "attempts": settings.geocoder_attempts,
+        "cache_size": settings.geocoder_cache_size,
+        "user_agent": settings.service_name,
+    }
+    url, secret = settings.geocoder_url, settings.geocoder_secret or ""
+    if settings.geocoder == "mapbox":
+        return mapbox(url, secret, **options)
+    if settings.geocoder == "google":
+        return google(url, secret, **options)
     build = nominatim if settings.geocoder == "nominatim" else pelias
-    return build(
-        settings.geocoder_url,
-        timeout_s=settings.geocoder_timeout_seconds,
-        attempts=settings.geocoder_attempts,
-        cache_size=settings.geocoder_cache_size,
-        user_agent=settings.service_name,
-    )
+    return build(url, **options)
 
 
 def build_distances(settings: Settings, registry: CollectorRegistry) -> StraightLine | Osrm:
