@@ -5,12 +5,15 @@ once (the earlier results of ids already used), all under the tenant's row-level
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from logistics.domain.events import TaskCreated
 from logistics.domain.ids import TenantSlug
 from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind
+from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 
@@ -95,3 +98,42 @@ async def test_added_tasks_are_what_reading_them_back_gives(store: Store) -> Non
         assert await uow.tasks.get_many([t.id for t in tasks]) == added
     assert added[0].pickup_deadline is not None
     assert added[0].pickup_deadline.utcoffset() == timedelta(0)
+
+
+async def test_created_audit_rows_and_events_are_those_of_one_at_a_time(store: Store) -> None:
+    """audit_and_emit_created sends each view once and joins it into the event's data in SQL:
+    the outbox holds what emit_many stores, and the audit row the view."""
+    tenant, other = TenantSlug(unique_tenant()), TenantSlug(unique_tenant())
+    tasks = [
+        dataclasses.replace(task(n), metadata={"n": n}, notes='a "quoted" note') for n in range(3)
+    ]
+
+    async def stored(t: TenantSlug) -> tuple[list[Any], list[Any]]:
+        async with store.read(t) as uow:
+            events = await uow.conn.fetch(
+                "SELECT event_type, subject, data FROM outbox ORDER BY seq"
+            )
+            audit = await uow.conn.fetch(
+                "SELECT actor, action, resource, before, after FROM audit_log ORDER BY id"
+            )
+        return [tuple(r) for r in events], [tuple(r) for r in audit]
+
+    async with store.write(tenant) as uow:
+        added = await uow.tasks.add_many(tasks)
+        events = [TaskCreated(name=f"x/{t.id}", task=t) for t in added]
+        views = [json.dumps(snapshot(t, public=True)) for t in added]
+        await uow.audit_and_emit_created("dispatcher", "task.created", events, "task", views)
+    async with store.write(other) as uow:
+        for e in events:
+            await uow.emit(TaskCreated(name=e.name, task=e.task))
+            await uow.audit(
+                "dispatcher", "task.created", e.resource, None, snapshot(e.task, public=True)
+            )
+    fast, slow = await stored(tenant), await stored(other)
+    assert len(fast[0]) == 3
+    assert len(fast[1]) == 3
+    assert [(t, s, {**d, "tenant": "?"}) for t, s, d in fast[0]] == [
+        (t, s, {**d, "tenant": "?"}) for t, s, d in slow[0]
+    ]
+    assert [d["tenant"] for _, _, d in fast[0]] == [tenant] * 3
+    assert fast[1] == slow[1]

@@ -38,7 +38,15 @@ def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
         names = tuple(
             f.name for f in dataclasses.fields(kind) if not (public and f.metadata.get("secret"))
         )
-        return lambda v: {n: snapshot(getattr(v, n), public=public) for n in names}
+
+        def fields(v: Any) -> dict[str, Any]:
+            out = {}
+            for n in names:  # inline: most fields are plain, and a task has a hundred
+                x = getattr(v, n)
+                out[n] = x if type(x) in _PLAIN else snapshot(x, public=public)
+            return out
+
+        return fields
     if issubclass(kind, enum.Enum):
         return lambda v: v._value_
     if issubclass(kind, uuid.UUID):
@@ -48,18 +56,22 @@ def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
     if issubclass(kind, timedelta):
         return timedelta.total_seconds
     if issubclass(kind, dict):
-        return lambda v: {str(k): snapshot(x, public=public) for k, x in v.items()}
+        return lambda v: {
+            str(k): x if type(x) in _PLAIN else snapshot(x, public=public) for k, x in v.items()
+        }
     if issubclass(kind, list | tuple | set | frozenset):
-        return lambda v: [snapshot(x, public=public) for x in v]
+        return lambda v: [x if type(x) in _PLAIN else snapshot(x, public=public) for x in v]
     return lambda v: v
 
 
-def event_data(event: Event, known: dict[str, Any] | None = None) -> dict[str, Any]:
+def event_data(
+    event: Event, known: dict[str, Any] | None = None, *, tenant: str | None = None
+) -> dict[str, Any]:
     """An event's ``data`` as the outbox stores it and the bus and webhooks carry it: the
-    tenant, then each of the event's own fields, secrets left out. ``known``: the public
-    snapshots of some fields, already made (a batch snapshots a task once for its audit row
-    and its event)."""
-    data: dict[str, Any] = {"tenant": event.tenant}
+    tenant (``tenant``, else the event's), then each of the event's own fields, secrets left
+    out. ``known``: the public snapshots of some fields, already made (a batch snapshots a
+    task once for its audit row and its event)."""
+    data: dict[str, Any] = {"tenant": event.tenant if tenant is None else tenant}
     for f in dataclasses.fields(event):
         if f.name not in BASE_FIELDS:
             if known and f.name in known:

@@ -6,10 +6,9 @@ exception, so an event or audit row exists exactly when the change it records do
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -107,7 +106,7 @@ class UnitOfWork:
             if not is_event_type(event.type):
                 raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
         data = [
-            event_data(dataclasses.replace(e, tenant=self.tenant), known[i] if known else None)
+            event_data(e, known[i] if known else None, tenant=self.tenant)
             for i, e in enumerate(events)
         ]
         await self.conn.execute(
@@ -179,18 +178,43 @@ class UnitOfWork:
             snapshot(after) if after is not None else None,
         )
 
-    async def audit_many(self, actor: str, action: str, rows: list[tuple[str, Any]]) -> None:
-        """``audit`` of many created resources at once: (resource name, its view after,
-        already a snapshot: JSON-ready)."""
+    async def audit_and_emit_created(
+        self, actor: str, action: str, events: Sequence[Event], field: str, views: list[str]
+    ) -> None:
+        """The audit rows and the events of created resources, in one statement: each event's
+        resource gets an audit row whose ``after`` is its view (JSON text, already encoded), and
+        the event's ``field`` is that same view. So each view is encoded, sent and parsed once
+        (the outbox's ``data`` is the rest of the event's data with the view joined in SQL;
+        jsonb keeps no key order, so it is the data ``emit_many`` would store)."""
+        for event in events:
+            if not is_event_type(event.type):
+                raise ValueError(f"event type {event.type!r} is not a dotted lower-case name")
+        rest = []
+        for e in events:
+            data = event_data(e, {field: None}, tenant=self.tenant)
+            del data[field]
+            rest.append(json.dumps(data))
         await self.conn.execute(
-            """INSERT INTO audit_log (tenant_id, actor, action, resource, before, after)
-               SELECT $1, $2, $3, resource, NULL, after::jsonb
-               FROM unnest($4::text[], $5::text[]) AS t(resource, after)""",
+            """WITH v AS MATERIALIZED (
+                   SELECT id, event_type, resource, rest::jsonb AS rest, view::jsonb AS view
+                   FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[])
+                       AS t(id, event_type, resource, rest, view)),
+               audit AS (
+                   INSERT INTO audit_log (tenant_id, actor, action, resource, before, after)
+                   SELECT $1, $2, $3, resource, NULL, view FROM v)
+               INSERT INTO outbox (tenant_id, id, event_type, subject, data)
+               SELECT $1, id, event_type, 'logistics.' || event_type,
+                   rest || jsonb_build_object($9::text, view)
+               FROM v""",
             self.tenant_id,
             actor,
             action,
-            [name for name, _ in rows],
-            [json.dumps(after) for _, after in rows],
+            [e.id for e in events],
+            [e.type for e in events],
+            [e.resource for e in events],
+            rest,
+            views,
+            field,
         )
 
     async def claim_requests(

@@ -11,6 +11,7 @@ idempotency key: a retried batch returns the tasks the first one made.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,15 +219,12 @@ async def _record_created(
     ``created`` entries, the audit rows and the ``task.created`` events; and the SLA timers."""
     if not created:
         return
-    names = [TASKS.name(uow.tenant, t.id) for t in created]
-    views = [public(t) for t in created]  # one snapshot each, for the audit row and the event
+    events = [TaskCreated(name=TASKS.name(uow.tenant, t.id), task=t) for t in created]
     await uow.tasks.add_created_events(created, caller.subject)
-    await uow.audit_many(
-        caller.subject, f"task.{TaskCreated.kind()}", list(zip(names, views, strict=True))
-    )
-    await uow.emit_many(
-        [TaskCreated(name=n, task=t) for n, t in zip(names, created, strict=True)],
-        [{"task": v} for v in views],
+    # One snapshot of each task, encoded once, for its audit row and its event.
+    views = [json.dumps(public(t)) for t in created]
+    await uow.audit_and_emit_created(
+        caller.subject, f"task.{TaskCreated.kind()}", events, "task", views
     )
     policy = await uow.sla_policy.get()
     await uow.timers.add_many(
