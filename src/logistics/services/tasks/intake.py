@@ -39,4 +39,6 @@ def fingerprinted(task: Task) -> Task:
     """What a request id covers. The codes are secrets: they stay out of the stored fingerprint
     (a plain hash of a short code is easily reversed), so a retry with other codes counts as
     the same."""
+    if type(task.metadata) is dict:  # as parsed: a copy would snapshot the same
+        return task
     return dataclasses.replace(task, metadata=dict(task.metadata))
