@@ -21,6 +21,7 @@ from logistics.domain.addresses import AddressState, needs_address
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import PROOFS, RIDERS, SLA_POLICY, TASKS
+from logistics.domain.rider_actions import ActionStamp, parse_action_id
 from logistics.domain.task_edits import StepChange
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
 from logistics.domain.tasks import (
@@ -325,6 +326,23 @@ def proof_to_proto(tenant: TenantSlug, task_id: uuid.UUID, p: ProofRow) -> task_
     )
 
 
+RiderActionRequest = (
+    task_pb2.StartTaskRequest
+    | task_pb2.ArriveAtStepRequest
+    | task_pb2.CompleteStepRequest
+    | task_pb2.FailTaskRequest
+)
+
+
+def action_stamp(request: RiderActionRequest) -> ActionStamp | None:
+    """A rider action's ``action_id`` and ``occurred_time``; None when it has neither."""
+    action_id = parse_action_id(request.action_id)
+    occurred = optional_time(request, "occurred_time", "occurred_time")
+    if action_id is None and occurred is None:
+        return None
+    return ActionStamp(action_id, occurred)
+
+
 def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
     return task_pb2.TaskEvent(
         id=str(e.id),
@@ -338,6 +356,7 @@ def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
         else None,
         event_time=timestamp(e.event_time),
         step_id=e.step_id or "",
+        occurred_time=timestamp(e.occurred_time),
     )
 
 

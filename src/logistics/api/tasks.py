@@ -31,6 +31,7 @@ from logistics.api.convert_tasks import (
     SLA_STATES,
     TASK_KINDS,
     TASK_STATES,
+    action_stamp,
     event_to_proto,
     location,
     proof_to_proto,
@@ -151,7 +152,9 @@ class TaskHandler(task_connect.TaskService):
     async def start_task(self, request: task_pb2.StartTaskRequest, ctx: Ctx) -> task_pb2.Task:
         name = TASKS.parse(request.name)
         where = location(request.location, request.HasField("location"), "location")
-        task = await self._tasks.start(current_caller(), name, where, optional(request.etag))
+        task = await self._tasks.start(
+            current_caller(), name, where, optional(request.etag), action_stamp(request)
+        )
         return task_to_proto(name.tenant, task)
 
     async def arrive_at_step(
@@ -161,7 +164,12 @@ class TaskHandler(task_connect.TaskService):
         _required(bool(request.step_id), "step_id")
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.arrive(
-            current_caller(), name, request.step_id, where, optional(request.etag)
+            current_caller(),
+            name,
+            request.step_id,
+            where,
+            optional(request.etag),
+            action_stamp(request),
         )
         return task_to_proto(name.tenant, task)
 
@@ -176,6 +184,7 @@ class TaskHandler(task_connect.TaskService):
             proofs_from_proto(request),
             where,
             optional(request.etag),
+            action_stamp(request),
         )
         return task_to_proto(name.tenant, task)
 
@@ -183,7 +192,12 @@ class TaskHandler(task_connect.TaskService):
         name = TASKS.parse(request.name)
         where = location(request.location, request.HasField("location"), "location")
         task = await self._tasks.fail(
-            current_caller(), name, request.reason, where, optional(request.etag)
+            current_caller(),
+            name,
+            request.reason,
+            where,
+            optional(request.etag),
+            action_stamp(request),
         )
         return task_to_proto(name.tenant, task)
 

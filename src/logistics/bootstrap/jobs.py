@@ -17,11 +17,13 @@ from prometheus_client import CollectorRegistry
 from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import delivery_policy, stream_spec
 from logistics.config import Settings
+from logistics.domain.rider_actions import OUTCOME_RETENTION
 from logistics.events.deliveries import WebhookDeliverer
 from logistics.events.jetstream import JetStreamPublisher
 from logistics.events.relay import OutboxRelay, RelayMetrics
 from logistics.store.db import Database
 from logistics.store.outbox import Outbox
+from logistics.store.rider_actions import sweep_rider_actions
 from logistics.store.tracks import apply_retention, ensure_partitions
 from logistics.store.webhooks import DeliveryQueue
 
@@ -89,10 +91,15 @@ def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
 
 
 async def maintain_tracks(db: Database, stop: asyncio.Event, interval_s: float = 3600) -> None:
-    """Keeps the next days' track partitions created and applies retention, hourly."""
+    """Keeps the next days' track partitions created and applies retention, and drops rider
+    actions' outcomes past theirs, hourly."""
     while not stop.is_set():
         now = datetime.now(UTC)
-        for job in (ensure_partitions(db, now.date()), apply_retention(db, now)):
+        for job in (
+            ensure_partitions(db, now.date()),
+            apply_retention(db, now),
+            sweep_rider_actions(db, now - OUTCOME_RETENTION),
+        ):
             try:
                 await job
             except Exception:

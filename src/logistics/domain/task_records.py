@@ -37,6 +37,7 @@ class TaskEventRow:
     longitude: float | None
     step_id: str | None
     event_time: datetime
+    occurred_time: datetime | None = None  # the device's time of a rider action
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def _item_json(i: Item) -> dict[str, Any]:
     }
 
 
-def _task(row: asyncpg.Record) -> Task:
+def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
     return Task(
         id=row["id"],
         kind=TaskKind(row["kind"]),
@@ -141,6 +141,52 @@ def _values(t: Task) -> list[Any]:
         dict(t.metadata),
     ]
 
+
+def task_json(t: Task) -> dict[str, Any]:
+    """The whole task as JSON, as a stored outcome keeps it (``task_from_json`` reads it)."""
+    values = dict(zip(_COLUMNS, _values(t), strict=True))
+    for key in ("pickup_deadline", "delivery_deadline"):
+        values[key] = values[key].isoformat() if values[key] else None
+    values["rider_id"] = str(t.rider_id) if t.rider_id else None
+    return {
+        **values,
+        "id": str(t.id),
+        "create_time": t.create_time.isoformat() if t.create_time else None,
+        "update_time": t.update_time.isoformat() if t.update_time else None,
+        "version": t.version,
+    }
+
+
+def task_from_json(d: dict[str, Any]) -> Task:
+    row = {
+        **d,
+        "id": uuid.UUID(d["id"]),
+        "rider_id": uuid.UUID(d["rider_id"]) if d["rider_id"] else None,
+        **{
+            k: _time(d[k])
+            for k in ("pickup_deadline", "delivery_deadline", "create_time", "update_time")
+        },
+    }
+    return _task(row)
+
+
+_COLUMNS = (
+    "kind",
+    "state",
+    "order_id",
+    "outlet_id",
+    "priority",
+    "items",
+    "steps",
+    "current_step",
+    "rider_id",
+    "pickup_deadline",
+    "delivery_deadline",
+    "sla_state",
+    "manual_dispatch",
+    "notes",
+    "metadata",
+)
 
 _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
@@ -289,11 +335,12 @@ class TaskRepository:
         reason: str | None = None,
         location: tuple[float, float] | None = None,
         step_id: str | None = None,
+        occurred_time: datetime | None = None,
     ) -> None:
         await self._conn.execute(
             """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor,
-                   reason, latitude, longitude, step_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                   reason, latitude, longitude, step_id, occurred_time)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
             self._tenant_id,
             uuid.uuid4(),
             task_id,
@@ -305,6 +352,7 @@ class TaskRepository:
             location[0] if location else None,
             location[1] if location else None,
             step_id,
+            occurred_time,
         )
 
     async def add_created_events(self, tasks: list[Task], actor: str) -> None:
@@ -342,6 +390,7 @@ class TaskRepository:
                     r["longitude"],
                     r["step_id"],
                     r["event_time"],
+                    r["occurred_time"],
                 ),
             )
             for r in rows

@@ -27,6 +27,7 @@ from logistics.store.records_repo import (
     PolicyRepository,
     ShiftRepository,
 )
+from logistics.store.rider_actions import RiderActionRepository
 from logistics.store.routes_repo import RouteRepository
 from logistics.store.sla_repo import SlaPolicyRepository
 from logistics.store.snapshot import event_data, snapshot
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
         self.sla_policy = SlaPolicyRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
+        self.rider_actions = RiderActionRepository(conn, tenant_id)
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:
         """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""
@@ -118,6 +120,12 @@ class UnitOfWork:
             [e.type for e in events],
             [json.dumps(d) for d in data],
         )
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: an exception undoes what it did, not the rest of the unit."""
+        async with self.conn.transaction():
+            yield
 
     async def lock(self, kind: str, key: str) -> None:
         """A transaction-scoped lock on (tenant, kind, key): serialises writers of one key."""

@@ -7,16 +7,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from logistics.blobs.interface import BlobStore
 from logistics.domain import tasks as machine
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
-from logistics.domain.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-)
+from logistics.domain.errors import DomainError, FailedPrecondition, InvalidArgument
 from logistics.domain.events import (
     TaskArrived,
     TaskAssigned,
@@ -32,6 +31,7 @@ from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.text import shown
@@ -47,6 +47,7 @@ from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.editing import RiderMessages, TaskEditor
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
+from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -183,7 +184,7 @@ class TaskService:
         if rider.tenant != name.tenant:
             raise InvalidArgument.field("rider", "names a rider of another tenant")
 
-        async def check(uow: UnitOfWork, task: Task) -> Task:
+        async def check(uow: UnitOfWork, task: Task, when: datetime) -> Task:
             if only_if_unassigned and task.state is not TaskState.CREATED:
                 raise FailedPrecondition("the task is already taken", reason="TASK_TAKEN")
             found = await uow.load_for_update(uow.riders, RIDERS, rider.id)
@@ -202,11 +203,24 @@ class TaskService:
 
         return await self._transition(caller, name, etag, TaskAssigned, check, reason=reason)
 
+    # Rider actions: ``stamp`` makes them offline-safe (see ``offline``).
+
     async def start(
-        self, caller: Caller, name: ResourceName, location: Location | None, etag: str | None
+        self,
+        caller: Caller,
+        name: ResourceName,
+        location: Location | None,
+        etag: str | None,
+        stamp: ActionStamp | None = None,
     ) -> Task:
         return await self._transition(
-            caller, name, etag, TaskEnRoute, _pure(machine.start), location=location, rider_may=True
+            caller,
+            name,
+            etag,
+            TaskEnRoute,
+            _pure(machine.start),
+            location=location,
+            rider=RiderAction(stamp, fingerprint("StartTask", str(name), location)),
         )
 
     async def arrive(
@@ -216,17 +230,20 @@ class TaskService:
         step_id: str,
         location: Location | None,
         etag: str | None,
+        stamp: ActionStamp | None = None,
     ) -> Task:
-        now = self._clock.now()
+        async def change(uow: UnitOfWork, task: Task, when: datetime) -> Task:
+            return machine.arrive(task, step_id, when)
+
         return await self._transition(
             caller,
             name,
             etag,
             TaskArrived,
-            _pure(lambda t: machine.arrive(t, step_id, now)),
+            change,
             location=location,
             step_id=step_id,
-            rider_may=True,
+            rider=RiderAction(stamp, fingerprint("ArriveAtStep", str(name), step_id, location)),
         )
 
     async def fail(
@@ -236,6 +253,7 @@ class TaskService:
         reason: str,
         location: Location | None,
         etag: str | None,
+        stamp: ActionStamp | None = None,
     ) -> Task:
         if not reason.strip():
             raise InvalidArgument.field("reason", "is required")
@@ -247,7 +265,7 @@ class TaskService:
             _pure(machine.fail),
             reason=reason,
             location=location,
-            rider_may=True,
+            rider=RiderAction(stamp, fingerprint("FailTask", str(name), reason, location)),
         )
 
     async def cancel(
@@ -265,65 +283,78 @@ class TaskService:
         proofs: list[ProofInput],
         location: Location | None,
         etag: str | None,
+        stamp: ActionStamp | None = None,
     ) -> Task:
         """Completes the current step with its proofs (files stored first, removed again if the
         completion does not happen). A wrong one-time code is counted even though the call
         fails; after too many the code is locked."""
         authorise(caller, name)
         check_proofs(proofs)
+        request_hash = fingerprint(
+            "CompleteStep",
+            str(name),
+            step_id,
+            location,
+            [(p.kind.value, p.text, p.content, p.temperatures_c, p.location) for p in proofs],
+        )
         tenant_id = await self._store.tenants.ensure(name.tenant)
         stored = await self._files.store(tenant_id, name.id, proofs)
+        before: Task | None = None
+
+        async def apply() -> Task | DomainError:
+            nonlocal before
+            task = before = await uow.load_for_update(uow.tasks, TASKS, name.id)
+            authorise_rider(caller, task)
+            check_etag(etag, task.version)
+            when = device_time(stamp or ActionStamp(), self._clock.now(), task.create_time)
+            machine.require_allowed(task, machine.Action.COMPLETE_STEP)
+            step = task.step
+            if step.id != step_id:
+                raise FailedPrecondition(
+                    f"step {shown(step_id)} is not the current step ({shown(step.id)})",
+                    reason="NOT_CURRENT_STEP",
+                )
+            given, override, code = proofs_given(caller, step, proofs)
+            if code is not None and (not step.code_hash or not code_matches(code, step.code_hash)):
+                await uow.tasks.save(machine.record_code_attempt(task, step_id))
+                return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
+            done = machine.complete_step(task, step_id, frozenset(given), when)
+            for proof, blob in zip(proofs, stored, strict=True):
+                await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
+            saved = await uow.tasks.save(done)
+            done_event = TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
+            await record(
+                caller,
+                uow,
+                task,
+                saved,
+                done_event,
+                location=location,
+                step_id=step_id,
+                reason=override,
+                occurred=when if stamp is not None and stamp.occurred is not None else None,
+            )
+            if saved.state is TaskState.COMPLETED:
+                await clear_sla_timers(uow, saved)
+            return saved
+
         kept = False
         try:
-            wrong_code = False
             async with self._store.write(name.tenant) as uow:
-                task = await uow.load_for_update(uow.tasks, TASKS, name.id)
-                authorise_rider(caller, task)
-                check_etag(etag, task.version)
-                machine.require_allowed(task, machine.Action.COMPLETE_STEP)
-                step = task.step
-                if step.id != step_id:
-                    raise FailedPrecondition(
-                        f"step {shown(step_id)} is not the current step ({shown(step.id)})",
-                        reason="NOT_CURRENT_STEP",
-                    )
-                given, override, code = proofs_given(caller, step, proofs)
-                if code is not None and (
-                    not step.code_hash or not code_matches(code, step.code_hash)
-                ):
-                    await uow.tasks.save(machine.record_code_attempt(task, step_id))
-                    wrong_code = True
-                if not wrong_code:
-                    done = machine.complete_step(task, step_id, frozenset(given), self._clock.now())
-                    for proof, blob in zip(proofs, stored, strict=True):
-                        await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
-                    saved = await uow.tasks.save(done)
-                    done_event = (
-                        TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
-                    )
-                    await record(
-                        caller,
-                        uow,
-                        task,
-                        saved,
-                        done_event,
-                        location=location,
-                        step_id=step_id,
-                        reason=override,
-                    )
-                    if saved.state is TaskState.COMPLETED:
-                        await clear_sla_timers(uow, saved)
-            if wrong_code:
-                raise FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
-            kept = True
+                outcome, replayed = await apply_once(
+                    uow, caller, stamp, "step_completed", request_hash, apply
+                )
+            kept = isinstance(outcome, Task) and not replayed
         finally:
             if not kept:
                 for blob in stored:
                     if blob is not None:
                         await self._files.discard(blob.key)
-        if saved.state is TaskState.COMPLETED:
-            await self._riders_changed(name.tenant, task, saved)
-        return saved
+        if isinstance(outcome, DomainError):
+            raise outcome
+        if before is not None and kept and outcome.state is TaskState.COMPLETED:
+            await self._riders_changed(name.tenant, before, outcome)
+        return outcome
 
     async def note(
         self, caller: Caller, name: ResourceName, event: type[TaskEvent], reason: str
@@ -353,26 +384,49 @@ class TaskService:
         reason: str | None = None,
         location: Location | None = None,
         step_id: str | None = None,
-        rider_may: bool = False,
+        rider: RiderAction | None = None,
     ) -> Task:
-        if rider_may:
+        """``rider``: a rider's action (the rider's own token may make it), offline-safe when
+        it carries a stamp."""
+        if rider is not None:
             authorise(caller, name)
         else:
             caller.require(Scope.DISPATCH, name.tenant)
-        async with self._store.write(name.tenant) as uow:
-            task = await uow.load_for_update(uow.tasks, TASKS, name.id)
-            if rider_may:
+        before: Task | None = None
+        stamp = rider.stamp if rider is not None else None
+
+        async def apply() -> Task:
+            nonlocal before
+            task = before = await uow.load_for_update(uow.tasks, TASKS, name.id)
+            if rider is not None:
                 authorise_rider(caller, task)
             check_etag(etag, task.version)
-            changed = await change(uow, task)
-            saved = await uow.tasks.save(changed)
+            when = device_time(stamp or ActionStamp(), self._clock.now(), task.create_time)
+            saved = await uow.tasks.save(await change(uow, task, when))
+            occurred = when if stamp is not None and stamp.occurred is not None else None
             await record(
-                caller, uow, task, saved, event, reason=reason, location=location, step_id=step_id
+                caller,
+                uow,
+                task,
+                saved,
+                event,
+                reason=reason,
+                location=location,
+                step_id=step_id,
+                occurred=occurred,
             )
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)
-        await self._riders_changed(name.tenant, task, saved)
-        return saved
+            return saved
+
+        async with self._store.write(name.tenant) as uow:
+            method, request_hash = (event.kind(), rider.request_hash) if rider else ("", "")
+            outcome, replayed = await apply_once(uow, caller, stamp, method, request_hash, apply)
+        if isinstance(outcome, DomainError):
+            raise outcome
+        if before is not None and not replayed:
+            await self._riders_changed(name.tenant, before, outcome)
+        return outcome
 
     async def _riders_changed(self, tenant: TenantSlug, before: Task, after: Task) -> None:
         """After a commit: the riders whose load changed get their dispatch profile redone."""
@@ -403,7 +457,15 @@ class TaskService:
 
 
 def _pure(step: Any) -> Any:
-    async def change(uow: UnitOfWork, task: Task) -> Task:
+    async def change(uow: UnitOfWork, task: Task, when: datetime) -> Task:
         return step(task)  # type: ignore[no-any-return]
 
     return change
+
+
+@dataclass(frozen=True)
+class RiderAction:
+    """A rider's action on its way to ``_transition``: its stamp and its request's hash."""
+
+    stamp: ActionStamp | None
+    request_hash: str

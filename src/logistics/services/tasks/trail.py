@@ -3,6 +3,7 @@ event, written together in the change's unit of work."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
@@ -31,8 +32,10 @@ async def record(
     reason: str | None = None,
     location: Location | None = None,
     step_id: str | None = None,
+    occurred: datetime | None = None,
 ) -> None:
-    """The task's audit trail, the audit log and the outbox event, in one transaction."""
+    """The task's audit trail, the audit log and the outbox event, in one transaction;
+    ``occurred``: a rider action's device time, kept in the trail beside the server's."""
     name = TASKS.name(uow.tenant, after.id)
     kind = event.kind()
     await uow.tasks.add_event(
@@ -44,6 +47,7 @@ async def record(
         reason=reason,
         location=location,
         step_id=step_id,
+        occurred_time=occurred,
     )
     await uow.record(
         caller.subject,
