@@ -20,12 +20,10 @@ from logistics.domain.events import (
     TaskArrived,
     TaskAssigned,
     TaskCancelled,
-    TaskCompleted,
     TaskCreated,
     TaskEnRoute,
     TaskEvent,
     TaskFailed,
-    TaskStepCompleted,
 )
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
@@ -34,26 +32,22 @@ from logistics.domain.paging import Page, PageRequest
 from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import Task, TaskState
-from logistics.domain.text import shown
 from logistics.domain.timers import DueTimer
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
-from logistics.services.codes import code_matches
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
 from logistics.services.tasks import sla
 from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
 from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
+from logistics.services.tasks.completion import StepCompletion
 from logistics.services.tasks.editing import RiderMessages, TaskEditor
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
-    check_proofs,
-    proof_row,
-    proofs_given,
 )
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
 from logistics.services.tasks.trail import Location, record
@@ -85,6 +79,7 @@ class TaskService:
         self._batch = BatchCreator(store, outlets, clock)
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
+        self._completion = StepCompletion(store, self._files, clock)
         self._clock = clock
         self._on_rider_change = on_rider_change
         self._max_active_tasks = max_active_tasks
@@ -285,76 +280,13 @@ class TaskService:
         etag: str | None,
         stamp: ActionStamp | None = None,
     ) -> Task:
-        """Completes the current step with its proofs (files stored first, removed again if the
-        completion does not happen). A wrong one-time code is counted even though the call
-        fails; after too many the code is locked."""
-        authorise(caller, name)
-        check_proofs(proofs)
-        request_hash = fingerprint(
-            "CompleteStep",
-            str(name),
-            step_id,
-            location,
-            [(p.kind.value, p.text, p.content, p.temperatures_c, p.location) for p in proofs],
+        """See ``completion.StepCompletion``."""
+        before, done = await self._completion.complete(
+            caller, name, step_id, proofs, location, etag, stamp
         )
-        tenant_id = await self._store.tenants.ensure(name.tenant)
-        stored = await self._files.store(tenant_id, name.id, proofs)
-        before: Task | None = None
-
-        async def apply() -> Task | DomainError:
-            nonlocal before
-            task = before = await uow.load_for_update(uow.tasks, TASKS, name.id)
-            authorise_rider(caller, task)
-            check_etag(etag, task.version)
-            when = device_time(stamp or ActionStamp(), self._clock.now(), task.create_time)
-            machine.require_allowed(task, machine.Action.COMPLETE_STEP)
-            step = task.step
-            if step.id != step_id:
-                raise FailedPrecondition(
-                    f"step {shown(step_id)} is not the current step ({shown(step.id)})",
-                    reason="NOT_CURRENT_STEP",
-                )
-            given, override, code = proofs_given(caller, step, proofs)
-            if code is not None and (not step.code_hash or not code_matches(code, step.code_hash)):
-                await uow.tasks.save(machine.record_code_attempt(task, step_id))
-                return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
-            done = machine.complete_step(task, step_id, frozenset(given), when)
-            for proof, blob in zip(proofs, stored, strict=True):
-                await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
-            saved = await uow.tasks.save(done)
-            done_event = TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
-            await record(
-                caller,
-                uow,
-                task,
-                saved,
-                done_event,
-                location=location,
-                step_id=step_id,
-                reason=override,
-                occurred=when if stamp is not None and stamp.occurred is not None else None,
-            )
-            if saved.state is TaskState.COMPLETED:
-                await clear_sla_timers(uow, saved)
-            return saved
-
-        kept = False
-        try:
-            async with self._store.write(name.tenant) as uow:
-                outcome, replayed = await apply_once(
-                    uow, caller, stamp, "step_completed", request_hash, apply
-                )
-            kept = isinstance(outcome, Task) and not replayed
-        finally:
-            if not kept:
-                for blob in stored:
-                    if blob is not None:
-                        await self._files.discard(blob.key)
-        if isinstance(outcome, DomainError):
-            raise outcome
-        if before is not None and kept and outcome.state is TaskState.COMPLETED:
-            await self._riders_changed(name.tenant, before, outcome)
-        return outcome
+        if before is not None and done.state is TaskState.COMPLETED:
+            await self._riders_changed(name.tenant, before, done)
+        return done
 
     async def note(
         self, caller: Caller, name: ResourceName, event: type[TaskEvent], reason: str

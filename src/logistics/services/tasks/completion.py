@@ -1,0 +1,116 @@
+"""Completing a task's current step: its proofs checked and stored, a wrong one-time code
+counted, offline-safe when the rider's app stamps the action."""
+
+from __future__ import annotations
+
+from logistics.domain import tasks as machine
+from logistics.domain.caller import Caller
+from logistics.domain.clock import Clock
+from logistics.domain.errors import DomainError, FailedPrecondition
+from logistics.domain.events import TaskCompleted, TaskStepCompleted
+from logistics.domain.ids import ResourceName
+from logistics.domain.names import TASKS
+from logistics.domain.rider_actions import ActionStamp, device_time
+from logistics.domain.tasks import Task, TaskState
+from logistics.domain.text import shown
+from logistics.domain.versioning import check_etag
+from logistics.services.codes import code_matches
+from logistics.services.tasks.access import authorise, authorise_rider
+from logistics.services.tasks.offline import apply_once, fingerprint
+from logistics.services.tasks.proofs import (
+    ProofFiles,
+    ProofInput,
+    check_proofs,
+    proof_row,
+    proofs_given,
+)
+from logistics.services.tasks.sla import clear_sla_timers
+from logistics.services.tasks.trail import Location, record
+from logistics.store.unit_of_work import Store
+
+
+class StepCompletion:
+    def __init__(self, store: Store, files: ProofFiles, clock: Clock) -> None:
+        self._store = store
+        self._files = files
+        self._clock = clock
+
+    async def complete(
+        self,
+        caller: Caller,
+        name: ResourceName,
+        step_id: str,
+        proofs: list[ProofInput],
+        location: Location | None,
+        etag: str | None,
+        stamp: ActionStamp | None = None,
+    ) -> tuple[Task | None, Task]:
+        """Completes the current step with its proofs (files stored first, removed again if the
+        completion does not happen). A wrong one-time code is counted even though the call
+        fails; after too many the code is locked. Returns the task before (None when nothing
+        changed: a replay) and after."""
+        authorise(caller, name)
+        check_proofs(proofs)
+        request_hash = fingerprint(
+            "CompleteStep",
+            str(name),
+            step_id,
+            location,
+            [(p.kind.value, p.text, p.content, p.temperatures_c, p.location) for p in proofs],
+        )
+        tenant_id = await self._store.tenants.ensure(name.tenant)
+        stored = await self._files.store(tenant_id, name.id, proofs)
+        before: Task | None = None
+
+        async def apply() -> Task | DomainError:
+            nonlocal before
+            task = before = await uow.load_for_update(uow.tasks, TASKS, name.id)
+            authorise_rider(caller, task)
+            check_etag(etag, task.version)
+            when = device_time(stamp or ActionStamp(), self._clock.now(), task.create_time)
+            machine.require_allowed(task, machine.Action.COMPLETE_STEP)
+            step = task.step
+            if step.id != step_id:
+                raise FailedPrecondition(
+                    f"step {shown(step_id)} is not the current step ({shown(step.id)})",
+                    reason="NOT_CURRENT_STEP",
+                )
+            given, override, code = proofs_given(caller, step, proofs)
+            if code is not None and (not step.code_hash or not code_matches(code, step.code_hash)):
+                await uow.tasks.save(machine.record_code_attempt(task, step_id))
+                return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
+            done = machine.complete_step(task, step_id, frozenset(given), when)
+            for proof, blob in zip(proofs, stored, strict=True):
+                await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
+            saved = await uow.tasks.save(done)
+            done_event = TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
+            await record(
+                caller,
+                uow,
+                task,
+                saved,
+                done_event,
+                location=location,
+                step_id=step_id,
+                reason=override,
+                occurred=when if stamp is not None and stamp.occurred is not None else None,
+            )
+            if saved.state is TaskState.COMPLETED:
+                await clear_sla_timers(uow, saved)
+            return saved
+
+        kept = False
+        try:
+            async with self._store.write(name.tenant) as uow:
+                outcome, replayed = await apply_once(
+                    uow, caller, stamp, "step_completed", request_hash, apply
+                )
+            kept = isinstance(outcome, Task) and not replayed
+        finally:
+            if not kept:
+                for blob in stored:
+                    if blob is not None:
+                        await self._files.discard(blob.key)
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return (before if kept else None), outcome
