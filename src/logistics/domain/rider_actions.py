@@ -14,12 +14,30 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from logistics.domain.errors import InvalidArgument
+from logistics.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
+from logistics.domain.tasks import Task
 
 # How far ahead of the server's clock a device's clock may run.
 MAX_DEVICE_SKEW = timedelta(minutes=5)
 # How long an action's first outcome is kept for replays.
 OUTCOME_RETENTION = timedelta(days=7)
+# The errors kept as an action's outcome: the ones the same request would meet again. Others
+# (a stale etag, an outage, a refused token) leave the action to be retried.
+STORED_ERRORS: tuple[type[DomainError], ...] = (
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+)
+
+# What an action came to: the task as the call returned it, or its error.
+Outcome = Task | DomainError
 
 
 @dataclass(frozen=True)

@@ -8,26 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from logistics.domain.errors import (
-    AlreadyExists,
-    DomainError,
-    FailedPrecondition,
-    FieldViolation,
-    InvalidArgument,
-    NotFound,
-)
+from logistics.domain.errors import DomainError, FieldViolation, InvalidArgument
 from logistics.domain.ids import TenantId
+from logistics.domain.rider_actions import STORED_ERRORS, Outcome
 from logistics.domain.tasks import Task
 from logistics.store.db import Connection, Database
 from logistics.store.task_repo import task_from_json, task_json
 
-# The errors an action's outcome may be: the ones the same request would meet again.
-_ERRORS: dict[str, type[DomainError]] = {
-    c.__name__: c for c in (InvalidArgument, NotFound, AlreadyExists, FailedPrecondition)
-}
-STORED_ERRORS = tuple(_ERRORS.values())
-
-Outcome = Task | DomainError
+_ERRORS: dict[str, type[DomainError]] = {c.__name__: c for c in STORED_ERRORS}
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from typing import Any
 
 from logistics.domain.caller import Caller
 from logistics.domain.errors import AlreadyExists, DomainError
-from logistics.domain.rider_actions import ActionStamp
-from logistics.store.rider_actions import STORED_ERRORS, Outcome
+from logistics.domain.rider_actions import STORED_ERRORS, ActionStamp, Outcome
 from logistics.store.unit_of_work import UnitOfWork
 
 
