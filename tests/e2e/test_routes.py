@@ -13,11 +13,13 @@ import pytest
 from bengobox.logistics.v1 import common_pb2, dispatch_connect, dispatch_pb2, task_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
+from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2
 
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from tests.support.auth import headers, unique_tenant
+from tests.support.errors import fails
 from tests.support.protos import duration as limit
 from tests.support.protos import ts
 from tests.support.servers import Listeners, RunningServer, ServerUrls, server_in_process
@@ -237,3 +239,109 @@ async def test_a_route_template_is_created_and_read_back(api: Api) -> None:
             metadata=api.md,
         )
     assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_route_templates_are_listed_updated_and_deleted_over_grpc(api: Api) -> None:
+    made = [
+        await api.dispatch.CreateRouteTemplate(
+            dispatch_pb2.CreateRouteTemplateRequest(
+                parent=api.parent,
+                route_template=dispatch_pb2.RouteTemplate(
+                    display_name=name, plan=stops_request(api.tenant), weekdays=[1], run_minute=60
+                ),
+            ),
+            metadata=api.md,
+        )
+        for name in ("Mondays", "Also Mondays")
+    ]
+    listed = await api.dispatch.ListRouteTemplates(
+        dispatch_pb2.ListRouteTemplatesRequest(parent=api.parent, page_size=1), metadata=api.md
+    )
+    assert [t.name for t in listed.route_templates] == [made[0].name]
+    rest = await api.dispatch.ListRouteTemplates(
+        dispatch_pb2.ListRouteTemplatesRequest(
+            parent=api.parent, page_size=1, page_token=listed.next_page_token
+        ),
+        metadata=api.md,
+    )
+    assert [t.name for t in rest.route_templates] == [made[1].name]
+    assert not rest.next_page_token
+
+    edit = dispatch_pb2.RouteTemplate(
+        name=made[0].name, etag=made[0].etag, weekdays=[6, 7], run_minute=30
+    )
+    mask = field_mask_pb2.FieldMask(paths=["weekdays", "run_minute"])
+    updated = await api.dispatch.UpdateRouteTemplate(
+        dispatch_pb2.UpdateRouteTemplateRequest(route_template=edit, update_mask=mask),
+        metadata=api.md,
+    )
+    assert (list(updated.weekdays), updated.run_minute) == ([6, 7], 30)
+    assert updated.display_name == "Mondays"
+    assert updated.plan == made[0].plan
+    assert updated.next_run_time.ToDatetime().isoweekday() in (6, 7)
+    assert updated.etag != made[0].etag
+    again = dispatch_pb2.UpdateRouteTemplateRequest(route_template=edit, update_mask=mask)
+    await fails(api.dispatch.UpdateRouteTemplate(again, metadata=api.md), grpc.StatusCode.ABORTED)
+    bad = dispatch_pb2.UpdateRouteTemplateRequest(
+        route_template=dispatch_pb2.RouteTemplate(name=made[0].name, run_minute=1440),
+        update_mask=field_mask_pb2.FieldMask(paths=["run_minute", "next_run_time"]),
+    )
+    assert await fails(
+        api.dispatch.UpdateRouteTemplate(bad, metadata=api.md), grpc.StatusCode.INVALID_ARGUMENT
+    ) == {"update_mask"}
+    bad.update_mask.paths.remove("next_run_time")
+    assert await fails(
+        api.dispatch.UpdateRouteTemplate(bad, metadata=api.md), grpc.StatusCode.INVALID_ARGUMENT
+    ) == {"route_template.run_minute"}
+
+    await api.dispatch.DeleteRouteTemplate(
+        dispatch_pb2.DeleteRouteTemplateRequest(name=made[0].name, etag=updated.etag),
+        metadata=api.md,
+    )
+    gone = dispatch_pb2.GetRouteTemplateRequest(name=made[0].name)
+    await fails(api.dispatch.GetRouteTemplate(gone, metadata=api.md), grpc.StatusCode.NOT_FOUND)
+    left = await api.dispatch.ListRouteTemplates(
+        dispatch_pb2.ListRouteTemplatesRequest(parent=api.parent), metadata=api.md
+    )
+    assert [t.name for t in left.route_templates] == [made[1].name]
+
+
+async def test_route_templates_over_connect(server: RunningServer, api: Api) -> None:
+    client = dispatch_connect.DispatchServiceClient(server.http_url)
+    auth = headers(api.tenant)
+    made = await client.create_route_template(
+        dispatch_pb2.CreateRouteTemplateRequest(
+            parent=api.parent,
+            route_template=dispatch_pb2.RouteTemplate(
+                display_name="Weekend", plan=stops_request(api.tenant), weekdays=[6], run_minute=0
+            ),
+        ),
+        headers=auth,
+    )
+    listed = await client.list_route_templates(
+        dispatch_pb2.ListRouteTemplatesRequest(parent=api.parent), headers=auth
+    )
+    assert list(listed.route_templates) == [made]
+    renamed = await client.update_route_template(
+        dispatch_pb2.UpdateRouteTemplateRequest(
+            route_template=dispatch_pb2.RouteTemplate(
+                name=made.name, etag=made.etag, display_name="Saturdays"
+            )
+        ),
+        headers=auth,
+    )
+    assert renamed.display_name == "Saturdays"
+    assert list(renamed.weekdays) == [6]
+    with pytest.raises(ConnectError) as caught:
+        await client.delete_route_template(
+            dispatch_pb2.DeleteRouteTemplateRequest(name=made.name, etag=made.etag), headers=auth
+        )
+    assert caught.value.code == Code.ABORTED
+    await client.delete_route_template(
+        dispatch_pb2.DeleteRouteTemplateRequest(name=made.name, etag=renamed.etag), headers=auth
+    )
+    with pytest.raises(ConnectError) as caught:
+        await client.get_route_template(
+            dispatch_pb2.GetRouteTemplateRequest(name=made.name), headers=auth
+        )
+    assert caught.value.code == Code.NOT_FOUND

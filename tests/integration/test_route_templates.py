@@ -12,8 +12,15 @@ import pytest
 from logistics.blobs.local import LocalBlobStore
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.compliance import Capacity, Window
-from logistics.domain.errors import AlreadyExists, InvalidArgument
+from logistics.domain.errors import (
+    AlreadyExists,
+    EtagMismatch,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from logistics.domain.ids import TenantSlug
+from logistics.domain.paging import PageRequest
 from logistics.domain.routes import PlanRequest, StopSpec, VehicleSpec
 from logistics.domain.timers import DueTimer
 from logistics.geo.distance import StraightLine
@@ -23,6 +30,7 @@ from logistics.services.routes.service import RouteService
 from logistics.services.routes.templates import (
     TEMPLATE_TIMER,
     RouteTemplates,
+    TemplateChanges,
     moved,
     next_run,
     request_from_json,
@@ -145,3 +153,90 @@ async def test_a_bad_template_is_refused_and_stores_nothing(store: Store, tmp_pa
         await templates.create(caller, tenant, "x", no_vehicles, frozenset({1}), 0)
     async with store.read(tenant) as uow:
         assert await uow.routes.template_named("x") is None
+
+
+async def test_an_update_moves_the_schedule_and_a_stale_etag_changes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    tenant = TenantSlug(unique_tenant())
+    templates = services(store, tmp_path, ManualClock(NOW))
+    caller = Caller(tenant, "planner", frozenset({Scope.DISPATCH}))
+    template, _ = await templates.create(
+        caller, tenant, "Shops", request(NOW), frozenset({3}), 5 * 60
+    )
+    await templates.create(caller, tenant, "Depots", request(NOW), frozenset({3}), 0)
+    updated, coming = await templates.update(
+        caller, tenant, template.id, TemplateChanges(weekdays=frozenset({4}), run_minute=90), '"1"'
+    )
+    assert (updated.weekdays, updated.run_at, updated.version) == (frozenset({4}), time(1, 30), 2)
+    assert updated.name == "Shops"
+    assert updated.request == template.request
+    assert coming == datetime(2026, 1, 8, 1, 30, tzinfo=UTC)  # Thursday
+    async with store.read(tenant) as uow:
+        due = await uow.conn.fetchval(
+            "SELECT due_time FROM timers WHERE subject_id = $1 AND fire_time IS NULL",
+            template.id,
+        )
+    assert due == coming
+
+    with pytest.raises(EtagMismatch):  # the etag read before the update
+        await templates.update(caller, tenant, template.id, TemplateChanges(name="New"), '"1"')
+    with pytest.raises(AlreadyExists):
+        await templates.update(caller, tenant, template.id, TemplateChanges(name="Depots"), None)
+    with pytest.raises(InvalidArgument) as caught:
+        await templates.update(
+            caller, tenant, template.id, TemplateChanges(weekdays=frozenset(), run_minute=-1), None
+        )
+    assert {v.field for v in caught.value.violations} == {
+        "route_template.weekdays",
+        "route_template.run_minute",
+    }
+    same, _ = await templates.update(caller, tenant, template.id, TemplateChanges(), None)
+    assert same == updated  # nothing changed, nothing written
+    reader = Caller(tenant, "viewer", frozenset({Scope.READ}))
+    with pytest.raises(PermissionDenied):
+        await templates.update(reader, tenant, template.id, TemplateChanges(name="Mine"), None)
+    assert (await templates.get(reader, tenant, template.id))[0] == updated
+
+
+async def test_templates_are_listed_in_pages_and_a_deleted_one_stops_running(
+    store: Store, tmp_path: Path
+) -> None:
+    tenant = TenantSlug(unique_tenant())
+    clock = ManualClock(NOW)
+    templates = services(store, tmp_path, clock)
+    caller = Caller(tenant, "planner", frozenset({Scope.DISPATCH, Scope.READ}))
+    made = [
+        (await templates.create(caller, tenant, f"t{i}", request(NOW), frozenset({3}), 300))[0]
+        for i in range(3)
+    ]
+    first = await templates.list(caller, tenant, PageRequest(2))
+    assert [t.name for t, _ in first.items] == ["t0", "t1"]
+    second = await templates.list(caller, tenant, PageRequest(2, first.next))
+    assert [t.name for t, _ in second.items] == ["t2"]
+    assert second.next is None
+
+    # A plan made by the template survives its deletion, no longer linked to it.
+    wednesday = NOW.replace(hour=5)
+    clock.set(wednesday)
+    async with store.write(tenant) as uow:
+        await templates.handle_timer(uow, DueTimer(1, TEMPLATE_TIMER, made[0].id, wednesday))
+    with pytest.raises(EtagMismatch):
+        await templates.delete(caller, tenant, made[0].id, '"7"')
+    await templates.delete(caller, tenant, made[0].id, '"1"')
+    with pytest.raises(NotFound):
+        await templates.get(caller, tenant, made[0].id)
+    with pytest.raises(NotFound):
+        await templates.delete(caller, tenant, made[0].id, None)
+    async with store.read(tenant) as uow:
+        plans = await uow.conn.fetch("SELECT template_id FROM route_plans")
+        pending = await uow.conn.fetchval(
+            "SELECT count(*) FROM timers WHERE subject_id = $1 AND fire_time IS NULL", made[0].id
+        )
+        audited = await uow.conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'route_template.deleted'"
+        )
+    assert [p["template_id"] for p in plans] == [None]
+    assert (pending, audited) == (0, 1)
+    left = await templates.list(caller, tenant, PageRequest())
+    assert [t.name for t, _ in left.items] == ["t1", "t2"]

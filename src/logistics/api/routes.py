@@ -1,6 +1,7 @@
 """DispatchService.OptimizeRoutes and OptimizeRoutesStream: the request's stops, vehicles and
 tasks in, the stored plan out; the stream reports the best cost so far while the search runs
-and ends the search when the client goes away (the transports' DispatchHandler calls these)."""
+and ends the search when the client goes away; and the route template methods (the
+transports' DispatchHandler calls these)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bengobox.logistics.v1 import common_pb2, dispatch_pb2
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, empty_pb2
 
-from logistics.api.convert_common import enum_from_proto, optional, timestamp
+from logistics.api.convert_common import enum_from_proto, optional, timestamp, update_paths
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
 from logistics.api.convert_records import (
     capacity_from_proto,
@@ -23,6 +24,7 @@ from logistics.api.convert_records import (
 )
 from logistics.api.convert_tasks import location
 from logistics.api.edge import current_caller
+from logistics.api.paging import encode_token, page_request
 from logistics.domain.compliance import Window
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_parent
@@ -35,8 +37,9 @@ from logistics.domain.routes import (
     StopSpec,
     VehicleSpec,
 )
+from logistics.domain.versioning import etag_for
 from logistics.services.routes.service import RouteService
-from logistics.services.routes.templates import RouteTemplates
+from logistics.services.routes.templates import RouteTemplates, TemplateChanges
 
 Request = dispatch_pb2.OptimizeRoutesRequest
 DEFAULT_TIME_LIMIT_S = 5.0
@@ -183,6 +186,7 @@ def template_to_proto(
         weekdays=sorted(template.weekdays),
         run_minute=template.run_at.hour * 60 + template.run_at.minute,
         next_run_time=timestamp(next_run),
+        etag=etag_for(template.version),
     )
 
 
@@ -213,6 +217,59 @@ async def get_route_template(
     name = ROUTE_TEMPLATES.parse(request.name)
     template, next_run = await templates.get(current_caller(), name.tenant, name.id)
     return template_to_proto(name.tenant, template, next_run)
+
+
+async def list_route_templates(
+    templates: RouteTemplates, request: dispatch_pb2.ListRouteTemplatesRequest
+) -> dispatch_pb2.ListRouteTemplatesResponse:
+    tenant = parse_parent(request.parent)
+    filters = ("routeTemplates", tenant)
+    page = await templates.list(
+        current_caller(), tenant, page_request(request.page_size, request.page_token, filters)
+    )
+    return dispatch_pb2.ListRouteTemplatesResponse(
+        route_templates=[template_to_proto(tenant, t, run) for t, run in page.items],
+        next_page_token=encode_token(page.next, filters),
+    )
+
+
+def template_changes(
+    tenant: TenantSlug, given: dispatch_pb2.RouteTemplate, mask: list[str]
+) -> TemplateChanges:
+    paths = update_paths(given, mask, "route_template", output_only=frozenset({"next_run_time"}))
+    plan = None
+    if "plan" in paths:
+        if not given.HasField("plan"):
+            raise InvalidArgument.field("route_template.plan", "is required")
+        _, plan = plan_request(given.plan, tenant, "route_template.plan.")
+    return TemplateChanges(
+        name=given.display_name if "display_name" in paths else None,
+        request=plan,
+        weekdays=frozenset(given.weekdays) if "weekdays" in paths else None,
+        run_minute=given.run_minute if "run_minute" in paths else None,
+    )
+
+
+async def update_route_template(
+    templates: RouteTemplates, request: dispatch_pb2.UpdateRouteTemplateRequest
+) -> dispatch_pb2.RouteTemplate:
+    if not request.HasField("route_template"):
+        raise InvalidArgument.field("route_template", "is required")
+    given = request.route_template
+    name = ROUTE_TEMPLATES.parse(given.name, "route_template.name")
+    changes = template_changes(name.tenant, given, list(request.update_mask.paths))
+    template, next_run = await templates.update(
+        current_caller(), name.tenant, name.id, changes, optional(given.etag)
+    )
+    return template_to_proto(name.tenant, template, next_run)
+
+
+async def delete_route_template(
+    templates: RouteTemplates, request: dispatch_pb2.DeleteRouteTemplateRequest
+) -> empty_pb2.Empty:
+    name = ROUTE_TEMPLATES.parse(request.name)
+    await templates.delete(current_caller(), name.tenant, name.id, optional(request.etag))
+    return empty_pb2.Empty()
 
 
 def plan_to_proto(tenant: TenantSlug, plan: RoutePlan) -> dispatch_pb2.OptimizeRoutesResponse:

@@ -15,6 +15,7 @@ from bengobox.logistics.v1 import (
     task_connect,
     task_pb2,
 )
+from google.protobuf import empty_pb2
 from google.protobuf.json_format import MessageToDict
 
 from logistics.api import batch as batch_api
@@ -279,6 +280,21 @@ class DispatchHandler(dispatch_connect.DispatchService):
         self, request: dispatch_pb2.GetRouteTemplateRequest, ctx: Ctx
     ) -> dispatch_pb2.RouteTemplate:
         return await routes_api.get_route_template(self._templates, request)
+
+    async def list_route_templates(
+        self, request: dispatch_pb2.ListRouteTemplatesRequest, ctx: Ctx
+    ) -> dispatch_pb2.ListRouteTemplatesResponse:
+        return await routes_api.list_route_templates(self._templates, request)
+
+    async def update_route_template(
+        self, request: dispatch_pb2.UpdateRouteTemplateRequest, ctx: Ctx
+    ) -> dispatch_pb2.RouteTemplate:
+        return await routes_api.update_route_template(self._templates, request)
+
+    async def delete_route_template(
+        self, request: dispatch_pb2.DeleteRouteTemplateRequest, ctx: Ctx
+    ) -> empty_pb2.Empty:
+        return await routes_api.delete_route_template(self._templates, request)
 
     async def optimize_routes(
         self, request: dispatch_pb2.OptimizeRoutesRequest, ctx: Ctx

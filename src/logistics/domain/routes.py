@@ -119,3 +119,4 @@ class RouteTemplate:
     request: PlanRequest
     weekdays: frozenset[int]
     run_at: time
+    version: int = 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from logistics.domain.compliance import Capacity
 from logistics.domain.ids import TenantId
+from logistics.domain.paging import Page, PageRequest
 from logistics.domain.routes import (
     LeftOut,
     PlannedRoute,
@@ -20,6 +21,7 @@ from logistics.domain.routes import (
     RouteState,
 )
 from logistics.store.db import Connection
+from logistics.store.paging import keyset_clause, page_of
 
 
 class RouteRepository:
@@ -181,9 +183,51 @@ class RouteRepository:
             run_at,
         )
 
-    async def get_template(self, template_id: uuid.UUID) -> dict[str, Any] | None:
-        row = await self._conn.fetchrow("SELECT * FROM route_templates WHERE id = $1", template_id)
+    async def get_template(
+        self, template_id: uuid.UUID, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(
+            f"SELECT * FROM route_templates WHERE id = $1{lock}", template_id
+        )
         return dict(row) if row else None
+
+    async def list_templates(self, page: PageRequest) -> Page[dict[str, Any]]:
+        args: list[Any] = []
+        rows = await self._conn.fetch(
+            f"SELECT * FROM route_templates {keyset_clause([], args, page)}", *args
+        )
+        return page_of(rows, page.size, dict)
+
+    async def update_template(
+        self,
+        template_id: uuid.UUID,
+        name: str,
+        request: dict[str, Any],
+        reference_date: date,
+        weekdays: Sequence[int],
+        run_at: time,
+    ) -> dict[str, Any]:
+        """Stores the new values as the next version."""
+        row = await self._conn.fetchrow(
+            """UPDATE route_templates SET name = $2, request = $3, reference_date = $4,
+                   weekdays = $5, run_at = $6, version = version + 1
+               WHERE id = $1 RETURNING *""",
+            template_id,
+            name,
+            request,
+            reference_date,
+            sorted(weekdays),
+            run_at,
+        )
+        return dict(row)
+
+    async def delete_template(self, template_id: uuid.UUID) -> None:
+        """Removes the template; the plans it made stay, no longer linked to it."""
+        await self._conn.execute(
+            "UPDATE route_plans SET template_id = NULL WHERE template_id = $1", template_id
+        )
+        await self._conn.execute("DELETE FROM route_templates WHERE id = $1", template_id)
 
     async def template_named(self, name: str) -> uuid.UUID | None:
         found: uuid.UUID | None = await self._conn.fetchval(

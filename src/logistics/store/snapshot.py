@@ -7,7 +7,7 @@ import dataclasses
 import enum
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from logistics.domain.events import BASE_FIELDS, Event
@@ -15,7 +15,8 @@ from logistics.domain.events import BASE_FIELDS, Event
 
 def snapshot(value: Any, *, public: bool = False) -> Any:
     """A JSON-compatible copy of a dataclass, enum, UUID, datetime or container: datetimes
-    in ISO 8601 (RFC 3339 when they carry a zone), durations in seconds, enums as their values.
+    and times of day in ISO 8601 (RFC 3339 when they carry a zone), durations in seconds,
+    enums as their values.
     ``public`` leaves out dataclass fields marked ``metadata={"secret": True}``."""
     # Bulk imports snapshot tens of thousands of tasks: how to convert a value is decided
     # once per type (and public), not by a chain of isinstance checks per value.
@@ -53,6 +54,8 @@ def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
         return str
     if issubclass(kind, datetime):
         return datetime.isoformat
+    if issubclass(kind, time):
+        return time.isoformat
     if issubclass(kind, timedelta):
         return timedelta.total_seconds
     if issubclass(kind, dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from logistics.domain.errors import (
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import ROUTE_TEMPLATES
+from logistics.domain.paging import Page, PageRequest
 from logistics.domain.routes import (
     PlanObjective,
     PlanRequest,
@@ -32,6 +34,7 @@ from logistics.domain.routes import (
 )
 from logistics.domain.text import shown
 from logistics.domain.timers import DueTimer
+from logistics.domain.versioning import check_etag
 from logistics.services.routes.service import RouteService
 from logistics.store.snapshot import snapshot
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -122,8 +125,51 @@ def request_from_json(data: dict[str, Any]) -> PlanRequest:
     )
 
 
+TEMPLATE_FIELDS = frozenset({"display_name", "plan", "weekdays", "run_minute"})
+
+
+@dataclass(frozen=True)
+class TemplateChanges:
+    """The fields an update sets; ``None`` leaves a field as it is."""
+
+    name: str | None = None
+    request: PlanRequest | None = None
+    weekdays: frozenset[int] | None = None
+    run_minute: int | None = None
+
+
+def check_template(changes: TemplateChanges) -> None:
+    """Every given field valid, or INVALID_ARGUMENT naming each bad one."""
+    bad = []
+    if changes.name is not None and not changes.name.strip():
+        bad.append(FieldViolation("route_template.display_name", "is required"))
+    weekdays = changes.weekdays
+    if weekdays is not None and (not weekdays or not weekdays <= frozenset(range(1, 8))):
+        bad.append(FieldViolation("route_template.weekdays", "give ISO weekdays, 1 (Monday) to 7"))
+    if changes.run_minute is not None and not 0 <= changes.run_minute < 24 * 60:
+        bad.append(
+            FieldViolation("route_template.run_minute", "must be a minute of the day (0-1439)")
+        )
+    if changes.request is not None and changes.request.task_ids:
+        bad.append(FieldViolation("route_template.plan.tasks", "a template plans stops only"))
+    if bad:
+        raise InvalidArgument(bad)
+
+
+def changed(template: RouteTemplate, changes: TemplateChanges) -> RouteTemplate:
+    """The template with ``changes`` applied (checked already)."""
+    minute = changes.run_minute
+    return dataclasses.replace(
+        template,
+        name=template.name if changes.name is None else changes.name.strip(),
+        request=template.request if changes.request is None else changes.request,
+        weekdays=template.weekdays if changes.weekdays is None else changes.weekdays,
+        run_at=template.run_at if minute is None else time(minute // 60, minute % 60),
+    )
+
+
 class RouteTemplates:
-    """Creating and reading templates needs ``logistics:dispatch`` (reads:
+    """Creating, changing and deleting templates needs ``logistics:dispatch`` (reads:
     ``logistics:read``); each day's plan is made as the system."""
 
     def __init__(self, store: Store, routes: RouteService, clock: Clock) -> None:
@@ -142,21 +188,7 @@ class RouteTemplates:
     ) -> tuple[RouteTemplate, datetime]:
         """The template and its first run."""
         caller.require(Scope.DISPATCH, tenant)
-        bad = []
-        if not name.strip():
-            bad.append(FieldViolation("route_template.display_name", "is required"))
-        if not weekdays or not weekdays <= frozenset(range(1, 8)):
-            bad.append(
-                FieldViolation("route_template.weekdays", "give ISO weekdays, 1 (Monday) to 7")
-            )
-        if not 0 <= run_minute < 24 * 60:
-            bad.append(
-                FieldViolation("route_template.run_minute", "must be a minute of the day (0-1439)")
-            )
-        if request.task_ids:
-            bad.append(FieldViolation("route_template.plan.tasks", "a template plans stops only"))
-        if bad:
-            raise InvalidArgument(bad)
+        check_template(TemplateChanges(name, request, weekdays, run_minute))
         await self._routes.check(caller, tenant, request)
         run_at = time(run_minute // 60, run_minute % 60)
         template = RouteTemplate(uuid.uuid4(), name.strip(), request, weekdays, run_at)
@@ -190,6 +222,75 @@ class RouteTemplates:
         template = _template(row)
         return template, next_run(template.weekdays, template.run_at, self._clock.now())
 
+    async def list(
+        self, caller: Caller, tenant: TenantSlug, page: PageRequest
+    ) -> Page[tuple[RouteTemplate, datetime]]:
+        caller.require(Scope.READ, tenant)
+        async with self._store.read(tenant) as uow:
+            rows = await uow.routes.list_templates(page)
+        now = self._clock.now()
+        items = [(t, next_run(t.weekdays, t.run_at, now)) for t in map(_template, rows.items)]
+        return Page(items, rows.next)
+
+    async def update(
+        self,
+        caller: Caller,
+        tenant: TenantSlug,
+        template_id: uuid.UUID,
+        changes: TemplateChanges,
+        etag: str | None,
+    ) -> tuple[RouteTemplate, datetime]:
+        """The template as changed, and its next run. A new schedule moves the pending run;
+        an update that changes nothing writes nothing."""
+        caller.require(Scope.DISPATCH, tenant)
+        check_template(changes)
+        if changes.request is not None:
+            await self._routes.check(caller, tenant, changes.request)
+        resource = ROUTE_TEMPLATES.name(tenant, template_id)
+        async with self._store.write(tenant) as uow:
+            routes = uow.routes
+            row = await routes.get_template(template_id, for_update=True)
+            if row is None:
+                raise NotFound(f"{resource} not found")
+            check_etag(etag, row["version"])
+            before = _template(row)
+            after = changed(before, changes)
+            if after == before:
+                return before, next_run(before.weekdays, before.run_at, self._clock.now())
+            if after.name != before.name and await routes.template_named(after.name) is not None:
+                raise AlreadyExists(f"a route template named {shown(after.name)} exists")
+            reference = row["reference_date"]
+            if after.request != before.request:
+                reference = reference_date(after.request, self._clock.now().date())
+            stored = await routes.update_template(
+                template_id,
+                after.name,
+                snapshot(after.request),
+                reference,
+                sorted(after.weekdays),
+                after.run_at,
+            )
+            coming = next_run(after.weekdays, after.run_at, self._clock.now())
+            if (after.weekdays, after.run_at) != (before.weekdays, before.run_at):
+                await uow.timers.set(TEMPLATE_TIMER, template_id, coming)
+            await uow.audit(caller.subject, "route_template.updated", resource, before, after)
+        return _template(stored), coming
+
+    async def delete(
+        self, caller: Caller, tenant: TenantSlug, template_id: uuid.UUID, etag: str | None
+    ) -> None:
+        """No further plans are made; those made already are kept."""
+        caller.require(Scope.DISPATCH, tenant)
+        resource = ROUTE_TEMPLATES.name(tenant, template_id)
+        async with self._store.write(tenant) as uow:
+            row = await uow.routes.get_template(template_id, for_update=True)
+            if row is None:
+                raise NotFound(f"{resource} not found")
+            check_etag(etag, row["version"])
+            await uow.routes.delete_template(template_id)
+            await uow.timers.set(TEMPLATE_TIMER, template_id, None)
+            await uow.audit(caller.subject, "route_template.deleted", resource, _template(row))
+
     async def handle_timer(self, uow: UnitOfWork, timer: DueTimer) -> None:
         """Makes the day's plan (once: a plan already made for the day is kept), then sets
         the next run. A plan that cannot be made is logged and the next day still runs."""
@@ -220,4 +321,5 @@ def _template(row: dict[str, Any]) -> RouteTemplate:
         request=request_from_json(row["request"]),
         weekdays=frozenset(row["weekdays"]),
         run_at=row["run_at"],
+        version=row["version"],
     )

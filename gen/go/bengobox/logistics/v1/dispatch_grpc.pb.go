@@ -7,6 +7,7 @@ import (
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -39,6 +40,14 @@ type DispatchServiceClient interface {
 	// A recurring plan: the same stops and vehicles planned on given weekdays.
 	CreateRouteTemplate(ctx context.Context, in *CreateRouteTemplateRequest, opts ...grpc.CallOption) (*RouteTemplate, error)
 	GetRouteTemplate(ctx context.Context, in *GetRouteTemplateRequest, opts ...grpc.CallOption) (*RouteTemplate, error)
+	// The tenant's templates, oldest first.
+	ListRouteTemplates(ctx context.Context, in *ListRouteTemplatesRequest, opts ...grpc.CallOption) (*ListRouteTemplatesResponse, error)
+	// Changes `display_name`, `plan`, `weekdays` or `run_minute` (by `update_mask`; empty means
+	// every field given), refused with ABORTED when `route_template.etag` is stale. A new schedule moves
+	// the next run; plans already made are kept.
+	UpdateRouteTemplate(ctx context.Context, in *UpdateRouteTemplateRequest, opts ...grpc.CallOption) (*RouteTemplate, error)
+	// Stops the template: no further plans are made. Plans it made are kept (no longer linked).
+	DeleteRouteTemplate(ctx context.Context, in *DeleteRouteTemplateRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type dispatchServiceClient struct {
@@ -171,6 +180,33 @@ func (c *dispatchServiceClient) GetRouteTemplate(ctx context.Context, in *GetRou
 	return out, nil
 }
 
+func (c *dispatchServiceClient) ListRouteTemplates(ctx context.Context, in *ListRouteTemplatesRequest, opts ...grpc.CallOption) (*ListRouteTemplatesResponse, error) {
+	out := new(ListRouteTemplatesResponse)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.DispatchService/ListRouteTemplates", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) UpdateRouteTemplate(ctx context.Context, in *UpdateRouteTemplateRequest, opts ...grpc.CallOption) (*RouteTemplate, error) {
+	out := new(RouteTemplate)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) DeleteRouteTemplate(ctx context.Context, in *DeleteRouteTemplateRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility
@@ -197,6 +233,14 @@ type DispatchServiceServer interface {
 	// A recurring plan: the same stops and vehicles planned on given weekdays.
 	CreateRouteTemplate(context.Context, *CreateRouteTemplateRequest) (*RouteTemplate, error)
 	GetRouteTemplate(context.Context, *GetRouteTemplateRequest) (*RouteTemplate, error)
+	// The tenant's templates, oldest first.
+	ListRouteTemplates(context.Context, *ListRouteTemplatesRequest) (*ListRouteTemplatesResponse, error)
+	// Changes `display_name`, `plan`, `weekdays` or `run_minute` (by `update_mask`; empty means
+	// every field given), refused with ABORTED when `route_template.etag` is stale. A new schedule moves
+	// the next run; plans already made are kept.
+	UpdateRouteTemplate(context.Context, *UpdateRouteTemplateRequest) (*RouteTemplate, error)
+	// Stops the template: no further plans are made. Plans it made are kept (no longer linked).
+	DeleteRouteTemplate(context.Context, *DeleteRouteTemplateRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -236,6 +280,15 @@ func (UnimplementedDispatchServiceServer) CreateRouteTemplate(context.Context, *
 }
 func (UnimplementedDispatchServiceServer) GetRouteTemplate(context.Context, *GetRouteTemplateRequest) (*RouteTemplate, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetRouteTemplate not implemented")
+}
+func (UnimplementedDispatchServiceServer) ListRouteTemplates(context.Context, *ListRouteTemplatesRequest) (*ListRouteTemplatesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRouteTemplates not implemented")
+}
+func (UnimplementedDispatchServiceServer) UpdateRouteTemplate(context.Context, *UpdateRouteTemplateRequest) (*RouteTemplate, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateRouteTemplate not implemented")
+}
+func (UnimplementedDispatchServiceServer) DeleteRouteTemplate(context.Context, *DeleteRouteTemplateRequest) (*emptypb.Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteRouteTemplate not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 
@@ -451,6 +504,60 @@ func _DispatchService_GetRouteTemplate_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_ListRouteTemplates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRouteTemplatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).ListRouteTemplates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.DispatchService/ListRouteTemplates",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).ListRouteTemplates(ctx, req.(*ListRouteTemplatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_UpdateRouteTemplate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRouteTemplateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).UpdateRouteTemplate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).UpdateRouteTemplate(ctx, req.(*UpdateRouteTemplateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_DeleteRouteTemplate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRouteTemplateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).DeleteRouteTemplate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).DeleteRouteTemplate(ctx, req.(*DeleteRouteTemplateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _DispatchService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.DispatchService",
 	HandlerType: (*DispatchServiceServer)(nil),
@@ -494,6 +601,18 @@ var _DispatchService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRouteTemplate",
 			Handler:    _DispatchService_GetRouteTemplate_Handler,
+		},
+		{
+			MethodName: "ListRouteTemplates",
+			Handler:    _DispatchService_ListRouteTemplates_Handler,
+		},
+		{
+			MethodName: "UpdateRouteTemplate",
+			Handler:    _DispatchService_UpdateRouteTemplate_Handler,
+		},
+		{
+			MethodName: "DeleteRouteTemplate",
+			Handler:    _DispatchService_DeleteRouteTemplate_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

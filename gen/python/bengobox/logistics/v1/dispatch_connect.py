@@ -14,6 +14,7 @@ from connectrpc.method import IdempotencyLevel, MethodInfo
 from connectrpc.request import Headers, RequestContext
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, Endpoint, EndpointSync
 import bengobox.logistics.v1.dispatch_pb2 as bengobox_dot_logistics_dot_v1_dot_dispatch__pb2
+import google.protobuf.empty_pb2 as google_dot_protobuf_dot_empty__pb2
 
 
 class DispatchService(Protocol):
@@ -48,6 +49,15 @@ class DispatchService(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
     async def get_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_route_templates(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def delete_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -165,6 +175,36 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.get_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/ListRouteTemplates": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListRouteTemplates",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.list_route_templates,
+                ),
+                "/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+                        output=google_dot_protobuf_dot_empty__pb2.Empty,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.delete_route_template,
                 ),
             },
             interceptors=interceptors,
@@ -405,6 +445,68 @@ class DispatchServiceClient(ConnectClient):
             use_get=use_get,
         )
 
+    async def list_route_templates(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListRouteTemplates",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def delete_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+                output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class DispatchServiceSync(Protocol):
     def find_nearest_riders(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse:
@@ -428,6 +530,12 @@ class DispatchServiceSync(Protocol):
     def create_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.CreateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def get_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_route_templates(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def delete_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -544,6 +652,36 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.get_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/ListRouteTemplates": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListRouteTemplates",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.list_route_templates,
+                ),
+                "/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteRouteTemplate",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+                        output=google_dot_protobuf_dot_empty__pb2.Empty,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.delete_route_template,
                 ),
             },
             interceptors=interceptors,
@@ -782,4 +920,66 @@ class DispatchServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    def list_route_templates(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListRouteTemplates",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def delete_route_template(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteRouteTemplate",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest,
+                output=google_dot_protobuf_dot_empty__pb2.Empty,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )

@@ -3,6 +3,8 @@ import datetime
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
 from bengobox.logistics.v1 import task_pb2 as _task_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import empty_pb2 as _empty_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -388,20 +390,22 @@ class OptimizeRoutesStreamResponse(_message.Message):
     def __init__(self, best_cost: _Optional[float] = ..., result: _Optional[_Union[OptimizeRoutesResponse, _Mapping]] = ...) -> None: ...
 
 class RouteTemplate(_message.Message):
-    __slots__ = ("name", "display_name", "plan", "weekdays", "run_minute", "next_run_time")
+    __slots__ = ("name", "display_name", "plan", "weekdays", "run_minute", "next_run_time", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
     RUN_MINUTE_FIELD_NUMBER: _ClassVar[int]
     NEXT_RUN_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     plan: OptimizeRoutesRequest
     weekdays: _containers.RepeatedScalarFieldContainer[int]
     run_minute: int
     next_run_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., plan: _Optional[_Union[OptimizeRoutesRequest, _Mapping]] = ..., weekdays: _Optional[_Iterable[int]] = ..., run_minute: _Optional[int] = ..., next_run_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., plan: _Optional[_Union[OptimizeRoutesRequest, _Mapping]] = ..., weekdays: _Optional[_Iterable[int]] = ..., run_minute: _Optional[int] = ..., next_run_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class CreateRouteTemplateRequest(_message.Message):
     __slots__ = ("parent", "route_template")
@@ -416,3 +420,37 @@ class GetRouteTemplateRequest(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListRouteTemplatesRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRouteTemplatesResponse(_message.Message):
+    __slots__ = ("route_templates", "next_page_token")
+    ROUTE_TEMPLATES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    route_templates: _containers.RepeatedCompositeFieldContainer[RouteTemplate]
+    next_page_token: str
+    def __init__(self, route_templates: _Optional[_Iterable[_Union[RouteTemplate, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateRouteTemplateRequest(_message.Message):
+    __slots__ = ("route_template", "update_mask")
+    ROUTE_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    route_template: RouteTemplate
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, route_template: _Optional[_Union[RouteTemplate, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteRouteTemplateRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from bengobox.logistics.v1 import dispatch_pb2 as bengobox_dot_logistics_dot_v1_dot_dispatch__pb2
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 
 GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
@@ -91,6 +92,21 @@ class DispatchServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
                 _registered_method=True)
+        self.ListRouteTemplates = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/ListRouteTemplates',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse.FromString,
+                _registered_method=True)
+        self.UpdateRouteTemplate = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+                _registered_method=True)
+        self.DeleteRouteTemplate = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -175,6 +191,29 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRouteTemplates(self, request, context):
+        """The tenant's templates, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRouteTemplate(self, request, context):
+        """Changes `display_name`, `plan`, `weekdays` or `run_minute` (by `update_mask`; empty means
+        every field given), refused with ABORTED when `route_template.etag` is stale. A new schedule moves
+        the next run; plans already made are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRouteTemplate(self, request, context):
+        """Stops the template: no further plans are made. Plans it made are kept (no longer linked).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +271,21 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetRouteTemplate,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.SerializeToString,
+            ),
+            'ListRouteTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRouteTemplates,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse.SerializeToString,
+            ),
+            'UpdateRouteTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRouteTemplate,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.SerializeToString,
+            ),
+            'DeleteRouteTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRouteTemplate,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -533,6 +587,87 @@ class DispatchService:
             '/bengobox.logistics.v1.DispatchService/GetRouteTemplate',
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteTemplateRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRouteTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/ListRouteTemplates',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.ListRouteTemplatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRouteTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/UpdateRouteTemplate',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRouteTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
