@@ -22,12 +22,14 @@ from logistics.api.convert_fleet import (
 )
 from logistics.api.edge import current_caller
 from logistics.api.fleet_records import FleetRecordsMethods
+from logistics.api.outlets import OutletMethods
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import parse_parent
 from logistics.domain.names import FLEETS, RIDERS
 from logistics.services.compliance import ComplianceService
 from logistics.services.fleet import FleetService
+from logistics.services.outlets import OutletRegistry
 from logistics.services.vehicles import VehicleService
 
 Ctx = Any  # a connect RequestContext or a grpc ServicerContext; handlers do not use it
@@ -38,15 +40,20 @@ def _required(message_present: bool, field: str) -> None:
         raise InvalidArgument.field(field, "is required")
 
 
-class FleetHandler(FleetRecordsMethods, fleet_connect.FleetService):
+class FleetHandler(FleetRecordsMethods, OutletMethods, fleet_connect.FleetService):
     """Every FleetService method, on both listeners."""
 
     def __init__(
-        self, fleets: FleetService, vehicles: VehicleService, compliance: ComplianceService
+        self,
+        fleets: FleetService,
+        vehicles: VehicleService,
+        compliance: ComplianceService,
+        registry: OutletRegistry,
     ) -> None:
         self._fleets = fleets
         self._vehicles = vehicles
         self._compliance = compliance
+        self._registry = registry
 
     async def create_fleet(
         self, request: fleet_pb2.CreateFleetRequest, ctx: Ctx

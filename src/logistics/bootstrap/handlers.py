@@ -25,6 +25,7 @@ from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
+from logistics.services.outlets import OutletRegistry
 from logistics.services.tasks.imports import TaskImporter
 from logistics.services.vehicles import VehicleService
 from logistics.store.bulk import BulkRepository
@@ -43,7 +44,10 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
     settings = core.settings
     edge = Edge(build_authenticator(settings), RpcMetrics(registry))
     fleet = FleetHandler(
-        FleetService(core.store, core.outlets), VehicleService(core.store), core.compliance
+        FleetService(core.store, core.outlets),
+        VehicleService(core.store),
+        core.compliance,
+        OutletRegistry(core.store, core.outlets),
     )
     task = TaskHandler(core.tasks)
     dispatch = DispatchHandler(

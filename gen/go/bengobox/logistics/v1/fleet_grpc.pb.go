@@ -55,6 +55,14 @@ type FleetServiceClient interface {
 	// Which documents a rider needs, per vehicle type. Name: tenants/{tenant}/compliancePolicy.
 	GetCompliancePolicy(ctx context.Context, in *GetCompliancePolicyRequest, opts ...grpc.CallOption) (*CompliancePolicy, error)
 	UpdateCompliancePolicy(ctx context.Context, in *UpdateCompliancePolicyRequest, opts ...grpc.CallOption) (*CompliancePolicy, error)
+	// An outlet the tenant's upstream services own (a restaurant, shop or warehouse), as known
+	// here: where it is, when it is open, and what a rider picking up there must know.
+	GetOutlet(ctx context.Context, in *GetOutletRequest, opts ...grpc.CallOption) (*Outlet, error)
+	// The tenant's outlets, in the order they became known.
+	ListOutlets(ctx context.Context, in *ListOutletsRequest, opts ...grpc.CallOption) (*ListOutletsResponse, error)
+	// Sets an outlet's details under `update_mask` (empty: every field given) and its `etag`.
+	// An outlet not known yet is looked up on the platform first, as a task naming it would be.
+	UpdateOutlet(ctx context.Context, in *UpdateOutletRequest, opts ...grpc.CallOption) (*Outlet, error)
 }
 
 type fleetServiceClient struct {
@@ -335,6 +343,33 @@ func (c *fleetServiceClient) UpdateCompliancePolicy(ctx context.Context, in *Upd
 	return out, nil
 }
 
+func (c *fleetServiceClient) GetOutlet(ctx context.Context, in *GetOutletRequest, opts ...grpc.CallOption) (*Outlet, error) {
+	out := new(Outlet)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.FleetService/GetOutlet", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fleetServiceClient) ListOutlets(ctx context.Context, in *ListOutletsRequest, opts ...grpc.CallOption) (*ListOutletsResponse, error) {
+	out := new(ListOutletsResponse)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.FleetService/ListOutlets", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fleetServiceClient) UpdateOutlet(ctx context.Context, in *UpdateOutletRequest, opts ...grpc.CallOption) (*Outlet, error) {
+	out := new(Outlet)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.FleetService/UpdateOutlet", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FleetServiceServer is the server API for FleetService service.
 // All implementations must embed UnimplementedFleetServiceServer
 // for forward compatibility
@@ -376,6 +411,14 @@ type FleetServiceServer interface {
 	// Which documents a rider needs, per vehicle type. Name: tenants/{tenant}/compliancePolicy.
 	GetCompliancePolicy(context.Context, *GetCompliancePolicyRequest) (*CompliancePolicy, error)
 	UpdateCompliancePolicy(context.Context, *UpdateCompliancePolicyRequest) (*CompliancePolicy, error)
+	// An outlet the tenant's upstream services own (a restaurant, shop or warehouse), as known
+	// here: where it is, when it is open, and what a rider picking up there must know.
+	GetOutlet(context.Context, *GetOutletRequest) (*Outlet, error)
+	// The tenant's outlets, in the order they became known.
+	ListOutlets(context.Context, *ListOutletsRequest) (*ListOutletsResponse, error)
+	// Sets an outlet's details under `update_mask` (empty: every field given) and its `etag`.
+	// An outlet not known yet is looked up on the platform first, as a task naming it would be.
+	UpdateOutlet(context.Context, *UpdateOutletRequest) (*Outlet, error)
 	mustEmbedUnimplementedFleetServiceServer()
 }
 
@@ -472,6 +515,15 @@ func (UnimplementedFleetServiceServer) GetCompliancePolicy(context.Context, *Get
 }
 func (UnimplementedFleetServiceServer) UpdateCompliancePolicy(context.Context, *UpdateCompliancePolicyRequest) (*CompliancePolicy, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateCompliancePolicy not implemented")
+}
+func (UnimplementedFleetServiceServer) GetOutlet(context.Context, *GetOutletRequest) (*Outlet, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetOutlet not implemented")
+}
+func (UnimplementedFleetServiceServer) ListOutlets(context.Context, *ListOutletsRequest) (*ListOutletsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListOutlets not implemented")
+}
+func (UnimplementedFleetServiceServer) UpdateOutlet(context.Context, *UpdateOutletRequest) (*Outlet, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateOutlet not implemented")
 }
 func (UnimplementedFleetServiceServer) mustEmbedUnimplementedFleetServiceServer() {}
 
@@ -1026,6 +1078,60 @@ func _FleetService_UpdateCompliancePolicy_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FleetService_GetOutlet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOutletRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).GetOutlet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.FleetService/GetOutlet",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).GetOutlet(ctx, req.(*GetOutletRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FleetService_ListOutlets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOutletsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).ListOutlets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.FleetService/ListOutlets",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).ListOutlets(ctx, req.(*ListOutletsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FleetService_UpdateOutlet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateOutletRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).UpdateOutlet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.FleetService/UpdateOutlet",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).UpdateOutlet(ctx, req.(*UpdateOutletRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _FleetService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.FleetService",
 	HandlerType: (*FleetServiceServer)(nil),
@@ -1149,6 +1255,18 @@ var _FleetService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateCompliancePolicy",
 			Handler:    _FleetService_UpdateCompliancePolicy_Handler,
+		},
+		{
+			MethodName: "GetOutlet",
+			Handler:    _FleetService_GetOutlet_Handler,
+		},
+		{
+			MethodName: "ListOutlets",
+			Handler:    _FleetService_ListOutlets_Handler,
+		},
+		{
+			MethodName: "UpdateOutlet",
+			Handler:    _FleetService_UpdateOutlet_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -108,6 +108,15 @@ class FleetService(Protocol):
     async def update_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_outlet(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_outlets(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_outlet(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
     def __init__(self, service: FleetService | AsyncGenerator[FleetService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -413,6 +422,36 @@ class FleetServiceASGIApplication(ConnectASGIApplication[FleetService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.update_compliance_policy,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetOutlet": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetOutlet",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_outlet,
+                ),
+                "/bengobox.logistics.v1.FleetService/ListOutlets": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListOutlets",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.list_outlets,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateOutlet": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateOutlet",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_outlet,
                 ),
             },
             interceptors=interceptors,
@@ -1051,6 +1090,70 @@ class FleetServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_outlet(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetOutlet",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def list_outlets(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOutlets",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_outlet(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateOutlet",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class FleetServiceSync(Protocol):
     def create_fleet(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CreateFleetRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Fleet:
@@ -1112,6 +1215,12 @@ class FleetServiceSync(Protocol):
     def get_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def update_compliance_policy(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_outlet(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_outlets(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_outlet(self, request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -1418,6 +1527,36 @@ class FleetServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.update_compliance_policy,
+                ),
+                "/bengobox.logistics.v1.FleetService/GetOutlet": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetOutlet",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_outlet,
+                ),
+                "/bengobox.logistics.v1.FleetService/ListOutlets": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListOutlets",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.list_outlets,
+                ),
+                "/bengobox.logistics.v1.FleetService/UpdateOutlet": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateOutlet",
+                        service_name="bengobox.logistics.v1.FleetService",
+                        input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_outlet,
                 ),
             },
             interceptors=interceptors,
@@ -2050,6 +2189,70 @@ class FleetServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.FleetService",
                 input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_outlet(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetOutlet",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def list_outlets(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOutlets",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_outlet(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateOutlet",
+                service_name="bengobox.logistics.v1.FleetService",
+                input=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

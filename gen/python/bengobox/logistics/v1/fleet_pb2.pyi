@@ -585,3 +585,69 @@ class UpdateCompliancePolicyRequest(_message.Message):
     POLICY_FIELD_NUMBER: _ClassVar[int]
     policy: CompliancePolicy
     def __init__(self, policy: _Optional[_Union[CompliancePolicy, _Mapping]] = ...) -> None: ...
+
+class Outlet(_message.Message):
+    __slots__ = ("name", "display_name", "location", "address", "pickup_instructions", "time_zone", "opening_hours", "create_time", "update_time", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PICKUP_INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    OPENING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    location: _common_pb2.GeoPoint
+    address: str
+    pickup_instructions: str
+    time_zone: str
+    opening_hours: _containers.RepeatedCompositeFieldContainer[OpeningHours]
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., pickup_instructions: _Optional[str] = ..., time_zone: _Optional[str] = ..., opening_hours: _Optional[_Iterable[_Union[OpeningHours, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class OpeningHours(_message.Message):
+    __slots__ = ("weekday", "open_minute", "close_minute")
+    WEEKDAY_FIELD_NUMBER: _ClassVar[int]
+    OPEN_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    weekday: int
+    open_minute: int
+    close_minute: int
+    def __init__(self, weekday: _Optional[int] = ..., open_minute: _Optional[int] = ..., close_minute: _Optional[int] = ...) -> None: ...
+
+class GetOutletRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListOutletsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOutletsResponse(_message.Message):
+    __slots__ = ("outlets", "next_page_token")
+    OUTLETS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    outlets: _containers.RepeatedCompositeFieldContainer[Outlet]
+    next_page_token: str
+    def __init__(self, outlets: _Optional[_Iterable[_Union[Outlet, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateOutletRequest(_message.Message):
+    __slots__ = ("outlet", "update_mask")
+    OUTLET_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    outlet: Outlet
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, outlet: _Optional[_Union[Outlet, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...

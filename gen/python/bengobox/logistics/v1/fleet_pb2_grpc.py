@@ -196,6 +196,21 @@ class FleetServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
                 _registered_method=True)
+        self.GetOutlet = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/GetOutlet',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.FromString,
+                _registered_method=True)
+        self.ListOutlets = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/ListOutlets',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse.FromString,
+                _registered_method=True)
+        self.UpdateOutlet = channel.unary_unary(
+                '/bengobox.logistics.v1.FleetService/UpdateOutlet',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.FromString,
+                _registered_method=True)
 
 
 class FleetServiceServicer:
@@ -399,6 +414,29 @@ class FleetServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetOutlet(self, request, context):
+        """An outlet the tenant's upstream services own (a restaurant, shop or warehouse), as known
+        here: where it is, when it is open, and what a rider picking up there must know.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOutlets(self, request, context):
+        """The tenant's outlets, in the order they became known.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOutlet(self, request, context):
+        """Sets an outlet's details under `update_mask` (empty: every field given) and its `etag`.
+        An outlet not known yet is looked up on the platform first, as a task naming it would be.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FleetServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -551,6 +589,21 @@ def add_FleetServiceServicer_to_server(servicer, server):
                     servicer.UpdateCompliancePolicy,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.SerializeToString,
+            ),
+            'GetOutlet': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOutlet,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.SerializeToString,
+            ),
+            'ListOutlets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOutlets,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse.SerializeToString,
+            ),
+            'UpdateOutlet': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOutlet,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1374,6 +1427,87 @@ class FleetService:
             '/bengobox.logistics.v1.FleetService/UpdateCompliancePolicy',
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateCompliancePolicyRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_fleet__pb2.CompliancePolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOutlet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/GetOutlet',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.GetOutletRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOutlets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/ListOutlets',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.ListOutletsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOutlet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FleetService/UpdateOutlet',
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.UpdateOutletRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_fleet__pb2.Outlet.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,103 @@
+"""Outlet rules: names with the platform's text ids, weekly hours in a time zone (each bad
+period named by its place in the request), and whether an outlet is open at a moment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from logistics.domain.errors import InvalidArgument
+from logistics.domain.outlets import (
+    OpeningHours,
+    Outlet,
+    check_outlet,
+    normalised,
+    outlet_name,
+    parse_outlet_name,
+)
+
+
+def violations(outlet: Outlet) -> dict[str, str]:
+    with pytest.raises(InvalidArgument) as caught:
+        check_outlet(outlet)
+    return {v.field: v.description for v in caught.value.violations}
+
+
+def test_an_outlet_name_round_trips_with_a_text_id() -> None:
+    name = parse_outlet_name("tenants/acme/outlets/store-42:main")
+    assert (name.tenant, name.id) == ("acme", "store-42:main")
+    assert outlet_name(name.tenant, name.id) == "tenants/acme/outlets/store-42:main"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["tenants/acme/outlets/", "tenants/acme/outlets/a/b", "tenants/acme/fleets/x", "x" * 10],
+)
+def test_a_malformed_outlet_name_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_outlet_name(value, "outlet.name")
+    assert [v.field for v in caught.value.violations] == ["outlet.name"]
+
+
+def test_hours_need_a_real_time_zone() -> None:
+    hours = (OpeningHours(1, 480, 1200),)
+    assert set(violations(Outlet("o", opening_hours=hours))) == {"outlet.time_zone"}
+    assert set(violations(Outlet("o", time_zone="Mars/Olympus", opening_hours=hours))) == {
+        "outlet.time_zone"
+    }
+    check_outlet(Outlet("o", time_zone="Africa/Nairobi", opening_hours=hours))
+
+
+def test_each_bad_period_is_named_by_its_place_in_the_request() -> None:
+    hours = (
+        OpeningHours(1, 480, 1200),
+        OpeningHours(8, 480, 1200),
+        OpeningHours(2, 1440, 1441),
+        OpeningHours(3, 600, 600),
+    )
+    assert set(violations(Outlet("o", time_zone="UTC", opening_hours=hours))) == {
+        "outlet.opening_hours[1].weekday",
+        "outlet.opening_hours[2].open_minute",
+        "outlet.opening_hours[2].close_minute",
+        "outlet.opening_hours[3].close_minute",
+    }
+
+
+def test_overlapping_periods_on_one_day_are_refused_but_adjacent_ones_are_not() -> None:
+    overlapping = (OpeningHours(5, 900, 1440), OpeningHours(5, 480, 901))
+    assert set(violations(Outlet("o", time_zone="UTC", opening_hours=overlapping))) == {
+        "outlet.opening_hours[0]"
+    }
+    adjacent = (OpeningHours(5, 900, 1440), OpeningHours(5, 480, 900), OpeningHours(6, 0, 120))
+    check_outlet(Outlet("o", time_zone="UTC", opening_hours=adjacent))
+
+
+def test_long_texts_are_refused() -> None:
+    assert set(violations(Outlet("o", display_name="x" * 201, pickup_instructions="y" * 1001))) == {
+        "outlet.display_name",
+        "outlet.pickup_instructions",
+    }
+
+
+def test_open_is_read_in_the_outlets_time_zone() -> None:
+    # Monday 08:00 to 22:00 in Nairobi (UTC+3), and Saturday past midnight as two periods.
+    outlet = normalised(
+        Outlet(
+            "o",
+            time_zone="Africa/Nairobi",
+            opening_hours=(
+                OpeningHours(6, 0, 120),
+                OpeningHours(1, 480, 1320),
+                OpeningHours(5, 1200, 1440),
+            ),
+        )
+    )
+    assert [h.weekday for h in outlet.opening_hours] == [1, 5, 6]
+    monday = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
+    assert outlet.is_open(monday.replace(hour=5)) is True  # 08:00 local
+    assert outlet.is_open(monday.replace(hour=4, minute=59)) is False
+    assert outlet.is_open(monday.replace(hour=19)) is False  # 22:00 local: closed
+    saturday_1am = datetime(2026, 1, 9, 22, 0, tzinfo=UTC)  # Saturday 01:00 local
+    assert outlet.is_open(saturday_1am) is True
+    assert Outlet("o").is_open(monday) is None
