@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from bengobox.logistics.v1 import common_pb2, fleet_connect, fleet_pb2
+from bengobox.logistics.v1 import common_pb2, fleet_connect, fleet_pb2, task_connect, task_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from google.protobuf import field_mask_pb2
@@ -15,7 +15,7 @@ from logistics.store.unit_of_work import Store
 from tests.support.auth import headers, unique_tenant
 from tests.support.errors import fails
 from tests.support.servers import RunningServer
-from tests.support.tasks import Api
+from tests.support.tasks import PICKUP, Api, drop_off, pickup
 
 pytestmark = pytest.mark.e2e
 
@@ -138,3 +138,48 @@ async def test_outlets_over_connect(server: RunningServer, api: Api) -> None:
             headers=reader,
         )
     assert caught.value.code == Code.PERMISSION_DENIED
+
+
+async def test_a_pickup_naming_an_outlet_is_placed_there_over_grpc_and_connect(
+    server: RunningServer, api: Api
+) -> None:
+    outlet = await api.fleet.UpdateOutlet(
+        fleet_pb2.UpdateOutletRequest(outlet=kitchen(api)), metadata=api.md
+    )
+    at_kitchen = task_pb2.TaskStep(kind=PICKUP, outlet_id="kitchen-1")
+    created = await api.create(at_kitchen, drop_off())
+    step = created.steps[0]
+    assert step.location == outlet.location
+    assert step.address == "Moi Avenue 12"
+    assert step.instructions == "Back door, ring twice"
+    assert step.outlet_id == "kitchen-1"
+    # What the caller gives wins over the outlet's.
+    own = task_pb2.TaskStep(kind=PICKUP, outlet_id="kitchen-1", instructions="Ask for Wanjiru")
+    read = await api.get((await api.create(own, drop_off())).name)
+    assert read.steps[0].instructions == "Ask for Wanjiru"
+    assert read.steps[0].location == outlet.location
+
+    client = task_connect.TaskServiceClient(server.http_url)
+    over_connect = await client.create_task(
+        api.create_request(at_kitchen, drop_off()), headers=headers(api.tenant)
+    )
+    assert over_connect.steps[0].location == outlet.location
+
+
+async def test_a_pickup_at_an_unknown_or_unplaced_outlet_is_refused_naming_the_step(
+    api: Api,
+) -> None:
+    unknown = task_pb2.TaskStep(kind=PICKUP, outlet_id="nowhere")
+    assert await fails(api.create(unknown, drop_off()), INVALID) == {"task.steps[0].outlet_id"}
+    await api.fleet.UpdateOutlet(
+        fleet_pb2.UpdateOutletRequest(
+            outlet=fleet_pb2.Outlet(name=f"{api.parent}/outlets/no-pin", display_name="No pin")
+        ),
+        metadata=api.md,
+    )
+    unplaced = task_pb2.TaskStep(kind=PICKUP, outlet_id="no-pin")
+    assert await fails(api.create(unplaced, drop_off()), INVALID) == {"task.steps[0].outlet_id"}
+    # Only a pickup may leave its point to an outlet.
+    drop = task_pb2.TaskStep(kind=task_pb2.TaskStep.KIND_DROP_OFF, outlet_id="no-pin")
+    assert await fails(api.create(pickup(), drop), INVALID) == {"task.steps[1].location"}
+    assert await api.sql("SELECT id FROM tasks") == []

@@ -1,8 +1,10 @@
 """Outlet rules: names with the platform's text ids, weekly hours in a time zone (each bad
-period named by its place in the request), and whether an outlet is open at a moment."""
+period named by its place in the request), whether an outlet is open at a moment, and a
+pickup placed at the outlet it names."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +17,9 @@ from logistics.domain.outlets import (
     normalised,
     outlet_name,
     parse_outlet_name,
+    place_at_outlets,
 )
+from logistics.domain.tasks import UNPLACED, Step, StepKind, Task, TaskKind, validate_task
 
 
 def violations(outlet: Outlet) -> dict[str, str]:
@@ -101,3 +105,48 @@ def test_open_is_read_in_the_outlets_time_zone() -> None:
     saturday_1am = datetime(2026, 1, 9, 22, 0, tzinfo=UTC)  # Saturday 01:00 local
     assert outlet.is_open(saturday_1am) is True
     assert Outlet("o").is_open(monday) is None
+
+
+def _task(*steps: Step) -> Task:
+    return Task(uuid.uuid4(), TaskKind.DELIVERY, steps)
+
+
+DROP = Step("1", StepKind.DROP_OFF, -1.3, 36.78)
+
+
+def test_a_pickup_naming_an_outlet_takes_its_place_address_and_instructions() -> None:
+    shop = Outlet(
+        "shop", latitude=-1.28, longitude=36.81, address="Moi Ave", pickup_instructions="Bell"
+    )
+    at_shop = Step("0", StepKind.PICKUP, *UNPLACED, outlet_id="shop")
+    placed = place_at_outlets(_task(at_shop, DROP), {"shop": shop})
+    step = placed.steps[0]
+    assert (step.latitude, step.longitude, step.address, step.instructions) == (
+        -1.28,
+        36.81,
+        "Moi Ave",
+        "Bell",
+    )
+    assert placed.steps[1] == DROP
+    validate_task(placed)
+    given = Step("0", StepKind.PICKUP, *UNPLACED, outlet_id="shop", address="Gate B")
+    assert place_at_outlets(_task(given, DROP), {"shop": shop}).steps[0].address == "Gate B"
+
+
+def test_an_unknown_or_unplaced_outlet_is_refused_naming_each_step() -> None:
+    steps = (
+        Step("0", StepKind.PICKUP, *UNPLACED, outlet_id="gone"),
+        Step("1", StepKind.PICKUP, *UNPLACED, outlet_id="no-pin"),
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        place_at_outlets(_task(*steps), {"no-pin": Outlet("no-pin")})
+    assert [v.field for v in caught.value.violations] == [
+        "task.steps[0].outlet_id",
+        "task.steps[1].outlet_id",
+    ]
+
+
+def test_a_step_left_without_a_point_never_validates() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        validate_task(_task(Step("0", StepKind.PICKUP, *UNPLACED), DROP))
+    assert [v.field for v in caught.value.violations] == ["task.steps[0].location"]

@@ -25,6 +25,7 @@ from logistics.domain.rider_actions import ActionStamp, parse_action_id
 from logistics.domain.task_edits import StepChange
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
 from logistics.domain.tasks import (
+    UNPLACED,
     Item,
     ProofKind,
     SlaState,
@@ -186,8 +187,11 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
         assert step_kind is not None
         # An address alone waits for the geocoder (``domain.addresses``).
         located = s.HasField("location")
-        if not located and not s.address.strip():
+        # A pickup at an outlet without a point is placed there on create (services.tasks).
+        at_outlet = not located and step_kind is StepKind.PICKUP and bool(s.outlet_id)
+        if not located and not s.address.strip() and not at_outlet:
             raise InvalidArgument.field(f"{field}.location", "is required (or give an address)")
+        point = UNPLACED if at_outlet else (s.location.latitude, s.location.longitude)
         proofs = _required_proofs(s, field)
         if s.one_time_code and not (s.one_time_code.isdigit() and 4 <= len(s.one_time_code) <= 12):
             raise InvalidArgument.field(f"{field}.one_time_code", "must be 4 to 12 digits")
@@ -197,11 +201,12 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
             Step(
                 id=str(i),
                 kind=step_kind,
-                latitude=s.location.latitude,
-                longitude=s.location.longitude,
+                latitude=point[0],
+                longitude=point[1],
                 address=optional(s.address),
                 address_state=AddressState.GIVEN if located else AddressState.PENDING,
                 outlet_id=optional(s.outlet_id),
+                instructions=optional(s.instructions),
                 window=window_from_proto(s.window, f"{field}.window")
                 if s.HasField("window")
                 else None,
@@ -273,6 +278,7 @@ def task_to_proto(
             outlet_id=s.outlet_id or "",
             contact_name=s.contact_name or "",
             contact_phone=s.contact_phone or "",
+            instructions=s.instructions or "",
             required_proofs=[enum_to_proto(p, PROOF_KINDS) for p in sorted(s.required_proofs)],
             service_seconds=s.service_seconds,
             issued_code=(issued or {}).get(s.id, ""),

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from logistics.domain.addresses import AddressState
 from logistics.domain.errors import FieldViolation, InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_tenant_slug
+from logistics.domain.tasks import Task, unplaced
 from logistics.domain.text import shown
 
 DAY_MINUTES = 24 * 60
@@ -143,3 +146,41 @@ def changed(outlet: Outlet, changes: dict[str, object]) -> Outlet:
 def normalised(outlet: Outlet) -> Outlet:
     """Its hours in weekday and time order, once checked (violations name the given order)."""
     return dataclasses.replace(outlet, opening_hours=tuple(sorted(outlet.opening_hours)))
+
+
+def place_at_outlets(task: Task, outlets: Mapping[str, Outlet]) -> Task:
+    """The task with each pickup step that names an outlet and gives no point placed there:
+    the outlet's location, and its address and pickup instructions where the step has none.
+    An outlet not in ``outlets`` (the registry), or without a location, leaves a step with an
+    address to the geocoder, and is INVALID_ARGUMENT naming the ``outlet_id`` of one without."""
+    steps, bad = [], []
+    for i, step in enumerate(task.steps):
+        if not unplaced(step) or step.outlet_id is None:
+            steps.append(step)
+            continue
+        outlet = outlets.get(step.outlet_id)
+        if outlet is None or outlet.latitude is None or outlet.longitude is None:
+            if (step.address or "").strip():  # the geocoder places it instead
+                steps.append(dataclasses.replace(step, latitude=0.0, longitude=0.0))
+                continue
+            why = "is not in the outlet registry" if outlet is None else "has no location"
+            bad.append(
+                FieldViolation(
+                    f"task.steps[{i}].outlet_id",
+                    f"outlet {shown(step.outlet_id)} {why}; give the step a location",
+                )
+            )
+            continue
+        steps.append(
+            dataclasses.replace(
+                step,
+                latitude=outlet.latitude,
+                longitude=outlet.longitude,
+                address=step.address or outlet.address or None,
+                address_state=AddressState.GIVEN,
+                instructions=step.instructions or outlet.pickup_instructions or None,
+            )
+        )
+    if bad:
+        raise InvalidArgument(bad)
+    return dataclasses.replace(task, steps=tuple(steps))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,6 +119,15 @@ class Item:
     max_temperature_c: float = 0.0
 
 
+# The point of a pickup step that names an outlet and gives none, until create copies the
+# outlet's (``outlets.place_at_outlets``); a step still unplaced never passes validation.
+UNPLACED = (math.nan, math.nan)
+
+
+def unplaced(step: Step) -> bool:
+    return math.isnan(step.latitude) or math.isnan(step.longitude)
+
+
 @dataclass(frozen=True)
 class Step:
     id: str
@@ -141,6 +151,7 @@ class Step:
     address_state: AddressState = AddressState.GIVEN
     candidates: tuple[Candidate, ...] = ()
     geocode_attempts: int = 0
+    instructions: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,8 +312,19 @@ def validate_task(task: Task) -> None:
                 FieldViolation(f"task.items[{i}].min_temperature_c", "exceeds max_temperature_c")
             )
     for i, step in enumerate(task.steps):
-        if not (-90 <= step.latitude <= 90 and -180 <= step.longitude <= 180):
+        if unplaced(step):
+            out.append(
+                FieldViolation(
+                    f"task.steps[{i}].location",
+                    "is required, unless a pickup step names an outlet that has a location",
+                )
+            )
+        elif not (-90 <= step.latitude <= 90 and -180 <= step.longitude <= 180):
             out.append(FieldViolation(f"task.steps[{i}].location", "is out of range"))
+        if step.instructions is not None and len(step.instructions) > 1000:
+            out.append(
+                FieldViolation(f"task.steps[{i}].instructions", "is longer than 1000 characters")
+            )
         if step.window is not None and step.window.end <= step.window.start:
             out.append(FieldViolation(f"task.steps[{i}].window", "must end after it starts"))
         if step.address is not None and len(step.address) > MAX_ADDRESS_CHARS:
@@ -311,7 +333,8 @@ def validate_task(task: Task) -> None:
                     f"task.steps[{i}].address", f"is longer than {MAX_ADDRESS_CHARS} characters"
                 )
             )
-        if step.address_state is AddressState.PENDING and not (step.address or "").strip():
+        pending = step.address_state is AddressState.PENDING and not unplaced(step)
+        if pending and not (step.address or "").strip():
             out.append(
                 FieldViolation(f"task.steps[{i}].location", "is required (or give an address)")
             )

@@ -56,6 +56,7 @@ def _step_json(s: Step) -> dict[str, Any]:
         "address_state": s.address_state.value,
         "candidates": [[c.label, c.latitude, c.longitude, c.confidence] for c in s.candidates],
         "geocode_attempts": s.geocode_attempts,
+        "instructions": s.instructions,
     }
 
 
@@ -83,6 +84,7 @@ def _step(d: dict[str, Any]) -> Step:
         address_state=AddressState(d.get("address_state", "given")),
         candidates=tuple(Candidate(*c) for c in d.get("candidates", ())),
         geocode_attempts=d.get("geocode_attempts", 0),
+        instructions=d.get("instructions"),
     )
 
 

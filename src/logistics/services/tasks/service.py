@@ -28,10 +28,11 @@ from logistics.domain.events import (
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
+from logistics.domain.outlets import place_at_outlets
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
-from logistics.domain.tasks import Task, TaskState
+from logistics.domain.tasks import Task, TaskState, unplaced
 from logistics.domain.timers import DueTimer
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
@@ -98,10 +99,12 @@ class TaskService:
         """``codes``: one-time codes given by the caller per step id; a step that needs one and
         has none gets one made here, returned once."""
         caller.require(Scope.DISPATCH, tenant)
+        asked = fingerprinted(task)  # as sent: a retry matches whatever the outlet says now
+        task = await self._placed(tenant, task)
         machine.validate_task(task)
         ready, issued = with_codes(task, codes)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, CREATE_METHOD, request_id, fingerprinted(task))
+            earlier = await claim_create(uow, CREATE_METHOD, request_id, asked)
             if earlier is not None:
                 return CreatedTask(await uow.load(uow.tasks, TASKS, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
@@ -110,6 +113,15 @@ class TaskService:
             await set_sla_timers(uow, created, self._clock.now())
             await ask_geocoding(uow, created, self._clock.now())
         return CreatedTask(created, issued)
+
+    async def _placed(self, tenant: TenantSlug, task: Task) -> Task:
+        """Pickup steps naming an outlet without a point, placed at the outlet."""
+        wanted = sorted({s.outlet_id for s in task.steps if s.outlet_id and unplaced(s)})
+        if not wanted:
+            return task
+        async with self._store.read(tenant) as uow:
+            known = await uow.outlets.get_many(wanted)
+        return place_at_outlets(task, known)
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: Mapping[str, Any], etag: str | None

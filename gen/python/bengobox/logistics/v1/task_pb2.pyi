@@ -133,7 +133,7 @@ class TaskItem(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
 
 class TaskStep(_message.Message):
-    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates")
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
@@ -191,6 +191,7 @@ class TaskStep(_message.Message):
     COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_STATE_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: TaskStep.Kind
     state: TaskStep.State
@@ -208,7 +209,8 @@ class TaskStep(_message.Message):
     complete_time: _timestamp_pb2.Timestamp
     address_state: AddressState
     address_candidates: _containers.RepeatedCompositeFieldContainer[AddressCandidate]
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ...) -> None: ...
+    instructions: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., instructions: _Optional[str] = ...) -> None: ...
 
 class AddressCandidate(_message.Message):
     __slots__ = ("label", "location", "confidence")
