@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from logistics.domain.addresses import AddressState
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.outlets import (
     OpeningHours,
@@ -144,6 +145,20 @@ def test_an_unknown_or_unplaced_outlet_is_refused_naming_each_step() -> None:
         "task.steps[0].outlet_id",
         "task.steps[1].outlet_id",
     ]
+
+
+def test_a_pickup_with_an_address_at_an_unknown_outlet_is_left_to_the_geocoder() -> None:
+    pending = Step(
+        "0",
+        StepKind.PICKUP,
+        *UNPLACED,
+        outlet_id="gone",
+        address="Moi Ave 12",
+        address_state=AddressState.PENDING,
+    )
+    step = place_at_outlets(_task(pending, DROP), {}).steps[0]
+    assert (step.latitude, step.longitude, step.address_state) == (0.0, 0.0, AddressState.PENDING)
+    validate_task(_task(step, DROP))
 
 
 def test_a_step_left_without_a_point_never_validates() -> None:
