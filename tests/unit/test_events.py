@@ -88,7 +88,15 @@ SAMPLES: list[ev.Event] = [
             ev.TaskSlaBreached,
             ev.TaskManualDispatch,
             ev.TaskDispatchWidened,
+            ev.TaskReady,
         )
+    ),
+    ev.TaskRiderArrived(
+        f"{T}/tasks/{ID}",
+        TASK,
+        TaskState.ARRIVED,
+        step_id="drop",
+        curbside=ev.CurbsideArrival("outlet-9", -1.28, 36.82, "Bay 3, Sarit Centre", True),
     ),
     ev.TaskUpdated(
         f"{T}/tasks/{ID}", TASK, TaskState.ASSIGNED, changed=("priority", "steps[1].location")

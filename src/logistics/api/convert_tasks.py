@@ -127,7 +127,9 @@ def _items_from_proto(msg: task_pb2.Task) -> tuple[Item, ...]:
 
 
 # Set by the server or fixed at creation: a mask may not name them.
-_TASK_OUTPUT_ONLY = frozenset({"state", "rider", "sla_state", "current_step", "manual_dispatch"})
+_TASK_OUTPUT_ONLY = frozenset(
+    {"state", "rider", "sla_state", "current_step", "manual_dispatch", "mark_ready_time"}
+)
 # Left out of an empty mask (a task read back and sent whole); named, they are refused.
 _TASK_IMMUTABLE = frozenset({"kind", "order_id", "outlet_id", "metadata"})
 
@@ -145,7 +147,7 @@ def task_changes(msg: task_pb2.Task, mask: list[str]) -> dict[str, Any]:
             changes[path] = optional(msg.notes)
         elif path == "items":
             changes[path] = _items_from_proto(msg)
-        elif path in ("pickup_deadline", "delivery_deadline"):
+        elif path in ("pickup_deadline", "delivery_deadline", "ready_time"):
             changes[path] = optional_time(msg, path, f"task.{path}")
         elif path == "steps":
             changes[path] = tuple(
@@ -214,6 +216,7 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
                 contact_phone=optional(s.contact_phone),
                 required_proofs=proofs,
                 service_seconds=s.service_seconds,
+                curbside=s.curbside,
             )
         )
     items = _items_from_proto(msg)
@@ -227,6 +230,7 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
         items=items,
         pickup_deadline=optional_time(msg, "pickup_deadline", "task.pickup_deadline"),
         delivery_deadline=optional_time(msg, "delivery_deadline", "task.delivery_deadline"),
+        ready_time=optional_time(msg, "ready_time", "task.ready_time"),
         notes=optional(msg.notes),
         metadata=json_format.MessageToDict(msg.metadata) if msg.HasField("metadata") else {},
     )
@@ -257,6 +261,8 @@ def task_to_proto(
         current_step=t.current_step,
         manual_dispatch=t.manual_dispatch,
         needs_address=needs_address(t),
+        ready_time=timestamp(t.ready_time),
+        mark_ready_time=timestamp(t.mark_ready_time),
     )
     for i in t.items:
         msg.items.add(
@@ -285,6 +291,7 @@ def task_to_proto(
             arrive_time=timestamp(s.arrive_time),
             complete_time=timestamp(s.complete_time),
             address_state=enum_to_proto(s.address_state, ADDRESS_STATES),
+            curbside=s.curbside,
         )
         for c in s.candidates:
             step.address_candidates.add(
@@ -292,6 +299,8 @@ def task_to_proto(
                 location=common_pb2.GeoPoint(latitude=c.latitude, longitude=c.longitude),
                 confidence=c.confidence,
             )
+        if s.wait_seconds is not None:
+            step.wait_duration.FromSeconds(s.wait_seconds)
         if s.window is not None:
             step.window.CopyFrom(window_to_proto(s.window))
     return msg

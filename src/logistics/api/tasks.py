@@ -202,6 +202,13 @@ class TaskHandler(task_connect.TaskService):
         )
         return task_to_proto(name.tenant, task)
 
+    async def mark_task_ready(
+        self, request: task_pb2.MarkTaskReadyRequest, ctx: Ctx
+    ) -> task_pb2.Task:
+        name = TASKS.parse(request.name)
+        task = await self._tasks.mark_ready(current_caller(), name, optional(request.etag))
+        return task_to_proto(name.tenant, task)
+
     async def list_task_events(
         self, request: task_pb2.ListTaskEventsRequest, ctx: Ctx
     ) -> task_pb2.ListTaskEventsResponse:

@@ -5,7 +5,7 @@ and the edit itself. Pure.
     priority, notes,
     delivery_deadline              the task has not ended
     items                          the task has not ended and no step is done yet (on board)
-    pickup_deadline                the task has not ended and a pickup step is still to do
+    pickup_deadline, ready_time    the task has not ended and a pickup step is still to do
     steps[i].window,
     steps[i].contact_name,
     steps[i].contact_phone         step i is pending or arrived (not done)
@@ -41,9 +41,9 @@ from logistics.domain.tasks import (
 from logistics.domain.text import shown
 
 UPDATABLE = frozenset(
-    {"priority", "notes", "items", "pickup_deadline", "delivery_deadline", "steps"}
+    {"priority", "notes", "items", "pickup_deadline", "delivery_deadline", "ready_time", "steps"}
 )
-TASK_FIELDS = ("priority", "notes", "items", "pickup_deadline", "delivery_deadline")
+TASK_FIELDS = ("priority", "notes", "items", "pickup_deadline", "delivery_deadline", "ready_time")
 STEP_FIELDS = ("location", "address", "window", "contact_name", "contact_phone")
 _NOT_DONE = frozenset({StepState.PENDING, StepState.ARRIVED})
 _PLACE = frozenset({"location", "address"})
@@ -77,7 +77,7 @@ def refusal(task: Task, path: str) -> str | None:
         if any(s.state is StepState.COMPLETED for s in task.steps):
             return "a step is done: the items are on board"
         return None
-    if path == "pickup_deadline":
+    if path in ("pickup_deadline", "ready_time"):
         return "every pickup is done" if task.pickup_done() else None
     index, field = _step_path(path)
     step = task.steps[index]

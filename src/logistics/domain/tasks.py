@@ -31,6 +31,7 @@ from logistics.domain.addresses import (
 )
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from logistics.domain.readiness import pickup_wait_seconds
 from logistics.domain.text import shown
 
 
@@ -152,6 +153,10 @@ class Step:
     candidates: tuple[Candidate, ...] = ()
     geocode_attempts: int = 0
     instructions: str | None = None
+    # A pickup at the kerb: the outlet brings the order out when told of the arrival.
+    curbside: bool = False
+    # Of a pickup, once completed: how long the rider waited for the order (``readiness``).
+    wait_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,9 @@ class Task:
     manual_dispatch: bool = False
     notes: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # When the upstream expects the order to be ready, and when it said it is (MarkTaskReady).
+    ready_time: datetime | None = None
+    mark_ready_time: datetime | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
     version: int = 0
@@ -179,6 +187,11 @@ class Task:
     @property
     def step(self) -> Step:
         return self.steps[min(self.current_step, len(self.steps) - 1)]
+
+    @property
+    def ready_at(self) -> datetime | None:
+        """When the order is (or is expected to be) ready: marked ready wins over expected."""
+        return self.mark_ready_time or self.ready_time
 
     def pickup_done(self) -> bool:
         """True once every pickup step is completed (the pickup deadline no longer applies)."""
@@ -262,13 +275,28 @@ def complete_step(task: Task, step_id: str, proofs: frozenset[ProofKind], at: da
             f"step {step.id} needs proof: {', '.join(sorted(k.value for k in missing))}",
             reason="PROOF_REQUIRED",
         )
-    done = dataclasses.replace(step, state=StepState.COMPLETED, complete_time=at)
+    wait = None
+    if step.kind is StepKind.PICKUP and step.arrive_time is not None:
+        wait = pickup_wait_seconds(step.arrive_time, task.ready_at, at)
+    done = dataclasses.replace(step, state=StepState.COMPLETED, complete_time=at, wait_seconds=wait)
     steps = _with_step(task, done)
     if task.current_step + 1 < len(task.steps):
         return dataclasses.replace(
             task, state=TaskState.EN_ROUTE, steps=steps, current_step=task.current_step + 1
         )
     return dataclasses.replace(task, state=TaskState.COMPLETED, steps=steps)
+
+
+def mark_ready(task: Task, at: datetime) -> Task:
+    """The upstream says the order is ready. Idempotent: a task already marked is returned
+    as it is (its first mark stands); an ended task cannot be marked."""
+    if task.state in TERMINAL:
+        raise FailedPrecondition(
+            f"cannot mark ready a task that is {task.state.value}", reason="ILLEGAL_TRANSITION"
+        )
+    if task.mark_ready_time is not None:
+        return task
+    return dataclasses.replace(task, mark_ready_time=at)
 
 
 def fail(task: Task) -> Task:
@@ -292,6 +320,20 @@ def record_code_attempt(task: Task, step_id: str) -> Task:
         task,
         steps=_with_step(task, dataclasses.replace(step, code_attempts=step.code_attempts + 1)),
     )
+
+
+def curbside_violations(step: Step, path: str) -> list[FieldViolation]:
+    """Curbside is a way of picking up, and the outlet's staff hand the order through the car
+    window: no signature or recipient name is taken there."""
+    if not step.curbside:
+        return []
+    if step.kind is not StepKind.PICKUP:
+        return [FieldViolation(f"{path}.curbside", "is only for pickup steps")]
+    handed = step.required_proofs & {ProofKind.SIGNATURE, ProofKind.RECIPIENT_NAME}
+    if handed:
+        names = ", ".join(sorted(k.value for k in handed))
+        return [FieldViolation(f"{path}.required_proofs", f"a curbside pickup takes no {names}")]
+    return []
 
 
 def validate_task(task: Task) -> None:
@@ -340,12 +382,19 @@ def validate_task(task: Task) -> None:
             )
         if step.service_seconds < 0 or step.service_seconds > 86400:
             out.append(FieldViolation(f"task.steps[{i}].service_seconds", "must be 0 to 86400"))
+        out.extend(curbside_violations(step, f"task.steps[{i}]"))
     if (
         task.pickup_deadline is not None
         and task.delivery_deadline is not None
         and task.delivery_deadline < task.pickup_deadline
     ):
         out.append(FieldViolation("task.delivery_deadline", "is before pickup_deadline"))
+    if (
+        task.ready_time is not None
+        and task.delivery_deadline is not None
+        and task.delivery_deadline < task.ready_time
+    ):
+        out.append(FieldViolation("task.ready_time", "is after delivery_deadline"))
     for name in ("order_id", "outlet_id"):
         value = getattr(task, name)
         if value is not None and len(value) > 128:

@@ -57,6 +57,8 @@ def _step_json(s: Step) -> dict[str, Any]:
         "candidates": [[c.label, c.latitude, c.longitude, c.confidence] for c in s.candidates],
         "geocode_attempts": s.geocode_attempts,
         "instructions": s.instructions,
+        "curbside": s.curbside,
+        "wait_seconds": s.wait_seconds,
     }
 
 
@@ -85,6 +87,8 @@ def _step(d: dict[str, Any]) -> Step:
         candidates=tuple(Candidate(*c) for c in d.get("candidates", ())),
         geocode_attempts=d.get("geocode_attempts", 0),
         instructions=d.get("instructions"),
+        curbside=d.get("curbside", False),
+        wait_seconds=d.get("wait_seconds"),
     )
 
 
@@ -118,6 +122,8 @@ def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
         manual_dispatch=row["manual_dispatch"],
         notes=row["notes"],
         metadata=row["metadata"],
+        ready_time=row["ready_time"],
+        mark_ready_time=row["mark_ready_time"],
         create_time=row["create_time"],
         update_time=row["update_time"],
         version=row["version"],
@@ -141,6 +147,8 @@ def _values(t: Task) -> list[Any]:
         t.manual_dispatch,
         t.notes,
         dict(t.metadata),
+        t.ready_time,
+        t.mark_ready_time,
     ]
 
 
@@ -192,8 +200,9 @@ _COLUMNS = (
 
 _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"""
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+    $19)"""
 
 
 # add_many's statement: arrays of the columns of _values (jsonb passed as text: asyncpg would
@@ -279,8 +288,8 @@ class TaskRepository:
             """UPDATE tasks SET kind = $2, state = $3, order_id = $4, outlet_id = $5,
                    priority = $6, items = $7, steps = $8, current_step = $9, rider_id = $10,
                    pickup_deadline = $11, delivery_deadline = $12, sla_state = $13,
-                   manual_dispatch = $14, notes = $15, metadata = $16,
-                   update_time = now(), version = version + 1
+                   manual_dispatch = $14, notes = $15, metadata = $16, ready_time = $17,
+                   mark_ready_time = $18, update_time = now(), version = version + 1
                WHERE id = $1 RETURNING *""",
             task.id,
             *_values(task),

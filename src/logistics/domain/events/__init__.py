@@ -33,6 +33,7 @@ from logistics.domain.events._fleet import (
     VehicleUpdated,
 )
 from logistics.domain.events._tasks import (
+    CurbsideArrival,
     RouteCompleted,
     TaskArrived,
     TaskAssigned,
@@ -44,6 +45,8 @@ from logistics.domain.events._tasks import (
     TaskEvent,
     TaskFailed,
     TaskManualDispatch,
+    TaskReady,
+    TaskRiderArrived,
     TaskSlaAtRisk,
     TaskSlaBreached,
     TaskStepCompleted,
@@ -81,6 +84,7 @@ __all__ = [
     "EVENTS",
     "FAMILIES",
     "CompliancePolicyUpdated",
+    "CurbsideArrival",
     "Event",
     "FleetCreated",
     "FleetDeleted",
@@ -114,6 +118,8 @@ __all__ = [
     "TaskEvent",
     "TaskFailed",
     "TaskManualDispatch",
+    "TaskReady",
+    "TaskRiderArrived",
     "TaskSlaAtRisk",
     "TaskSlaBreached",
     "TaskStepCompleted",

@@ -66,6 +66,35 @@ class TaskArrived(TaskEvent):
 
 
 @dataclass(frozen=True)
+class CurbsideArrival:
+    """Where the rider waits at a curbside pickup."""
+
+    outlet_id: str | None
+    latitude: float
+    longitude: float
+    address: str | None
+    ready: bool
+
+
+@dataclass(frozen=True)
+class TaskRiderArrived(TaskEvent):
+    """The rider arrived at a curbside pickup (``step_id``): the outlet brings the order out.
+    ``curbside`` says where to: the step's outlet and place; ``ready`` whether the order was
+    already marked ready."""
+
+    type = "task.rider_arrived"
+
+    curbside: CurbsideArrival | None = None
+
+
+@dataclass(frozen=True)
+class TaskReady(TaskEvent):
+    """The upstream (a POS or kitchen) said the order is ready (MarkTaskReady)."""
+
+    type = "task.ready"
+
+
+@dataclass(frozen=True)
 class TaskStepCompleted(TaskEvent):
     """A step was completed with its proofs, and the task goes on."""
 

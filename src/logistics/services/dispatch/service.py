@@ -27,6 +27,7 @@ from logistics.domain.events import TaskDispatchWidened
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DISPATCH_POLICY, RIDERS
+from logistics.domain.readiness import by_readiness
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
 from logistics.domain.text import shown
@@ -265,13 +266,20 @@ class Outcome(enum.StrEnum):
 class DispatchPolicy:
     """How AutoDispatch offers a task: to one rider at a time (``sequential``) or to the best
     ``broadcast_size`` at once, first accept wins; within ``radius_m``, then once within twice
-    that; then the task goes to manual dispatch."""
+    that; then the task goes to manual dispatch. An order not ready yet is offered first to
+    the riders whose travel time best matches its readiness (``domain.readiness``)."""
 
     mode: str = "sequential"
     offer_timeout: timedelta = timedelta(seconds=20)
     broadcast_size: int = 3
     candidates: int = 5
     radius_m: float = 3000.0
+
+
+def _ready_in_s(task: Task, now: datetime) -> float:
+    """Seconds until the order is expected ready (0 when it is, or nothing was said)."""
+    ready = task.ready_at
+    return 0.0 if ready is None else (ready - now).total_seconds()
 
 
 class AutoDispatcher:
@@ -312,7 +320,7 @@ class AutoDispatcher:
                 radius_m=radius,
                 need=Need(),
             )
-            matches = nearest.matches
+            matches = by_readiness(nearest.matches, _ready_in_s(task, self._clock.now()))
             size = self._policy.broadcast_size if self._policy.mode == "broadcast" else 1
             for i in range(0, len(matches), size):
                 winner = await self._offer(system, name, task, matches[i : i + size])

@@ -24,6 +24,7 @@ from logistics.domain.events import (
     TaskEnRoute,
     TaskEvent,
     TaskFailed,
+    TaskReady,
 )
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
@@ -51,7 +52,7 @@ from logistics.services.tasks.proofs import (
     ProofInput,
 )
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
-from logistics.services.tasks.trail import Location, record
+from logistics.services.tasks.trail import Location, notify_curbside, record
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -239,6 +240,8 @@ class TaskService:
         etag: str | None,
         stamp: ActionStamp | None = None,
     ) -> Task:
+        """At a curbside pickup the arrival also emits ``task.rider_arrived`` for the outlet."""
+
         async def change(uow: UnitOfWork, task: Task, when: datetime) -> Task:
             return machine.arrive(task, step_id, when)
 
@@ -251,7 +254,22 @@ class TaskService:
             location=location,
             step_id=step_id,
             rider=RiderAction(stamp, fingerprint("ArriveAtStep", str(name), step_id, location)),
+            then=lambda uow, saved: notify_curbside(caller, uow, saved, step_id),
         )
+
+    async def mark_ready(self, caller: Caller, name: ResourceName, etag: str | None) -> Task:
+        """MarkTaskReady: the upstream's word that the order is ready, once (a repeat returns the
+        task unchanged and records nothing). Needs the scope CreateTask needs."""
+        caller.require(Scope.DISPATCH, name.tenant)
+        async with self._store.write(name.tenant) as uow:
+            task = await uow.load_for_update(uow.tasks, TASKS, name.id)
+            check_etag(etag, task.version)
+            marked = machine.mark_ready(task, self._clock.now())
+            if marked is task:
+                return task
+            saved = await uow.tasks.save(marked)
+            await record(caller, uow, task, saved, TaskReady)
+        return saved
 
     async def fail(
         self,
@@ -329,9 +347,11 @@ class TaskService:
         location: Location | None = None,
         step_id: str | None = None,
         rider: RiderAction | None = None,
+        then: Callable[[UnitOfWork, Task], Awaitable[None]] | None = None,
     ) -> Task:
         """``rider``: a rider's action (the rider's own token may make it), offline-safe when
-        it carries a stamp."""
+        it carries a stamp. ``then``: more to record in the same transaction, given the task
+        as saved."""
         if rider is not None:
             authorise(caller, name)
         else:
@@ -359,6 +379,8 @@ class TaskService:
                 step_id=step_id,
                 occurred=occurred,
             )
+            if then is not None:
+                await then(uow, saved)
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)
             return saved

@@ -3,11 +3,12 @@ event, written together in the change's unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
-from logistics.domain.events import TaskEvent
+from logistics.domain.events import CurbsideArrival, TaskEvent, TaskRiderArrived
 from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.tasks import Task
 from logistics.store.snapshot import snapshot
@@ -22,6 +23,30 @@ def public(task: Task) -> dict[str, Any]:
     return data
 
 
+async def notify_curbside(caller: Caller, uow: UnitOfWork, task: Task, step_id: str) -> None:
+    """After an arrival: at a curbside pickup, ``task.rider_arrived`` tells the outlet where the
+    rider waits (on its trail too, so the notice is on record)."""
+    step = next((s for s in task.steps if s.id == step_id), None)
+    if step is None or not step.curbside:
+        return
+    curbside = CurbsideArrival(
+        outlet_id=step.outlet_id or task.outlet_id,
+        latitude=step.latitude,
+        longitude=step.longitude,
+        address=step.address,
+        ready=task.mark_ready_time is not None,
+    )
+    await record(
+        caller,
+        uow,
+        task,
+        task,
+        TaskRiderArrived,
+        step_id=step_id,
+        extra={"curbside": curbside},
+    )
+
+
 async def record(
     caller: Caller,
     uow: UnitOfWork,
@@ -33,9 +58,11 @@ async def record(
     location: Location | None = None,
     step_id: str | None = None,
     occurred: datetime | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """The task's audit trail, the audit log and the outbox event, in one transaction;
-    ``occurred``: a rider action's device time, kept in the trail beside the server's."""
+    ``occurred``: a rider action's device time, kept in the trail beside the server's;
+    ``extra``: the event's own fields beyond a ``TaskEvent``'s."""
     name = TASKS.name(uow.tenant, after.id)
     kind = event.kind()
     await uow.tasks.add_event(
@@ -62,6 +89,7 @@ async def record(
             reason=reason,
             step_id=step_id,
             rider=RIDERS.name(uow.tenant, after.rider_id) if after.rider_id else None,
+            **(extra or {}),
         ),
     )
 

@@ -35,6 +35,9 @@ type TaskServiceClient interface {
 	// The current step is done, with the proof it requires.
 	CompleteStep(ctx context.Context, in *CompleteStepRequest, opts ...grpc.CallOption) (*Task, error)
 	FailTask(ctx context.Context, in *FailTaskRequest, opts ...grpc.CallOption) (*Task, error)
+	// The upstream (a POS or kitchen) says the order is ready: records `mark_ready_time` and
+	// emits `task.ready` once; a repeat returns the task unchanged. Any state but an ended one.
+	MarkTaskReady(ctx context.Context, in *MarkTaskReadyRequest, opts ...grpc.CallOption) (*Task, error)
 	// The task's audit trail, oldest first.
 	ListTaskEvents(ctx context.Context, in *ListTaskEventsRequest, opts ...grpc.CallOption) (*ListTaskEventsResponse, error)
 	// The proofs captured for a task's steps (files are fetched over HTTP:
@@ -143,6 +146,15 @@ func (c *taskServiceClient) FailTask(ctx context.Context, in *FailTaskRequest, o
 	return out, nil
 }
 
+func (c *taskServiceClient) MarkTaskReady(ctx context.Context, in *MarkTaskReadyRequest, opts ...grpc.CallOption) (*Task, error) {
+	out := new(Task)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/MarkTaskReady", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *taskServiceClient) ListTaskEvents(ctx context.Context, in *ListTaskEventsRequest, opts ...grpc.CallOption) (*ListTaskEventsResponse, error) {
 	out := new(ListTaskEventsResponse)
 	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/ListTaskEvents", in, out, opts...)
@@ -201,6 +213,9 @@ type TaskServiceServer interface {
 	// The current step is done, with the proof it requires.
 	CompleteStep(context.Context, *CompleteStepRequest) (*Task, error)
 	FailTask(context.Context, *FailTaskRequest) (*Task, error)
+	// The upstream (a POS or kitchen) says the order is ready: records `mark_ready_time` and
+	// emits `task.ready` once; a repeat returns the task unchanged. Any state but an ended one.
+	MarkTaskReady(context.Context, *MarkTaskReadyRequest) (*Task, error)
 	// The task's audit trail, oldest first.
 	ListTaskEvents(context.Context, *ListTaskEventsRequest) (*ListTaskEventsResponse, error)
 	// The proofs captured for a task's steps (files are fetched over HTTP:
@@ -245,6 +260,9 @@ func (UnimplementedTaskServiceServer) CompleteStep(context.Context, *CompleteSte
 }
 func (UnimplementedTaskServiceServer) FailTask(context.Context, *FailTaskRequest) (*Task, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method FailTask not implemented")
+}
+func (UnimplementedTaskServiceServer) MarkTaskReady(context.Context, *MarkTaskReadyRequest) (*Task, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method MarkTaskReady not implemented")
 }
 func (UnimplementedTaskServiceServer) ListTaskEvents(context.Context, *ListTaskEventsRequest) (*ListTaskEventsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListTaskEvents not implemented")
@@ -451,6 +469,24 @@ func _TaskService_FailTask_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskService_MarkTaskReady_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkTaskReadyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).MarkTaskReady(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/MarkTaskReady",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).MarkTaskReady(ctx, req.(*MarkTaskReadyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TaskService_ListTaskEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListTaskEventsRequest)
 	if err := dec(in); err != nil {
@@ -566,6 +602,10 @@ var _TaskService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FailTask",
 			Handler:    _TaskService_FailTask_Handler,
+		},
+		{
+			MethodName: "MarkTaskReady",
+			Handler:    _TaskService_MarkTaskReady_Handler,
 		},
 		{
 			MethodName: "ListTaskEvents",

@@ -47,6 +47,9 @@ class TaskService(Protocol):
     async def fail_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def mark_task_ready(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def list_task_events(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -164,6 +167,16 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.fail_task,
+                ),
+                "/bengobox.logistics.v1.TaskService/MarkTaskReady": Endpoint.unary(
+                    method=MethodInfo(
+                        name="MarkTaskReady",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.mark_task_ready,
                 ),
                 "/bengobox.logistics.v1.TaskService/ListTaskEvents": Endpoint.unary(
                     method=MethodInfo(
@@ -422,6 +435,26 @@ class TaskServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def mark_task_ready(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="MarkTaskReady",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def list_task_events(
         self,
         request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest,
@@ -529,6 +562,8 @@ class TaskServiceSync(Protocol):
     def complete_step(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CompleteStepRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def fail_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def mark_task_ready(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_task_events(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
@@ -643,6 +678,16 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.fail_task,
+                ),
+                "/bengobox.logistics.v1.TaskService/MarkTaskReady": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="MarkTaskReady",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.mark_task_ready,
                 ),
                 "/bengobox.logistics.v1.TaskService/ListTaskEvents": EndpointSync.unary(
                     method=MethodInfo(
@@ -894,6 +939,26 @@ class TaskServiceClientSync(ConnectClientSync):
                 name="FailTask",
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def mark_task_ready(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="MarkTaskReady",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),

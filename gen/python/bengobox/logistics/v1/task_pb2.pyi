@@ -29,7 +29,7 @@ ADDRESS_STATE_RESOLVED: AddressState
 ADDRESS_STATE_NEEDS_ADDRESS: AddressState
 
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -92,6 +92,8 @@ class Task(_message.Message):
     CURRENT_STEP_FIELD_NUMBER: _ClassVar[int]
     MANUAL_DISPATCH_FIELD_NUMBER: _ClassVar[int]
     NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    READY_TIME_FIELD_NUMBER: _ClassVar[int]
+    MARK_READY_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -112,7 +114,9 @@ class Task(_message.Message):
     current_step: int
     manual_dispatch: bool
     needs_address: bool
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ...) -> None: ...
+    ready_time: _timestamp_pb2.Timestamp
+    mark_ready_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskItem(_message.Message):
     __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c")
@@ -133,7 +137,7 @@ class TaskItem(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
 
 class TaskStep(_message.Message):
-    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions")
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions", "curbside", "wait_duration")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
@@ -192,6 +196,8 @@ class TaskStep(_message.Message):
     ADDRESS_STATE_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    CURBSIDE_FIELD_NUMBER: _ClassVar[int]
+    WAIT_DURATION_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: TaskStep.Kind
     state: TaskStep.State
@@ -210,7 +216,9 @@ class TaskStep(_message.Message):
     address_state: AddressState
     address_candidates: _containers.RepeatedCompositeFieldContainer[AddressCandidate]
     instructions: str
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., instructions: _Optional[str] = ...) -> None: ...
+    curbside: bool
+    wait_duration: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., instructions: _Optional[str] = ..., curbside: _Optional[bool] = ..., wait_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class AddressCandidate(_message.Message):
     __slots__ = ("label", "location", "confidence")
@@ -431,6 +439,14 @@ class FailTaskRequest(_message.Message):
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MarkTaskReadyRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class ListTaskEventsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token")

@@ -90,6 +90,11 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
                 _registered_method=True)
+        self.MarkTaskReady = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/MarkTaskReady',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
+                _registered_method=True)
         self.ListTaskEvents = channel.unary_unary(
                 '/bengobox.logistics.v1.TaskService/ListTaskEvents',
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTaskEventsRequest.SerializeToString,
@@ -189,6 +194,14 @@ class TaskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MarkTaskReady(self, request, context):
+        """The upstream (a POS or kitchen) says the order is ready: records `mark_ready_time` and
+        emits `task.ready` once; a repeat returns the task unchanged. Any state but an ended one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListTaskEvents(self, request, context):
         """The task's audit trail, oldest first.
         """
@@ -268,6 +281,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
             'FailTask': grpc.unary_unary_rpc_method_handler(
                     servicer.FailTask,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.SerializeToString,
+            ),
+            'MarkTaskReady': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkTaskReady,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.SerializeToString,
             ),
             'ListTaskEvents': grpc.unary_unary_rpc_method_handler(
@@ -566,6 +584,33 @@ class TaskService:
             target,
             '/bengobox.logistics.v1.TaskService/FailTask',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.FailTaskRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkTaskReady(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/MarkTaskReady',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.MarkTaskReadyRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.Task.FromString,
             options,
             channel_credentials,
