@@ -7,6 +7,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import grpc
 import pytest
@@ -19,6 +20,7 @@ from bengobox.logistics.v1 import (
     telemetry_pb2,
     telemetry_pb2_grpc,
 )
+from google.protobuf import field_mask_pb2
 
 from tests.support.auth import auth, rider_auth, unique_tenant
 from tests.support.dispatch import CENTRE, rider_online
@@ -204,3 +206,40 @@ async def test_a_thousand_concurrent_assignments_never_double_assign(
     assert all(len(held) == 1 for held in holders.values())
     assert set(holders) <= set(riders)
     assert holders  # the race produced assignments
+
+
+async def test_an_order_not_ready_yet_is_offered_first_to_the_rider_arriving_about_then(
+    channel: grpc.aio.Channel,
+) -> None:
+    tenant = unique_tenant()
+    near = await rider_online(channel, tenant, CENTRE[0] + 0.001, CENTRE[1], 2, 10)
+    timed = await rider_online(channel, tenant, CENTRE[0] + 0.02, CENTRE[1], 2, 10)
+    apps = [await app(channel, tenant, near, True), await app(channel, tenant, timed, True)]
+    listeners = [asyncio.create_task(a.run()) for a in apps]
+    await asyncio.sleep(0.3)
+    task = await new_task(channel, tenant)
+    dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
+    found = await dispatch.FindNearestRiders(
+        dispatch_pb2.FindNearestRidersRequest(parent=f"tenants/{tenant}", task=task, max_riders=2),
+        metadata=auth(tenant),
+    )
+    assert [r.rider for r in found.riders] == [near, timed]  # by score: the nearest first
+    # The kitchen expects the order ready when the farther rider would get there.
+    tasks = task_pb2_grpc.TaskServiceStub(channel)
+    current = await tasks.GetTask(task_pb2.GetTaskRequest(name=task), metadata=auth(tenant))
+    ready = datetime.now(UTC) + found.riders[1].eta.ToTimedelta()
+    current.ready_time.FromDatetime(ready)
+    await tasks.UpdateTask(
+        task_pb2.UpdateTaskRequest(
+            task=current, update_mask=field_mask_pb2.FieldMask(paths=["ready_time"])
+        ),
+        metadata=auth(tenant),
+    )
+    result = await dispatch.AutoDispatch(
+        dispatch_pb2.AutoDispatchRequest(task=task), metadata=auth(tenant)
+    )
+    assert (result.outcome, result.rider) == (Auto.OUTCOME_ASSIGNED, timed)
+    assert [a.offers for a in apps] == [[], [task]]
+    for a in apps:
+        a.call.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)

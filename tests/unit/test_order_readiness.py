@@ -93,9 +93,7 @@ def test_readiness_unknown_counts_the_whole_stay() -> None:
     assert pickup_wait_seconds(at(0), None, at(3)) == 3 * 60
 
 
-@given(
-    st.floats(0, 120), st.one_of(st.none(), st.floats(-60, 180)), st.floats(0, 60)
-)  # minutes
+@given(st.floats(0, 120), st.one_of(st.none(), st.floats(-60, 180)), st.floats(0, 60))  # minutes
 def test_the_wait_is_between_zero_and_the_stay(
     arrive: float, ready: float | None, stay: float
 ) -> None:
