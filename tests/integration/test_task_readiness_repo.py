@@ -50,3 +50,26 @@ async def test_ready_times_curbside_and_the_wait_survive_a_round_trip(store: Sto
     assert read.steps[0].wait_seconds == 9 * 60
     assert read.steps[0].curbside
     assert read.steps[1].wait_seconds is None
+
+
+async def test_a_batch_insert_keeps_the_ready_time_and_curbside(store: Store) -> None:
+    tenant = TenantSlug(unique_tenant())
+    tasks = [
+        Task(
+            id=uuid.uuid4(),
+            kind=TaskKind.DELIVERY,
+            steps=(Step("0", StepKind.PICKUP, -1.26, 36.80, curbside=n % 2 == 0),),
+            ready_time=T0 + timedelta(minutes=n) if n else None,
+        )
+        for n in range(3)
+    ]
+    async with store.write(tenant) as uow:
+        added = await uow.tasks.add_many(tasks)
+    async with store.read(tenant) as uow:
+        assert await uow.tasks.get_many([t.id for t in tasks]) == added
+    assert [t.ready_time for t in added] == [
+        None,
+        T0 + timedelta(minutes=1),
+        T0 + timedelta(minutes=2),
+    ]
+    assert [t.steps[0].curbside for t in added] == [True, False, True]

@@ -209,17 +209,19 @@ _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id,
 # take a JSON list for an array dimension).
 _INSERT_MANY = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata)
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time)
     SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
         current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-        manual_dispatch, notes, metadata::jsonb
+        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time
     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
         $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
-        $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[])
+        $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[],
+        $18::timestamptz[], $19::timestamptz[])
         AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
              rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
-             metadata)
-    RETURNING id, pickup_deadline, delivery_deadline, create_time, update_time, version"""
+             metadata, ready_time, mark_ready_time)
+    RETURNING id, pickup_deadline, delivery_deadline, ready_time, mark_ready_time, create_time,
+        update_time, version"""
 _JSON_VALUES = (5, 6, 14)  # items, steps, metadata in _values
 
 
@@ -229,6 +231,8 @@ def _as_stored(task: Task, row: asyncpg.Record) -> Task:
         task,
         pickup_deadline=row["pickup_deadline"],
         delivery_deadline=row["delivery_deadline"],
+        ready_time=row["ready_time"],
+        mark_ready_time=row["mark_ready_time"],
         create_time=row["create_time"],
         update_time=row["update_time"],
         version=row["version"],
