@@ -4,12 +4,14 @@ curbside flag and pickup wait are stored and read back as they were, on insert a
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from logistics.domain import tasks as machine
 from logistics.domain.ids import TenantSlug
 from logistics.domain.tasks import Step, StepKind, Task, TaskKind, TaskState
+from logistics.store.task_repo import task_from_json, task_json
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 
@@ -50,6 +52,8 @@ async def test_ready_times_curbside_and_the_wait_survive_a_round_trip(store: Sto
     assert read.steps[0].wait_seconds == 9 * 60
     assert read.steps[0].curbside
     assert read.steps[1].wait_seconds is None
+    # A rider action's stored outcome keeps the task as JSON: the ready times come back too.
+    assert task_from_json(json.loads(json.dumps(task_json(read)))) == read
 
 
 async def test_a_batch_insert_keeps_the_ready_time_and_curbside(store: Store) -> None:

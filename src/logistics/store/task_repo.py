@@ -155,7 +155,7 @@ def _values(t: Task) -> list[Any]:
 def task_json(t: Task) -> dict[str, Any]:
     """The whole task as JSON, as a stored outcome keeps it (``task_from_json`` reads it)."""
     values = dict(zip(_COLUMNS, _values(t), strict=True))
-    for key in ("pickup_deadline", "delivery_deadline"):
+    for key in ("pickup_deadline", "delivery_deadline", "ready_time", "mark_ready_time"):
         values[key] = values[key].isoformat() if values[key] else None
     values["rider_id"] = str(t.rider_id) if t.rider_id else None
     return {
@@ -173,8 +173,15 @@ def task_from_json(d: dict[str, Any]) -> Task:
         "id": uuid.UUID(d["id"]),
         "rider_id": uuid.UUID(d["rider_id"]) if d["rider_id"] else None,
         **{
-            k: _time(d[k])
-            for k in ("pickup_deadline", "delivery_deadline", "create_time", "update_time")
+            k: _time(d.get(k))
+            for k in (
+                "pickup_deadline",
+                "delivery_deadline",
+                "ready_time",
+                "mark_ready_time",
+                "create_time",
+                "update_time",
+            )
         },
     }
     return _task(row)
@@ -196,6 +203,8 @@ _COLUMNS = (
     "manual_dispatch",
     "notes",
     "metadata",
+    "ready_time",
+    "mark_ready_time",
 )
 
 _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
