@@ -135,6 +135,7 @@ async def test_a_template_makes_one_plan_per_day_it_runs(store: Store, tmp_path:
         assert stop.arrival <= friday.replace(hour=11)
         assert stop.departure >= friday.replace(hour=8, minute=5)
     assert due == datetime(2026, 1, 14, 5, 0, tzinfo=UTC)  # next Wednesday
+    await forget(templates, caller, tenant)
 
 
 async def test_a_bad_template_is_refused_and_stores_nothing(store: Store, tmp_path: Path) -> None:
