@@ -15,12 +15,12 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from cachetools import LRUCache
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -71,8 +71,7 @@ class HttpGeocoder:
         )
         self._attempts = attempts
         self._wait = wait_exponential(multiplier=retry_wait_s, max=retry_wait_s * 8)
-        self._cache: OrderedDict[GeocodeQuery, list[Candidate]] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LRUCache[GeocodeQuery, list[Candidate]] = LRUCache(cache_size)
         self._breaker_failures = breaker_failures
         self._breaker_seconds = breaker_seconds
         self._failures = 0
@@ -81,7 +80,6 @@ class HttpGeocoder:
     async def search(self, query: GeocodeQuery) -> list[Candidate]:
         cached = self._cache.get(query)
         if cached is not None:
-            self._cache.move_to_end(query)
             return list(cached)
         if time.monotonic() < self._open_until:
             raise GeocoderUnavailable(f"{self._url} failed {self._failures} times; resting")
@@ -94,8 +92,6 @@ class HttpGeocoder:
             raise
         self._failures = 0
         self._cache[query] = found
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
         return list(found)
 
     async def _ask(self, query: GeocodeQuery) -> list[Candidate]:

@@ -4,8 +4,9 @@ the distance provider (maybe OSRM over the network) once."""
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Sequence
+
+from cachetools import LRUCache
 
 from logistics.domain.fleet import VehicleType
 from logistics.geo.distance import DistanceProvider, Point, StraightLine, Table
@@ -20,17 +21,13 @@ class MatrixCache:
 
     def __init__(self, provider: DistanceProvider, size: int = 64) -> None:
         self._provider = provider
-        self._size = size
-        self._tables: OrderedDict[tuple[tuple[Point, ...], VehicleType | None], Table] = (
-            OrderedDict()
-        )
+        self._tables: LRUCache[tuple[tuple[Point, ...], VehicleType | None], Table] = LRUCache(size)
         self.hits = 0
 
     async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:
         key = (tuple(points), vehicle)
         found = self._tables.get(key)
         if found is not None:
-            self._tables.move_to_end(key)
             self.hits += 1
             return found
         if isinstance(self._provider, StraightLine):
@@ -39,6 +36,4 @@ class MatrixCache:
         else:
             table = await self._provider.table(points, vehicle)
         self._tables[key] = table
-        while len(self._tables) > self._size:
-            self._tables.popitem(last=False)
         return table
