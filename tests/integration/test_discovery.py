@@ -30,8 +30,10 @@ from logistics.events.signing import generate_secret
 
 SECRET = generate_secret()
 ACME = {"tenant": {"slug": "acme", "display_name": "Acme Deliveries"}}
-SLOW = 0.5  # how long a "timing out" answer takes
-TIMEOUT = 0.15  # the client's per-attempt timeout, well under SLOW
+SLOW = 1.0  # how long a "timing out" answer takes
+TIMEOUT = 0.3  # the per-attempt timeout of the tests about timeouts, well under SLOW
+# Every other test: long enough that a loaded machine never turns an answer into a retry.
+PATIENT = 10.0
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Sleeps:
 
 def discovery(url: str, sleeps: Sleeps | None = None, **options: Any) -> HttpDiscovery:
     settings: dict[str, Any] = {
-        "timeout_s": TIMEOUT,
+        "timeout_s": PATIENT,
         "attempts": 4,
         "backoff_s": 0.01,
         "max_backoff_s": 0.05,
@@ -300,7 +302,7 @@ async def test_backoff_grows_exponentially_with_full_jitter_up_to_the_cap(origin
 async def test_timeout_is_retried_with_the_same_webhook_id_then_answered(origin: Origin) -> None:
     origin.will(Reply(json=ACME, delay_s=SLOW), Reply(json=ACME))
 
-    async with discovery(origin.url) as found:
+    async with discovery(origin.url, timeout_s=TIMEOUT) as found:
         tenant = await found.tenant("acme")
 
     assert tenant.slug == "acme"
@@ -311,7 +313,7 @@ async def test_timeout_is_retried_with_the_same_webhook_id_then_answered(origin:
 async def test_timeouts_on_every_attempt_make_discovery_unavailable(origin: Origin) -> None:
     origin.will(Reply(json=ACME, delay_s=SLOW))
 
-    async with discovery(origin.url, attempts=2) as found:
+    async with discovery(origin.url, attempts=2, timeout_s=TIMEOUT) as found:
         with pytest.raises(DiscoveryUnavailable, match="after 2 attempts") as caught:
             await found.tenant("acme")
 
@@ -324,7 +326,7 @@ async def test_answer_dripped_slower_than_the_timeout_times_out(origin: Origin) 
     """Each byte comes well within httpx's read timeout; the whole answer does not."""
     origin.will(Reply(json=ACME, drip_s=0.02))
 
-    async with discovery(origin.url, attempts=2) as found:
+    async with discovery(origin.url, attempts=2, timeout_s=TIMEOUT) as found:
         with pytest.raises(DiscoveryUnavailable, match="TimeoutError"):
             await found.tenant("acme")
 
