@@ -14,6 +14,7 @@ from bengobox.logistics.v1 import common_pb2, telemetry_connect, telemetry_pb2
 from google.protobuf import empty_pb2, timestamp_pb2
 
 from logistics.api.convert_common import optional
+from logistics.api.convert_live import task_state
 from logistics.api.convert_records import window_from_proto
 from logistics.api.convert_telemetry import (
     ack_to_proto,
@@ -281,7 +282,11 @@ def _inbox_message(message: InboxMessage) -> telemetry_pb2.StreamLocationsRespon
     if isinstance(message, TaskChangeToRider):
         return telemetry_pb2.StreamLocationsResponse(
             task_update=telemetry_pb2.TaskUpdate(
-                task=message.task, changed_fields=list(message.changed), etag=message.etag
+                task=message.task,
+                changed_fields=list(message.changed),
+                etag=message.etag,
+                state=task_state(message.state),
+                unassigned=message.unassigned,
             )
         )
     return telemetry_pb2.StreamLocationsResponse(

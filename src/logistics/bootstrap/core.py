@@ -31,7 +31,7 @@ from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.addresses import AddressResolver, Geocoder, NoGeocoder
-from logistics.services.tasks.editing import RiderMessages
+from logistics.services.tasks.rider_news import RiderMessages
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database

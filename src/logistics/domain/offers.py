@@ -35,12 +35,17 @@ class OfferWithdrawal:
 
 @dataclass(frozen=True)
 class TaskChangeToRider:
-    """A task the rider carries was edited: ``task`` is its name, ``changed`` the fields that
-    changed (``steps[1].location``), ``etag`` the task's etag after the edit."""
+    """A task the rider carries changed by someone else's hand: ``task`` is its name,
+    ``changed`` the fields that changed (``steps[1].location``; ``rider`` when it was assigned
+    to or taken from this rider; ``state``), ``etag`` the task's etag after the change,
+    ``state`` its state then (a ``TaskState`` value; empty when not sent), ``unassigned`` true
+    when the change took the task from this rider (reassigned, cancelled, handed back)."""
 
     task: str
     changed: tuple[str, ...]
     etag: str
+    state: str = ""
+    unassigned: bool = False
 
 
 InboxMessage = OfferToRider | OfferWithdrawal | TaskChangeToRider

@@ -57,6 +57,8 @@ def encode(message: InboxMessage) -> bytes:
             "task": message.task,
             "changed": list(message.changed),
             "etag": message.etag,
+            "state": message.state,
+            "unassigned": message.unassigned,
         }
     else:
         body = {"kind": "withdrawal", "offer_id": message.offer_id, "reason": message.reason}
@@ -81,7 +83,11 @@ def decode(data: bytes, rider_id: str) -> InboxMessage | None:
         )
     if kind == "task_change":
         return TaskChangeToRider(
-            str(body["task"]), tuple(str(c) for c in body["changed"]), str(body["etag"])
+            str(body["task"]),
+            tuple(str(c) for c in body["changed"]),
+            str(body["etag"]),
+            str(body.get("state", "")),
+            bool(body.get("unassigned", False)),
         )
     if kind == "withdrawal":
         return OfferWithdrawal(body["offer_id"], body.get("reason", ""))

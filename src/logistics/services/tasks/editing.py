@@ -4,9 +4,8 @@ transaction, the SLA timers re-planned, and the rider who carries the task told 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from logistics.domain import task_edits
 from logistics.domain.caller import Caller, Scope
@@ -14,37 +13,25 @@ from logistics.domain.clock import Clock
 from logistics.domain.events import TaskUpdated
 from logistics.domain.ids import ResourceName
 from logistics.domain.names import RIDERS, TASKS
-from logistics.domain.offers import InboxMessage, TaskChangeToRider
-from logistics.domain.tasks import Task, TaskState
-from logistics.domain.versioning import etag_for
-from logistics.outages import OutageLog
+from logistics.domain.tasks import Task
 from logistics.services import crud
 from logistics.services.tasks.addresses import ask_geocoding
+from logistics.services.tasks.rider_news import RiderNews
 from logistics.services.tasks.sla import set_sla_timers
 from logistics.services.tasks.trail import public
 from logistics.store.unit_of_work import Store, UnitOfWork
 
-logger = logging.getLogger(__name__)
-
-_CARRIED = frozenset({TaskState.ASSIGNED, TaskState.EN_ROUTE, TaskState.ARRIVED})
 # What re-plans the SLA timers: the deadlines, and where or when a step is.
 _REPLANS = ("pickup_deadline", "delivery_deadline", "steps[")
 
 TASK_KIND: crud.Kind[Task] = crud.Kind(TASKS, lambda uow: uow.tasks, None, view=public)
 
 
-class RiderMessages(Protocol):
-    """A rider's open stream, wherever it is held (``events.rider_inbox.NatsRiderInbox``)."""
-
-    async def send(self, tenant: str, rider_id: str, message: InboxMessage) -> None: ...
-
-
 class TaskEditor:
-    def __init__(self, store: Store, clock: Clock, riders: RiderMessages | None) -> None:
+    def __init__(self, store: Store, clock: Clock, riders: RiderNews) -> None:
         self._store = store
         self._clock = clock
         self._riders = riders
-        self._outages = OutageLog()
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: Mapping[str, Any], etag: str | None
@@ -82,19 +69,8 @@ class TaskEditor:
             if saved is not current:
                 await ask_geocoding(uow, saved, now)
         if saved is not current:
-            await self._tell_rider(name, saved, changed)
+            await self._riders.edited(name, saved, changed)
         return saved
-
-    async def _tell_rider(self, name: ResourceName, task: Task, changed: tuple[str, ...]) -> None:
-        """After the commit, best effort: the rider's app also sees the change on its next
-        read of the task; a bus outage loses only this nudge."""
-        if self._riders is None or task.rider_id is None or task.state not in _CARRIED:
-            return
-        message = TaskChangeToRider(str(name), changed, etag_for(task.version))
-        try:
-            await self._riders.send(str(name.tenant), str(task.rider_id), message)
-        except Exception as exc:
-            self._outages.failed(logger, "riders are not told of task edits", exc)
 
 
 def _updated(

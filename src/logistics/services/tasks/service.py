@@ -44,13 +44,14 @@ from logistics.services.tasks.access import authorise, authorise_proof_reader, a
 from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.completion import StepCompletion
-from logistics.services.tasks.editing import RiderMessages, TaskEditor
+from logistics.services.tasks.editing import TaskEditor
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
 )
+from logistics.services.tasks.rider_news import RiderMessages, RiderNews
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
 from logistics.services.tasks.trail import Location, notify_curbside, record
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -77,7 +78,8 @@ class TaskService:
     ) -> None:
         """``riders``: the riders' open streams, told of edits to the tasks they carry."""
         self._store = store
-        self._editor = TaskEditor(store, clock, riders)
+        self._riders = RiderNews(riders)
+        self._editor = TaskEditor(store, clock, self._riders)
         self._batch = BatchCreator(store, outlets, clock)
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
@@ -392,6 +394,7 @@ class TaskService:
             raise outcome
         if before is not None and not replayed:
             await self._riders_changed(name.tenant, before, outcome)
+            await self._riders.moved(caller, name, before, outcome)
         return outcome
 
     async def _riders_changed(self, tenant: TenantSlug, before: Task, after: Task) -> None:

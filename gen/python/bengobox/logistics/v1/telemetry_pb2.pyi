@@ -123,14 +123,18 @@ class TrackingCommand(_message.Message):
     def __init__(self, set_report_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., stop_tracking: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ...) -> None: ...
 
 class TaskUpdate(_message.Message):
-    __slots__ = ("task", "changed_fields", "etag")
+    __slots__ = ("task", "changed_fields", "etag", "state", "unassigned")
     TASK_FIELD_NUMBER: _ClassVar[int]
     CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
     task: str
     changed_fields: _containers.RepeatedScalarFieldContainer[str]
     etag: str
-    def __init__(self, task: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., etag: _Optional[str] = ...) -> None: ...
+    state: _task_pb2.Task.State
+    unassigned: bool
+    def __init__(self, task: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., etag: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., unassigned: _Optional[bool] = ...) -> None: ...
 
 class KeepAlive(_message.Message):
     __slots__ = ("server_time",)
