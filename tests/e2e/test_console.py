@@ -30,7 +30,7 @@ from logistics.api.auth import mint_token
 from logistics.sim.rider import RiderOptions
 from logistics.sim.runner import SimConfig, Simulation
 from tests.support.auth import JWT_SECRET, auth, bearer, sim_minter, token, unique_tenant
-from tests.support.browser import open_console, screenshot_dir
+from tests.support.browser import open_console
 from tests.support.live_riders import LiveRider, driving, moved
 from tests.support.protos import ts
 from tests.support.servers import Listeners, ServerUrls, server_in_process
@@ -53,23 +53,10 @@ async def console_server(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
-
-
 @pytest.fixture
 async def channel(console_server: Listeners) -> AsyncIterator[grpc.aio.Channel]:
     async with grpc.aio.insecure_channel(console_server.grpc_target) as opened:
         yield opened
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = await context.new_page()
-    yield opened
-    await context.close()
 
 
 def console_url(

@@ -48,15 +48,7 @@ def nominatim() -> Iterator[FakeNominatim]:
 
 @pytest.fixture(scope="module")
 async def geocoding(server_urls: ServerUrls, nominatim: FakeNominatim) -> AsyncIterator[Listeners]:
-    async with server_in_process(
-        server_urls,
-        run_timers=True,
-        LOGISTICS_TIMER_INTERVAL_SECONDS="0.1",
-        LOGISTICS_GEOCODER="nominatim",
-        LOGISTICS_GEOCODER_URL=nominatim.url,
-        LOGISTICS_GEOCODER_ATTEMPTS="1",
-        LOGISTICS_GEOCODER_COUNTRIES="ke",
-    ) as running:
+    async with server_in_process(server_urls, run_timers=True, **nominatim.settings()) as running:
         yield running
 
 
@@ -73,23 +65,12 @@ def by_address(address: str) -> task_pb2.TaskStep:
     return Step(kind=DROP_OFF, address=address)
 
 
-async def settled(api: Api, name: str, within: float = 15.0) -> task_pb2.Task:
-    """The task once the geocoder has answered for its drop-off."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        task = await api.get(name)
-        if task.steps[1].address_state != A.ADDRESS_STATE_PENDING:
-            return task
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{name} still waits for the geocoder")
-
-
 async def test_an_address_resolves_in_the_background(api: Api, nominatim: FakeNominatim) -> None:
     created = await api.create(pickup(), by_address("12 Kenyatta Avenue"))
     assert created.needs_address
     assert created.steps[1].address_state == A.ADDRESS_STATE_PENDING
     assert created.steps[0].address_state == A.ADDRESS_STATE_GIVEN
-    task = await settled(api, created.name)
+    task = await api.geocoded(created.name)
     assert task.steps[1].address_state == A.ADDRESS_STATE_RESOLVED
     assert not task.needs_address
     location = task.steps[1].location
@@ -107,7 +88,7 @@ async def test_an_address_resolves_in_the_background(api: Api, nominatim: FakeNo
 
 async def test_a_weak_answer_waits_for_a_dispatcher_who_picks_a_candidate(api: Api) -> None:
     created = await api.create(pickup(), by_address("Moi Avenue"))
-    task = await settled(api, created.name)
+    task = await api.geocoded(created.name)
     assert task.needs_address
     assert task.steps[1].address_state == A.ADDRESS_STATE_NEEDS_ADDRESS
     candidates = task.steps[1].address_candidates
@@ -148,7 +129,7 @@ async def test_a_weak_answer_waits_for_a_dispatcher_who_picks_a_candidate(api: A
 
 async def test_an_address_nobody_knows_waits_with_no_candidates(api: Api) -> None:
     created = await api.create(pickup(), by_address("Nowhere Street 0"))
-    task = await settled(api, created.name)
+    task = await api.geocoded(created.name)
     assert task.needs_address
     assert task.steps[1].address_state == A.ADDRESS_STATE_NEEDS_ADDRESS
     assert list(task.steps[1].address_candidates) == []
@@ -176,7 +157,7 @@ async def test_an_outage_leaves_the_task_waiting_and_is_retried(
         " AND fire_time IS NULL",
         task_id,
     )
-    task = await settled(api, created.name)
+    task = await api.geocoded(created.name)
     assert task.steps[1].address_state == A.ADDRESS_STATE_RESOLVED
     assert not task.needs_address
 
@@ -197,7 +178,7 @@ async def test_an_address_only_task_over_connect(geocoding: Listeners, api: Api)
         headers=headers,
     )
     assert created.needs_address
-    task = await settled(api, created.name)
+    task = await api.geocoded(created.name)
     listed = await client.list_tasks(
         A.ListTasksRequest(parent=api.parent, needs_address=False), headers=headers
     )

@@ -50,6 +50,17 @@ class FakeNominatim:
         self._server.shutdown()
         self._server.server_close()
 
+    def settings(self) -> dict[str, str]:
+        """What points a test server's geocoder here (Kenya, one attempt per try), with its
+        timers checked every 0.1 s so an address is geocoded at once."""
+        return {
+            "LOGISTICS_TIMER_INTERVAL_SECONDS": "0.1",
+            "LOGISTICS_GEOCODER": "nominatim",
+            "LOGISTICS_GEOCODER_URL": self.url,
+            "LOGISTICS_GEOCODER_ATTEMPTS": "1",
+            "LOGISTICS_GEOCODER_COUNTRIES": "ke",
+        }
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}

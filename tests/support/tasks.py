@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import grpc
@@ -91,6 +93,16 @@ class Api:
 
     async def get(self, name: str) -> task_pb2.Task:
         return await self.tasks.GetTask(task_pb2.GetTaskRequest(name=name), metadata=self.md)
+
+    async def geocoded(self, name: str, step: int = 1, within: float = 15.0) -> task_pb2.Task:
+        """The task once the geocoder has answered for its step ``step``."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            task = await self.get(name)
+            if task.steps[step].address_state != task_pb2.ADDRESS_STATE_PENDING:
+                return task
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{name} still waits for the geocoder")
 
     def assign(
         self, task: str, rider: str, reason: str = "", etag: str = "", md: Any = None
