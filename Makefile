@@ -107,7 +107,8 @@ console: $(WEB_STAMP)
 # test run writes its screenshots to a scratch directory and leaves the tree clean).
 screenshots: install
 	LOGISTICS_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/pytest -p no:cacheprovider \
-		tests/e2e/test_console.py -k "simulated_city or tracking_page"
+		tests/e2e/test_console.py tests/e2e/test_console_addresses.py \
+		-k "simulated_city or tracking_page or ambiguous_address"
 
 # Builds web/ into a scratch directory and fails on any difference from the committed build.
 check-console: $(WEB_STAMP)

@@ -1,6 +1,7 @@
 // The task board: active tasks by state, each with its SLA countdown, filtered by state,
-// fleet, zone and lateness, each named by its order id and its rider's display name. Clicking a
-// card selects the task.
+// fleet, zone, lateness and a missing address, each named by its order id and its rider's
+// display name; a task whose address is not resolved carries a "needs address" badge, and how
+// many there are shows beside that filter. Clicking a card selects the task.
 import { lastId } from "../shared/api";
 import { el, span } from "../shared/format";
 import { taskLabel, type Names } from "./names";
@@ -12,6 +13,7 @@ export interface BoardFilters {
   fleet: string;
   zone: string;
   late: boolean;
+  needsAddress: boolean;
 }
 
 export class Board {
@@ -20,7 +22,7 @@ export class Board {
   private readonly zones: Zones;
   private readonly onSelect: (task: string) => void;
   private readonly riders: Names;
-  filters: BoardFilters = { state: "", fleet: "", zone: "", late: false };
+  filters: BoardFilters = { state: "", fleet: "", zone: "", late: false, needsAddress: false };
   selected = "";
 
   constructor(root: HTMLElement, store: Store, zones: Zones, onSelect: (task: string) => void, riders: Names) {
@@ -38,6 +40,7 @@ export class Board {
         fleet: (document.getElementById("filter-fleet") as HTMLSelectElement).value,
         zone: (document.getElementById("filter-zone") as HTMLSelectElement).value,
         late: (document.getElementById("filter-late") as HTMLInputElement).checked,
+        needsAddress: (document.getElementById("filter-address") as HTMLInputElement).checked,
       };
       this.render();
     });
@@ -49,6 +52,7 @@ export class Board {
     const f = this.filters;
     if (f.state && row.state !== f.state) return false;
     if (f.late && !(row.deadlineMs !== null && row.deadlineMs < nowMs)) return false;
+    if (f.needsAddress && !row.needsAddress) return false;
     if (f.fleet) {
       const rider = row.rider ? this.store.riders.get(row.rider) : undefined;
       if (!rider || rider.fleet !== f.fleet) return false;
@@ -70,6 +74,10 @@ export class Board {
       rows.sort((a, b) => (a.deadlineMs ?? Infinity) - (b.deadlineMs ?? Infinity));
       return { state, cards: rows.map((row) => this.card(row, nowMs)) };
     });
+    const waiting = [...this.store.tasks.values()].filter((r) => r.needsAddress && ACTIVE_STATES.some((s) => s === r.state)).length;
+    const count = document.getElementById("address-count") as HTMLElement;
+    if (count.textContent !== String(waiting)) count.textContent = String(waiting);
+    count.classList.toggle("some", waiting > 0);
     const shown = new Set(columns.flatMap((c) => c.cards));
     for (const [name, card] of this.cards) if (!shown.has(card)) this.cards.delete(name);
     for (const { state, cards } of columns) {
@@ -106,6 +114,7 @@ export class Board {
         el("span", { className: "id" }),
         el("span", { className: "sla" }),
         el("span", { className: "rider" }),
+        el("span", { className: "flag", text: "needs address", attrs: { "data-testid": "needs-address" } }),
       );
       card.addEventListener("click", () => this.onSelect(row.name));
       this.cards.set(row.name, card);
@@ -120,10 +129,11 @@ export class Board {
     // A rider's name read after this pass shows on the next (the countdown's, within a second).
     const rider = row.rider ? `rider ${this.riders.now(row.rider)}` : "unassigned";
     const label = taskLabel(row);
-    const [idText, slaText, riderText] = card.children;
+    const [idText, slaText, riderText, flag] = card.children;
     if (idText && idText.textContent !== label) idText.textContent = label;
     if (slaText && slaText.textContent !== sla) slaText.textContent = sla;
     if (riderText && riderText.textContent !== rider) riderText.textContent = rider;
+    if (flag instanceof HTMLElement && flag.hidden === row.needsAddress) flag.hidden = !row.needsAddress;
     card.classList.toggle("late", left !== null && left < 0);
     card.classList.toggle("selected", row.name === this.selected);
   }

@@ -87,6 +87,7 @@ async function start(token: string, claims: Claims): Promise<void> {
   });
   store.on("tasks", () => {
     board.render();
+    taskPanel?.refresh();
     for (const name of store.unknownTasks) {
       store.unknownTasks.delete(name);
       void attempt("GetTask", () => api.tasks.getTask({ name })).then((t) => t && store.putTask(t));

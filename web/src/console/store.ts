@@ -12,6 +12,7 @@ export interface TaskRow {
   rider: string;
   deadlineMs: number | null;
   etaS: number | null;
+  needsAddress: boolean; // a step waits for its address (never dispatched to a guess)
   task: Task | null; // the full task once read
 }
 
@@ -68,6 +69,7 @@ export class Store {
         row.state = stateName(change.state);
         row.rider = change.rider;
         row.etaS = seconds(change.eta);
+        row.needsAddress = change.needsAddress;
       } else {
         this.tasks.set(change.task, {
           name: change.task,
@@ -75,6 +77,7 @@ export class Store {
           rider: change.rider,
           deadlineMs: null,
           etaS: seconds(change.eta),
+          needsAddress: change.needsAddress,
           task: null,
         });
         this.unknownTasks.add(change.task);
@@ -110,6 +113,7 @@ export class Store {
       rider: task.rider,
       deadlineMs,
       etaS: row?.etaS ?? null,
+      needsAddress: task.needsAddress,
       task,
     };
     this.tasks.set(task.name, next);
