@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from bengobox.logistics.v1 import common_pb2, task_pb2
+from bengobox.logistics.v1 import common_pb2, dispatch_pb2, task_pb2, telemetry_pb2
 from google.protobuf import duration_pb2, json_format, struct_pb2
 
 from logistics.api.convert_common import (
@@ -346,6 +346,8 @@ RiderActionRequest = (
     | task_pb2.ArriveAtStepRequest
     | task_pb2.CompleteStepRequest
     | task_pb2.FailTaskRequest
+    | dispatch_pb2.RespondToOfferRequest
+    | telemetry_pb2.OfferResponse
 )
 
 

@@ -336,7 +336,11 @@ class DispatchHandler(dispatch_connect.DispatchService):
     ) -> dispatch_pb2.RespondToOfferResponse:
         _required(bool(request.offer_id), "offer_id")
         accepted = await self._auto.respond(
-            current_caller(), request.offer_id, request.accept, optional(request.reason)
+            current_caller(),
+            request.offer_id,
+            request.accept,
+            optional(request.reason),
+            action_stamp(request),
         )
         return dispatch_pb2.RespondToOfferResponse(assigned=accepted)
 

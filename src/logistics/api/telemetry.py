@@ -16,6 +16,7 @@ from google.protobuf import empty_pb2, timestamp_pb2
 from logistics.api.convert_common import optional
 from logistics.api.convert_live import task_state
 from logistics.api.convert_records import window_from_proto
+from logistics.api.convert_tasks import action_stamp
 from logistics.api.convert_telemetry import (
     ack_to_proto,
     geofence_changes,
@@ -27,6 +28,7 @@ from logistics.api.convert_telemetry import (
     track_to_proto,
 )
 from logistics.api.edge import current_caller
+from logistics.api.errors import to_status
 from logistics.api.live import LiveEndpoints
 from logistics.api.paging import encode_token, page_request
 from logistics.api.push import PushStream, Send
@@ -172,15 +174,34 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
                 ack = await session.handle(pings_from_proto(batch))
                 await push(ack_to_proto(ack))
             elif kind == "offer_response":
-                answer = message.offer_response
-                try:
-                    check_text(answer, "offer_response.")
-                    await self._dispatcher.respond(
-                        caller, answer.offer_id, answer.accept, answer.reason or None
-                    )
-                except DomainError as exc:
-                    # A late or unknown answer does not end the stream: the rider is told.
-                    logger.info("offer answer refused: %s", exc.message)
+                await self._answer(caller, message.offer_response, push)
+
+    async def _answer(
+        self,
+        caller: Caller,
+        answer: telemetry_pb2.OfferResponse,
+        push: Send[telemetry_pb2.StreamLocationsResponse],
+    ) -> None:
+        """Answers are applied in the order they arrive (the app sends its buffer oldest
+        first); one with an ``action_id`` gets its outcome back as an ``OfferResult``."""
+        result = telemetry_pb2.OfferResult(offer_id=answer.offer_id, action_id=answer.action_id)
+        try:
+            check_text(answer, "offer_response.")
+            result.assigned = await self._dispatcher.respond(
+                caller,
+                answer.offer_id,
+                answer.accept,
+                answer.reason or None,
+                action_stamp(answer),
+            )
+        except DomainError as exc:
+            # A late or unknown answer does not end the stream.
+            logger.info("offer answer refused: %s", exc.message)
+            if not answer.action_id:
+                return
+            result.error.CopyFrom(to_status(exc, "StreamLocations").rpc_status())
+        if answer.action_id:
+            await push(telemetry_pb2.StreamLocationsResponse(offer_result=result))
 
     async def get_track(
         self, request: telemetry_pb2.GetTrackRequest, ctx: Ctx

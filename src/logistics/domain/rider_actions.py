@@ -1,11 +1,13 @@
 """Offline-safe rider actions: the app's action id and device time, and the rules for them.
 
-A rider's app stamps every action (start, arrive, complete a step, fail) with a UUID it makes
-and the time it happened on the device, and buffers it while offline. The server applies an
+A rider's app stamps every action (start, arrive, complete a step, fail, answer an offer) with
+a UUID it makes and the time it happened on the device, and buffers it while offline. The
+server applies an
 action when it arrives, against the task as it is then: an action whose device time is older
 than the task's last applied action is still applied when the transition is legal, so a
 buffer sent oldest first applies in device-time order. The device time is kept beside the
-server's time in the trail and is the step's arrive/complete time.
+server's time in the trail and is the step's arrive/complete time. An offer's answer is
+judged by the server's clock (an offer lives for seconds), its device time only checked.
 """
 
 from __future__ import annotations
@@ -36,8 +38,18 @@ STORED_ERRORS: tuple[type[DomainError], ...] = (
     FailedPrecondition,
 )
 
-# What an action came to: the task as the call returned it, or its error.
-Outcome = Task | DomainError
+
+@dataclass(frozen=True)
+class OfferAnswer:
+    """What a rider's answer to an offer came to: whether the task is now the rider's."""
+
+    offer_id: str
+    assigned: bool
+
+
+# What an action came to: the task as the call returned it (an offer's answer for an answer),
+# or its error.
+Outcome = Task | OfferAnswer | DomainError
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,12 @@ class RedisOfferLedger:
         )
         return _text(result) or "unknown"
 
-    async def rider_of(self, tenant: str, offer_id: str) -> str | None:
-        """The rider the offer was made to, while the offer is remembered."""
-        return _text(await self._rider(keys=[f"{self._prefix(tenant)}o:{offer_id}"], args=[]))
+    async def offer_of(self, tenant: str, offer_id: str) -> tuple[str, str] | None:
+        """The rider the offer was made to and the task offered, while the offer is
+        remembered."""
+        rider, task = await self._rider(keys=[f"{self._prefix(tenant)}o:{offer_id}"], args=[])
+        rider_id, task_name = _text(rider), _text(task)
+        return None if rider_id is None or task_name is None else (rider_id, task_name)
 
 
 def _text(value: object) -> str | None:

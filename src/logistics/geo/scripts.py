@@ -374,7 +374,8 @@ end
 return state
 """
 
-# KEYS: offer hash. Returns the rider the offer was made to, or nil.
+# KEYS: offer hash. Returns the rider the offer was made to and the task offered (nils for an
+# offer not remembered).
 OFFER_RIDER = """
-return redis.call('HGET', KEYS[1], 'rider')
+return redis.call('HMGET', KEYS[1], 'rider', 'task')
 """

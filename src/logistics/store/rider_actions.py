@@ -10,7 +10,7 @@ from typing import Any
 
 from logistics.domain.errors import DomainError, FieldViolation, InvalidArgument
 from logistics.domain.ids import TenantId
-from logistics.domain.rider_actions import STORED_ERRORS, Outcome
+from logistics.domain.rider_actions import STORED_ERRORS, OfferAnswer, Outcome
 from logistics.domain.tasks import Task
 from logistics.store.db import Connection, Database
 from logistics.store.task_repo import task_from_json, task_json
@@ -28,6 +28,8 @@ class StoredAction:
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     if isinstance(outcome, Task):
         return {"task": task_json(outcome)}
+    if isinstance(outcome, OfferAnswer):
+        return {"offer": {"offer_id": outcome.offer_id, "assigned": outcome.assigned}}
     kind = type(outcome).__name__
     if kind not in _ERRORS:
         raise ValueError(f"{kind} is not an outcome kept for replays")
@@ -43,6 +45,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 def outcome_from_json(d: dict[str, Any]) -> Outcome:
     if "task" in d:
         return task_from_json(d["task"])
+    if "offer" in d:
+        return OfferAnswer(d["offer"]["offer_id"], d["offer"]["assigned"])
     cls = _ERRORS[d["error"]]
     if cls is InvalidArgument:
         return InvalidArgument([FieldViolation(f, text) for f, text in d["violations"]])

@@ -35,7 +35,9 @@ class OfferLedger(Protocol):
         self, tenant: str, offer_id: str, rider_id: str, state: str, now: datetime
     ) -> str: ...
 
-    async def rider_of(self, tenant: str, offer_id: str) -> str | None: ...
+    async def offer_of(self, tenant: str, offer_id: str) -> tuple[str, str] | None:
+        """(rider id, task name) of a remembered offer."""
+        ...
 
 
 class RiderInbox(Protocol):
@@ -93,8 +95,9 @@ class Offers:
                 await self._inbox.send(tenant, rider_id, OfferWithdrawal(offer_id, state))
         return final
 
-    async def offer_rider(self, tenant: TenantSlug, offer_id: str) -> str | None:
-        return await self._ledger.rider_of(tenant, offer_id)
+    async def offer_of(self, tenant: TenantSlug, offer_id: str) -> tuple[str, str] | None:
+        """The rider an offer was made to and the task's name, while it is remembered."""
+        return await self._ledger.offer_of(tenant, offer_id)
 
     async def listen(
         self, tenant: TenantSlug, offer_ids: list[str]

@@ -21,20 +21,20 @@ from logistics.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 from logistics.domain.events import TaskDispatchWidened
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import DISPATCH_POLICY, RIDERS
 from logistics.domain.readiness import by_readiness
+from logistics.domain.rider_actions import ActionStamp
 from logistics.domain.scoring import ScoringPolicy, Weights, check_weights, score
 from logistics.domain.tasks import StepKind, Task, TaskState
-from logistics.domain.text import shown
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_values import Candidate, DispatchProfile, Need
 from logistics.services import crud
 from logistics.services.compliance import rider_facts
+from logistics.services.dispatch.answers import OfferResponder
 from logistics.services.dispatch.explain import Explanation
 from logistics.services.dispatch.explain import explain as explain_survey
 from logistics.services.dispatch.offers import Offers
@@ -298,6 +298,7 @@ class AutoDispatcher:
         self._offers = offers
         self._clock = clock
         self._policy = policy
+        self._answers = OfferResponder(store, offers, clock, policy.offer_timeout)
 
     async def auto_dispatch(self, caller: Caller, name: ResourceName) -> tuple[Outcome, str | None]:
         caller.require(Scope.DISPATCH, name.tenant)
@@ -386,21 +387,12 @@ class AutoDispatcher:
         return winner
 
     async def respond(
-        self, caller: Caller, offer_id: str, accept: bool, reason: str | None
+        self,
+        caller: Caller,
+        offer_id: str,
+        accept: bool,
+        reason: str | None,
+        stamp: ActionStamp | None = None,
     ) -> bool:
-        """A rider's answer; True when its acceptance was recorded (the assignment follows)."""
-        if caller.rider_id is None:
-            raise PermissionDenied("answering offers needs a rider token (rider_id claim)")
-        caller.require(Scope.TELEMETRY)
-        rider = await self._offers.offer_rider(caller.tenant, offer_id)
-        if rider is None:
-            raise NotFound(f"offer {shown(offer_id)} not found")
-        if rider != caller.rider_id:
-            raise PermissionDenied("this offer was made to another rider", reason="NOT_YOUR_OFFER")
-        wanted = "accepted" if accept else "declined"
-        state = await self._offers.resolve(
-            caller.tenant, offer_id, rider, wanted, self._clock.now()
-        )
-        if state != wanted:
-            raise FailedPrecondition(f"the offer is {state}", reason="OFFER_CLOSED")
-        return accept
+        """A rider's answer (``answers``): with an action id, offline-safe."""
+        return await self._answers.respond(caller, offer_id, accept, reason, stamp)

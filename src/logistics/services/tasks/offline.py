@@ -8,12 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from logistics.domain.caller import Caller
 from logistics.domain.errors import AlreadyExists, DomainError
-from logistics.domain.rider_actions import STORED_ERRORS, ActionStamp, Outcome
+from logistics.domain.rider_actions import STORED_ERRORS, ActionStamp, OfferAnswer
+from logistics.domain.tasks import Task
 from logistics.store.unit_of_work import UnitOfWork
+
+# What an action of one method comes to (a task, or an offer's answer), besides an error.
+R = TypeVar("R", Task, OfferAnswer)
 
 
 def fingerprint(method: str, *parts: Any) -> str:
@@ -41,8 +45,8 @@ async def apply_once(
     stamp: ActionStamp | None,
     method: str,
     request_hash: str,
-    apply: Callable[[], Awaitable[Outcome]],
-) -> tuple[Outcome, bool]:
+    apply: Callable[[], Awaitable[R | DomainError]],
+) -> tuple[R | DomainError, bool]:
     """Runs ``apply`` in ``uow`` unless the action was seen before; returns the outcome and
     whether it is a replay. ``apply`` returns an error it wants committed with its changes
     (a wrong one-time code counts); an error it raises undoes its changes. Either kind of
@@ -61,7 +65,9 @@ async def apply_once(
                 f"action_id {stamp.action_id} was already used for a different action",
                 reason="ACTION_ID_REUSED",
             )
-        return earlier.outcome, True
+        # The same method stores the same kind of outcome.
+        return cast("R | DomainError", earlier.outcome), True
+    outcome: R | DomainError
     try:
         async with uow.savepoint():
             outcome = await apply()

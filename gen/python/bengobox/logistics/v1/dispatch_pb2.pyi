@@ -162,14 +162,18 @@ class AutoDispatchResponse(_message.Message):
     def __init__(self, task: _Optional[str] = ..., outcome: _Optional[_Union[AutoDispatchResponse.Outcome, str]] = ..., rider: _Optional[str] = ...) -> None: ...
 
 class RespondToOfferRequest(_message.Message):
-    __slots__ = ("offer_id", "accept", "reason")
+    __slots__ = ("offer_id", "accept", "reason", "action_id", "occurred_time")
     OFFER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     accept: bool
     reason: str
-    def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    action_id: str
+    occurred_time: _timestamp_pb2.Timestamp
+    def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RespondToOfferResponse(_message.Message):
     __slots__ = ("assigned",)

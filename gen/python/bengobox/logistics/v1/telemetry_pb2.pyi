@@ -6,6 +6,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -57,14 +58,18 @@ class PingBatch(_message.Message):
     def __init__(self, pings: _Optional[_Iterable[_Union[LocationPing, _Mapping]]] = ...) -> None: ...
 
 class OfferResponse(_message.Message):
-    __slots__ = ("offer_id", "accept", "reason")
+    __slots__ = ("offer_id", "accept", "reason", "action_id", "occurred_time")
     OFFER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     accept: bool
     reason: str
-    def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    action_id: str
+    occurred_time: _timestamp_pb2.Timestamp
+    def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLocationsRequest(_message.Message):
     __slots__ = ("batch", "offer_response")
@@ -136,6 +141,18 @@ class TaskUpdate(_message.Message):
     unassigned: bool
     def __init__(self, task: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., etag: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., unassigned: _Optional[bool] = ...) -> None: ...
 
+class OfferResult(_message.Message):
+    __slots__ = ("offer_id", "action_id", "assigned", "error")
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    offer_id: str
+    action_id: str
+    assigned: bool
+    error: _status_pb2.Status
+    def __init__(self, offer_id: _Optional[str] = ..., action_id: _Optional[str] = ..., assigned: _Optional[bool] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
 class KeepAlive(_message.Message):
     __slots__ = ("server_time",)
     SERVER_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -143,20 +160,22 @@ class KeepAlive(_message.Message):
     def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLocationsResponse(_message.Message):
-    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive", "task_update")
+    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive", "task_update", "offer_result")
     ACK_FIELD_NUMBER: _ClassVar[int]
     OFFER_FIELD_NUMBER: _ClassVar[int]
     OFFER_WITHDRAWAL_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     KEEP_ALIVE_FIELD_NUMBER: _ClassVar[int]
     TASK_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    OFFER_RESULT_FIELD_NUMBER: _ClassVar[int]
     ack: PingAck
     offer: TaskOffer
     offer_withdrawal: OfferWithdrawal
     command: TrackingCommand
     keep_alive: KeepAlive
     task_update: TaskUpdate
-    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., task_update: _Optional[_Union[TaskUpdate, _Mapping]] = ...) -> None: ...
+    offer_result: OfferResult
+    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., task_update: _Optional[_Union[TaskUpdate, _Mapping]] = ..., offer_result: _Optional[_Union[OfferResult, _Mapping]] = ...) -> None: ...
 
 class GetTrackRequest(_message.Message):
     __slots__ = ("rider", "window")
