@@ -3,11 +3,13 @@ solver's plan against a brute force over every feasible matching of riders to bu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -198,6 +200,58 @@ def test_a_tie_goes_to_the_task_listed_first() -> None:
     b = job("b", at(0), at(0, -300), outlet="o")
     assert cost(rider, [a, b], RULES, Grid())[1] == (0, 1)
     assert cost(rider, [b, a], RULES, Grid())[1] == (0, 1)
+
+
+def test_an_early_rider_waits_for_the_order_and_pays_for_the_wait_again() -> None:
+    task = dataclasses.replace(job("a", at(0), at(1000)), ready_in_s=600)
+    # 100 s to the pickup, 500 s waiting there, 1000 s on: 1,600 s, mistimed by 500 s.
+    assert cost(courier("early", at(-100)), [task], RULES, Grid())[0] == 1600 + 500
+    # Arriving as the order is ready: 600 s, then 1000 s on, on time.
+    assert cost(courier("timed", at(-600)), [task], RULES, Grid())[0] == 1600
+    # 300 s late: the order waits instead of the rider.
+    assert cost(courier("late", at(-900)), [task], RULES, Grid())[0] == 1900 + 300
+
+
+def test_an_order_ready_now_or_saying_nothing_costs_the_plain_trip() -> None:
+    plain = job("a", at(0), at(1000))
+    ready = dataclasses.replace(plain, ready_in_s=0.0)
+    rider = courier("r", at(-100))
+    assert (
+        cost(rider, [plain], RULES, Grid()) == cost(rider, [ready], RULES, Grid()) == (1100, (0,))
+    )
+
+
+def test_each_pickup_of_a_bundle_is_timed_to_its_own_order() -> None:
+    rider = courier("r", at(0))
+    a = dataclasses.replace(job("a", at(100), at(600), outlet="o"), ready_in_s=300)
+    b = job("b", at(100), at(1100), outlet="o")
+    # 100 s to the pickup, waiting for a until 300 s (mistimed 200 s), then 500 + 500 s.
+    assert cost(rider, [a, b], RULES, Grid()) == (1300 + 200 - RULES.bundle_bonus_s, (0, 1))
+
+
+def test_an_order_not_ready_yet_goes_to_the_rider_arriving_about_then() -> None:
+    task = dataclasses.replace(job("a", at(0), at(1000)), ready_in_s=600)
+    riders = [courier("near", at(-100)), courier("timed", at(-650))]
+    assert [c.courier for c in plan(riders, [task], RULES, Grid()).chosen] == [1]
+    ready = job("b", at(0), at(1000))
+    assert [c.courier for c in plan(riders, [ready], RULES, Grid()).chosen] == [0]
+
+
+def test_readiness_is_counted_from_the_plan_and_a_marked_order_is_ready() -> None:
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    steps = (Step("p", StepKind.PICKUP, *at(0)), Step("d", StepKind.DROP_OFF, *at(500)))
+    task = Task(
+        id=uuid.uuid4(),
+        kind=TaskKind.DELIVERY,
+        steps=steps,
+        ready_time=now + timedelta(minutes=12),
+    )
+    assert job_of(task, now).ready_in_s == 720
+    assert job_of(task).ready_in_s == 0  # no time to count from: as if ready
+    marked = dataclasses.replace(task, mark_ready_time=now - timedelta(minutes=1))
+    assert job_of(marked, now).ready_in_s == 0
+    late = dataclasses.replace(task, ready_time=now - timedelta(minutes=5))
+    assert job_of(late, now).ready_in_s == 0
 
 
 def test_the_riders_vehicle_sets_the_speed() -> None:

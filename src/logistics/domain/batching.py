@@ -4,13 +4,20 @@ times are given; the solver that picks the plan lives in ``services.dispatch.bat
 
 The cost of rider r carrying bundle b, in whole seconds::
 
-    cost(r, b) = round(tour_seconds(r, b)) - bundle_bonus_s * (len(b) - 1)
+    cost(r, b) = round(tour_seconds(r, b) + mistimed(r, b)) - bundle_bonus_s * (len(b) - 1)
 
     tour_seconds: one task alone: from the rider's position through the task's steps in the
                   task's own order. Several tasks: from the rider's position to the nearest
                   pickup not yet visited, again until every pickup is visited, then on to the
                   nearest drop-off not yet visited until every drop-off is visited (nearest by
-                  travel time; a tie goes to the task listed first).
+                  travel time; a tie goes to the task listed first). A rider who reaches a
+                  pickup before the order is ready waits there for it.
+    mistimed:     for each order not ready yet (``Job.ready_in_s`` > 0), how far the rider's
+                  arrival at its pickup is from its readiness, early or late: an early rider
+                  waits at the counter, a late one lets the order go cold. So among riders
+                  who would all wait, the one arriving closest to readiness costs least, as
+                  AutoDispatch offers such an order first to the rider timed best
+                  (``domain.readiness``). An order ready now (or saying nothing) adds nothing.
 
 The bonus for each task beyond the first is the price of sending one more rider: among plans
 that assign the same number of tasks it comes to ``bundle_bonus_s`` per rider used, so one
@@ -26,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from datetime import datetime
 from typing import Protocol
 
 from logistics.domain.compliance import Capacity
@@ -78,6 +85,10 @@ class Job:
     weight_kg: float
     volume_l: float
     item_count: int
+    # Seconds from the plan until the order is expected ready (0: ready, or nothing said).
+    ready_in_s: float = 0.0
+    # Which of ``stops`` is the pickup.
+    pickup_stop: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,14 @@ class Candidate:
     cost: int
 
 
-def job_of(task: Task) -> Job:
+def job_of(task: Task, now: datetime | None = None) -> Job:
     """The task's pickup is its first pickup step (else its first step), its drop-off its last
-    drop-off step (else its last step); its load is every item times its quantity."""
+    drop-off step (else its last step); its load is every item times its quantity; its
+    readiness is counted from ``now`` (none given: ready)."""
     steps = task.steps
-    pickup = next((s for s in steps if s.kind is StepKind.PICKUP), steps[0])
+    first = next((i for i, s in enumerate(steps) if s.kind is StepKind.PICKUP), 0)
+    pickup = steps[first]
+    ready = task.ready_at
     drop_off = next((s for s in reversed(steps) if s.kind is StepKind.DROP_OFF), steps[-1])
     kinds = [s.kind for s in steps]
     return Job(
@@ -118,6 +132,8 @@ def job_of(task: Task) -> Job:
         weight_kg=sum(i.weight_kg * i.quantity for i in task.items),
         volume_l=sum(i.volume_l * i.quantity for i in task.items),
         item_count=sum(i.quantity for i in task.items),
+        ready_in_s=max(0.0, (ready - now).total_seconds()) if ready and now else 0.0,
+        pickup_stop=first,
     )
 
 
@@ -185,15 +201,37 @@ def tour(
     jobs: Sequence[Job],
     vehicle: VehicleType | None,
     travel: TravelTimes,
-) -> tuple[float, tuple[int, ...]]:
-    """Seconds of the rider's tour over ``jobs`` (see the module's docstring) and the order of
-    the drop-offs, as positions in ``jobs``."""
+) -> tuple[float, float, tuple[int, ...]]:
+    """Seconds of the rider's tour over ``jobs`` (waits at pickups included), the seconds it
+    is mistimed at the pickups of orders not ready yet (see the module's docstring), and the
+    order of the drop-offs, as positions in ``jobs``."""
     if len(jobs) == 1:
-        return _path_seconds([start, *jobs[0].stops], vehicle, travel), (0,)
-    to_pickups, pickups = _nearest_first(start, [j.pickup for j in jobs], vehicle, travel)
-    last = jobs[pickups[-1]].pickup
-    to_drops, drops = _nearest_first(last, [j.drop_off for j in jobs], vehicle, travel)
-    return to_pickups + to_drops, tuple(drops)
+        job = jobs[0]
+        here, clock, mistimed = start, 0.0, 0.0
+        for k, stop in enumerate(job.stops):
+            clock += _seconds(here, stop, vehicle, travel)
+            here = stop
+            if k == job.pickup_stop:
+                clock, mistimed = _at_pickup(clock, job.ready_in_s)
+        return clock, mistimed, (0,)
+    here, clock, mistimed = start, 0.0, 0.0
+    left = list(range(len(jobs)))
+    while left:
+        leg, k = min((_seconds(here, jobs[k].pickup, vehicle, travel), k) for k in left)
+        clock, off = _at_pickup(clock + leg, jobs[k].ready_in_s)
+        mistimed += off
+        here = jobs[k].pickup
+        left.remove(k)
+    to_drops, drops = _nearest_first(here, [j.drop_off for j in jobs], vehicle, travel)
+    return clock + to_drops, mistimed, tuple(drops)
+
+
+def _at_pickup(arrival: float, ready_in_s: float) -> tuple[float, float]:
+    """When the rider leaves a pickup it reaches ``arrival`` seconds in, and how mistimed it
+    is, for an order ready ``ready_in_s`` seconds in (0: ready now)."""
+    if ready_in_s <= 0:
+        return arrival, 0.0
+    return max(arrival, ready_in_s), abs(arrival - ready_in_s)
 
 
 def cost(
@@ -201,8 +239,8 @@ def cost(
 ) -> tuple[int, tuple[int, ...]]:
     """The cost of ``courier`` carrying ``jobs`` (see the module's docstring) and the order of
     its drop-offs, as positions in ``jobs``."""
-    seconds, order = tour(courier.position, jobs, courier.vehicle, travel)
-    return round(seconds) - rules.bundle_bonus_s * (len(jobs) - 1), order
+    seconds, mistimed, order = tour(courier.position, jobs, courier.vehicle, travel)
+    return round(seconds + mistimed) - rules.bundle_bonus_s * (len(jobs) - 1), order
 
 
 def candidates(
@@ -304,7 +342,3 @@ def _metres(a: Point, b: Point) -> float:
 
 def _seconds(a: Point, b: Point, vehicle: VehicleType | None, travel: TravelTimes) -> float:
     return travel.travel(a[0], a[1], b[0], b[1], vehicle)[1]
-
-
-def _path_seconds(points: Sequence[Point], vehicle: VehicleType | None, t: TravelTimes) -> float:
-    return sum(_seconds(a, b, vehicle, t) for a, b in pairwise(points))

@@ -1,7 +1,9 @@
 """Batch dispatch: many open tasks against many available riders, solved as a minimum-cost
 matching of riders to bundles of compatible tasks (``domain.batching``; OR-Tools CP-SAT in a
 worker thread, then a min-cost flow for the riders and tasks left over), and applied through
-the audited assignment when asked.
+the audited assignment when asked. An order not ready yet goes to the rider whose arrival is
+timed best to its readiness, as AutoDispatch offers it (the cost, ``domain.batching``); the
+rider's wait at the pickup is recorded when the step completes, whoever assigned the task.
 
 Which tasks are left out, and why, is logged (the response lists them without a reason): a
 task that is not found or not open (not CREATED); a task no available rider can take (too
@@ -258,8 +260,9 @@ class BatchDispatchService:
                 if name in seen:
                     raise InvalidArgument.field(f"{field}[{i}]", f"gives {name} twice")
                 seen.add(name)
-        jobs, etags = await self._open_jobs(tenant, tasks)
-        couriers = await self._available(tenant, riders, self._clock.now())
+        now = self._clock.now()
+        jobs, etags = await self._open_jobs(tenant, tasks, now)
+        couriers = await self._available(tenant, riders, now)
         started = time.perf_counter()
         solution = await asyncio.to_thread(self._plan, couriers, jobs)
         logger.info(
@@ -304,9 +307,10 @@ class BatchDispatchService:
         )
 
     async def _open_jobs(
-        self, tenant: TenantSlug, names: Sequence[ResourceName]
+        self, tenant: TenantSlug, names: Sequence[ResourceName], now: datetime
     ) -> tuple[list[Job], dict[str, str]]:
-        """The open tasks among ``names`` as jobs, and each one's etag as read."""
+        """The open tasks among ``names`` as jobs (readiness counted from ``now``), and each
+        one's etag as read."""
         jobs, etags = [], {}
         async with self._store.read(tenant) as uow:
             for name in names:
@@ -318,7 +322,7 @@ class BatchDispatchService:
                 elif needs_address(task):
                     logger.info("batch: task %s left unassigned (needs an address)", name)
                 else:
-                    jobs.append(job_of(task))
+                    jobs.append(job_of(task, now))
                     etags[str(task.id)] = etag_for(task.version)
         return jobs, etags
 
