@@ -12,14 +12,16 @@ import pytest
 from logistics.domain.addresses import AddressState
 from logistics.domain.compliance import Window
 from logistics.domain.csv_cells import check_header, parse_time
+from logistics.domain.errors import InvalidArgument
 from logistics.domain.task_rows import (
+    OPTIONAL_TASK_COLUMNS,
     TASK_COLUMNS,
     column_of,
     exportable,
     parse_task_row,
     task_cells,
 )
-from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind
+from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, unplaced
 
 AT = check_header(list(TASK_COLUMNS), TASK_COLUMNS)
 ID = uuid.UUID(int=7)
@@ -142,9 +144,15 @@ def test_a_task_s_row_reads_back_into_the_same_task() -> None:
         priority=7,
         pickup_deadline=start,
         delivery_deadline=start.replace(hour=12),
+        ready_time=start.replace(minute=40),
         notes="gate 2\nring twice",
     )
     assert exportable(task)
+    curbside = dataclasses.replace(task.steps[0], curbside=True)
+    at_kerb = dataclasses.replace(task, steps=(curbside, task.steps[1]))
+    back = parse_task_row(1, task_cells(at_kerb), AT, lambda: ID).record
+    assert back is not None
+    assert back.task == at_kerb
     parsed = parse_task_row(1, task_cells(task), AT, lambda: ID)
     assert parsed.errors == ()
     assert parsed.record is not None
@@ -157,6 +165,56 @@ def test_validation_fields_map_to_columns() -> None:
     assert column_of("task.steps[1].window") == "dropoff_window_end"
     assert column_of("task.steps[1].service_seconds") == "dropoff_service_seconds"
     assert column_of("task.delivery_deadline") == "delivery_deadline"
+    assert column_of("task.steps[0].required_proofs") == "pickup_proofs"
+    assert column_of("task.steps[0].curbside") == "pickup_curbside"
+    assert column_of("task.ready_time") == "ready_time"
+
+
+def test_ready_time_and_curbside_are_read_and_checked() -> None:
+    parsed = parse_task_row(
+        1, cells(ready_time="2026-12-04T12:15:00+03:00", pickup_curbside="yes"), AT, lambda: ID
+    )
+    assert parsed.record is not None
+    task = parsed.record.task
+    assert task.ready_time == datetime(2026, 12, 4, 9, 15, tzinfo=UTC)
+    assert [s.curbside for s in task.steps] == [True, False]
+    assert errors(pickup_curbside="kerb") == [("pickup_curbside", "must be true or false")]
+    assert errors(ready_time="noon")[0][0] == "ready_time"
+    assert errors(pickup_curbside="true", pickup_proofs="signature") == [
+        ("pickup_proofs", "a curbside pickup takes no signature")
+    ]
+    late = errors(ready_time="2026-12-04T14:00:00Z", delivery_deadline="2026-12-04T13:00:00Z")
+    assert late == [("ready_time", "is after delivery_deadline")]
+
+
+def test_a_header_may_leave_out_the_columns_added_later() -> None:
+    old = [c for c in TASK_COLUMNS if c not in OPTIONAL_TASK_COLUMNS]
+    at = check_header(old, TASK_COLUMNS, OPTIONAL_TASK_COLUMNS)
+    values = dict(zip(TASK_COLUMNS, cells(), strict=True))
+    parsed = parse_task_row(1, [values[c] for c in old], at, lambda: ID)
+    assert parsed.errors == ()
+    assert parsed.record is not None
+    assert parsed.record.task.ready_time is None
+    with pytest.raises(InvalidArgument):
+        check_header(old[1:], TASK_COLUMNS, OPTIONAL_TASK_COLUMNS)  # request_id is not optional
+    wide = parse_task_row(1, cells(), at, lambda: ID)  # a row as wide as the full header
+    assert [e.field for e in wide.errors] == ["row"]
+
+
+def test_a_pickup_naming_only_an_outlet_is_left_for_the_import_to_place() -> None:
+    given = cells(pickup_latitude="", pickup_longitude="", pickup_outlet_id="kitchen-1")
+    parsed = parse_task_row(1, given, AT, lambda: ID)
+    assert parsed.errors == ()
+    assert parsed.record is not None
+    assert unplaced(parsed.record.task.steps[0])
+    # Only a pickup may be placed so, and half a point is still an error.
+    assert errors(dropoff_latitude="", dropoff_longitude="", dropoff_outlet_id="wh-1") == [
+        ("dropoff_latitude", "is required"),
+        ("dropoff_longitude", "is required"),
+    ]
+    assert errors(pickup_latitude="", pickup_outlet_id="kitchen-1") == [
+        ("pickup_latitude", "is required")
+    ]
 
 
 def test_a_drop_off_with_an_address_only_waits_for_the_geocoder_and_exports_so() -> None:

@@ -9,7 +9,7 @@ import enum
 import math
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -113,9 +113,17 @@ def format_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def check_header(cells: Sequence[str], columns: Sequence[str]) -> tuple[int, ...]:
+# The position of an ``optional`` column the header leaves out.
+ABSENT = -1
+
+
+def check_header(
+    cells: Sequence[str], columns: Sequence[str], optional: Collection[str] = ()
+) -> tuple[int, ...]:
     """The position of each of ``columns`` in a header that must hold exactly those columns,
-    in any order. Raises InvalidArgument naming unknown, repeated and missing columns."""
+    in any order, except that it may leave out the ``optional`` ones (their position is
+    ``ABSENT``: each row reads them as empty). Raises InvalidArgument naming unknown, repeated
+    and missing columns."""
     names = [c.strip().lower() for c in cells]
     out: list[FieldViolation] = []
     seen: set[str] = set()
@@ -126,8 +134,10 @@ def check_header(cells: Sequence[str], columns: Sequence[str]) -> tuple[int, ...
             out.append(FieldViolation("header", f"column {shown(name)} appears twice"))
         seen.add(name)
     out.extend(
-        FieldViolation("header", f"missing column {shown(c)}") for c in columns if c not in seen
+        FieldViolation("header", f"missing column {shown(c)}")
+        for c in columns
+        if c not in seen and c not in optional
     )
     if out:
         raise InvalidArgument(out)
-    return tuple(names.index(c) for c in columns)
+    return tuple(names.index(c) if c in seen else ABSENT for c in columns)

@@ -137,7 +137,7 @@ class RowCells:
     ) -> None:
         self.row = row
         self._columns = columns
-        self._values = {c: cells[i] for c, i in zip(columns, at, strict=True)}
+        self._values = {c: cells[i] if i >= 0 else "" for c, i in zip(columns, at, strict=True)}
         self._errors: list[RowError] = []
 
     def raw(self, column: str) -> str:
@@ -168,18 +168,20 @@ class RowCells:
         return tuple(sorted(self._errors, key=lambda e: order.get(e.field, len(order))))
 
 
-def width_error(row: int, cells: Sequence[str], columns: Sequence[str]) -> RowError | None:
-    """A row error when the record does not have one cell per column."""
-    if len(cells) == len(columns):
+def width_error(row: int, cells: Sequence[str], at: Sequence[int]) -> RowError | None:
+    """A row error when the record does not have one cell per column of the header (``at``:
+    the header's positions of the columns, ``ABSENT`` for an optional one it leaves out)."""
+    width = sum(1 for i in at if i >= 0)
+    if len(cells) == width:
         return None
-    return RowError(row, "row", f"has {len(cells)} cells; the header has {len(columns)}")
+    return RowError(row, "row", f"has {len(cells)} cells; the header has {width}")
 
 
 def parse_rider_row(
     row: int, cells: Sequence[str], at: Sequence[int], tenant: TenantSlug
 ) -> ParsedRow[RiderRecord]:
     """Parses and validates one rider row (``at``: the header's positions of RIDER_COLUMNS)."""
-    if (wrong := width_error(row, cells, RIDER_COLUMNS)) is not None:
+    if (wrong := width_error(row, cells, at)) is not None:
         return ParsedRow(row, None, None, (wrong,))
     c = RowCells(row, cells, RIDER_COLUMNS, at)
     external_id = text_or_none(c.raw("external_id"))
@@ -236,7 +238,7 @@ def parse_vehicle_row(
     row: int, cells: Sequence[str], at: Sequence[int]
 ) -> ParsedRow[VehicleRecord]:
     """Parses and validates one vehicle row; the plate is normalised (``normalise_plate``)."""
-    if (wrong := width_error(row, cells, VEHICLE_COLUMNS)) is not None:
+    if (wrong := width_error(row, cells, at)) is not None:
         return ParsedRow(row, None, None, (wrong,))
     c = RowCells(row, cells, VEHICLE_COLUMNS, at)
     plate = normalise_plate(c.raw("plate"))

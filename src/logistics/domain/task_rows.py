@@ -3,7 +3,9 @@ into a task with CreateTask's rules, and formatting a task back into a row. Pure
 
 A row is one task of two steps, a pickup then a drop-off (the shape upstream order exports
 have); its ``request_id`` is CreateTask's idempotency key. Rows are numbered from 1 after the
-header; an empty cell means unset (or the column's default).
+header; an empty cell means unset (or the column's default). A pickup that names an outlet
+and gives neither a point nor an address is left unplaced here: the import places it at the
+outlet's registered location (``outlets.place_at_outlets``), as CreateTask does.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from datetime import datetime
 from logistics.domain.addresses import WAITING, AddressState
 from logistics.domain.compliance import Window
 from logistics.domain.csv_cells import (
+    format_bool,
     format_float,
     format_time,
+    parse_bool,
     parse_enum,
     parse_float,
     parse_int,
@@ -25,7 +29,16 @@ from logistics.domain.csv_cells import (
 )
 from logistics.domain.csv_rows import ParsedRow, RowCells, text_or_none, width_error
 from logistics.domain.errors import InvalidArgument
-from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, validate_task
+from logistics.domain.tasks import (
+    UNPLACED,
+    ProofKind,
+    Step,
+    StepKind,
+    Task,
+    TaskKind,
+    unplaced,
+    validate_task,
+)
 
 _STEP_COLUMNS = (
     "latitude",
@@ -47,11 +60,17 @@ TASK_COLUMNS = (
     "kind",
     "priority",
     "outlet_id",
-    *(f"{p}_{c}" for p in STEP_PREFIXES for c in _STEP_COLUMNS),
+    *(f"pickup_{c}" for c in _STEP_COLUMNS),
+    "pickup_curbside",
+    *(f"dropoff_{c}" for c in _STEP_COLUMNS),
     "pickup_deadline",
     "delivery_deadline",
+    "ready_time",
     "notes",
 )
+# Columns added after files were first exported: a header may leave them out (read as empty),
+# so those files still import.
+OPTIONAL_TASK_COLUMNS = frozenset({"pickup_curbside", "ready_time"})
 MAX_REQUEST_ID = 128
 
 
@@ -96,13 +115,17 @@ def _step(c: RowCells, index: int, kind: StepKind) -> Step:
     latitude = c.opt(f"{p}_latitude", parse_float)
     longitude = c.opt(f"{p}_longitude", parse_float)
     address = text_or_none(c.raw(f"{p}_address"))
-    # An address with no point at all is geocoded later (``domain.addresses``).
-    address_only = address is not None and not (
-        c.raw(f"{p}_latitude").strip() or c.raw(f"{p}_longitude").strip()
-    )
+    outlet_id = text_or_none(c.raw(f"{p}_outlet_id"))
+    no_point = not (c.raw(f"{p}_latitude").strip() or c.raw(f"{p}_longitude").strip())
+    # An address with no point at all is geocoded later (``domain.addresses``); a pickup naming
+    # only an outlet is placed at it by the import.
+    address_only = address is not None and no_point
+    at_outlet = kind is StepKind.PICKUP and outlet_id is not None and no_point and not address
     for column, value in ((f"{p}_latitude", latitude), (f"{p}_longitude", longitude)):
-        if value is None and not address_only:
+        if value is None and not (address_only or at_outlet):
             c.add(column, "is required")
+    if at_outlet:
+        latitude, longitude = UNPLACED
     return Step(
         id=str(index),
         kind=kind,
@@ -110,12 +133,13 @@ def _step(c: RowCells, index: int, kind: StepKind) -> Step:
         longitude=longitude if longitude is not None else 0.0,
         address=address,
         address_state=AddressState.PENDING if address_only else AddressState.GIVEN,
-        outlet_id=text_or_none(c.raw(f"{p}_outlet_id")),
+        outlet_id=outlet_id,
         window=_window(c, p),
         contact_name=text_or_none(c.raw(f"{p}_contact_name")),
         contact_phone=text_or_none(c.raw(f"{p}_contact_phone")),
         required_proofs=c.get(f"{p}_proofs", _proofs, frozenset()),
         service_seconds=c.get(f"{p}_service_seconds", parse_int, 0),
+        curbside=kind is StepKind.PICKUP and c.get("pickup_curbside", parse_bool, False),
     )
 
 
@@ -126,9 +150,11 @@ def column_of(field: str) -> str:
         index, _, rest = name.removeprefix("steps[").partition("].")
         if index.isdigit() and int(index) < len(STEP_PREFIXES):
             p = STEP_PREFIXES[int(index)]
-            return {"location": f"{p}_latitude", "window": f"{p}_window_end"}.get(
-                rest, f"{p}_{rest}"
-            )
+            return {
+                "location": f"{p}_latitude",
+                "window": f"{p}_window_end",
+                "required_proofs": f"{p}_proofs",
+            }.get(rest, f"{p}_{rest}")
     return name
 
 
@@ -137,7 +163,7 @@ def parse_task_row(
 ) -> ParsedRow[TaskRow]:
     """Parses and validates one row (``at``: the header's positions of TASK_COLUMNS); the
     task gets the id ``new_id`` makes. The row's key is its request_id."""
-    if (wrong := width_error(row, cells, TASK_COLUMNS)) is not None:
+    if (wrong := width_error(row, cells, at)) is not None:
         return ParsedRow(row, None, None, (wrong,))
     c = RowCells(row, cells, TASK_COLUMNS, at)
     request_id = text_or_none(c.raw("request_id").strip())
@@ -146,6 +172,7 @@ def parse_task_row(
     deadlines: list[datetime | None] = [
         c.opt("pickup_deadline", parse_time),
         c.opt("delivery_deadline", parse_time),
+        c.opt("ready_time", parse_time),
     ]
     task = Task(
         id=new_id(),
@@ -156,13 +183,15 @@ def parse_task_row(
         priority=c.get("priority", parse_int, 0),
         pickup_deadline=deadlines[0],
         delivery_deadline=deadlines[1],
+        ready_time=deadlines[2],
         notes=text_or_none(c.raw("notes")),
     )
     try:
         validate_task(task)
     except InvalidArgument as exc:
         for v in exc.violations:
-            c.add(column_of(v.field), v.description)
+            if not (v.field == "task.steps[0].location" and unplaced(task.steps[0])):
+                c.add(column_of(v.field), v.description)  # an unplaced pickup: placed later
     errors = c.errors()
     return ParsedRow(row, request_id, None if errors else TaskRow(task, request_id), errors)
 
@@ -173,6 +202,7 @@ def exportable(task: Task) -> bool:
 
 
 def _step_cells(s: Step) -> list[str]:
+    """A step's cells in ``_STEP_COLUMNS`` order."""
     located = s.address_state not in WAITING  # a waiting step's point is a placeholder
     return [
         format_float(s.latitude) if located else "",
@@ -198,8 +228,11 @@ def task_cells(task: Task) -> list[str]:
         task.kind.value,
         str(task.priority),
         task.outlet_id or "",
-        *(cell for step in task.steps for cell in _step_cells(step)),
+        *_step_cells(task.steps[0]),
+        format_bool(task.steps[0].curbside),
+        *_step_cells(task.steps[1]),
         format_time(task.pickup_deadline),
         format_time(task.delivery_deadline),
+        format_time(task.ready_time),
         task.notes or "",
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,16 +81,21 @@ async def csv_records(body: AsyncIterable[bytes]) -> AsyncIterator[list[list[str
 
 
 async def parsed_rows(
-    records: Records, columns: Sequence[str], parse: RowParser, chunk: int = CHUNK_ROWS
+    records: Records,
+    columns: Sequence[str],
+    parse: RowParser,
+    chunk: int = CHUNK_ROWS,
+    optional: Collection[str] = (),
 ) -> AsyncIterator[list[ParsedRow[Any]]]:
-    """The data rows, parsed, in chunks of at most ``chunk`` (the header checked first)."""
+    """The data rows, parsed, in chunks of at most ``chunk`` (the header checked first; it may
+    leave out the ``optional`` columns)."""
     at: tuple[int, ...] | None = None
     row = 0
     batch: list[ParsedRow[Any]] = []
     async for block in records:
         for record in block:
             if at is None:
-                at = check_header(record, columns)
+                at = check_header(record, columns, optional)
                 continue
             row += 1
             if any(cell.strip() for cell in record):

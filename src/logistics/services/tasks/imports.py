@@ -23,6 +23,7 @@ from logistics.domain.csv_rows import ParsedRow, RowError, StageOutcome
 from logistics.domain.errors import DomainError, InvalidArgument
 from logistics.domain.ids import TenantSlug
 from logistics.domain.task_rows import (
+    OPTIONAL_TASK_COLUMNS,
     STEP_PREFIXES,
     TASK_COLUMNS,
     column_of,
@@ -35,6 +36,7 @@ from logistics.services.bulk_rows import ImportReport, ParseTally, Records, pars
 from logistics.services.directory import Outlets
 from logistics.services.tasks.batch import BatchCreator, NewTask
 from logistics.services.tasks.intake import CreatedTask
+from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 IMPORT_CHUNK = 2500
@@ -79,7 +81,9 @@ class TaskImporter:
 
         async def read() -> None:
             try:
-                async for chunk in parsed_rows(records, TASK_COLUMNS, _parse, IMPORT_CHUNK):
+                async for chunk in parsed_rows(
+                    records, TASK_COLUMNS, _parse, IMPORT_CHUNK, OPTIONAL_TASK_COLUMNS
+                ):
                     for row in chunk:  # here, while the writer waits on the database
                         if row.record is not None and row.record.request_id is not None:
                             _ = row.record.fingerprint
@@ -122,6 +126,7 @@ class TaskImporter:
             if all_or_nothing and tally.error_count:
                 continue  # nothing will be stored: only parse the rest, for the report
             rows = await self._known_outlets(uow, rows, tally)
+            rows = await _placed(uow, rows, tally, counts)
             outcomes = await self._batch.create_in(caller, uow, [_item(r) for r in rows])
             for row, outcome in zip(rows, outcomes, strict=True):
                 if isinstance(outcome, CreatedTask):
@@ -195,6 +200,32 @@ def _admit(
                 continue
         good.append(parsed)
     return good
+
+
+async def _placed(
+    uow: UnitOfWork, rows: list[ParsedRow[NewTask]], tally: ParseTally, counts: _Counts
+) -> list[ParsedRow[NewTask]]:
+    """The rows with a pickup naming only an outlet placed at its registered location (one
+    read of the registry for the chunk); a row whose outlet has no location is refused
+    (``pickup_outlet_id``). A row's request_id still stands for the row as read, so a row
+    imported again after its outlet moved is the same request, as for CreateTask."""
+    waiting = [r for r in rows if needs_placing(_item(r).task)]
+    if not waiting:
+        return rows
+    results = await placed_at_outlets(uow, [_item(r).task for r in waiting])
+    done: dict[int, ParsedRow[NewTask] | None] = {}
+    for row, result in zip(waiting, results, strict=True):
+        if isinstance(result, InvalidArgument):
+            counts.valid -= 1
+            _refuse(tally, row.row, _row_errors(row.row, result))
+            done[row.row] = None
+            continue
+        item = _item(row)
+        placed = NewTask(result, item.codes, item.request_id)
+        placed.__dict__["fingerprint"] = item.fingerprint  # cached_property: the row as read
+        done[row.row] = ParsedRow(row.row, row.key, placed, row.errors)
+    kept = (done.get(r.row, r) for r in rows)
+    return [r for r in kept if r is not None]
 
 
 def _refuse(tally: ParseTally, row: int, errors: Sequence[RowError]) -> None:

@@ -29,11 +29,10 @@ from logistics.domain.events import (
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
-from logistics.domain.outlets import place_at_outlets
 from logistics.domain.paging import Page, PageRequest
 from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
-from logistics.domain.tasks import Task, TaskState, unplaced
+from logistics.domain.tasks import Task, TaskState
 from logistics.domain.timers import DueTimer
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
@@ -47,6 +46,7 @@ from logistics.services.tasks.completion import StepCompletion
 from logistics.services.tasks.editing import TaskEditor
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
 from logistics.services.tasks.offline import apply_once, fingerprint
+from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -119,12 +119,13 @@ class TaskService:
 
     async def _placed(self, tenant: TenantSlug, task: Task) -> Task:
         """Pickup steps naming an outlet without a point, placed at the outlet."""
-        wanted = sorted({s.outlet_id for s in task.steps if s.outlet_id and unplaced(s)})
-        if not wanted:
+        if not needs_placing(task):
             return task
         async with self._store.read(tenant) as uow:
-            known = await uow.outlets.get_many(wanted)
-        return place_at_outlets(task, known)
+            (placed,) = await placed_at_outlets(uow, [task])
+        if isinstance(placed, InvalidArgument):
+            raise placed
+        return placed
 
     async def update(
         self, caller: Caller, name: ResourceName, changes: Mapping[str, Any], etag: str | None
