@@ -27,6 +27,7 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
 from logistics.domain.geofence import Circle, FenceKind, Geofence
+from logistics.domain.outlets import OpeningHours, Outlet
 from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.events.catalog import table, with_table
 from logistics.events.envelope import event_of
@@ -59,6 +60,15 @@ TASK = Task(
 FLEET = Fleet(ID, "North", FleetKind.OWN, create_time=NOW)
 RIDER = Rider(ID, "Amina", vehicle_type=VehicleType.MOTORBIKE, create_time=NOW)
 VEHICLE = Vehicle(ID, VehicleType.CAR, plate="KDA 001A")
+OUTLET = Outlet(
+    "kitchen-1",
+    "Central kitchen",
+    -1.2864,
+    36.8172,
+    time_zone="Africa/Nairobi",
+    opening_hours=(OpeningHours(1, 480, 1320),),
+    create_time=NOW,
+)
 GEOFENCE = Geofence(ID, "Hub", FenceKind.HUB, Circle(-1.28, 36.82, 100), timedelta(minutes=5))
 SHIFT = Shift(ID, ID, Window(NOW, NOW + timedelta(hours=8)))
 WEBHOOK = ev.WebhookShown(ID, ("task.*",), False, timedelta(days=1), None, (ev.SecretShown(NOW),))
@@ -104,6 +114,8 @@ SAMPLES: list[ev.Event] = [
     ev.RouteCompleted(f"{T}/routes/r1", str(ID), "van-1", 4, 12_500.5),
     ev.FleetCreated(f"{T}/fleets/f", FLEET),
     ev.FleetUpdated(f"{T}/fleets/f", FLEET),
+    ev.OutletCreated(f"{T}/outlets/kitchen-1", OUTLET),
+    ev.OutletUpdated(f"{T}/outlets/kitchen-1", OUTLET, ("location", "opening_hours")),
     ev.FleetDeleted(f"{T}/fleets/f"),
     ev.RiderCreated(f"{T}/riders/r", RIDER),
     ev.RiderUpdated(f"{T}/riders/r", RIDER),

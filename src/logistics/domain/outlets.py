@@ -143,6 +143,23 @@ def changed(outlet: Outlet, changes: dict[str, object]) -> Outlet:
     return dataclasses.replace(outlet, **values)  # type: ignore[arg-type]
 
 
+def changed_fields(before: Outlet, after: Outlet) -> tuple[str, ...]:
+    """The ``OUTLET_UPDATABLE`` fields whose values differ, in a fixed order."""
+
+    def values(o: Outlet) -> dict[str, object]:
+        return {
+            "display_name": o.display_name,
+            "location": (o.latitude, o.longitude),
+            "address": o.address,
+            "pickup_instructions": o.pickup_instructions,
+            "time_zone": o.time_zone,
+            "opening_hours": o.opening_hours,
+        }
+
+    old, new = values(before), values(after)
+    return tuple(f for f in new if old[f] != new[f])
+
+
 def normalised(outlet: Outlet) -> Outlet:
     """Its hours in weekday and time order, once checked (violations name the given order)."""
     return dataclasses.replace(outlet, opening_hours=tuple(sorted(outlet.opening_hours)))

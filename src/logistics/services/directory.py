@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 from logistics.domain.errors import NotFound, PlatformUnavailable, Unavailable, UnknownToPlatform
+from logistics.domain.events import OutletCreated
 from logistics.domain.ids import TenantSlug
+from logistics.domain.outlets import outlet_name
 from logistics.domain.text import shown
 from logistics.store.unit_of_work import UnitOfWork
 
@@ -69,7 +71,8 @@ def tenant_lookup(discovery: Discovery) -> TenantLookup:
 class Outlets:
     """Makes sure the outlets a write names are known, inside the write's unit of work: after
     the write's own checks, so a write that fails (bad input, a stale etag, an unknown
-    resource) stores no outlet either."""
+    resource) stores no outlet either. Each outlet registered emits ``outlet.created`` in the
+    same transaction."""
 
     def __init__(self, discovery: Discovery | None) -> None:
         self._discovery = discovery
@@ -87,7 +90,10 @@ class Outlets:
         if missing:
             found = await asyncio.gather(*(self._describe(tenant, o) for o in missing))
             for outlet_id, (name, lat, lng) in zip(missing, found, strict=True):
-                await uow.outlets.add(outlet_id, name, lat, lng)
+                added = await uow.outlets.add(outlet_id, name, lat, lng)
+                if added is not None:  # else a concurrent write registered it, and says so
+                    resource = outlet_name(tenant, outlet_id)
+                    await uow.emit(OutletCreated(name=resource, outlet=added))
 
     async def unknown(self, uow: UnitOfWork, outlet_ids: Iterable[str | None]) -> set[str]:
         """``ensure`` for outlets some of which the platform may not know: makes the others

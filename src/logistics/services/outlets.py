@@ -1,6 +1,7 @@
 """The outlet registry: outlets read (``logistics:read``) and their details set
 (``logistics:admin``) under an etag; an outlet not known yet is discovered first, as a task
-naming it would be."""
+naming it would be (``outlet.created``). A change emits ``outlet.updated`` naming the fields
+that changed, with its audit row, in its transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import NotFound
+from logistics.domain.events import OutletUpdated
 from logistics.domain.ids import TenantSlug
 from logistics.domain.outlets import (
     OUTLET_UPDATABLE,
     Outlet,
     OutletName,
     changed,
+    changed_fields,
     check_outlet,
     normalised,
 )
@@ -67,4 +70,6 @@ class OutletRegistry:
             updated = await uow.outlets.update(after)
             resource = format_name(name.tenant, name.id)
             await uow.audit(caller.subject, "outlet.update", resource, before, updated)
+            fields = changed_fields(before, updated)
+            await uow.emit(OutletUpdated(name=resource, outlet=updated, changed=fields))
         return updated

@@ -23,16 +23,18 @@ class OutletRepository:
 
     async def add(
         self, outlet_id: str, display_name: str, latitude: float | None, longitude: float | None
-    ) -> None:
-        await self._conn.execute(
+    ) -> Outlet | None:
+        """The outlet added; None when a concurrent write added it first."""
+        row = await self._conn.fetchrow(
             """INSERT INTO outlets (tenant_id, id, display_name, latitude, longitude)
-               VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING *""",
             self._tenant_id,
             outlet_id,
             display_name,
             latitude,
             longitude,
         )
+        return _outlet(row) if row else None
 
     async def get(self, outlet_id: str, *, for_update: bool = False) -> Outlet | None:
         lock = " FOR UPDATE" if for_update else ""

@@ -1,4 +1,5 @@
-"""Events of fleets, riders, vehicles, shifts and compliance: the records a tenant keeps."""
+"""Events of fleets, riders, vehicles, shifts, compliance and outlets: the records a tenant
+keeps."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.events._base import Event
 from logistics.domain.fleet import Fleet, Rider
+from logistics.domain.outlets import Outlet
 
 
 @dataclass(frozen=True)
@@ -159,3 +161,27 @@ class RiderComplianceChanged(Event):
     cause: str
     eligible: bool
     reasons: tuple[ReasonCode, ...]
+
+
+@dataclass(frozen=True)
+class OutletCreated(Event):
+    """An outlet became known here: the first write naming it (a task, a rider, UpdateOutlet)
+    registered it, with what the platform said of it. `outlet` as registered."""
+
+    type = "outlet.created"
+
+    name: str
+    outlet: Outlet
+
+
+@dataclass(frozen=True)
+class OutletUpdated(Event):
+    """An outlet's details were changed (UpdateOutlet): `changed` names the fields that changed
+    (`display_name`, `location`, `address`, `pickup_instructions`, `time_zone`,
+    `opening_hours`), `outlet` is the outlet after the change."""
+
+    type = "outlet.updated"
+
+    name: str
+    outlet: Outlet
+    changed: tuple[str, ...] = ()
