@@ -164,6 +164,8 @@ class RowCells:
             self._errors.append(RowError(self.row, column, message))
 
     def errors(self) -> tuple[RowError, ...]:
+        if not self._errors:
+            return ()
         order = {c: i for i, c in enumerate(self._columns)}
         return tuple(sorted(self._errors, key=lambda e: order.get(e.field, len(order))))
 

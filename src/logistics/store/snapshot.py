@@ -62,7 +62,13 @@ def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
         return lambda v: {
             str(k): x if type(x) in _PLAIN else snapshot(x, public=public) for k, x in v.items()
         }
-    if issubclass(kind, list | tuple | set | frozenset):
+    if issubclass(kind, set | frozenset):
+        # Sorted: a set's order changes from one process to the next (an enum hashes by its
+        # name's string hash), and a request's fingerprint must not.
+        return lambda v: sorted(
+            (x if type(x) in _PLAIN else snapshot(x, public=public) for x in v), key=str
+        )
+    if issubclass(kind, list | tuple):
         return lambda v: [x if type(x) in _PLAIN else snapshot(x, public=public) for x in v]
     return lambda v: v
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
@@ -234,6 +235,35 @@ _INSERT_MANY = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outle
 _JSON_VALUES = (5, 6, 14)  # items, steps, metadata in _values
 
 
+# insert_rows' statement: add_many's, with the create and update time given ($20: the
+# transaction's time, which the column defaults would give) and nothing returned; version 1 is
+# the column's default.
+_INSERT_ROWS = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
+    items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time, create_time, update_time)
+    SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
+        current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
+        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time, $20, $20
+    FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
+        $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
+        $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[],
+        $18::timestamptz[], $19::timestamptz[])
+        AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
+             rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
+             metadata, ready_time, mark_ready_time)"""
+
+PreparedRow = tuple[Any, ...]
+
+
+def prepared_row(task: Task) -> PreparedRow:
+    """``task``'s values for ``insert_rows`` (its id, then ``_values`` with the jsonb columns
+    encoded): pure, so an import makes them while the previous chunk is in the database."""
+    values = _values(task)
+    for i in _JSON_VALUES:
+        values[i] = orjson.dumps(values[i]).decode()
+    return (task.id, *values)
+
+
 def _as_stored(task: Task, row: asyncpg.Record) -> Task:
     """``task`` as reading its row back would give it (timestamps in UTC)."""
     return dataclasses.replace(
@@ -275,6 +305,12 @@ class TaskRepository:
         )
         stored = {r["id"]: r for r in rows}
         return [_as_stored(t, stored[t.id]) for t in tasks]
+
+    async def insert_rows(self, rows: list[PreparedRow], stamp: datetime) -> None:
+        """Inserts ``prepared_row``s in one statement, each created and updated at ``stamp``
+        (the transaction's time) at version 1: what ``add_many`` stores, nothing read back."""
+        if rows:
+            await self._conn.execute(_INSERT_ROWS, self._tenant_id, *zip(*rows, strict=True), stamp)
 
     async def get_many(self, task_ids: list[uuid.UUID]) -> list[Task]:
         """The tasks found, in ``task_ids``' order."""
@@ -381,14 +417,20 @@ class TaskRepository:
 
     async def add_created_events(self, tasks: list[Task], actor: str) -> None:
         """The ``created`` entry of each task's trail, in one statement."""
+        await self.add_created_trail([t.id for t in tasks], [t.state for t in tasks], actor)
+
+    async def add_created_trail(
+        self, task_ids: Sequence[uuid.UUID], states: Sequence[TaskState], actor: str
+    ) -> None:
+        """The ``created`` entry of each task's trail (its id and state), in one statement."""
         await self._conn.execute(
             """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor)
                SELECT $1, gen_random_uuid(), task_id, 'created', NULL, state, $2
                FROM unnest($3::uuid[], $4::text[]) AS t(task_id, state)""",
             self._tenant_id,
             actor,
-            [t.id for t in tasks],
-            [t.state.value for t in tasks],
+            task_ids,
+            [s.value for s in states],
         )
 
     async def events(

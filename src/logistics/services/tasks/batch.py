@@ -11,11 +11,11 @@ idempotency key: a retried batch returns the tasks the first one made.
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from logistics.domain import addresses
 from logistics.domain import tasks as machine
@@ -29,10 +29,10 @@ from logistics.domain.names import TASKS
 from logistics.domain.tasks import Task
 from logistics.domain.text import shown
 from logistics.services.directory import Outlets
-from logistics.services.idempotency import check_request_id, request_fingerprint
+from logistics.services.idempotency import check_request_id, request_fingerprint, same_request
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
 from logistics.services.tasks.sla import sla_timers
-from logistics.services.tasks.trail import public
+from logistics.store.task_view import encode, public_view, view_fingerprint
 from logistics.store.unit_of_work import Store, UnitOfWork
 
 MAX_BATCH = 1000
@@ -47,8 +47,18 @@ class NewTask:
     request_id: str | None
 
     @functools.cached_property
+    def view(self) -> dict[str, Any]:
+        """The task's public view as sent (``public_view``): its fingerprint's and, for an
+        import, its audit row's and event's (made once, while the import parses)."""
+        return public_view(self.task)
+
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """What its request_id stands for (made once: an import makes it while parsing)."""
+        """What its request_id stands for (``task_fingerprint``, from ``view``)."""
+        return view_fingerprint(self.view)
+
+    def legacy_fingerprint(self) -> str:
+        """Its fingerprint before ``view_fingerprint`` (for keys stored then)."""
         return request_fingerprint(fingerprinted(self.task))
 
 
@@ -82,17 +92,6 @@ class BatchCreator:
             await self._store_good(caller, uow, items, outcomes, all_or_nothing)
         return [o for o in outcomes if o is not None]
 
-    async def create_in(
-        self, caller: Caller, uow: UnitOfWork, items: Sequence[NewTask]
-    ) -> list[Outcome]:
-        """One outcome per item, created in ``uow`` with the same writes as ``create`` (no
-        size limit, no scope check: the task import's way in, chunk by chunk, in one
-        transaction)."""
-        outcomes: list[Outcome | None] = [_checked(item) for item in items]
-        _refuse_repeated_ids(items, outcomes)
-        await self._store_good(caller, uow, items, outcomes, False)
-        return [o for o in outcomes if o is not None]
-
     async def _store_good(
         self,
         caller: Caller,
@@ -105,7 +104,7 @@ class BatchCreator:
         tasks created now."""
         good = [(i, item) for i, item in enumerate(items) if outcomes[i] is None]
         fresh = [(i, item) for i, item in good if isinstance(item, NewTask)]
-        earlier = await _claim(uow, fresh)
+        earlier = await claim(uow, fresh)
         retried: dict[int, uuid.UUID] = {}
         for i, found in earlier.items():
             if isinstance(found, AlreadyExists):
@@ -188,7 +187,7 @@ def _raise_if_any_bad(outcomes: list[Outcome | None]) -> None:
         raise InvalidArgument(violations)
 
 
-async def _claim(
+async def claim(
     uow: UnitOfWork, fresh: list[tuple[int, NewTask]]
 ) -> dict[int, uuid.UUID | AlreadyExists]:
     """Claims the items' request ids at once; by item index, the task an earlier request made
@@ -196,13 +195,14 @@ async def _claim(
     keyed = [
         (i, item.request_id, item.fingerprint, item.task.id) for i, item in fresh if item.request_id
     ]
+    items = dict(fresh)
     earlier = await uow.claim_requests(CREATE_METHOD, [(r, h, t) for _, r, h, t in keyed])
     out: dict[int, uuid.UUID | AlreadyExists] = {}
     for i, request_id, fingerprint, _ in keyed:
         found = earlier.get(request_id)
         if found is None:
             continue
-        if found.request_hash == fingerprint:
+        if same_request(found.request_hash, fingerprint, items[i].legacy_fingerprint):
             out[i] = found.resource_id
         else:
             out[i] = AlreadyExists(
@@ -222,7 +222,7 @@ async def _record_created(
     events = [TaskCreated(name=TASKS.name(uow.tenant, t.id), task=t) for t in created]
     await uow.tasks.add_created_events(created, caller.subject)
     # One snapshot of each task, encoded once, for its audit row and its event.
-    views = [json.dumps(public(t)) for t in created]
+    views = [encode(public_view(t)) for t in created]
     await uow.audit_and_emit_created(
         caller.subject, f"task.{TaskCreated.kind()}", events, "task", views
     )

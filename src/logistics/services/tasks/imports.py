@@ -34,8 +34,8 @@ from logistics.domain.task_rows import (
 from logistics.domain.text import shown
 from logistics.services.bulk_rows import ImportReport, ParseTally, Records, parsed_rows
 from logistics.services.directory import Outlets
-from logistics.services.tasks.batch import BatchCreator, NewTask
-from logistics.services.tasks.intake import CreatedTask
+from logistics.services.tasks.batch import NewTask
+from logistics.services.tasks.import_stage import ImportTime, StagedTask, stage, write_staged
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.store.unit_of_work import Store, UnitOfWork
 
@@ -43,8 +43,10 @@ IMPORT_CHUNK = 2500
 EXPORT_BATCH = 2000
 
 
+# A good row of a chunk and its writes, made ahead.
+_Staged = tuple[ParsedRow[NewTask], StagedTask]
 # The reader's chunks for the writer; then None at the end, or what made the reader fail.
-_Chunks = asyncio.Queue["list[ParsedRow[NewTask]] | Exception | None"]
+_Chunks = asyncio.Queue["list[_Staged] | Exception | None"]
 
 
 class _Discard(Exception):
@@ -64,7 +66,7 @@ class TaskImporter:
     def __init__(self, store: Store, outlets: Outlets, clock: Clock) -> None:
         self._store = store
         self._outlets = outlets
-        self._batch = BatchCreator(store, outlets, clock)
+        self._clock = clock
 
     async def import_tasks(
         self,
@@ -78,16 +80,25 @@ class TaskImporter:
         caller.require(Scope.DISPATCH, tenant)
         tally, counts = ParseTally(), _Counts()
         chunks: _Chunks = asyncio.Queue(maxsize=2)
+        # The transaction's time and policy, for staging: the writer's, once it has begun.
+        timing: asyncio.Future[ImportTime] = asyncio.get_running_loop().create_future()
 
         async def read() -> None:
+            """Parses, admits and stages each chunk while the writer's previous one is in the
+            database."""
+            seen: dict[str, int] = {}
             try:
                 async for chunk in parsed_rows(
                     records, TASK_COLUMNS, _parse, IMPORT_CHUNK, OPTIONAL_TASK_COLUMNS
                 ):
-                    for row in chunk:  # here, while the writer waits on the database
-                        if row.record is not None and row.record.request_id is not None:
-                            _ = row.record.fingerprint
-                    await chunks.put(chunk)
+                    rows = _admit(chunk, tally, seen)
+                    counts.valid += len(rows)
+                    if all_or_nothing and tally.error_count:
+                        continue  # nothing will be stored: only parse the rest, for the report
+                    for row in rows:
+                        _ = _item(row).fingerprint  # and the view, before the time is known
+                    at = await timing
+                    await chunks.put([(row, stage(_item(row), at)) for row in rows])
             except Exception as exc:  # a broken file: the writer raises it
                 await chunks.put(exc)
             else:
@@ -96,7 +107,11 @@ class TaskImporter:
         reading = asyncio.create_task(read())
         try:
             async with self._store.write(tenant) as uow:
-                await self._write(caller, uow, chunks, tally, counts, all_or_nothing)
+                stamp = await uow.transaction_time()
+                policy = await uow.sla_policy.get()
+                at = ImportTime(tenant, stamp, self._clock.now(), policy)
+                timing.set_result(at)
+                await self._write(caller, uow, chunks, tally, counts, all_or_nothing, at)
                 if dry_run or (all_or_nothing and tally.error_count):
                     raise _Discard
         except _Discard:
@@ -115,40 +130,36 @@ class TaskImporter:
         tally: ParseTally,
         counts: _Counts,
         all_or_nothing: bool,
+        at: ImportTime,
     ) -> None:
-        """Creates each chunk's good rows as the reader hands it over."""
-        seen: dict[str, int] = {}
+        """Writes each chunk's staged rows as the reader hands it over."""
         while (chunk := await chunks.get()) is not None:
             if isinstance(chunk, Exception):
                 raise chunk
-            rows = _admit(chunk, tally, seen)
-            counts.valid += len(rows)
             if all_or_nothing and tally.error_count:
-                continue  # nothing will be stored: only parse the rest, for the report
-            rows = await self._known_outlets(uow, rows, tally)
-            rows = await _placed(uow, rows, tally, counts)
-            outcomes = await self._batch.create_in(caller, uow, [_item(r) for r in rows])
-            for row, outcome in zip(rows, outcomes, strict=True):
-                if isinstance(outcome, CreatedTask):
-                    assert row.record is not None
-                    if outcome.task.id == row.record.task.id:
-                        counts.created += 1
-                    else:  # an earlier request with this request_id made it
-                        counts.unchanged += 1
+                continue  # nothing will be stored
+            chunk = await self._known_outlets(uow, chunk, tally)
+            chunk = await _placed(uow, chunk, tally, counts, at)
+            outcomes = await write_staged(caller, uow, [s for _, s in chunk], at.stamp)
+            for (row, _), outcome in zip(chunk, outcomes, strict=True):
+                if outcome is True:
+                    counts.created += 1
+                elif outcome is False:  # an earlier request with this request_id made it
+                    counts.unchanged += 1
                 else:
                     counts.valid -= 1
                     _refuse(tally, row.row, _row_errors(row.row, outcome))
 
     async def _known_outlets(
-        self, uow: UnitOfWork, rows: list[ParsedRow[NewTask]], tally: ParseTally
-    ) -> list[ParsedRow[NewTask]]:
+        self, uow: UnitOfWork, rows: list[_Staged], tally: ParseTally
+    ) -> list[_Staged]:
         """The rows whose outlets are known (registered now if the platform knows them); the
         others are refused, naming the column."""
-        unknown = await self._outlets.unknown(uow, (o for r in rows for _, o in _outlets(r)))
+        unknown = await self._outlets.unknown(uow, (o for r, _ in rows for _, o in _outlets(r)))
         if not unknown:
             return rows
         kept = []
-        for row in rows:
+        for row, staged in rows:
             errors = [
                 RowError(row.row, column, f"outlet {shown(o)} is unknown to the platform")
                 for column, o in _outlets(row)
@@ -157,7 +168,7 @@ class TaskImporter:
             if errors:
                 _refuse(tally, row.row, errors)
             else:
-                kept.append(row)
+                kept.append((row, staged))
         return kept
 
     async def export_tasks(
@@ -203,29 +214,29 @@ def _admit(
 
 
 async def _placed(
-    uow: UnitOfWork, rows: list[ParsedRow[NewTask]], tally: ParseTally, counts: _Counts
-) -> list[ParsedRow[NewTask]]:
+    uow: UnitOfWork, rows: list[_Staged], tally: ParseTally, counts: _Counts, at: ImportTime
+) -> list[_Staged]:
     """The rows with a pickup naming only an outlet placed at its registered location (one
-    read of the registry for the chunk); a row whose outlet has no location is refused
-    (``pickup_outlet_id``). A row's request_id still stands for the row as read, so a row
-    imported again after its outlet moved is the same request, as for CreateTask."""
-    waiting = [r for r in rows if needs_placing(_item(r).task)]
+    read of the registry for the chunk) and staged again; a row whose outlet has no location
+    is refused (``pickup_outlet_id``). A row's request_id still stands for the row as read, so
+    a row imported again after its outlet moved is the same request, as for CreateTask."""
+    waiting = [(r, s) for r, s in rows if needs_placing(s.item.task)]
     if not waiting:
         return rows
-    results = await placed_at_outlets(uow, [_item(r).task for r in waiting])
-    done: dict[int, ParsedRow[NewTask] | None] = {}
-    for row, result in zip(waiting, results, strict=True):
+    results = await placed_at_outlets(uow, [s.item.task for _, s in waiting])
+    done: dict[int, _Staged | None] = {}
+    for (row, staged), result in zip(waiting, results, strict=True):
         if isinstance(result, InvalidArgument):
             counts.valid -= 1
             _refuse(tally, row.row, _row_errors(row.row, result))
             done[row.row] = None
             continue
-        item = _item(row)
+        item = staged.item
         placed = NewTask(result, item.codes, item.request_id)
         placed.__dict__["fingerprint"] = item.fingerprint  # cached_property: the row as read
-        done[row.row] = ParsedRow(row.row, row.key, placed, row.errors)
-    kept = (done.get(r.row, r) for r in rows)
-    return [r for r in kept if r is not None]
+        done[row.row] = (row, stage(placed, at))
+    kept = (done.get(r.row, (r, s)) for r, s in rows)
+    return [k for k in kept if k is not None]
 
 
 def _refuse(tally: ParseTally, row: int, errors: Sequence[RowError]) -> None:

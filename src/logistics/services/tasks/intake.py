@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.services.codes import hash_code, new_code
+from logistics.store.task_view import public_view, view_fingerprint
 
 # Idempotency keys of creates, one space for CreateTask and BatchCreateTasks: a batch retried
 # as single creates (or the other way round) still makes each task once.
@@ -35,8 +36,15 @@ def with_codes(task: Task, codes: dict[str, str]) -> tuple[Task, dict[str, str]]
     return dataclasses.replace(task, steps=tuple(steps), state=TaskState.CREATED), issued
 
 
+def task_fingerprint(task: Task) -> str:
+    """What a create's request_id stands for (CreateTask, BatchCreateTasks and the import
+    alike): the fingerprint of the task's public view as sent."""
+    return view_fingerprint(public_view(task))
+
+
 def fingerprinted(task: Task) -> Task:
-    """What a request id covers. The codes are secrets: they stay out of the stored fingerprint
+    """What a request id covered before ``task_fingerprint`` (``request_fingerprint`` of this,
+    for keys stored then). The codes are secrets: they stay out of the stored fingerprint
     (a plain hash of a short code is easily reversed), so a retry with other codes counts as
     the same."""
     if type(task.metadata) is dict:  # as parsed: a copy would snapshot the same

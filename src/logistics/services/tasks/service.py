@@ -44,7 +44,13 @@ from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.completion import StepCompletion
 from logistics.services.tasks.editing import TaskEditor
-from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
+from logistics.services.tasks.intake import (
+    CREATE_METHOD,
+    CreatedTask,
+    fingerprinted,
+    task_fingerprint,
+    with_codes,
+)
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.proofs import (
@@ -107,7 +113,9 @@ class TaskService:
         machine.validate_task(task)
         ready, issued = with_codes(task, codes)
         async with self._store.write(tenant) as uow:
-            earlier = await claim_create(uow, CREATE_METHOD, request_id, asked)
+            earlier = await claim_create(
+                uow, CREATE_METHOD, request_id, asked, task_fingerprint(asked)
+            )
             if earlier is not None:
                 return CreatedTask(await uow.load(uow.tasks, TASKS, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
