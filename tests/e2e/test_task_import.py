@@ -6,9 +6,11 @@ import csv
 import io
 from typing import Any
 
+import grpc
 import httpx
 import openpyxl
 import pytest
+from bengobox.logistics.v1 import common_pb2, task_pb2
 
 from logistics.domain.ids import TenantSlug
 from logistics.domain.task_rows import TASK_COLUMNS
@@ -16,6 +18,9 @@ from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
 from tests.support.auth import headers, unique_tenant
 from tests.support.servers import RunningServer
+from tests.support.tasks import Api, drop_off, pickup
+
+PHOTO, SIGNATURE = task_pb2.TaskStep.PROOF_KIND_PHOTO, task_pb2.TaskStep.PROOF_KIND_SIGNATURE
 
 pytestmark = pytest.mark.e2e
 
@@ -292,3 +297,43 @@ async def test_a_broken_file_or_a_wrong_caller_is_refused_whole(
     bad_flag = await import_tasks(client, tenant, csv_text([row(1)]), all_or_nothing="maybe")
     assert bad_flag.status_code == 400
     assert (await stored(store, database, tenant))["tasks"] == 0
+
+
+async def test_create_task_and_the_import_agree_on_what_a_request_id_stands_for(
+    client: httpx.AsyncClient, grpc_channel: grpc.aio.Channel, store: Store, database: Database
+) -> None:
+    """One idempotency space, one fingerprint: a task created by CreateTask and imported again
+    under its request_id is the same request (and with other content is refused), and a row
+    imported first is what a CreateTask of the same content and request_id gets back."""
+    api = Api(grpc_channel, unique_tenant(), store, database)
+    window = common_pb2.TimeWindow()
+    window.start_time.FromJsonString("2026-12-04T12:00:00Z")
+    window.end_time.FromJsonString("2026-12-04T12:20:00Z")
+    request = api.create_request(
+        pickup(address="Kitchen 4", contact_name="Mama Oliech", window=window),
+        drop_off(PHOTO, SIGNATURE, contact_phone="+254712345678", service_seconds=60),
+        request_id="same-1",
+        order_id="same-1",
+        priority=2,
+        notes="gate code 1234",
+    )
+    created = await api.tasks.CreateTask(request, metadata=api.md)
+    header, cells = list(csv.reader(io.StringIO((await export_tasks(client, api.tenant)).text)))
+
+    def body(request_id: str, **changed: str) -> str:
+        values = dict(zip(header, cells, strict=True)) | {"request_id": request_id} | changed
+        return csv_text([values])
+
+    again = (await import_tasks(client, api.tenant, body("same-1"))).json()
+    assert (again["created"], again["unchanged"], again["error_count"]) == (0, 1, 0), again
+    other = (await import_tasks(client, api.tenant, body("same-1", priority="3"))).json()
+    assert [(e["field"], e["message"]) for e in other["errors"]] == [
+        ("request_id", "request_id 'same-1' was already used for a different request")
+    ]
+
+    first = (await import_tasks(client, api.tenant, body("imported-1"))).json()
+    assert first["created"] == 1
+    request.request_id = "imported-1"
+    retried = await api.tasks.CreateTask(request, metadata=api.md)
+    assert retried.name != created.name
+    assert len(await api.listed(page_size=10)) == 2

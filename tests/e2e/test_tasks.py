@@ -165,7 +165,7 @@ async def test_a_caller_given_code_cannot_be_recovered_from_the_request_fingerpr
     """What the database keeps for a create's idempotency must not give the code away: the
     code itself is kept as a salted scrypt hash precisely so that it cannot be guessed."""
     from logistics.api.convert_tasks import task_from_proto
-    from logistics.services.idempotency import request_fingerprint
+    from logistics.services.tasks.intake import task_fingerprint
 
     request = api.create_request(pickup(), drop_off(CODE, code="4821"), request_id="fp")
     await api.tasks.CreateTask(request, metadata=api.md)
@@ -174,7 +174,7 @@ async def test_a_caller_given_code_cannot_be_recovered_from_the_request_fingerpr
     # against it.
     sent, codes = task_from_proto(request.task)
     assert codes == {"1": "4821"}
-    assert row["request_hash"] == request_fingerprint(sent)
+    assert row["request_hash"] == task_fingerprint(sent)
 
 
 # --- the legal paths --------------------------------------------------------------------------

@@ -7,18 +7,25 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
+from logistics.domain.addresses import GEOCODE_TIMER, AddressState
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import SystemClock
+from logistics.domain.events import TaskCreated
 from logistics.domain.ids import TenantSlug
+from logistics.domain.names import TASKS
 from logistics.domain.task_rows import TASK_COLUMNS
 from logistics.services.bulk_rows import ImportReport, csv_records
 from logistics.services.directory import Outlets
 from logistics.services.tasks import imports
 from logistics.services.tasks.imports import TaskImporter
+from logistics.services.tasks.trail import public
+from logistics.store.snapshot import event_data
 from logistics.store.unit_of_work import Store
 from tests.support.auth import unique_tenant
 
@@ -98,3 +105,71 @@ async def test_two_imports_of_one_file_at_once_make_each_task_once(store: Store)
     assert first.created + second.created == 12
     assert first.unchanged + second.unchanged == 12
     assert await count(store, tenant) == 13
+
+
+async def test_each_imported_task_has_what_creating_it_alone_writes(store: Store) -> None:
+    """The import writes rows made ahead (views while parsing, events' shared data once): each
+    task's audit row, event, trail entry and timers are still those CreateTask's writes give
+    the task as read back."""
+    tenant = TenantSlug(unique_tenant())
+    rows = [
+        row(
+            1,
+            pickup_window_start="2090-01-01T09:00:00+03:00",
+            pickup_window_end="2090-01-01T06:20:00Z",
+        ),
+        row(2, dropoff_proofs="signature;photo", notes='a "quoted" note', priority="4"),
+        row(3, delivery_deadline="2090-01-01T12:00:00Z", dropoff_address="House 7"),
+        row(4, pickup_latitude="", pickup_longitude="", pickup_address="Kitchen 4, Westlands"),
+        row(5, kind="return", pickup_deadline="2090-01-01T10:00:00+03:00"),
+    ]
+    assert (await run(store, tenant, rows)).created == 5
+    async with store.read(tenant) as uow:
+        tasks = [t async for chunk in uow.tasks.scan(100) for t in chunk]
+        outbox = {
+            r["data"]["name"]: r
+            for r in await uow.conn.fetch("SELECT id, event_type, subject, data FROM outbox")
+        }
+        audit = {
+            r["resource"]: r
+            for r in await uow.conn.fetch(
+                "SELECT actor, action, resource, before, after FROM audit_log"
+            )
+        }
+        trail = await uow.conn.fetch("SELECT task_id, type, to_state, actor FROM task_events")
+        timers = await uow.conn.fetch(
+            "SELECT kind, subject_id, due_time FROM timers WHERE tenant_id = $1", uow.tenant_id
+        )
+    assert len(tasks) == len(outbox) == len(audit) == len(trail) == 5
+    for task in tasks:
+        name = TASKS.name(tenant, task.id)
+        event = TaskCreated(name=name, task=task)
+        stored = outbox[name]
+        assert stored["data"] == event_data(event, tenant=tenant)
+        assert (stored["event_type"], stored["subject"]) == (
+            "task.created",
+            "logistics.task.created",
+        )
+        assert isinstance(stored["id"], uuid.UUID)
+        assert tuple(audit[name]) == ("ops@example.com", "task.created", name, None, public(task))
+        assert task.create_time == task.update_time
+        assert task.version == 1
+    assert (
+        sorted((r["type"], r["to_state"], r["actor"]) for r in trail)
+        == [("created", "created", "ops@example.com")] * 5
+    )
+    # Deadlines in 2090: at risk the default 10 minutes before; an address alone: geocoded now.
+    expected = set()
+    for task in tasks:
+        for prefix, deadline in (
+            ("pickup", task.pickup_deadline),
+            ("delivery", task.delivery_deadline),
+        ):
+            if deadline is not None:
+                expected.add((f"task.{prefix}_at_risk", task.id, deadline - timedelta(minutes=10)))
+                expected.add((f"task.{prefix}_breached", task.id, deadline))
+    assert {(k, s, d) for k, s, d in timers if k != GEOCODE_TIMER} == expected
+    [geocode] = [s for k, s, _ in timers if k == GEOCODE_TIMER]
+    assert [t.steps[0].address_state for t in tasks if t.id == geocode] == [AddressState.PENDING]
+    async with store.write(tenant) as uow:  # long-due timers would keep a test's worker busy
+        await uow.conn.execute("DELETE FROM timers WHERE tenant_id = $1", uow.tenant_id)

@@ -259,7 +259,7 @@ class UnitOfWork:
             [r for r, _ in rows],
             [v for _, v in rows],
             template.type,
-            json.dumps(shared),
+            shared,  # the connection's jsonb codec encodes it
             template.resource_field,
             field,
         )
