@@ -24,10 +24,11 @@ FINGERPRINT_SCHEME = "v2:"
 
 
 def _step_view(s: Step) -> dict[str, Any]:
-    # dataclasses.fields(Step) in order, less the secret code_hash.
+    # dataclasses.fields(Step) in order, less the secret code_hash. Enums by ``_value_``: orjson
+    # reads an enum's ``value`` through its descriptor, several times slower.
     return {
         "id": s.id,
-        "kind": s.kind,
+        "kind": s.kind._value_,
         "latitude": s.latitude,
         "longitude": s.longitude,
         "address": s.address,
@@ -35,13 +36,13 @@ def _step_view(s: Step) -> dict[str, Any]:
         "window": s.window,
         "contact_name": s.contact_name,
         "contact_phone": s.contact_phone,
-        "required_proofs": sorted(p.value for p in s.required_proofs),
+        "required_proofs": sorted(p._value_ for p in s.required_proofs),
         "service_seconds": s.service_seconds,
-        "state": s.state,
+        "state": s.state._value_,
         "code_attempts": s.code_attempts,
         "arrive_time": s.arrive_time,
         "complete_time": s.complete_time,
-        "address_state": s.address_state,
+        "address_state": s.address_state._value_,
         "candidates": s.candidates,
         "geocode_attempts": s.geocode_attempts,
         "instructions": s.instructions,
@@ -55,9 +56,9 @@ def public_view(task: Task) -> dict[str, Any]:
     metadata = task.metadata
     return {
         "id": task.id,
-        "kind": task.kind,
+        "kind": task.kind._value_,
         "steps": [_step_view(s) for s in task.steps],
-        "state": task.state,
+        "state": task.state._value_,
         "order_id": task.order_id,
         "outlet_id": task.outlet_id,
         "priority": task.priority,
@@ -66,7 +67,7 @@ def public_view(task: Task) -> dict[str, Any]:
         "rider_id": task.rider_id,
         "pickup_deadline": task.pickup_deadline,
         "delivery_deadline": task.delivery_deadline,
-        "sla_state": task.sla_state,
+        "sla_state": task.sla_state._value_,
         "manual_dispatch": task.manual_dispatch,
         "notes": task.notes,
         "metadata": metadata if type(metadata) is dict else dict(metadata),

@@ -58,6 +58,7 @@ def stage(item: NewTask, at: ImportTime) -> StagedTask:
     """One parsed task's writes. An import's rows never need one-time codes (the parser refuses
     them: an import has nowhere to return the codes), so the task is stored as parsed."""
     task = item.task
+    _ = item.fingerprint  # for the writer's claim of its request_id
     assert task.state is TaskState.CREATED
     assert not any(ProofKind.ONE_TIME_CODE in s.required_proofs for s in task.steps)
     view = {**item.view, "create_time": at.stamp, "update_time": at.stamp, "version": 1}

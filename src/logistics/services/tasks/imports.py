@@ -39,8 +39,10 @@ from logistics.services.tasks.import_stage import ImportTime, StagedTask, stage,
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.store.unit_of_work import Store, UnitOfWork
 
-IMPORT_CHUNK = 2500
+IMPORT_CHUNK = 1000
 EXPORT_BATCH = 2000
+# Rows staged between two chances for the writer to run: PostgreSQL waits no longer than this.
+_YIELD_EVERY = 50
 
 
 # A good row of a chunk and its writes, made ahead.
@@ -95,10 +97,13 @@ class TaskImporter:
                     counts.valid += len(rows)
                     if all_or_nothing and tally.error_count:
                         continue  # nothing will be stored: only parse the rest, for the report
-                    for row in rows:
-                        _ = _item(row).fingerprint  # and the view, before the time is known
                     at = await timing
-                    await chunks.put([(row, stage(_item(row), at)) for row in rows])
+                    staged = []
+                    for n, row in enumerate(rows, 1):
+                        staged.append((row, stage(_item(row), at)))
+                        if n % _YIELD_EVERY == 0:  # the writer's statement may be done: let
+                            await asyncio.sleep(0)  # it send the next one at once
+                    await chunks.put(staged)
             except Exception as exc:  # a broken file: the writer raises it
                 await chunks.put(exc)
             else:
