@@ -4,6 +4,7 @@ tally of rows and row errors, and the report. Exports share the CSV encoding of 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
@@ -16,6 +17,9 @@ from logistics.domain.csv_stream import CsvStream
 from logistics.domain.errors import InvalidArgument
 
 CHUNK_ROWS = 5000
+# Rows parsed between two turns of the event loop: a body block holds hundreds of rows, and
+# the other calls on the loop (an import's own writes among them) wait no longer than this.
+YIELD_ROWS = 10
 MAX_REPORTED_ERRORS = 1000
 
 RowParser = Callable[[int, Sequence[str], Sequence[int]], ParsedRow[Any]]
@@ -100,6 +104,8 @@ async def parsed_rows(
             row += 1
             if any(cell.strip() for cell in record):
                 batch.append(parse(row, record, at))
+            if row % YIELD_ROWS == 0:
+                await asyncio.sleep(0)
             if len(batch) >= chunk:
                 yield batch
                 batch = []

@@ -42,7 +42,7 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 IMPORT_CHUNK = 1000
 EXPORT_BATCH = 2000
 # Rows staged between two chances for the writer to run: PostgreSQL waits no longer than this.
-_YIELD_EVERY = 50
+_YIELD_EVERY = 10
 
 
 # A good row of a chunk and its writes, made ahead.
