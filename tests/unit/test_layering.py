@@ -71,6 +71,7 @@ SERVICES_MAY_IMPORT = (
     # would copy every repository's methods, so use cases take ``Store`` and ``UnitOfWork``.
     "logistics.store.unit_of_work",
     "logistics.store.snapshot",  # a pure function: the one JSON encoding of audit rows and events
+    "logistics.store.task_view",  # pure: snapshot's public view of a task, made for bulk creates
     "logistics.geo.live_values",  # the values the live index takes and returns
     "logistics.geo.distance",  # the DistanceProvider Protocol, its values, the straight line
     "logistics.geo.areas",  # H3 arithmetic, no I/O

@@ -308,6 +308,11 @@ class TaskRepository:
         stored = {r["id"]: r for r in rows}
         return [_as_stored(t, stored[t.id]) for t in tasks]
 
+    @staticmethod
+    def prepare(task: Task) -> PreparedRow:
+        """``prepared_row``: pure, so callable before the statement (an import's reader)."""
+        return prepared_row(task)
+
     async def insert_rows(self, rows: list[PreparedRow], stamp: datetime) -> None:
         """Inserts ``prepared_row``s in one statement, each created and updated at ``stamp``
         (the transaction's time) at version 1: what ``add_many`` stores, nothing read back."""

@@ -12,19 +12,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from logistics.domain import addresses
 from logistics.domain.addresses import GEOCODE_TIMER
 from logistics.domain.caller import Caller
 from logistics.domain.errors import AlreadyExists
 from logistics.domain.events import TaskCreated
-from logistics.domain.ids import TenantSlug
 from logistics.domain.names import TASKS
 from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import ProofKind, TaskState
 from logistics.services.tasks.batch import NewTask, claim
 from logistics.services.tasks.sla import sla_timers
-from logistics.store.task_repo import PreparedRow, prepared_row
 from logistics.store.task_view import encode
 from logistics.store.unit_of_work import UnitOfWork
 
@@ -36,10 +35,11 @@ Timer = tuple[str, uuid.UUID, datetime]
 
 @dataclass(frozen=True)
 class ImportTime:
-    """What staging takes from the import's transaction: its time (every created task's
-    create and update time), the clock's now (for the SLA timers) and the tenant's SLA policy."""
+    """What staging takes from the import's transaction: its unit of work (whose repository
+    prepares a task's row, with no I/O), its time (every created task's create and update time),
+    the clock's now (for the SLA timers) and the tenant's SLA policy."""
 
-    tenant: TenantSlug
+    uow: UnitOfWork
     stamp: datetime
     now: datetime
     policy: SlaPolicy
@@ -48,7 +48,7 @@ class ImportTime:
 @dataclass(frozen=True)
 class StagedTask:
     item: NewTask
-    row: PreparedRow
+    row: tuple[Any, ...]  # the task's values for TaskRepository.insert_rows
     name: str
     view: str  # JSON: the view its audit row and its task.created event show
     timers: list[Timer]
@@ -69,8 +69,8 @@ def stage(item: NewTask, at: ImportTime) -> StagedTask:
         timers.append((GEOCODE_TIMER, task.id, at.now))
     return StagedTask(
         item,
-        prepared_row(task),
-        TASKS.name(at.tenant, task.id),
+        at.uow.tasks.prepare(task),
+        TASKS.name(at.uow.tenant, task.id),
         encode(view),
         timers,
     )

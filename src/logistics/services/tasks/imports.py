@@ -1,9 +1,11 @@
-"""Task import and export: rows (read from CSV or XLSX by the transport) in, tasks out through
-BatchCreateTasks' writes, so each imported task has its trail entry, audit row, outbox event
-and SLA timers exactly as if created one at a time.
+"""Task import and export: rows (read from CSV or XLSX by the transport) in, tasks out with
+BatchCreateTasks' writes (``import_stage``), so each imported task has its trail entry, audit
+row, outbox event and SLA timers exactly as if created one at a time.
 
 An import is one transaction: chunks of rows are created as they are parsed (memory stays
-bounded by the chunk, not the file) while the next chunk is read. Every bad row is reported
+bounded by the chunk, not the file). The reader parses and stages chunk N+1 (every write
+made ready but the statements) while the writer's statements of chunk N are in PostgreSQL,
+so the service's Python and the database work side by side. Every bad row is reported
 (row, column, message). ``all_or_nothing`` stores nothing when any row is bad; otherwise the
 good rows are stored. A row's ``request_id`` is CreateTask's idempotency key: a file imported
 twice makes each keyed task once (the second time they count as ``unchanged``). A dry run
@@ -114,7 +116,7 @@ class TaskImporter:
             async with self._store.write(tenant) as uow:
                 stamp = await uow.transaction_time()
                 policy = await uow.sla_policy.get()
-                at = ImportTime(tenant, stamp, self._clock.now(), policy)
+                at = ImportTime(uow, stamp, self._clock.now(), policy)
                 timing.set_result(at)
                 await self._write(caller, uow, chunks, tally, counts, all_or_nothing, at)
                 if dry_run or (all_or_nothing and tally.error_count):
