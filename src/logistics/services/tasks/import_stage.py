@@ -93,11 +93,11 @@ async def write_staged(
             caller.subject, _ACTION, template, _FIELD, [(s.name, s.view) for s in new]
         )
         await uow.timers.add_many([t for s in new for t in s.timers])
-    return [
-        True
-        if i not in earlier
-        else found
-        if isinstance(found := earlier[i], AlreadyExists)
-        else False
-        for i in range(len(staged))
-    ]
+    outcomes: list[bool | AlreadyExists] = []
+    for i in range(len(staged)):
+        found = earlier.get(i)
+        if found is None:
+            outcomes.append(True)
+        else:
+            outcomes.append(found if isinstance(found, AlreadyExists) else False)
+    return outcomes
