@@ -238,6 +238,9 @@ class Settings:
     osrm_timeout_seconds: float = 2.0
     osrm_cache_size: int = 100_000
     osrm_max_table_size: int = 100
+    eta_wait_seconds: float = 0.5
+    eta_refresh_seconds: float = 15.0
+    delay_check_seconds: float = 30.0
     geocoder: str = "none"
     geocoder_url: str | None = None
     geocoder_secret: str | None = field(default=None, repr=False)  # Mapbox token, Google key
@@ -326,6 +329,9 @@ class Settings:
             "osrm_timeout_seconds": _positive_float,
             "osrm_cache_size": _positive_int,
             "osrm_max_table_size": _osrm_table_size,
+            "eta_wait_seconds": _positive_float,
+            "eta_refresh_seconds": _positive_float,
+            "delay_check_seconds": _positive_float,
             "geocoder": _choice("none", "nominatim", "pelias", "mapbox", "google"),
             "geocoder_secret": str,
             "geocoder_url": _url("http", "https"),

@@ -25,6 +25,7 @@ from logistics.domain.compliance import (
     Verification,
     Window,
 )
+from logistics.domain.eta import Eta, EtaSource, Travel
 from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
 from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.outlets import OpeningHours, Outlet
@@ -110,6 +111,14 @@ SAMPLES: list[ev.Event] = [
     ),
     ev.TaskUpdated(
         f"{T}/tasks/{ID}", TASK, TaskState.ASSIGNED, changed=("priority", "steps[1].location")
+    ),
+    ev.TaskDelayed(
+        f"{T}/tasks/{ID}",
+        TASK,
+        TaskState.EN_ROUTE,
+        reason="delivery predicted 4 min late (road)",
+        arrival=Eta.of(NOW, Travel(5400.0, 840.0, EtaSource.ROAD)),
+        deadline=NOW + timedelta(minutes=10),
     ),
     ev.RouteCompleted(f"{T}/routes/r1", str(ID), "van-1", 4, 12_500.5),
     ev.FleetCreated(f"{T}/fleets/f", FLEET),

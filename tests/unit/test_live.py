@@ -10,13 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from logistics.domain.clock import SystemClock
+from logistics.domain.eta import EtaSource
 from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate, TaskChange
 from logistics.domain.shapes import CircleShape, PolygonShape, Shape, box
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea
+from logistics.geo.distance import StraightLine
 from logistics.geo.fences import polygon_problem
+from logistics.services.etas import Estimator
 from logistics.services.live.events import alert_of, task_change
 from logistics.services.live.ports import LiveSettings
+from logistics.services.live.task_etas import TaskEtas
 from logistics.services.live.view import View, ViewSpec
 
 AREA = box(-1.30, 36.80, -1.28, 36.82)
@@ -264,12 +269,35 @@ def test_vertices_and_edges_of_a_polygon_area_are_inside() -> None:
     assert not triangle.contains(-1.2799, 36.81)
 
 
-def test_a_task_change_of_a_shown_rider_carries_the_eta_to_its_next_step() -> None:
+async def test_a_task_change_of_a_shown_rider_carries_the_eta_to_its_next_step() -> None:
     v = view()
-    v.eta = lambda lat1, lng1, lat2, lng2: abs(lat2 - lat1) * 1000
+    etas = TaskEtas(Estimator(StraightLine(), SystemClock()))
     v.offer_riders([RiderUpdate("9", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
     far = TaskChange("tenants/t/tasks/1", "assigned", "tenants/t/riders/9", None, -1.0, 36.9)
-    v.offer_task(far)  # its step is outside the area, its rider inside
-    v.offer_task(TaskChange("tenants/t/tasks/2", "created", None, None, -1.0, 36.9))  # neither
-    frame = v._buffer.take(1)
-    assert [(t.task, t.eta_s) for t in frame.tasks] == [("tenants/t/tasks/1", pytest.approx(290))]
+    etas.offer(far, [v], v.offer_task)  # its step is outside the area, its rider inside
+    # Neither its rider nor its step is shown here.
+    etas.offer(
+        TaskChange("tenants/t/tasks/2", "created", None, None, -1.0, 36.9), [v], v.offer_task
+    )
+    assert [t.eta for t in v._buffer.take(1).tasks] == [None]  # shown at once, then with its ETA
+    await asyncio.sleep(0.05)
+    [change] = v._buffer.take(2).tasks
+    line = StraightLine().travel(-1.29, 36.81, -1.0, 36.9, None)[1]
+    assert change.task == "tenants/t/tasks/1"
+    assert change.eta is not None
+    assert (change.eta.travel_s, change.eta.source) == (line, EtaSource.STRAIGHT_LINE)
+
+
+async def test_a_newer_change_of_a_task_is_not_overwritten_by_an_older_one_with_its_eta() -> None:
+    v = view()
+    etas = TaskEtas(Estimator(StraightLine(), SystemClock()))
+    v.offer_riders([RiderUpdate("9", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
+    rider = "tenants/t/riders/9"
+    etas.offer(
+        TaskChange("tenants/t/tasks/1", "assigned", rider, None, -1.0, 36.9), [v], v.offer_task
+    )
+    etas.offer(
+        TaskChange("tenants/t/tasks/1", "cancelled", rider, None, -1.0, 36.9), [v], v.offer_task
+    )
+    await asyncio.sleep(0.05)
+    assert [(t.state, t.eta) for t in v._buffer.take(1).tasks] == [("cancelled", None)]

@@ -383,11 +383,17 @@ def sla_policy_from_proto(msg: task_pb2.SlaPolicy) -> SlaPolicy:
         raise InvalidArgument.field(
             "policy.breach_action", f"{msg.breach_action} is not a known value"
         )
+    delay = BREACH_ACTIONS.get(msg.delay_action)
+    if msg.delay_action and delay is None:
+        raise InvalidArgument.field(
+            "policy.delay_action", f"{msg.delay_action} is not a known value"
+        )
     if msg.at_risk_before.seconds < 0 or msg.at_risk_before.nanos < 0:
         raise InvalidArgument.field("policy.at_risk_before", "must not be negative")
     return SlaPolicy(
         at_risk_before=timedelta(seconds=msg.at_risk_before.seconds),
         breach_action=action or "none",
+        delay_action=delay or "none",
     )
 
 
@@ -395,10 +401,12 @@ def sla_policy_to_proto(tenant: TenantSlug, p: SlaPolicy) -> task_pb2.SlaPolicy:
     before = duration_pb2.Duration()
     before.FromTimedelta(p.at_risk_before)
     action = next((k for k, v in BREACH_ACTIONS.items() if v == p.breach_action), 0)
+    delay = next((k for k, v in BREACH_ACTIONS.items() if v == p.delay_action), 0)
     return task_pb2.SlaPolicy(
         name=SLA_POLICY.name(tenant),
         at_risk_before=before,
         breach_action=action,  # type: ignore[arg-type]
+        delay_action=delay,  # type: ignore[arg-type]
         update_time=timestamp(p.update_time),
         etag=etag_for(p.version),
     )

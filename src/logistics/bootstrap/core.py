@@ -26,11 +26,13 @@ from logistics.platform_directory import PlatformDirectory
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch.service import DispatchService
+from logistics.services.etas import Estimator
 from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.addresses import AddressResolver, Geocoder, NoGeocoder
+from logistics.services.tasks.delays import DelayWatch
 from logistics.services.tasks.rider_news import RiderMessages
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
@@ -56,6 +58,7 @@ class Core:
     index: LiveIndex
     geofences: GeofenceService
     distances: StraightLine | Osrm
+    etas: Estimator
     dispatching: DispatchService
     rider_hooks: RiderHooks
     tasks: TaskService
@@ -99,6 +102,12 @@ def build_core(
     )
     geofences = GeofenceService(store, resolution=settings.h3_resolution)
     distances = build_distances(settings, registry)
+    etas = Estimator(
+        distances,
+        clock,
+        budget_s=settings.eta_wait_seconds,
+        refresh_s=settings.eta_refresh_seconds,
+    )
     dispatching = DispatchService(
         store,
         index,
@@ -141,6 +150,7 @@ def build_core(
         TimerQueue(db),
         clock,
         task_timers=tasks.handle_sla_timer,
+        delay_timers=DelayWatch(index, etas, clock, interval_s=settings.delay_check_seconds).handle,
         route_timers=templates.handle_timer,
         address_timers=resolver.handle_timer,
         interval_s=settings.timer_interval_seconds,
@@ -157,6 +167,7 @@ def build_core(
         index=index,
         geofences=geofences,
         distances=distances,
+        etas=etas,
         dispatching=dispatching,
         rider_hooks=rider_hooks,
         tasks=tasks,

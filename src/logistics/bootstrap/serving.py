@@ -14,14 +14,11 @@ from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import dispatch_policy, live_settings, ping_limits
 from logistics.events.live_bus import NatsLiveBus
 from logistics.events.rider_inbox import NatsOfferAnswers, NatsRiderInbox
-from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.offers import RedisOfferLedger
-from logistics.geo.osrm import Osrm
 from logistics.services.dispatch.batch import BatchDispatchService
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.service import AutoDispatcher
-from logistics.services.live.ports import Eta
 from logistics.services.live.publisher import LivePublisher
 from logistics.services.live.views import LiveViews
 from logistics.services.tasks.tracking import TaskTracking
@@ -67,7 +64,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         core.geofences,
         core.clock,
         live,
-        eta=eta_of(core.distances),
+        etas=core.etas,
         registry=registry,
     )
     presence = PresenceMonitor(
@@ -106,7 +103,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         live_views,
         live_publisher,
         core.index,
-        core.distances,
+        core.etas,
         interval_s=settings.live_interval_seconds,
         reread_s=max(2.0, 4 * settings.live_interval_seconds),
     )
@@ -128,15 +125,6 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         tracking=tracking,
         webhooks=webhooks,
     )
-
-
-def eta_of(distances: StraightLine | Osrm) -> Eta:
-    """Live views' ETA: the provider's travel time, for no particular vehicle."""
-
-    def eta(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-        return distances.travel(lat1, lng1, lat2, lng2, None)[1]
-
-    return eta
 
 
 def views_told_offline(index: LiveIndex, publisher: LivePublisher) -> OfflineHook:

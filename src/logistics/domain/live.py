@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from logistics.domain.eta import Eta
+
 OFFLINE = "offline"
 ONLINE = "online"
 
@@ -36,7 +38,7 @@ class TaskChange:
     task: str  # resource name
     state: str
     rider: str | None  # resource name
-    eta_s: float | None = None
+    eta: Eta | None = None  # at the next step, once estimated (``services.etas``)
     latitude: float | None = None  # where the task's next step is, when known
     longitude: float | None = None
     needs_address: bool = False  # a step waits for its address (``domain.addresses``)

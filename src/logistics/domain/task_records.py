@@ -62,3 +62,5 @@ class SlaPolicy:
     breach_action: str = "none"  # "none" | "manual_dispatch"
     update_time: datetime | None = None
     version: int = 0
+    # On a predicted late arrival (task.delayed), before the breach: the same choices.
+    delay_action: str = "none"

@@ -1,10 +1,12 @@
 """Distance and travel time between points: straight-line distance times a detour factor over
 a per-vehicle speed (the default provider; ``geo.osrm.Osrm`` asks a routing engine).
 
-Three calls: ``travel`` for one pair, synchronous and cheap; ``travel_to`` from many origins
-to one destination (ranking the candidates of a pickup) and ``table`` for a full matrix
-between many points (route optimisation), both asynchronous so a provider backed by a routing
-engine (OSRM ``table``) answers each with one request over the network.
+Four calls: ``travel`` for one pair, synchronous and cheap (a road answer only when one is
+already known); ``journeys`` from many origins to one destination, each answer saying its
+source (``domain.eta.EtaSource``: what ETAs shown to people use); ``travel_to``, the same
+without the source (ranking the candidates of a pickup); and ``table`` for a full matrix
+between many points (route optimisation). The last three are asynchronous so a provider backed
+by a routing engine (OSRM ``table``) answers each with one request over the network.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from logistics.domain.eta import EtaSource, Travel
 from logistics.domain.fleet import VehicleType
 from logistics.domain.telemetry import haversine_m
 
@@ -47,6 +50,15 @@ class DistanceProvider(Protocol):
         """(metres, seconds) from the first point to the second."""
         ...
 
+    async def journeys(
+        self,
+        origins: Sequence[Point],
+        destination: Point,
+        vehicles: Sequence[VehicleType | None],
+    ) -> list[Travel]:
+        """Travel from each origin, by its vehicle, to ``destination``, with its source."""
+        ...
+
     async def travel_to(
         self,
         origins: Sequence[Point],
@@ -70,6 +82,23 @@ class StraightLine:
     ) -> tuple[float, float]:
         metres = haversine_m(lat1, lng1, lat2, lng2) * self.detour_factor
         return metres, metres / SPEED_MPS.get(vehicle, SPEED_MPS[None])
+
+    def line(
+        self, origin: Point, destination: Point, vehicle: VehicleType | None, source: EtaSource
+    ) -> Travel:
+        """The straight-line travel, labelled ``source`` (the line itself, or a fallback)."""
+        return Travel(*self.travel(*origin, *destination, vehicle), source)
+
+    async def journeys(
+        self,
+        origins: Sequence[Point],
+        destination: Point,
+        vehicles: Sequence[VehicleType | None],
+    ) -> list[Travel]:
+        return [
+            self.line(origin, destination, vehicle, EtaSource.STRAIGHT_LINE)
+            for origin, vehicle in zip(origins, vehicles, strict=True)
+        ]
 
     async def travel_to(
         self,

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import httpx
 from prometheus_client import CollectorRegistry, Counter
 
+from logistics.domain.eta import EtaSource, Travel
 from logistics.domain.fleet import VehicleType
 from logistics.geo.distance import SPEED_MPS, Point, StraightLine, Table
 
@@ -99,15 +100,25 @@ class Osrm:
         destination: Point,
         vehicles: Sequence[VehicleType | None],
     ) -> list[tuple[float, float]]:
+        return [(t.metres, t.seconds) for t in await self.journeys(origins, destination, vehicles)]
+
+    async def journeys(
+        self,
+        origins: Sequence[Point],
+        destination: Point,
+        vehicles: Sequence[VehicleType | None],
+    ) -> list[Travel]:
         road: dict[int, tuple[float, float]] = {}
+        cached: set[int] = set()
         missing = []
         for i, origin in enumerate(origins):
-            cached = self._cache.get(_key(origin, destination))
-            if cached is None:
+            hit = self._cache.get(_key(origin, destination))
+            if hit is None:
                 missing.append(i)
             else:
                 self._cache.move_to_end(_key(origin, destination))
-                road[i] = cached
+                road[i] = hit
+                cached.add(i)
         for block in _blocks(len(missing), max(1, 2 * self._block - 1)):
             asked = [missing[j] for j in block]
             points = [origins[i] for i in asked] + [destination]
@@ -120,9 +131,11 @@ class Osrm:
         out = []
         for i, (origin, vehicle) in enumerate(zip(origins, vehicles, strict=True)):
             if i in road:
-                out.append(_for(vehicle, *road[i]))
+                source = EtaSource.ROAD_CACHED if i in cached else EtaSource.ROAD
+                out.append(Travel(*_for(vehicle, *road[i]), source))
             else:
-                out.append(self._fallback.travel(*origin, *destination, vehicle))
+                fallback = EtaSource.STRAIGHT_LINE_FALLBACK
+                out.append(self._fallback.line(origin, destination, vehicle, fallback))
         return out
 
     async def table(self, points: Sequence[Point], vehicle: VehicleType | None) -> Table:

@@ -1,5 +1,5 @@
-"""Fires due timers (document expiry, task SLA deadlines, geocoding, route templates) from a
-background loop.
+"""Fires due timers (document expiry, task SLA deadlines and predicted-arrival checks,
+geocoding, route templates) from a background loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -20,6 +20,7 @@ from logistics.domain.names import DOCUMENTS
 from logistics.domain.timers import DueTimer
 from logistics.outages import OutageLog
 from logistics.services.compliance import DOCUMENT_EXPIRY, emit_compliance_changed
+from logistics.services.tasks.sla import DELAY_CHECK
 from logistics.store.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class TimerRunner:
         clock: Clock,
         *,
         task_timers: TimerHandler | None = None,
+        delay_timers: TimerHandler | None = None,
         route_timers: TimerHandler | None = None,
         address_timers: TimerHandler | None = None,
         interval_s: float = 1.0,
@@ -50,6 +52,7 @@ class TimerRunner:
         self._queue = queue
         self._clock = clock
         self._task_timers = task_timers
+        self._delay_timers = delay_timers
         self._route_timers = route_timers
         self._address_timers = address_timers
         self._interval_s = interval_s
@@ -76,6 +79,9 @@ class TimerRunner:
             await self._document_expired(uow, timer)
         elif timer.kind == GEOCODE_TIMER and self._address_timers is not None:
             await self._address_timers(uow, timer)
+        elif timer.kind == DELAY_CHECK:
+            if self._delay_timers is not None:
+                await self._delay_timers(uow, timer)
         elif timer.kind.startswith("task.") and self._task_timers is not None:
             await self._task_timers(uow, timer)
         elif timer.kind.startswith("route_template.") and self._route_timers is not None:

@@ -23,17 +23,20 @@ class SlaPolicyRepository:
             row["breach_action"],
             row["update_time"],
             row["version"],
+            row["delay_action"],
         )
 
     async def put(self, policy: SlaPolicy) -> SlaPolicy:
         await self._conn.execute(
-            """INSERT INTO sla_policies (tenant_id, at_risk_before_s, breach_action)
-               VALUES ($1, $2, $3)
+            """INSERT INTO sla_policies (tenant_id, at_risk_before_s, breach_action, delay_action)
+               VALUES ($1, $2, $3, $4)
                ON CONFLICT (tenant_id) DO UPDATE SET at_risk_before_s = EXCLUDED.at_risk_before_s,
-                   breach_action = EXCLUDED.breach_action, update_time = now(),
+                   breach_action = EXCLUDED.breach_action,
+                   delay_action = EXCLUDED.delay_action, update_time = now(),
                    version = sla_policies.version + 1""",
             self._tenant_id,
             int(policy.at_risk_before.total_seconds()),
             policy.breach_action,
+            policy.delay_action,
         )
         return await self.get()

@@ -21,6 +21,7 @@ from logistics.domain.versioning import check_etag
 from logistics.secrets_box import Keyring
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
+from logistics.store.eta_repo import PredictionRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (
@@ -84,6 +85,7 @@ class UnitOfWork:
         self.tasks = TaskRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
         self.sla_policy = SlaPolicyRepository(conn, tenant_id)
+        self.predictions = PredictionRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
         self.rider_actions = RiderActionRepository(conn, tenant_id)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from logistics.domain.eta import Eta
 from logistics.domain.events._base import Event
 from logistics.domain.tasks import Task, TaskState
 
@@ -134,6 +136,19 @@ class TaskSlaBreached(TaskEvent):
     """A deadline passed (``reason``: which one)."""
 
     type = "task.sla_breached"
+
+
+@dataclass(frozen=True)
+class TaskDelayed(TaskEvent):
+    """The task's predicted arrival at its next step passed the deadline that applies there,
+    before the deadline itself (``reason``: which one and by how much); once per crossing, again
+    only after the prediction recovered. ``arrival`` is the new ETA (its time, travel seconds,
+    source), ``deadline`` the deadline."""
+
+    type = "task.delayed"
+
+    arrival: Eta | None = None
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True)

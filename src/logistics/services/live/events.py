@@ -11,6 +11,7 @@ from logistics.domain.events import (
     GeofenceExited,
     RiderOffline,
     RiderSpoofingSuspected,
+    TaskDelayed,
     TaskSlaAtRisk,
     TaskSlaBreached,
 )
@@ -28,6 +29,7 @@ ALERT_TYPES = frozenset(
         RiderSpoofingSuspected,
         TaskSlaAtRisk,
         TaskSlaBreached,
+        TaskDelayed,
     )
 )
 

@@ -17,7 +17,6 @@ from logistics.geo.live_values import LivePosition
 RiderHandler = Callable[[list[RiderUpdate], list[str]], None]
 EventHandler = Callable[[str, str, dict[str, Any]], None]
 Unsubscribe = Callable[[], Awaitable[None]]
-Eta = Callable[[float, float, float, float], float]  # seconds from the first point to the second
 
 
 class RiderSink(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from logistics.domain.live import OFFLINE, Alert, Frame, FrameBuffer, RiderUpdat
 from logistics.domain.shapes import PolygonShape
 from logistics.geo.areas import ViewArea
 from logistics.geo.fences import polygon_problem
-from logistics.services.live.ports import Eta, LiveSettings
+from logistics.services.live.ports import LiveSettings
 
 
 def view_polygon(vertices: Sequence[tuple[float, float]], field: str) -> PolygonShape:
@@ -47,7 +46,6 @@ class View:
         self._settings = settings
         self._buffer = FrameBuffer(max_riders=settings.max_riders)
         self._shown: dict[str, tuple[float, float]] = {}  # rider -> where it was last shown
-        self.eta: Eta | None = None
         self._sequence = 0
         self._snapshot: Frame | None = None
         self._wake = asyncio.Event()
@@ -86,9 +84,13 @@ class View:
     def shows(self, rider_id: str) -> bool:
         return rider_id in self._shown
 
+    def position_of(self, rider_id: str) -> tuple[float, float] | None:
+        """Where the rider was last shown here, if it is."""
+        return self._shown.get(rider_id)
+
     def offer_task(self, change: TaskChange) -> None:
-        """A task change of a rider shown here or at a step inside the area; with the rider's
-        position known, it carries the ETA to the task's next step."""
+        """A task change of a rider shown here or at a step inside the area (its ETA, when
+        it carries one, is estimated by ``LiveViews``)."""
         if not self.spec.tasks or self._failure is not None:
             return
         rider_id = change.rider.rsplit("/", 1)[-1] if change.rider else None
@@ -100,8 +102,6 @@ class View:
         )
         if at is None and (step is None or not self.spec.area.contains(*step)):
             return
-        if at is not None and step is not None and self.eta is not None:
-            change = dataclasses.replace(change, eta_s=self.eta(*at, *step))
         self._buffer.task(change)
 
     def offer_alert(self, alert: Alert) -> None:

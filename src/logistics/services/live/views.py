@@ -23,14 +23,14 @@ from logistics.domain.caller import Caller, Scope
 from logistics.domain.clock import Clock
 from logistics.domain.errors import InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from logistics.domain.ids import TenantSlug
-from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate
+from logistics.domain.live import OFFLINE, ONLINE, RiderUpdate, TaskChange
 from logistics.domain.shapes import Shape
 from logistics.domain.telemetry import epoch_ms
 from logistics.geo.areas import ViewArea
 from logistics.geo.live_values import LivePosition
+from logistics.services.etas import Estimator
 from logistics.services.live.events import alert_of, task_change
 from logistics.services.live.ports import (
-    Eta,
     LiveBus,
     LiveRiders,
     LiveSettings,
@@ -39,6 +39,7 @@ from logistics.services.live.ports import (
     Unsubscribe,
     ZoneShapes,
 )
+from logistics.services.live.task_etas import TaskEtas
 from logistics.services.live.view import View, ViewSpec
 
 logger = logging.getLogger(__name__)
@@ -75,10 +76,10 @@ class LiveViews:
         clock: Clock,
         settings: LiveSettings,
         *,
-        eta: Eta | None = None,
+        etas: Estimator | None = None,
         registry: CollectorRegistry | None = None,
     ) -> None:
-        self._eta = eta
+        self._etas = TaskEtas(etas) if etas is not None else None
         self._metrics = LiveMetrics(registry or CollectorRegistry())
         self._bus = bus
         self._index = index
@@ -131,7 +132,6 @@ class LiveViews:
 
     async def open(self, tenant: str, spec: ViewSpec) -> View:
         view = View(tenant, spec, self.settings)
-        view.eta = self._eta
         try:
             await self.change(view, spec)
         except BaseException:
@@ -232,6 +232,8 @@ class LiveViews:
     async def aclose(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._etas is not None:
+            self._etas.cancel()
         if self._events is not None:
             with contextlib.suppress(Exception):
                 await self._events()
@@ -272,13 +274,24 @@ class LiveViews:
             return
         if event_type.startswith("task."):
             change = task_change(data)
-            if change is not None:
+            if change is not None and self._etas is not None:
+                self._etas.offer(change, list(views), self._task_to(tenant))
+            elif change is not None:
                 for view in list(views):
                     view.offer_task(change)
         alert = alert_of(event_type, data)
         if alert is not None:
             for view in list(views):
                 view.offer_alert(alert)
+
+    def _task_to(self, tenant: str) -> Callable[[TaskChange], None]:
+        """Offers a task change to the tenant's views as they are when it is called."""
+
+        def offer(change: TaskChange) -> None:
+            for view in list(self._by_tenant.get(tenant, ())):
+                view.offer_task(change)
+
+        return offer
 
 
 class LiveMetrics:

@@ -43,6 +43,7 @@ from logistics.services.tasks.access import authorise, authorise_proof_reader, a
 from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.completion import StepCompletion
+from logistics.services.tasks.delays import arm_delay_check
 from logistics.services.tasks.editing import TaskEditor
 from logistics.services.tasks.intake import (
     CREATE_METHOD,
@@ -394,6 +395,8 @@ class TaskService:
                 await then(uow, saved)
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)
+            else:
+                await arm_delay_check(uow, task, saved, self._clock.now())
             return saved
 
         async with self._store.write(name.tenant) as uow:

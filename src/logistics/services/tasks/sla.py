@@ -26,6 +26,8 @@ SLA_TIMERS = (
     "task.delivery_at_risk",
     "task.delivery_breached",
 )
+# The predicted-arrival check of a task under way (``services.tasks.delays``).
+DELAY_CHECK = "task.eta_check"
 
 
 def sla_timers(task: Task, now: datetime, policy: SlaPolicy) -> list[tuple[str, datetime | None]]:
@@ -50,7 +52,7 @@ async def set_sla_timers(uow: UnitOfWork, task: Task, now: datetime) -> None:
 
 
 async def clear_sla_timers(uow: UnitOfWork, task: Task) -> None:
-    for kind in SLA_TIMERS:
+    for kind in (*SLA_TIMERS, DELAY_CHECK):
         await uow.timers.set(kind, task.id, None)
 
 

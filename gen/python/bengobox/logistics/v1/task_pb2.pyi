@@ -479,7 +479,7 @@ class ListProofsResponse(_message.Message):
     def __init__(self, proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ...) -> None: ...
 
 class SlaPolicy(_message.Message):
-    __slots__ = ("name", "at_risk_before", "breach_action", "update_time", "etag")
+    __slots__ = ("name", "at_risk_before", "breach_action", "update_time", "etag", "delay_action")
     class BreachAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         BREACH_ACTION_UNSPECIFIED: _ClassVar[SlaPolicy.BreachAction]
@@ -493,12 +493,14 @@ class SlaPolicy(_message.Message):
     BREACH_ACTION_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    DELAY_ACTION_FIELD_NUMBER: _ClassVar[int]
     name: str
     at_risk_before: _duration_pb2.Duration
     breach_action: SlaPolicy.BreachAction
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., at_risk_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., breach_action: _Optional[_Union[SlaPolicy.BreachAction, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    delay_action: SlaPolicy.BreachAction
+    def __init__(self, name: _Optional[str] = ..., at_risk_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., breach_action: _Optional[_Union[SlaPolicy.BreachAction, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., delay_action: _Optional[_Union[SlaPolicy.BreachAction, str]] = ...) -> None: ...
 
 class GetSlaPolicyRequest(_message.Message):
     __slots__ = ("name",)

@@ -274,18 +274,48 @@ class RiderView(_message.Message):
     def __init__(self, rider: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., heading_deg: _Optional[float] = ..., speed_mps: _Optional[float] = ..., status: _Optional[_Union[RiderView.Status, str]] = ..., task: _Optional[str] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fleet: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskView(_message.Message):
-    __slots__ = ("task", "state", "rider", "eta", "needs_address")
+    __slots__ = ("task", "state", "rider", "eta", "needs_address", "arrival")
     TASK_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
     NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_FIELD_NUMBER: _ClassVar[int]
     task: str
     state: _task_pb2.Task.State
     rider: str
     eta: _duration_pb2.Duration
     needs_address: bool
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., needs_address: _Optional[bool] = ...) -> None: ...
+    arrival: ArrivalEstimate
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., needs_address: _Optional[bool] = ..., arrival: _Optional[_Union[ArrivalEstimate, _Mapping]] = ...) -> None: ...
+
+class ArrivalEstimate(_message.Message):
+    __slots__ = ("arrival_time", "travel", "source", "estimate_time", "p50_arrival_time", "p90_arrival_time")
+    class Source(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SOURCE_UNSPECIFIED: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_ROAD: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_ROAD_CACHED: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_STRAIGHT_LINE: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_STRAIGHT_LINE_FALLBACK: _ClassVar[ArrivalEstimate.Source]
+    SOURCE_UNSPECIFIED: ArrivalEstimate.Source
+    SOURCE_ROAD: ArrivalEstimate.Source
+    SOURCE_ROAD_CACHED: ArrivalEstimate.Source
+    SOURCE_STRAIGHT_LINE: ArrivalEstimate.Source
+    SOURCE_STRAIGHT_LINE_FALLBACK: ArrivalEstimate.Source
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    P50_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    P90_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    arrival_time: _timestamp_pb2.Timestamp
+    travel: _duration_pb2.Duration
+    source: ArrivalEstimate.Source
+    estimate_time: _timestamp_pb2.Timestamp
+    p50_arrival_time: _timestamp_pb2.Timestamp
+    p90_arrival_time: _timestamp_pb2.Timestamp
+    def __init__(self, arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[_Union[ArrivalEstimate.Source, str]] = ..., estimate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p50_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p90_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("type", "rider", "task", "message", "alert_time", "position")
@@ -299,6 +329,7 @@ class Alert(_message.Message):
         TYPE_RIDER_SPOOFING_SUSPECTED: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_AT_RISK: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_BREACHED: _ClassVar[Alert.Type]
+        TYPE_TASK_DELAYED: _ClassVar[Alert.Type]
     TYPE_UNSPECIFIED: Alert.Type
     TYPE_GEOFENCE_ENTERED: Alert.Type
     TYPE_GEOFENCE_EXITED: Alert.Type
@@ -307,6 +338,7 @@ class Alert(_message.Message):
     TYPE_RIDER_SPOOFING_SUSPECTED: Alert.Type
     TYPE_TASK_SLA_AT_RISK: Alert.Type
     TYPE_TASK_SLA_BREACHED: Alert.Type
+    TYPE_TASK_DELAYED: Alert.Type
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -364,20 +396,22 @@ class TrackTaskRequest(_message.Message):
     def __init__(self, task: _Optional[str] = ...) -> None: ...
 
 class TrackTaskResponse(_message.Message):
-    __slots__ = ("task", "state", "rider_position", "eta", "rider", "position_time")
+    __slots__ = ("task", "state", "rider_position", "eta", "rider", "position_time", "arrival")
     TASK_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RIDER_POSITION_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     POSITION_TIME_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_FIELD_NUMBER: _ClassVar[int]
     task: str
     state: _task_pb2.Task.State
     rider_position: _common_pb2.GeoPoint
     eta: _duration_pb2.Duration
     rider: str
     position_time: _timestamp_pb2.Timestamp
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    arrival: ArrivalEstimate
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival: _Optional[_Union[ArrivalEstimate, _Mapping]] = ...) -> None: ...
 
 class Geofence(_message.Message):
     __slots__ = ("name", "display_name", "kind", "polygon", "circle", "dwell_threshold", "create_time", "update_time", "etag")

@@ -10,15 +10,13 @@ import type { Task_State } from "./task_pb";
 import { file_bengobox_logistics_v1_task } from "./task_pb";
 import type { Duration, Empty, EmptySchema, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Status } from "../../../google/rpc/status_pb";
-import { file_google_rpc_status } from "../../../google/rpc/status_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bengobox/logistics/v1/telemetry.proto.
  */
 export const file_bengobox_logistics_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIocBCg1PZmZlclJlc3BvbnNlEhAKCG9mZmVyX2lkGAEgASgJEg4KBmFjY2VwdBgCIAEoCBIOCgZyZWFzb24YAyABKAkSEQoJYWN0aW9uX2lkGAQgASgJEjEKDW9jY3VycmVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpYBChZTdHJlYW1Mb2NhdGlvbnNSZXF1ZXN0EjEKBWJhdGNoGAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdCYXRjaEgAEj4KDm9mZmVyX3Jlc3BvbnNlGAIgASgLMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9mZmVyUmVzcG9uc2VIAEIJCgdtZXNzYWdlImkKDFJlamVjdGVkUGluZxIQCghzZXF1ZW5jZRgBIAEoBBI3CgZyZWFzb24YAiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUGluZ1JlamVjdFJlYXNvbhIOCgZkZXRhaWwYAyABKAkiXQoHUGluZ0FjaxIbChNjb250aWd1b3VzX3NlcXVlbmNlGAEgASgEEjUKCHJlamVjdGVkGAIgAygLMiMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJlamVjdGVkUGluZyKhAQoJVGFza09mZmVyEhAKCG9mZmVyX2lkGAEgASgJEgwKBHRhc2sYAiABKAkSLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBnBpY2t1cBgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBISCgpkaXN0YW5jZV9tGAUgASgBIjMKD09mZmVyV2l0aGRyYXdhbBIQCghvZmZlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkihwEKD1RyYWNraW5nQ29tbWFuZBI4ChNzZXRfcmVwb3J0X2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSAASLwoNc3RvcF90cmFja2luZxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eUgAQgkKB2NvbW1hbmQihgEKClRhc2tVcGRhdGUSDAoEdGFzaxgBIAEoCRIWCg5jaGFuZ2VkX2ZpZWxkcxgCIAMoCRIMCgRldGFnGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSEgoKdW5hc3NpZ25lZBgFIAEoCCJnCgtPZmZlclJlc3VsdBIQCghvZmZlcl9pZBgBIAEoCRIRCglhY3Rpb25faWQYAiABKAkSEAoIYXNzaWduZWQYAyABKAgSIQoFZXJyb3IYBCABKAsyEi5nb29nbGUucnBjLlN0YXR1cyI8CglLZWVwQWxpdmUSLwoLc2VydmVyX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrMDChdTdHJlYW1Mb2NhdGlvbnNSZXNwb25zZRItCgNhY2sYASABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUGluZ0Fja0gAEjEKBW9mZmVyGAIgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tPZmZlckgAEkIKEG9mZmVyX3dpdGhkcmF3YWwYAyABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT2ZmZXJXaXRoZHJhd2FsSAASOQoHY29tbWFuZBgEIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja2luZ0NvbW1hbmRIABI2CgprZWVwX2FsaXZlGAUgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLktlZXBBbGl2ZUgAEjgKC3Rhc2tfdXBkYXRlGAYgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tVcGRhdGVIABI6CgxvZmZlcl9yZXN1bHQYByABKAsyIi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT2ZmZXJSZXN1bHRIAEIJCgdtZXNzYWdlIlMKD0dldFRyYWNrUmVxdWVzdBINCgVyaWRlchgBIAEoCRIxCgZ3aW5kb3cYAiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdyKDAQoKVHJhY2tQb2ludBIvCgtyZWNvcmRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEQoJc3BlZWRfbXBzGAMgASgCIlkKEEdldFRyYWNrUmVzcG9uc2USMQoGcG9pbnRzGAEgAygLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrUG9pbnQSEgoKZGlzdGFuY2VfbRgCIAEoASJ3CgtCb3VuZGluZ0JveBIzCgpzb3V0aF93ZXN0GAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EjMKCm5vcnRoX2Vhc3QYAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQiPAoHUG9seWdvbhIxCgh2ZXJ0aWNlcxgBIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCLwAQoRRmxlZXRTdWJzY3JpcHRpb24SOgoMYm91bmRpbmdfYm94GAEgASgLMiIuYmVuZ29ib3gubG9naXN0aWNzLnYxLkJvdW5kaW5nQm94SAASMQoHcG9seWdvbhgCIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qb2x5Z29uSAASDgoEem9uZRgDIAEoCUgAEhYKDmluY2x1ZGVfcmlkZXJzGAQgASgIEhUKDWluY2x1ZGVfdGFza3MYBSABKAgSFgoOaW5jbHVkZV9hbGVydHMYBiABKAgSDQoFZmxlZXQYByABKAlCBgoEYXJlYSJjChFXYXRjaEZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIv8CCglSaWRlclZpZXcSDQoFcmlkZXIYASABKAkSMQoIcG9zaXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEwoLaGVhZGluZ19kZWcYAyABKAISEQoJc3BlZWRfbXBzGAQgASgCEjcKBnN0YXR1cxgKIAEoDjInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SaWRlclZpZXcuU3RhdHVzEgwKBHRhc2sYBiABKAkSMgoObGFzdF9zZWVuX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZsZWV0GAggASgJEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEQoNU1RBVFVTX09OTElORRABEhIKDlNUQVRVU19PRkZMSU5FEAJKBAgFEAYingEKCFRhc2tWaWV3EgwKBHRhc2sYASABKAkSMAoFc3RhdGUYBSABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRINCgVyaWRlchgDIAEoCRImCgNldGEYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFQoNbmVlZHNfYWRkcmVzcxgGIAEoCEoECAIQAyKwAwoFQWxlcnQSLwoEdHlwZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BbGVydC5UeXBlEg0KBXJpZGVyGAIgASgJEgwKBHRhc2sYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIuCgphbGVydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghwb3NpdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCLeAQoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASGQoVVFlQRV9HRU9GRU5DRV9FTlRFUkVEEAESGAoUVFlQRV9HRU9GRU5DRV9FWElURUQQAhIZChVUWVBFX0dFT0ZFTkNFX0RXRUxMRUQQAxIWChJUWVBFX1JJREVSX09GRkxJTkUQBBIhCh1UWVBFX1JJREVSX1NQT09GSU5HX1NVU1BFQ1RFRBAFEhkKFVRZUEVfVEFTS19TTEFfQVRfUklTSxAGEhoKFlRZUEVfVEFTS19TTEFfQlJFQUNIRUQQB0oECAEQAiLmAQoKRmxlZXRGcmFtZRIQCghzZXF1ZW5jZRgBIAEoBBIQCghzbmFwc2hvdBgCIAEoCBI3Cg1yaWRlcl91cHNlcnRzGAMgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyVmlldxIWCg5yaWRlcl9yZW1vdmFscxgEIAMoCRI1Cgx0YXNrX2NoYW5nZXMYBSADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1ZpZXcSLAoGYWxlcnRzGAYgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0IkYKEldhdGNoRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lImcKFVN1YnNjcmliZUZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIkoKFlN1YnNjcmliZUZsZWV0UmVzcG9uc2USMAoFZnJhbWUYASABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRGcmFtZSIgChBUcmFja1Rhc2tSZXF1ZXN0EgwKBHRhc2sYASABKAki/AEKEVRyYWNrVGFza1Jlc3BvbnNlEgwKBHRhc2sYASABKAkSMAoFc3RhdGUYByABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRI3Cg5yaWRlcl9wb3NpdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBImCgNldGEYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcmlkZXIYBSABKAkSMQoNcG9zaXRpb25fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBKBAgCEAMipQQKCEdlb2ZlbmNlEgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjIKBGtpbmQYAyABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuS2luZBIxCgdwb2x5Z29uGAQgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBvbHlnb25IABI4CgZjaXJjbGUYBSABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuQ2lyY2xlSAASMgoPZHdlbGxfdGhyZXNob2xkGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgJIAEoCRpLCgZDaXJjbGUSLwoGY2VudGVyGAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhAKCHJhZGl1c19tGAIgASgBIloKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg0KCUtJTkRfWk9ORRABEg8KC0tJTkRfT1VUTEVUEAISDAoIS0lORF9IVUIQAxIOCgpLSU5EX05PX0dPEARCBwoFc2hhcGUibgoVQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIxCghnZW9mZW5jZRgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRISCgpyZXF1ZXN0X2lkGAMgASgJIiIKEkdldEdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KFExpc3RHZW9mZW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJkChVMaXN0R2VvZmVuY2VzUmVzcG9uc2USMgoJZ2VvZmVuY2VzGAEgAygLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChVVcGRhdGVHZW9mZW5jZVJlcXVlc3QSMQoIZ2VvZmVuY2UYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjMKFURlbGV0ZUdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiqgEKD1RlbGVtZXRyeVBvbGljeRIMCgRuYW1lGAEgASgJEjIKD3NhbXBsZV9pbnRlcnZhbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZXRlbnRpb25fZGF5cxgDIAEoBRIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSIpChlHZXRUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EgwKBG5hbWUYASABKAkiVgocVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBI2CgZwb2xpY3kYASABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Ks0BChBQaW5nUmVqZWN0UmVhc29uEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH1BJTkdfUkVKRUNUX1JFQVNPTl9PVVRfT0ZfUkFOR0UQARIhCh1QSU5HX1JFSkVDVF9SRUFTT05fSU5BQ0NVUkFURRACEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9GVVRVUkVfVElNRRADEikKJVBJTkdfUkVKRUNUX1JFQVNPTl9TUE9PRklOR19TVVNQRUNURUQQBDL6CQoQVGVsZW1ldHJ5U2VydmljZRJ0Cg9TdHJlYW1Mb2NhdGlvbnMSLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RyZWFtTG9jYXRpb25zUmVxdWVzdBouLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXNwb25zZSgBMAESYAoIR2V0VHJhY2sSJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXF1ZXN0GicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRyYWNrUmVzcG9uc2UiA5ACARJlCgpXYXRjaEZsZWV0EiguYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXNwb25zZSgBMAESbwoOU3Vic2NyaWJlRmxlZXQSLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Gi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN1YnNjcmliZUZsZWV0UmVzcG9uc2UwARJgCglUcmFja1Rhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tUYXNrUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXNwb25zZTABEl8KDkNyZWF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJeCgtHZXRHZW9mZW5jZRIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UiA5ACARJvCg1MaXN0R2VvZmVuY2VzEisuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXF1ZXN0GiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXNwb25zZSIDkAIBEl8KDlVwZGF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJWCg5EZWxldGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5EZWxldGVHZW9mZW5jZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkScwoSR2V0VGVsZW1ldHJ5UG9saWN5EjAuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5IgOQAgESdAoVVXBkYXRlVGVsZW1ldHJ5UG9saWN5EjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Qo0BChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQg5UZWxlbWV0cnlQcm90b1ABWkZnaXRodWIuY29tL2JlbmdvYm94L2xvZ2lzdGljcy9nZW4vZ28vYmVuZ29ib3gvbG9naXN0aWNzL3YxO2xvZ2lzdGljc3YxqgIVQmVuZ29Cb3guTG9naXN0aWNzLlYxYgZwcm90bzM", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_rpc_status]);
+  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIoYBCgpUYXNrVXBkYXRlEgwKBHRhc2sYASABKAkSFgoOY2hhbmdlZF9maWVsZHMYAiADKAkSDAoEZXRhZxgDIAEoCRIwCgVzdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEhIKCnVuYXNzaWduZWQYBSABKAgiPAoJS2VlcEFsaXZlEi8KC3NlcnZlcl90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL3AgoXU3RyZWFtTG9jYXRpb25zUmVzcG9uc2USLQoDYWNrGAEgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdBY2tIABIxCgVvZmZlchgCIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrT2ZmZXJIABJCChBvZmZlcl93aXRoZHJhd2FsGAMgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9mZmVyV2l0aGRyYXdhbEgAEjkKB2NvbW1hbmQYBCABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tpbmdDb21tYW5kSAASNgoKa2VlcF9hbGl2ZRgFIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5LZWVwQWxpdmVIABI4Cgt0YXNrX3VwZGF0ZRgGIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrVXBkYXRlSABCCQoHbWVzc2FnZSJTCg9HZXRUcmFja1JlcXVlc3QSDQoFcmlkZXIYASABKAkSMQoGd2luZG93GAIgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cigwEKClRyYWNrUG9pbnQSLwoLcmVjb3JkX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhEKCXNwZWVkX21wcxgDIAEoAiJZChBHZXRUcmFja1Jlc3BvbnNlEjEKBnBvaW50cxgBIAMoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1BvaW50EhIKCmRpc3RhbmNlX20YAiABKAEidwoLQm91bmRpbmdCb3gSMwoKc291dGhfd2VzdBgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIzCgpub3J0aF9lYXN0GAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IjwKB1BvbHlnb24SMQoIdmVydGljZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi8AEKEUZsZWV0U3Vic2NyaXB0aW9uEjoKDGJvdW5kaW5nX2JveBgBIAEoCzIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Cb3VuZGluZ0JveEgAEjEKB3BvbHlnb24YAiABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEg4KBHpvbmUYAyABKAlIABIWCg5pbmNsdWRlX3JpZGVycxgEIAEoCBIVCg1pbmNsdWRlX3Rhc2tzGAUgASgIEhYKDmluY2x1ZGVfYWxlcnRzGAYgASgIEg0KBWZsZWV0GAcgASgJQgYKBGFyZWEiYwoRV2F0Y2hGbGVldFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEj4KDHN1YnNjcmlwdGlvbhgCIAEoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldFN1YnNjcmlwdGlvbiL/AgoJUmlkZXJWaWV3Eg0KBXJpZGVyGAEgASgJEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhMKC2hlYWRpbmdfZGVnGAMgASgCEhEKCXNwZWVkX21wcxgEIAEoAhI3CgZzdGF0dXMYCiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3LlN0YXR1cxIMCgR0YXNrGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmbGVldBgIIAEoCRIvCgtyZWNvcmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhEKDVNUQVRVU19PTkxJTkUQARISCg5TVEFUVVNfT0ZGTElORRACSgQIBRAGItcBCghUYXNrVmlldxIMCgR0YXNrGAEgASgJEjAKBXN0YXRlGAUgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFcmlkZXIYAyABKAkSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhUKDW5lZWRzX2FkZHJlc3MYBiABKAgSNwoHYXJyaXZhbBgHIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmFsRXN0aW1hdGVKBAgCEAMi1QMKD0Fycml2YWxFc3RpbWF0ZRIwCgxhcnJpdmFsX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBnRyYXZlbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI9CgZzb3VyY2UYAyABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXJyaXZhbEVzdGltYXRlLlNvdXJjZRIxCg1lc3RpbWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBwNTBfYXJyaXZhbF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBwOTBfYXJyaXZhbF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoGU291cmNlEhYKElNPVVJDRV9VTlNQRUNJRklFRBAAEg8KC1NPVVJDRV9ST0FEEAESFgoSU09VUkNFX1JPQURfQ0FDSEVEEAISGAoUU09VUkNFX1NUUkFJR0hUX0xJTkUQAxIhCh1TT1VSQ0VfU1RSQUlHSFRfTElORV9GQUxMQkFDSxAEIscDCgVBbGVydBIvCgR0eXBlGAcgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0LlR5cGUSDQoFcmlkZXIYAiABKAkSDAoEdGFzaxgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEi4KCmFsZXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IvUBCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABIZChVUWVBFX0dFT0ZFTkNFX0VOVEVSRUQQARIYChRUWVBFX0dFT0ZFTkNFX0VYSVRFRBACEhkKFVRZUEVfR0VPRkVOQ0VfRFdFTExFRBADEhYKElRZUEVfUklERVJfT0ZGTElORRAEEiEKHVRZUEVfUklERVJfU1BPT0ZJTkdfU1VTUEVDVEVEEAUSGQoVVFlQRV9UQVNLX1NMQV9BVF9SSVNLEAYSGgoWVFlQRV9UQVNLX1NMQV9CUkVBQ0hFRBAHEhUKEVRZUEVfVEFTS19ERUxBWUVEEAhKBAgBEAIi5gEKCkZsZWV0RnJhbWUSEAoIc2VxdWVuY2UYASABKAQSEAoIc25hcHNob3QYAiABKAgSNwoNcmlkZXJfdXBzZXJ0cxgDIAMoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SaWRlclZpZXcSFgoOcmlkZXJfcmVtb3ZhbHMYBCADKAkSNQoMdGFza19jaGFuZ2VzGAUgAygLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tWaWV3EiwKBmFsZXJ0cxgGIAMoCzIcLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BbGVydCJGChJXYXRjaEZsZWV0UmVzcG9uc2USMAoFZnJhbWUYASABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRGcmFtZSJnChVTdWJzY3JpYmVGbGVldFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEj4KDHN1YnNjcmlwdGlvbhgCIAEoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldFN1YnNjcmlwdGlvbiJKChZTdWJzY3JpYmVGbGVldFJlc3BvbnNlEjAKBWZyYW1lGAEgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0RnJhbWUiIAoQVHJhY2tUYXNrUmVxdWVzdBIMCgR0YXNrGAEgASgJIrUCChFUcmFja1Rhc2tSZXNwb25zZRIMCgR0YXNrGAEgASgJEjAKBXN0YXRlGAcgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSNwoOcmlkZXJfcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXJpZGVyGAUgASgJEjEKDXBvc2l0aW9uX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKB2Fycml2YWwYCCABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXJyaXZhbEVzdGltYXRlSgQIAhADIqUECghHZW9mZW5jZRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIyCgRraW5kGAMgASgOMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlLktpbmQSMQoHcG9seWdvbhgEIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qb2x5Z29uSAASOAoGY2lyY2xlGAUgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlLkNpcmNsZUgAEjIKD2R3ZWxsX3RocmVzaG9sZBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYCSABKAkaSwoGQ2lyY2xlEi8KBmNlbnRlchgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIQCghyYWRpdXNfbRgCIAEoASJaCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABINCglLSU5EX1pPTkUQARIPCgtLSU5EX09VVExFVBACEgwKCEtJTkRfSFVCEAMSDgoKS0lORF9OT19HTxAEQgcKBXNoYXBlIm4KFUNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSMQoIZ2VvZmVuY2UYAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USEgoKcmVxdWVzdF9pZBgDIAEoCSIiChJHZXRHZW9mZW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJNChRMaXN0R2VvZmVuY2VzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoVTGlzdEdlb2ZlbmNlc1Jlc3BvbnNlEjIKCWdlb2ZlbmNlcxgBIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiewoVVXBkYXRlR2VvZmVuY2VSZXF1ZXN0EjEKCGdlb2ZlbmNlGAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIzChVEZWxldGVHZW9mZW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRldGFnGAIgASgJIqoBCg9UZWxlbWV0cnlQb2xpY3kSDAoEbmFtZRgBIAEoCRIyCg9zYW1wbGVfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFgoOcmV0ZW50aW9uX2RheXMYAyABKAUSLwoLdXBkYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYBSABKAkiKQoZR2V0VGVsZW1ldHJ5UG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIlYKHFVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QSNgoGcG9saWN5GAEgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRlbGVtZXRyeVBvbGljeSrNAQoQUGluZ1JlamVjdFJlYXNvbhIiCh5QSU5HX1JFSkVDVF9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9QSU5HX1JFSkVDVF9SRUFTT05fT1VUX09GX1JBTkdFEAESIQodUElOR19SRUpFQ1RfUkVBU09OX0lOQUNDVVJBVEUQAhIiCh5QSU5HX1JFSkVDVF9SRUFTT05fRlVUVVJFX1RJTUUQAxIpCiVQSU5HX1JFSkVDVF9SRUFTT05fU1BPT0ZJTkdfU1VTUEVDVEVEEAQy+gkKEFRlbGVtZXRyeVNlcnZpY2USdAoPU3RyZWFtTG9jYXRpb25zEi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0cmVhbUxvY2F0aW9uc1JlcXVlc3QaLi5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RyZWFtTG9jYXRpb25zUmVzcG9uc2UoATABEmAKCEdldFRyYWNrEiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRyYWNrUmVxdWVzdBonLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUcmFja1Jlc3BvbnNlIgOQAgESZQoKV2F0Y2hGbGVldBIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5XYXRjaEZsZWV0UmVxdWVzdBopLmJlbmdvYm94LmxvZ2lzdGljcy52MS5XYXRjaEZsZWV0UmVzcG9uc2UoATABEm8KDlN1YnNjcmliZUZsZWV0EiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlN1YnNjcmliZUZsZWV0UmVxdWVzdBotLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdWJzY3JpYmVGbGVldFJlc3BvbnNlMAESYAoJVHJhY2tUYXNrEicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrVGFza1JlcXVlc3QaKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tUYXNrUmVzcG9uc2UwARJfCg5DcmVhdGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DcmVhdGVHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USXgoLR2V0R2VvZmVuY2USKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0R2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlIgOQAgESbwoNTGlzdEdlb2ZlbmNlcxIrLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0R2VvZmVuY2VzUmVxdWVzdBosLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0R2VvZmVuY2VzUmVzcG9uc2UiA5ACARJfCg5VcGRhdGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USVgoORGVsZXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRGVsZXRlR2VvZmVuY2VSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5EnMKEkdldFRlbGVtZXRyeVBvbGljeRIwLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0GiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRlbGVtZXRyeVBvbGljeSIDkAIBEnQKFVVwZGF0ZVRlbGVtZXRyeVBvbGljeRIzLmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0GiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRlbGVtZXRyeVBvbGljeUKNAQoZY29tLmJlbmdvYm94LmxvZ2lzdGljcy52MUIOVGVsZW1ldHJ5UHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * One GPS fix recorded by a rider app.
@@ -126,19 +124,6 @@ export type OfferResponse = Message<"bengobox.logistics.v1.OfferResponse"> & {
    * @generated from field: string reason = 3;
    */
   reason: string;
-
-  /**
-   * As in RespondToOfferRequest: the answer's id and its device time. An answer with an id
-   * is answered on the stream by an `OfferResult`.
-   *
-   * @generated from field: string action_id = 4;
-   */
-  actionId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp occurred_time = 5;
-   */
-  occurredTime?: Timestamp | undefined;
 };
 
 /**
@@ -379,42 +364,6 @@ export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 9);
 
 /**
- * The outcome of an `OfferResponse` sent with an `action_id` (the first outcome again for a
- * replay): the task assigned to the rider, or not (`assigned` false, no `error`: the offer
- * went to another rider), or the error RespondToOffer would have returned.
- *
- * @generated from message bengobox.logistics.v1.OfferResult
- */
-export type OfferResult = Message<"bengobox.logistics.v1.OfferResult"> & {
-  /**
-   * @generated from field: string offer_id = 1;
-   */
-  offerId: string;
-
-  /**
-   * @generated from field: string action_id = 2;
-   */
-  actionId: string;
-
-  /**
-   * @generated from field: bool assigned = 3;
-   */
-  assigned: boolean;
-
-  /**
-   * @generated from field: google.rpc.Status error = 4;
-   */
-  error?: Status | undefined;
-};
-
-/**
- * Describes the message bengobox.logistics.v1.OfferResult.
- * Use `create(OfferResultSchema)` to create a new message.
- */
-export const OfferResultSchema: GenMessage<OfferResult> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
-
-/**
  * @generated from message bengobox.logistics.v1.KeepAlive
  */
 export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
@@ -429,7 +378,7 @@ export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
  * Use `create(KeepAliveSchema)` to create a new message.
  */
 export const KeepAliveSchema: GenMessage<KeepAlive> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.StreamLocationsResponse
@@ -474,12 +423,6 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
      */
     value: TaskUpdate;
     case: "taskUpdate";
-  } | {
-    /**
-     * @generated from field: bengobox.logistics.v1.OfferResult offer_result = 7;
-     */
-    value: OfferResult;
-    case: "offerResult";
   } | { case: undefined; value?: undefined };
 };
 
@@ -488,7 +431,7 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
  * Use `create(StreamLocationsResponseSchema)` to create a new message.
  */
 export const StreamLocationsResponseSchema: GenMessage<StreamLocationsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackRequest
@@ -514,7 +457,7 @@ export type GetTrackRequest = Message<"bengobox.logistics.v1.GetTrackRequest"> &
  * Use `create(GetTrackRequestSchema)` to create a new message.
  */
 export const GetTrackRequestSchema: GenMessage<GetTrackRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
 
 /**
  * A recorded position of a track.
@@ -543,7 +486,7 @@ export type TrackPoint = Message<"bengobox.logistics.v1.TrackPoint"> & {
  * Use `create(TrackPointSchema)` to create a new message.
  */
 export const TrackPointSchema: GenMessage<TrackPoint> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackResponse
@@ -565,7 +508,7 @@ export type GetTrackResponse = Message<"bengobox.logistics.v1.GetTrackResponse">
  * Use `create(GetTrackResponseSchema)` to create a new message.
  */
 export const GetTrackResponseSchema: GenMessage<GetTrackResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
 
 /**
  * A rectangle given by its south-west and north-east corners.
@@ -589,7 +532,7 @@ export type BoundingBox = Message<"bengobox.logistics.v1.BoundingBox"> & {
  * Use `create(BoundingBoxSchema)` to create a new message.
  */
 export const BoundingBoxSchema: GenMessage<BoundingBox> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
 
 /**
  * A closed ring of points; the last point need not repeat the first.
@@ -608,7 +551,7 @@ export type Polygon = Message<"bengobox.logistics.v1.Polygon"> & {
  * Use `create(PolygonSchema)` to create a new message.
  */
 export const PolygonSchema: GenMessage<Polygon> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
 
 /**
  * What a live view covers and includes.
@@ -665,7 +608,7 @@ export type FleetSubscription = Message<"bengobox.logistics.v1.FleetSubscription
  * Use `create(FleetSubscriptionSchema)` to create a new message.
  */
 export const FleetSubscriptionSchema: GenMessage<FleetSubscription> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
 
 /**
  * The first message opens the view; a later one replaces the subscription (a new snapshot
@@ -692,7 +635,7 @@ export type WatchFleetRequest = Message<"bengobox.logistics.v1.WatchFleetRequest
  * Use `create(WatchFleetRequestSchema)` to create a new message.
  */
 export const WatchFleetRequestSchema: GenMessage<WatchFleetRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
 
 /**
  * A rider's live state in a view.
@@ -757,7 +700,7 @@ export type RiderView = Message<"bengobox.logistics.v1.RiderView"> & {
  * Use `create(RiderViewSchema)` to create a new message.
  */
 export const RiderViewSchema: GenMessage<RiderView> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
 
 /**
  * Whether the rider's app is reporting.
@@ -790,7 +733,7 @@ export enum RiderView_Status {
  * Describes the enum bengobox.logistics.v1.RiderView.Status.
  */
 export const RiderView_StatusSchema: GenEnum<RiderView_Status> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 20, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 19, 0);
 
 /**
  * A task's change as a view shows it.
@@ -827,6 +770,14 @@ export type TaskView = Message<"bengobox.logistics.v1.TaskView"> & {
    * @generated from field: bool needs_address = 6;
    */
   needsAddress: boolean;
+
+  /**
+   * When the rider is expected at the task's next step, and where the estimate came from
+   * (`eta` is its travel time).
+   *
+   * @generated from field: bengobox.logistics.v1.ArrivalEstimate arrival = 7;
+   */
+  arrival?: ArrivalEstimate | undefined;
 };
 
 /**
@@ -834,7 +785,108 @@ export type TaskView = Message<"bengobox.logistics.v1.TaskView"> & {
  * Use `create(TaskViewSchema)` to create a new message.
  */
 export const TaskViewSchema: GenMessage<TaskView> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
+
+/**
+ * When a rider is expected at a point, and where the estimate came from.
+ *
+ * @generated from message bengobox.logistics.v1.ArrivalEstimate
+ */
+export type ArrivalEstimate = Message<"bengobox.logistics.v1.ArrivalEstimate"> & {
+  /**
+   * The expected arrival (the calibrated median once calibration is on).
+   *
+   * @generated from field: google.protobuf.Timestamp arrival_time = 1;
+   */
+  arrivalTime?: Timestamp | undefined;
+
+  /**
+   * The travel time the estimate was made from.
+   *
+   * @generated from field: google.protobuf.Duration travel = 2;
+   */
+  travel?: Duration | undefined;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.ArrivalEstimate.Source source = 3;
+   */
+  source: ArrivalEstimate_Source;
+
+  /**
+   * When the estimate was made.
+   *
+   * @generated from field: google.protobuf.Timestamp estimate_time = 4;
+   */
+  estimateTime?: Timestamp | undefined;
+
+  /**
+   * Calibrated spread, when known: half of arrivals come by `p50_arrival_time`, nine in ten
+   * by `p90_arrival_time`. Unset until the service has learnt them.
+   *
+   * @generated from field: google.protobuf.Timestamp p50_arrival_time = 5;
+   */
+  p50ArrivalTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp p90_arrival_time = 6;
+   */
+  p90ArrivalTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.ArrivalEstimate.
+ * Use `create(ArrivalEstimateSchema)` to create a new message.
+ */
+export const ArrivalEstimateSchema: GenMessage<ArrivalEstimate> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 21);
+
+/**
+ * Where the travel time came from.
+ *
+ * @generated from enum bengobox.logistics.v1.ArrivalEstimate.Source
+ */
+export enum ArrivalEstimate_Source {
+  /**
+   * @generated from enum value: SOURCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A routing engine (OSRM) answered for this trip now.
+   *
+   * @generated from enum value: SOURCE_ROAD = 1;
+   */
+  ROAD = 1,
+
+  /**
+   * The routing engine's recent answer for this trip, reused or scaled to the rider's
+   * position since.
+   *
+   * @generated from enum value: SOURCE_ROAD_CACHED = 2;
+   */
+  ROAD_CACHED = 2,
+
+  /**
+   * No routing engine is configured: the straight line times a detour factor.
+   *
+   * @generated from enum value: SOURCE_STRAIGHT_LINE = 3;
+   */
+  STRAIGHT_LINE = 3,
+
+  /**
+   * A routing engine is configured but gave no answer in time (slow, down, or no route):
+   * the straight line stands in until it answers.
+   *
+   * @generated from enum value: SOURCE_STRAIGHT_LINE_FALLBACK = 4;
+   */
+  STRAIGHT_LINE_FALLBACK = 4,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.ArrivalEstimate.Source.
+ */
+export const ArrivalEstimate_SourceSchema: GenEnum<ArrivalEstimate_Source> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_telemetry, 21, 0);
 
 /**
  * Something a dispatcher should notice.
@@ -941,6 +993,14 @@ export enum Alert_Type {
    * @generated from enum value: TYPE_TASK_SLA_BREACHED = 7;
    */
   TASK_SLA_BREACHED = 7,
+
+  /**
+   * A task's predicted arrival passed its deadline before the deadline itself
+   * (task.delayed).
+   *
+   * @generated from enum value: TYPE_TASK_DELAYED = 8;
+   */
+  TASK_DELAYED = 8,
 }
 
 /**
@@ -1105,6 +1165,14 @@ export type TrackTaskResponse = Message<"bengobox.logistics.v1.TrackTaskResponse
    * @generated from field: google.protobuf.Timestamp position_time = 6;
    */
   positionTime?: Timestamp | undefined;
+
+  /**
+   * When the rider is expected at the task's next step, and where the estimate came from
+   * (`eta` is its travel time).
+   *
+   * @generated from field: bengobox.logistics.v1.ArrivalEstimate arrival = 8;
+   */
+  arrival?: ArrivalEstimate | undefined;
 };
 
 /**
