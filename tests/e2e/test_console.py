@@ -385,6 +385,8 @@ async def test_the_tracking_page_follows_a_task_to_completion(
         async with driving([rider], east_m=20.0, every_s=0.3):
             await expect(page.get_by_test_id("seen")).to_contain_text("Your rider was here at")
             await expect(page.get_by_test_id("eta")).to_contain_text("Arriving in about")
+            # No routing engine here: the page says the ETA is a straight-line estimate.
+            await expect(page.get_by_test_id("eta-source")).to_have_text("(straight-line estimate)")
             await tasks.StartTask(task_pb2.StartTaskRequest(name=task.name), metadata=auth(tenant))
             await expect(page.get_by_test_id("timeline")).to_contain_text("On the way")
             await tasks.ArriveAtStep(

@@ -2,7 +2,8 @@
 rider followed by TrackTask (its ETA says its source: road, then the fallback while OSRM is
 down), every state of a task sent in order however fast they follow each other, and
 ``task.delayed`` before the breach, exactly once per crossing, in the task's events, in a live
-view and, with the SLA policy's delay action, handing the task back to the dispatchers."""
+view and, with the SLA policy's delay action, handing the task back to the dispatchers; the
+tracking page and the console saying where an ETA came from, and the console the warning."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ from bengobox.logistics.v1 import (
     telemetry_pb2_grpc,
 )
 from google.protobuf import field_mask_pb2
+from playwright.async_api import Browser, expect
 
-from tests.support.auth import auth, unique_tenant
+from logistics.api.auth import mint_token
+from tests.support.auth import JWT_SECRET, auth, token, unique_tenant
+from tests.support.browser import open_console
 from tests.support.live_riders import LiveRider, moved
 from tests.support.osrm import FakeOsrm
 from tests.support.protos import ts
@@ -353,3 +357,41 @@ async def test_the_delay_action_hands_a_late_task_to_the_dispatchers_before_the_
     assert (current.state, current.manual_dispatch, current.rider) == (Task.STATE_CREATED, True, "")
     assert current.sla_state != Task.SLA_STATE_BREACHED
     await rider.close()
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+async def test_the_tracking_page_and_the_console_say_where_the_eta_came_from(
+    eta_server: Listeners, channel: grpc.aio.Channel, browser: Browser
+) -> None:
+    tenant = unique_tenant()
+    rider = await LiveRider.create(channel, tenant, *HOME, "KDA 105E")
+    task = await create_task(
+        channel,
+        tenant,
+        moved(*HOME, 1500, 0),
+        moved(*HOME, 2500, 0),
+        pickup_deadline=datetime.now(UTC) + timedelta(minutes=20),
+    )
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        phone = await context.new_page()
+        tracking = mint_token(JWT_SECRET, tenant=tenant, scopes=[], task_id=task.name[-36:])
+        await phone.goto(f"{eta_server.http_url}/track/#token={tracking}")
+        console = await context.new_page()
+        at = f"{HOME[0]},{HOME[1]},13"
+        await open_console(console, f"{eta_server.http_url}/console/#token={token(tenant)}&at={at}")
+        await assign(channel, tenant, task.name, rider.name)
+        await rider.ping()
+        await expect(phone.get_by_test_id("eta")).to_contain_text("Arriving in about 3 min")
+        await expect(phone.get_by_test_id("eta-source")).to_have_text("(by road)")
+        card_eta = console.get_by_test_id("task-eta")
+        await expect(card_eta).to_contain_text("(by road)")
+        # The deadline moves inside the predicted arrival: the dispatcher sees the warning.
+        await reschedule(channel, tenant, task.name, 2)
+        alert = console.locator('[data-testid="alert"][data-type="task.delayed"]')
+        await expect(alert).to_contain_text("pickup predicted 1 min late (road")
+    finally:
+        await context.close()
+        await rider.close()

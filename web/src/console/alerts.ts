@@ -1,4 +1,5 @@
-// Live alerts (SLA at risk and breached, geofence, offline, spoofing), newest first, each
+// Live alerts (predicted delay, SLA at risk and breached, geofence, offline, spoofing), newest
+// first, each
 // linking to its task (by order id) and rider (by display name).
 import { clock, el } from "../shared/format";
 import type { Names } from "./names";

@@ -3,7 +3,7 @@
 // display name; a task whose address is not resolved carries a "needs address" badge, and how
 // many there are shows beside that filter. Clicking a card selects the task.
 import { lastId } from "../shared/api";
-import { el, span } from "../shared/format";
+import { clock, el, span } from "../shared/format";
 import { taskLabel, type Names } from "./names";
 import { ACTIVE_STATES, type Store, type TaskRow } from "./store";
 import type { Zones } from "./zones";
@@ -115,6 +115,7 @@ export class Board {
         el("span", { className: "sla" }),
         el("span", { className: "rider" }),
         el("span", { className: "flag", text: "needs address", attrs: { "data-testid": "needs-address" } }),
+        el("span", { className: "eta", attrs: { "data-testid": "task-eta" } }),
       );
       card.addEventListener("click", () => this.onSelect(row.name));
       this.cards.set(row.name, card);
@@ -129,11 +130,16 @@ export class Board {
     // A rider's name read after this pass shows on the next (the countdown's, within a second).
     const rider = row.rider ? `rider ${this.riders.now(row.rider)}` : "unassigned";
     const label = taskLabel(row);
-    const [idText, slaText, riderText, flag] = card.children;
+    const eta = row.eta?.arrivalMs ? `ETA ${clock(row.eta.arrivalMs)} (${row.eta.label})` : "";
+    const [idText, slaText, riderText, flag, etaText] = card.children;
     if (idText && idText.textContent !== label) idText.textContent = label;
     if (slaText && slaText.textContent !== sla) slaText.textContent = sla;
     if (riderText && riderText.textContent !== rider) riderText.textContent = rider;
     if (flag instanceof HTMLElement && flag.hidden === row.needsAddress) flag.hidden = !row.needsAddress;
+    if (etaText && etaText.textContent !== eta) {
+      etaText.textContent = eta;
+      etaText.setAttribute("data-source", row.eta?.source ?? "");
+    }
     card.classList.toggle("late", left !== null && left < 0);
     card.classList.toggle("selected", row.name === this.selected);
   }

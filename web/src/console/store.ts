@@ -2,8 +2,8 @@
 // Views render from it; nothing else keeps state.
 import type { FleetFrame, RiderView } from "@gen/bengobox/logistics/v1/telemetry_pb";
 import type { Task } from "@gen/bengobox/logistics/v1/task_pb";
-import { millis, seconds } from "../shared/format";
-import { alertTypeName, stateName, statusName } from "../shared/states";
+import { millis } from "../shared/format";
+import { alertTypeName, etaView, stateName, statusName, type EtaView } from "../shared/states";
 import type { RiderDot } from "./riderLayer";
 
 export interface TaskRow {
@@ -11,7 +11,7 @@ export interface TaskRow {
   state: string; // lowercase (stateName)
   rider: string;
   deadlineMs: number | null;
-  etaS: number | null;
+  eta: EtaView | null; // at the task's next step, from the live view
   needsAddress: boolean; // a step waits for its address (never dispatched to a guess)
   task: Task | null; // the full task once read
 }
@@ -68,7 +68,7 @@ export class Store {
       if (row) {
         row.state = stateName(change.state);
         row.rider = change.rider;
-        row.etaS = seconds(change.eta);
+        row.eta = etaView(change.arrival);
         row.needsAddress = change.needsAddress;
       } else {
         this.tasks.set(change.task, {
@@ -76,7 +76,7 @@ export class Store {
           state: stateName(change.state),
           rider: change.rider,
           deadlineMs: null,
-          etaS: seconds(change.eta),
+          eta: etaView(change.arrival),
           needsAddress: change.needsAddress,
           task: null,
         });
@@ -112,7 +112,7 @@ export class Store {
       state: stateName(task.state),
       rider: task.rider,
       deadlineMs,
-      etaS: row?.etaS ?? null,
+      eta: row?.eta ?? null,
       needsAddress: task.needsAddress,
       task,
     };

@@ -2,7 +2,8 @@
 // ("en_route", "online"), alerts by their event type ("task.sla_breached").
 import { RidersLeftOut_Reason, type NearestRidersExplanation } from "@gen/bengobox/logistics/v1/dispatch_pb";
 import { Task_State } from "@gen/bengobox/logistics/v1/task_pb";
-import { Alert_Type, RiderView_Status } from "@gen/bengobox/logistics/v1/telemetry_pb";
+import { Alert_Type, ArrivalEstimate_Source, RiderView_Status, type ArrivalEstimate } from "@gen/bengobox/logistics/v1/telemetry_pb";
+import { millis, seconds } from "./format";
 
 function lower(name: string | undefined, prefix: string): string {
   return (name ?? "unspecified").replace(prefix, "").toLowerCase();
@@ -25,10 +26,37 @@ const ALERT_EVENTS: Record<Alert_Type, string> = {
   [Alert_Type.RIDER_SPOOFING_SUSPECTED]: "rider.spoofing_suspected",
   [Alert_Type.TASK_SLA_AT_RISK]: "task.sla_at_risk",
   [Alert_Type.TASK_SLA_BREACHED]: "task.sla_breached",
+  [Alert_Type.TASK_DELAYED]: "task.delayed",
 };
 
 export function alertTypeName(type: Alert_Type): string {
   return ALERT_EVENTS[type] ?? "unspecified";
+}
+
+// How each source of an ETA reads on a page: a straight line is never shown as a road.
+const ETA_SOURCES: Record<ArrivalEstimate_Source, string> = {
+  [ArrivalEstimate_Source.UNSPECIFIED]: "source unknown",
+  [ArrivalEstimate_Source.ROAD]: "by road",
+  [ArrivalEstimate_Source.ROAD_CACHED]: "by road",
+  [ArrivalEstimate_Source.STRAIGHT_LINE]: "straight-line estimate",
+  [ArrivalEstimate_Source.STRAIGHT_LINE_FALLBACK]: "straight-line estimate, road routing unavailable",
+};
+
+export interface EtaView {
+  arrivalMs: number | null;
+  travelS: number | null;
+  source: string; // lowercase: "road", "road_cached", "straight_line", "straight_line_fallback"
+  label: string; // how the page says where it came from ("by road")
+}
+
+export function etaView(arrival: ArrivalEstimate | undefined): EtaView | null {
+  if (!arrival) return null;
+  return {
+    arrivalMs: millis(arrival.arrivalTime),
+    travelS: seconds(arrival.travel),
+    source: lower(ArrivalEstimate_Source[arrival.source], "SOURCE_"),
+    label: ETA_SOURCES[arrival.source] ?? "source unknown",
+  };
 }
 
 /** "3 off shift, 2 no vehicle" from FindNearestRiders' explanation. */

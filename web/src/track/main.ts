@@ -6,7 +6,7 @@ import { connect, describeError, isAbort, type Api } from "../shared/api";
 import { clock, el, millis, seconds, span } from "../shared/format";
 import { createMap, emptyCollection, loadConfig, whenLoaded } from "../shared/map";
 import { decodeClaims, tokenFromLocation } from "../shared/session";
-import { stateName } from "../shared/states";
+import { etaView, stateName } from "../shared/states";
 import "./track.css";
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
@@ -41,11 +41,15 @@ async function follow(api: Api, task: string, map: maplibregl.Map): Promise<void
           );
         }
         const eta = seconds(progress.eta);
+        const arrival = etaView(progress.arrival);
         $("eta").textContent = FINAL.has(state)
           ? LABELS[state] ?? state
           : eta !== null
             ? `Arriving in about ${span(eta)}`
             : LABELS[state] ?? state;
+        // Where the estimate came from: a straight-line guess is never passed off as a road one.
+        $("eta-source").textContent = !FINAL.has(state) && arrival ? `(${arrival.label})` : "";
+        $("eta-source").dataset.source = arrival?.source ?? "";
         const p = progress.riderPosition;
         const source = map.getSource<maplibregl.GeoJSONSource>("rider");
         if (p && source) {
