@@ -39,7 +39,7 @@ pytestmark = pytest.mark.e2e
 
 HOME = (-1.2864, 36.8172)
 Task = task_pb2.Task
-Source = telemetry_pb2.ArrivalEstimate.Source
+Source = common_pb2.ArrivalEstimate.Source
 PICKUP = task_pb2.TaskStep.KIND_PICKUP
 DROP_OFF = task_pb2.TaskStep.KIND_DROP_OFF
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from google.protobuf import timestamp_pb2
+from bengobox.logistics.v1 import common_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from logistics.domain.errors import InvalidArgument
+from logistics.domain.eta import Eta, EtaSource
 from logistics.domain.text import shown
 
 E = TypeVar("E", bound=enum.Enum)
@@ -87,3 +89,26 @@ def update_paths(
             )
         paths.append(top)
     return sorted(set(paths))
+
+
+# Each source names its value (road_cached: SOURCE_ROAD_CACHED); one without fails the import.
+ETA_SOURCES: dict[EtaSource, common_pb2.ArrivalEstimate.Source] = {
+    source: cast(
+        "common_pb2.ArrivalEstimate.Source",
+        common_pb2.ArrivalEstimate.Source.Value("SOURCE_" + source.value.upper()),
+    )
+    for source in EtaSource
+}
+
+
+def arrival_to_proto(eta: Eta) -> common_pb2.ArrivalEstimate:
+    travel = duration_pb2.Duration()
+    travel.FromMilliseconds(round(eta.travel_s * 1000))
+    return common_pb2.ArrivalEstimate(
+        arrival_time=timestamp(eta.expected),
+        travel=travel,
+        source=ETA_SOURCES[eta.source],
+        estimate_time=timestamp(eta.computed),
+        p50_arrival_time=timestamp(eta.p50),
+        p90_arrival_time=timestamp(eta.p90),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bengobox.logistics.v1 import common_pb2, dispatch_pb2
 from google.protobuf import duration_pb2
 
-from logistics.api.convert_common import timestamp
+from logistics.api.convert_common import arrival_to_proto, timestamp
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import DISPATCH_POLICY, RIDERS
 from logistics.domain.scoring import ScoringPolicy, Weights
@@ -48,6 +48,7 @@ def nearest_to_proto(
             eta=eta,
             score=m.score,
             position=common_pb2.GeoPoint(latitude=m.latitude, longitude=m.longitude),
+            arrival=arrival_to_proto(m.eta) if m.eta is not None else None,
         )
     if nearest.explanation is not None:
         out.explanation.CopyFrom(explanation_to_proto(nearest.explanation))

@@ -3,15 +3,13 @@ rider status, task state and alert type (the live layer carries them as strings)
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import cast
 
 from bengobox.logistics.v1 import common_pb2, task_pb2, telemetry_pb2
-from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 
-from logistics.api.convert_common import enum_to_proto
+from logistics.api.convert_common import arrival_to_proto, enum_to_proto
 from logistics.api.convert_tasks import TASK_STATES
-from logistics.domain.eta import Eta, EtaSource
 from logistics.domain.live import OFFLINE, ONLINE, Frame
 from logistics.domain.tasks import TaskState
 from logistics.services.live.events import ALERT_TYPES as ALERT_EVENT_TYPES
@@ -19,7 +17,6 @@ from logistics.services.tasks.tracking import TaskProgress
 
 RiderView = telemetry_pb2.RiderView
 Alert = telemetry_pb2.Alert
-Arrival = telemetry_pb2.ArrivalEstimate
 
 RIDER_STATUSES: dict[str, RiderView.Status] = {
     ONLINE: RiderView.STATUS_ONLINE,
@@ -31,35 +28,6 @@ ALERT_TYPES: dict[str, Alert.Type] = {
     event_type: cast("Alert.Type", Alert.Type.Value("TYPE_" + event_type.replace(".", "_").upper()))
     for event_type in sorted(ALERT_EVENT_TYPES)
 }
-
-
-# Each source names its value (road_cached: SOURCE_ROAD_CACHED); one without fails the import.
-ETA_SOURCES: dict[EtaSource, Arrival.Source] = {
-    source: cast("Arrival.Source", Arrival.Source.Value("SOURCE_" + source.value.upper()))
-    for source in EtaSource
-}
-
-
-def arrival_to_proto(eta: Eta) -> telemetry_pb2.ArrivalEstimate:
-    travel = duration_pb2.Duration()
-    travel.FromMilliseconds(round(eta.travel_s * 1000))
-    out = Arrival(
-        arrival_time=_stamp(eta.expected),
-        travel=travel,
-        source=ETA_SOURCES[eta.source],
-        estimate_time=_stamp(eta.computed),
-    )
-    if eta.p50 is not None:
-        out.p50_arrival_time.CopyFrom(_stamp(eta.p50))
-    if eta.p90 is not None:
-        out.p90_arrival_time.CopyFrom(_stamp(eta.p90))
-    return out
-
-
-def _stamp(when: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(when)
-    return stamp
 
 
 def task_state(state: str) -> task_pb2.Task.State:

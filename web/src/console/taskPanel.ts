@@ -9,7 +9,7 @@ import type * as maplibregl from "maplibre-gl";
 import { lastId, type Api } from "../shared/api";
 import { clock, el, millis, seconds, span } from "../shared/format";
 import { emptyCollection } from "../shared/map";
-import { leftOutSummary, stateName } from "../shared/states";
+import { etaView, leftOutSummary, stateName } from "../shared/states";
 import { actionButton, attempt } from "./actions";
 import { AddressPanel, waits } from "./addressPanel";
 import { shortId, type Names } from "./names";
@@ -155,7 +155,7 @@ export class TaskPanel {
         "li",
         { attrs: { "data-testid": "candidate", "data-rider": c.rider } },
         this.names.link(c.rider, this.onRider),
-        ` ${Math.round(c.distanceM)} m, ETA ${c.eta ? span(seconds(c.eta) ?? 0) : "—"} `,
+        ` ${Math.round(c.distanceM)} m, ETA ${c.eta ? span(seconds(c.eta) ?? 0) : "—"}${c.arrival ? ` (${etaView(c.arrival)?.label})` : ""} `,
         located(actionButton(verb, assign(c.rider), "assign")),
       ),
     );

@@ -2,7 +2,8 @@
 // ("en_route", "online"), alerts by their event type ("task.sla_breached").
 import { RidersLeftOut_Reason, type NearestRidersExplanation } from "@gen/bengobox/logistics/v1/dispatch_pb";
 import { Task_State } from "@gen/bengobox/logistics/v1/task_pb";
-import { Alert_Type, ArrivalEstimate_Source, RiderView_Status, type ArrivalEstimate } from "@gen/bengobox/logistics/v1/telemetry_pb";
+import { ArrivalEstimate_Source, type ArrivalEstimate } from "@gen/bengobox/logistics/v1/common_pb";
+import { Alert_Type, RiderView_Status } from "@gen/bengobox/logistics/v1/telemetry_pb";
 import { millis, seconds } from "./format";
 
 function lower(name: string | undefined, prefix: string): string {

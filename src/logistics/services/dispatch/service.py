@@ -22,6 +22,7 @@ from logistics.domain.errors import (
     InvalidArgument,
     NotFound,
 )
+from logistics.domain.eta import Eta
 from logistics.domain.events import TaskDispatchWidened
 from logistics.domain.fleet import VehicleType
 from logistics.domain.ids import ResourceName, TenantSlug
@@ -61,6 +62,7 @@ class RiderMatch:
     distance_m: float
     eta_s: float
     score: float
+    eta: Eta | None = None  # the same travel, with its arrival time and source
 
 
 @dataclass(frozen=True)
@@ -199,14 +201,16 @@ class DispatchService:
         lat, lng = point
         weights = await self._weights_of(tenant)
         # One question to the distance provider for every candidate (one OSRM table request).
-        travel = await self._distances.travel_to(
+        journeys = await self._distances.journeys(
             [(c.latitude, c.longitude) for c in candidates],
             (lat, lng),
             [c.vehicle_type for c in candidates],
         )
-        now_ms = self._clock.now().timestamp() * 1000
+        now = self._clock.now()
+        now_ms = now.timestamp() * 1000
         matches = []
-        for c, (_, eta) in zip(candidates, travel, strict=True):
+        for c, journey in zip(candidates, journeys, strict=True):
+            eta = journey.seconds
             idle_s = max(0.0, (now_ms - c.idle_since_ms) / 1000) if c.idle_since_ms else 0.0
             rank = score(
                 eta,
@@ -216,7 +220,17 @@ class DispatchService:
                 rating=c.rating,
                 weights=weights,
             )
-            matches.append(RiderMatch(c.rider_id, c.latitude, c.longitude, c.distance_m, eta, rank))
+            matches.append(
+                RiderMatch(
+                    c.rider_id,
+                    c.latitude,
+                    c.longitude,
+                    c.distance_m,
+                    eta,
+                    rank,
+                    Eta.of(now, journey),
+                )
+            )
         matches.sort(key=lambda m: (-m.score, m.distance_m, m.rider_id))
         return matches
 

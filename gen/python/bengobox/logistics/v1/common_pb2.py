@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/common.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n\x08GeoPoint\x12\x1a\n\x08latitude\x18\x01 \x01(\x01R\x08latitude\x12\x1c\n\tlongitude\x18\x02 \x01(\x01R\tlongitude\"~\n\nTimeWindow\x12\x39\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"a\n\x08\x43\x61pacity\x12\x1b\n\tweight_kg\x18\x01 \x01(\x01R\x08weightKg\x12\x19\n\x08volume_l\x18\x02 \x01(\x01R\x07volumeL\x12\x1d\n\nitem_count\x18\x03 \x01(\x05R\titemCount*\xbf\x01\n\x0bVehicleType\x12\x1c\n\x18VEHICLE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14VEHICLE_TYPE_BICYCLE\x10\x01\x12\x1a\n\x16VEHICLE_TYPE_MOTORBIKE\x10\x02\x12\x14\n\x10VEHICLE_TYPE_CAR\x10\x03\x12\x14\n\x10VEHICLE_TYPE_VAN\x10\x04\x12\x16\n\x12VEHICLE_TYPE_TRUCK\x10\x05\x12\x18\n\x14VEHICLE_TYPE_ON_FOOT\x10\x06\x42\x8a\x01\n\x19\x63om.bengobox.logistics.v1B\x0b\x43ommonProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bengobox/logistics/v1/common.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n\x08GeoPoint\x12\x1a\n\x08latitude\x18\x01 \x01(\x01R\x08latitude\x12\x1c\n\tlongitude\x18\x02 \x01(\x01R\tlongitude\"~\n\nTimeWindow\x12\x39\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"a\n\x08\x43\x61pacity\x12\x1b\n\tweight_kg\x18\x01 \x01(\x01R\x08weightKg\x12\x19\n\x08volume_l\x18\x02 \x01(\x01R\x07volumeL\x12\x1d\n\nitem_count\x18\x03 \x01(\x05R\titemCount\"\xa0\x04\n\x0f\x41rrivalEstimate\x12=\n\x0c\x61rrival_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x61rrivalTime\x12\x31\n\x06travel\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x06travel\x12\x45\n\x06source\x18\x03 \x01(\x0e\x32-.bengobox.logistics.v1.ArrivalEstimate.SourceR\x06source\x12?\n\restimate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x65stimateTime\x12\x44\n\x10p50_arrival_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0ep50ArrivalTime\x12\x44\n\x10p90_arrival_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0ep90ArrivalTime\"\x86\x01\n\x06Source\x12\x16\n\x12SOURCE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSOURCE_ROAD\x10\x01\x12\x16\n\x12SOURCE_ROAD_CACHED\x10\x02\x12\x18\n\x14SOURCE_STRAIGHT_LINE\x10\x03\x12!\n\x1dSOURCE_STRAIGHT_LINE_FALLBACK\x10\x04*\xbf\x01\n\x0bVehicleType\x12\x1c\n\x18VEHICLE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14VEHICLE_TYPE_BICYCLE\x10\x01\x12\x1a\n\x16VEHICLE_TYPE_MOTORBIKE\x10\x02\x12\x14\n\x10VEHICLE_TYPE_CAR\x10\x03\x12\x14\n\x10VEHICLE_TYPE_VAN\x10\x04\x12\x16\n\x12VEHICLE_TYPE_TRUCK\x10\x05\x12\x18\n\x14VEHICLE_TYPE_ON_FOOT\x10\x06\x42\x8a\x01\n\x19\x63om.bengobox.logistics.v1B\x0b\x43ommonProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,12 +34,16 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bengobox.logistics.v1.commo
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\031com.bengobox.logistics.v1B\013CommonProtoP\001ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\252\002\025BengoBox.Logistics.V1'
-  _globals['_VEHICLETYPE']._serialized_start=392
-  _globals['_VEHICLETYPE']._serialized_end=583
-  _globals['_GEOPOINT']._serialized_start=94
-  _globals['_GEOPOINT']._serialized_end=162
-  _globals['_TIMEWINDOW']._serialized_start=164
-  _globals['_TIMEWINDOW']._serialized_end=290
-  _globals['_CAPACITY']._serialized_start=292
-  _globals['_CAPACITY']._serialized_end=389
+  _globals['_VEHICLETYPE']._serialized_start=971
+  _globals['_VEHICLETYPE']._serialized_end=1162
+  _globals['_GEOPOINT']._serialized_start=126
+  _globals['_GEOPOINT']._serialized_end=194
+  _globals['_TIMEWINDOW']._serialized_start=196
+  _globals['_TIMEWINDOW']._serialized_end=322
+  _globals['_CAPACITY']._serialized_start=324
+  _globals['_CAPACITY']._serialized_end=421
+  _globals['_ARRIVALESTIMATE']._serialized_start=424
+  _globals['_ARRIVALESTIMATE']._serialized_end=968
+  _globals['_ARRIVALESTIMATE_SOURCE']._serialized_start=834
+  _globals['_ARRIVALESTIMATE_SOURCE']._serialized_end=968
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -51,3 +52,31 @@ class Capacity(_message.Message):
     volume_l: float
     item_count: int
     def __init__(self, weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., item_count: _Optional[int] = ...) -> None: ...
+
+class ArrivalEstimate(_message.Message):
+    __slots__ = ("arrival_time", "travel", "source", "estimate_time", "p50_arrival_time", "p90_arrival_time")
+    class Source(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SOURCE_UNSPECIFIED: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_ROAD: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_ROAD_CACHED: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_STRAIGHT_LINE: _ClassVar[ArrivalEstimate.Source]
+        SOURCE_STRAIGHT_LINE_FALLBACK: _ClassVar[ArrivalEstimate.Source]
+    SOURCE_UNSPECIFIED: ArrivalEstimate.Source
+    SOURCE_ROAD: ArrivalEstimate.Source
+    SOURCE_ROAD_CACHED: ArrivalEstimate.Source
+    SOURCE_STRAIGHT_LINE: ArrivalEstimate.Source
+    SOURCE_STRAIGHT_LINE_FALLBACK: ArrivalEstimate.Source
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    P50_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    P90_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    arrival_time: _timestamp_pb2.Timestamp
+    travel: _duration_pb2.Duration
+    source: ArrivalEstimate.Source
+    estimate_time: _timestamp_pb2.Timestamp
+    p50_arrival_time: _timestamp_pb2.Timestamp
+    p90_arrival_time: _timestamp_pb2.Timestamp
+    def __init__(self, arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[_Union[ArrivalEstimate.Source, str]] = ..., estimate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p50_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p90_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -40,18 +40,20 @@ class FindNearestRidersRequest(_message.Message):
     def __init__(self, parent: _Optional[str] = ..., point: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., task: _Optional[str] = ..., max_riders: _Optional[int] = ..., radius_m: _Optional[float] = ..., vehicle_type: _Optional[_Union[_common_pb2.VehicleType, str]] = ..., capacity_needed: _Optional[_Union[_common_pb2.Capacity, _Mapping]] = ..., fleet: _Optional[str] = ..., zone: _Optional[str] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class RiderCandidate(_message.Message):
-    __slots__ = ("rider", "distance_m", "eta", "score", "position")
+    __slots__ = ("rider", "distance_m", "eta", "score", "position", "arrival")
     RIDER_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     ETA_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_FIELD_NUMBER: _ClassVar[int]
     rider: str
     distance_m: float
     eta: _duration_pb2.Duration
     score: float
     position: _common_pb2.GeoPoint
-    def __init__(self, rider: _Optional[str] = ..., distance_m: _Optional[float] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., score: _Optional[float] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+    arrival: _common_pb2.ArrivalEstimate
+    def __init__(self, rider: _Optional[str] = ..., distance_m: _Optional[float] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., score: _Optional[float] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., arrival: _Optional[_Union[_common_pb2.ArrivalEstimate, _Mapping]] = ...) -> None: ...
 
 class FindNearestRidersResponse(_message.Message):
     __slots__ = ("riders", "explanation")

@@ -286,36 +286,8 @@ class TaskView(_message.Message):
     rider: str
     eta: _duration_pb2.Duration
     needs_address: bool
-    arrival: ArrivalEstimate
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., needs_address: _Optional[bool] = ..., arrival: _Optional[_Union[ArrivalEstimate, _Mapping]] = ...) -> None: ...
-
-class ArrivalEstimate(_message.Message):
-    __slots__ = ("arrival_time", "travel", "source", "estimate_time", "p50_arrival_time", "p90_arrival_time")
-    class Source(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-        __slots__ = ()
-        SOURCE_UNSPECIFIED: _ClassVar[ArrivalEstimate.Source]
-        SOURCE_ROAD: _ClassVar[ArrivalEstimate.Source]
-        SOURCE_ROAD_CACHED: _ClassVar[ArrivalEstimate.Source]
-        SOURCE_STRAIGHT_LINE: _ClassVar[ArrivalEstimate.Source]
-        SOURCE_STRAIGHT_LINE_FALLBACK: _ClassVar[ArrivalEstimate.Source]
-    SOURCE_UNSPECIFIED: ArrivalEstimate.Source
-    SOURCE_ROAD: ArrivalEstimate.Source
-    SOURCE_ROAD_CACHED: ArrivalEstimate.Source
-    SOURCE_STRAIGHT_LINE: ArrivalEstimate.Source
-    SOURCE_STRAIGHT_LINE_FALLBACK: ArrivalEstimate.Source
-    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
-    TRAVEL_FIELD_NUMBER: _ClassVar[int]
-    SOURCE_FIELD_NUMBER: _ClassVar[int]
-    ESTIMATE_TIME_FIELD_NUMBER: _ClassVar[int]
-    P50_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
-    P90_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
-    arrival_time: _timestamp_pb2.Timestamp
-    travel: _duration_pb2.Duration
-    source: ArrivalEstimate.Source
-    estimate_time: _timestamp_pb2.Timestamp
-    p50_arrival_time: _timestamp_pb2.Timestamp
-    p90_arrival_time: _timestamp_pb2.Timestamp
-    def __init__(self, arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[_Union[ArrivalEstimate.Source, str]] = ..., estimate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p50_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., p90_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    arrival: _common_pb2.ArrivalEstimate
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider: _Optional[str] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., needs_address: _Optional[bool] = ..., arrival: _Optional[_Union[_common_pb2.ArrivalEstimate, _Mapping]] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("type", "rider", "task", "message", "alert_time", "position")
@@ -410,8 +382,8 @@ class TrackTaskResponse(_message.Message):
     eta: _duration_pb2.Duration
     rider: str
     position_time: _timestamp_pb2.Timestamp
-    arrival: ArrivalEstimate
-    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival: _Optional[_Union[ArrivalEstimate, _Mapping]] = ...) -> None: ...
+    arrival: _common_pb2.ArrivalEstimate
+    def __init__(self, task: _Optional[str] = ..., state: _Optional[_Union[_task_pb2.Task.State, str]] = ..., rider_position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rider: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival: _Optional[_Union[_common_pb2.ArrivalEstimate, _Mapping]] = ...) -> None: ...
 
 class Geofence(_message.Message):
     __slots__ = ("name", "display_name", "kind", "polygon", "circle", "dwell_threshold", "create_time", "update_time", "etag")

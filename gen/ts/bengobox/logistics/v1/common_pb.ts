@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bengobox/logistics/v1/common.proto.
  */
 export const file_bengobox_logistics_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CiJiZW5nb2JveC9sb2dpc3RpY3MvdjEvY29tbW9uLnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEiLwoIR2VvUG9pbnQSEAoIbGF0aXR1ZGUYASABKAESEQoJbG9uZ2l0dWRlGAIgASgBImoKClRpbWVXaW5kb3cSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkMKCENhcGFjaXR5EhEKCXdlaWdodF9rZxgBIAEoARIQCgh2b2x1bWVfbBgCIAEoARISCgppdGVtX2NvdW50GAMgASgFKr8BCgtWZWhpY2xlVHlwZRIcChhWRUhJQ0xFX1RZUEVfVU5TUEVDSUZJRUQQABIYChRWRUhJQ0xFX1RZUEVfQklDWUNMRRABEhoKFlZFSElDTEVfVFlQRV9NT1RPUkJJS0UQAhIUChBWRUhJQ0xFX1RZUEVfQ0FSEAMSFAoQVkVISUNMRV9UWVBFX1ZBThAEEhYKElZFSElDTEVfVFlQRV9UUlVDSxAFEhgKFFZFSElDTEVfVFlQRV9PTl9GT09UEAZCigEKGWNvbS5iZW5nb2JveC5sb2dpc3RpY3MudjFCC0NvbW1vblByb3RvUAFaRmdpdGh1Yi5jb20vYmVuZ29ib3gvbG9naXN0aWNzL2dlbi9nby9iZW5nb2JveC9sb2dpc3RpY3MvdjE7bG9naXN0aWNzdjGqAhVCZW5nb0JveC5Mb2dpc3RpY3MuVjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiJiZW5nb2JveC9sb2dpc3RpY3MvdjEvY29tbW9uLnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEiLwoIR2VvUG9pbnQSEAoIbGF0aXR1ZGUYASABKAESEQoJbG9uZ2l0dWRlGAIgASgBImoKClRpbWVXaW5kb3cSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkMKCENhcGFjaXR5EhEKCXdlaWdodF9rZxgBIAEoARIQCgh2b2x1bWVfbBgCIAEoARISCgppdGVtX2NvdW50GAMgASgFItUDCg9BcnJpdmFsRXN0aW1hdGUSMAoMYXJyaXZhbF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgZ0cmF2ZWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SPQoGc291cmNlGAMgASgOMi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLkFycml2YWxFc3RpbWF0ZS5Tb3VyY2USMQoNZXN0aW1hdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQcDUwX2Fycml2YWxfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQcDkwX2Fycml2YWxfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihgEKBlNvdXJjZRIWChJTT1VSQ0VfVU5TUEVDSUZJRUQQABIPCgtTT1VSQ0VfUk9BRBABEhYKElNPVVJDRV9ST0FEX0NBQ0hFRBACEhgKFFNPVVJDRV9TVFJBSUdIVF9MSU5FEAMSIQodU09VUkNFX1NUUkFJR0hUX0xJTkVfRkFMTEJBQ0sQBCq/AQoLVmVoaWNsZVR5cGUSHAoYVkVISUNMRV9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUVkVISUNMRV9UWVBFX0JJQ1lDTEUQARIaChZWRUhJQ0xFX1RZUEVfTU9UT1JCSUtFEAISFAoQVkVISUNMRV9UWVBFX0NBUhADEhQKEFZFSElDTEVfVFlQRV9WQU4QBBIWChJWRUhJQ0xFX1RZUEVfVFJVQ0sQBRIYChRWRUhJQ0xFX1RZUEVfT05fRk9PVBAGQooBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQgtDb21tb25Qcm90b1ABWkZnaXRodWIuY29tL2JlbmdvYm94L2xvZ2lzdGljcy9nZW4vZ28vYmVuZ29ib3gvbG9naXN0aWNzL3YxO2xvZ2lzdGljc3YxqgIVQmVuZ29Cb3guTG9naXN0aWNzLlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A point on the earth in WGS84 degrees.
@@ -94,6 +94,107 @@ export type Capacity = Message<"bengobox.logistics.v1.Capacity"> & {
  */
 export const CapacitySchema: GenMessage<Capacity> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_common, 2);
+
+/**
+ * When a rider is expected at a point, and where the estimate came from.
+ *
+ * @generated from message bengobox.logistics.v1.ArrivalEstimate
+ */
+export type ArrivalEstimate = Message<"bengobox.logistics.v1.ArrivalEstimate"> & {
+  /**
+   * The expected arrival (the calibrated median once calibration is on).
+   *
+   * @generated from field: google.protobuf.Timestamp arrival_time = 1;
+   */
+  arrivalTime?: Timestamp | undefined;
+
+  /**
+   * The travel time the estimate was made from.
+   *
+   * @generated from field: google.protobuf.Duration travel = 2;
+   */
+  travel?: Duration | undefined;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.ArrivalEstimate.Source source = 3;
+   */
+  source: ArrivalEstimate_Source;
+
+  /**
+   * When the estimate was made.
+   *
+   * @generated from field: google.protobuf.Timestamp estimate_time = 4;
+   */
+  estimateTime?: Timestamp | undefined;
+
+  /**
+   * Calibrated spread, when known: half of arrivals come by `p50_arrival_time`, nine in ten
+   * by `p90_arrival_time`. Unset until the service has learnt them.
+   *
+   * @generated from field: google.protobuf.Timestamp p50_arrival_time = 5;
+   */
+  p50ArrivalTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp p90_arrival_time = 6;
+   */
+  p90ArrivalTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.ArrivalEstimate.
+ * Use `create(ArrivalEstimateSchema)` to create a new message.
+ */
+export const ArrivalEstimateSchema: GenMessage<ArrivalEstimate> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_common, 3);
+
+/**
+ * Where the travel time came from.
+ *
+ * @generated from enum bengobox.logistics.v1.ArrivalEstimate.Source
+ */
+export enum ArrivalEstimate_Source {
+  /**
+   * @generated from enum value: SOURCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A routing engine (OSRM) answered for this trip now.
+   *
+   * @generated from enum value: SOURCE_ROAD = 1;
+   */
+  ROAD = 1,
+
+  /**
+   * The routing engine's recent answer for this trip, reused or scaled to the rider's
+   * position since.
+   *
+   * @generated from enum value: SOURCE_ROAD_CACHED = 2;
+   */
+  ROAD_CACHED = 2,
+
+  /**
+   * No routing engine is configured: the straight line times a detour factor.
+   *
+   * @generated from enum value: SOURCE_STRAIGHT_LINE = 3;
+   */
+  STRAIGHT_LINE = 3,
+
+  /**
+   * A routing engine is configured but gave no answer in time (slow, down, or no route):
+   * the straight line stands in until it answers.
+   *
+   * @generated from enum value: SOURCE_STRAIGHT_LINE_FALLBACK = 4;
+   */
+  STRAIGHT_LINE_FALLBACK = 4,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.ArrivalEstimate.Source.
+ */
+export const ArrivalEstimate_SourceSchema: GenEnum<ArrivalEstimate_Source> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_common, 3, 0);
 
 /**
  * How a rider moves; it sets speed limits, capacity defaults and ETA speeds.
