@@ -204,6 +204,7 @@ async def test_riders_are_ranked_by_road_eta_from_osrm_and_by_the_line_when_it_i
         for rider, at in ((south, south_at), (north, north_at)):
             eta = by_rider[rider].eta.ToMilliseconds() / 1000
             assert eta == pytest.approx(osrm.road(at, CENTRE)[1], abs=0.11)
+            assert by_rider[rider].arrival.source == common_pb2.ArrivalEstimate.SOURCE_ROAD
         # OSRM down: a question it has not answered before (a pickup a few metres away, so
         # not cached) is still answered, by the straight line.
         beside = (CENTRE[0], CENTRE[1] + 0.0001)
@@ -215,3 +216,6 @@ async def test_riders_are_ranked_by_road_eta_from_osrm_and_by_the_line_when_it_i
         assert [r.rider for r in fallback] == [north, south]
         line = StraightLine().travel(*north_at, *beside, VehicleType.MOTORBIKE)[1]
         assert fallback[0].eta.ToMilliseconds() / 1000 == pytest.approx(line, abs=0.002)
+        # ... and says so.
+        fell_back = common_pb2.ArrivalEstimate.SOURCE_STRAIGHT_LINE_FALLBACK
+        assert {r.arrival.source for r in fallback} == {fell_back}
