@@ -1,0 +1,81 @@
+"""ETAs shown to people (``services.etas.Estimator``) over the OSRM provider and a real HTTP
+server speaking OSRM's table API: road answers labelled as such, a bounded wait then the
+straight line that says so (the road answer serving the next estimate), one question for
+concurrent askers, and a road answer reused while the rider stays near where it was asked."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from logistics.domain.clock import SystemClock
+from logistics.domain.eta import EtaSource
+from logistics.domain.telemetry import haversine_m
+from logistics.geo.distance import StraightLine
+from logistics.geo.osrm import Osrm
+from logistics.services.etas import Estimator
+from tests.support.osrm import FakeOsrm
+
+RIDER = (-1.2864, 36.8172)
+STEP = (-1.2764, 36.8172)  # about 1.1 km north
+NEARBY = (-1.2854, 36.8172)  # the rider 110 m on
+
+
+@pytest.fixture
+def osrm() -> Iterator[FakeOsrm]:
+    server = FakeOsrm().start()
+    yield server
+    server.stop()
+
+
+def estimator(server: FakeOsrm, **kwargs: float) -> Estimator:
+    distances = Osrm(server.url, timeout_s=3.0, registry=CollectorRegistry())
+    return Estimator(distances, SystemClock(), **kwargs)
+
+
+async def test_a_road_answer_is_labelled_road_and_reused_scaled_near_where_it_was_asked(
+    osrm: FakeOsrm,
+) -> None:
+    etas = estimator(osrm, refresh_s=60)
+    first = await etas.eta(RIDER, STEP)
+    assert first.source is EtaSource.ROAD
+    assert first.travel_s == pytest.approx(osrm.road(RIDER, STEP)[1], abs=0.1)
+    assert (first.arrival - first.computed).total_seconds() == pytest.approx(first.travel_s)
+    assert (first.p50, first.p90) == (None, None)
+    later = await etas.eta(NEARBY, STEP)
+    assert len(osrm.requests) == 1  # reused, not asked again
+    assert later.source is EtaSource.ROAD_CACHED
+    ratio = haversine_m(*NEARBY, *STEP) / haversine_m(*RIDER, *STEP)
+    assert later.travel_s == pytest.approx(first.travel_s * ratio)
+
+
+async def test_a_slow_road_answer_gives_the_labelled_straight_line_then_serves_the_next(
+    osrm: FakeOsrm,
+) -> None:
+    etas = estimator(osrm, budget_s=0.2, refresh_s=60)
+    osrm.mode, osrm.delay_s = "slow", 0.6
+    started = time.monotonic()
+    now = await etas.eta(RIDER, STEP)
+    assert time.monotonic() - started < 0.5  # the bounded wait, not the server's pace
+    assert now.source is EtaSource.STRAIGHT_LINE_FALLBACK
+    assert now.travel_s == pytest.approx(StraightLine().travel(*RIDER, *STEP, None)[1])
+    await asyncio.sleep(0.8)  # the question went on in the background
+    assert (await etas.eta(RIDER, STEP)).source is EtaSource.ROAD_CACHED
+    assert len(osrm.requests) == 1
+
+
+async def test_concurrent_estimates_of_one_trip_ask_once(osrm: FakeOsrm) -> None:
+    etas = estimator(osrm, refresh_s=0.01)
+    answers = await asyncio.gather(*(etas.eta(RIDER, STEP) for _ in range(20)))
+    assert {a.source for a in answers} == {EtaSource.ROAD}
+    assert len(osrm.requests) == 1
+
+
+async def test_without_a_routing_engine_every_eta_is_the_straight_line() -> None:
+    etas = Estimator(StraightLine(), SystemClock())
+    eta = await etas.eta(RIDER, STEP)
+    assert eta.source is EtaSource.STRAIGHT_LINE
