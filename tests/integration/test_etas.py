@@ -12,11 +12,14 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry
 
+from logistics.domain.batching import Courier, Job
 from logistics.domain.clock import SystemClock
+from logistics.domain.compliance import Capacity
 from logistics.domain.eta import EtaSource
 from logistics.domain.telemetry import haversine_m
 from logistics.geo.distance import StraightLine
 from logistics.geo.osrm import Osrm
+from logistics.services.dispatch.warm import warm_travel
 from logistics.services.etas import Estimator
 from tests.support.osrm import FakeOsrm
 
@@ -79,3 +82,23 @@ async def test_without_a_routing_engine_every_eta_is_the_straight_line() -> None
     etas = Estimator(StraightLine(), SystemClock())
     eta = await etas.eta(RIDER, STEP)
     assert eta.source is EtaSource.STRAIGHT_LINE
+
+
+async def test_a_batch_plan_finds_its_single_task_legs_by_road(osrm: FakeOsrm) -> None:
+    distances = Osrm(osrm.url, timeout_s=3.0, registry=CollectorRegistry())
+    drop = (-1.2664, 36.8172)
+    job = Job("t1", (STEP, drop), STEP, drop, None, True, 0.0, 0.0, 1)
+    couriers = [
+        Courier(f"r{i}", (RIDER[0] - i * 0.001, RIDER[1]), None, Capacity(0, 0, 0), 1)
+        for i in range(3)
+    ]
+    await warm_travel(distances, couriers, [job], riders_per_task=2)
+    assert len(osrm.requests) == 2  # the two nearest riders to the pickup; the pickup to the drop
+    for origin, to in ((couriers[0].position, STEP), (couriers[1].position, STEP), (STEP, drop)):
+        # The planner's synchronous question now has the road's answer.
+        assert distances.travel(*origin, *to, None)[1] == pytest.approx(
+            osrm.road(origin, to)[1], abs=0.1
+        )
+    far = couriers[2].position  # not among the nearest: the line, as before
+    assert distances.travel(*far, *STEP, None) == StraightLine().travel(*far, *STEP, None)
+    await distances.aclose()

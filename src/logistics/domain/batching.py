@@ -322,6 +322,11 @@ def _nearest_first(
     return seconds, order
 
 
+def nearest_couriers(couriers: Sequence[Courier], point: Point) -> list[int]:
+    """The couriers' indexes, nearest to ``point`` first (as the crow flies)."""
+    return _by_distance(couriers, point)
+
+
 def _by_distance(couriers: Sequence[Courier], point: Point) -> list[int]:
     scale = math.cos(math.radians(point[0])) ** 2
 

@@ -57,6 +57,7 @@ from logistics.domain.tasks import TaskState
 from logistics.domain.versioning import etag_for
 from logistics.geo.distance import DistanceProvider
 from logistics.geo.live_values import RiderAvailability
+from logistics.services.dispatch.warm import warm_travel
 from logistics.services.tasks.service import TaskService
 from logistics.store.unit_of_work import Store
 
@@ -263,6 +264,9 @@ class BatchDispatchService:
         now = self._clock.now()
         jobs, etags = await self._open_jobs(tenant, tasks, now)
         couriers = await self._available(tenant, riders, now)
+        await warm_travel(
+            self._distances, couriers, jobs, riders_per_task=self._rules.riders_per_task
+        )
         started = time.perf_counter()
         solution = await asyncio.to_thread(self._plan, couriers, jobs)
         logger.info(
