@@ -10,13 +10,15 @@ import type { Task_State } from "./task_pb";
 import { file_bengobox_logistics_v1_task } from "./task_pb";
 import type { Duration, Empty, EmptySchema, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../../google/rpc/status_pb";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bengobox/logistics/v1/telemetry.proto.
  */
 export const file_bengobox_logistics_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIkEKDU9mZmVyUmVzcG9uc2USEAoIb2ZmZXJfaWQYASABKAkSDgoGYWNjZXB0GAIgASgIEg4KBnJlYXNvbhgDIAEoCSKWAQoWU3RyZWFtTG9jYXRpb25zUmVxdWVzdBIxCgViYXRjaBgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QaW5nQmF0Y2hIABI+Cg5vZmZlcl9yZXNwb25zZRgCIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5PZmZlclJlc3BvbnNlSABCCQoHbWVzc2FnZSJpCgxSZWplY3RlZFBpbmcSEAoIc2VxdWVuY2UYASABKAQSNwoGcmVhc29uGAIgASgOMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdSZWplY3RSZWFzb24SDgoGZGV0YWlsGAMgASgJIl0KB1BpbmdBY2sSGwoTY29udGlndW91c19zZXF1ZW5jZRgBIAEoBBI1CghyZWplY3RlZBgCIAMoCzIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SZWplY3RlZFBpbmcioQEKCVRhc2tPZmZlchIQCghvZmZlcl9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgZwaWNrdXAYBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKZGlzdGFuY2VfbRgFIAEoASIzCg9PZmZlcldpdGhkcmF3YWwSEAoIb2ZmZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIocBCg9UcmFja2luZ0NvbW1hbmQSOAoTc2V0X3JlcG9ydF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEi8KDXN0b3BfdHJhY2tpbmcYAiABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIAEIJCgdjb21tYW5kIoYBCgpUYXNrVXBkYXRlEgwKBHRhc2sYASABKAkSFgoOY2hhbmdlZF9maWVsZHMYAiADKAkSDAoEZXRhZxgDIAEoCRIwCgVzdGF0ZRgEIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEhIKCnVuYXNzaWduZWQYBSABKAgiPAoJS2VlcEFsaXZlEi8KC3NlcnZlcl90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL3AgoXU3RyZWFtTG9jYXRpb25zUmVzcG9uc2USLQoDYWNrGAEgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdBY2tIABIxCgVvZmZlchgCIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrT2ZmZXJIABJCChBvZmZlcl93aXRoZHJhd2FsGAMgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9mZmVyV2l0aGRyYXdhbEgAEjkKB2NvbW1hbmQYBCABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tpbmdDb21tYW5kSAASNgoKa2VlcF9hbGl2ZRgFIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5LZWVwQWxpdmVIABI4Cgt0YXNrX3VwZGF0ZRgGIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrVXBkYXRlSABCCQoHbWVzc2FnZSJTCg9HZXRUcmFja1JlcXVlc3QSDQoFcmlkZXIYASABKAkSMQoGd2luZG93GAIgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cigwEKClRyYWNrUG9pbnQSLwoLcmVjb3JkX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhEKCXNwZWVkX21wcxgDIAEoAiJZChBHZXRUcmFja1Jlc3BvbnNlEjEKBnBvaW50cxgBIAMoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1BvaW50EhIKCmRpc3RhbmNlX20YAiABKAEidwoLQm91bmRpbmdCb3gSMwoKc291dGhfd2VzdBgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIzCgpub3J0aF9lYXN0GAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50IjwKB1BvbHlnb24SMQoIdmVydGljZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi8AEKEUZsZWV0U3Vic2NyaXB0aW9uEjoKDGJvdW5kaW5nX2JveBgBIAEoCzIiLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Cb3VuZGluZ0JveEgAEjEKB3BvbHlnb24YAiABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEg4KBHpvbmUYAyABKAlIABIWCg5pbmNsdWRlX3JpZGVycxgEIAEoCBIVCg1pbmNsdWRlX3Rhc2tzGAUgASgIEhYKDmluY2x1ZGVfYWxlcnRzGAYgASgIEg0KBWZsZWV0GAcgASgJQgYKBGFyZWEiYwoRV2F0Y2hGbGVldFJlcXVlc3QSDgoGcGFyZW50GAEgASgJEj4KDHN1YnNjcmlwdGlvbhgCIAEoCzIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldFN1YnNjcmlwdGlvbiL/AgoJUmlkZXJWaWV3Eg0KBXJpZGVyGAEgASgJEjEKCHBvc2l0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhMKC2hlYWRpbmdfZGVnGAMgASgCEhEKCXNwZWVkX21wcxgEIAEoAhI3CgZzdGF0dXMYCiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3LlN0YXR1cxIMCgR0YXNrGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmbGVldBgIIAEoCRIvCgtyZWNvcmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhEKDVNUQVRVU19PTkxJTkUQARISCg5TVEFUVVNfT0ZGTElORRACSgQIBRAGItcBCghUYXNrVmlldxIMCgR0YXNrGAEgASgJEjAKBXN0YXRlGAUgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFcmlkZXIYAyABKAkSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhUKDW5lZWRzX2FkZHJlc3MYBiABKAgSNwoHYXJyaXZhbBgHIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmFsRXN0aW1hdGVKBAgCEAMixwMKBUFsZXJ0Ei8KBHR5cGUYByABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuQWxlcnQuVHlwZRINCgVyaWRlchgCIAEoCRIMCgR0YXNrGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSLgoKYWxlcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YBiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQi9QEKBFR5cGUSFAoQVFlQRV9VTlNQRUNJRklFRBAAEhkKFVRZUEVfR0VPRkVOQ0VfRU5URVJFRBABEhgKFFRZUEVfR0VPRkVOQ0VfRVhJVEVEEAISGQoVVFlQRV9HRU9GRU5DRV9EV0VMTEVEEAMSFgoSVFlQRV9SSURFUl9PRkZMSU5FEAQSIQodVFlQRV9SSURFUl9TUE9PRklOR19TVVNQRUNURUQQBRIZChVUWVBFX1RBU0tfU0xBX0FUX1JJU0sQBhIaChZUWVBFX1RBU0tfU0xBX0JSRUFDSEVEEAcSFQoRVFlQRV9UQVNLX0RFTEFZRUQQCEoECAEQAiLmAQoKRmxlZXRGcmFtZRIQCghzZXF1ZW5jZRgBIAEoBBIQCghzbmFwc2hvdBgCIAEoCBI3Cg1yaWRlcl91cHNlcnRzGAMgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJpZGVyVmlldxIWCg5yaWRlcl9yZW1vdmFscxgEIAMoCRI1Cgx0YXNrX2NoYW5nZXMYBSADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1ZpZXcSLAoGYWxlcnRzGAYgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFsZXJ0IkYKEldhdGNoRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lImcKFVN1YnNjcmliZUZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIkoKFlN1YnNjcmliZUZsZWV0UmVzcG9uc2USMAoFZnJhbWUYASABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRGcmFtZSIgChBUcmFja1Rhc2tSZXF1ZXN0EgwKBHRhc2sYASABKAkitQIKEVRyYWNrVGFza1Jlc3BvbnNlEgwKBHRhc2sYASABKAkSMAoFc3RhdGUYByABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRI3Cg5yaWRlcl9wb3NpdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBImCgNldGEYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcmlkZXIYBSABKAkSMQoNcG9zaXRpb25fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoHYXJyaXZhbBgIIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BcnJpdmFsRXN0aW1hdGVKBAgCEAMipQQKCEdlb2ZlbmNlEgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjIKBGtpbmQYAyABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuS2luZBIxCgdwb2x5Z29uGAQgASgLMh4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlBvbHlnb25IABI4CgZjaXJjbGUYBSABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UuQ2lyY2xlSAASMgoPZHdlbGxfdGhyZXNob2xkGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgJIAEoCRpLCgZDaXJjbGUSLwoGY2VudGVyGAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EhAKCHJhZGl1c19tGAIgASgBIloKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg0KCUtJTkRfWk9ORRABEg8KC0tJTkRfT1VUTEVUEAISDAoIS0lORF9IVUIQAxIOCgpLSU5EX05PX0dPEARCBwoFc2hhcGUibgoVQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIxCghnZW9mZW5jZRgCIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRISCgpyZXF1ZXN0X2lkGAMgASgJIiIKEkdldEdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KFExpc3RHZW9mZW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJkChVMaXN0R2VvZmVuY2VzUmVzcG9uc2USMgoJZ2VvZmVuY2VzGAEgAygLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChVVcGRhdGVHZW9mZW5jZVJlcXVlc3QSMQoIZ2VvZmVuY2UYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjMKFURlbGV0ZUdlb2ZlbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiqgEKD1RlbGVtZXRyeVBvbGljeRIMCgRuYW1lGAEgASgJEjIKD3NhbXBsZV9pbnRlcnZhbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZXRlbnRpb25fZGF5cxgDIAEoBRIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCSIpChlHZXRUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EgwKBG5hbWUYASABKAkiVgocVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBI2CgZwb2xpY3kYASABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Ks0BChBQaW5nUmVqZWN0UmVhc29uEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH1BJTkdfUkVKRUNUX1JFQVNPTl9PVVRfT0ZfUkFOR0UQARIhCh1QSU5HX1JFSkVDVF9SRUFTT05fSU5BQ0NVUkFURRACEiIKHlBJTkdfUkVKRUNUX1JFQVNPTl9GVVRVUkVfVElNRRADEikKJVBJTkdfUkVKRUNUX1JFQVNPTl9TUE9PRklOR19TVVNQRUNURUQQBDL6CQoQVGVsZW1ldHJ5U2VydmljZRJ0Cg9TdHJlYW1Mb2NhdGlvbnMSLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3RyZWFtTG9jYXRpb25zUmVxdWVzdBouLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXNwb25zZSgBMAESYAoIR2V0VHJhY2sSJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXF1ZXN0GicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRyYWNrUmVzcG9uc2UiA5ACARJlCgpXYXRjaEZsZWV0EiguYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXF1ZXN0GikuYmVuZ29ib3gubG9naXN0aWNzLnYxLldhdGNoRmxlZXRSZXNwb25zZSgBMAESbwoOU3Vic2NyaWJlRmxlZXQSLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Gi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN1YnNjcmliZUZsZWV0UmVzcG9uc2UwARJgCglUcmFja1Rhc2sSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVHJhY2tUYXNrUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXNwb25zZTABEl8KDkNyZWF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJeCgtHZXRHZW9mZW5jZRIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRHZW9mZW5jZVJlcXVlc3QaHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2UiA5ACARJvCg1MaXN0R2VvZmVuY2VzEisuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXF1ZXN0GiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RHZW9mZW5jZXNSZXNwb25zZSIDkAIBEl8KDlVwZGF0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRJWCg5EZWxldGVHZW9mZW5jZRIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5EZWxldGVHZW9mZW5jZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkScwoSR2V0VGVsZW1ldHJ5UG9saWN5EjAuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5IgOQAgESdAoVVXBkYXRlVGVsZW1ldHJ5UG9saWN5EjMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVRlbGVtZXRyeVBvbGljeVJlcXVlc3QaJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGVsZW1ldHJ5UG9saWN5Qo0BChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQg5UZWxlbWV0cnlQcm90b1ABWkZnaXRodWIuY29tL2JlbmdvYm94L2xvZ2lzdGljcy9nZW4vZ28vYmVuZ29ib3gvbG9naXN0aWNzL3YxO2xvZ2lzdGljc3YxqgIVQmVuZ29Cb3guTG9naXN0aWNzLlYxYgZwcm90bzM", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiViZW5nb2JveC9sb2dpc3RpY3MvdjEvdGVsZW1ldHJ5LnByb3RvEhViZW5nb2JveC5sb2dpc3RpY3MudjEi+wEKDExvY2F0aW9uUGluZxIQCghzZXF1ZW5jZRgBIAEoBBIvCgtyZWNvcmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAyABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKYWNjdXJhY3lfbRgEIAEoAhIRCglzcGVlZF9tcHMYBSABKAISEwoLaGVhZGluZ19kZWcYBiABKAISEgoKYWx0aXR1ZGVfbRgHIAEoAhIXCg9iYXR0ZXJ5X3BlcmNlbnQYCCABKAISDAoEdGFzaxgJIAEoCSI/CglQaW5nQmF0Y2gSMgoFcGluZ3MYASADKAsyIy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTG9jYXRpb25QaW5nIocBCg1PZmZlclJlc3BvbnNlEhAKCG9mZmVyX2lkGAEgASgJEg4KBmFjY2VwdBgCIAEoCBIOCgZyZWFzb24YAyABKAkSEQoJYWN0aW9uX2lkGAQgASgJEjEKDW9jY3VycmVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpYBChZTdHJlYW1Mb2NhdGlvbnNSZXF1ZXN0EjEKBWJhdGNoGAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlBpbmdCYXRjaEgAEj4KDm9mZmVyX3Jlc3BvbnNlGAIgASgLMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLk9mZmVyUmVzcG9uc2VIAEIJCgdtZXNzYWdlImkKDFJlamVjdGVkUGluZxIQCghzZXF1ZW5jZRgBIAEoBBI3CgZyZWFzb24YAiABKA4yJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUGluZ1JlamVjdFJlYXNvbhIOCgZkZXRhaWwYAyABKAkiXQoHUGluZ0FjaxIbChNjb250aWd1b3VzX3NlcXVlbmNlGAEgASgEEjUKCHJlamVjdGVkGAIgAygLMiMuYmVuZ29ib3gubG9naXN0aWNzLnYxLlJlamVjdGVkUGluZyKhAQoJVGFza09mZmVyEhAKCG9mZmVyX2lkGAEgASgJEgwKBHRhc2sYAiABKAkSLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBnBpY2t1cBgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBISCgpkaXN0YW5jZV9tGAUgASgBIjMKD09mZmVyV2l0aGRyYXdhbBIQCghvZmZlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkihwEKD1RyYWNraW5nQ29tbWFuZBI4ChNzZXRfcmVwb3J0X2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSAASLwoNc3RvcF90cmFja2luZxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eUgAQgkKB2NvbW1hbmQihgEKClRhc2tVcGRhdGUSDAoEdGFzaxgBIAEoCRIWCg5jaGFuZ2VkX2ZpZWxkcxgCIAMoCRIMCgRldGFnGAMgASgJEjAKBXN0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSEgoKdW5hc3NpZ25lZBgFIAEoCCJnCgtPZmZlclJlc3VsdBIQCghvZmZlcl9pZBgBIAEoCRIRCglhY3Rpb25faWQYAiABKAkSEAoIYXNzaWduZWQYAyABKAgSIQoFZXJyb3IYBCABKAsyEi5nb29nbGUucnBjLlN0YXR1cyI8CglLZWVwQWxpdmUSLwoLc2VydmVyX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrMDChdTdHJlYW1Mb2NhdGlvbnNSZXNwb25zZRItCgNhY2sYASABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUGluZ0Fja0gAEjEKBW9mZmVyGAIgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tPZmZlckgAEkIKEG9mZmVyX3dpdGhkcmF3YWwYAyABKAsyJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT2ZmZXJXaXRoZHJhd2FsSAASOQoHY29tbWFuZBgEIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja2luZ0NvbW1hbmRIABI2CgprZWVwX2FsaXZlGAUgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLktlZXBBbGl2ZUgAEjgKC3Rhc2tfdXBkYXRlGAYgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tVcGRhdGVIABI6CgxvZmZlcl9yZXN1bHQYByABKAsyIi5iZW5nb2JveC5sb2dpc3RpY3MudjEuT2ZmZXJSZXN1bHRIAEIJCgdtZXNzYWdlIlMKD0dldFRyYWNrUmVxdWVzdBINCgVyaWRlchgBIAEoCRIxCgZ3aW5kb3cYAiABKAsyIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGltZVdpbmRvdyKDAQoKVHJhY2tQb2ludBIvCgtyZWNvcmRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoIcG9zaXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEQoJc3BlZWRfbXBzGAMgASgCIlkKEEdldFRyYWNrUmVzcG9uc2USMQoGcG9pbnRzGAEgAygLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrUG9pbnQSEgoKZGlzdGFuY2VfbRgCIAEoASJ3CgtCb3VuZGluZ0JveBIzCgpzb3V0aF93ZXN0GAEgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EjMKCm5vcnRoX2Vhc3QYAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQiPAoHUG9seWdvbhIxCgh2ZXJ0aWNlcxgBIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCLwAQoRRmxlZXRTdWJzY3JpcHRpb24SOgoMYm91bmRpbmdfYm94GAEgASgLMiIuYmVuZ29ib3gubG9naXN0aWNzLnYxLkJvdW5kaW5nQm94SAASMQoHcG9seWdvbhgCIAEoCzIeLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qb2x5Z29uSAASDgoEem9uZRgDIAEoCUgAEhYKDmluY2x1ZGVfcmlkZXJzGAQgASgIEhUKDWluY2x1ZGVfdGFza3MYBSABKAgSFgoOaW5jbHVkZV9hbGVydHMYBiABKAgSDQoFZmxlZXQYByABKAlCBgoEYXJlYSJjChFXYXRjaEZsZWV0UmVxdWVzdBIOCgZwYXJlbnQYASABKAkSPgoMc3Vic2NyaXB0aW9uGAIgASgLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0U3Vic2NyaXB0aW9uIv8CCglSaWRlclZpZXcSDQoFcmlkZXIYASABKAkSMQoIcG9zaXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEwoLaGVhZGluZ19kZWcYAyABKAISEQoJc3BlZWRfbXBzGAQgASgCEjcKBnN0YXR1cxgKIAEoDjInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5SaWRlclZpZXcuU3RhdHVzEgwKBHRhc2sYBiABKAkSMgoObGFzdF9zZWVuX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZsZWV0GAggASgJEi8KC3JlY29yZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEQoNU1RBVFVTX09OTElORRABEhIKDlNUQVRVU19PRkZMSU5FEAJKBAgFEAYi1wEKCFRhc2tWaWV3EgwKBHRhc2sYASABKAkSMAoFc3RhdGUYBSABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRINCgVyaWRlchgDIAEoCRImCgNldGEYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFQoNbmVlZHNfYWRkcmVzcxgGIAEoCBI3CgdhcnJpdmFsGAcgASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFycml2YWxFc3RpbWF0ZUoECAIQAyLHAwoFQWxlcnQSLwoEdHlwZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BbGVydC5UeXBlEg0KBXJpZGVyGAIgASgJEgwKBHRhc2sYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIuCgphbGVydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghwb3NpdGlvbhgGIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludCL1AQoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASGQoVVFlQRV9HRU9GRU5DRV9FTlRFUkVEEAESGAoUVFlQRV9HRU9GRU5DRV9FWElURUQQAhIZChVUWVBFX0dFT0ZFTkNFX0RXRUxMRUQQAxIWChJUWVBFX1JJREVSX09GRkxJTkUQBBIhCh1UWVBFX1JJREVSX1NQT09GSU5HX1NVU1BFQ1RFRBAFEhkKFVRZUEVfVEFTS19TTEFfQVRfUklTSxAGEhoKFlRZUEVfVEFTS19TTEFfQlJFQUNIRUQQBxIVChFUWVBFX1RBU0tfREVMQVlFRBAISgQIARACIuYBCgpGbGVldEZyYW1lEhAKCHNlcXVlbmNlGAEgASgEEhAKCHNuYXBzaG90GAIgASgIEjcKDXJpZGVyX3Vwc2VydHMYAyADKAsyIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUmlkZXJWaWV3EhYKDnJpZGVyX3JlbW92YWxzGAQgAygJEjUKDHRhc2tfY2hhbmdlcxgFIAMoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrVmlldxIsCgZhbGVydHMYBiADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQWxlcnQiRgoSV2F0Y2hGbGVldFJlc3BvbnNlEjAKBWZyYW1lGAEgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsZWV0RnJhbWUiZwoVU3Vic2NyaWJlRmxlZXRSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRI+CgxzdWJzY3JpcHRpb24YAiABKAsyKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxlZXRTdWJzY3JpcHRpb24iSgoWU3Vic2NyaWJlRmxlZXRSZXNwb25zZRIwCgVmcmFtZRgBIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbGVldEZyYW1lIiAKEFRyYWNrVGFza1JlcXVlc3QSDAoEdGFzaxgBIAEoCSK1AgoRVHJhY2tUYXNrUmVzcG9uc2USDAoEdGFzaxgBIAEoCRIwCgVzdGF0ZRgHIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEjcKDnJpZGVyX3Bvc2l0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EiYKA2V0YRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVyaWRlchgFIAEoCRIxCg1wb3NpdGlvbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3CgdhcnJpdmFsGAggASgLMiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFycml2YWxFc3RpbWF0ZUoECAIQAyKlBAoIR2VvZmVuY2USDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSMgoEa2luZBgDIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5LaW5kEjEKB3BvbHlnb24YBCABKAsyHi5iZW5nb2JveC5sb2dpc3RpY3MudjEuUG9seWdvbkgAEjgKBmNpcmNsZRgFIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZS5DaXJjbGVIABIyCg9kd2VsbF90aHJlc2hvbGQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAkgASgJGksKBkNpcmNsZRIvCgZjZW50ZXIYASABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEAoIcmFkaXVzX20YAiABKAEiWgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDQoJS0lORF9aT05FEAESDwoLS0lORF9PVVRMRVQQAhIMCghLSU5EX0hVQhADEg4KCktJTkRfTk9fR08QBEIHCgVzaGFwZSJuChVDcmVhdGVHZW9mZW5jZVJlcXVlc3QSDgoGcGFyZW50GAEgASgJEjEKCGdlb2ZlbmNlGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEhIKCnJlcXVlc3RfaWQYAyABKAkiIgoSR2V0R2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiTQoUTGlzdEdlb2ZlbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImQKFUxpc3RHZW9mZW5jZXNSZXNwb25zZRIyCglnZW9mZW5jZXMYASADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvZmVuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInsKFVVwZGF0ZUdlb2ZlbmNlUmVxdWVzdBIxCghnZW9mZW5jZRgBIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siMwoVRGVsZXRlR2VvZmVuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSKqAQoPVGVsZW1ldHJ5UG9saWN5EgwKBG5hbWUYASABKAkSMgoPc2FtcGxlX2ludGVydmFsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnJldGVudGlvbl9kYXlzGAMgASgFEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAUgASgJIikKGUdldFRlbGVtZXRyeVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJWChxVcGRhdGVUZWxlbWV0cnlQb2xpY3lSZXF1ZXN0EjYKBnBvbGljeRgBIAEoCzImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kqzQEKEFBpbmdSZWplY3RSZWFzb24SIgoeUElOR19SRUpFQ1RfUkVBU09OX1VOU1BFQ0lGSUVEEAASIwofUElOR19SRUpFQ1RfUkVBU09OX09VVF9PRl9SQU5HRRABEiEKHVBJTkdfUkVKRUNUX1JFQVNPTl9JTkFDQ1VSQVRFEAISIgoeUElOR19SRUpFQ1RfUkVBU09OX0ZVVFVSRV9USU1FEAMSKQolUElOR19SRUpFQ1RfUkVBU09OX1NQT09GSU5HX1NVU1BFQ1RFRBAEMvoJChBUZWxlbWV0cnlTZXJ2aWNlEnQKD1N0cmVhbUxvY2F0aW9ucxItLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdHJlYW1Mb2NhdGlvbnNSZXF1ZXN0Gi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0cmVhbUxvY2F0aW9uc1Jlc3BvbnNlKAEwARJgCghHZXRUcmFjaxImLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUcmFja1JlcXVlc3QaJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VHJhY2tSZXNwb25zZSIDkAIBEmUKCldhdGNoRmxlZXQSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuV2F0Y2hGbGVldFJlc3BvbnNlKAEwARJvCg5TdWJzY3JpYmVGbGVldBIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdWJzY3JpYmVGbGVldFJlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU3Vic2NyaWJlRmxlZXRSZXNwb25zZTABEmAKCVRyYWNrVGFzaxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UcmFja1Rhc2tSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLlRyYWNrVGFza1Jlc3BvbnNlMAESXwoOQ3JlYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlEl4KC0dldEdlb2ZlbmNlEikuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldEdlb2ZlbmNlUmVxdWVzdBofLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9mZW5jZSIDkAIBEm8KDUxpc3RHZW9mZW5jZXMSKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdEdlb2ZlbmNlc1JlcXVlc3QaLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdEdlb2ZlbmNlc1Jlc3BvbnNlIgOQAgESXwoOVXBkYXRlR2VvZmVuY2USLC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlR2VvZmVuY2VSZXF1ZXN0Gh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb2ZlbmNlElYKDkRlbGV0ZUdlb2ZlbmNlEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkRlbGV0ZUdlb2ZlbmNlUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRJzChJHZXRUZWxlbWV0cnlQb2xpY3kSMC5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0VGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3kiA5ACARJ0ChVVcGRhdGVUZWxlbWV0cnlQb2xpY3kSMy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlVGVsZW1ldHJ5UG9saWN5UmVxdWVzdBomLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UZWxlbWV0cnlQb2xpY3lCjQEKGWNvbS5iZW5nb2JveC5sb2dpc3RpY3MudjFCDlRlbGVtZXRyeVByb3RvUAFaRmdpdGh1Yi5jb20vYmVuZ29ib3gvbG9naXN0aWNzL2dlbi9nby9iZW5nb2JveC9sb2dpc3RpY3MvdjE7bG9naXN0aWNzdjGqAhVCZW5nb0JveC5Mb2dpc3RpY3MuVjFiBnByb3RvMw", [file_bengobox_logistics_v1_common, file_bengobox_logistics_v1_task, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * One GPS fix recorded by a rider app.
@@ -124,6 +126,19 @@ export type OfferResponse = Message<"bengobox.logistics.v1.OfferResponse"> & {
    * @generated from field: string reason = 3;
    */
   reason: string;
+
+  /**
+   * As in RespondToOfferRequest: the answer's id and its device time. An answer with an id
+   * is answered on the stream by an `OfferResult`.
+   *
+   * @generated from field: string action_id = 4;
+   */
+  actionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_time = 5;
+   */
+  occurredTime?: Timestamp | undefined;
 };
 
 /**
@@ -364,6 +379,42 @@ export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
   messageDesc(file_bengobox_logistics_v1_telemetry, 9);
 
 /**
+ * The outcome of an `OfferResponse` sent with an `action_id` (the first outcome again for a
+ * replay): the task assigned to the rider, or not (`assigned` false, no `error`: the offer
+ * went to another rider), or the error RespondToOffer would have returned.
+ *
+ * @generated from message bengobox.logistics.v1.OfferResult
+ */
+export type OfferResult = Message<"bengobox.logistics.v1.OfferResult"> & {
+  /**
+   * @generated from field: string offer_id = 1;
+   */
+  offerId: string;
+
+  /**
+   * @generated from field: string action_id = 2;
+   */
+  actionId: string;
+
+  /**
+   * @generated from field: bool assigned = 3;
+   */
+  assigned: boolean;
+
+  /**
+   * @generated from field: google.rpc.Status error = 4;
+   */
+  error?: Status | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.OfferResult.
+ * Use `create(OfferResultSchema)` to create a new message.
+ */
+export const OfferResultSchema: GenMessage<OfferResult> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
+
+/**
  * @generated from message bengobox.logistics.v1.KeepAlive
  */
 export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
@@ -378,7 +429,7 @@ export type KeepAlive = Message<"bengobox.logistics.v1.KeepAlive"> & {
  * Use `create(KeepAliveSchema)` to create a new message.
  */
 export const KeepAliveSchema: GenMessage<KeepAlive> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 10);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.StreamLocationsResponse
@@ -423,6 +474,12 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
      */
     value: TaskUpdate;
     case: "taskUpdate";
+  } | {
+    /**
+     * @generated from field: bengobox.logistics.v1.OfferResult offer_result = 7;
+     */
+    value: OfferResult;
+    case: "offerResult";
   } | { case: undefined; value?: undefined };
 };
 
@@ -431,7 +488,7 @@ export type StreamLocationsResponse = Message<"bengobox.logistics.v1.StreamLocat
  * Use `create(StreamLocationsResponseSchema)` to create a new message.
  */
 export const StreamLocationsResponseSchema: GenMessage<StreamLocationsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 11);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackRequest
@@ -457,7 +514,7 @@ export type GetTrackRequest = Message<"bengobox.logistics.v1.GetTrackRequest"> &
  * Use `create(GetTrackRequestSchema)` to create a new message.
  */
 export const GetTrackRequestSchema: GenMessage<GetTrackRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 12);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
 
 /**
  * A recorded position of a track.
@@ -486,7 +543,7 @@ export type TrackPoint = Message<"bengobox.logistics.v1.TrackPoint"> & {
  * Use `create(TrackPointSchema)` to create a new message.
  */
 export const TrackPointSchema: GenMessage<TrackPoint> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 13);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTrackResponse
@@ -508,7 +565,7 @@ export type GetTrackResponse = Message<"bengobox.logistics.v1.GetTrackResponse">
  * Use `create(GetTrackResponseSchema)` to create a new message.
  */
 export const GetTrackResponseSchema: GenMessage<GetTrackResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 14);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
 
 /**
  * A rectangle given by its south-west and north-east corners.
@@ -532,7 +589,7 @@ export type BoundingBox = Message<"bengobox.logistics.v1.BoundingBox"> & {
  * Use `create(BoundingBoxSchema)` to create a new message.
  */
 export const BoundingBoxSchema: GenMessage<BoundingBox> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 15);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
 
 /**
  * A closed ring of points; the last point need not repeat the first.
@@ -551,7 +608,7 @@ export type Polygon = Message<"bengobox.logistics.v1.Polygon"> & {
  * Use `create(PolygonSchema)` to create a new message.
  */
 export const PolygonSchema: GenMessage<Polygon> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 16);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
 
 /**
  * What a live view covers and includes.
@@ -608,7 +665,7 @@ export type FleetSubscription = Message<"bengobox.logistics.v1.FleetSubscription
  * Use `create(FleetSubscriptionSchema)` to create a new message.
  */
 export const FleetSubscriptionSchema: GenMessage<FleetSubscription> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 17);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
 
 /**
  * The first message opens the view; a later one replaces the subscription (a new snapshot
@@ -635,7 +692,7 @@ export type WatchFleetRequest = Message<"bengobox.logistics.v1.WatchFleetRequest
  * Use `create(WatchFleetRequestSchema)` to create a new message.
  */
 export const WatchFleetRequestSchema: GenMessage<WatchFleetRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 18);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
 
 /**
  * A rider's live state in a view.
@@ -700,7 +757,7 @@ export type RiderView = Message<"bengobox.logistics.v1.RiderView"> & {
  * Use `create(RiderViewSchema)` to create a new message.
  */
 export const RiderViewSchema: GenMessage<RiderView> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 19);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
 
 /**
  * Whether the rider's app is reporting.
@@ -733,7 +790,7 @@ export enum RiderView_Status {
  * Describes the enum bengobox.logistics.v1.RiderView.Status.
  */
 export const RiderView_StatusSchema: GenEnum<RiderView_Status> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 19, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 20, 0);
 
 /**
  * A task's change as a view shows it.
@@ -785,7 +842,7 @@ export type TaskView = Message<"bengobox.logistics.v1.TaskView"> & {
  * Use `create(TaskViewSchema)` to create a new message.
  */
 export const TaskViewSchema: GenMessage<TaskView> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 20);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 21);
 
 /**
  * Something a dispatcher should notice.
@@ -831,7 +888,7 @@ export type Alert = Message<"bengobox.logistics.v1.Alert"> & {
  * Use `create(AlertSchema)` to create a new message.
  */
 export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 21);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 22);
 
 /**
  * What happened; each is also a bus and webhook event (its type in parentheses).
@@ -906,7 +963,7 @@ export enum Alert_Type {
  * Describes the enum bengobox.logistics.v1.Alert.Type.
  */
 export const Alert_TypeSchema: GenEnum<Alert_Type> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 21, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 22, 0);
 
 /**
  * One frame of a live view: a snapshot first, then deltas.
@@ -953,7 +1010,7 @@ export type FleetFrame = Message<"bengobox.logistics.v1.FleetFrame"> & {
  * Use `create(FleetFrameSchema)` to create a new message.
  */
 export const FleetFrameSchema: GenMessage<FleetFrame> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 22);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 23);
 
 /**
  * @generated from message bengobox.logistics.v1.WatchFleetResponse
@@ -970,7 +1027,7 @@ export type WatchFleetResponse = Message<"bengobox.logistics.v1.WatchFleetRespon
  * Use `create(WatchFleetResponseSchema)` to create a new message.
  */
 export const WatchFleetResponseSchema: GenMessage<WatchFleetResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 23);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 24);
 
 /**
  * @generated from message bengobox.logistics.v1.SubscribeFleetRequest
@@ -992,7 +1049,7 @@ export type SubscribeFleetRequest = Message<"bengobox.logistics.v1.SubscribeFlee
  * Use `create(SubscribeFleetRequestSchema)` to create a new message.
  */
 export const SubscribeFleetRequestSchema: GenMessage<SubscribeFleetRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 24);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 25);
 
 /**
  * @generated from message bengobox.logistics.v1.SubscribeFleetResponse
@@ -1009,7 +1066,7 @@ export type SubscribeFleetResponse = Message<"bengobox.logistics.v1.SubscribeFle
  * Use `create(SubscribeFleetResponseSchema)` to create a new message.
  */
 export const SubscribeFleetResponseSchema: GenMessage<SubscribeFleetResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 25);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 26);
 
 /**
  * @generated from message bengobox.logistics.v1.TrackTaskRequest
@@ -1026,7 +1083,7 @@ export type TrackTaskRequest = Message<"bengobox.logistics.v1.TrackTaskRequest">
  * Use `create(TrackTaskRequestSchema)` to create a new message.
  */
 export const TrackTaskRequestSchema: GenMessage<TrackTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 26);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 27);
 
 /**
  * One update of a tracked task: its state, and while a rider carries it, where the rider is
@@ -1079,7 +1136,7 @@ export type TrackTaskResponse = Message<"bengobox.logistics.v1.TrackTaskResponse
  * Use `create(TrackTaskResponseSchema)` to create a new message.
  */
 export const TrackTaskResponseSchema: GenMessage<TrackTaskResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 27);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 28);
 
 /**
  * A named area of a tenant: zone, outlet, hub or no-go area.
@@ -1145,7 +1202,7 @@ export type Geofence = Message<"bengobox.logistics.v1.Geofence"> & {
  * Use `create(GeofenceSchema)` to create a new message.
  */
 export const GeofenceSchema: GenMessage<Geofence> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 28);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 29);
 
 /**
  * A circle around a centre.
@@ -1169,7 +1226,7 @@ export type Geofence_Circle = Message<"bengobox.logistics.v1.Geofence.Circle"> &
  * Use `create(Geofence_CircleSchema)` to create a new message.
  */
 export const Geofence_CircleSchema: GenMessage<Geofence_Circle> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 28, 0);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 29, 0);
 
 /**
  * @generated from enum bengobox.logistics.v1.Geofence.Kind
@@ -1205,7 +1262,7 @@ export enum Geofence_Kind {
  * Describes the enum bengobox.logistics.v1.Geofence.Kind.
  */
 export const Geofence_KindSchema: GenEnum<Geofence_Kind> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_telemetry, 28, 0);
+  enumDesc(file_bengobox_logistics_v1_telemetry, 29, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.CreateGeofenceRequest
@@ -1232,7 +1289,7 @@ export type CreateGeofenceRequest = Message<"bengobox.logistics.v1.CreateGeofenc
  * Use `create(CreateGeofenceRequestSchema)` to create a new message.
  */
 export const CreateGeofenceRequestSchema: GenMessage<CreateGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 29);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 30);
 
 /**
  * @generated from message bengobox.logistics.v1.GetGeofenceRequest
@@ -1249,7 +1306,7 @@ export type GetGeofenceRequest = Message<"bengobox.logistics.v1.GetGeofenceReque
  * Use `create(GetGeofenceRequestSchema)` to create a new message.
  */
 export const GetGeofenceRequestSchema: GenMessage<GetGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 30);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 31);
 
 /**
  * @generated from message bengobox.logistics.v1.ListGeofencesRequest
@@ -1276,7 +1333,7 @@ export type ListGeofencesRequest = Message<"bengobox.logistics.v1.ListGeofencesR
  * Use `create(ListGeofencesRequestSchema)` to create a new message.
  */
 export const ListGeofencesRequestSchema: GenMessage<ListGeofencesRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 31);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 32);
 
 /**
  * @generated from message bengobox.logistics.v1.ListGeofencesResponse
@@ -1298,7 +1355,7 @@ export type ListGeofencesResponse = Message<"bengobox.logistics.v1.ListGeofences
  * Use `create(ListGeofencesResponseSchema)` to create a new message.
  */
 export const ListGeofencesResponseSchema: GenMessage<ListGeofencesResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 32);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 33);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateGeofenceRequest
@@ -1320,7 +1377,7 @@ export type UpdateGeofenceRequest = Message<"bengobox.logistics.v1.UpdateGeofenc
  * Use `create(UpdateGeofenceRequestSchema)` to create a new message.
  */
 export const UpdateGeofenceRequestSchema: GenMessage<UpdateGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 33);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 34);
 
 /**
  * @generated from message bengobox.logistics.v1.DeleteGeofenceRequest
@@ -1342,7 +1399,7 @@ export type DeleteGeofenceRequest = Message<"bengobox.logistics.v1.DeleteGeofenc
  * Use `create(DeleteGeofenceRequestSchema)` to create a new message.
  */
 export const DeleteGeofenceRequestSchema: GenMessage<DeleteGeofenceRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 34);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 35);
 
 /**
  * How a tenant's tracks are sampled and how long they are kept.
@@ -1387,7 +1444,7 @@ export type TelemetryPolicy = Message<"bengobox.logistics.v1.TelemetryPolicy"> &
  * Use `create(TelemetryPolicySchema)` to create a new message.
  */
 export const TelemetryPolicySchema: GenMessage<TelemetryPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 35);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 36);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTelemetryPolicyRequest
@@ -1404,7 +1461,7 @@ export type GetTelemetryPolicyRequest = Message<"bengobox.logistics.v1.GetTeleme
  * Use `create(GetTelemetryPolicyRequestSchema)` to create a new message.
  */
 export const GetTelemetryPolicyRequestSchema: GenMessage<GetTelemetryPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 36);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 37);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateTelemetryPolicyRequest
@@ -1423,7 +1480,7 @@ export type UpdateTelemetryPolicyRequest = Message<"bengobox.logistics.v1.Update
  * Use `create(UpdateTelemetryPolicyRequestSchema)` to create a new message.
  */
 export const UpdateTelemetryPolicyRequestSchema: GenMessage<UpdateTelemetryPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_telemetry, 37);
+  messageDesc(file_bengobox_logistics_v1_telemetry, 38);
 
 /**
  * Why a ping was rejected.
