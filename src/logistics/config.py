@@ -267,6 +267,10 @@ class Settings:
     routing_max_time_limit_seconds: float = 60.0
     routing_solvers: int = 2
     routing_matrix_cache_size: int = 64
+    eta_calibration_refresh_seconds: float = 300.0
+    eta_calibration_window_days: int = 28
+    eta_calibration_max_observations: int = 50_000
+    eta_calibration_keep_days: int = 56
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -357,6 +361,10 @@ class Settings:
             "routing_max_time_limit_seconds": _positive_float,
             "routing_solvers": _positive_int,
             "routing_matrix_cache_size": _positive_int,
+            "eta_calibration_refresh_seconds": _positive_float,
+            "eta_calibration_window_days": _positive_int,
+            "eta_calibration_max_observations": _positive_int,
+            "eta_calibration_keep_days": _positive_int,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):

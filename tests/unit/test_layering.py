@@ -75,6 +75,7 @@ SERVICES_MAY_IMPORT = (
     "logistics.geo.live_values",  # the values the live index takes and returns
     "logistics.geo.distance",  # the DistanceProvider Protocol, its values, the straight line
     "logistics.geo.areas",  # H3 arithmetic, no I/O
+    "logistics.geo.eta_cells",  # H3 arithmetic, no I/O
     "logistics.geo.fences",  # polygon geometry, no I/O
 )
 # The transport converts and calls use cases; repositories and the live index are theirs.

@@ -27,6 +27,8 @@ from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch.service import DispatchService
 from logistics.services.etas import Estimator
+
+from logistics.services.eta_calibration import EtaCalibration, EtaSettings
 from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
@@ -65,12 +67,14 @@ class Core:
     routes: RouteService
     templates: RouteTemplates
     timers: TimerRunner
+    calibration: EtaCalibration
 
     async def aclose(self) -> None:
         """Closes the clients the core opened itself (blob store, discovery, OSRM)."""
         await self.blobs.close()
         if self.discovery is not None:
             await self.discovery.aclose()
+        await self.calibration.aclose()
         if isinstance(self.distances, Osrm):
             await self.distances.aclose()
 
@@ -155,6 +159,18 @@ def build_core(
         address_timers=resolver.handle_timer,
         interval_s=settings.timer_interval_seconds,
     )
+    # Calibrated ETAs (docs/etas.md): the ETA code calls ``calibration.calibrate``.
+    calibration = EtaCalibration(
+        store,
+        distances,
+        clock,
+        EtaSettings(
+            refresh_s=settings.eta_calibration_refresh_seconds,
+            window_days=settings.eta_calibration_window_days,
+            max_rows=settings.eta_calibration_max_observations,
+            keep_days=settings.eta_calibration_keep_days,
+        ),
+    )
     return Core(
         settings=settings,
         db=db,
@@ -174,6 +190,7 @@ def build_core(
         routes=routes,
         templates=templates,
         timers=timers,
+        calibration=calibration,
     )
 
 

@@ -22,6 +22,8 @@ from logistics.secrets_box import Keyring
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.eta_repo import PredictionRepository
+
+from logistics.store.eta_observations_repo import EtaObservationRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (
@@ -88,6 +90,7 @@ class UnitOfWork:
         self.predictions = PredictionRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
         self.rider_actions = RiderActionRepository(conn, tenant_id)
+        self.eta_observations = EtaObservationRepository(conn, tenant_id)
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:
         """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""

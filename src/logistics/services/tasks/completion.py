@@ -1,5 +1,6 @@
 """Completing a task's current step: its proofs checked and stored, a wrong one-time code
-counted, offline-safe when the rider's app stamps the action."""
+counted, offline-safe when the rider's app stamps the action; the time spent at the stop kept
+for the calibrated ETAs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.services.codes import code_matches
 from logistics.services.tasks.access import authorise, authorise_rider
+from logistics.services.tasks.observations import record_stop
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.proofs import (
     ProofFiles,
@@ -95,6 +97,7 @@ class StepCompletion:
                 reason=override,
                 occurred=when if stamp is not None and stamp.occurred is not None else None,
             )
+            await record_stop(uow, saved, step_id)
             if saved.state is TaskState.COMPLETED:
                 await clear_sla_timers(uow, saved)
             return saved

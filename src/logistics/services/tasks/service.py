@@ -52,6 +52,7 @@ from logistics.services.tasks.intake import (
     task_fingerprint,
     with_codes,
 )
+from logistics.services.tasks.observations import record_leg
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.proofs import (
@@ -252,10 +253,15 @@ class TaskService:
         etag: str | None,
         stamp: ActionStamp | None = None,
     ) -> Task:
-        """At a curbside pickup the arrival also emits ``task.rider_arrived`` for the outlet."""
+        """At a curbside pickup the arrival also emits ``task.rider_arrived`` for the outlet.
+        The leg just ridden is kept for the calibrated ETAs (``tasks.observations``)."""
 
         async def change(uow: UnitOfWork, task: Task, when: datetime) -> Task:
             return machine.arrive(task, step_id, when)
+
+        async def arrived(uow: UnitOfWork, saved: Task) -> None:
+            await notify_curbside(caller, uow, saved, step_id)
+            await record_leg(uow, saved, step_id)
 
         return await self._transition(
             caller,
@@ -266,7 +272,7 @@ class TaskService:
             location=location,
             step_id=step_id,
             rider=RiderAction(stamp, fingerprint("ArriveAtStep", str(name), step_id, location)),
-            then=lambda uow, saved: notify_curbside(caller, uow, saved, step_id),
+            then=arrived,
         )
 
     async def mark_ready(self, caller: Caller, name: ResourceName, etag: str | None) -> Task:
