@@ -26,9 +26,8 @@ from logistics.platform_directory import PlatformDirectory
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch.service import DispatchService
-from logistics.services.etas import Estimator
-
 from logistics.services.eta_calibration import EtaCalibration, EtaSettings
+from logistics.services.etas import Estimator
 from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
@@ -106,11 +105,24 @@ def build_core(
     )
     geofences = GeofenceService(store, resolution=settings.h3_resolution)
     distances = build_distances(settings, registry)
+    # Calibrated ETAs (docs/etas.md): ETAs carry its p50 and p90.
+    calibration = EtaCalibration(
+        store,
+        distances,
+        clock,
+        EtaSettings(
+            refresh_s=settings.eta_calibration_refresh_seconds,
+            window_days=settings.eta_calibration_window_days,
+            max_rows=settings.eta_calibration_max_observations,
+            keep_days=settings.eta_calibration_keep_days,
+        ),
+    )
     etas = Estimator(
         distances,
         clock,
         budget_s=settings.eta_wait_seconds,
         refresh_s=settings.eta_refresh_seconds,
+        spread=calibration,
     )
     dispatching = DispatchService(
         store,
@@ -158,18 +170,6 @@ def build_core(
         route_timers=templates.handle_timer,
         address_timers=resolver.handle_timer,
         interval_s=settings.timer_interval_seconds,
-    )
-    # Calibrated ETAs (docs/etas.md): the ETA code calls ``calibration.calibrate``.
-    calibration = EtaCalibration(
-        store,
-        distances,
-        clock,
-        EtaSettings(
-            refresh_s=settings.eta_calibration_refresh_seconds,
-            window_days=settings.eta_calibration_window_days,
-            max_rows=settings.eta_calibration_max_observations,
-            keep_days=settings.eta_calibration_keep_days,
-        ),
     )
     return Core(
         settings=settings,

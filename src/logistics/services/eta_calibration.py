@@ -98,6 +98,15 @@ class EtaCalibration:
         cell, parent = area_of(*origin)
         return self.model(tenant).travel_seconds(raw_travel_s, cell, parent, how)
 
+    def spread(
+        self, tenant: TenantSlug, raw_s: float, origin: Location, at: datetime
+    ) -> tuple[float, float] | None:
+        """``calibrate`` for a leg starting at ``at`` (``services.etas.Spread``); None while
+        the tenant's model has no legs (the ETA then stays the provider's, without a spread)."""
+        if self.model(tenant).travel.count == 0:
+            return None
+        return self.calibrate(tenant, raw_s, origin, at_hour(at))
+
     def service_time(
         self, tenant: TenantSlug, step_kind: str, location: Location, how: int
     ) -> tuple[float, float] | None:

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from cachetools import TTLCache
 
 from logistics.domain.clock import Clock
 from logistics.domain.eta import Eta, EtaSource, Travel
 from logistics.domain.fleet import VehicleType
+from logistics.domain.ids import TenantSlug
 from logistics.domain.telemetry import haversine_m
 from logistics.geo.distance import DistanceProvider, Point, StraightLine
 
@@ -43,6 +47,15 @@ def _key(destination: Point, vehicle: VehicleType | None) -> _Key:
     return (round(destination[0] * 1e5), round(destination[1] * 1e5), vehicle)
 
 
+class Spread(Protocol):
+    """Calibration (``services.eta_calibration.EtaCalibration``): the p50 and p90 seconds of a
+    leg the provider puts at ``raw_s``, or None before the tenant has observations."""
+
+    def spread(
+        self, tenant: TenantSlug, raw_s: float, origin: Point, at: datetime
+    ) -> tuple[float, float] | None: ...
+
+
 class Estimator:
     def __init__(
         self,
@@ -54,8 +67,10 @@ class Estimator:
         refresh_m: float = 250.0,
         memo_size: int = 50_000,
         line: StraightLine | None = None,
+        spread: Spread | None = None,
     ) -> None:
         self._distances = distances
+        self._spread = spread
         self._clock = clock
         self._budget_s = budget_s
         self._refresh_m = refresh_m
@@ -64,10 +79,25 @@ class Estimator:
         self._asking: dict[tuple[Point, _Key], asyncio.Task[Travel]] = {}
 
     async def eta(
-        self, origin: Point, destination: Point, vehicle: VehicleType | None = None
+        self,
+        origin: Point,
+        destination: Point,
+        vehicle: VehicleType | None = None,
+        tenant: TenantSlug | None = None,
     ) -> Eta:
-        """When a rider at ``origin`` is expected at ``destination``."""
-        return Eta.of(self._clock.now(), await self.travel(origin, destination, vehicle))
+        """When a rider at ``origin`` is expected at ``destination``; with ``tenant``, the p50
+        and p90 its calibration gives (docs/etas.md), once it has learnt any."""
+        now = self._clock.now()
+        eta = Eta.of(now, await self.travel(origin, destination, vehicle))
+        if tenant is None or self._spread is None:
+            return eta
+        spread = self._spread.spread(tenant, eta.travel_s, origin, now)
+        if spread is None:
+            return eta
+        p50_s, p90_s = spread
+        return dataclasses.replace(
+            eta, p50=now + timedelta(seconds=p50_s), p90=now + timedelta(seconds=p90_s)
+        )
 
     async def travel(
         self, origin: Point, destination: Point, vehicle: VehicleType | None = None

@@ -21,9 +21,8 @@ from logistics.domain.versioning import check_etag
 from logistics.secrets_box import Keyring
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
-from logistics.store.eta_repo import PredictionRepository
-
 from logistics.store.eta_observations_repo import EtaObservationRepository
+from logistics.store.eta_repo import PredictionRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (

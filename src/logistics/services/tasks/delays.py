@@ -69,7 +69,9 @@ class DelayWatch:
         # The road question is asked before the row is locked, so a slow answer never holds
         # the task's lock; the decision is made on the task as locked.
         eta = await self._etas.eta(
-            (position.latitude, position.longitude), (step.latitude, step.longitude)
+            (position.latitude, position.longitude),
+            (step.latitude, step.longitude),
+            tenant=uow.tenant,
         )
         locked = await uow.tasks.get(task.id, for_update=True)
         if locked is None or locked.version != task.version:

@@ -208,7 +208,9 @@ class _Follower:
         eta = None
         if not (math.isnan(step.latitude) or math.isnan(step.longitude)):
             eta = await self._t._etas.eta(
-                (p.latitude, p.longitude), (step.latitude, step.longitude)
+                (p.latitude, p.longitude),
+                (step.latitude, step.longitude),
+                tenant=self._name.tenant,
             )
         return dataclasses.replace(
             self._passed_through(state),
