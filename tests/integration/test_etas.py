@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -16,8 +17,9 @@ from logistics.domain.batching import Courier, Job
 from logistics.domain.clock import SystemClock
 from logistics.domain.compliance import Capacity
 from logistics.domain.eta import EtaSource
+from logistics.domain.ids import TenantSlug
 from logistics.domain.telemetry import haversine_m
-from logistics.geo.distance import StraightLine
+from logistics.geo.distance import Point, StraightLine
 from logistics.geo.osrm import Osrm
 from logistics.services.dispatch.warm import warm_travel
 from logistics.services.etas import Estimator
@@ -102,3 +104,26 @@ async def test_a_batch_plan_finds_its_single_task_legs_by_road(osrm: FakeOsrm) -
     far = couriers[2].position  # not among the nearest: the line, as before
     assert distances.travel(*far, *STEP, None) == StraightLine().travel(*far, *STEP, None)
     await distances.aclose()
+
+
+class _Learnt:
+    """A tenant's calibration that has learnt its legs take 1.2x (p50) to 1.5x (p90) the
+    provider's time; other tenants have none yet."""
+
+    def spread(
+        self, tenant: TenantSlug, raw_s: float, origin: Point, at: datetime
+    ) -> tuple[float, float] | None:
+        return (raw_s * 1.2, raw_s * 1.5) if tenant == "learnt" else None
+
+
+async def test_a_calibrated_tenant_gets_a_p50_and_p90_and_the_expected_arrival_is_the_p50() -> None:
+    etas = Estimator(StraightLine(), SystemClock(), spread=_Learnt())
+    origin, destination = (-1.2864, 36.8172), (-1.3000, 36.7800)
+    plain = await etas.eta(origin, destination, tenant=TenantSlug("new"))
+    assert (plain.p50, plain.p90, plain.expected) == (None, None, plain.arrival)
+    eta = await etas.eta(origin, destination, tenant=TenantSlug("learnt"))
+    assert eta.p50 is not None
+    assert eta.p90 is not None
+    assert (eta.p50 - eta.computed).total_seconds() == pytest.approx(eta.travel_s * 1.2)
+    assert (eta.p90 - eta.computed).total_seconds() == pytest.approx(eta.travel_s * 1.5)
+    assert eta.expected == eta.p50
