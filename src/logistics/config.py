@@ -257,6 +257,11 @@ class Settings:
     webhook_max_in_flight: int = 32
     webhook_max_per_webhook: int = 4
     webhook_poll_seconds: float = 1.0
+    notification_rate_limit: int = 5
+    notification_rate_window_seconds: float = 600.0
+    notification_watch_seconds: float = 2.0
+    tracking_url: str | None = None
+    tracking_link_hours: float = 48.0
     events_stream: str = "LOGISTICS"
     events_stream_replicas: int = 1
     events_duplicate_window_seconds: float = 600.0
@@ -351,6 +356,11 @@ class Settings:
             "webhook_max_in_flight": _positive_int,
             "webhook_max_per_webhook": _positive_int,
             "webhook_poll_seconds": _positive_float,
+            "notification_rate_limit": _positive_int,
+            "notification_rate_window_seconds": _positive_float,
+            "notification_watch_seconds": _positive_float,
+            "tracking_url": _url("http", "https"),
+            "tracking_link_hours": _positive_float,
             "events_stream": _stream_name,
             "events_stream_replicas": _positive_int,
             "events_duplicate_window_seconds": _positive_float,

@@ -645,5 +645,6 @@ def test_every_service_has_unary_rpcs_to_fuzz() -> None:
         "DispatchService",
         "TelemetryService",
         "WebhookService",
+        "NotificationRuleService",
     } <= services
     assert len(RPCS) >= 60

@@ -28,6 +28,7 @@ from logistics.domain.compliance import (
 from logistics.domain.eta import Eta, EtaSource, Travel
 from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
 from logistics.domain.geofence import Circle, FenceKind, Geofence
+from logistics.domain.notifications import Channel, NotificationRule, Recipient, Trigger
 from logistics.domain.outlets import OpeningHours, Outlet
 from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.events.catalog import table, with_table
@@ -71,6 +72,7 @@ OUTLET = Outlet(
     create_time=NOW,
 )
 GEOFENCE = Geofence(ID, "Hub", FenceKind.HUB, Circle(-1.28, 36.82, 100), timedelta(minutes=5))
+RULE = NotificationRule(ID, Trigger.TASK_STARTED, Recipient.CUSTOMER, Channel.SMS, "started")
 SHIFT = Shift(ID, ID, Window(NOW, NOW + timedelta(hours=8)))
 WEBHOOK = ev.WebhookShown(ID, ("task.*",), False, timedelta(days=1), None, (ev.SecretShown(NOW),))
 
@@ -160,6 +162,22 @@ SAMPLES: list[ev.Event] = [
     ev.WebhookDeleted(f"{T}/webhooks/w"),
     ev.WebhookSecretRotated(f"{T}/webhooks/w", WEBHOOK),
     ev.WebhookDisabled(f"{T}/webhooks/w", True, "the receiver answered 410 Gone"),
+    ev.NotificationRuleCreated(f"{T}/notificationRules/r", RULE),
+    ev.NotificationRuleUpdated(f"{T}/notificationRules/r", RULE),
+    ev.NotificationRuleDeleted(f"{T}/notificationRules/r"),
+    ev.NotificationRequested(
+        name=f"{T}/notifications/n",
+        task=f"{T}/tasks/t",
+        rule=f"{T}/notificationRules/r",
+        trigger="task.started",
+        recipient="customer",
+        to="+254700000001",
+        recipient_name="Achieng",
+        channel="sms",
+        template_id="started",
+        tracking_link="https://track.example.com/track/#token=t",
+        task_state="en_route",
+    ),
 ]
 
 

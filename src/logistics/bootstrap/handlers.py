@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bengobox.logistics.v1 import dispatch_pb2, fleet_pb2, task_pb2, telemetry_pb2, webhook_pb2
+from bengobox.logistics.v1 import (
+    dispatch_pb2,
+    fleet_pb2,
+    notification_pb2,
+    task_pb2,
+    telemetry_pb2,
+    webhook_pb2,
+)
 from prometheus_client import CollectorRegistry
 
 from logistics.api.auth import Authenticator, JwksCache
@@ -14,6 +21,7 @@ from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
 from logistics.api.fleet import FleetHandler
 from logistics.api.live import LiveEndpoints
+from logistics.api.notifications import NotificationRuleHandler
 from logistics.api.rest import RestEndpoints
 from logistics.api.service_table import ServedService, served
 from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
@@ -25,6 +33,7 @@ from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
+from logistics.services.notifications import NotificationRules
 from logistics.services.outlets import OutletRegistry
 from logistics.services.tasks.imports import TaskImporter
 from logistics.services.vehicles import VehicleService
@@ -68,6 +77,11 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
         served(dispatch_pb2, "DispatchService", dispatch),
         served(telemetry_pb2, "TelemetryService", telemetry),
         served(webhook_pb2, "WebhookService", WebhookHandler(serving.webhooks)),
+        served(
+            notification_pb2,
+            "NotificationRuleService",
+            NotificationRuleHandler(NotificationRules(core.store)),
+        ),
     ]
     rest = RestEndpoints(
         [

@@ -25,6 +25,8 @@ __all__ = [
     "DOCUMENTS",
     "FLEETS",
     "GEOFENCES",
+    "NOTIFICATIONS",
+    "NOTIFICATION_RULES",
     "PROOFS",
     "RIDERS",
     "ROUTES",
@@ -152,6 +154,8 @@ TASKS = Collection("tasks", "task")
 ROUTES = Collection("routes", "route")
 ROUTE_PLANS = Collection("routePlans", "route plan")
 ROUTE_TEMPLATES = Collection("routeTemplates", "route template")
+NOTIFICATION_RULES = Collection("notificationRules", "notification rule")
+NOTIFICATIONS = Collection("notifications", "notification")
 
 DOCUMENTS = ChildCollection(RIDERS, "documents", "document")
 SHIFTS = ChildCollection(RIDERS, "shifts", "shift")

@@ -256,6 +256,23 @@ class LiveIndex:
             )
         return found
 
+    async def riders(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, LivePosition]:
+        """``rider`` for many riders in one round trip: those the index knows."""
+        if not rider_ids:
+            return {}
+        p = self.prefix(tenant)
+        with redis_errors():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for rider_id in rider_ids:
+                    pipe.hmget(f"{p}r:{rider_id}", list(FIELDS))
+                rows = await pipe.execute()
+        found = {}
+        for rider_id, values in zip(rider_ids, rows, strict=True):
+            position = position_from(rider_id, [text_of(v) for v in values])
+            if position is not None:
+                found[rider_id] = position
+        return found
+
     async def fleets(self, tenant: str, rider_ids: Sequence[str]) -> dict[str, str]:
         """The fleet id of each rider that has one on record (one round trip)."""
         if not rider_ids:

@@ -24,6 +24,7 @@ from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.eta_observations_repo import EtaObservationRepository
 from logistics.store.eta_repo import PredictionRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
+from logistics.store.notification_repo import NotificationLog, NotificationRuleRepository
 from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (
     DocumentRepository,
@@ -90,6 +91,9 @@ class UnitOfWork:
         self.routes = RouteRepository(conn, tenant_id)
         self.rider_actions = RiderActionRepository(conn, tenant_id)
         self.eta_observations = EtaObservationRepository(conn, tenant_id)
+
+        self.notification_rules = NotificationRuleRepository(conn, tenant_id)
+        self.notifications = NotificationLog(conn, tenant_id)
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:
         """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""

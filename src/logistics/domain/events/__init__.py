@@ -34,6 +34,12 @@ from logistics.domain.events._fleet import (
     VehicleDeleted,
     VehicleUpdated,
 )
+from logistics.domain.events._notifications import (
+    NotificationRequested,
+    NotificationRuleCreated,
+    NotificationRuleDeleted,
+    NotificationRuleUpdated,
+)
 from logistics.domain.events._tasks import (
     CurbsideArrival,
     RouteCompleted,
@@ -99,6 +105,10 @@ __all__ = [
     "GeofenceExited",
     "GeofenceTransition",
     "GeofenceUpdated",
+    "NotificationRequested",
+    "NotificationRuleCreated",
+    "NotificationRuleDeleted",
+    "NotificationRuleUpdated",
     "OutletCreated",
     "OutletUpdated",
     "RiderComplianceChanged",

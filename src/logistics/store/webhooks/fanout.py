@@ -1,6 +1,5 @@
 """The webhook fan-out in SQL: outbox events become one delivery per matching enabled webhook of
-the event's tenant, read on a cursor of its own (independent of the NATS relay) that also
-revisits the gaps left by transactions still running (``domain.fanout``).
+the event's tenant, read on a cursor of its own (``store.outbox_cursor``).
 
 Every statement runs in a worker transaction (app.worker = 'on'), which sees every tenant's
 outbox and deliveries, and switches app.tenant_id to read a tenant's webhooks.
@@ -15,8 +14,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from logistics.domain.events import patterns_taking
-from logistics.domain.fanout import FanoutCursor, Gap, advance_cursor
 from logistics.store.db import Connection, Database
+from logistics.store.outbox_cursor import follow
 
 # A webhook gets the events of transactions that began after the one that created it (so not
 # its own webhook.created), whose type one of its patterns takes (none: every type). Which
@@ -36,8 +35,6 @@ JOIN webhooks w
 ON CONFLICT DO NOTHING
 """
 
-_OUTBOX_COLUMNS = "o.id, o.seq, o.tenant_id, o.event_type, o.data, o.create_time"
-
 
 @dataclass(frozen=True)
 class FanoutResult:
@@ -53,53 +50,8 @@ async def fan_out(db: Database, limit: int) -> FanoutResult:
     event) uniqueness makes the repeat harmless. With several workers, one fans out at a
     time; the others skip."""
     async with db.worker_transaction() as conn:
-        state = await conn.fetchrow(
-            """SELECT scanned_seq, gaps FROM webhook_fanout_cursor WHERE id = 1
-               FOR UPDATE SKIP LOCKED"""
-        )
-        if state is None:
-            return FanoutResult(0, 0, more=False)
-        cursor = FanoutCursor(state["scanned_seq"], tuple(Gap(*g) for g in state["gaps"]))
-        oldest_running = await conn.fetchval(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-        )
-        gap_rows = []
-        if cursor.gaps:
-            gap_rows = await conn.fetch(
-                f"""SELECT {_OUTBOX_COLUMNS}
-                    FROM unnest($1::bigint[], $2::bigint[]) AS g (lo, hi)
-                    JOIN outbox o ON o.seq BETWEEN g.lo AND g.hi
-                    ORDER BY o.seq LIMIT $3""",
-                [g.lo for g in cursor.gaps],
-                [g.hi for g in cursor.gaps],
-                limit,
-            )
-        new_rows = await conn.fetch(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox o WHERE o.seq > $1 ORDER BY o.seq LIMIT $2",
-            cursor.scanned_seq,
-            limit,
-        )
-        deliveries = await _insert_deliveries(conn, [*gap_rows, *new_rows])
-        horizon = await conn.fetchval(
-            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
-        )
-        moved = advance_cursor(
-            cursor,
-            [r["seq"] for r in gap_rows],
-            [r["seq"] for r in new_rows],
-            gaps_complete=len(gap_rows) < limit,
-            oldest_running=oldest_running,
-            horizon=horizon,
-        )
-        if moved != cursor:
-            await conn.execute(
-                """UPDATE webhook_fanout_cursor
-                   SET scanned_seq = $1, gaps = $2, update_time = now() WHERE id = 1""",
-                moved.scanned_seq,
-                [[g.lo, g.hi, g.horizon] for g in moved.gaps],
-            )
-    more = len(new_rows) >= limit or len(gap_rows) >= limit
-    return FanoutResult(len(gap_rows) + len(new_rows), deliveries, more)
+        done = await follow(conn, "webhook_fanout_cursor", limit, _insert_deliveries)
+    return FanoutResult(done.events, done.made, done.more)
 
 
 async def _insert_deliveries(conn: Connection, rows: Sequence[asyncpg.Record]) -> int:
