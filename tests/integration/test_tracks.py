@@ -154,6 +154,16 @@ async def test_retention_deletes_each_tenants_points_older_than_its_own_policy(
             )
     finally:
         await writer.close()
+    for tenant_id in (short, default):  # route adherence's paths go with the tracks
+        for key, made in (("old", three_days_ago), ("new", NOW - timedelta(hours=2))):
+            await owner.execute(
+                """INSERT INTO route_paths (tenant_id, key, rider_id, source, points, create_time)
+                   VALUES ($1, $2, $3, 'straight_line', '[[0, 0], [0, 0]]', $4)""",
+                tenant_id,
+                key,
+                rider,
+                made,
+            )
     partition = await owner.fetchval(
         "SELECT tableoid::regclass::text FROM track_points WHERE tenant_id = $1 AND sequence = 1",
         short,
@@ -169,6 +179,14 @@ async def test_retention_deletes_each_tenants_points_older_than_its_own_policy(
         (short, 2),
         (default, 1),
         (default, 2),
+    }
+    paths = await owner.fetch(
+        "SELECT tenant_id, key FROM route_paths WHERE tenant_id = ANY($1)", [short, default]
+    )
+    assert {(r["tenant_id"], r["key"]) for r in paths} == {
+        (short, "new"),
+        (default, "old"),
+        (default, "new"),
     }
 
 

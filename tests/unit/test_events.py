@@ -151,6 +151,10 @@ SAMPLES: list[ev.Event] = [
     ev.RiderOnline(f"{T}/riders/r", NOW),
     ev.RiderOffline(f"{T}/riders/r", None),
     ev.RiderSpoofingSuspected(f"{T}/riders/r", 7, NOW, -1.28, 36.82, "900 km/h"),
+    *(
+        kind(f"{T}/riders/r", f"{T}/routes/x", None, NOW, NOW, -1.28, 36.82, 120.0, 130.0)
+        for kind in (ev.RiderOffRoute, ev.RiderBackOnRoute)
+    ),
     _fence_event(ev.GeofenceEntered),
     _fence_event(ev.GeofenceExited),
     _fence_event(ev.GeofenceDwelled),

@@ -136,6 +136,7 @@ HTTP_ADAPTERS = (
     "logistics.carriers",
     "logistics.discovery",
     "logistics.geo.osrm",
+    "logistics.geo.route_geometry",  # road paths for route adherence, from OSRM
     "logistics.geo.geocoders",
     "logistics.sim.roads",  # the simulator's own OSRM client, for road paths
     "logistics.events.deliveries",

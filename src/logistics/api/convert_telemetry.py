@@ -94,7 +94,7 @@ def duration(value: duration_pb2.Duration, field: str) -> timedelta:
     return timedelta(seconds=value.seconds, microseconds=value.nanos // 1000)
 
 
-def _duration_proto(value: timedelta) -> duration_pb2.Duration:
+def duration_proto(value: timedelta) -> duration_pb2.Duration:
     d = duration_pb2.Duration()
     d.FromTimedelta(value)
     return d
@@ -141,7 +141,7 @@ def geofence_to_proto(tenant: TenantSlug, g: Geofence) -> telemetry_pb2.Geofence
         name=GEOFENCES.name(tenant, g.id),
         display_name=g.display_name,
         kind=enum_to_proto(g.kind, FENCE_KINDS),  # type: ignore[arg-type]
-        dwell_threshold=_duration_proto(g.dwell_threshold),
+        dwell_threshold=duration_proto(g.dwell_threshold),
         create_time=timestamp(g.create_time),
         update_time=timestamp(g.update_time),
         etag=etag_for(g.version),
@@ -157,18 +157,31 @@ def geofence_to_proto(tenant: TenantSlug, g: Geofence) -> telemetry_pb2.Geofence
     return msg
 
 
+_DEFAULT_POLICY = TelemetryPolicy()
+
+
 def policy_from_proto(msg: telemetry_pb2.TelemetryPolicy) -> TelemetryPolicy:
+    """Unset route fields (0, absent) take their defaults: an older client's update keeps
+    them working."""
     return TelemetryPolicy(
         sample_interval=duration(msg.sample_interval, "policy.sample_interval"),
         retention_days=msg.retention_days,
+        route_corridor_m=msg.route_corridor_m or _DEFAULT_POLICY.route_corridor_m,
+        off_route_tolerance=(
+            duration(msg.off_route_tolerance, "policy.off_route_tolerance")
+            if msg.HasField("off_route_tolerance")
+            else _DEFAULT_POLICY.off_route_tolerance
+        ),
     )
 
 
 def policy_to_proto(tenant: TenantSlug, p: TelemetryPolicy) -> telemetry_pb2.TelemetryPolicy:
     return telemetry_pb2.TelemetryPolicy(
         name=TELEMETRY_POLICY.name(tenant),
-        sample_interval=_duration_proto(p.sample_interval),
+        sample_interval=duration_proto(p.sample_interval),
         retention_days=p.retention_days,
+        route_corridor_m=p.route_corridor_m,
+        off_route_tolerance=duration_proto(p.off_route_tolerance),
         update_time=timestamp(p.update_time),
         etag=etag_for(p.version),
     )

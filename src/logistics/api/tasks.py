@@ -18,6 +18,7 @@ from bengobox.logistics.v1 import (
 from google.protobuf import empty_pb2
 from google.protobuf.json_format import MessageToDict
 
+from logistics.api import adherence as adherence_api
 from logistics.api import batch as batch_api
 from logistics.api import routes as routes_api
 from logistics.api.convert_common import enum_from_proto, optional
@@ -59,6 +60,7 @@ from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.batch import NewTask
 from logistics.services.tasks.intake import CreatedTask
 from logistics.services.tasks.service import TaskService
+from logistics.services.telemetry.adherence import AdherenceMonitor
 
 Ctx = Any
 
@@ -270,6 +272,7 @@ class DispatchHandler(dispatch_connect.DispatchService):
         batch: BatchDispatchService,
         routes: RouteService,
         templates: RouteTemplates,
+        adherence: AdherenceMonitor,
     ) -> None:
         self._tasks = tasks
         self._dispatch = dispatch
@@ -277,6 +280,12 @@ class DispatchHandler(dispatch_connect.DispatchService):
         self._batch = batch
         self._routes = routes
         self._templates = templates
+        self._adherence = adherence
+
+    async def get_route_adherence(
+        self, request: dispatch_pb2.GetRouteAdherenceRequest, ctx: Ctx
+    ) -> dispatch_pb2.RouteAdherence:
+        return await adherence_api.get_route_adherence(self._adherence, request)
 
     async def create_route_template(
         self, request: dispatch_pb2.CreateRouteTemplateRequest, ctx: Ctx

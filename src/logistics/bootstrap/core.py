@@ -17,11 +17,13 @@ from logistics.blobs import BlobStore, blob_store_from_url
 from logistics.config import Settings
 from logistics.discovery import HttpDiscovery
 from logistics.domain.clock import SystemClock
+from logistics.geo.adherence_states import AdherenceStates
 from logistics.geo.distance import StraightLine
 from logistics.geo.geocoders import google, mapbox, nominatim, pelias
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.matcher import Matcher
 from logistics.geo.osrm import Osrm
+from logistics.geo.route_geometry import OsrmPaths, StraightPaths
 from logistics.platform_directory import PlatformDirectory
 from logistics.services.compliance import ComplianceService
 from logistics.services.directory import Outlets, tenant_lookup
@@ -41,7 +43,7 @@ from logistics.store.db import Database
 from logistics.store.timers import TimerQueue
 from logistics.store.unit_of_work import Store
 
-__all__ = ["Core", "build_core", "build_discovery", "build_distances"]
+__all__ = ["Core", "build_core", "build_discovery", "build_distances", "build_paths"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class Core:
     geofences: GeofenceService
     distances: StraightLine | Osrm
     etas: Estimator
+
+    paths: OsrmPaths | StraightPaths  # route adherence's road paths (same OSRM settings)
+    adherence_states: AdherenceStates
     dispatching: DispatchService
     rider_hooks: RiderHooks
     tasks: TaskService
@@ -76,6 +81,7 @@ class Core:
         await self.calibration.aclose()
         if isinstance(self.distances, Osrm):
             await self.distances.aclose()
+        await self.paths.aclose()
 
 
 def build_core(
@@ -184,6 +190,9 @@ def build_core(
         geofences=geofences,
         distances=distances,
         etas=etas,
+
+        paths=build_paths(settings, registry),
+        adherence_states=AdherenceStates(redis),
         dispatching=dispatching,
         rider_hooks=rider_hooks,
         tasks=tasks,
@@ -224,6 +233,19 @@ def build_distances(settings: Settings, registry: CollectorRegistry) -> Straight
         timeout_s=settings.osrm_timeout_seconds,
         cache_size=settings.osrm_cache_size,
         max_table_size=settings.osrm_max_table_size,
+        registry=registry,
+    )
+
+
+def build_paths(settings: Settings, registry: CollectorRegistry) -> OsrmPaths | StraightPaths:
+    """Route adherence's paths: OSRM's road geometry when ``LOGISTICS_OSRM_URL`` is set (its
+    profile and timeout as for travel times), else straight lines between stops."""
+    if not settings.osrm_url:
+        return StraightPaths()
+    return OsrmPaths(
+        settings.osrm_url,
+        profile=settings.osrm_profile,
+        timeout_s=settings.osrm_timeout_seconds,
         registry=registry,
     )
 

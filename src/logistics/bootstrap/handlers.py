@@ -60,7 +60,13 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
     )
     task = TaskHandler(core.tasks)
     dispatch = DispatchHandler(
-        core.tasks, core.dispatching, serving.auto, serving.batch, core.routes, core.templates
+        core.tasks,
+        core.dispatching,
+        serving.auto,
+        serving.batch,
+        core.routes,
+        core.templates,
+        serving.adherence,
     )
     telemetry = TelemetryHandler(
         serving.telemetry,

@@ -22,6 +22,7 @@ from logistics.services.dispatch.service import AutoDispatcher
 from logistics.services.live.publisher import LivePublisher
 from logistics.services.live.views import LiveViews
 from logistics.services.tasks.tracking import TaskTracking
+from logistics.services.telemetry.adherence import AdherenceMonitor
 from logistics.services.telemetry.presence import PresenceMonitor
 from logistics.services.telemetry.service import TelemetryService
 from logistics.services.webhooks import WebhookService
@@ -44,6 +45,7 @@ class Serving:
     batch: BatchDispatchService
     tracks: TrackWriter
     telemetry: TelemetryService
+    adherence: AdherenceMonitor
     tracking: TaskTracking
     webhooks: WebhookService
 
@@ -88,6 +90,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         max_active_tasks=settings.max_active_tasks,
     )
     tracks = TrackWriter(core.db)
+    adherence = AdherenceMonitor(core.store, core.paths, core.adherence_states, tracks)
     telemetry = TelemetryService(
         core.store,
         core.index,
@@ -97,6 +100,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         ping_limits(settings),
         on_stream_open=core.dispatching.refresh_profile,
         live=live_publisher,
+        adherence=adherence,
     )
     tracking = TaskTracking(
         core.tasks,
@@ -122,6 +126,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         batch=batch,
         tracks=tracks,
         telemetry=telemetry,
+        adherence=adherence,
         tracking=tracking,
         webhooks=webhooks,
     )

@@ -68,10 +68,13 @@ def validate_geofence(fence: Geofence, prefix: str = "geofence") -> None:
 @dataclass(frozen=True)
 class TelemetryPolicy:
     """At most one stored track point per rider per ``sample_interval`` (0: every ping), kept
-    for ``retention_days``."""
+    for ``retention_days``. A rider farther than ``route_corridor_m`` from its planned path
+    for ``off_route_tolerance`` is off route (``domain.adherence``)."""
 
     sample_interval: timedelta = timedelta(seconds=5)
     retention_days: int = 90
+    route_corridor_m: float = 50.0
+    off_route_tolerance: timedelta = timedelta(seconds=60)
     update_time: datetime | None = None
     version: int = 0
 
@@ -82,5 +85,9 @@ def validate_telemetry_policy(policy: TelemetryPolicy) -> None:
         out.append(FieldViolation("policy.sample_interval", "must be between 0 and 1 hour"))
     if not 1 <= policy.retention_days <= 3650:
         out.append(FieldViolation("policy.retention_days", "must be 1 to 3650"))
+    if not (math.isfinite(policy.route_corridor_m) and 5 <= policy.route_corridor_m <= 5000):
+        out.append(FieldViolation("policy.route_corridor_m", "must be 5 to 5,000 metres"))
+    if not timedelta(0) <= policy.off_route_tolerance <= timedelta(hours=1):
+        out.append(FieldViolation("policy.off_route_tolerance", "must be between 0 and 1 hour"))
     if out:
         raise InvalidArgument(out)

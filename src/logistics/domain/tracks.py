@@ -26,3 +26,4 @@ class TrackPoint:
     latitude: float
     longitude: float
     speed_mps: float
+    accuracy_m: float = 0.0

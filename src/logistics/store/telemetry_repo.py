@@ -119,19 +119,26 @@ class TelemetryPolicyRepository:
         return TelemetryPolicy(
             timedelta(seconds=float(row["sample_interval_s"])),
             row["retention_days"],
+            float(row["route_corridor_m"]),
+            timedelta(seconds=float(row["off_route_tolerance_s"])),
             row["update_time"],
             row["version"],
         )
 
     async def put(self, policy: TelemetryPolicy) -> TelemetryPolicy:
         await self._conn.execute(
-            """INSERT INTO telemetry_policies (tenant_id, sample_interval_s, retention_days)
-               VALUES ($1, $2, $3)
+            """INSERT INTO telemetry_policies (tenant_id, sample_interval_s, retention_days,
+                   route_corridor_m, off_route_tolerance_s)
+               VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (tenant_id) DO UPDATE SET sample_interval_s = EXCLUDED.sample_interval_s,
-                   retention_days = EXCLUDED.retention_days, update_time = now(),
+                   retention_days = EXCLUDED.retention_days,
+                   route_corridor_m = EXCLUDED.route_corridor_m,
+                   off_route_tolerance_s = EXCLUDED.off_route_tolerance_s, update_time = now(),
                    version = telemetry_policies.version + 1""",
             self._tenant_id,
             policy.sample_interval.total_seconds(),
             policy.retention_days,
+            policy.route_corridor_m,
+            policy.off_route_tolerance.total_seconds(),
         )
         return await self.get()

@@ -132,7 +132,7 @@ async def read_track(
 ) -> list[TrackPoint]:
     async with db.transaction(tenant_id) as conn:
         rows = await conn.fetch(
-            """SELECT record_time, latitude, longitude, speed_mps FROM track_points
+            """SELECT record_time, latitude, longitude, speed_mps, accuracy_m FROM track_points
                WHERE rider_id = $1 AND record_time >= $2 AND record_time < $3
                ORDER BY record_time, sequence LIMIT $4""",
             rider_id,
@@ -141,7 +141,8 @@ async def read_track(
             limit,
         )
     return [
-        TrackPoint(r["record_time"], r["latitude"], r["longitude"], r["speed_mps"]) for r in rows
+        TrackPoint(r["record_time"], r["latitude"], r["longitude"], r["speed_mps"], r["accuracy_m"])
+        for r in rows
     ]
 
 
@@ -153,8 +154,9 @@ async def ensure_partitions(db: Database, today: date, days_ahead: int = 7) -> N
 
 
 async def apply_retention(db: Database, now: datetime, default_days: int = 90) -> int:
-    """Deletes each tenant's points older than its retention; drops whole days older than the
-    longest retention of any tenant. Returns the number of partitions dropped."""
+    """Deletes each tenant's points (and route adherence's paths) older than its retention;
+    drops whole days older than the longest retention of any tenant. Returns the number of
+    partitions dropped."""
     async with db.transaction() as conn:
         policies = await conn.fetch("SELECT id FROM tenants")
     longest = default_days
@@ -165,6 +167,10 @@ async def apply_retention(db: Database, now: datetime, default_days: int = 90) -
             longest = max(longest, days)
             await conn.execute(
                 "DELETE FROM track_points WHERE record_time < $1", now - timedelta(days=days)
+            )
+            # The paths riders followed start where a rider was: kept as long as tracks.
+            await conn.execute(
+                "DELETE FROM route_paths WHERE create_time < $1", now - timedelta(days=days)
             )
     async with db.transaction() as conn:
         dropped: int = await conn.fetchval(

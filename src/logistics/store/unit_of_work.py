@@ -32,6 +32,7 @@ from logistics.store.records_repo import (
     ShiftRepository,
 )
 from logistics.store.rider_actions import RiderActionRepository
+from logistics.store.route_paths_repo import RoutePathRepository
 from logistics.store.routes_repo import RouteRepository
 from logistics.store.sla_repo import SlaPolicyRepository
 from logistics.store.snapshot import event_data, snapshot
@@ -89,6 +90,7 @@ class UnitOfWork:
         self.sla_policy = SlaPolicyRepository(conn, tenant_id)
         self.predictions = PredictionRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
+        self.route_paths = RoutePathRepository(conn, tenant_id)
         self.rider_actions = RiderActionRepository(conn, tenant_id)
         self.eta_observations = EtaObservationRepository(conn, tenant_id)
 

@@ -28,6 +28,9 @@ const ALERT_EVENTS: Record<Alert_Type, string> = {
   [Alert_Type.TASK_SLA_AT_RISK]: "task.sla_at_risk",
   [Alert_Type.TASK_SLA_BREACHED]: "task.sla_breached",
   [Alert_Type.TASK_DELAYED]: "task.delayed",
+
+  [Alert_Type.RIDER_OFF_ROUTE]: "rider.off_route",
+  [Alert_Type.RIDER_BACK_ON_ROUTE]: "rider.back_on_route",
 };
 
 export function alertTypeName(type: Alert_Type): string {

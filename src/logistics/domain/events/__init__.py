@@ -69,8 +69,11 @@ from logistics.domain.events._telemetry import (
     GeofenceExited,
     GeofenceTransition,
     GeofenceUpdated,
+    RiderBackOnRoute,
     RiderOffline,
+    RiderOffRoute,
     RiderOnline,
+    RiderRouteChange,
     RiderSpoofingSuspected,
 )
 from logistics.domain.events._webhooks import (
@@ -111,11 +114,15 @@ __all__ = [
     "NotificationRuleUpdated",
     "OutletCreated",
     "OutletUpdated",
+
+    "RiderBackOnRoute",
     "RiderComplianceChanged",
     "RiderCreated",
     "RiderDeleted",
+    "RiderOffRoute",
     "RiderOffline",
     "RiderOnline",
+    "RiderRouteChange",
     "RiderShiftCreated",
     "RiderShiftDeleted",
     "RiderShiftUpdated",

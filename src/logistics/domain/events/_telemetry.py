@@ -47,6 +47,40 @@ class RiderSpoofingSuspected(Event):
 
 
 @dataclass(frozen=True)
+class RiderRouteChange(Event):
+    """A rider left or rejoined its planned path: ``route`` (its route, when the path is a
+    plan's) or ``task`` (when it is the road to the task's next step), ``off_since`` when it
+    left the corridor, the position and time of the ping that decided."""
+
+    resource_field = "rider"
+
+    rider: str
+    route: str | None
+    task: str | None
+    off_since: datetime
+    record_time: datetime
+    latitude: float
+    longitude: float
+    distance_m: float
+    max_distance_m: float
+
+
+@dataclass(frozen=True)
+class RiderOffRoute(RiderRouteChange):
+    """A rider stayed farther than the corridor from its planned path (a route plan, or the
+    road to its task's next step) for the tolerance (emitted once per deviation)."""
+
+    type = "rider.off_route"
+
+
+@dataclass(frozen=True)
+class RiderBackOnRoute(RiderRouteChange):
+    """A rider reported off route is back within the corridor of its path."""
+
+    type = "rider.back_on_route"
+
+
+@dataclass(frozen=True)
 class GeofenceTransition(Event):
     """A rider's ping crossed or stayed in a geofence: ``kind`` is the fence's kind (none if
     the fence is gone), the position and time the ping's."""

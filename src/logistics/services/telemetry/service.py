@@ -27,6 +27,7 @@ from logistics.outages import OutageLog
 from logistics.services import crud
 from logistics.services.geofencing import GeofenceService
 from logistics.services.live.publisher import LivePublisher
+from logistics.services.telemetry.adherence import AdherenceMonitor
 from logistics.services.telemetry.ports import RiderHook, TelemetryIndex, Tracks
 from logistics.services.telemetry.session import RiderSession
 from logistics.store.unit_of_work import Store
@@ -59,6 +60,7 @@ class TelemetryService:
         *,
         on_stream_open: RiderHook | None = None,
         live: LivePublisher | None = None,
+        adherence: AdherenceMonitor | None = None,
     ) -> None:
         self._store = store
         self._index = index
@@ -68,6 +70,7 @@ class TelemetryService:
         self._limits = limits
         self._on_stream_open = on_stream_open
         self._live = live
+        self._adherence = adherence
         self._outages = OutageLog()
 
     async def open_session(self, caller: Caller) -> RiderSession:
@@ -95,6 +98,8 @@ class TelemetryService:
             fleet_id=str(rider.fleet_id) if rider.fleet_id else None,
         )
         await session.resume()
+        if self._adherence is not None:
+            session.adherence = await self._adherence.open(caller.tenant, rider_id, policy)
         if self._on_stream_open is not None:
             try:
                 await self._on_stream_open(caller.tenant, rider_id)

@@ -43,6 +43,7 @@ from logistics.domain.tracks import TrackRow
 from logistics.services.geofencing import FenceState
 
 if TYPE_CHECKING:
+    from logistics.services.telemetry.adherence import RiderAdherence
     from logistics.services.telemetry.service import TelemetryService
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class RiderSession:
     fleet_id: str | None = None
     live_cell: str | None = None  # the coarse cell live views last heard of the rider in
     live_ms: int = 0  # record time of the position live views last got
+    adherence: RiderAdherence | None = None  # the off-route check, when the service has one
 
     async def resume(self) -> None:
         """Picks up where the rider's previous stream (on any replica) left off."""
@@ -169,6 +171,8 @@ class RiderSession:
         self.sequence = state
         if live and (self.fence_states or s._fences.may_have_fences(self.tenant)):
             events.extend(await self._fence_events(live))
+        if live and self.adherence is not None:
+            events.extend(await self.adherence.check(live))
         if events:
             await s.emit(self.tenant, events)
         if rejected:

@@ -48,6 +48,10 @@ type DispatchServiceClient interface {
 	UpdateRouteTemplate(ctx context.Context, in *UpdateRouteTemplateRequest, opts ...grpc.CallOption) (*RouteTemplate, error)
 	// Stops the template: no further plans are made. Plans it made are kept (no longer linked).
 	DeleteRouteTemplate(ctx context.Context, in *DeleteRouteTemplateRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// How closely the route's rider kept to its path: the stored track (from the plan's
+	// creation to the route's completion, or now) against the path the live off-route check
+	// uses, under the tenant's corridor and tolerance (docs/adherence.md).
+	GetRouteAdherence(ctx context.Context, in *GetRouteAdherenceRequest, opts ...grpc.CallOption) (*RouteAdherence, error)
 }
 
 type dispatchServiceClient struct {
@@ -207,6 +211,15 @@ func (c *dispatchServiceClient) DeleteRouteTemplate(ctx context.Context, in *Del
 	return out, nil
 }
 
+func (c *dispatchServiceClient) GetRouteAdherence(ctx context.Context, in *GetRouteAdherenceRequest, opts ...grpc.CallOption) (*RouteAdherence, error) {
+	out := new(RouteAdherence)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.DispatchService/GetRouteAdherence", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility
@@ -241,6 +254,10 @@ type DispatchServiceServer interface {
 	UpdateRouteTemplate(context.Context, *UpdateRouteTemplateRequest) (*RouteTemplate, error)
 	// Stops the template: no further plans are made. Plans it made are kept (no longer linked).
 	DeleteRouteTemplate(context.Context, *DeleteRouteTemplateRequest) (*emptypb.Empty, error)
+	// How closely the route's rider kept to its path: the stored track (from the plan's
+	// creation to the route's completion, or now) against the path the live off-route check
+	// uses, under the tenant's corridor and tolerance (docs/adherence.md).
+	GetRouteAdherence(context.Context, *GetRouteAdherenceRequest) (*RouteAdherence, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -289,6 +306,9 @@ func (UnimplementedDispatchServiceServer) UpdateRouteTemplate(context.Context, *
 }
 func (UnimplementedDispatchServiceServer) DeleteRouteTemplate(context.Context, *DeleteRouteTemplateRequest) (*emptypb.Empty, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method DeleteRouteTemplate not implemented")
+}
+func (UnimplementedDispatchServiceServer) GetRouteAdherence(context.Context, *GetRouteAdherenceRequest) (*RouteAdherence, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetRouteAdherence not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 
@@ -558,6 +578,24 @@ func _DispatchService_DeleteRouteTemplate_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_GetRouteAdherence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRouteAdherenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).GetRouteAdherence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.DispatchService/GetRouteAdherence",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).GetRouteAdherence(ctx, req.(*GetRouteAdherenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _DispatchService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.DispatchService",
 	HandlerType: (*DispatchServiceServer)(nil),
@@ -613,6 +651,10 @@ var _DispatchService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteRouteTemplate",
 			Handler:    _DispatchService_DeleteRouteTemplate_Handler,
+		},
+		{
+			MethodName: "GetRouteAdherence",
+			Handler:    _DispatchService_GetRouteAdherence_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

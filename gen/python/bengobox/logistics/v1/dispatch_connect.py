@@ -60,6 +60,9 @@ class DispatchService(Protocol):
     async def delete_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_route_adherence(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
     def __init__(self, service: DispatchService | AsyncGenerator[DispatchService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -205,6 +208,16 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.delete_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetRouteAdherence": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetRouteAdherence",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_route_adherence,
                 ),
             },
             interceptors=interceptors,
@@ -507,6 +520,28 @@ class DispatchServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_route_adherence(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRouteAdherence",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
 
 class DispatchServiceSync(Protocol):
     def find_nearest_riders(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.FindNearestRidersResponse:
@@ -536,6 +571,8 @@ class DispatchServiceSync(Protocol):
     def update_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.UpdateRouteTemplateRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteTemplate:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def delete_route_template(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest, ctx: RequestContext) -> google_dot_protobuf_dot_empty__pb2.Empty:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_route_adherence(self, request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -682,6 +719,16 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.delete_route_template,
+                ),
+                "/bengobox.logistics.v1.DispatchService/GetRouteAdherence": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetRouteAdherence",
+                        service_name="bengobox.logistics.v1.DispatchService",
+                        input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_route_adherence,
                 ),
             },
             interceptors=interceptors,
@@ -982,4 +1029,26 @@ class DispatchServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+
+    def get_route_adherence(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRouteAdherence",
+                service_name="bengobox.logistics.v1.DispatchService",
+                input=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

@@ -460,3 +460,55 @@ class DeleteRouteTemplateRequest(_message.Message):
     name: str
     etag: str
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetRouteAdherenceRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class RouteDeviation(_message.Message):
+    __slots__ = ("start_time", "end_time", "max_distance_m", "position")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    max_distance_m: float
+    position: _common_pb2.GeoPoint
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_distance_m: _Optional[float] = ..., position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+
+class RouteAdherence(_message.Message):
+    __slots__ = ("name", "rider", "score", "tracked", "off_route", "deviations", "points", "path_source", "corridor_m", "tolerance", "in_progress")
+    class PathSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        PATH_SOURCE_UNSPECIFIED: _ClassVar[RouteAdherence.PathSource]
+        PATH_SOURCE_ROAD: _ClassVar[RouteAdherence.PathSource]
+        PATH_SOURCE_STRAIGHT_LINE: _ClassVar[RouteAdherence.PathSource]
+    PATH_SOURCE_UNSPECIFIED: RouteAdherence.PathSource
+    PATH_SOURCE_ROAD: RouteAdherence.PathSource
+    PATH_SOURCE_STRAIGHT_LINE: RouteAdherence.PathSource
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RIDER_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    TRACKED_FIELD_NUMBER: _ClassVar[int]
+    OFF_ROUTE_FIELD_NUMBER: _ClassVar[int]
+    DEVIATIONS_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    PATH_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CORRIDOR_M_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    IN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    rider: str
+    score: float
+    tracked: _duration_pb2.Duration
+    off_route: _duration_pb2.Duration
+    deviations: _containers.RepeatedCompositeFieldContainer[RouteDeviation]
+    points: int
+    path_source: RouteAdherence.PathSource
+    corridor_m: float
+    tolerance: _duration_pb2.Duration
+    in_progress: bool
+    def __init__(self, name: _Optional[str] = ..., rider: _Optional[str] = ..., score: _Optional[float] = ..., tracked: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., off_route: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., deviations: _Optional[_Iterable[_Union[RouteDeviation, _Mapping]]] = ..., points: _Optional[int] = ..., path_source: _Optional[_Union[RouteAdherence.PathSource, str]] = ..., corridor_m: _Optional[float] = ..., tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., in_progress: _Optional[bool] = ...) -> None: ...

@@ -107,6 +107,11 @@ class DispatchServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.GetRouteAdherence = channel.unary_unary(
+                '/bengobox.logistics.v1.DispatchService/GetRouteAdherence',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -214,6 +219,15 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRouteAdherence(self, request, context):
+        """How closely the route's rider kept to its path: the stored track (from the plan's
+        creation to the route's completion, or now) against the path the live off-route check
+        uses, under the tenant's corridor and tolerance (docs/adherence.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -286,6 +300,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.DeleteRouteTemplate,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'GetRouteAdherence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRouteAdherence,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -668,6 +687,33 @@ class DispatchService:
             '/bengobox.logistics.v1.DispatchService/DeleteRouteTemplate',
             bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.DeleteRouteTemplateRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRouteAdherence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.DispatchService/GetRouteAdherence',
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.GetRouteAdherenceRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_dispatch__pb2.RouteAdherence.FromString,
             options,
             channel_credentials,
             insecure,

@@ -301,7 +301,12 @@ class Alert(_message.Message):
         TYPE_RIDER_SPOOFING_SUSPECTED: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_AT_RISK: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_BREACHED: _ClassVar[Alert.Type]
+<<<<<<< HEAD
         TYPE_TASK_DELAYED: _ClassVar[Alert.Type]
+=======
+        TYPE_RIDER_OFF_ROUTE: _ClassVar[Alert.Type]
+        TYPE_RIDER_BACK_ON_ROUTE: _ClassVar[Alert.Type]
+>>>>>>> 21d4ede (Route adherence (issue 18): a corridor check with hysteresis on the ping path against the rider's open route or the road to its next step (OSRM route geometry, or the straight line with a wider corridor), rider.off_route / rider.back_on_route through the outbox and as live alerts, state kept across reconnects in Redis, GetRouteAdherence scores a route from the stored track; docs/adherence.md, bench/adherence.py)
     TYPE_UNSPECIFIED: Alert.Type
     TYPE_GEOFENCE_ENTERED: Alert.Type
     TYPE_GEOFENCE_EXITED: Alert.Type
@@ -310,7 +315,12 @@ class Alert(_message.Message):
     TYPE_RIDER_SPOOFING_SUSPECTED: Alert.Type
     TYPE_TASK_SLA_AT_RISK: Alert.Type
     TYPE_TASK_SLA_BREACHED: Alert.Type
+<<<<<<< HEAD
     TYPE_TASK_DELAYED: Alert.Type
+=======
+    TYPE_RIDER_OFF_ROUTE: Alert.Type
+    TYPE_RIDER_BACK_ON_ROUTE: Alert.Type
+>>>>>>> 21d4ede (Route adherence (issue 18): a corridor check with hysteresis on the ping path against the rider's open route or the road to its next step (OSRM route geometry, or the straight line with a wider corridor), rider.off_route / rider.back_on_route through the outbox and as live alerts, state kept across reconnects in Redis, GetRouteAdherence scores a route from the stored track; docs/adherence.md, bench/adherence.py)
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -477,18 +487,22 @@ class DeleteGeofenceRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class TelemetryPolicy(_message.Message):
-    __slots__ = ("name", "sample_interval", "retention_days", "update_time", "etag")
+    __slots__ = ("name", "sample_interval", "retention_days", "update_time", "etag", "route_corridor_m", "off_route_tolerance")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     RETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_CORRIDOR_M_FIELD_NUMBER: _ClassVar[int]
+    OFF_ROUTE_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     name: str
     sample_interval: _duration_pb2.Duration
     retention_days: int
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., sample_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retention_days: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    route_corridor_m: float
+    off_route_tolerance: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., sample_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retention_days: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., route_corridor_m: _Optional[float] = ..., off_route_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class GetTelemetryPolicyRequest(_message.Message):
     __slots__ = ("name",)
