@@ -301,12 +301,9 @@ class Alert(_message.Message):
         TYPE_RIDER_SPOOFING_SUSPECTED: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_AT_RISK: _ClassVar[Alert.Type]
         TYPE_TASK_SLA_BREACHED: _ClassVar[Alert.Type]
-<<<<<<< HEAD
         TYPE_TASK_DELAYED: _ClassVar[Alert.Type]
-=======
         TYPE_RIDER_OFF_ROUTE: _ClassVar[Alert.Type]
         TYPE_RIDER_BACK_ON_ROUTE: _ClassVar[Alert.Type]
->>>>>>> 21d4ede (Route adherence (issue 18): a corridor check with hysteresis on the ping path against the rider's open route or the road to its next step (OSRM route geometry, or the straight line with a wider corridor), rider.off_route / rider.back_on_route through the outbox and as live alerts, state kept across reconnects in Redis, GetRouteAdherence scores a route from the stored track; docs/adherence.md, bench/adherence.py)
     TYPE_UNSPECIFIED: Alert.Type
     TYPE_GEOFENCE_ENTERED: Alert.Type
     TYPE_GEOFENCE_EXITED: Alert.Type
@@ -315,12 +312,9 @@ class Alert(_message.Message):
     TYPE_RIDER_SPOOFING_SUSPECTED: Alert.Type
     TYPE_TASK_SLA_AT_RISK: Alert.Type
     TYPE_TASK_SLA_BREACHED: Alert.Type
-<<<<<<< HEAD
     TYPE_TASK_DELAYED: Alert.Type
-=======
     TYPE_RIDER_OFF_ROUTE: Alert.Type
     TYPE_RIDER_BACK_ON_ROUTE: Alert.Type
->>>>>>> 21d4ede (Route adherence (issue 18): a corridor check with hysteresis on the ping path against the rider's open route or the road to its next step (OSRM route geometry, or the straight line with a wider corridor), rider.off_route / rider.back_on_route through the outbox and as live alerts, state kept across reconnects in Redis, GetRouteAdherence scores a route from the stored track; docs/adherence.md, bench/adherence.py)
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
