@@ -190,7 +190,6 @@ def build_core(
         geofences=geofences,
         distances=distances,
         etas=etas,
-
         paths=build_paths(settings, registry),
         adherence_states=AdherenceStates(redis),
         dispatching=dispatching,

@@ -114,7 +114,6 @@ __all__ = [
     "NotificationRuleUpdated",
     "OutletCreated",
     "OutletUpdated",
-
     "RiderBackOnRoute",
     "RiderComplianceChanged",
     "RiderCreated",
