@@ -30,6 +30,8 @@ from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
 from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.notifications import Channel, NotificationRule, Recipient, Trigger
 from logistics.domain.outlets import OpeningHours, Outlet
+
+from logistics.domain.presence import Fix, PresenceCheck, Source, Verdict
 from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.events.catalog import table, with_table
 from logistics.events.envelope import event_of
@@ -121,6 +123,17 @@ SAMPLES: list[ev.Event] = [
         reason="delivery predicted 4 min late (road)",
         arrival=Eta.of(NOW, Travel(5400.0, 840.0, EtaSource.ROAD)),
         deadline=NOW + timedelta(minutes=10),
+
+    ev.TaskCompletionFlagged(
+        f"{T}/tasks/{ID}",
+        TASK,
+        TaskState.COMPLETED,
+        reason="completed 2.1 km from the drop-off (allowed 100 m; request position)",
+        step_id="drop",
+        action="complete",
+        check=PresenceCheck(
+            Verdict.OUTSIDE, True, 100.0, Fix(-1.28, 36.8, 12.0, NOW, Source.REQUEST), 2100.0
+        ),
     ),
     ev.RouteCompleted(f"{T}/routes/r1", str(ID), "van-1", 4, 12_500.5),
     ev.FleetCreated(f"{T}/fleets/f", FLEET),

@@ -16,6 +16,7 @@ from logistics.api.convert_common import (
     timestamp,
     update_paths,
 )
+from logistics.api.convert_presence import check_to_proto
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
 from logistics.domain.addresses import AddressState, needs_address
 from logistics.domain.errors import InvalidArgument
@@ -301,6 +302,10 @@ def task_to_proto(
             )
         if s.wait_seconds is not None:
             step.wait_duration.FromSeconds(s.wait_seconds)
+        if s.arrival_check is not None:
+            step.arrival_check.CopyFrom(check_to_proto(s.arrival_check))
+        if s.completion_check is not None:
+            step.completion_check.CopyFrom(check_to_proto(s.completion_check))
         if s.window is not None:
             step.window.CopyFrom(window_to_proto(s.window))
     return msg

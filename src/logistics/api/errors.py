@@ -131,7 +131,10 @@ def _retry_info(after_s: float) -> error_details_pb2.RetryInfo:
 
 
 def _details(exc: domain.DomainError) -> tuple[Message, ...]:
-    details: list[Message] = [_info(exc.reason)]
+    info = _info(exc.reason)
+    for key, value in exc.details.items():
+        info.metadata[key] = cut(value, MAX_DESCRIPTION_CHARS)
+    details: list[Message] = [info]
     if isinstance(exc, domain.InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(

@@ -28,6 +28,11 @@ from logistics.api.convert_dispatch import (
     weights_from_proto,
 )
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
+from logistics.api.convert_presence import (
+    accuracy,
+    completion_policy_from_proto,
+    completion_policy_to_proto,
+)
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
 from logistics.api.convert_tasks import (
     SLA_STATES,
@@ -50,7 +55,14 @@ from logistics.api.paging import encode_token, page_request
 from logistics.api.rest import Request, Response, Route, route
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_parent
-from logistics.domain.names import DISPATCH_POLICY, FLEETS, RIDERS, SLA_POLICY, TASKS
+from logistics.domain.names import (
+    COMPLETION_POLICY,
+    DISPATCH_POLICY,
+    FLEETS,
+    RIDERS,
+    SLA_POLICY,
+    TASKS,
+)
 from logistics.domain.paging import Cursor
 from logistics.domain.task_records import TaskFilter
 from logistics.services.dispatch.batch import BatchDispatchService
@@ -173,6 +185,7 @@ class TaskHandler(task_connect.TaskService):
             where,
             optional(request.etag),
             action_stamp(request),
+            accuracy(request.location_accuracy_m, "location_accuracy_m"),
         )
         return task_to_proto(name.tenant, task)
 
@@ -188,6 +201,7 @@ class TaskHandler(task_connect.TaskService):
             where,
             optional(request.etag),
             action_stamp(request),
+            accuracy(request.location_accuracy_m, "location_accuracy_m"),
         )
         return task_to_proto(name.tenant, task)
 
@@ -259,6 +273,26 @@ class TaskHandler(task_connect.TaskService):
             optional(request.policy.etag),
         )
         return sla_policy_to_proto(tenant, updated)
+
+    async def get_completion_policy(
+        self, request: task_pb2.GetCompletionPolicyRequest, ctx: Ctx
+    ) -> task_pb2.CompletionPolicy:
+        tenant = COMPLETION_POLICY.parse(request.name)
+        policy = await self._tasks.get_completion_policy(current_caller(), tenant)
+        return completion_policy_to_proto(tenant, policy)
+
+    async def update_completion_policy(
+        self, request: task_pb2.UpdateCompletionPolicyRequest, ctx: Ctx
+    ) -> task_pb2.CompletionPolicy:
+        _required(request.HasField("policy"), "policy")
+        tenant = COMPLETION_POLICY.parse(request.policy.name, "policy.name")
+        updated = await self._tasks.update_completion_policy(
+            current_caller(),
+            tenant,
+            completion_policy_from_proto(request.policy),
+            optional(request.policy.etag),
+        )
+        return completion_policy_to_proto(tenant, updated)
 
 
 class DispatchHandler(dispatch_connect.DispatchService):

@@ -150,6 +150,7 @@ def build_core(
         on_rider_change=rider_hooks,
         max_active_tasks=settings.max_active_tasks,
         riders=riders,
+        positions=index,
     )
     routes = RouteService(
         store,

@@ -6,6 +6,7 @@ nothing below the API knows about status codes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -20,14 +21,18 @@ class FieldViolation:
 class DomainError(Exception):
     """Base of every error a use case raises on purpose.
 
-    ``reason`` is a stable UPPER_SNAKE identifier for clients (``google.rpc.ErrorInfo``).
+    ``reason`` is a stable UPPER_SNAKE identifier for clients (``google.rpc.ErrorInfo``);
+    ``details`` are the ErrorInfo's metadata, facts a client can act on (``distance_m``).
     """
 
     reason = "ERROR"
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, reason: str | None = None, details: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details: Mapping[str, str] = dict(details or {})
         if reason is not None:
             self.reason = reason
 

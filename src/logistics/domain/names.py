@@ -19,6 +19,7 @@ from logistics.domain.ids import (
 )
 
 __all__ = [
+    "COMPLETION_POLICY",
     "COMPLIANCE_POLICY",
     "DELIVERIES",
     "DISPATCH_POLICY",
@@ -162,6 +163,7 @@ SHIFTS = ChildCollection(RIDERS, "shifts", "shift")
 DELIVERIES = ChildCollection(WEBHOOKS, "deliveries", "delivery")
 PROOFS = ChildCollection(TASKS, "proofs", "proof")
 
+COMPLETION_POLICY = Singleton("completionPolicy")
 COMPLIANCE_POLICY = Singleton("compliancePolicy")
 DISPATCH_POLICY = Singleton("dispatchPolicy")
 SLA_POLICY = Singleton("slaPolicy")

@@ -31,6 +31,7 @@ from logistics.domain.addresses import (
 )
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from logistics.domain.presence import PresenceCheck
 from logistics.domain.readiness import pickup_wait_seconds
 from logistics.domain.text import shown
 
@@ -157,6 +158,10 @@ class Step:
     curbside: bool = False
     # Of a pickup, once completed: how long the rider waited for the order (``readiness``).
     wait_seconds: int | None = None
+    # Verified completion (``presence``): the rider's position checked on arrival and on
+    # completion (None: not checked, as before the check existed or with the policy off).
+    arrival_check: PresenceCheck | None = None
+    completion_check: PresenceCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -257,16 +262,25 @@ def start(task: Task) -> Task:
     return dataclasses.replace(task, state=TaskState.EN_ROUTE)
 
 
-def arrive(task: Task, step_id: str, at: datetime) -> Task:
+def arrive(task: Task, step_id: str, at: datetime, check: PresenceCheck | None = None) -> Task:
+    """``check``: what the rider's position said on arrival, kept on the step."""
     _check(task, Action.ARRIVE)
     step = _current(task, step_id)
-    arrived = dataclasses.replace(step, state=StepState.ARRIVED, arrive_time=at)
+    arrived = dataclasses.replace(
+        step, state=StepState.ARRIVED, arrive_time=at, arrival_check=check
+    )
     return dataclasses.replace(task, state=TaskState.ARRIVED, steps=_with_step(task, arrived))
 
 
-def complete_step(task: Task, step_id: str, proofs: frozenset[ProofKind], at: datetime) -> Task:
+def complete_step(
+    task: Task,
+    step_id: str,
+    proofs: frozenset[ProofKind],
+    at: datetime,
+    check: PresenceCheck | None = None,
+) -> Task:
     """Completes the current step if every proof it requires was given; then on to the next
-    step (EN_ROUTE) or, after the last, COMPLETED."""
+    step (EN_ROUTE) or, after the last, COMPLETED. ``check``: as in ``arrive``."""
     _check(task, Action.COMPLETE_STEP)
     step = _current(task, step_id)
     missing = step.required_proofs - proofs
@@ -278,7 +292,13 @@ def complete_step(task: Task, step_id: str, proofs: frozenset[ProofKind], at: da
     wait = None
     if step.kind is StepKind.PICKUP and step.arrive_time is not None:
         wait = pickup_wait_seconds(step.arrive_time, task.ready_at, at)
-    done = dataclasses.replace(step, state=StepState.COMPLETED, complete_time=at, wait_seconds=wait)
+    done = dataclasses.replace(
+        step,
+        state=StepState.COMPLETED,
+        complete_time=at,
+        wait_seconds=wait,
+        completion_check=check,
+    )
     steps = _with_step(task, done)
     if task.current_step + 1 < len(task.steps):
         return dataclasses.replace(

@@ -39,6 +39,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "message": outcome.message,
         "reason": outcome.reason,
         "violations": [[v.field, v.description] for v in violations],
+        "details": dict(outcome.details),
     }
 
 
@@ -50,7 +51,7 @@ def outcome_from_json(d: dict[str, Any]) -> Outcome:
     cls = _ERRORS[d["error"]]
     if cls is InvalidArgument:
         return InvalidArgument([FieldViolation(f, text) for f, text in d["violations"]])
-    return cls(d["message"], reason=d["reason"])
+    return cls(d["message"], reason=d["reason"], details=d.get("details"))
 
 
 class RiderActionRepository:

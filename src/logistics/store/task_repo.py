@@ -30,6 +30,7 @@ from logistics.domain.tasks import (
 )
 from logistics.store.db import Connection
 from logistics.store.paging import keyset_clause, page_of
+from logistics.store.presence_json import check_from_json, check_json
 
 
 def _time(value: str | None) -> datetime | None:
@@ -62,6 +63,8 @@ def _step_json(s: Step) -> dict[str, Any]:
         "instructions": s.instructions,
         "curbside": s.curbside,
         "wait_seconds": s.wait_seconds,
+        "arrival_check": check_json(s.arrival_check),
+        "completion_check": check_json(s.completion_check),
     }
 
 
@@ -92,6 +95,8 @@ def _step(d: dict[str, Any]) -> Step:
         instructions=d.get("instructions"),
         curbside=d.get("curbside", False),
         wait_seconds=d.get("wait_seconds"),
+        arrival_check=check_from_json(d.get("arrival_check")),
+        completion_check=check_from_json(d.get("completion_check")),
     )
 
 

@@ -19,6 +19,7 @@ from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.names import Names
 from logistics.domain.versioning import check_etag
 from logistics.secrets_box import Keyring
+from logistics.store.completion_repo import CompletionPolicyRepository
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.eta_observations_repo import EtaObservationRepository
@@ -89,6 +90,8 @@ class UnitOfWork:
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
         self.sla_policy = SlaPolicyRepository(conn, tenant_id)
         self.predictions = PredictionRepository(conn, tenant_id)
+
+        self.completion_policy = CompletionPolicyRepository(conn, tenant_id)
         self.routes = RouteRepository(conn, tenant_id)
         self.route_paths = RoutePathRepository(conn, tenant_id)
         self.rider_actions = RiderActionRepository(conn, tenant_id)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from logistics.domain.eta import Eta
 from logistics.domain.events._base import Event
+from logistics.domain.presence import PresenceCheck
 from logistics.domain.tasks import Task, TaskState
 
 
@@ -108,6 +109,19 @@ class TaskCompleted(TaskEvent):
     """The last step was completed: the task is done."""
 
     type = "task.completed"
+
+
+@dataclass(frozen=True)
+class TaskCompletionFlagged(TaskEvent):
+    """A rider arrived at or completed a step (``step_id``; ``action``: `arrive` or
+    `complete`) away from its location, or with no position to check where the tenant's
+    completion policy flags that: ``check`` holds the verdict, the position judged, its
+    source and accuracy, the distance and the allowed radius; ``reason`` says it in words."""
+
+    type = "task.completion_flagged"
+
+    action: str = ""
+    check: PresenceCheck | None = None
 
 
 @dataclass(frozen=True)

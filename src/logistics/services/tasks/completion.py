@@ -1,6 +1,6 @@
 """Completing a task's current step: its proofs checked and stored, a wrong one-time code
-counted, offline-safe when the rider's app stamps the action; the time spent at the stop kept
-for the calibrated ETAs."""
+counted, the rider's position checked against the step's (``presence``), offline-safe when the
+rider's app stamps the action; the time spent at the stop kept for the calibrated ETAs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from logistics.services.codes import code_matches
 from logistics.services.tasks.access import authorise, authorise_rider
 from logistics.services.tasks.observations import record_stop
 from logistics.services.tasks.offline import apply_once, fingerprint
+from logistics.services.tasks.presence import PresenceChecker, SentPosition, record_flag
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -27,15 +28,18 @@ from logistics.services.tasks.proofs import (
     proofs_given,
 )
 from logistics.services.tasks.sla import clear_sla_timers
-from logistics.services.tasks.trail import Location, record
+from logistics.services.tasks.trail import record
 from logistics.store.unit_of_work import Store
 
 
 class StepCompletion:
-    def __init__(self, store: Store, files: ProofFiles, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, files: ProofFiles, clock: Clock, presence: PresenceChecker
+    ) -> None:
         self._store = store
         self._files = files
         self._clock = clock
+        self._presence = presence
 
     async def complete(
         self,
@@ -43,14 +47,16 @@ class StepCompletion:
         name: ResourceName,
         step_id: str,
         proofs: list[ProofInput],
-        location: Location | None,
+        sent: SentPosition,
         etag: str | None,
         stamp: ActionStamp | None = None,
     ) -> tuple[Task | None, Task]:
         """Completes the current step with its proofs (files stored first, removed again if the
         completion does not happen). A wrong one-time code is counted even though the call
         fails; after too many the code is locked. Returns the task before (None when nothing
-        changed: a replay) and after."""
+        changed: a replay) and after. Outside the step's area the step is flagged, or the
+        completion refused where the tenant's policy says so."""
+        location = sent.location
         authorise(caller, name)
         check_proofs(proofs)
         request_hash = fingerprint(
@@ -59,6 +65,7 @@ class StepCompletion:
             step_id,
             location,
             [(p.kind.value, p.text, p.content, p.temperatures_c, p.location) for p in proofs],
+            *sent.hashed(),
         )
         tenant_id = await self._store.tenants.ensure(name.tenant)
         stored = await self._files.store(tenant_id, name.id, proofs)
@@ -81,7 +88,9 @@ class StepCompletion:
             if code is not None and (not step.code_hash or not code_matches(code, step.code_hash)):
                 await uow.tasks.save(machine.record_code_attempt(task, step_id))
                 return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
-            done = machine.complete_step(task, step_id, frozenset(given), when)
+            machine.complete_step(task, step_id, frozenset(given), when)  # missing proof first
+            check = await self._presence.check(uow, caller, task, sent, when, "complete")
+            done = machine.complete_step(task, step_id, frozenset(given), when, check)
             for proof, blob in zip(proofs, stored, strict=True):
                 await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
             saved = await uow.tasks.save(done)
@@ -98,6 +107,7 @@ class StepCompletion:
                 occurred=when if stamp is not None and stamp.occurred is not None else None,
             )
             await record_stop(uow, saved, step_id)
+            await record_flag(caller, uow, saved, step_id, "complete")
             if saved.state is TaskState.COMPLETED:
                 await clear_sla_timers(uow, saved)
             return saved

@@ -30,6 +30,7 @@ from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.presence import CompletionPolicy
 from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import Task, TaskState
@@ -38,7 +39,7 @@ from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import claim_create
-from logistics.services.tasks import sla
+from logistics.services.tasks import presence, sla
 from logistics.services.tasks.access import authorise, authorise_proof_reader, authorise_rider
 from logistics.services.tasks.addresses import ask_geocoding
 from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
@@ -55,6 +56,12 @@ from logistics.services.tasks.intake import (
 from logistics.services.tasks.observations import record_leg
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
+from logistics.services.tasks.presence import (
+    PresenceChecker,
+    RiderPositions,
+    SentPosition,
+    record_flag,
+)
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
@@ -83,15 +90,18 @@ class TaskService:
         on_rider_change: Callable[[TenantSlug, uuid.UUID], Awaitable[None]] | None = None,
         max_active_tasks: int = 1,
         riders: RiderMessages | None = None,
+        positions: RiderPositions | None = None,
     ) -> None:
-        """``riders``: the riders' open streams, told of edits to the tasks they carry."""
+        """``riders``: the riders' open streams, told of edits to the tasks they carry;
+        ``positions``: the live index, for verified completion (``presence``)."""
         self._store = store
         self._riders = RiderNews(riders)
         self._editor = TaskEditor(store, clock, self._riders)
         self._batch = BatchCreator(store, outlets, clock)
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
-        self._completion = StepCompletion(store, self._files, clock)
+        self._presence = PresenceChecker(positions)
+        self._completion = StepCompletion(store, self._files, clock, self._presence)
         self._clock = clock
         self._on_rider_change = on_rider_change
         self._max_active_tasks = max_active_tasks
@@ -252,15 +262,22 @@ class TaskService:
         location: Location | None,
         etag: str | None,
         stamp: ActionStamp | None = None,
+        accuracy_m: float = 0.0,
     ) -> Task:
         """At a curbside pickup the arrival also emits ``task.rider_arrived`` for the outlet.
-        The leg just ridden is kept for the calibrated ETAs (``tasks.observations``)."""
+        The leg just ridden is kept for the calibrated ETAs (``tasks.observations``). The
+        rider's position is checked against the step's (``presence``): outside, the step is
+        flagged, or the arrival refused where the tenant's policy says so."""
+        sent = SentPosition(location, accuracy_m)
 
         async def change(uow: UnitOfWork, task: Task, when: datetime) -> Task:
-            return machine.arrive(task, step_id, when)
+            machine.arrive(task, step_id, when)  # an illegal arrival is refused first
+            check = await self._presence.check(uow, caller, task, sent, when, "arrive")
+            return machine.arrive(task, step_id, when, check)
 
-        async def arrived(uow: UnitOfWork, saved: Task) -> None:
+        async def then(uow: UnitOfWork, saved: Task) -> None:
             await notify_curbside(caller, uow, saved, step_id)
+            await record_flag(caller, uow, saved, step_id, "arrive")
             await record_leg(uow, saved, step_id)
 
         return await self._transition(
@@ -271,8 +288,10 @@ class TaskService:
             change,
             location=location,
             step_id=step_id,
-            rider=RiderAction(stamp, fingerprint("ArriveAtStep", str(name), step_id, location)),
-            then=arrived,
+            rider=RiderAction(
+                stamp, fingerprint("ArriveAtStep", str(name), step_id, location, *sent.hashed())
+            ),
+            then=then,
         )
 
     async def mark_ready(self, caller: Caller, name: ResourceName, etag: str | None) -> Task:
@@ -327,10 +346,11 @@ class TaskService:
         location: Location | None,
         etag: str | None,
         stamp: ActionStamp | None = None,
+        accuracy_m: float = 0.0,
     ) -> Task:
         """See ``completion.StepCompletion``."""
         before, done = await self._completion.complete(
-            caller, name, step_id, proofs, location, etag, stamp
+            caller, name, step_id, proofs, SentPosition(location, accuracy_m), etag, stamp
         )
         if before is not None and done.state is TaskState.COMPLETED:
             await self._riders_changed(name.tenant, before, done)
@@ -441,6 +461,16 @@ class TaskService:
         self, caller: Caller, tenant: TenantSlug, policy: SlaPolicy, etag: str | None
     ) -> SlaPolicy:
         return await sla.update_policy(self._store, caller, tenant, policy, etag)
+
+    # Verified completion
+
+    async def get_completion_policy(self, caller: Caller, tenant: TenantSlug) -> CompletionPolicy:
+        return await presence.get_policy(self._store, caller, tenant)
+
+    async def update_completion_policy(
+        self, caller: Caller, tenant: TenantSlug, policy: CompletionPolicy, etag: str | None
+    ) -> CompletionPolicy:
+        return await presence.update_policy(self._store, caller, tenant, policy, etag)
 
 
 def _pure(step: Any) -> Any:

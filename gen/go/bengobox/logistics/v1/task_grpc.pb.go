@@ -46,6 +46,10 @@ type TaskServiceClient interface {
 	// The tenant's SLA escalation rules. Name: tenants/{tenant}/slaPolicy.
 	GetSlaPolicy(ctx context.Context, in *GetSlaPolicyRequest, opts ...grpc.CallOption) (*SlaPolicy, error)
 	UpdateSlaPolicy(ctx context.Context, in *UpdateSlaPolicyRequest, opts ...grpc.CallOption) (*SlaPolicy, error)
+	// How arrivals and completions are checked against the step's location (docs/tasks.md,
+	// "Verified completion"). Name: tenants/{tenant}/completionPolicy.
+	GetCompletionPolicy(ctx context.Context, in *GetCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error)
+	UpdateCompletionPolicy(ctx context.Context, in *UpdateCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error)
 }
 
 type taskServiceClient struct {
@@ -191,6 +195,24 @@ func (c *taskServiceClient) UpdateSlaPolicy(ctx context.Context, in *UpdateSlaPo
 	return out, nil
 }
 
+func (c *taskServiceClient) GetCompletionPolicy(ctx context.Context, in *GetCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error) {
+	out := new(CompletionPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/GetCompletionPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskServiceClient) UpdateCompletionPolicy(ctx context.Context, in *UpdateCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error) {
+	out := new(CompletionPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskServiceServer is the server API for TaskService service.
 // All implementations must embed UnimplementedTaskServiceServer
 // for forward compatibility
@@ -224,6 +246,10 @@ type TaskServiceServer interface {
 	// The tenant's SLA escalation rules. Name: tenants/{tenant}/slaPolicy.
 	GetSlaPolicy(context.Context, *GetSlaPolicyRequest) (*SlaPolicy, error)
 	UpdateSlaPolicy(context.Context, *UpdateSlaPolicyRequest) (*SlaPolicy, error)
+	// How arrivals and completions are checked against the step's location (docs/tasks.md,
+	// "Verified completion"). Name: tenants/{tenant}/completionPolicy.
+	GetCompletionPolicy(context.Context, *GetCompletionPolicyRequest) (*CompletionPolicy, error)
+	UpdateCompletionPolicy(context.Context, *UpdateCompletionPolicyRequest) (*CompletionPolicy, error)
 	mustEmbedUnimplementedTaskServiceServer()
 }
 
@@ -275,6 +301,12 @@ func (UnimplementedTaskServiceServer) GetSlaPolicy(context.Context, *GetSlaPolic
 }
 func (UnimplementedTaskServiceServer) UpdateSlaPolicy(context.Context, *UpdateSlaPolicyRequest) (*SlaPolicy, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateSlaPolicy not implemented")
+}
+func (UnimplementedTaskServiceServer) GetCompletionPolicy(context.Context, *GetCompletionPolicyRequest) (*CompletionPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetCompletionPolicy not implemented")
+}
+func (UnimplementedTaskServiceServer) UpdateCompletionPolicy(context.Context, *UpdateCompletionPolicyRequest) (*CompletionPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateCompletionPolicy not implemented")
 }
 func (UnimplementedTaskServiceServer) mustEmbedUnimplementedTaskServiceServer() {}
 
@@ -559,6 +591,42 @@ func _TaskService_UpdateSlaPolicy_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskService_GetCompletionPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCompletionPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).GetCompletionPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/GetCompletionPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).GetCompletionPolicy(ctx, req.(*GetCompletionPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskService_UpdateCompletionPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCompletionPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).UpdateCompletionPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).UpdateCompletionPolicy(ctx, req.(*UpdateCompletionPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _TaskService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.TaskService",
 	HandlerType: (*TaskServiceServer)(nil),
@@ -622,6 +690,14 @@ var _TaskService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateSlaPolicy",
 			Handler:    _TaskService_UpdateSlaPolicy_Handler,
+		},
+		{
+			MethodName: "GetCompletionPolicy",
+			Handler:    _TaskService_GetCompletionPolicy_Handler,
+		},
+		{
+			MethodName: "UpdateCompletionPolicy",
+			Handler:    _TaskService_UpdateCompletionPolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -62,6 +62,12 @@ class TaskService(Protocol):
     async def update_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
     def __init__(self, service: TaskService | AsyncGenerator[TaskService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -217,6 +223,26 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.update_sla_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetCompletionPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetCompletionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_completion_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateCompletionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_completion_policy,
                 ),
             },
             interceptors=interceptors,
@@ -541,6 +567,48 @@ class TaskServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_completion_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCompletionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_completion_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateCompletionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class TaskServiceSync(Protocol):
     def create_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CreateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -572,6 +640,10 @@ class TaskServiceSync(Protocol):
     def get_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def update_sla_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -728,6 +800,26 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.update_sla_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetCompletionPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetCompletionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_completion_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateCompletionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_completion_policy,
                 ),
             },
             interceptors=interceptors,
@@ -1046,6 +1138,48 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_completion_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCompletionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_completion_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateCompletionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

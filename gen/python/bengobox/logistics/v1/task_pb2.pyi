@@ -137,7 +137,7 @@ class TaskItem(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
 
 class TaskStep(_message.Message):
-    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions", "curbside", "wait_duration")
+    __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions", "curbside", "wait_duration", "arrival_check", "completion_check")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[TaskStep.Kind]
@@ -198,6 +198,8 @@ class TaskStep(_message.Message):
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
     CURBSIDE_FIELD_NUMBER: _ClassVar[int]
     WAIT_DURATION_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_CHECK_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_CHECK_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: TaskStep.Kind
     state: TaskStep.State
@@ -218,7 +220,47 @@ class TaskStep(_message.Message):
     instructions: str
     curbside: bool
     wait_duration: _duration_pb2.Duration
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., instructions: _Optional[str] = ..., curbside: _Optional[bool] = ..., wait_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    arrival_check: PresenceCheck
+    completion_check: PresenceCheck
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[TaskStep.Kind, str]] = ..., state: _Optional[_Union[TaskStep.State, str]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ..., outlet_id: _Optional[str] = ..., window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., required_proofs: _Optional[_Iterable[_Union[TaskStep.ProofKind, str]]] = ..., service_seconds: _Optional[int] = ..., one_time_code: _Optional[str] = ..., issued_code: _Optional[str] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., address_state: _Optional[_Union[AddressState, str]] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., instructions: _Optional[str] = ..., curbside: _Optional[bool] = ..., wait_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., arrival_check: _Optional[_Union[PresenceCheck, _Mapping]] = ..., completion_check: _Optional[_Union[PresenceCheck, _Mapping]] = ...) -> None: ...
+
+class PresenceCheck(_message.Message):
+    __slots__ = ("verdict", "flagged", "location", "accuracy_m", "fix_time", "source", "distance_m", "radius_m")
+    class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        VERDICT_UNSPECIFIED: _ClassVar[PresenceCheck.Verdict]
+        VERDICT_INSIDE: _ClassVar[PresenceCheck.Verdict]
+        VERDICT_OUTSIDE: _ClassVar[PresenceCheck.Verdict]
+        VERDICT_NO_POSITION: _ClassVar[PresenceCheck.Verdict]
+    VERDICT_UNSPECIFIED: PresenceCheck.Verdict
+    VERDICT_INSIDE: PresenceCheck.Verdict
+    VERDICT_OUTSIDE: PresenceCheck.Verdict
+    VERDICT_NO_POSITION: PresenceCheck.Verdict
+    class Source(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SOURCE_UNSPECIFIED: _ClassVar[PresenceCheck.Source]
+        SOURCE_REQUEST: _ClassVar[PresenceCheck.Source]
+        SOURCE_LIVE: _ClassVar[PresenceCheck.Source]
+    SOURCE_UNSPECIFIED: PresenceCheck.Source
+    SOURCE_REQUEST: PresenceCheck.Source
+    SOURCE_LIVE: PresenceCheck.Source
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
+    FIX_TIME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    verdict: PresenceCheck.Verdict
+    flagged: bool
+    location: _common_pb2.GeoPoint
+    accuracy_m: float
+    fix_time: _timestamp_pb2.Timestamp
+    source: PresenceCheck.Source
+    distance_m: float
+    radius_m: float
+    def __init__(self, verdict: _Optional[_Union[PresenceCheck.Verdict, str]] = ..., flagged: _Optional[bool] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., accuracy_m: _Optional[float] = ..., fix_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[PresenceCheck.Source, str]] = ..., distance_m: _Optional[float] = ..., radius_m: _Optional[float] = ...) -> None: ...
 
 class AddressCandidate(_message.Message):
     __slots__ = ("label", "location", "confidence")
@@ -365,20 +407,22 @@ class StartTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ArriveAtStepRequest(_message.Message):
-    __slots__ = ("name", "step_id", "location", "etag", "action_id", "occurred_time")
+    __slots__ = ("name", "step_id", "location", "etag", "action_id", "occurred_time", "location_accuracy_m")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
     name: str
     step_id: str
     location: _common_pb2.GeoPoint
     etag: str
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    location_accuracy_m: float
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class Proof(_message.Message):
     __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name")
@@ -407,7 +451,7 @@ class Proof(_message.Message):
     def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CompleteStepRequest(_message.Message):
-    __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time")
+    __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time", "location_accuracy_m")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     PROOFS_FIELD_NUMBER: _ClassVar[int]
@@ -415,6 +459,7 @@ class CompleteStepRequest(_message.Message):
     ETAG_FIELD_NUMBER: _ClassVar[int]
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
     name: str
     step_id: str
     proofs: _containers.RepeatedCompositeFieldContainer[Proof]
@@ -422,7 +467,8 @@ class CompleteStepRequest(_message.Message):
     etag: str
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    location_accuracy_m: float
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class FailTaskRequest(_message.Message):
     __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time")
@@ -513,3 +559,45 @@ class UpdateSlaPolicyRequest(_message.Message):
     POLICY_FIELD_NUMBER: _ClassVar[int]
     policy: SlaPolicy
     def __init__(self, policy: _Optional[_Union[SlaPolicy, _Mapping]] = ...) -> None: ...
+
+class CompletionPolicy(_message.Message):
+    __slots__ = ("name", "enforcement", "radius_m", "max_fix_age", "max_accuracy_m", "flag_without_position", "update_time", "etag")
+    class Enforcement(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ENFORCEMENT_UNSPECIFIED: _ClassVar[CompletionPolicy.Enforcement]
+        ENFORCEMENT_OFF: _ClassVar[CompletionPolicy.Enforcement]
+        ENFORCEMENT_FLAG: _ClassVar[CompletionPolicy.Enforcement]
+        ENFORCEMENT_REFUSE: _ClassVar[CompletionPolicy.Enforcement]
+    ENFORCEMENT_UNSPECIFIED: CompletionPolicy.Enforcement
+    ENFORCEMENT_OFF: CompletionPolicy.Enforcement
+    ENFORCEMENT_FLAG: CompletionPolicy.Enforcement
+    ENFORCEMENT_REFUSE: CompletionPolicy.Enforcement
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ENFORCEMENT_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIX_AGE_FIELD_NUMBER: _ClassVar[int]
+    MAX_ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
+    FLAG_WITHOUT_POSITION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    enforcement: CompletionPolicy.Enforcement
+    radius_m: float
+    max_fix_age: _duration_pb2.Duration
+    max_accuracy_m: float
+    flag_without_position: bool
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., enforcement: _Optional[_Union[CompletionPolicy.Enforcement, str]] = ..., radius_m: _Optional[float] = ..., max_fix_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_accuracy_m: _Optional[float] = ..., flag_without_position: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetCompletionPolicyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateCompletionPolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: CompletionPolicy
+    def __init__(self, policy: _Optional[_Union[CompletionPolicy, _Mapping]] = ...) -> None: ...

@@ -115,6 +115,16 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
                 _registered_method=True)
+        self.GetCompletionPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/GetCompletionPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
+                _registered_method=True)
+        self.UpdateCompletionPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
+                _registered_method=True)
 
 
 class TaskServiceServicer:
@@ -230,6 +240,20 @@ class TaskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCompletionPolicy(self, request, context):
+        """How arrivals and completions are checked against the step's location (docs/tasks.md,
+        "Verified completion"). Name: tenants/{tenant}/completionPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCompletionPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TaskServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -307,6 +331,16 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.UpdateSlaPolicy,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.SerializeToString,
+            ),
+            'GetCompletionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompletionPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.SerializeToString,
+            ),
+            'UpdateCompletionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCompletionPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -720,6 +754,60 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/UpdateSlaPolicy',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateSlaPolicyRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.SlaPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompletionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/GetCompletionPolicy',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCompletionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
             options,
             channel_credentials,
             insecure,

@@ -16,7 +16,11 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/task.proto.
  */
 export const file_bengobox_logistics_v1_task: GenFile = /*@__PURE__*/
+<<<<<<< HEAD
   fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIqcJCgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIEhUKDW5lZWRzX2FkZHJlc3MYFCABKAgSLgoKcmVhZHlfdGltZRgYIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbWFya19yZWFkeV90aW1lGBkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ2CgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIRCg1LSU5EX0RFTElWRVJZEAESDwoLS0lORF9QSUNLVVAQAhIRCg1LSU5EX1RSQU5TRkVSEAMSDwoLS0lORF9SRVRVUk4QBBIQCgxLSU5EX1NIVVRUTEUQBSKoAQoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9DUkVBVEVEEAESEgoOU1RBVEVfQVNTSUdORUQQAhISCg5TVEFURV9FTl9ST1VURRADEhEKDVNUQVRFX0FSUklWRUQQBBITCg9TVEFURV9DT01QTEVURUQQBRIQCgxTVEFURV9GQUlMRUQQBhITCg9TVEFURV9DQU5DRUxMRUQQByJsCghTbGFTdGF0ZRIZChVTTEFfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTTEFfU1RBVEVfT05fVFJBQ0sQARIVChFTTEFfU1RBVEVfQVRfUklTSxACEhYKElNMQV9TVEFURV9CUkVBQ0hFRBADIpkBCghUYXNrSXRlbRILCgNza3UYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSEAoIcXVhbnRpdHkYAyABKAUSEQoJd2VpZ2h0X2tnGAQgASgBEhAKCHZvbHVtZV9sGAUgASgBEhkKEW1pbl90ZW1wZXJhdHVyZV9jGAYgASgBEhkKEW1heF90ZW1wZXJhdHVyZV9jGAcgASgBIp4JCghUYXNrU3RlcBIKCgJpZBgBIAEoCRIyCgRraW5kGAIgASgOMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLktpbmQSNAoFc3RhdGUYAyABKA4yJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuU3RhdGUSMQoIbG9jYXRpb24YBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDwoHYWRkcmVzcxgFIAEoCRIRCglvdXRsZXRfaWQYBiABKAkSMQoGd2luZG93GAcgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cSFAoMY29udGFjdF9uYW1lGAggASgJEhUKDWNvbnRhY3RfcGhvbmUYCSABKAkSQgoPcmVxdWlyZWRfcHJvb2ZzGAogAygOMikuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLlByb29mS2luZBIXCg9zZXJ2aWNlX3NlY29uZHMYCyABKAUSFQoNb25lX3RpbWVfY29kZRgMIAEoCRITCgtpc3N1ZWRfY29kZRgNIAEoCRIvCgthcnJpdmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNY29tcGxldGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoNYWRkcmVzc19zdGF0ZRgQIAEoDjIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BZGRyZXNzU3RhdGUSQwoSYWRkcmVzc19jYW5kaWRhdGVzGBEgAygLMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFkZHJlc3NDYW5kaWRhdGUSFAoMaW5zdHJ1Y3Rpb25zGBIgASgJEhAKCGN1cmJzaWRlGBQgASgIEjAKDXdhaXRfZHVyYXRpb24YFSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iTgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDwoLS0lORF9QSUNLVVAQARIRCg1LSU5EX0RST1BfT0ZGEAISDAoIS0lORF9IVUIQAyJ+CgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1BFTkRJTkcQARIRCg1TVEFURV9BUlJJVkVEEAISEwoPU1RBVEVfQ09NUExFVEVEEAMSEAoMU1RBVEVfRkFJTEVEEAQSEQoNU1RBVEVfU0tJUFBFRBAFIswBCglQcm9vZktpbmQSGgoWUFJPT0ZfS0lORF9VTlNQRUNJRklFRBAAEhwKGFBST09GX0tJTkRfT05FX1RJTUVfQ09ERRABEhgKFFBST09GX0tJTkRfU0lHTkFUVVJFEAISFAoQUFJPT0ZfS0lORF9QSE9UTxADEhYKElBST09GX0tJTkRfTkZDX1RBRxAEEh4KGlBST09GX0tJTkRfVEVNUEVSQVRVUkVfTE9HEAUSHQoZUFJPT0ZfS0lORF9SRUNJUElFTlRfTkFNRRAGImgKEEFkZHJlc3NDYW5kaWRhdGUSDQoFbGFiZWwYASABKAkSMQoIbG9jYXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKY29uZmlkZW5jZRgDIAEoASLXAgoJVGFza0V2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSNQoKZnJvbV9zdGF0ZRgDIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEjMKCHRvX3N0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFYWN0b3IYBSABKAkSDgoGcmVhc29uGAYgASgJEjEKCGxvY2F0aW9uGAcgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50Ei4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N0ZXBfaWQYCSABKAkSMQoNb2NjdXJyZWRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYgoRQ3JlYXRlVGFza1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEikKBHRhc2sYAiABKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxISCgpyZXF1ZXN0X2lkGAMgASgJIm8KEVVwZGF0ZVRhc2tSZXF1ZXN0EikKBHRhc2sYASABKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sifQoXQmF0Y2hDcmVhdGVUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEjoKCHJlcXVlc3RzGAIgAygLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0EhYKDmFsbF9vcl9ub3RoaW5nGAMgASgIInQKFUJhdGNoQ3JlYXRlVGFza1Jlc3VsdBIrCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tIABIkCgZzdGF0dXMYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQggKBnJlc3VsdCKFAQoYQmF0Y2hDcmVhdGVUYXNrc1Jlc3BvbnNlEioKBXRhc2tzGAEgAygLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSPQoHcmVzdWx0cxgCIAMoCzIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5CYXRjaENyZWF0ZVRhc2tSZXN1bHQiHgoOR2V0VGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCSKlAwoQTGlzdFRhc2tzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSMAoFc3RhdGUYBCABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIuCgRraW5kGAUgASgOMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suS2luZBIRCglvdXRsZXRfaWQYBiABKAkSDQoFcmlkZXIYByABKAkSOAoNY3JlYXRlX3dpbmRvdxgIIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93EjcKCXNsYV9zdGF0ZRgJIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlNsYVN0YXRlEjoKD2RlYWRsaW5lX3dpbmRvdxgKIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93EhAKCG9yZGVyX2lkGAsgASgJEhUKDW5lZWRzX2FkZHJlc3MYDCABKAgiWAoRTGlzdFRhc2tzUmVzcG9uc2USKgoFdGFza3MYASADKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiPwoRQ2FuY2VsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSDAoEZXRhZxgDIAEoCSKnAQoQU3RhcnRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYAyABKAkSEQoJYWN0aW9uX2lkGAQgASgJEjEKDW9jY3VycmVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrsBChNBcnJpdmVBdFN0ZXBSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc3RlcF9pZBgCIAEoCRIxCghsb2NhdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAQgASgJEhEKCWFjdGlvbl9pZBgFIAEoCRIxCg1vY2N1cnJlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLFAgoFUHJvb2YSNwoEa2luZBgBIAEoDjIpLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrU3RlcC5Qcm9vZktpbmQSDAoEdGV4dBgCIAEoCRIPCgdjb250ZW50GAMgASgMEhYKDnRlbXBlcmF0dXJlc19jGAUgAygBEjEKCGxvY2F0aW9uGAYgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EjAKDGNhcHR1cmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZmlsZV9zaGEyNTYYCCABKAkSFAoMY29udGVudF90eXBlGAkgASgJEhcKD2ZpbGVfc2l6ZV9ieXRlcxgKIAEoAxIPCgdzdGVwX2lkGAsgASgJEgwKBG5hbWUYDCABKAlKBAgEEAUi6QEKE0NvbXBsZXRlU3RlcFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdzdGVwX2lkGAIgASgJEiwKBnByb29mcxgDIAMoCzIcLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Qcm9vZhIxCghsb2NhdGlvbhgEIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAUgASgJEhEKCWFjdGlvbl9pZBgGIAEoCRIxCg1vY2N1cnJlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK2AQoPRmFpbFRhc2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJEjEKCGxvY2F0aW9uGAMgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYBCABKAkSEQoJYWN0aW9uX2lkGAUgASgJEjEKDW9jY3VycmVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjIKFE1hcmtUYXNrUmVhZHlSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSJOChVMaXN0VGFza0V2ZW50c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImMKFkxpc3RUYXNrRXZlbnRzUmVzcG9uc2USMAoGZXZlbnRzGAEgAygLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoRTGlzdFByb29mc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJIkIKEkxpc3RQcm9vZnNSZXNwb25zZRIsCgZwcm9vZnMYASADKAsyHC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJvb2YigAMKCVNsYVBvbGljeRIMCgRuYW1lGAEgASgJEjEKDmF0X3Jpc2tfYmVmb3JlGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkQKDWJyZWFjaF9hY3Rpb24YAyABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5LkJyZWFjaEFjdGlvbhIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgFIAEoCRJDCgxkZWxheV9hY3Rpb24YBiABKA4yLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5LkJyZWFjaEFjdGlvbiJoCgxCcmVhY2hBY3Rpb24SHQoZQlJFQUNIX0FDVElPTl9VTlNQRUNJRklFRBAAEhYKEkJSRUFDSF9BQ1RJT05fTk9ORRABEiEKHUJSRUFDSF9BQ1RJT05fTUFOVUFMX0RJU1BBVENIEAIiIwoTR2V0U2xhUG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIkoKFlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QSMAoGcG9saWN5GAEgASgLMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeSqeAQoMQWRkcmVzc1N0YXRlEh0KGUFERFJFU1NfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNBRERSRVNTX1NUQVRFX0dJVkVOEAESGQoVQUREUkVTU19TVEFURV9QRU5ESU5HEAISGgoWQUREUkVTU19TVEFURV9SRVNPTFZFRBADEh8KG0FERFJFU1NfU1RBVEVfTkVFRFNfQUREUkVTUxAEMo4LCgtUYXNrU2VydmljZRJTCgpDcmVhdGVUYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSUgoHR2V0VGFzaxIlLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrIgOQAgEScwoQQmF0Y2hDcmVhdGVUYXNrcxIuLmJlbmdvYm94LmxvZ2lzdGljcy52MS5CYXRjaENyZWF0ZVRhc2tzUmVxdWVzdBovLmJlbmdvYm94LmxvZ2lzdGljcy52MS5CYXRjaENyZWF0ZVRhc2tzUmVzcG9uc2USYwoJTGlzdFRhc2tzEicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrc1JlcXVlc3QaKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJTCgpVcGRhdGVUYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSUwoKQ2FuY2VsVGFzaxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5DYW5jZWxUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElEKCVN0YXJ0VGFzaxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TdGFydFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSVwoMQXJyaXZlQXRTdGVwEiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkFycml2ZUF0U3RlcFJlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJXCgxDb21wbGV0ZVN0ZXASKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ29tcGxldGVTdGVwUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEk8KCEZhaWxUYXNrEiYuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZhaWxUYXNrUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElkKDU1hcmtUYXNrUmVhZHkSKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTWFya1Rhc2tSZWFkeVJlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJyCg5MaXN0VGFza0V2ZW50cxIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza0V2ZW50c1JlcXVlc3QaLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tFdmVudHNSZXNwb25zZSIDkAIBEmYKCkxpc3RQcm9vZnMSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1JlcXVlc3QaKS5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFByb29mc1Jlc3BvbnNlIgOQAgESYQoMR2V0U2xhUG9saWN5EiouYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5IgOQAgESYgoPVXBkYXRlU2xhUG9saWN5Ei0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlVwZGF0ZVNsYVBvbGljeVJlcXVlc3QaIC5iZW5nb2JveC5sb2dpc3RpY3MudjEuU2xhUG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglUYXNrUHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
+=======
+  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvdGFzay5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIqcJCgRUYXNrEgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIQCghvcmRlcl9pZBgEIAEoCRIRCglvdXRsZXRfaWQYBSABKAkSEAoIcHJpb3JpdHkYBiABKAUSLgoFaXRlbXMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza0l0ZW0SLgoFc3RlcHMYCCADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXASDQoFcmlkZXIYCSABKAkSMwoPcGlja3VwX2RlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFkZWxpdmVyeV9kZWFkbGluZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbm90ZXMYDCABKAkSKQoIbWV0YWRhdGEYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgQIAEoCRI3CglzbGFfc3RhdGUYESABKA4yJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TbGFTdGF0ZRIUCgxjdXJyZW50X3N0ZXAYEiABKAUSFwoPbWFudWFsX2Rpc3BhdGNoGBMgASgIEhUKDW5lZWRzX2FkZHJlc3MYFCABKAgSLgoKcmVhZHlfdGltZRgYIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbWFya19yZWFkeV90aW1lGBkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ2CgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIRCg1LSU5EX0RFTElWRVJZEAESDwoLS0lORF9QSUNLVVAQAhIRCg1LSU5EX1RSQU5TRkVSEAMSDwoLS0lORF9SRVRVUk4QBBIQCgxLSU5EX1NIVVRUTEUQBSKoAQoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9DUkVBVEVEEAESEgoOU1RBVEVfQVNTSUdORUQQAhISCg5TVEFURV9FTl9ST1VURRADEhEKDVNUQVRFX0FSUklWRUQQBBITCg9TVEFURV9DT01QTEVURUQQBRIQCgxTVEFURV9GQUlMRUQQBhITCg9TVEFURV9DQU5DRUxMRUQQByJsCghTbGFTdGF0ZRIZChVTTEFfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTTEFfU1RBVEVfT05fVFJBQ0sQARIVChFTTEFfU1RBVEVfQVRfUklTSxACEhYKElNMQV9TVEFURV9CUkVBQ0hFRBADIpkBCghUYXNrSXRlbRILCgNza3UYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSEAoIcXVhbnRpdHkYAyABKAUSEQoJd2VpZ2h0X2tnGAQgASgBEhAKCHZvbHVtZV9sGAUgASgBEhkKEW1pbl90ZW1wZXJhdHVyZV9jGAYgASgBEhkKEW1heF90ZW1wZXJhdHVyZV9jGAcgASgBIpsKCghUYXNrU3RlcBIKCgJpZBgBIAEoCRIyCgRraW5kGAIgASgOMiQuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLktpbmQSNAoFc3RhdGUYAyABKA4yJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFza1N0ZXAuU3RhdGUSMQoIbG9jYXRpb24YBCABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDwoHYWRkcmVzcxgFIAEoCRIRCglvdXRsZXRfaWQYBiABKAkSMQoGd2luZG93GAcgASgLMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRpbWVXaW5kb3cSFAoMY29udGFjdF9uYW1lGAggASgJEhUKDWNvbnRhY3RfcGhvbmUYCSABKAkSQgoPcmVxdWlyZWRfcHJvb2ZzGAogAygOMikuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLlByb29mS2luZBIXCg9zZXJ2aWNlX3NlY29uZHMYCyABKAUSFQoNb25lX3RpbWVfY29kZRgMIAEoCRITCgtpc3N1ZWRfY29kZRgNIAEoCRIvCgthcnJpdmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNY29tcGxldGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoNYWRkcmVzc19zdGF0ZRgQIAEoDjIjLmJlbmdvYm94LmxvZ2lzdGljcy52MS5BZGRyZXNzU3RhdGUSQwoSYWRkcmVzc19jYW5kaWRhdGVzGBEgAygLMicuYmVuZ29ib3gubG9naXN0aWNzLnYxLkFkZHJlc3NDYW5kaWRhdGUSFAoMaW5zdHJ1Y3Rpb25zGBIgASgJEhAKCGN1cmJzaWRlGBQgASgIEjAKDXdhaXRfZHVyYXRpb24YFSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOwoNYXJyaXZhbF9jaGVjaxgWIAEoCzIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QcmVzZW5jZUNoZWNrEj4KEGNvbXBsZXRpb25fY2hlY2sYFyABKAsyJC5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJlc2VuY2VDaGVjayJOCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1BJQ0tVUBABEhEKDUtJTkRfRFJPUF9PRkYQAhIMCghLSU5EX0hVQhADIn4KBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhEKDVNUQVRFX0FSUklWRUQQAhITCg9TVEFURV9DT01QTEVURUQQAxIQCgxTVEFURV9GQUlMRUQQBBIRCg1TVEFURV9TS0lQUEVEEAUizAEKCVByb29mS2luZBIaChZQUk9PRl9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYUFJPT0ZfS0lORF9PTkVfVElNRV9DT0RFEAESGAoUUFJPT0ZfS0lORF9TSUdOQVRVUkUQAhIUChBQUk9PRl9LSU5EX1BIT1RPEAMSFgoSUFJPT0ZfS0lORF9ORkNfVEFHEAQSHgoaUFJPT0ZfS0lORF9URU1QRVJBVFVSRV9MT0cQBRIdChlQUk9PRl9LSU5EX1JFQ0lQSUVOVF9OQU1FEAYi5AMKDVByZXNlbmNlQ2hlY2sSPQoHdmVyZGljdBgBIAEoDjIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5QcmVzZW5jZUNoZWNrLlZlcmRpY3QSDwoHZmxhZ2dlZBgCIAEoCBIxCghsb2NhdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBISCgphY2N1cmFjeV9tGAQgASgCEiwKCGZpeF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI7CgZzb3VyY2UYBiABKA4yKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuUHJlc2VuY2VDaGVjay5Tb3VyY2USEgoKZGlzdGFuY2VfbRgHIAEoARIQCghyYWRpdXNfbRgIIAEoASJkCgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABISCg5WRVJESUNUX0lOU0lERRABEhMKD1ZFUkRJQ1RfT1VUU0lERRACEhcKE1ZFUkRJQ1RfTk9fUE9TSVRJT04QAyJFCgZTb3VyY2USFgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASEgoOU09VUkNFX1JFUVVFU1QQARIPCgtTT1VSQ0VfTElWRRACImgKEEFkZHJlc3NDYW5kaWRhdGUSDQoFbGFiZWwYASABKAkSMQoIbG9jYXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSEgoKY29uZmlkZW5jZRgDIAEoASLXAgoJVGFza0V2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSNQoKZnJvbV9zdGF0ZRgDIAEoDjIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlN0YXRlEjMKCHRvX3N0YXRlGAQgASgOMiEuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suU3RhdGUSDQoFYWN0b3IYBSABKAkSDgoGcmVhc29uGAYgASgJEjEKCGxvY2F0aW9uGAcgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50Ei4KCmV2ZW50X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N0ZXBfaWQYCSABKAkSMQoNb2NjdXJyZWRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYgoRQ3JlYXRlVGFza1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEikKBHRhc2sYAiABKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxISCgpyZXF1ZXN0X2lkGAMgASgJIm8KEVVwZGF0ZVRhc2tSZXF1ZXN0EikKBHRhc2sYASABKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sifQoXQmF0Y2hDcmVhdGVUYXNrc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEjoKCHJlcXVlc3RzGAIgAygLMiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0EhYKDmFsbF9vcl9ub3RoaW5nGAMgASgIInQKFUJhdGNoQ3JlYXRlVGFza1Jlc3VsdBIrCgR0YXNrGAEgASgLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tIABIkCgZzdGF0dXMYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQggKBnJlc3VsdCKFAQoYQmF0Y2hDcmVhdGVUYXNrc1Jlc3BvbnNlEioKBXRhc2tzGAEgAygLMhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSPQoHcmVzdWx0cxgCIAMoCzIsLmJlbmdvYm94LmxvZ2lzdGljcy52MS5CYXRjaENyZWF0ZVRhc2tSZXN1bHQiHgoOR2V0VGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCSKlAwoQTGlzdFRhc2tzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSMAoFc3RhdGUYBCABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzay5TdGF0ZRIuCgRraW5kGAUgASgOMiAuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2suS2luZBIRCglvdXRsZXRfaWQYBiABKAkSDQoFcmlkZXIYByABKAkSOAoNY3JlYXRlX3dpbmRvdxgIIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93EjcKCXNsYV9zdGF0ZRgJIAEoDjIkLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrLlNsYVN0YXRlEjoKD2RlYWRsaW5lX3dpbmRvdxgKIAEoCzIhLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UaW1lV2luZG93EhAKCG9yZGVyX2lkGAsgASgJEhUKDW5lZWRzX2FkZHJlc3MYDCABKAgiWAoRTGlzdFRhc2tzUmVzcG9uc2USKgoFdGFza3MYASADKAsyGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiPwoRQ2FuY2VsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSDAoEZXRhZxgDIAEoCSKnAQoQU3RhcnRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYAyABKAkSEQoJYWN0aW9uX2lkGAQgASgJEjEKDW9jY3VycmVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItgBChNBcnJpdmVBdFN0ZXBSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc3RlcF9pZBgCIAEoCRIxCghsb2NhdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAQgASgJEhEKCWFjdGlvbl9pZBgFIAEoCRIxCg1vY2N1cnJlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNsb2NhdGlvbl9hY2N1cmFjeV9tGAcgASgCIsUCCgVQcm9vZhI3CgRraW5kGAEgASgOMikuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2tTdGVwLlByb29mS2luZBIMCgR0ZXh0GAIgASgJEg8KB2NvbnRlbnQYAyABKAwSFgoOdGVtcGVyYXR1cmVzX2MYBSADKAESMQoIbG9jYXRpb24YBiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSMAoMY2FwdHVyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtmaWxlX3NoYTI1NhgIIAEoCRIUCgxjb250ZW50X3R5cGUYCSABKAkSFwoPZmlsZV9zaXplX2J5dGVzGAogASgDEg8KB3N0ZXBfaWQYCyABKAkSDAoEbmFtZRgMIAEoCUoECAQQBSKGAgoTQ29tcGxldGVTdGVwUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3N0ZXBfaWQYAiABKAkSLAoGcHJvb2ZzGAMgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlByb29mEjEKCGxvY2F0aW9uGAQgASgLMh8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkdlb1BvaW50EgwKBGV0YWcYBSABKAkSEQoJYWN0aW9uX2lkGAYgASgJEjEKDW9jY3VycmVkX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE2xvY2F0aW9uX2FjY3VyYWN5X20YCCABKAIitgEKD0ZhaWxUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIxCghsb2NhdGlvbhgDIAEoCzIfLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZW9Qb2ludBIMCgRldGFnGAQgASgJEhEKCWFjdGlvbl9pZBgFIAEoCRIxCg1vY2N1cnJlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIyChRNYXJrVGFza1JlYWR5UmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiTgoVTGlzdFRhc2tFdmVudHNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJjChZMaXN0VGFza0V2ZW50c1Jlc3BvbnNlEjAKBmV2ZW50cxgBIAMoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKEUxpc3RQcm9vZnNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCSJCChJMaXN0UHJvb2ZzUmVzcG9uc2USLAoGcHJvb2ZzGAEgAygLMhwuYmVuZ29ib3gubG9naXN0aWNzLnYxLlByb29mIrsCCglTbGFQb2xpY3kSDAoEbmFtZRgBIAEoCRIxCg5hdF9yaXNrX2JlZm9yZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJECg1icmVhY2hfYWN0aW9uGAMgASgOMi0uYmVuZ29ib3gubG9naXN0aWNzLnYxLlNsYVBvbGljeS5CcmVhY2hBY3Rpb24SLwoLdXBkYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYBSABKAkiaAoMQnJlYWNoQWN0aW9uEh0KGUJSRUFDSF9BQ1RJT05fVU5TUEVDSUZJRUQQABIWChJCUkVBQ0hfQUNUSU9OX05PTkUQARIhCh1CUkVBQ0hfQUNUSU9OX01BTlVBTF9ESVNQQVRDSBACIiMKE0dldFNsYVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJKChZVcGRhdGVTbGFQb2xpY3lSZXF1ZXN0EjAKBnBvbGljeRgBIAEoCzIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TbGFQb2xpY3kikQMKEENvbXBsZXRpb25Qb2xpY3kSDAoEbmFtZRgBIAEoCRJICgtlbmZvcmNlbWVudBgCIAEoDjIzLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0aW9uUG9saWN5LkVuZm9yY2VtZW50EhAKCHJhZGl1c19tGAMgASgBEi4KC21heF9maXhfYWdlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDm1heF9hY2N1cmFjeV9tGAUgASgBEh0KFWZsYWdfd2l0aG91dF9wb3NpdGlvbhgGIAEoCBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgIIAEoCSJtCgtFbmZvcmNlbWVudBIbChdFTkZPUkNFTUVOVF9VTlNQRUNJRklFRBAAEhMKD0VORk9SQ0VNRU5UX09GRhABEhQKEEVORk9SQ0VNRU5UX0ZMQUcQAhIWChJFTkZPUkNFTUVOVF9SRUZVU0UQAyIqChpHZXRDb21wbGV0aW9uUG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJIlgKHVVwZGF0ZUNvbXBsZXRpb25Qb2xpY3lSZXF1ZXN0EjcKBnBvbGljeRgBIAEoCzInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0aW9uUG9saWN5Kp4BCgxBZGRyZXNzU3RhdGUSHQoZQUREUkVTU19TVEFURV9VTlNQRUNJRklFRBAAEhcKE0FERFJFU1NfU1RBVEVfR0lWRU4QARIZChVBRERSRVNTX1NUQVRFX1BFTkRJTkcQAhIaChZBRERSRVNTX1NUQVRFX1JFU09MVkVEEAMSHwobQUREUkVTU19TVEFURV9ORUVEU19BRERSRVNTEAQy/wwKC1Rhc2tTZXJ2aWNlElMKCkNyZWF0ZVRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuQ3JlYXRlVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJSCgdHZXRUYXNrEiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2siA5ACARJzChBCYXRjaENyZWF0ZVRhc2tzEi4uYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQ3JlYXRlVGFza3NSZXF1ZXN0Gi8uYmVuZ29ib3gubG9naXN0aWNzLnYxLkJhdGNoQ3JlYXRlVGFza3NSZXNwb25zZRJjCglMaXN0VGFza3MSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdFRhc2tzUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBElMKClVwZGF0ZVRhc2sSKC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlVGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJTCgpDYW5jZWxUYXNrEiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkNhbmNlbFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSUQoJU3RhcnRUYXNrEicuYmVuZ29ib3gubG9naXN0aWNzLnYxLlN0YXJ0VGFza1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuVGFzaxJXCgxBcnJpdmVBdFN0ZXASKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuQXJyaXZlQXRTdGVwUmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrElcKDENvbXBsZXRlU3RlcBIqLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0ZVN0ZXBSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSTwoIRmFpbFRhc2sSJi5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbFRhc2tSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLlRhc2sSWQoNTWFya1Rhc2tSZWFkeRIrLmJlbmdvYm94LmxvZ2lzdGljcy52MS5NYXJrVGFza1JlYWR5UmVxdWVzdBobLmJlbmdvYm94LmxvZ2lzdGljcy52MS5UYXNrEnIKDkxpc3RUYXNrRXZlbnRzEiwuYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RUYXNrRXZlbnRzUmVxdWVzdBotLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0VGFza0V2ZW50c1Jlc3BvbnNlIgOQAgESZgoKTGlzdFByb29mcxIoLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0UHJvb2ZzUmVxdWVzdBopLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0UHJvb2ZzUmVzcG9uc2UiA5ACARJhCgxHZXRTbGFQb2xpY3kSKi5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0U2xhUG9saWN5UmVxdWVzdBogLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TbGFQb2xpY3kiA5ACARJiCg9VcGRhdGVTbGFQb2xpY3kSLS5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlU2xhUG9saWN5UmVxdWVzdBogLmJlbmdvYm94LmxvZ2lzdGljcy52MS5TbGFQb2xpY3kSdgoTR2V0Q29tcGxldGlvblBvbGljeRIxLmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRDb21wbGV0aW9uUG9saWN5UmVxdWVzdBonLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0aW9uUG9saWN5IgOQAgESdwoWVXBkYXRlQ29tcGxldGlvblBvbGljeRI0LmJlbmdvYm94LmxvZ2lzdGljcy52MS5VcGRhdGVDb21wbGV0aW9uUG9saWN5UmVxdWVzdBonLmJlbmdvYm94LmxvZ2lzdGljcy52MS5Db21wbGV0aW9uUG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglUYXNrUHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
+>>>>>>> 1a14511 (Verified completion (issue 19): arrivals and completions checked against the step's place (radius + the fix's accuracy; the action's location, else a fresh live fix), flagged (task.completion_flagged, trail, console) or refused (OUTSIDE_STEP_AREA with details) by the tenant's CompletionPolicy; offline replays get the first outcome; threat model updated)
 
 /**
  * A work order: an ordered list of steps carried by one rider.
@@ -495,6 +499,19 @@ export type TaskStep = Message<"bengobox.logistics.v1.TaskStep"> & {
    * @generated from field: google.protobuf.Duration wait_duration = 21;
    */
   waitDuration?: Duration | undefined;
+
+  /**
+   * Output only. The rider's position checked against this step's location on arrival and on
+   * completion (docs/tasks.md, "Verified completion"); unset when not checked.
+   *
+   * @generated from field: bengobox.logistics.v1.PresenceCheck arrival_check = 22;
+   */
+  arrivalCheck?: PresenceCheck | undefined;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.PresenceCheck completion_check = 23;
+   */
+  completionCheck?: PresenceCheck | undefined;
 };
 
 /**
@@ -627,6 +644,138 @@ export const TaskStep_ProofKindSchema: GenEnum<TaskStep_ProofKind> = /*@__PURE__
   enumDesc(file_bengobox_logistics_v1_task, 2, 2);
 
 /**
+ * Output only. What the rider's position said when arriving at or completing a step.
+ *
+ * @generated from message bengobox.logistics.v1.PresenceCheck
+ */
+export type PresenceCheck = Message<"bengobox.logistics.v1.PresenceCheck"> & {
+  /**
+   * @generated from field: bengobox.logistics.v1.PresenceCheck.Verdict verdict = 1;
+   */
+  verdict: PresenceCheck_Verdict;
+
+  /**
+   * True when the step was flagged (`task.completion_flagged`): outside, or no position under
+   * a policy that flags that.
+   *
+   * @generated from field: bool flagged = 2;
+   */
+  flagged: boolean;
+
+  /**
+   * The position judged (unset with no position), its accuracy and when it was taken.
+   *
+   * @generated from field: bengobox.logistics.v1.GeoPoint location = 3;
+   */
+  location?: GeoPoint | undefined;
+
+  /**
+   * @generated from field: float accuracy_m = 4;
+   */
+  accuracyM: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp fix_time = 5;
+   */
+  fixTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.PresenceCheck.Source source = 6;
+   */
+  source: PresenceCheck_Source;
+
+  /**
+   * From the step's location; 0 with no position.
+   *
+   * @generated from field: double distance_m = 7;
+   */
+  distanceM: number;
+
+  /**
+   * The policy's radius when checked.
+   *
+   * @generated from field: double radius_m = 8;
+   */
+  radiusM: number;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.PresenceCheck.
+ * Use `create(PresenceCheckSchema)` to create a new message.
+ */
+export const PresenceCheckSchema: GenMessage<PresenceCheck> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 3);
+
+/**
+ * @generated from enum bengobox.logistics.v1.PresenceCheck.Verdict
+ */
+export enum PresenceCheck_Verdict {
+  /**
+   * @generated from enum value: VERDICT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Within the policy's radius, the fix's accuracy counted in the rider's favour.
+   *
+   * @generated from enum value: VERDICT_INSIDE = 1;
+   */
+  INSIDE = 1,
+
+  /**
+   * Beyond the radius even at the near edge of the fix's accuracy circle.
+   *
+   * @generated from enum value: VERDICT_OUTSIDE = 2;
+   */
+  OUTSIDE = 2,
+
+  /**
+   * No usable position: none sent, no live fix close enough in time, or too inaccurate.
+   *
+   * @generated from enum value: VERDICT_NO_POSITION = 3;
+   */
+  NO_POSITION = 3,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.PresenceCheck.Verdict.
+ */
+export const PresenceCheck_VerdictSchema: GenEnum<PresenceCheck_Verdict> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_task, 3, 0);
+
+/**
+ * Where the position judged came from.
+ *
+ * @generated from enum bengobox.logistics.v1.PresenceCheck.Source
+ */
+export enum PresenceCheck_Source {
+  /**
+   * @generated from enum value: SOURCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The `location` sent with the action.
+   *
+   * @generated from enum value: SOURCE_REQUEST = 1;
+   */
+  REQUEST = 1,
+
+  /**
+   * The rider's last fix in the live index.
+   *
+   * @generated from enum value: SOURCE_LIVE = 2;
+   */
+  LIVE = 2,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.PresenceCheck.Source.
+ */
+export const PresenceCheck_SourceSchema: GenEnum<PresenceCheck_Source> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_task, 3, 1);
+
+/**
  * One place the geocoder offered for a step's address.
  *
  * @generated from message bengobox.logistics.v1.AddressCandidate
@@ -657,7 +806,7 @@ export type AddressCandidate = Message<"bengobox.logistics.v1.AddressCandidate">
  * Use `create(AddressCandidateSchema)` to create a new message.
  */
 export const AddressCandidateSchema: GenMessage<AddressCandidate> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 3);
+  messageDesc(file_bengobox_logistics_v1_task, 4);
 
 /**
  * One entry of a task's audit trail.
@@ -672,7 +821,8 @@ export type TaskEvent = Message<"bengobox.logistics.v1.TaskEvent"> & {
 
   /**
    * "created", "assigned", "en_route", "arrived", "step_completed", "completed", "failed",
-   * "cancelled", "sla_at_risk", "sla_breached", "manual_dispatch", "ready", "rider_arrived".
+   * "cancelled", "sla_at_risk", "sla_breached", "manual_dispatch", "ready", "rider_arrived",
+   * "completion_flagged" (`reason` says how far from the step, `location` the position judged).
    *
    * @generated from field: string type = 2;
    */
@@ -731,7 +881,7 @@ export type TaskEvent = Message<"bengobox.logistics.v1.TaskEvent"> & {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 4);
+  messageDesc(file_bengobox_logistics_v1_task, 5);
 
 /**
  * @generated from message bengobox.logistics.v1.CreateTaskRequest
@@ -763,7 +913,7 @@ export type CreateTaskRequest = Message<"bengobox.logistics.v1.CreateTaskRequest
  * Use `create(CreateTaskRequestSchema)` to create a new message.
  */
 export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 5);
+  messageDesc(file_bengobox_logistics_v1_task, 6);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateTaskRequest
@@ -793,7 +943,7 @@ export type UpdateTaskRequest = Message<"bengobox.logistics.v1.UpdateTaskRequest
  * Use `create(UpdateTaskRequestSchema)` to create a new message.
  */
 export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 6);
+  messageDesc(file_bengobox_logistics_v1_task, 7);
 
 /**
  * @generated from message bengobox.logistics.v1.BatchCreateTasksRequest
@@ -829,7 +979,7 @@ export type BatchCreateTasksRequest = Message<"bengobox.logistics.v1.BatchCreate
  * Use `create(BatchCreateTasksRequestSchema)` to create a new message.
  */
 export const BatchCreateTasksRequestSchema: GenMessage<BatchCreateTasksRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 7);
+  messageDesc(file_bengobox_logistics_v1_task, 8);
 
 /**
  * One request's outcome in a batch.
@@ -865,7 +1015,7 @@ export type BatchCreateTaskResult = Message<"bengobox.logistics.v1.BatchCreateTa
  * Use `create(BatchCreateTaskResultSchema)` to create a new message.
  */
 export const BatchCreateTaskResultSchema: GenMessage<BatchCreateTaskResult> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 8);
+  messageDesc(file_bengobox_logistics_v1_task, 9);
 
 /**
  * @generated from message bengobox.logistics.v1.BatchCreateTasksResponse
@@ -891,7 +1041,7 @@ export type BatchCreateTasksResponse = Message<"bengobox.logistics.v1.BatchCreat
  * Use `create(BatchCreateTasksResponseSchema)` to create a new message.
  */
 export const BatchCreateTasksResponseSchema: GenMessage<BatchCreateTasksResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 9);
+  messageDesc(file_bengobox_logistics_v1_task, 10);
 
 /**
  * @generated from message bengobox.logistics.v1.GetTaskRequest
@@ -908,7 +1058,7 @@ export type GetTaskRequest = Message<"bengobox.logistics.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 10);
+  messageDesc(file_bengobox_logistics_v1_task, 11);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksRequest
@@ -984,7 +1134,7 @@ export type ListTasksRequest = Message<"bengobox.logistics.v1.ListTasksRequest">
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 11);
+  messageDesc(file_bengobox_logistics_v1_task, 12);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTasksResponse
@@ -1006,7 +1156,7 @@ export type ListTasksResponse = Message<"bengobox.logistics.v1.ListTasksResponse
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 12);
+  messageDesc(file_bengobox_logistics_v1_task, 13);
 
 /**
  * @generated from message bengobox.logistics.v1.CancelTaskRequest
@@ -1033,7 +1183,7 @@ export type CancelTaskRequest = Message<"bengobox.logistics.v1.CancelTaskRequest
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 13);
+  messageDesc(file_bengobox_logistics_v1_task, 14);
 
 /**
  * @generated from message bengobox.logistics.v1.StartTaskRequest
@@ -1077,7 +1227,7 @@ export type StartTaskRequest = Message<"bengobox.logistics.v1.StartTaskRequest">
  * Use `create(StartTaskRequestSchema)` to create a new message.
  */
 export const StartTaskRequestSchema: GenMessage<StartTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 14);
+  messageDesc(file_bengobox_logistics_v1_task, 15);
 
 /**
  * @generated from message bengobox.logistics.v1.ArriveAtStepRequest
@@ -1116,6 +1266,14 @@ export type ArriveAtStepRequest = Message<"bengobox.logistics.v1.ArriveAtStepReq
    * @generated from field: google.protobuf.Timestamp occurred_time = 6;
    */
   occurredTime?: Timestamp | undefined;
+
+  /**
+   * The accuracy of `location` in metres (the fix's horizontal accuracy), 0 if unknown: the
+   * verified-completion check counts it in the rider's favour.
+   *
+   * @generated from field: float location_accuracy_m = 7;
+   */
+  locationAccuracyM: number;
 };
 
 /**
@@ -1123,7 +1281,7 @@ export type ArriveAtStepRequest = Message<"bengobox.logistics.v1.ArriveAtStepReq
  * Use `create(ArriveAtStepRequestSchema)` to create a new message.
  */
 export const ArriveAtStepRequestSchema: GenMessage<ArriveAtStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 15);
+  messageDesc(file_bengobox_logistics_v1_task, 16);
 
 /**
  * A proof given for a step.
@@ -1202,7 +1360,7 @@ export type Proof = Message<"bengobox.logistics.v1.Proof"> & {
  * Use `create(ProofSchema)` to create a new message.
  */
 export const ProofSchema: GenMessage<Proof> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 16);
+  messageDesc(file_bengobox_logistics_v1_task, 17);
 
 /**
  * @generated from message bengobox.logistics.v1.CompleteStepRequest
@@ -1244,6 +1402,13 @@ export type CompleteStepRequest = Message<"bengobox.logistics.v1.CompleteStepReq
    * @generated from field: google.protobuf.Timestamp occurred_time = 7;
    */
   occurredTime?: Timestamp | undefined;
+
+  /**
+   * As in ArriveAtStepRequest.
+   *
+   * @generated from field: float location_accuracy_m = 8;
+   */
+  locationAccuracyM: number;
 };
 
 /**
@@ -1251,7 +1416,7 @@ export type CompleteStepRequest = Message<"bengobox.logistics.v1.CompleteStepReq
  * Use `create(CompleteStepRequestSchema)` to create a new message.
  */
 export const CompleteStepRequestSchema: GenMessage<CompleteStepRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 17);
+  messageDesc(file_bengobox_logistics_v1_task, 18);
 
 /**
  * @generated from message bengobox.logistics.v1.FailTaskRequest
@@ -1297,7 +1462,7 @@ export type FailTaskRequest = Message<"bengobox.logistics.v1.FailTaskRequest"> &
  * Use `create(FailTaskRequestSchema)` to create a new message.
  */
 export const FailTaskRequestSchema: GenMessage<FailTaskRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 18);
+  messageDesc(file_bengobox_logistics_v1_task, 19);
 
 /**
  * @generated from message bengobox.logistics.v1.MarkTaskReadyRequest
@@ -1321,7 +1486,7 @@ export type MarkTaskReadyRequest = Message<"bengobox.logistics.v1.MarkTaskReadyR
  * Use `create(MarkTaskReadyRequestSchema)` to create a new message.
  */
 export const MarkTaskReadyRequestSchema: GenMessage<MarkTaskReadyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 19);
+  messageDesc(file_bengobox_logistics_v1_task, 20);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsRequest
@@ -1350,7 +1515,7 @@ export type ListTaskEventsRequest = Message<"bengobox.logistics.v1.ListTaskEvent
  * Use `create(ListTaskEventsRequestSchema)` to create a new message.
  */
 export const ListTaskEventsRequestSchema: GenMessage<ListTaskEventsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 20);
+  messageDesc(file_bengobox_logistics_v1_task, 21);
 
 /**
  * @generated from message bengobox.logistics.v1.ListTaskEventsResponse
@@ -1372,7 +1537,7 @@ export type ListTaskEventsResponse = Message<"bengobox.logistics.v1.ListTaskEven
  * Use `create(ListTaskEventsResponseSchema)` to create a new message.
  */
 export const ListTaskEventsResponseSchema: GenMessage<ListTaskEventsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 21);
+  messageDesc(file_bengobox_logistics_v1_task, 22);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsRequest
@@ -1391,7 +1556,7 @@ export type ListProofsRequest = Message<"bengobox.logistics.v1.ListProofsRequest
  * Use `create(ListProofsRequestSchema)` to create a new message.
  */
 export const ListProofsRequestSchema: GenMessage<ListProofsRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 22);
+  messageDesc(file_bengobox_logistics_v1_task, 23);
 
 /**
  * @generated from message bengobox.logistics.v1.ListProofsResponse
@@ -1408,7 +1573,7 @@ export type ListProofsResponse = Message<"bengobox.logistics.v1.ListProofsRespon
  * Use `create(ListProofsResponseSchema)` to create a new message.
  */
 export const ListProofsResponseSchema: GenMessage<ListProofsResponse> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 23);
+  messageDesc(file_bengobox_logistics_v1_task, 24);
 
 /**
  * What happens as a task nears and passes its deadlines.
@@ -1459,7 +1624,7 @@ export type SlaPolicy = Message<"bengobox.logistics.v1.SlaPolicy"> & {
  * Use `create(SlaPolicySchema)` to create a new message.
  */
 export const SlaPolicySchema: GenMessage<SlaPolicy> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 24);
+  messageDesc(file_bengobox_logistics_v1_task, 25);
 
 /**
  * What to do when a deadline is breached, besides the event.
@@ -1491,7 +1656,7 @@ export enum SlaPolicy_BreachAction {
  * Describes the enum bengobox.logistics.v1.SlaPolicy.BreachAction.
  */
 export const SlaPolicy_BreachActionSchema: GenEnum<SlaPolicy_BreachAction> = /*@__PURE__*/
-  enumDesc(file_bengobox_logistics_v1_task, 24, 0);
+  enumDesc(file_bengobox_logistics_v1_task, 25, 0);
 
 /**
  * @generated from message bengobox.logistics.v1.GetSlaPolicyRequest
@@ -1508,7 +1673,7 @@ export type GetSlaPolicyRequest = Message<"bengobox.logistics.v1.GetSlaPolicyReq
  * Use `create(GetSlaPolicyRequestSchema)` to create a new message.
  */
 export const GetSlaPolicyRequestSchema: GenMessage<GetSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 25);
+  messageDesc(file_bengobox_logistics_v1_task, 26);
 
 /**
  * @generated from message bengobox.logistics.v1.UpdateSlaPolicyRequest
@@ -1525,7 +1690,151 @@ export type UpdateSlaPolicyRequest = Message<"bengobox.logistics.v1.UpdateSlaPol
  * Use `create(UpdateSlaPolicyRequestSchema)` to create a new message.
  */
 export const UpdateSlaPolicyRequestSchema: GenMessage<UpdateSlaPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_bengobox_logistics_v1_task, 26);
+  messageDesc(file_bengobox_logistics_v1_task, 27);
+
+/**
+ * How a rider's arrival and completion are checked against the step's location
+ * (docs/tasks.md, "Verified completion"). Until an admin sets it, the defaults below apply.
+ *
+ * @generated from message bengobox.logistics.v1.CompletionPolicy
+ */
+export type CompletionPolicy = Message<"bengobox.logistics.v1.CompletionPolicy"> & {
+  /**
+   * `tenants/{tenant}/completionPolicy`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Default FLAG.
+   *
+   * @generated from field: bengobox.logistics.v1.CompletionPolicy.Enforcement enforcement = 2;
+   */
+  enforcement: CompletionPolicy_Enforcement;
+
+  /**
+   * How far from the step's location a rider may be, plus the fix's accuracy: 10 to 5000 m;
+   * 0 on update means the default, 100 m.
+   *
+   * @generated from field: double radius_m = 3;
+   */
+  radiusM: number;
+
+  /**
+   * A live fix counts when recorded this close to the action's time: 0 to 10 minutes
+   * (0: only the location sent with the action). Unset on update: 60 s.
+   *
+   * @generated from field: google.protobuf.Duration max_fix_age = 4;
+   */
+  maxFixAge?: Duration | undefined;
+
+  /**
+   * A fix less accurate than this is not used: 1 to 1000 m; 0 on update means 150 m.
+   *
+   * @generated from field: double max_accuracy_m = 5;
+   */
+  maxAccuracyM: number;
+
+  /**
+   * With no usable position: true flags the step, false lets it pass (the default).
+   *
+   * @generated from field: bool flag_without_position = 6;
+   */
+  flagWithoutPosition: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 7;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string etag = 8;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.CompletionPolicy.
+ * Use `create(CompletionPolicySchema)` to create a new message.
+ */
+export const CompletionPolicySchema: GenMessage<CompletionPolicy> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 28);
+
+/**
+ * @generated from enum bengobox.logistics.v1.CompletionPolicy.Enforcement
+ */
+export enum CompletionPolicy_Enforcement {
+  /**
+   * On update: FLAG.
+   *
+   * @generated from enum value: ENFORCEMENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No check.
+   *
+   * @generated from enum value: ENFORCEMENT_OFF = 1;
+   */
+  OFF = 1,
+
+  /**
+   * Outside the radius: the step completes and is flagged (`task.completion_flagged`).
+   *
+   * @generated from enum value: ENFORCEMENT_FLAG = 2;
+   */
+  FLAG = 2,
+
+  /**
+   * Outside the radius: a rider's own ArriveAtStep or CompleteStep is FAILED_PRECONDITION
+   * (reason OUTSIDE_STEP_AREA, ErrorInfo metadata: step_id, distance_m, radius_m, accuracy_m,
+   * source); a dispatcher's is flagged.
+   *
+   * @generated from enum value: ENFORCEMENT_REFUSE = 3;
+   */
+  REFUSE = 3,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.CompletionPolicy.Enforcement.
+ */
+export const CompletionPolicy_EnforcementSchema: GenEnum<CompletionPolicy_Enforcement> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_task, 28, 0);
+
+/**
+ * @generated from message bengobox.logistics.v1.GetCompletionPolicyRequest
+ */
+export type GetCompletionPolicyRequest = Message<"bengobox.logistics.v1.GetCompletionPolicyRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.GetCompletionPolicyRequest.
+ * Use `create(GetCompletionPolicyRequestSchema)` to create a new message.
+ */
+export const GetCompletionPolicyRequestSchema: GenMessage<GetCompletionPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 29);
+
+/**
+ * @generated from message bengobox.logistics.v1.UpdateCompletionPolicyRequest
+ */
+export type UpdateCompletionPolicyRequest = Message<"bengobox.logistics.v1.UpdateCompletionPolicyRequest"> & {
+  /**
+   * @generated from field: bengobox.logistics.v1.CompletionPolicy policy = 1;
+   */
+  policy?: CompletionPolicy | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.UpdateCompletionPolicyRequest.
+ * Use `create(UpdateCompletionPolicyRequestSchema)` to create a new message.
+ */
+export const UpdateCompletionPolicyRequestSchema: GenMessage<UpdateCompletionPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_task, 30);
 
 /**
  * Where a step's location comes from.
@@ -1727,6 +2036,25 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof UpdateSlaPolicyRequestSchema;
     output: typeof SlaPolicySchema;
+  },
+  /**
+   * How arrivals and completions are checked against the step's location (docs/tasks.md,
+   * "Verified completion"). Name: tenants/{tenant}/completionPolicy.
+   *
+   * @generated from rpc bengobox.logistics.v1.TaskService.GetCompletionPolicy
+   */
+  getCompletionPolicy: {
+    methodKind: "unary";
+    input: typeof GetCompletionPolicyRequestSchema;
+    output: typeof CompletionPolicySchema;
+  },
+  /**
+   * @generated from rpc bengobox.logistics.v1.TaskService.UpdateCompletionPolicy
+   */
+  updateCompletionPolicy: {
+    methodKind: "unary";
+    input: typeof UpdateCompletionPolicyRequestSchema;
+    output: typeof CompletionPolicySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bengobox_logistics_v1_task, 0);
