@@ -30,7 +30,6 @@ from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
 from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.notifications import Channel, NotificationRule, Recipient, Trigger
 from logistics.domain.outlets import OpeningHours, Outlet
-
 from logistics.domain.presence import Fix, PresenceCheck, Source, Verdict
 from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.events.catalog import table, with_table
@@ -123,7 +122,7 @@ SAMPLES: list[ev.Event] = [
         reason="delivery predicted 4 min late (road)",
         arrival=Eta.of(NOW, Travel(5400.0, 840.0, EtaSource.ROAD)),
         deadline=NOW + timedelta(minutes=10),
-
+    ),
     ev.TaskCompletionFlagged(
         f"{T}/tasks/{ID}",
         TASK,
