@@ -48,6 +48,8 @@ def _step_view(s: Step) -> dict[str, Any]:
         "instructions": s.instructions,
         "curbside": s.curbside,
         "wait_seconds": s.wait_seconds,
+        "arrival_check": s.arrival_check,
+        "completion_check": s.completion_check,
     }
 
 
