@@ -5,6 +5,7 @@ rider updates survive the wire."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -12,11 +13,12 @@ from hypothesis import strategies as st
 
 from logistics.domain.clock import SystemClock
 from logistics.domain.eta import EtaSource
+from logistics.domain.ids import TenantSlug
 from logistics.domain.live import OFFLINE, ONLINE, FrameBuffer, RiderUpdate, TaskChange
 from logistics.domain.shapes import CircleShape, PolygonShape, Shape, box
 from logistics.events.live_bus import decode_riders, encode_riders
 from logistics.geo.areas import ViewArea
-from logistics.geo.distance import StraightLine
+from logistics.geo.distance import Point, StraightLine
 from logistics.geo.fences import polygon_problem
 from logistics.services.etas import Estimator
 from logistics.services.live.events import alert_of, task_change
@@ -269,15 +271,24 @@ def test_vertices_and_edges_of_a_polygon_area_are_inside() -> None:
     assert not triangle.contains(-1.2799, 36.81)
 
 
+class _Calibrated:
+    """Tenant ``t``'s calibration: its legs take 1.2x (p50) to 1.5x (p90) the provider's time."""
+
+    def spread(
+        self, tenant: TenantSlug, raw_s: float, origin: Point, at: datetime
+    ) -> tuple[float, float] | None:
+        return (raw_s * 1.2, raw_s * 1.5) if tenant == "t" else None
+
+
 async def test_a_task_change_of_a_shown_rider_carries_the_eta_to_its_next_step() -> None:
     v = view()
-    etas = TaskEtas(Estimator(StraightLine(), SystemClock()))
+    etas = TaskEtas(Estimator(StraightLine(), SystemClock(), spread=_Calibrated()))
     v.offer_riders([RiderUpdate("9", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
     far = TaskChange("tenants/t/tasks/1", "assigned", "tenants/t/riders/9", None, -1.0, 36.9)
-    etas.offer(far, [v], v.offer_task)  # its step is outside the area, its rider inside
+    etas.offer("t", far, [v], v.offer_task)  # its step is outside the area, its rider inside
     # Neither its rider nor its step is shown here.
     etas.offer(
-        TaskChange("tenants/t/tasks/2", "created", None, None, -1.0, 36.9), [v], v.offer_task
+        "t", TaskChange("tenants/t/tasks/2", "created", None, None, -1.0, 36.9), [v], v.offer_task
     )
     assert [t.eta for t in v._buffer.take(1).tasks] == [None]  # shown at once, then with its ETA
     await asyncio.sleep(0.05)
@@ -286,6 +297,9 @@ async def test_a_task_change_of_a_shown_rider_carries_the_eta_to_its_next_step()
     assert change.task == "tenants/t/tasks/1"
     assert change.eta is not None
     assert (change.eta.travel_s, change.eta.source) == (line, EtaSource.STRAIGHT_LINE)
+    # Asked with the view's tenant: its calibrated p50 and p90.
+    assert change.eta.p50 == change.eta.computed + timedelta(seconds=line * 1.2)
+    assert change.eta.p90 == change.eta.computed + timedelta(seconds=line * 1.5)
 
 
 async def test_a_newer_change_of_a_task_is_not_overwritten_by_an_older_one_with_its_eta() -> None:
@@ -294,10 +308,13 @@ async def test_a_newer_change_of_a_task_is_not_overwritten_by_an_older_one_with_
     v.offer_riders([RiderUpdate("9", -1.29, 36.81, 0, 0, ONLINE, None, 1, 1)], [])
     rider = "tenants/t/riders/9"
     etas.offer(
-        TaskChange("tenants/t/tasks/1", "assigned", rider, None, -1.0, 36.9), [v], v.offer_task
+        "t", TaskChange("tenants/t/tasks/1", "assigned", rider, None, -1.0, 36.9), [v], v.offer_task
     )
     etas.offer(
-        TaskChange("tenants/t/tasks/1", "cancelled", rider, None, -1.0, 36.9), [v], v.offer_task
+        "t",
+        TaskChange("tenants/t/tasks/1", "cancelled", rider, None, -1.0, 36.9),
+        [v],
+        v.offer_task,
     )
     await asyncio.sleep(0.05)
     assert [(t.state, t.eta) for t in v._buffer.take(1).tasks] == [("cancelled", None)]

@@ -12,6 +12,7 @@ import logging
 import math
 from collections.abc import Callable, Collection
 
+from logistics.domain.ids import TenantSlug
 from logistics.domain.live import TaskChange
 from logistics.services.etas import Estimator
 from logistics.services.live.view import View
@@ -29,12 +30,13 @@ class TaskEtas:
 
     def offer(
         self,
+        tenant: str,
         change: TaskChange,
         views: Collection[View],
         deliver: Callable[[TaskChange], None],
     ) -> None:
-        """Offers ``change`` to ``views`` now and, once its ETA is known, ``deliver``s the
-        change with it (to the views of that moment)."""
+        """Offers ``change`` to ``views`` now and, once its ETA (with ``tenant``'s calibrated
+        spread) is known, ``deliver``s the change with it (to the views of that moment)."""
         for view in views:
             view.offer_task(change)
         where = _points(change, views)
@@ -42,19 +44,22 @@ class TaskEtas:
             self._latest.pop(change.task, None)  # overtakes any change being estimated
             return
         self._latest[change.task] = change
-        job = asyncio.get_running_loop().create_task(self._estimate(change, *where, deliver))
+        job = asyncio.get_running_loop().create_task(
+            self._estimate(TenantSlug(tenant), change, *where, deliver)
+        )
         self._running.add(job)
         job.add_done_callback(self._running.discard)
 
     async def _estimate(
         self,
+        tenant: TenantSlug,
         change: TaskChange,
         at: tuple[float, float],
         step: tuple[float, float],
         deliver: Callable[[TaskChange], None],
     ) -> None:
         try:
-            eta = await self._etas.eta(at, step)
+            eta = await self._etas.eta(at, step, tenant=tenant)
         except Exception:
             logger.exception("live views: no ETA for %s", change.task)
             eta = None

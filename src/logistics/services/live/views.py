@@ -275,7 +275,7 @@ class LiveViews:
         if event_type.startswith("task."):
             change = task_change(data)
             if change is not None and self._etas is not None:
-                self._etas.offer(change, list(views), self._task_to(tenant))
+                self._etas.offer(tenant, change, list(views), self._task_to(tenant))
             elif change is not None:
                 for view in list(views):
                     view.offer_task(change)
