@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -32,19 +33,28 @@ from google.protobuf import duration_pb2, field_mask_pb2
 from google.rpc import error_details_pb2
 
 from logistics.api.tracking_links import SignedTrackingLinks
+from logistics.domain.ids import TenantSlug
 from logistics.domain.telemetry import EARTH_RADIUS_M
+from logistics.domain.timers import DueTimer
 from logistics.geo.distance import StraightLine
 from logistics.geo.live_index import LiveIndex
 from logistics.secrets_box import Keyring
-from logistics.services.notifications import DistanceEtas, NotificationAdapter, NotificationLimits
+from logistics.services.etas import Estimator
+from logistics.services.notifications import (
+    EstimatedEtas,
+    NotificationAdapter,
+    NotificationLimits,
+)
+from logistics.services.tasks.delays import DELAY_CHECK, DelayWatch
 from logistics.store.db import Database
 from logistics.store.notification_queue import NotificationQueue
 from logistics.store.unit_of_work import Store
 from tests.support.auth import JWT_SECRET, auth, headers, unique_tenant
 from tests.support.clocks import ManualClock
 from tests.support.errors import fails
+from tests.support.protos import ts
 from tests.support.servers import RunningServer, ServerUrls, server_in_process
-from tests.support.tasks import Api, drop_off, pickup, point
+from tests.support.tasks import Api, drop_off, last_id, pickup, point
 from tests.support.telemetry import Stream, events, ping
 from tests.support.waiting import eventually
 from tests.support.webhooks import FAST, Receiver, worker
@@ -131,7 +141,7 @@ def make_adapter(
         store,
         NotificationQueue(database),
         LiveIndex(redis_client),
-        DistanceEtas(StraightLine()),
+        EstimatedEtas(Estimator(StraightLine(), clock)),
         SignedTrackingLinks(TRACK, JWT_SECRET, ttl_s=3600),
         clock,
         NotificationLimits(**limits),
@@ -260,6 +270,62 @@ async def test_each_trigger_fires_exactly_once_with_the_customers_tracking_link(
            WHERE t.slug = $1""",
         api.tenant,
     )
+
+
+async def test_a_predicted_delay_notifies_once_however_many_checks_find_it_late(
+    world: World, grpc_channel: grpc.aio.Channel
+) -> None:
+    await world.rule(
+        trigger=Rule.TRIGGER_TASK_DELAYED,
+        recipient=Rule.RECIPIENT_CUSTOMER,
+        channel=Rule.CHANNEL_SMS,
+        template_id="running-late",
+    )
+    api = world.api
+    now = datetime.now(UTC)  # the server's clock: its deadline checks are against it
+    task = await api.create(
+        pickup(), customer_drop_off(), pickup_deadline=ts(now + timedelta(minutes=10))
+    )
+    rider = await api.rider()
+    await api.assign(task.name, rider)
+    await api.start(task.name)
+    # The real delay check, fired as the worker's timer runner fires the timer the
+    # assignment armed, on a clock the test sets.
+    clock = ManualClock(now)
+    watch = DelayWatch(
+        LiveIndex(world.redis), Estimator(StraightLine(), clock), clock, interval_s=30
+    )
+    due = DueTimer(0, DELAY_CHECK, uuid.UUID(last_id(task.name)), now)
+
+    async def check() -> None:
+        async with world.store.write(TenantSlug(api.tenant)) as uow:
+            await watch.handle(uow, due)
+        clock.set(clock.now() + timedelta(seconds=31))
+
+    stream = Stream(grpc_channel, api.rider_md(rider))
+    try:
+        pickup_at = (task.steps[0].location.latitude, task.steps[0].location.longitude)
+        await stream.send(ping(1, seconds=0, at=north_of(pickup_at, 1000)))  # ~3 min: on time
+        await check()
+        await world.settle()
+        assert by_trigger(await world.requested()) == {}
+        # Sent 4 km back, 10 minutes later (a believable ride, not a jump the ingest drops).
+        await stream.send(ping(2, seconds=600, at=north_of(pickup_at, 5000)))  # ~16 min: late
+        await check()
+        await check()  # still late: no new crossing
+        await asyncio.gather(world.settle(), world.settle(world.twin()))
+        await world.settle()
+    finally:
+        await stream.close()
+    delayed = [e for e in await api.events(task.name) if e.type == "delayed"]
+    assert len(delayed) == 1
+    (sent,) = await world.requested()
+    assert (sent["trigger"], sent["channel"], sent["template_id"]) == (
+        "task.delayed",
+        "sms",
+        "running-late",
+    )
+    assert (sent["recipient"], sent["to"], sent["task"]) == ("customer", PHONE, task.name)
 
 
 async def test_quiet_hours_defer_a_request_to_their_end_or_suppress_it(world: World) -> None:

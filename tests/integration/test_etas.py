@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -23,6 +23,8 @@ from logistics.geo.distance import Point, StraightLine
 from logistics.geo.osrm import Osrm
 from logistics.services.dispatch.warm import warm_travel
 from logistics.services.etas import Estimator
+from logistics.services.notifications import EstimatedEtas
+from tests.support.clocks import ManualClock
 from tests.support.osrm import FakeOsrm
 
 RIDER = (-1.2864, 36.8172)
@@ -127,3 +129,15 @@ async def test_a_calibrated_tenant_gets_a_p50_and_p90_and_the_expected_arrival_i
     assert (eta.p50 - eta.computed).total_seconds() == pytest.approx(eta.travel_s * 1.2)
     assert (eta.p90 - eta.computed).total_seconds() == pytest.approx(eta.travel_s * 1.5)
     assert eta.expected == eta.p50
+
+
+async def test_notifications_wait_for_the_expected_arrival_the_p50_once_calibrated() -> None:
+    clock = ManualClock(datetime(2026, 12, 3, 6, 0, tzinfo=UTC))
+    etas = EstimatedEtas(Estimator(StraightLine(), clock, spread=_Learnt()))
+    destination = (-1.3000, 36.7800)
+    origins = [(-1.2864, 36.8172), (-1.2500, 36.8000), (-1.3100, 36.7700)]
+    raw = [StraightLine().travel(*o, *destination, None)[1] for o in origins]
+    assert await etas.seconds("new", origins, destination) == pytest.approx(raw)
+    assert await etas.seconds("learnt", origins, destination) == pytest.approx(
+        [s * 1.2 for s in raw]
+    )

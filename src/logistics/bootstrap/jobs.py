@@ -25,7 +25,7 @@ from logistics.events.deliveries import WebhookDeliverer
 from logistics.events.jetstream import JetStreamPublisher
 from logistics.events.relay import OutboxRelay, RelayMetrics
 from logistics.services.notifications import (
-    DistanceEtas,
+    EstimatedEtas,
     NotificationAdapter,
     NotificationLimits,
 )
@@ -96,7 +96,7 @@ def build_notifier(core: Core) -> NotificationAdapter:
         core.store,
         NotificationQueue(core.db),
         core.index,
-        DistanceEtas(core.distances),
+        EstimatedEtas(core.etas),
         links,
         core.clock,
         limits,

@@ -2,11 +2,11 @@
 riders' approach into ``notification.requested`` events by them (``adapter``)."""
 
 from logistics.services.notifications.adapter import NotificationAdapter, NotificationLimits
-from logistics.services.notifications.ports import DistanceEtas, Etas, TrackingLinks
+from logistics.services.notifications.ports import EstimatedEtas, Etas, TrackingLinks
 from logistics.services.notifications.rules import NotificationRules
 
 __all__ = [
-    "DistanceEtas",
+    "EstimatedEtas",
     "Etas",
     "NotificationAdapter",
     "NotificationLimits",

@@ -314,7 +314,9 @@ class NotificationAdapter:
             if metres > threshold * _FASTEST_MPS or now < self._eta_after.get(key, 0.0):
                 continue
             (eta,) = await self._etas.seconds(
-                [(position.latitude, position.longitude)], (target.latitude, target.longitude)
+                tenant,
+                [(position.latitude, position.longitude)],
+                (target.latitude, target.longitude),
             )
             if eta <= threshold:
                 due.append((watch, rule, _Approach(metres, eta)))

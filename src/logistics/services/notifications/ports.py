@@ -3,17 +3,20 @@ the customer's tracking link, and its queue across tenants."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from logistics.domain.ids import TenantSlug
 from logistics.domain.notifications import DueRequest, OutboxEvent, Watch
-from logistics.geo.distance import DistanceProvider, Point
+from logistics.geo.distance import Point
 from logistics.geo.live_values import LivePosition
+from logistics.services.etas import Estimator
 from logistics.store.unit_of_work import UnitOfWork
 
-__all__ = ["DistanceEtas", "Etas", "Queue", "RiderPositions", "TrackingLinks"]
+__all__ = ["EstimatedEtas", "Etas", "Queue", "RiderPositions", "TrackingLinks"]
 
 
 class Rounds(Protocol):
@@ -54,21 +57,32 @@ class RiderPositions(Protocol):
 
 
 class Etas(Protocol):
-    """Seconds from each origin to ``destination``: the seam where the calibrated, road-aware
-    ETA of the tracking work replaces ``DistanceEtas``."""
+    """Seconds from each origin to ``destination`` until the tenant's expected arrival."""
 
-    async def seconds(self, origins: Sequence[Point], destination: Point) -> list[float]: ...
+    async def seconds(
+        self, tenant: str, origins: Sequence[Point], destination: Point
+    ) -> list[float]: ...
 
 
-class DistanceEtas:
-    """ETAs from the distance provider (OSRM when configured, else the straight line)."""
+class EstimatedEtas:
+    """ETAs from the shared ``services.etas.Estimator``, as TrackTask sees them: road-aware
+    within its wait budget, and the tenant's calibrated p50 once calibration has learnt one.
+    The estimator asks one origin per road question (and memoises per destination), so many
+    origins are many estimates, at most ``concurrency`` at a time."""
 
-    def __init__(self, distances: DistanceProvider) -> None:
-        self._distances = distances
+    def __init__(self, estimator: Estimator, *, concurrency: int = 8) -> None:
+        self._estimator = estimator
+        self._slots = asyncio.Semaphore(concurrency)
 
-    async def seconds(self, origins: Sequence[Point], destination: Point) -> list[float]:
-        found = await self._distances.travel_to(origins, destination, [None] * len(origins))
-        return [s for _, s in found]
+    async def seconds(
+        self, tenant: str, origins: Sequence[Point], destination: Point
+    ) -> list[float]:
+        return list(await asyncio.gather(*(self._one(tenant, o, destination) for o in origins)))
+
+    async def _one(self, tenant: str, origin: Point, destination: Point) -> float:
+        async with self._slots:
+            eta = await self._estimator.eta(origin, destination, tenant=TenantSlug(tenant))
+        return eta.remaining_s(eta.computed)
 
 
 class TrackingLinks(Protocol):
