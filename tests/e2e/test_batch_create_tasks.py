@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 import pytest
-from bengobox.logistics.v1 import task_connect, task_pb2
+from bengobox.logistics.v1 import fleet_pb2, task_connect, task_pb2
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from google.rpc import code_pb2, error_details_pb2
@@ -19,7 +19,7 @@ from logistics.store.unit_of_work import Store
 from tests.support.auth import token, unique_tenant
 from tests.support.errors import fails
 from tests.support.servers import RunningServer
-from tests.support.tasks import DISPATCHER, Api, T, drop_off, pickup, point
+from tests.support.tasks import DISPATCHER, PICKUP, Api, T, drop_off, pickup, point
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +147,40 @@ async def test_batch_create_over_connect(server: RunningServer, api: Api) -> Non
     with pytest.raises(ConnectError) as caught:
         await client.batch_create_tasks(request, headers=headers)
     assert caught.value.code == Code.INVALID_ARGUMENT
+
+
+async def test_a_pickup_naming_only_an_outlet_is_placed_there_or_refused_naming_the_step(
+    api: Api,
+) -> None:
+    kitchen = await api.fleet.UpdateOutlet(
+        fleet_pb2.UpdateOutletRequest(
+            outlet=fleet_pb2.Outlet(
+                name=f"{api.parent}/outlets/kitchen-1",
+                display_name="Central kitchen",
+                location=point(-1.2864, 36.8172),
+                address="Moi Avenue 12",
+            )
+        ),
+        metadata=api.md,
+    )
+    at_kitchen = task_pb2.TaskStep(kind=PICKUP, outlet_id="kitchen-1")
+    nowhere = task_pb2.TaskStep(kind=PICKUP, outlet_id="nowhere")
+    placed = api.create_request(at_kitchen, drop_off(), request_id="pos-1")
+    answer = await batch(api, placed, api.create_request(nowhere, drop_off()), all_or_nothing=False)
+    first, refused = answer.results
+    assert first.task.steps[0].location == kitchen.location
+    assert first.task.steps[0].address == "Moi Avenue 12"
+    assert refused.status.code == code_pb2.INVALID_ARGUMENT
+    bad = error_details_pb2.BadRequest()
+    assert any(d.Unpack(bad) for d in refused.status.details)
+    assert [v.field for v in bad.field_violations] == ["task.steps[0].outlet_id"]
+    # The request_id stands for the task as sent, as CreateTask's does: a retry is the same.
+    again = await batch(api, placed, all_or_nothing=True)
+    assert again.tasks[0].name == first.task.name
+    retried_alone = await api.create(at_kitchen, drop_off(), request_id="pos-1")
+    assert retried_alone.name == first.task.name
+    assert await fails(
+        batch(api, api.create_request(nowhere, drop_off()), all_or_nothing=True),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    ) == {"requests[0].task.steps[0].outlet_id"}
+    assert await stored(api) == 1

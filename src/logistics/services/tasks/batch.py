@@ -31,6 +31,7 @@ from logistics.domain.text import shown
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import check_request_id, request_fingerprint, same_request
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
+from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.sla import sla_timers
 from logistics.store.task_view import encode, public_view, view_fingerprint
 from logistics.store.unit_of_work import Store, UnitOfWork
@@ -56,6 +57,13 @@ class NewTask:
     def fingerprint(self) -> str:
         """What its request_id stands for (``task_fingerprint``, from ``view``)."""
         return view_fingerprint(self.view)
+
+    def placed(self, task: Task) -> NewTask:
+        """This item with its task placed at its outlets (``placing``): its request_id still
+        stands for the task as sent, as CreateTask's does."""
+        placed = NewTask(task, self.codes, self.request_id)
+        placed.__dict__["fingerprint"] = self.fingerprint  # the cached_property, as sent
+        return placed
 
     def legacy_fingerprint(self) -> str:
         """Its fingerprint before ``view_fingerprint`` (for keys stored then)."""
@@ -84,6 +92,7 @@ class BatchCreator:
         caller.require(Scope.DISPATCH, tenant)
         if not 1 <= len(items) <= MAX_BATCH:
             raise InvalidArgument.field("requests", f"must hold 1 to {MAX_BATCH} requests")
+        items = await self._placed(tenant, items)
         outcomes: list[Outcome | None] = [_checked(item) for item in items]
         _refuse_repeated_ids(items, outcomes)
         if all_or_nothing:
@@ -91,6 +100,27 @@ class BatchCreator:
         async with self._store.write(tenant) as uow:
             await self._store_good(caller, uow, items, outcomes, all_or_nothing)
         return [o for o in outcomes if o is not None]
+
+    async def _placed(
+        self, tenant: TenantSlug, items: Sequence[NewTask | InvalidArgument]
+    ) -> Sequence[NewTask | InvalidArgument]:
+        """Pickups naming only an outlet placed at it (one read of the registry for the batch);
+        an outlet unknown or without a location refuses its item, naming the step."""
+        waiting = [
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, NewTask) and needs_placing(item.task)
+        ]
+        if not waiting:
+            return items
+        async with self._store.read(tenant) as uow:
+            results = await placed_at_outlets(uow, [_new(items[i]).task for i in waiting])
+        out = list(items)
+        for i, result in zip(waiting, results, strict=True):
+            out[i] = (
+                result if isinstance(result, InvalidArgument) else _new(items[i]).placed(result)
+            )
+        return out
 
     async def _store_good(
         self,
@@ -149,6 +179,11 @@ class BatchCreator:
             else:
                 kept.append((i, item))
         return kept
+
+
+def _new(item: NewTask | InvalidArgument) -> NewTask:
+    assert isinstance(item, NewTask)
+    return item
 
 
 def _checked(item: NewTask | InvalidArgument) -> InvalidArgument | None:

@@ -238,10 +238,7 @@ async def _placed(
             _refuse(tally, row.row, _row_errors(row.row, result))
             done[row.row] = None
             continue
-        item = staged.item
-        placed = NewTask(result, item.codes, item.request_id)
-        placed.__dict__["fingerprint"] = item.fingerprint  # cached_property: the row as read
-        done[row.row] = (row, stage(placed, at))
+        done[row.row] = (row, stage(staged.item.placed(result), at))
     kept = (done.get(r.row, (r, s)) for r, s in rows)
     return [k for k in kept if k is not None]
 
