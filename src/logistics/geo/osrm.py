@@ -20,6 +20,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter
@@ -35,7 +36,24 @@ _Pair = tuple[int, int, int, int]
 
 
 class OsrmError(Exception):
-    """OSRM did not answer with a usable table; the message says why."""
+    """OSRM did not answer with a usable table or route; the message says why."""
+
+
+async def ask_osrm(
+    client: httpx.AsyncClient, url: str, params: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
+    """One OSRM service call (``table`` or ``route``): its JSON body when OSRM says ``Ok``;
+    ``OsrmError`` for a transport failure, a non-200 answer, a body that is not JSON or
+    another ``code``."""
+    try:
+        response = await client.get(url, params=params, timeout=timeout_s)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise OsrmError(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code != 200 or not isinstance(body, dict) or body.get("code") != "Ok":
+        code = body.get("code") if isinstance(body, dict) else None
+        raise OsrmError(f"HTTP {response.status_code}, code {code!r}")
+    return body
 
 
 def _key(a: Point, b: Point) -> _Pair:
@@ -204,16 +222,7 @@ class Osrm:
             "destinations": ";".join(map(str, destinations)),
             "annotations": "duration,distance",
         }
-        try:
-            response = await self._client.get(
-                self._base + coordinates, params=params, timeout=self._timeout
-            )
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise OsrmError(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200 or not isinstance(body, dict) or body.get("code") != "Ok":
-            code = body.get("code") if isinstance(body, dict) else None
-            raise OsrmError(f"HTTP {response.status_code}, code {code!r}")
+        body = await ask_osrm(self._client, self._base + coordinates, params, self._timeout)
         try:
             durations, distances = body["durations"], body["distances"]
             return [

@@ -17,6 +17,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from logistics.domain.adherence import ROAD, STRAIGHT_LINE, LatLng, RoutePath
+from logistics.geo.osrm import OsrmError, ask_osrm
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,6 @@ class StraightPaths:
 
     async def aclose(self) -> None:
         pass
-
-
-class _Failed(Exception):
-    pass
 
 
 class OsrmPaths:
@@ -94,7 +91,7 @@ class OsrmPaths:
             for start in range(0, len(points) - 1, self._max - 1):
                 piece = await self._route(points[start : start + self._max])
                 line.extend(piece[1:] if line and piece[0] == line[-1] else piece)
-        except _Failed as exc:
+        except OsrmError as exc:
             self._down_until = time.monotonic() + self._retry_after
             logger.warning("OSRM route failed (%s): the straight line between stops", exc)
             self.paths.labels(STRAIGHT_LINE).inc()
@@ -105,16 +102,7 @@ class OsrmPaths:
     async def _route(self, points: Sequence[LatLng]) -> list[LatLng]:
         coordinates = ";".join(f"{lng:.6f},{lat:.6f}" for lat, lng in points)
         params = {"overview": "full", "geometries": "geojson", "steps": "false"}
-        try:
-            response = await self._client.get(
-                self._base + coordinates, params=params, timeout=self._timeout
-            )
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise _Failed(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200 or not isinstance(body, dict) or body.get("code") != "Ok":
-            code = body.get("code") if isinstance(body, dict) else None
-            raise _Failed(f"HTTP {response.status_code}, code {code!r}")
+        body = await ask_osrm(self._client, self._base + coordinates, params, self._timeout)
         return _line(body)
 
 
@@ -123,7 +111,7 @@ def _line(body: dict[str, Any]) -> list[LatLng]:
         coordinates = body["routes"][0]["geometry"]["coordinates"]
         line = [(float(lat), float(lng)) for lng, lat in coordinates]
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise _Failed(f"malformed route: {type(exc).__name__}: {exc}") from exc
+        raise OsrmError(f"malformed route: {type(exc).__name__}: {exc}") from exc
     if not line or not all(-90 <= lat <= 90 and -180 <= lng <= 180 for lat, lng in line):
-        raise _Failed("malformed route: no usable coordinates")
+        raise OsrmError("malformed route: no usable coordinates")
     return line
