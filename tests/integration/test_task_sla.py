@@ -1,7 +1,8 @@
 """Task SLA timers on the real database with a clock the test sets: a deadline brings one
 ``task.sla_at_risk`` and one ``task.sla_breached`` event, once, whatever the number of workers
 and across a worker crash; the tenant's policy may hand a late task back to the dispatchers;
-a task that ended, or whose pickup is done, is left alone.
+a task that ended, or whose pickup is done, is left alone; the rider a task is taken from is
+told on its stream, after the commit.
 
 The timer queue is shared by every tenant, so each test works in its own few days of the early
 1980s (no other test's timers are due there; each run has a fresh database), looks only at its
@@ -19,14 +20,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from logistics.blobs.local import LocalBlobStore
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.fleet import Rider
 from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.offers import InboxMessage, TaskChangeToRider
 from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import SlaState, Step, StepKind, Task, TaskKind, TaskState
 from logistics.domain.timers import DueTimer
+from logistics.events.rider_inbox import NatsRiderInbox
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.tasks.service import TaskService
@@ -306,6 +310,39 @@ async def test_without_the_manual_dispatch_policy_a_breach_leaves_the_rider_assi
         SlaState.BREACHED,
     )
     assert after.manual_dispatch is False
+
+
+async def test_the_rider_a_breach_takes_a_task_from_is_told_once_it_is_committed(
+    world: World, server_urls: ServerUrls
+) -> None:
+    nats = NatsClient()
+    await nats.connect(server_urls.nats_url)
+    try:
+        inbox = NatsRiderInbox(nats)
+        tasks = TaskService(world.store, Outlets(None), world.blobs, world.clock, riders=inbox)
+        await world.policy("manual_dispatch")
+        task = await world.assigned(await world.task(delivery=HOUR))
+        received: asyncio.Queue[InboxMessage] = asyncio.Queue()
+        seen_when_told: list[TaskState] = []
+
+        async def deliver(message: InboxMessage) -> None:
+            # What the app does on the nudge: it reads the task again, and must see the change.
+            seen_when_told.append((await tasks.get(world.caller, world.name(task))).state)
+            await received.put(message)
+
+        stop = await inbox.subscribe(str(world.tenant), str(task.rider_id), deliver)
+        try:
+            await nats.flush()
+            world.clock.set(world.start + HOUR)
+            await world.runner(world.database, tasks).fire_due()
+            told = await asyncio.wait_for(received.get(), 10)
+        finally:
+            await stop()
+        assert isinstance(told, TaskChangeToRider)
+        assert (told.task, told.unassigned, told.state) == (str(world.name(task)), True, "created")
+        assert seen_when_told == [TaskState.CREATED]
+    finally:
+        await nats.close()
 
 
 async def test_two_runners_on_two_pools_fire_each_timer_once(

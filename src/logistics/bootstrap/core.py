@@ -36,7 +36,7 @@ from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.addresses import AddressResolver, Geocoder, NoGeocoder
 from logistics.services.tasks.delays import DelayWatch
-from logistics.services.tasks.rider_news import RiderMessages
+from logistics.services.tasks.rider_news import RiderMessages, RiderNews
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
@@ -173,7 +173,9 @@ def build_core(
         TimerQueue(db),
         clock,
         task_timers=tasks.handle_sla_timer,
-        delay_timers=DelayWatch(index, etas, clock, interval_s=settings.delay_check_seconds).handle,
+        delay_timers=DelayWatch(
+            index, etas, clock, interval_s=settings.delay_check_seconds, news=RiderNews(riders)
+        ).handle,
         route_timers=templates.handle_timer,
         address_timers=resolver.handle_timer,
         interval_s=settings.timer_interval_seconds,

@@ -50,9 +50,11 @@ class TimerQueue:
                 logger.exception(
                     "timer %s (%s) failed; retrying in %s", timer.id, timer.kind, RETRY
                 )
+                uow.forget_after_commit()
                 await conn.execute(
                     "UPDATE timers SET due_time = $2 WHERE id = $1", row["id"], now + RETRY
                 )
                 return True
             await conn.execute("UPDATE timers SET fire_time = $2 WHERE id = $1", row["id"], now)
-            return True
+        await uow.run_after_commit()
+        return True

@@ -1,14 +1,17 @@
 """One use case, one transaction: repositories, the outbox, the audit log, idempotency keys.
 
 The transaction commits when the ``async with`` block ends normally and rolls back on any
-exception, so an event or audit row exists exactly when the change it records does.
+exception, so an event or audit row exists exactly when the change it records does. Work that
+must see the commit (a best-effort nudge to a rider's stream) is queued with ``after_commit``
+and runs only once the transaction has committed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +48,10 @@ from logistics.store.vehicle_repo import VehicleRepository
 
 if TYPE_CHECKING:
     from logistics.store.webhooks.repo import WebhookRepository
+
+logger = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
 
 
 class Versioned(Protocol):
@@ -99,6 +106,25 @@ class UnitOfWork:
 
         self.notification_rules = NotificationRuleRepository(conn, tenant_id)
         self.notifications = NotificationLog(conn, tenant_id)
+        self._after_commit: list[AfterCommit] = []
+
+    def after_commit(self, work: AfterCommit) -> None:
+        """Runs ``work`` once this transaction has committed (never if it rolls back). Best
+        effort: a failure is logged, the commit stands."""
+        self._after_commit.append(work)
+
+    def forget_after_commit(self, keep: int = 0) -> None:
+        """Drops the work queued after the first ``keep``: what queued it was rolled back."""
+        del self._after_commit[keep:]
+
+    async def run_after_commit(self) -> None:
+        """Called by whoever committed the transaction."""
+        work, self._after_commit = self._after_commit, []
+        for item in work:
+            try:
+                await item()
+            except Exception:
+                logger.exception("work after a commit failed")
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:
         """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""
@@ -137,9 +163,15 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """A nested transaction: an exception undoes what it did, not the rest of the unit."""
-        async with self.conn.transaction():
-            yield
+        """A nested transaction: an exception undoes what it did (and the work it queued for
+        after the commit), not the rest of the unit."""
+        queued = len(self._after_commit)
+        try:
+            async with self.conn.transaction():
+                yield
+        except BaseException:
+            self.forget_after_commit(queued)
+            raise
 
     async def lock(self, kind: str, key: str) -> None:
         """A transaction-scoped lock on (tenant, kind, key): serialises writers of one key."""
@@ -365,14 +397,18 @@ class Store:
         known = await self.tenants.find(tenant)
         if known is not None:
             async with self.db.transaction(known) as conn:
-                yield UnitOfWork(conn, tenant, known)
+                uow = UnitOfWork(conn, tenant, known)
+                yield uow
+            await uow.run_after_commit()
             return
         display_name = await self.tenants.describe(tenant)
         async with self.db.transaction() as conn:
             tenant_id = await self.tenants.register(conn, tenant, display_name)
             await scope_to_tenant(conn, tenant_id)
-            yield UnitOfWork(conn, tenant, tenant_id)
+            uow = UnitOfWork(conn, tenant, tenant_id)
+            yield uow
         self.tenants.remember(tenant, tenant_id)
+        await uow.run_after_commit()
 
     @asynccontextmanager
     async def read(self, tenant: TenantSlug) -> AsyncIterator[UnitOfWork]:

@@ -24,6 +24,7 @@ from logistics.domain.tasks import Task
 from logistics.domain.timers import DueTimer
 from logistics.geo.live_values import LivePosition
 from logistics.services.etas import Estimator
+from logistics.services.tasks.rider_news import RiderNews
 from logistics.services.tasks.sla import DELAY_CHECK, unassign_for_manual_dispatch
 from logistics.services.tasks.trail import record
 from logistics.store.unit_of_work import UnitOfWork
@@ -45,8 +46,16 @@ async def arm_delay_check(uow: UnitOfWork, before: Task | None, after: Task, now
 
 class DelayWatch:
     def __init__(
-        self, index: RiderPositions, etas: Estimator, clock: Clock, *, interval_s: float
+        self,
+        index: RiderPositions,
+        etas: Estimator,
+        clock: Clock,
+        *,
+        interval_s: float,
+        news: RiderNews | None = None,
     ) -> None:
+        """``news``: tells a rider whose task the policy takes back."""
+        self._news = news
         self._index = index
         self._etas = etas
         self._clock = clock
@@ -90,4 +99,4 @@ class DelayWatch:
         extra = {"arrival": eta, "deadline": deadline}
         await record(system, uow, locked, locked, TaskDelayed, reason=reason, extra=extra)
         if (await uow.sla_policy.get()).delay_action == "manual_dispatch":
-            await unassign_for_manual_dispatch(uow, locked, f"{kind} predicted late")
+            await unassign_for_manual_dispatch(uow, locked, f"{kind} predicted late", self._news)

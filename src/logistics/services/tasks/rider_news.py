@@ -36,10 +36,13 @@ class RiderNews:
         if task.rider_id is not None and task.state in CARRIED:
             await self._send(name, str(task.rider_id), _change(name, task, changed))
 
-    async def moved(self, caller: Caller, name: ResourceName, before: Task, after: Task) -> None:
+    async def moved(
+        self, caller: Caller | None, name: ResourceName, before: Task, after: Task
+    ) -> None:
         """A transition: the rider it was assigned to and the one it was taken from are told,
-        and the rider of a task moved or ended by someone else (a dispatcher's cancel). A rider
-        is not told of its own action (accepting an offer, completing)."""
+        and the rider of a task moved or ended by someone else (a dispatcher's cancel, or the
+        worker: ``caller`` None). A rider is not told of its own action (accepting an offer,
+        completing)."""
         old, new = before.rider_id, after.rider_id
         changed: tuple[str, ...] = ("rider",) if old != new else ()
         if before.state is not after.state:

@@ -452,7 +452,7 @@ class TaskService:
 
     async def handle_sla_timer(self, uow: UnitOfWork, timer: DueTimer) -> None:
         """Fired by the worker (see ``sla.handle_sla_timer``)."""
-        await sla.handle_sla_timer(uow, timer)
+        await sla.handle_sla_timer(uow, timer, self._riders)
 
     async def get_sla_policy(self, caller: Caller, tenant: TenantSlug) -> SlaPolicy:
         return await sla.get_policy(self._store, caller, tenant)

@@ -12,11 +12,12 @@ from logistics.domain.caller import Caller
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.events import TaskManualDispatch, TaskSlaAtRisk, TaskSlaBreached
 from logistics.domain.ids import TenantSlug
-from logistics.domain.names import SLA_POLICY
+from logistics.domain.names import SLA_POLICY, TASKS
 from logistics.domain.task_records import SlaPolicy
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.timers import DueTimer
 from logistics.services import crud
+from logistics.services.tasks.rider_news import RiderNews
 from logistics.services.tasks.trail import record_system
 from logistics.store.unit_of_work import Store, UnitOfWork
 
@@ -56,8 +57,11 @@ async def clear_sla_timers(uow: UnitOfWork, task: Task) -> None:
         await uow.timers.set(kind, task.id, None)
 
 
-async def unassign_for_manual_dispatch(uow: UnitOfWork, task: Task, reason: str) -> Task:
-    """SLA escalation: a task not yet started goes back to the dispatchers."""
+async def unassign_for_manual_dispatch(
+    uow: UnitOfWork, task: Task, reason: str, news: RiderNews | None = None
+) -> Task:
+    """SLA escalation: a task not yet started goes back to the dispatchers; the rider it is
+    taken from is told on its stream once the change has committed."""
     if task.state is TaskState.ASSIGNED:
         changed = machine.unassign(task, manual_dispatch=True)
     elif task.state is TaskState.CREATED:
@@ -66,10 +70,13 @@ async def unassign_for_manual_dispatch(uow: UnitOfWork, task: Task, reason: str)
         return task
     saved = await uow.tasks.save(changed)
     await record_system(uow, task, saved, TaskManualDispatch, reason)
+    if news is not None and task.rider_id is not None:
+        name = TASKS.resource(uow.tenant, task.id)
+        uow.after_commit(lambda: news.moved(None, name, task, saved))
     return saved
 
 
-async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
+async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer, news: RiderNews | None = None) -> None:
     """Fired by the worker: at risk (an alert) or breached (an event and the policy's
     action). Nothing happens for a task that has ended or whose pickup is done."""
     task = await uow.tasks.get(timer.subject_id, for_update=True)
@@ -86,7 +93,7 @@ async def handle_sla_timer(uow: UnitOfWork, timer: DueTimer) -> None:
     event = TaskSlaBreached if breached else TaskSlaAtRisk
     await record_system(uow, task, saved, event, f"{which} deadline")
     if breached and (await uow.sla_policy.get()).breach_action == "manual_dispatch":
-        await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached")
+        await unassign_for_manual_dispatch(uow, saved, f"{which} deadline breached", news)
 
 
 def _check_policy(policy: SlaPolicy) -> None:
