@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import asyncpg
 import grpc
 import pytest
 from bengobox.logistics.v1 import dispatch_pb2, task_connect, task_pb2
@@ -40,6 +41,7 @@ def nominatim() -> Iterator[FakeNominatim]:
             "moi avenue": [STREET, TOWN],
             "7 outage lane": [HOUSE],
             "3 connect close": [HOUSE],
+            "9 slow street": [HOUSE],
         }
     ).start()
     yield fake
@@ -140,8 +142,11 @@ async def test_an_outage_leaves_the_task_waiting_and_is_retried(
 ) -> None:
     nominatim.mode = "error"
     created = await api.create(pickup(), by_address("7 Outage Lane"))  # the create succeeds
-    timer = "SELECT due_time > now() + interval '10 seconds' AS later FROM timers " + (
-        "WHERE subject_id = $1 AND kind = 'task.geocode' AND fire_time IS NULL"
+    # The retry after an outage (30 s), not the lease of a try under way (2 min).
+    timer = (
+        "SELECT due_time BETWEEN now() + interval '10 seconds' AND now() + interval '60 seconds'"
+        " AS later FROM timers"
+        " WHERE subject_id = $1 AND kind = 'task.geocode' AND fire_time IS NULL"
     )
     task_id = created.name.rsplit("/", 1)[1]
     deadline = time.monotonic() + 15
@@ -160,6 +165,38 @@ async def test_an_outage_leaves_the_task_waiting_and_is_retried(
     task = await api.geocoded(created.name)
     assert task.steps[1].address_state == A.ADDRESS_STATE_RESOLVED
     assert not task.needs_address
+
+
+async def test_a_slow_geocoder_holds_no_transaction_open(
+    api: Api, nominatim: FakeNominatim, server_urls: ServerUrls
+) -> None:
+    nominatim.mode, nominatim.delay_s = "slow", 2.0  # under the 3 s timeout
+    asked = len(nominatim.requests)
+    created = await api.create(pickup(), by_address("9 Slow Street"))  # not in the cache
+    deadline = time.monotonic() + 10
+    while not any(r["q"] == "9 Slow Street" for r in nominatim.requests[asked:]):
+        assert time.monotonic() < deadline, "the geocoder was not asked"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.2)  # well into the geocoder's answer
+    # As the database's owner: another role's sessions show no state.
+    owner = await asyncpg.connect(server_urls.database_url)
+    try:
+        open_transactions = await owner.fetch(
+            """SELECT pid, query FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()
+                 AND state LIKE 'idle in transaction%'
+                 AND now() - xact_start > interval '1 second'"""
+        )
+    finally:
+        await owner.close()
+    assert open_transactions == []
+    task = await api.geocoded(created.name, within=15)
+    assert task.steps[1].address_state == A.ADDRESS_STATE_RESOLVED
+    leftover = await api.sql(
+        "SELECT 1 FROM timers WHERE subject_id = $1 AND fire_time IS NULL",
+        created.name.rsplit("/", 1)[1],
+    )
+    assert [r for r in leftover] == []  # the lease is gone once the answer is applied
 
 
 async def test_a_step_needs_a_location_or_an_address(api: Api) -> None:

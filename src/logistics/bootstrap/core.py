@@ -164,6 +164,7 @@ def build_core(
     rider_hooks.add(routes.rider_changed)  # the rider's route plan follows its tasks
     templates = RouteTemplates(store, routes, clock)
     resolver = AddressResolver(
+        store,
         build_geocoder(settings),
         clock,
         min_confidence=settings.geocoder_min_confidence,
