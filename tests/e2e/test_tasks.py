@@ -172,7 +172,7 @@ async def test_a_caller_given_code_cannot_be_recovered_from_the_request_fingerpr
     [row] = await api.sql("SELECT request_hash FROM idempotency_keys WHERE request_id = 'fp'")
     # The stored fingerprint is that of the task alone: no guess of the code can be checked
     # against it.
-    sent, codes = task_from_proto(request.task)
+    sent, codes = task_from_proto(request.task, "acme")
     assert codes == {"1": "4821"}
     assert row["request_hash"] == task_fingerprint(sent)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
+from logistics.domain.returns import ItemCondition, TaskPurpose
 from logistics.domain.tasks import Item, ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.services.idempotency import request_fingerprint, same_request
 from logistics.services.tasks.intake import fingerprinted, task_fingerprint
@@ -55,7 +56,7 @@ def busy_task() -> Task:
         order_id="ORD-1",
         outlet_id="outlet-9",
         priority=3,
-        items=(Item("sku-1", "soup", 2, 1.5, 0.7, 2.0, 8.0),),
+        items=(Item("sku-1", "soup", 2, 1.5, 0.7, 2.0, 8.0, ItemCondition.DAMAGED, True),),
         current_step=1,
         rider_id=uuid.uuid4(),
         pickup_deadline=AT,
@@ -68,6 +69,8 @@ def busy_task() -> Task:
         create_time=AT,
         update_time=AT + timedelta(microseconds=1),
         version=4,
+        origin_task_id=uuid.uuid4(),
+        purpose=TaskPurpose.CUSTOMER_RETURN,
     )
 
 

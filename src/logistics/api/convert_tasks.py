@@ -18,6 +18,14 @@ from logistics.api.convert_common import (
 )
 from logistics.api.convert_presence import check_to_proto
 from logistics.api.convert_records import optional_time, window_from_proto, window_to_proto
+from logistics.api.convert_returns import (
+    CONDITIONS,
+    PURPOSES,
+    condition_from_proto,
+    origin_from_proto,
+    origin_to_proto,
+    purpose_from_proto,
+)
 from logistics.domain.addresses import AddressState, needs_address
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
@@ -122,8 +130,10 @@ def _items_from_proto(msg: task_pb2.Task) -> tuple[Item, ...]:
             volume_l=i.volume_l,
             min_temperature_c=i.min_temperature_c,
             max_temperature_c=i.max_temperature_c,
+            condition=condition_from_proto(i.condition, f"task.items[{n}].condition"),
+            collect=i.collect,
         )
-        for i in msg.items
+        for n, i in enumerate(msg.items)
     )
 
 
@@ -132,7 +142,7 @@ _TASK_OUTPUT_ONLY = frozenset(
     {"state", "rider", "sla_state", "current_step", "manual_dispatch", "mark_ready_time"}
 )
 # Left out of an empty mask (a task read back and sent whole); named, they are refused.
-_TASK_IMMUTABLE = frozenset({"kind", "order_id", "outlet_id", "metadata"})
+_TASK_IMMUTABLE = frozenset({"kind", "order_id", "outlet_id", "metadata", "origin_task", "purpose"})
 
 
 def task_changes(msg: task_pb2.Task, mask: list[str]) -> dict[str, Any]:
@@ -179,8 +189,9 @@ def _step_change(s: task_pb2.TaskStep, field: str) -> StepChange:
     )
 
 
-def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
-    """The task and the one-time codes given per step id."""
+def task_from_proto(msg: task_pb2.Task, tenant: TenantSlug) -> tuple[Task, dict[str, str]]:
+    """The task and the one-time codes given per step id; ``tenant``: the one it is created
+    in (a forward task it names must be of that tenant)."""
     kind = enum_from_proto(msg.kind, TASK_KINDS, "task.kind", required=True)
     assert kind is not None
     steps, codes = [], {}
@@ -234,6 +245,8 @@ def task_from_proto(msg: task_pb2.Task) -> tuple[Task, dict[str, str]]:
         ready_time=optional_time(msg, "ready_time", "task.ready_time"),
         notes=optional(msg.notes),
         metadata=json_format.MessageToDict(msg.metadata) if msg.HasField("metadata") else {},
+        origin_task_id=origin_from_proto(tenant, msg.origin_task, "task.origin_task"),
+        purpose=purpose_from_proto(msg.purpose, "task.purpose"),
     )
     return task, codes
 
@@ -264,6 +277,8 @@ def task_to_proto(
         needs_address=needs_address(t),
         ready_time=timestamp(t.ready_time),
         mark_ready_time=timestamp(t.mark_ready_time),
+        origin_task=origin_to_proto(tenant, t.origin_task_id),
+        purpose=enum_to_proto(t.purpose, PURPOSES),  # type: ignore[arg-type]
     )
     for i in t.items:
         msg.items.add(
@@ -274,6 +289,8 @@ def task_to_proto(
             volume_l=i.volume_l,
             min_temperature_c=i.min_temperature_c,
             max_temperature_c=i.max_temperature_c,
+            condition=enum_to_proto(i.condition, CONDITIONS),
+            collect=i.collect,
         )
     for s in t.steps:
         step = msg.steps.add(

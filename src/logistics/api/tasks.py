@@ -34,6 +34,7 @@ from logistics.api.convert_presence import (
     completion_policy_to_proto,
 )
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
+from logistics.api.convert_returns import PURPOSES, origin_from_proto
 from logistics.api.convert_tasks import (
     SLA_STATES,
     TASK_KINDS,
@@ -89,7 +90,7 @@ class TaskHandler(task_connect.TaskService):
     async def create_task(self, request: task_pb2.CreateTaskRequest, ctx: Ctx) -> task_pb2.Task:
         tenant = parse_parent(request.parent)
         _required(request.HasField("task"), "task")
-        task, codes = task_from_proto(request.task)
+        task, codes = task_from_proto(request.task, tenant)
         created = await self._tasks.create(
             current_caller(), tenant, task, codes, optional(request.request_id)
         )
@@ -144,6 +145,8 @@ class TaskHandler(task_connect.TaskService):
             if request.HasField("deadline_window")
             else None,
             needs_address=request.needs_address or None,
+            origin_task_id=origin_from_proto(tenant, request.origin_task, "origin_task"),
+            purpose=enum_from_proto(request.purpose, PURPOSES, "purpose"),
         )
         filters = ("tasks", tenant, f)
         page = await self._tasks.list_tasks(
@@ -454,7 +457,7 @@ def _new_task(
         if request.parent and parse_parent(request.parent) != tenant:
             raise InvalidArgument.field("parent", "is not the batch's parent")
         _required(request.HasField("task"), "task")
-        task, codes = task_from_proto(request.task)
+        task, codes = task_from_proto(request.task, tenant)
     except InvalidArgument as exc:
         return exc
     return NewTask(task, codes, optional(request.request_id))

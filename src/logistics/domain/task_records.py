@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from logistics.domain.compliance import Window
+from logistics.domain.returns import TaskPurpose
 from logistics.domain.tasks import ProofKind, SlaState, TaskKind, TaskState
 
 
@@ -23,6 +24,8 @@ class TaskFilter:
     created: Window | None = None
     deadline: Window | None = None
     needs_address: bool | None = None  # True: only tasks waiting for an address
+    origin_task_id: uuid.UUID | None = None  # only the tasks linked to this forward task
+    purpose: TaskPurpose | None = None
 
 
 @dataclass(frozen=True)

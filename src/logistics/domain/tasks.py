@@ -33,6 +33,7 @@ from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.presence import PresenceCheck
 from logistics.domain.readiness import pickup_wait_seconds
+from logistics.domain.returns import ItemCondition, TaskPurpose, link_violations
 from logistics.domain.text import shown
 
 
@@ -119,6 +120,10 @@ class Item:
     volume_l: float = 0.0
     min_temperature_c: float = 0.0
     max_temperature_c: float = 0.0
+    # Returns and exchanges (``returns``): the item's condition as reported, and whether it is
+    # collected from the customer rather than delivered.
+    condition: ItemCondition = ItemCondition.UNSPECIFIED
+    collect: bool = False
 
 
 # The point of a pickup step that names an outlet and gives none, until create copies the
@@ -188,6 +193,10 @@ class Task:
     create_time: datetime | None = None
     update_time: datetime | None = None
     version: int = 0
+    # Returns and exchanges (``returns``): the forward task this one belongs to (same tenant),
+    # and why the task exists.
+    origin_task_id: uuid.UUID | None = None
+    purpose: TaskPurpose = TaskPurpose.UNSPECIFIED
 
     @property
     def step(self) -> Step:
@@ -421,5 +430,13 @@ def validate_task(task: Task) -> None:
             out.append(FieldViolation(f"task.{name}", "is longer than 128 characters"))
     if task.notes is not None and len(task.notes) > 2000:
         out.append(FieldViolation("task.notes", "is longer than 2000 characters"))
+    out.extend(
+        link_violations(
+            task.kind._value_,
+            task.purpose,
+            task.origin_task_id is not None,
+            [i.collect for i in task.items],
+        )
+    )
     if out:
         raise InvalidArgument(out)

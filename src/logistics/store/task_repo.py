@@ -16,6 +16,7 @@ from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
+from logistics.domain.returns import ItemCondition, TaskPurpose
 from logistics.domain.task_records import ProofRow, TaskEventRow, TaskFilter
 from logistics.domain.tasks import (
     Item,
@@ -109,7 +110,15 @@ def _item_json(i: Item) -> dict[str, Any]:
         "volume_l": i.volume_l,
         "min_temperature_c": i.min_temperature_c,
         "max_temperature_c": i.max_temperature_c,
+        "condition": i.condition._value_,
+        "collect": i.collect,
     }
+
+
+def _item(d: dict[str, Any]) -> Item:
+    # Items stored before returns (migration 0017) have no condition or collect flag.
+    condition = ItemCondition(d.get("condition", "unspecified"))
+    return Item(**{**d, "condition": condition, "collect": d.get("collect", False)})
 
 
 def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
@@ -121,7 +130,7 @@ def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
         order_id=row["order_id"],
         outlet_id=row["outlet_id"],
         priority=row["priority"],
-        items=tuple(Item(**i) for i in row["items"]),
+        items=tuple(_item(i) for i in row["items"]),
         current_step=row["current_step"],
         rider_id=row["rider_id"],
         pickup_deadline=row["pickup_deadline"],
@@ -135,6 +144,8 @@ def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
         create_time=row["create_time"],
         update_time=row["update_time"],
         version=row["version"],
+        origin_task_id=row["origin_task_id"],
+        purpose=TaskPurpose(row["purpose"]),
     )
 
 
@@ -157,6 +168,8 @@ def _values(t: Task) -> list[Any]:
         dict(t.metadata),
         t.ready_time,
         t.mark_ready_time,
+        t.origin_task_id,
+        t.purpose._value_,
     ]
 
 
@@ -166,6 +179,7 @@ def task_json(t: Task) -> dict[str, Any]:
     for key in ("pickup_deadline", "delivery_deadline", "ready_time", "mark_ready_time"):
         values[key] = values[key].isoformat() if values[key] else None
     values["rider_id"] = str(t.rider_id) if t.rider_id else None
+    values["origin_task_id"] = str(t.origin_task_id) if t.origin_task_id else None
     return {
         **values,
         "id": str(t.id),
@@ -180,6 +194,9 @@ def task_from_json(d: dict[str, Any]) -> Task:
         **d,
         "id": uuid.UUID(d["id"]),
         "rider_id": uuid.UUID(d["rider_id"]) if d["rider_id"] else None,
+        # Outcomes stored before returns (migration 0017) have neither.
+        "origin_task_id": uuid.UUID(d["origin_task_id"]) if d.get("origin_task_id") else None,
+        "purpose": d.get("purpose", "unspecified"),
         **{
             k: _time(d.get(k))
             for k in (
@@ -213,51 +230,56 @@ _COLUMNS = (
     "metadata",
     "ready_time",
     "mark_ready_time",
+    "origin_task_id",
+    "purpose",
 )
 
 _INSERT = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata, ready_time, mark_ready_time)
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time, origin_task_id, purpose)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-    $19)"""
+    $19, $20, $21)"""
 
 
 # add_many's statement: arrays of the columns of _values (jsonb passed as text: asyncpg would
 # take a JSON list for an array dimension).
 _INSERT_MANY = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata, ready_time, mark_ready_time)
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time, origin_task_id, purpose)
     SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
         current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time
+        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time, origin_task_id,
+        purpose
     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
         $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
         $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[],
-        $18::timestamptz[], $19::timestamptz[])
+        $18::timestamptz[], $19::timestamptz[], $20::uuid[], $21::text[])
         AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
              rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
-             metadata, ready_time, mark_ready_time)
+             metadata, ready_time, mark_ready_time, origin_task_id, purpose)
     RETURNING id, pickup_deadline, delivery_deadline, ready_time, mark_ready_time, create_time,
         update_time, version"""
 _JSON_VALUES = (5, 6, 14)  # items, steps, metadata in _values
 
 
-# insert_rows' statement: add_many's, with the create and update time given ($20: the
+# insert_rows' statement: add_many's, with the create and update time given ($22: the
 # transaction's time, which the column defaults would give) and nothing returned; version 1 is
 # the column's default.
 _INSERT_ROWS = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
     items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata, ready_time, mark_ready_time, create_time, update_time)
+    manual_dispatch, notes, metadata, ready_time, mark_ready_time, origin_task_id, purpose,
+    create_time, update_time)
     SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
         current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time, $20, $20
+        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time, origin_task_id,
+        purpose, $22, $22
     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
         $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
         $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[],
-        $18::timestamptz[], $19::timestamptz[])
+        $18::timestamptz[], $19::timestamptz[], $20::uuid[], $21::text[])
         AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
              rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
-             metadata, ready_time, mark_ready_time)"""
+             metadata, ready_time, mark_ready_time, origin_task_id, purpose)"""
 
 PreparedRow = tuple[Any, ...]
 
@@ -350,7 +372,8 @@ class TaskRepository:
                    priority = $6, items = $7, steps = $8, current_step = $9, rider_id = $10,
                    pickup_deadline = $11, delivery_deadline = $12, sla_state = $13,
                    manual_dispatch = $14, notes = $15, metadata = $16, ready_time = $17,
-                   mark_ready_time = $18, update_time = now(), version = version + 1
+                   mark_ready_time = $18, origin_task_id = $19, purpose = $20,
+                   update_time = now(), version = version + 1
                WHERE id = $1 RETURNING *""",
             task.id,
             *_values(task),
@@ -371,6 +394,8 @@ class TaskRepository:
             ("rider_id", f.rider_id),
             ("sla_state", f.sla_state.value if f.sla_state else None),
             ("order_id", f.order_id),
+            ("origin_task_id", f.origin_task_id),
+            ("purpose", f.purpose.value if f.purpose else None),
         ):
             if value is not None:
                 args.append(value)
@@ -443,6 +468,23 @@ class TaskRepository:
             actor,
             task_ids,
             [s.value for s in states],
+        )
+
+    async def add_link_entries(
+        self, entries: Sequence[tuple[uuid.UUID, str, str]], actor: str
+    ) -> None:
+        """Trail entries (task id, type, reason) that change no state, in one statement: a
+        forward task told of the return or exchange made for it."""
+        task_ids, types, reasons = zip(*entries, strict=True)
+        await self._conn.execute(
+            """INSERT INTO task_events (tenant_id, id, task_id, type, actor, reason)
+               SELECT $1, gen_random_uuid(), task_id, type, $2, reason
+               FROM unnest($3::uuid[], $4::text[], $5::text[]) AS t(task_id, type, reason)""",
+            self._tenant_id,
+            actor,
+            list(task_ids),
+            list(types),
+            list(reasons),
         )
 
     async def events(

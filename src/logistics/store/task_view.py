@@ -78,6 +78,8 @@ def public_view(task: Task) -> dict[str, Any]:
         "create_time": task.create_time,
         "update_time": task.update_time,
         "version": task.version,
+        "origin_task_id": task.origin_task_id,
+        "purpose": task.purpose._value_,
     }
 
 

@@ -32,7 +32,9 @@ class TaskEvent(Event):
 
 @dataclass(frozen=True)
 class TaskCreated(TaskEvent):
-    """A task was created."""
+    """A task was created. A return, exchange or re-attempt names its forward task in
+    `task.origin_task_id` and says why in `task.purpose`; the forward task's trail gets
+    `return_created` (or `exchange_created`, `linked_task_created`)."""
 
     type = "task.created"
 

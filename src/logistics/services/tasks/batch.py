@@ -31,6 +31,7 @@ from logistics.domain.text import shown
 from logistics.services.directory import Outlets
 from logistics.services.idempotency import check_request_id, request_fingerprint, same_request
 from logistics.services.tasks.intake import CREATE_METHOD, CreatedTask, fingerprinted, with_codes
+from logistics.services.tasks.origins import check_origins, record_links
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.sla import sla_timers
 from logistics.store.task_view import encode, public_view, view_fingerprint
@@ -147,11 +148,13 @@ class BatchCreator:
             outcomes[i] = CreatedTask(task, {})
         new = [(i, item) for i, item in fresh if i not in earlier]
         new = await self._known_outlets(uow, new, outcomes, all_or_nothing)
+        new = await _known_origins(uow, new, outcomes, all_or_nothing)
         made = [with_codes(item.task, item.codes) for _, item in new]
         created = await uow.tasks.add_many([task for task, _ in made])
         for (i, _), task, (_, issued) in zip(new, created, made, strict=True):
             outcomes[i] = CreatedTask(task, issued)
         await _record_created(caller, uow, created, self._clock.now())
+        await record_links(caller, uow, created)
 
     async def _known_outlets(
         self,
@@ -179,6 +182,26 @@ class BatchCreator:
             else:
                 kept.append((i, item))
         return kept
+
+
+async def _known_origins(
+    uow: UnitOfWork,
+    new: list[tuple[int, NewTask]],
+    outcomes: list[Outcome | None],
+    all_or_nothing: bool,
+) -> list[tuple[int, NewTask]]:
+    """The items whose forward task (if any) fits (``origins.check_origins``); the others get
+    their error, or, all or nothing, the first error is the call's."""
+    errors = await check_origins(uow, [item.task for _, item in new])
+    kept = []
+    for (i, item), error in zip(new, errors, strict=True):
+        if error is None:
+            kept.append((i, item))
+        elif all_or_nothing:
+            raise error
+        else:
+            outcomes[i] = error
+    return kept
 
 
 def _new(item: NewTask | InvalidArgument) -> NewTask:

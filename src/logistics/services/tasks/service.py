@@ -55,6 +55,7 @@ from logistics.services.tasks.intake import (
 )
 from logistics.services.tasks.observations import record_leg
 from logistics.services.tasks.offline import apply_once, fingerprint
+from logistics.services.tasks.origins import record_links, require_origin
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.services.tasks.presence import (
     PresenceChecker,
@@ -131,8 +132,10 @@ class TaskService:
             if earlier is not None:
                 return CreatedTask(await uow.load(uow.tasks, TASKS, earlier), {})
             await self._outlets.ensure(uow, [task.outlet_id, *(s.outlet_id for s in task.steps)])
+            await require_origin(uow, task)
             created = await uow.tasks.add(ready)
             await record(caller, uow, None, created, TaskCreated)
+            await record_links(caller, uow, [created])
             await set_sla_timers(uow, created, self._clock.now())
             await ask_geocoding(uow, created, self._clock.now())
         return CreatedTask(created, issued)

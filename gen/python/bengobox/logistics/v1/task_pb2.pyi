@@ -15,6 +15,26 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TaskPurpose(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_PURPOSE_UNSPECIFIED: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_CUSTOMER_RETURN: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_EXCHANGE: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_EXPIRED_GOODS: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_WASTE_PICKUP: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_FAILED_DELIVERY: _ClassVar[TaskPurpose]
+    TASK_PURPOSE_TRANSFER: _ClassVar[TaskPurpose]
+
+class ItemCondition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ITEM_CONDITION_UNSPECIFIED: _ClassVar[ItemCondition]
+    ITEM_CONDITION_NEW: _ClassVar[ItemCondition]
+    ITEM_CONDITION_GOOD: _ClassVar[ItemCondition]
+    ITEM_CONDITION_DAMAGED: _ClassVar[ItemCondition]
+    ITEM_CONDITION_EXPIRED: _ClassVar[ItemCondition]
+    ITEM_CONDITION_WASTE: _ClassVar[ItemCondition]
+    ITEM_CONDITION_OPENED: _ClassVar[ItemCondition]
+
 class AddressState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ADDRESS_STATE_UNSPECIFIED: _ClassVar[AddressState]
@@ -22,6 +42,20 @@ class AddressState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ADDRESS_STATE_PENDING: _ClassVar[AddressState]
     ADDRESS_STATE_RESOLVED: _ClassVar[AddressState]
     ADDRESS_STATE_NEEDS_ADDRESS: _ClassVar[AddressState]
+TASK_PURPOSE_UNSPECIFIED: TaskPurpose
+TASK_PURPOSE_CUSTOMER_RETURN: TaskPurpose
+TASK_PURPOSE_EXCHANGE: TaskPurpose
+TASK_PURPOSE_EXPIRED_GOODS: TaskPurpose
+TASK_PURPOSE_WASTE_PICKUP: TaskPurpose
+TASK_PURPOSE_FAILED_DELIVERY: TaskPurpose
+TASK_PURPOSE_TRANSFER: TaskPurpose
+ITEM_CONDITION_UNSPECIFIED: ItemCondition
+ITEM_CONDITION_NEW: ItemCondition
+ITEM_CONDITION_GOOD: ItemCondition
+ITEM_CONDITION_DAMAGED: ItemCondition
+ITEM_CONDITION_EXPIRED: ItemCondition
+ITEM_CONDITION_WASTE: ItemCondition
+ITEM_CONDITION_OPENED: ItemCondition
 ADDRESS_STATE_UNSPECIFIED: AddressState
 ADDRESS_STATE_GIVEN: AddressState
 ADDRESS_STATE_PENDING: AddressState
@@ -29,7 +63,7 @@ ADDRESS_STATE_RESOLVED: AddressState
 ADDRESS_STATE_NEEDS_ADDRESS: AddressState
 
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time", "origin_task", "purpose")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -94,6 +128,8 @@ class Task(_message.Message):
     NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     READY_TIME_FIELD_NUMBER: _ClassVar[int]
     MARK_READY_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_TASK_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -116,10 +152,12 @@ class Task(_message.Message):
     needs_address: bool
     ready_time: _timestamp_pb2.Timestamp
     mark_ready_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    origin_task: str
+    purpose: TaskPurpose
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ...) -> None: ...
 
 class TaskItem(_message.Message):
-    __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c")
+    __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c", "condition", "collect")
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +165,8 @@ class TaskItem(_message.Message):
     VOLUME_L_FIELD_NUMBER: _ClassVar[int]
     MIN_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
     MAX_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    COLLECT_FIELD_NUMBER: _ClassVar[int]
     sku: str
     description: str
     quantity: int
@@ -134,7 +174,9 @@ class TaskItem(_message.Message):
     volume_l: float
     min_temperature_c: float
     max_temperature_c: float
-    def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ...) -> None: ...
+    condition: ItemCondition
+    collect: bool
+    def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., weight_kg: _Optional[float] = ..., volume_l: _Optional[float] = ..., min_temperature_c: _Optional[float] = ..., max_temperature_c: _Optional[float] = ..., condition: _Optional[_Union[ItemCondition, str]] = ..., collect: _Optional[bool] = ...) -> None: ...
 
 class TaskStep(_message.Message):
     __slots__ = ("id", "kind", "state", "location", "address", "outlet_id", "window", "contact_name", "contact_phone", "required_proofs", "service_seconds", "one_time_code", "issued_code", "arrive_time", "complete_time", "address_state", "address_candidates", "instructions", "curbside", "wait_duration", "arrival_check", "completion_check")
@@ -347,7 +389,7 @@ class GetTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window", "sla_state", "deadline_window", "order_id", "needs_address")
+    __slots__ = ("parent", "page_size", "page_token", "state", "kind", "outlet_id", "rider", "create_window", "sla_state", "deadline_window", "order_id", "needs_address", "origin_task", "purpose")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -360,6 +402,8 @@ class ListTasksRequest(_message.Message):
     DEADLINE_WINDOW_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     NEEDS_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_TASK_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
@@ -372,7 +416,9 @@ class ListTasksRequest(_message.Message):
     deadline_window: _common_pb2.TimeWindow
     order_id: str
     needs_address: bool
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., deadline_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., order_id: _Optional[str] = ..., needs_address: _Optional[bool] = ...) -> None: ...
+    origin_task: str
+    purpose: TaskPurpose
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[Task.State, str]] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., outlet_id: _Optional[str] = ..., rider: _Optional[str] = ..., create_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., deadline_window: _Optional[_Union[_common_pb2.TimeWindow, _Mapping]] = ..., order_id: _Optional[str] = ..., needs_address: _Optional[bool] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")
