@@ -27,6 +27,7 @@ from logistics.domain.compliance import (
 )
 from logistics.domain.eta import Eta, EtaSource, Travel
 from logistics.domain.fleet import Fleet, FleetKind, Rider, VehicleType
+from logistics.domain.flows import Flow, FlowKind, FlowStep
 from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.notifications import Channel, NotificationRule, Recipient, Trigger
 from logistics.domain.outlets import OpeningHours, Outlet
@@ -85,6 +86,14 @@ def _task_event(cls: type[ev.TaskEvent]) -> ev.TaskEvent:
 def _fence_event(cls: type[ev.GeofenceTransition]) -> ev.GeofenceTransition:
     return cls(f"{T}/riders/r", f"{T}/geofences/g", FenceKind.HUB, NOW, -1.28, 36.82)
 
+
+FLOW = Flow(
+    id=uuid.UUID(int=7),
+    kind=FlowKind.FAILED_DELIVERY,
+    task_id=uuid.UUID(int=8),
+    context={"reason": "customer_absent", "action": "reattempt"},
+    steps=(FlowStep(1, "take_over", task_id=uuid.UUID(int=8), detail="taken", done_time=NOW),),
+)
 
 SAMPLES: list[ev.Event] = [
     *(
@@ -194,6 +203,17 @@ SAMPLES: list[ev.Event] = [
         tracking_link="https://track.example.com/track/#token=t",
         task_state="en_route",
     ),
+    *(
+        cls(name=f"{T}/flows/f", flow=FLOW, task=f"{T}/tasks/t")
+        for cls in (
+            ev.FlowStarted,
+            ev.FlowCompleted,
+            ev.FlowCompensating,
+            ev.FlowCompensated,
+            ev.FlowFailed,
+        )
+    ),
+    ev.FlowStepCompleted(name=f"{T}/flows/f", flow=FLOW, task=f"{T}/tasks/t", step=FLOW.steps[0]),
 ]
 
 

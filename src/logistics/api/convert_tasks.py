@@ -29,7 +29,7 @@ from logistics.api.convert_returns import (
 from logistics.domain.addresses import AddressState, needs_address
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug
-from logistics.domain.names import PROOFS, RIDERS, SLA_POLICY, TASKS
+from logistics.domain.names import FLOWS, PROOFS, RIDERS, SLA_POLICY, TASKS
 from logistics.domain.rider_actions import ActionStamp, parse_action_id
 from logistics.domain.task_edits import StepChange
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow
@@ -279,6 +279,8 @@ def task_to_proto(
         mark_ready_time=timestamp(t.mark_ready_time),
         origin_task=origin_to_proto(tenant, t.origin_task_id),
         purpose=enum_to_proto(t.purpose, PURPOSES),  # type: ignore[arg-type]
+        flow=FLOWS.name(tenant, t.flow_id) if t.flow_id else "",
+        attempt=t.attempt,
     )
     for i in t.items:
         msg.items.add(
@@ -396,6 +398,7 @@ def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
         event_time=timestamp(e.event_time),
         step_id=e.step_id or "",
         occurred_time=timestamp(e.occurred_time),
+        flow=e.flow or "",
     )
 
 

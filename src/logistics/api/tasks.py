@@ -28,6 +28,7 @@ from logistics.api.convert_dispatch import (
     weights_from_proto,
 )
 from logistics.api.convert_fleet import VEHICLE_TYPES, reference
+from logistics.api.convert_flows import fail_reason
 from logistics.api.convert_presence import (
     accuracy,
     completion_policy_from_proto,
@@ -218,6 +219,7 @@ class TaskHandler(task_connect.TaskService):
             where,
             optional(request.etag),
             action_stamp(request),
+            reason_code=fail_reason(request.reason_code),
         )
         return task_to_proto(name.tenant, task)
 

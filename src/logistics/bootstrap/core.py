@@ -30,6 +30,7 @@ from logistics.services.directory import Outlets, tenant_lookup
 from logistics.services.dispatch.service import DispatchService
 from logistics.services.eta_calibration import EtaCalibration, EtaSettings
 from logistics.services.etas import Estimator
+from logistics.services.flows.engine import FlowEngine
 from logistics.services.geofencing import GeofenceService
 from logistics.services.routes.matrix import MatrixCache
 from logistics.services.routes.service import RiderHooks, RouteService
@@ -141,6 +142,8 @@ def build_core(
     )
     # What runs after a rider's tasks change; its hooks are added once their owners exist.
     rider_hooks = RiderHooks()
+    # Durable flows (docs/flows.md): told of task changes in their unit of work.
+    flows = FlowEngine(clock)
     tasks = TaskService(
         store,
         outlets,
@@ -151,6 +154,7 @@ def build_core(
         max_active_tasks=settings.max_active_tasks,
         riders=riders,
         positions=index,
+        flows=flows,
     )
     routes = RouteService(
         store,
@@ -179,6 +183,7 @@ def build_core(
         ).handle,
         route_timers=templates.handle_timer,
         address_timers=resolver.handle_timer,
+        flow_timers=flows.handle_timer,
         interval_s=settings.timer_interval_seconds,
     )
     return Core(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bengobox.logistics.v1 import (
     dispatch_pb2,
     fleet_pb2,
+    flow_pb2,
     notification_pb2,
     task_pb2,
     telemetry_pb2,
@@ -20,6 +21,7 @@ from logistics.api.bulk_http import bulk_routes
 from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
 from logistics.api.fleet import FleetHandler
+from logistics.api.flows import FlowHandler
 from logistics.api.live import LiveEndpoints
 from logistics.api.notifications import NotificationRuleHandler
 from logistics.api.rest import RestEndpoints
@@ -33,6 +35,7 @@ from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
+from logistics.services.flows.service import FlowService
 from logistics.services.notifications import NotificationRules
 from logistics.services.outlets import OutletRegistry
 from logistics.services.tasks.imports import TaskImporter
@@ -88,6 +91,7 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
             "NotificationRuleService",
             NotificationRuleHandler(NotificationRules(core.store)),
         ),
+        served(flow_pb2, "FlowService", FlowHandler(FlowService(core.store))),
     ]
     rest = RestEndpoints(
         [

@@ -25,6 +25,7 @@ __all__ = [
     "DISPATCH_POLICY",
     "DOCUMENTS",
     "FLEETS",
+    "FLOWS",
     "GEOFENCES",
     "NOTIFICATIONS",
     "NOTIFICATION_RULES",
@@ -157,6 +158,7 @@ ROUTE_PLANS = Collection("routePlans", "route plan")
 ROUTE_TEMPLATES = Collection("routeTemplates", "route template")
 NOTIFICATION_RULES = Collection("notificationRules", "notification rule")
 NOTIFICATIONS = Collection("notifications", "notification")
+FLOWS = Collection("flows", "flow")
 
 DOCUMENTS = ChildCollection(RIDERS, "documents", "document")
 SHIFTS = ChildCollection(RIDERS, "shifts", "shift")

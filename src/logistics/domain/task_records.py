@@ -41,6 +41,7 @@ class TaskEventRow:
     step_id: str | None
     event_time: datetime
     occurred_time: datetime | None = None  # the device's time of a rider action
+    flow: str | None = None  # of a ``flow_step``: the flow's name
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,10 @@ class Task:
     # and why the task exists.
     origin_task_id: uuid.UUID | None = None
     purpose: TaskPurpose = TaskPurpose.UNSPECIFIED
+    # Durable flows (``domain.flows``): the flow the task belongs to, and which attempt at the
+    # delivery it is (a failed-delivery policy's re-attempt is the failed one's + 1).
+    flow_id: uuid.UUID | None = None
+    attempt: int = 1
 
     @property
     def step(self) -> Step:

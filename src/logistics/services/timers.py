@@ -1,5 +1,5 @@
 """Fires due timers (document expiry, task SLA deadlines and predicted-arrival checks,
-geocoding, route templates) from a background loop.
+geocoding, route templates, flows) from a background loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -47,6 +47,7 @@ class TimerRunner:
         delay_timers: TimerHandler | None = None,
         route_timers: TimerHandler | None = None,
         address_timers: TimerHandler | None = None,
+        flow_timers: TimerHandler | None = None,
         interval_s: float = 1.0,
     ) -> None:
         self._queue = queue
@@ -55,6 +56,7 @@ class TimerRunner:
         self._delay_timers = delay_timers
         self._route_timers = route_timers
         self._address_timers = address_timers
+        self._flow_timers = flow_timers
         self._interval_s = interval_s
         self._outages = OutageLog()
 
@@ -86,6 +88,8 @@ class TimerRunner:
             await self._task_timers(uow, timer)
         elif timer.kind.startswith("route_template.") and self._route_timers is not None:
             await self._route_timers(uow, timer)
+        elif timer.kind.startswith("flow.") and self._flow_timers is not None:
+            await self._flow_timers(uow, timer)
         else:
             logger.error("unknown timer kind %r; dropping it", timer.kind)
 

@@ -146,6 +146,8 @@ def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
         version=row["version"],
         origin_task_id=row["origin_task_id"],
         purpose=TaskPurpose(row["purpose"]),
+        flow_id=row.get("flow_id"),
+        attempt=row.get("attempt") or 1,
     )
 
 
@@ -186,6 +188,8 @@ def task_json(t: Task) -> dict[str, Any]:
         "create_time": t.create_time.isoformat() if t.create_time else None,
         "update_time": t.update_time.isoformat() if t.update_time else None,
         "version": t.version,
+        "flow_id": str(t.flow_id) if t.flow_id else None,
+        "attempt": t.attempt,
     }
 
 
@@ -197,6 +201,7 @@ def task_from_json(d: dict[str, Any]) -> Task:
         # Outcomes stored before returns (migration 0017) have neither.
         "origin_task_id": uuid.UUID(d["origin_task_id"]) if d.get("origin_task_id") else None,
         "purpose": d.get("purpose", "unspecified"),
+        "flow_id": uuid.UUID(d["flow_id"]) if d.get("flow_id") else None,
         **{
             k: _time(d.get(k))
             for k in (
@@ -384,6 +389,17 @@ class TaskRepository:
         """``save``, by the name ``services.crud`` calls it."""
         return await self.save(task)
 
+    async def join_flow(self, task: Task, flow_id: uuid.UUID, attempt: int) -> Task:
+        """``task`` as a member of flow ``flow_id`` at attempt ``attempt``: set in the
+        transaction that started the flow or made the task, so no version of its own."""
+        row = await self._conn.fetchrow(
+            "UPDATE tasks SET flow_id = $2, attempt = $3 WHERE id = $1 RETURNING *",
+            task.id,
+            flow_id,
+            attempt,
+        )
+        return _task(row)
+
     async def find(self, page: PageRequest, f: TaskFilter) -> Page[Task]:
         filters: list[str] = []
         args: list[Any] = []
@@ -433,11 +449,13 @@ class TaskRepository:
         location: tuple[float, float] | None = None,
         step_id: str | None = None,
         occurred_time: datetime | None = None,
+        flow: str | None = None,
     ) -> None:
+        """``flow``: of a flow's step (type ``flow_step``), the flow's name."""
         await self._conn.execute(
             """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor,
-                   reason, latitude, longitude, step_id, occurred_time)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                   reason, latitude, longitude, step_id, occurred_time, flow)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
             self._tenant_id,
             uuid.uuid4(),
             task_id,
@@ -450,6 +468,7 @@ class TaskRepository:
             location[1] if location else None,
             step_id,
             occurred_time,
+            flow,
         )
 
     async def add_created_events(self, tasks: list[Task], actor: str) -> None:
@@ -511,6 +530,7 @@ class TaskRepository:
                     r["step_id"],
                     r["event_time"],
                     r["occurred_time"],
+                    r["flow"],
                 ),
             )
             for r in rows

@@ -80,6 +80,8 @@ def public_view(task: Task) -> dict[str, Any]:
         "version": task.version,
         "origin_task_id": task.origin_task_id,
         "purpose": task.purpose._value_,
+        "flow_id": task.flow_id,
+        "attempt": task.attempt,
     }
 
 

@@ -28,6 +28,7 @@ from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.eta_observations_repo import EtaObservationRepository
 from logistics.store.eta_repo import PredictionRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
+from logistics.store.flow_repo import FlowRepository
 from logistics.store.notification_repo import NotificationLog, NotificationRuleRepository
 from logistics.store.outlet_repo import OutletRepository
 from logistics.store.records_repo import (
@@ -106,6 +107,7 @@ class UnitOfWork:
 
         self.notification_rules = NotificationRuleRepository(conn, tenant_id)
         self.notifications = NotificationLog(conn, tenant_id)
+        self.flows = FlowRepository(conn, tenant_id)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, work: AfterCommit) -> None:

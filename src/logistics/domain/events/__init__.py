@@ -34,6 +34,15 @@ from logistics.domain.events._fleet import (
     VehicleDeleted,
     VehicleUpdated,
 )
+from logistics.domain.events._flows import (
+    FlowCompensated,
+    FlowCompensating,
+    FlowCompleted,
+    FlowEvent,
+    FlowFailed,
+    FlowStarted,
+    FlowStepCompleted,
+)
 from logistics.domain.events._notifications import (
     NotificationRequested,
     NotificationRuleCreated,
@@ -102,6 +111,13 @@ __all__ = [
     "FleetCreated",
     "FleetDeleted",
     "FleetUpdated",
+    "FlowCompensated",
+    "FlowCompensating",
+    "FlowCompleted",
+    "FlowEvent",
+    "FlowFailed",
+    "FlowStarted",
+    "FlowStepCompleted",
     "GeofenceCreated",
     "GeofenceDeleted",
     "GeofenceDwelled",

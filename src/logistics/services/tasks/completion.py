@@ -17,6 +17,7 @@ from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.services.codes import code_matches
 from logistics.services.tasks.access import authorise, authorise_rider
+from logistics.services.tasks.flow_hooks import FlowHooks
 from logistics.services.tasks.observations import record_stop
 from logistics.services.tasks.offline import apply_once, fingerprint
 from logistics.services.tasks.presence import PresenceChecker, SentPosition, record_flag
@@ -34,8 +35,14 @@ from logistics.store.unit_of_work import Store
 
 class StepCompletion:
     def __init__(
-        self, store: Store, files: ProofFiles, clock: Clock, presence: PresenceChecker
+        self,
+        store: Store,
+        files: ProofFiles,
+        clock: Clock,
+        presence: PresenceChecker,
+        flows: FlowHooks,
     ) -> None:
+        self._flows = flows
         self._store = store
         self._files = files
         self._clock = clock
@@ -110,6 +117,7 @@ class StepCompletion:
             await record_flag(caller, uow, saved, step_id, "complete")
             if saved.state is TaskState.COMPLETED:
                 await clear_sla_timers(uow, saved)
+            await self._flows.task_changed(uow, task, saved)
             return saved
 
         kept = False

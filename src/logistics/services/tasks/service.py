@@ -26,6 +26,7 @@ from logistics.domain.events import (
     TaskFailed,
     TaskReady,
 )
+from logistics.domain.failed_delivery import FailReason
 from logistics.domain.fleet import RiderState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.names import RIDERS, TASKS
@@ -46,6 +47,7 @@ from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.completion import StepCompletion
 from logistics.services.tasks.delays import arm_delay_check
 from logistics.services.tasks.editing import TaskEditor
+from logistics.services.tasks.flow_hooks import FlowHooks, NoFlows
 from logistics.services.tasks.intake import (
     CREATE_METHOD,
     CreatedTask,
@@ -92,9 +94,11 @@ class TaskService:
         max_active_tasks: int = 1,
         riders: RiderMessages | None = None,
         positions: RiderPositions | None = None,
+        flows: FlowHooks | None = None,
     ) -> None:
         """``riders``: the riders' open streams, told of edits to the tasks they carry;
-        ``positions``: the live index, for verified completion (``presence``)."""
+        ``positions``: the live index, for verified completion (``presence``); ``flows``:
+        the flow engine, told of each change in its unit of work."""
         self._store = store
         self._riders = RiderNews(riders)
         self._editor = TaskEditor(store, clock, self._riders)
@@ -102,7 +106,8 @@ class TaskService:
         self._outlets = outlets
         self._files = ProofFiles(blobs, max_proof_bytes)
         self._presence = PresenceChecker(positions)
-        self._completion = StepCompletion(store, self._files, clock, self._presence)
+        self._flows: FlowHooks = flows if flows is not None else NoFlows()
+        self._completion = StepCompletion(store, self._files, clock, self._presence, self._flows)
         self._clock = clock
         self._on_rider_change = on_rider_change
         self._max_active_tasks = max_active_tasks
@@ -319,9 +324,18 @@ class TaskService:
         location: Location | None,
         etag: str | None,
         stamp: ActionStamp | None = None,
+        reason_code: FailReason | None = None,
     ) -> Task:
+        """``reason_code``: why a drop-off failed; the tenant's failed-delivery policy then
+        starts the flow that re-attempts, holds or returns it (``services.flows``)."""
         if not reason.strip():
             raise InvalidArgument.field("reason", "is required")
+
+        async def then(uow: UnitOfWork, saved: Task) -> Task:
+            return await self._flows.delivery_failed(uow, saved, reason_code)
+
+        # A code, when given, is part of the action (a stamp reused with another is refused).
+        code = (reason_code.value,) if reason_code is not None else ()
         return await self._transition(
             caller,
             name,
@@ -330,7 +344,8 @@ class TaskService:
             _pure(machine.fail),
             reason=reason,
             location=location,
-            rider=RiderAction(stamp, fingerprint("FailTask", str(name), reason, location)),
+            rider=RiderAction(stamp, fingerprint("FailTask", str(name), reason, location, *code)),
+            then=then,
         )
 
     async def cancel(
@@ -388,11 +403,12 @@ class TaskService:
         location: Location | None = None,
         step_id: str | None = None,
         rider: RiderAction | None = None,
-        then: Callable[[UnitOfWork, Task], Awaitable[None]] | None = None,
+        then: Callable[[UnitOfWork, Task], Awaitable[Task | None]] | None = None,
     ) -> Task:
         """``rider``: a rider's action (the rider's own token may make it), offline-safe when
         it carries a stamp. ``then``: more to record in the same transaction, given the task
-        as saved."""
+        as saved (returning the task as it then is, if it changed it). The flows waiting for
+        the task hear of it in the same transaction."""
         if rider is not None:
             authorise(caller, name)
         else:
@@ -421,7 +437,8 @@ class TaskService:
                 occurred=occurred,
             )
             if then is not None:
-                await then(uow, saved)
+                saved = await then(uow, saved) or saved
+            await self._flows.task_changed(uow, task, saved)
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)
             else:

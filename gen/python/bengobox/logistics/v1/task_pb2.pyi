@@ -1,6 +1,7 @@
 import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
+from bengobox.logistics.v1 import flow_pb2 as _flow_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
@@ -63,7 +64,7 @@ ADDRESS_STATE_RESOLVED: AddressState
 ADDRESS_STATE_NEEDS_ADDRESS: AddressState
 
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time", "origin_task", "purpose")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time", "origin_task", "purpose", "flow", "attempt")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -130,6 +131,8 @@ class Task(_message.Message):
     MARK_READY_TIME_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_TASK_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -154,7 +157,9 @@ class Task(_message.Message):
     mark_ready_time: _timestamp_pb2.Timestamp
     origin_task: str
     purpose: TaskPurpose
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ...) -> None: ...
+    flow: str
+    attempt: int
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ..., flow: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class TaskItem(_message.Message):
     __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c", "condition", "collect")
@@ -315,7 +320,7 @@ class AddressCandidate(_message.Message):
     def __init__(self, label: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
-    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id", "occurred_time")
+    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id", "occurred_time", "flow")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -326,6 +331,7 @@ class TaskEvent(_message.Message):
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     from_state: Task.State
@@ -336,7 +342,8 @@ class TaskEvent(_message.Message):
     event_time: _timestamp_pb2.Timestamp
     step_id: str
     occurred_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    flow: str
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[str] = ...) -> None: ...
 
 class CreateTaskRequest(_message.Message):
     __slots__ = ("parent", "task", "request_id")
@@ -517,20 +524,22 @@ class CompleteStepRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class FailTaskRequest(_message.Message):
-    __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time")
+    __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time", "reason_code")
     NAME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     name: str
     reason: str
     location: _common_pb2.GeoPoint
     etag: str
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reason_code: _flow_pb2.FailedDeliveryReason
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason_code: _Optional[_Union[_flow_pb2.FailedDeliveryReason, str]] = ...) -> None: ...
 
 class MarkTaskReadyRequest(_message.Message):
     __slots__ = ("name", "etag")

@@ -1,0 +1,27 @@
+"""Reading flows: GetFlow and ListFlows (``logistics:read``)."""
+
+from __future__ import annotations
+
+from logistics.domain.caller import Caller, Scope
+from logistics.domain.flows import Flow, FlowFilter
+from logistics.domain.ids import ResourceName, TenantSlug
+from logistics.domain.names import FLOWS
+from logistics.domain.paging import Page, PageRequest
+from logistics.store.unit_of_work import Store
+
+
+class FlowService:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, caller: Caller, name: ResourceName) -> Flow:
+        caller.require(Scope.READ, name.tenant)
+        async with self._store.read(name.tenant) as uow:
+            return await uow.load(uow.flows, FLOWS, name.id)
+
+    async def list_flows(
+        self, caller: Caller, tenant: TenantSlug, page: PageRequest, f: FlowFilter
+    ) -> Page[Flow]:
+        caller.require(Scope.READ, tenant)
+        async with self._store.read(tenant) as uow:
+            return await uow.flows.find(page, f)
