@@ -139,7 +139,16 @@ def _items_from_proto(msg: task_pb2.Task) -> tuple[Item, ...]:
 
 # Set by the server or fixed at creation: a mask may not name them.
 _TASK_OUTPUT_ONLY = frozenset(
-    {"state", "rider", "sla_state", "current_step", "manual_dispatch", "mark_ready_time"}
+    {
+        "state",
+        "rider",
+        "sla_state",
+        "current_step",
+        "manual_dispatch",
+        "mark_ready_time",
+        "flow",
+        "attempt",
+    }
 )
 # Left out of an empty mask (a task read back and sent whole); named, they are refused.
 _TASK_IMMUTABLE = frozenset({"kind", "order_id", "outlet_id", "metadata", "origin_task", "purpose"})
