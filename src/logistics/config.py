@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from logistics.export_signing import parse_seed
 from logistics.secrets_box import Keyring
 
 T = TypeVar("T")
@@ -163,6 +164,11 @@ def _stream_name(raw: str) -> str:
     return raw
 
 
+def _signing_seed(raw: str) -> str:
+    parse_seed(raw)
+    return raw
+
+
 def _redacted(name: str, raw: str) -> str:
     """The value as it may appear in a log: no secrets, no URL passwords."""
     if "secret" in name:
@@ -204,6 +210,8 @@ class Settings:
     otlp_endpoint: str | None = None
     service_name: str = "bengobox-logistics"
     blob_store_url: str | None = None
+    # Base64 of the Ed25519 seed that signs dispute bundles (logistics.export_signing).
+    export_signing_secret: str | None = field(default=None, repr=False)
     max_document_bytes: int = 10 * 1024 * 1024
     discovery_url: str | None = None
     discovery_secrets: tuple[str, ...] = ()
@@ -304,6 +312,7 @@ class Settings:
             "otlp_endpoint": _url("http", "https"),
             "service_name": str,
             "blob_store_url": _url("file", "s3"),
+            "export_signing_secret": _signing_seed,
             "max_document_bytes": _positive_int,
             "discovery_url": _url("http", "https"),
             "discovery_secrets": _secrets,

@@ -41,6 +41,7 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 from tests.support.auth import unique_tenant
 from tests.support.clocks import ManualClock
 from tests.support.servers import ServerUrls
+from tests.support.timers import drop_unfired_timers, new_pool
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 SLA_EVENTS = ("sla_at_risk", "sla_breached", "manual_dispatch")
@@ -170,20 +171,7 @@ async def world(store: Store, database: Database, tmp_path: Path) -> AsyncIterat
         start,
     )
     yield world
-    # Never leave a timer behind for the other tests' clocks to fire.
-    tenant_id = await store.tenants.find(tenant)
-    if tenant_id is not None:
-        async with database.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM timers WHERE tenant_id = $1 AND fire_time IS NULL", tenant_id
-            )
-
-
-async def new_pool(server_urls: ServerUrls) -> Database:
-    """A pool of its own, as another worker process would have."""
-    return await Database.connect(
-        server_urls.database_url, role="logistics_app", min_size=1, max_size=4
-    )
+    await drop_unfired_timers(store, database, tenant)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
-"""TaskService on both listeners, DispatchService.AssignTask, and the proof export endpoint."""
+"""TaskService on both listeners and DispatchService.AssignTask (the proof export endpoint is
+in ``dispute_http``)."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +14,6 @@ from bengobox.logistics.v1 import (
     task_pb2,
 )
 from google.protobuf import empty_pb2
-from google.protobuf.json_format import MessageToDict
 
 from logistics.api import adherence as adherence_api
 from logistics.api import batch as batch_api
@@ -35,6 +32,7 @@ from logistics.api.convert_presence import (
     completion_policy_to_proto,
 )
 from logistics.api.convert_records import capacity_from_proto, window_from_proto
+from logistics.api.convert_retention import add_retention_times
 from logistics.api.convert_returns import PURPOSES, origin_from_proto
 from logistics.api.convert_tasks import (
     SLA_STATES,
@@ -54,7 +52,7 @@ from logistics.api.convert_tasks import (
 from logistics.api.edge import current_caller
 from logistics.api.errors import to_status
 from logistics.api.paging import encode_token, page_request
-from logistics.api.rest import Request, Response, Route, route
+from logistics.api.retention import RetentionMethods
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.ids import TenantSlug, parse_parent
 from logistics.domain.names import (
@@ -73,6 +71,7 @@ from logistics.services.routes.service import RouteService
 from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.batch import NewTask
 from logistics.services.tasks.intake import CreatedTask
+from logistics.services.tasks.retention import ProofRetention
 from logistics.services.tasks.service import TaskService
 from logistics.services.telemetry.adherence import AdherenceMonitor
 
@@ -84,8 +83,9 @@ def _required(present: bool, field: str) -> None:
         raise InvalidArgument.field(field, "is required")
 
 
-class TaskHandler(task_connect.TaskService):
-    def __init__(self, tasks: TaskService) -> None:
+class TaskHandler(RetentionMethods, task_connect.TaskService):
+    def __init__(self, tasks: TaskService, retention: ProofRetention) -> None:
+        super().__init__(retention)
         self._tasks = tasks
 
     async def create_task(self, request: task_pb2.CreateTaskRequest, ctx: Ctx) -> task_pb2.Task:
@@ -253,9 +253,14 @@ class TaskHandler(task_connect.TaskService):
         self, request: task_pb2.ListProofsRequest, ctx: Ctx
     ) -> task_pb2.ListProofsResponse:
         name = TASKS.parse(request.parent, "parent")
-        proofs = await self._tasks.proofs(current_caller(), name)
+        caller = current_caller()
+        proofs = await self._tasks.proofs(caller, name)
+        policy, hold = await self._retention.terms(caller, name)
         return task_pb2.ListProofsResponse(
-            proofs=[proof_to_proto(name.tenant, name.id, p) for p in proofs]
+            proofs=[
+                add_retention_times(proof_to_proto(name.tenant, name.id, p), p, policy, hold)
+                for p in proofs
+            ]
         )
 
     async def get_sla_policy(
@@ -463,41 +468,3 @@ def _new_task(
     except InvalidArgument as exc:
         return exc
     return NewTask(task, codes, optional(request.request_id))
-
-
-def proof_routes(tasks: TaskService) -> list[Route]:
-    """GET /v1/tenants/{t}/tasks/{task}/proofs:export: every proof of the task and its files in
-    one zip (proofs.json plus the files, named by proof id), for a dispute."""
-
-    async def export(request: Request) -> Response:
-        p = request.params
-        name = TASKS.parse(f"tenants/{p['tenant']}/tasks/{p['task']}")
-        caller = current_caller()
-        task = await tasks.get(caller, name)
-        proofs = await tasks.proofs(caller, name)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            listing = {
-                "task": MessageToDict(task_to_proto(name.tenant, task)),
-                "proofs": [
-                    MessageToDict(proof_to_proto(name.tenant, name.id, pr)) for pr in proofs
-                ],
-            }
-            archive.writestr("proofs.json", json.dumps(listing, indent=2))
-            for proof in proofs:
-                if proof.blob_key:
-                    chunks = []
-                    async for chunk in await tasks.open_proof_file(proof.blob_key):
-                        chunks.append(chunk)
-                    extension = (proof.content_type or "application/octet-stream").split("/")[-1]
-                    archive.writestr(f"files/{proof.id}.{extension}", b"".join(chunks))
-        return Response(
-            200,
-            "application/zip",
-            buffer.getvalue(),
-            (("content-disposition", f'attachment; filename="task-{name.id}-proofs.zip"'),),
-        )
-
-    return [
-        route("GET", "/v1/tenants/{tenant}/tasks/{task}/proofs:export", "GET proofs:export", export)
-    ]

@@ -37,6 +37,7 @@ from logistics.services.routes.service import RiderHooks, RouteService
 from logistics.services.routes.templates import RouteTemplates
 from logistics.services.tasks.addresses import AddressResolver, Geocoder, NoGeocoder
 from logistics.services.tasks.delays import DelayWatch
+from logistics.services.tasks.retention import ProofRetention
 from logistics.services.tasks.rider_news import RiderMessages, RiderNews
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
@@ -73,6 +74,7 @@ class Core:
     templates: RouteTemplates
     timers: TimerRunner
     calibration: EtaCalibration
+    retention: ProofRetention  # proof files' retention, legal holds and the sweep
 
     async def aclose(self) -> None:
         """Closes the clients the core opened itself (blob store, discovery, OSRM)."""
@@ -174,6 +176,7 @@ def build_core(
         min_confidence=settings.geocoder_min_confidence,
         countries=dict(settings.geocoder_countries),
     )
+    retention = ProofRetention(store, blobs, clock)
     timers = TimerRunner(
         TimerQueue(db),
         clock,
@@ -184,6 +187,7 @@ def build_core(
         route_timers=templates.handle_timer,
         address_timers=resolver.handle_timer,
         flow_timers=flows.handle_timer,
+        proof_timers=retention.handle_sweep_timer,
         interval_s=settings.timer_interval_seconds,
     )
     return Core(
@@ -208,6 +212,7 @@ def build_core(
         templates=templates,
         timers=timers,
         calibration=calibration,
+        retention=retention,
     )
 
 

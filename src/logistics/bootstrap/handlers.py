@@ -1,8 +1,9 @@
 """The transport side of a serving process: the edge, one handler per service in one table
-that both listeners serve, and the REST routes (documents, bulk CSV, proofs)."""
+that both listeners serve, and the REST routes (documents, bulk CSV, dispute bundles)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bengobox.logistics.v1 import (
@@ -18,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.bulk_http import bulk_routes
+from logistics.api.dispute_http import dispute_routes
 from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
 from logistics.api.fleet import FleetHandler
@@ -26,23 +28,27 @@ from logistics.api.live import LiveEndpoints
 from logistics.api.notifications import NotificationRuleHandler
 from logistics.api.rest import RestEndpoints
 from logistics.api.service_table import ServedService, served
-from logistics.api.tasks import DispatchHandler, TaskHandler, proof_routes
+from logistics.api.tasks import DispatchHandler, TaskHandler
 from logistics.api.telemetry import TelemetryHandler
 from logistics.api.webhooks import WebhookHandler
 from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import stream_limits
 from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
+from logistics.export_signing import ManifestSigner
 from logistics.services.bulk import BulkService
 from logistics.services.fleet import FleetService
 from logistics.services.flows.service import FlowService
 from logistics.services.notifications import NotificationRules
 from logistics.services.outlets import OutletRegistry
+from logistics.services.tasks.disputes import DisputeExports
 from logistics.services.tasks.imports import TaskImporter
 from logistics.services.vehicles import VehicleService
 from logistics.store.bulk import BulkRepository
 
-__all__ = ["Handlers", "build_authenticator", "build_handlers"]
+__all__ = ["Handlers", "build_authenticator", "build_handlers", "build_signer"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
         core.compliance,
         OutletRegistry(core.store, core.outlets),
     )
-    task = TaskHandler(core.tasks)
+    task = TaskHandler(core.tasks, core.retention)
     dispatch = DispatchHandler(
         core.tasks,
         core.dispatching,
@@ -100,11 +106,22 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
                 BulkService(core.store, core.outlets, BulkRepository(core.store)),
                 TaskImporter(core.store, core.outlets, core.clock),
             ),
-            *proof_routes(core.tasks),
+            *dispute_routes(
+                DisputeExports(core.store, core.blobs, serving.tracks), build_signer(settings)
+            ),
         ],
         edge,
     )
     return Handlers(edge, services, rest)
+
+
+def build_signer(settings: Settings) -> ManifestSigner | None:
+    """The key that signs dispute bundles (``LOGISTICS_EXPORT_SIGNING_SECRET``, else derived from
+    the development JWT secret); without either, bundles go unsigned, said once here."""
+    signer = ManifestSigner.from_settings(settings.export_signing_secret, settings.jwt_secret)
+    if signer is None:
+        logger.warning("LOGISTICS_EXPORT_SIGNING_SECRET is not set: dispute bundles are not signed")
+    return signer
 
 
 def build_authenticator(settings: Settings) -> Authenticator:

@@ -30,6 +30,7 @@ __all__ = [
     "NOTIFICATIONS",
     "NOTIFICATION_RULES",
     "PROOFS",
+    "PROOF_RETENTION_POLICY",
     "RIDERS",
     "ROUTES",
     "ROUTE_PLANS",
@@ -167,6 +168,7 @@ PROOFS = ChildCollection(TASKS, "proofs", "proof")
 
 COMPLETION_POLICY = Singleton("completionPolicy")
 COMPLIANCE_POLICY = Singleton("compliancePolicy")
+PROOF_RETENTION_POLICY = Singleton("proofRetentionPolicy")
 DISPATCH_POLICY = Singleton("dispatchPolicy")
 SLA_POLICY = Singleton("slaPolicy")
 TELEMETRY_POLICY = Singleton("telemetryPolicy")

@@ -58,6 +58,10 @@ class ProofRow:
     latitude: float | None
     longitude: float | None
     capture_time: datetime | None
+    # When the service stored it (retention counts from here), and when the sweep removed its
+    # file (``domain.proof_retention``); the row itself is kept.
+    create_time: datetime | None = None
+    purge_time: datetime | None = None
 
 
 @dataclass(frozen=True)

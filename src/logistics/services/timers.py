@@ -1,5 +1,5 @@
 """Fires due timers (document expiry, task SLA deadlines and predicted-arrival checks,
-geocoding, route templates, flows) from a background loop.
+geocoding, route templates, flows, the proof retention sweep) from a background loop.
 
 Runs in ``logistics worker`` and, under ``logistics dev``, inside the server process. Any
 number of runners may run: each timer fires once.
@@ -48,6 +48,7 @@ class TimerRunner:
         route_timers: TimerHandler | None = None,
         address_timers: TimerHandler | None = None,
         flow_timers: TimerHandler | None = None,
+        proof_timers: TimerHandler | None = None,
         interval_s: float = 1.0,
     ) -> None:
         self._queue = queue
@@ -57,6 +58,7 @@ class TimerRunner:
         self._route_timers = route_timers
         self._address_timers = address_timers
         self._flow_timers = flow_timers
+        self._proof_timers = proof_timers
         self._interval_s = interval_s
         self._outages = OutageLog()
 
@@ -90,6 +92,8 @@ class TimerRunner:
             await self._route_timers(uow, timer)
         elif timer.kind.startswith("flow.") and self._flow_timers is not None:
             await self._flow_timers(uow, timer)
+        elif timer.kind.startswith("proof.") and self._proof_timers is not None:
+            await self._proof_timers(uow, timer)
         else:
             logger.error("unknown timer kind %r; dropping it", timer.kind)
 

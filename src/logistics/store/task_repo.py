@@ -576,6 +576,8 @@ class TaskRepository:
                 r["latitude"],
                 r["longitude"],
                 r["capture_time"],
+                r["create_time"],
+                r["purge_time"],
             )
             for r in rows
         ]

@@ -29,6 +29,17 @@ class TimerRepository:
             [due for _, _, due in timers],
         )
 
+    async def arm(self, kind: str, subject_id: uuid.UUID, due: datetime) -> None:
+        """A timer due at ``due`` unless one of ``kind`` and ``subject_id`` is pending already."""
+        await self._conn.execute(
+            """INSERT INTO timers (tenant_id, kind, subject_id, due_time) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (kind, subject_id) WHERE fire_time IS NULL DO NOTHING""",
+            self._tenant_id,
+            kind,
+            subject_id,
+            due,
+        )
+
     async def set(self, kind: str, subject_id: uuid.UUID, due: datetime | None) -> None:
         await self._conn.execute(
             "DELETE FROM timers WHERE kind = $1 AND subject_id = $2 AND fire_time IS NULL",

@@ -31,6 +31,7 @@ from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.flow_repo import FlowRepository
 from logistics.store.notification_repo import NotificationLog, NotificationRuleRepository
 from logistics.store.outlet_repo import OutletRepository
+from logistics.store.proof_retention_repo import ProofRetentionRepository
 from logistics.store.records_repo import (
     DocumentRepository,
     PolicyRepository,
@@ -108,6 +109,8 @@ class UnitOfWork:
         self.notification_rules = NotificationRuleRepository(conn, tenant_id)
         self.notifications = NotificationLog(conn, tenant_id)
         self.flows = FlowRepository(conn, tenant_id)
+
+        self.proof_retention = ProofRetentionRepository(conn, tenant_id)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, work: AfterCommit) -> None:

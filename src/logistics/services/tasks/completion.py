@@ -11,6 +11,7 @@ from logistics.domain.errors import DomainError, FailedPrecondition
 from logistics.domain.events import TaskCompleted, TaskStepCompleted
 from logistics.domain.ids import ResourceName
 from logistics.domain.names import TASKS
+from logistics.domain.proof_retention import SWEEP_AT_LEAST, SWEEP_TIMER
 from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.text import shown
@@ -100,6 +101,8 @@ class StepCompletion:
             done = machine.complete_step(task, step_id, frozenset(given), when, check)
             for proof, blob in zip(proofs, stored, strict=True):
                 await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
+            if any(stored):  # the retention sweep finds when the file falls due
+                await uow.timers.arm(SWEEP_TIMER, uow.tenant_id, self._clock.now() + SWEEP_AT_LEAST)
             saved = await uow.tasks.save(done)
             done_event = TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
             await record(

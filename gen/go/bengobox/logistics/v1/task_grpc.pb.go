@@ -41,7 +41,8 @@ type TaskServiceClient interface {
 	// The task's audit trail, oldest first.
 	ListTaskEvents(ctx context.Context, in *ListTaskEventsRequest, opts ...grpc.CallOption) (*ListTaskEventsResponse, error)
 	// The proofs captured for a task's steps (files are fetched over HTTP:
-	// GET /v1/{name=tenants/*/tasks/*}/proofs:export returns them all as a zip for a dispute).
+	// GET /v1/{name=tenants/*/tasks/*}/proofs:export returns the dispute bundle, a signed zip of
+	// the task, its trail, its track near each step and its proofs with their files).
 	ListProofs(ctx context.Context, in *ListProofsRequest, opts ...grpc.CallOption) (*ListProofsResponse, error)
 	// The tenant's SLA escalation rules. Name: tenants/{tenant}/slaPolicy.
 	GetSlaPolicy(ctx context.Context, in *GetSlaPolicyRequest, opts ...grpc.CallOption) (*SlaPolicy, error)
@@ -50,6 +51,13 @@ type TaskServiceClient interface {
 	// "Verified completion"). Name: tenants/{tenant}/completionPolicy.
 	GetCompletionPolicy(ctx context.Context, in *GetCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error)
 	UpdateCompletionPolicy(ctx context.Context, in *UpdateCompletionPolicyRequest, opts ...grpc.CallOption) (*CompletionPolicy, error)
+	// How long proof files are kept. Name: tenants/{tenant}/proofRetentionPolicy.
+	GetProofRetentionPolicy(ctx context.Context, in *GetProofRetentionPolicyRequest, opts ...grpc.CallOption) (*ProofRetentionPolicy, error)
+	UpdateProofRetentionPolicy(ctx context.Context, in *UpdateProofRetentionPolicyRequest, opts ...grpc.CallOption) (*ProofRetentionPolicy, error)
+	// A task's legal hold on its proof files (`logistics:read`; updated with
+	// `logistics:dispatch`). Name: tenants/{tenant}/tasks/{task}/proofHold.
+	GetProofHold(ctx context.Context, in *GetProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error)
+	UpdateProofHold(ctx context.Context, in *UpdateProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error)
 }
 
 type taskServiceClient struct {
@@ -213,6 +221,42 @@ func (c *taskServiceClient) UpdateCompletionPolicy(ctx context.Context, in *Upda
 	return out, nil
 }
 
+func (c *taskServiceClient) GetProofRetentionPolicy(ctx context.Context, in *GetProofRetentionPolicyRequest, opts ...grpc.CallOption) (*ProofRetentionPolicy, error) {
+	out := new(ProofRetentionPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskServiceClient) UpdateProofRetentionPolicy(ctx context.Context, in *UpdateProofRetentionPolicyRequest, opts ...grpc.CallOption) (*ProofRetentionPolicy, error) {
+	out := new(ProofRetentionPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskServiceClient) GetProofHold(ctx context.Context, in *GetProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error) {
+	out := new(ProofHold)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/GetProofHold", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskServiceClient) UpdateProofHold(ctx context.Context, in *UpdateProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error) {
+	out := new(ProofHold)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/UpdateProofHold", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskServiceServer is the server API for TaskService service.
 // All implementations must embed UnimplementedTaskServiceServer
 // for forward compatibility
@@ -241,7 +285,8 @@ type TaskServiceServer interface {
 	// The task's audit trail, oldest first.
 	ListTaskEvents(context.Context, *ListTaskEventsRequest) (*ListTaskEventsResponse, error)
 	// The proofs captured for a task's steps (files are fetched over HTTP:
-	// GET /v1/{name=tenants/*/tasks/*}/proofs:export returns them all as a zip for a dispute).
+	// GET /v1/{name=tenants/*/tasks/*}/proofs:export returns the dispute bundle, a signed zip of
+	// the task, its trail, its track near each step and its proofs with their files).
 	ListProofs(context.Context, *ListProofsRequest) (*ListProofsResponse, error)
 	// The tenant's SLA escalation rules. Name: tenants/{tenant}/slaPolicy.
 	GetSlaPolicy(context.Context, *GetSlaPolicyRequest) (*SlaPolicy, error)
@@ -250,6 +295,13 @@ type TaskServiceServer interface {
 	// "Verified completion"). Name: tenants/{tenant}/completionPolicy.
 	GetCompletionPolicy(context.Context, *GetCompletionPolicyRequest) (*CompletionPolicy, error)
 	UpdateCompletionPolicy(context.Context, *UpdateCompletionPolicyRequest) (*CompletionPolicy, error)
+	// How long proof files are kept. Name: tenants/{tenant}/proofRetentionPolicy.
+	GetProofRetentionPolicy(context.Context, *GetProofRetentionPolicyRequest) (*ProofRetentionPolicy, error)
+	UpdateProofRetentionPolicy(context.Context, *UpdateProofRetentionPolicyRequest) (*ProofRetentionPolicy, error)
+	// A task's legal hold on its proof files (`logistics:read`; updated with
+	// `logistics:dispatch`). Name: tenants/{tenant}/tasks/{task}/proofHold.
+	GetProofHold(context.Context, *GetProofHoldRequest) (*ProofHold, error)
+	UpdateProofHold(context.Context, *UpdateProofHoldRequest) (*ProofHold, error)
 	mustEmbedUnimplementedTaskServiceServer()
 }
 
@@ -307,6 +359,18 @@ func (UnimplementedTaskServiceServer) GetCompletionPolicy(context.Context, *GetC
 }
 func (UnimplementedTaskServiceServer) UpdateCompletionPolicy(context.Context, *UpdateCompletionPolicyRequest) (*CompletionPolicy, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateCompletionPolicy not implemented")
+}
+func (UnimplementedTaskServiceServer) GetProofRetentionPolicy(context.Context, *GetProofRetentionPolicyRequest) (*ProofRetentionPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetProofRetentionPolicy not implemented")
+}
+func (UnimplementedTaskServiceServer) UpdateProofRetentionPolicy(context.Context, *UpdateProofRetentionPolicyRequest) (*ProofRetentionPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateProofRetentionPolicy not implemented")
+}
+func (UnimplementedTaskServiceServer) GetProofHold(context.Context, *GetProofHoldRequest) (*ProofHold, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetProofHold not implemented")
+}
+func (UnimplementedTaskServiceServer) UpdateProofHold(context.Context, *UpdateProofHoldRequest) (*ProofHold, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateProofHold not implemented")
 }
 func (UnimplementedTaskServiceServer) mustEmbedUnimplementedTaskServiceServer() {}
 
@@ -627,6 +691,78 @@ func _TaskService_UpdateCompletionPolicy_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskService_GetProofRetentionPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProofRetentionPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).GetProofRetentionPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).GetProofRetentionPolicy(ctx, req.(*GetProofRetentionPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskService_UpdateProofRetentionPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProofRetentionPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).UpdateProofRetentionPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).UpdateProofRetentionPolicy(ctx, req.(*UpdateProofRetentionPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskService_GetProofHold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProofHoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).GetProofHold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/GetProofHold",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).GetProofHold(ctx, req.(*GetProofHoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskService_UpdateProofHold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProofHoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).UpdateProofHold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/UpdateProofHold",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).UpdateProofHold(ctx, req.(*UpdateProofHoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _TaskService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.TaskService",
 	HandlerType: (*TaskServiceServer)(nil),
@@ -698,6 +834,22 @@ var _TaskService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateCompletionPolicy",
 			Handler:    _TaskService_UpdateCompletionPolicy_Handler,
+		},
+		{
+			MethodName: "GetProofRetentionPolicy",
+			Handler:    _TaskService_GetProofRetentionPolicy_Handler,
+		},
+		{
+			MethodName: "UpdateProofRetentionPolicy",
+			Handler:    _TaskService_UpdateProofRetentionPolicy_Handler,
+		},
+		{
+			MethodName: "GetProofHold",
+			Handler:    _TaskService_GetProofHold_Handler,
+		},
+		{
+			MethodName: "UpdateProofHold",
+			Handler:    _TaskService_UpdateProofHold_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -13,6 +13,7 @@ from connectrpc.interceptor import Interceptor, InterceptorSync
 from connectrpc.method import IdempotencyLevel, MethodInfo
 from connectrpc.request import Headers, RequestContext
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, Endpoint, EndpointSync
+import bengobox.logistics.v1.proof_retention_pb2 as bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2
 import bengobox.logistics.v1.task_pb2 as bengobox_dot_logistics_dot_v1_dot_task__pb2
 
 
@@ -66,6 +67,18 @@ class TaskService(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
     async def update_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_proof_retention_policy(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_proof_retention_policy(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -243,6 +256,46 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.update_completion_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetProofRetentionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_proof_retention_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateProofRetentionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_proof_retention_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetProofHold": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetProofHold",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_proof_hold,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateProofHold": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateProofHold",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_proof_hold,
                 ),
             },
             interceptors=interceptors,
@@ -609,6 +662,90 @@ class TaskServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def get_proof_retention_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetProofRetentionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_proof_retention_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateProofRetentionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_proof_hold(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetProofHold",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_proof_hold(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateProofHold",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class TaskServiceSync(Protocol):
     def create_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CreateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -644,6 +781,14 @@ class TaskServiceSync(Protocol):
     def get_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.GetCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def update_completion_policy(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_proof_retention_policy(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_proof_retention_policy(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -820,6 +965,46 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.update_completion_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetProofRetentionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_proof_retention_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateProofRetentionPolicy",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_proof_retention_policy,
+                ),
+                "/bengobox.logistics.v1.TaskService/GetProofHold": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetProofHold",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_proof_hold,
+                ),
+                "/bengobox.logistics.v1.TaskService/UpdateProofHold": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateProofHold",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_proof_hold,
                 ),
             },
             interceptors=interceptors,
@@ -1180,6 +1365,90 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="bengobox.logistics.v1.TaskService",
                 input=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest,
                 output=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_proof_retention_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetProofRetentionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_proof_retention_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateProofRetentionPolicy",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_proof_hold(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetProofHold",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_proof_hold(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateProofHold",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -2,6 +2,7 @@ import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
 from bengobox.logistics.v1 import flow_pb2 as _flow_pb2
+from bengobox.logistics.v1 import proof_retention_pb2 as _proof_retention_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
@@ -478,7 +479,7 @@ class ArriveAtStepRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class Proof(_message.Message):
-    __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name")
+    __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name", "purge_time", "expire_time")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
@@ -490,6 +491,8 @@ class Proof(_message.Message):
     FILE_SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    PURGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     kind: TaskStep.ProofKind
     text: str
     content: bytes
@@ -501,7 +504,9 @@ class Proof(_message.Message):
     file_size_bytes: int
     step_id: str
     name: str
-    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    purge_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ..., purge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CompleteStepRequest(_message.Message):
     __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time", "location_accuracy_m")

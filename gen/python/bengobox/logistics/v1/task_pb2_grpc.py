@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from bengobox.logistics.v1 import proof_retention_pb2 as bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2
 from bengobox.logistics.v1 import task_pb2 as bengobox_dot_logistics_dot_v1_dot_task__pb2
 
 GRPC_GENERATED_VERSION = '1.81.1'
@@ -125,6 +126,26 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
                 _registered_method=True)
+        self.GetProofRetentionPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.FromString,
+                _registered_method=True)
+        self.UpdateProofRetentionPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.FromString,
+                _registered_method=True)
+        self.GetProofHold = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/GetProofHold',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
+                _registered_method=True)
+        self.UpdateProofHold = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/UpdateProofHold',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
+                _registered_method=True)
 
 
 class TaskServiceServicer:
@@ -221,7 +242,8 @@ class TaskServiceServicer:
 
     def ListProofs(self, request, context):
         """The proofs captured for a task's steps (files are fetched over HTTP:
-        GET /v1/{name=tenants/*/tasks/*}/proofs:export returns them all as a zip for a dispute).
+        GET /v1/{name=tenants/*/tasks/*}/proofs:export returns the dispute bundle, a signed zip of
+        the task, its trail, its track near each step and its proofs with their files).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -249,6 +271,33 @@ class TaskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateCompletionPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProofRetentionPolicy(self, request, context):
+        """How long proof files are kept. Name: tenants/{tenant}/proofRetentionPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProofRetentionPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProofHold(self, request, context):
+        """A task's legal hold on its proof files (`logistics:read`; updated with
+        `logistics:dispatch`). Name: tenants/{tenant}/tasks/{task}/proofHold.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProofHold(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -341,6 +390,26 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.UpdateCompletionPolicy,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.SerializeToString,
+            ),
+            'GetProofRetentionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProofRetentionPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.SerializeToString,
+            ),
+            'UpdateProofRetentionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProofRetentionPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.SerializeToString,
+            ),
+            'GetProofHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProofHold,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.SerializeToString,
+            ),
+            'UpdateProofHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProofHold,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -808,6 +877,114 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/UpdateCompletionPolicy',
             bengobox_dot_logistics_dot_v1_dot_task__pb2.UpdateCompletionPolicyRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_task__pb2.CompletionPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProofRetentionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/GetProofRetentionPolicy',
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofRetentionPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateProofRetentionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/UpdateProofRetentionPolicy',
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofRetentionPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofRetentionPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProofHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/GetProofHold',
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateProofHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/UpdateProofHold',
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
             options,
             channel_credentials,
             insecure,
