@@ -173,3 +173,24 @@ async def test_each_imported_task_has_what_creating_it_alone_writes(store: Store
     assert [t.steps[0].address_state for t in tasks if t.id == geocode] == [AddressState.PENDING]
     async with store.write(tenant) as uow:  # long-due timers would keep a test's worker busy
         await uow.conn.execute("DELETE FROM timers WHERE tenant_id = $1", uow.tenant_id)
+
+
+async def test_an_imports_large_event_data_is_compressed_with_lz4(store: Store) -> None:
+    """An event's data past the TOAST threshold is compressed by the cheaper lz4 in an import's
+    transaction (where the server has it), and reads back as written."""
+    async with store.read(TenantSlug(unique_tenant())) as uow:
+        methods = await uow.conn.fetchval(
+            "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+    if "lz4" not in methods:
+        pytest.skip("this PostgreSQL was built without lz4")
+    tenant = TenantSlug(unique_tenant())
+    notes = "ring the bell twice, then wait by the gate " * 40
+    assert (await run(store, tenant, [row(1, notes=notes)])).created == 1
+    async with store.read(tenant) as uow:
+        stored = await uow.conn.fetchrow(
+            """SELECT pg_column_compression(o.data) AS outbox, o.data -> 'task' ->> 'notes' AS n,
+                   pg_column_compression(a.after) AS audit
+               FROM outbox o JOIN audit_log a ON a.resource = o.data ->> 'name'"""
+        )
+    assert tuple(stored) == ("lz4", notes, "lz4")

@@ -114,6 +114,7 @@ class TaskImporter:
         reading = asyncio.create_task(read())
         try:
             async with self._store.write(tenant) as uow:
+                await uow.compress_fast()
                 stamp = await uow.transaction_time()
                 policy = await uow.sla_policy.get()
                 at = ImportTime(uow, stamp, self._clock.now(), policy)
