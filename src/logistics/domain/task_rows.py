@@ -10,6 +10,7 @@ outlet's registered location (``outlets.place_at_outlets``), as CreateTask does.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class TaskRow:
     request_id: str | None
 
 
+@functools.lru_cache(maxsize=256)  # a file repeats a few combinations on every row
 def _proofs(text: str) -> frozenset[ProofKind] | None:
     """Proof kinds separated by ``;`` (``signature;photo``)."""
     names = [n for n in text.replace(",", ";").split(";") if n.strip()]

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
 from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
@@ -31,42 +30,12 @@ from logistics.domain.tasks import (
 )
 from logistics.store.db import Connection
 from logistics.store.paging import keyset_clause, page_of
-from logistics.store.presence_json import check_from_json, check_json
+from logistics.store.presence_json import check_from_json
+from logistics.store.task_columns import CreatedRow, created_row, insert_created, step_json
 
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _step_json(s: Step) -> dict[str, Any]:
-    # Enums by ``_value_``: ``value`` is a descriptor, several times slower (an import makes
-    # this for every step).
-    return {
-        "id": s.id,
-        "kind": s.kind._value_,
-        "lat": s.latitude,
-        "lng": s.longitude,
-        "address": s.address,
-        "outlet_id": s.outlet_id,
-        "window": [s.window.start.isoformat(), s.window.end.isoformat()] if s.window else None,
-        "contact_name": s.contact_name,
-        "contact_phone": s.contact_phone,
-        "proofs": sorted(p._value_ for p in s.required_proofs),
-        "service_seconds": s.service_seconds,
-        "state": s.state._value_,
-        "code_hash": s.code_hash,
-        "code_attempts": s.code_attempts,
-        "arrive_time": s.arrive_time.isoformat() if s.arrive_time else None,
-        "complete_time": s.complete_time.isoformat() if s.complete_time else None,
-        "address_state": s.address_state._value_,
-        "candidates": [[c.label, c.latitude, c.longitude, c.confidence] for c in s.candidates],
-        "geocode_attempts": s.geocode_attempts,
-        "instructions": s.instructions,
-        "curbside": s.curbside,
-        "wait_seconds": s.wait_seconds,
-        "arrival_check": check_json(s.arrival_check),
-        "completion_check": check_json(s.completion_check),
-    }
 
 
 def _step(d: dict[str, Any]) -> Step:
@@ -159,7 +128,7 @@ def _values(t: Task) -> list[Any]:
         t.outlet_id,
         t.priority,
         [_item_json(i) for i in t.items],
-        [_step_json(s) for s in t.steps],
+        [step_json(s) for s in t.steps],
         t.current_step,
         t.rider_id,
         t.pickup_deadline,
@@ -267,37 +236,6 @@ _INSERT_MANY = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outle
 _JSON_VALUES = (5, 6, 14)  # items, steps, metadata in _values
 
 
-# insert_rows' statement: add_many's, with the create and update time given ($22: the
-# transaction's time, which the column defaults would give) and nothing returned; version 1 is
-# the column's default.
-_INSERT_ROWS = """INSERT INTO tasks (tenant_id, id, kind, state, order_id, outlet_id, priority,
-    items, steps, current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-    manual_dispatch, notes, metadata, ready_time, mark_ready_time, origin_task_id, purpose,
-    create_time, update_time)
-    SELECT $1, id, kind, state, order_id, outlet_id, priority, items::jsonb, steps::jsonb,
-        current_step, rider_id, pickup_deadline, delivery_deadline, sla_state,
-        manual_dispatch, notes, metadata::jsonb, ready_time, mark_ready_time, origin_task_id,
-        purpose, $22, $22
-    FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-        $8::text[], $9::text[], $10::integer[], $11::uuid[], $12::timestamptz[],
-        $13::timestamptz[], $14::text[], $15::boolean[], $16::text[], $17::text[],
-        $18::timestamptz[], $19::timestamptz[], $20::uuid[], $21::text[])
-        AS t(id, kind, state, order_id, outlet_id, priority, items, steps, current_step,
-             rider_id, pickup_deadline, delivery_deadline, sla_state, manual_dispatch, notes,
-             metadata, ready_time, mark_ready_time, origin_task_id, purpose)"""
-
-PreparedRow = tuple[Any, ...]
-
-
-def prepared_row(task: Task) -> PreparedRow:
-    """``task``'s values for ``insert_rows`` (its id, then ``_values`` with the jsonb columns
-    encoded): pure, so an import makes them while the previous chunk is in the database."""
-    values = _values(task)
-    for i in _JSON_VALUES:
-        values[i] = orjson.dumps(values[i]).decode()
-    return (task.id, *values)
-
-
 def _as_stored(task: Task, row: asyncpg.Record) -> Task:
     """``task`` as reading its row back would give it (timestamps in UTC)."""
     return dataclasses.replace(
@@ -341,15 +279,13 @@ class TaskRepository:
         return [_as_stored(t, stored[t.id]) for t in tasks]
 
     @staticmethod
-    def prepare(task: Task) -> PreparedRow:
-        """``prepared_row``: pure, so callable before the statement (an import's reader)."""
-        return prepared_row(task)
+    def prepare(task: Task) -> CreatedRow:
+        """``created_row``: pure, so callable before the statement (an import's reader)."""
+        return created_row(task)
 
-    async def insert_rows(self, rows: list[PreparedRow], stamp: datetime) -> None:
-        """Inserts ``prepared_row``s in one statement, each created and updated at ``stamp``
-        (the transaction's time) at version 1: what ``add_many`` stores, nothing read back."""
-        if rows:
-            await self._conn.execute(_INSERT_ROWS, self._tenant_id, *zip(*rows, strict=True), stamp)
+    async def insert_created(self, rows: list[CreatedRow], stamp: datetime) -> None:
+        """Inserts ``created_row``s in one statement, created and updated at ``stamp``."""
+        await insert_created(self._conn, self._tenant_id, rows, stamp)
 
     async def get_many(self, task_ids: list[uuid.UUID]) -> list[Task]:
         """The tasks found, in ``task_ids``' order."""

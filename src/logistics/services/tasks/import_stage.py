@@ -48,7 +48,7 @@ class ImportTime:
 @dataclass(frozen=True)
 class StagedTask:
     item: NewTask
-    row: tuple[Any, ...]  # the task's values for TaskRepository.insert_rows
+    row: tuple[Any, ...]  # the task's values for TaskRepository.insert_created
     name: str
     view: str  # JSON: the view its audit row and its task.created event show
     timers: list[Timer]
@@ -84,7 +84,7 @@ async def write_staged(
     earlier = await claim(uow, list(enumerate(s.item for s in staged)))
     new = [s for i, s in enumerate(staged) if i not in earlier]
     if new:
-        await uow.tasks.insert_rows([s.row for s in new], stamp)
+        await uow.tasks.insert_created([s.row for s in new], stamp)
         await uow.tasks.add_created_trail(
             [s.item.task.id for s in new], [TaskState.CREATED] * len(new), caller.subject
         )
