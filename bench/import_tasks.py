@@ -15,7 +15,9 @@ itself has row-level security, which refuses COPY). ``ratio`` is import time / C
     LOGISTICS_TEST_NATS_URL=nats://127.0.0.1:4222 .venv/bin/python bench/import_tasks.py
 
 The last line printed is one JSON object: ``{"rows", "import_s", "rows_per_s", "copy_s",
-"ratio", "reimport_unchanged_s", "server_cpu_s", "server_peak_rss_mb", ...}``.
+"ratio", "reimport_unchanged_s", "server_cpu_s", "postgres_cpu_s", "server_peak_rss_mb",
+...}``: ``postgres_cpu_s`` is the CPU time of the database's backends during the import (read
+from /proc: meaningful only with PostgreSQL on this machine).
 """
 
 from __future__ import annotations
@@ -114,6 +116,22 @@ async def post(client: httpx.AsyncClient, url: str, path: Path, token: str) -> t
     return elapsed, response.json()
 
 
+async def backends_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of this database (the service's pool):
+    PostgreSQL's share of an import, read from /proc (the server runs on this machine)."""
+    pids = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    found = {}
+    for row in pids:
+        try:
+            found[row["pid"]] = cpu_seconds(row["pid"])
+        except OSError:  # ended meanwhile, or another machine's server
+            continue
+    return found
+
+
 async def bare_copy(database_url: str, tenant: str, dump: Path) -> tuple[float, int]:
     """The tenant's stored tasks dumped, then COPYed into a plain table of the same columns."""
     conn = await asyncpg.connect(database_url)
@@ -145,12 +163,18 @@ async def measure(work: Path, rows: int, profile: Path | None) -> dict[str, Any]
             token = mint_token(service.jwt_secret, tenant=tenant, scopes=["logistics:dispatch"])
             endpoint = f"{service.http_url}/v1/tenants/{tenant}/tasks:import"
             rss_before = peak_rss_mb(service.pid)
-            cpu_before = cpu_seconds(service.pid)
-            async with httpx.AsyncClient(timeout=600) as client:
-                import_s, report = await post(client, endpoint, csv_path, token)
-                cpu_import = cpu_seconds(service.pid) - cpu_before
-                rss_after = peak_rss_mb(service.pid)
-                again_s, again = await post(client, endpoint, csv_path, token)
+            watch = await asyncpg.connect(database_url)
+            try:
+                pg_before = await backends_cpu(watch)
+                cpu_before = cpu_seconds(service.pid)
+                async with httpx.AsyncClient(timeout=600) as client:
+                    import_s, report = await post(client, endpoint, csv_path, token)
+                    cpu_import = cpu_seconds(service.pid) - cpu_before
+                    pg_after = await backends_cpu(watch)
+                    rss_after = peak_rss_mb(service.pid)
+                    again_s, again = await post(client, endpoint, csv_path, token)
+            finally:
+                await watch.close()
         finally:
             stop_process(service.process)
         copy_s, copied = await bare_copy(database_url, tenant, work / "tasks.copy")
@@ -163,7 +187,9 @@ async def measure(work: Path, rows: int, profile: Path | None) -> dict[str, Any]
     print(f"import (all created):     {import_s:.2f} s, {rows / import_s:,.0f} rows/s")
     print(f"re-import (unchanged):    {again_s:.2f} s")
     print(f"bare COPY of the rows:    {copy_s:.3f} s")
+    pg_import = sum(c - pg_before.get(pid, 0.0) for pid, c in pg_after.items())
     print(f"server CPU in the import: {cpu_import:.2f} s")
+    print(f"PostgreSQL CPU (backends): {pg_import:.2f} s")
     return {
         "rows": rows,
         "import_s": round(import_s, 3),
@@ -172,6 +198,7 @@ async def measure(work: Path, rows: int, profile: Path | None) -> dict[str, Any]
         "ratio": round(import_s / copy_s, 1),
         "reimport_unchanged_s": round(again_s, 3),
         "server_cpu_s": round(cpu_import, 2),
+        "postgres_cpu_s": round(pg_import, 2),
         "server_start_rss_mb": round(rss_before, 1),
         "server_peak_rss_mb": round(rss_after, 1),
         "load_average_1m": round(os.getloadavg()[0], 2),
