@@ -61,6 +61,8 @@ def test_a_created_tasks_row_holds_its_varying_columns_in_the_statements_order()
         {"rider_id": uuid.uuid4()},
         {"manual_dispatch": True},
         {"mark_ready_time": datetime(2026, 12, 4, tzinfo=UTC)},
+        {"flow_id": uuid.uuid4()},
+        {"attempt": 2},
     ],
 )
 def test_a_task_not_as_created_is_refused(change: dict[str, object]) -> None:

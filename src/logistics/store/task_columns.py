@@ -1,8 +1,8 @@
 """A task's columns as stored: a step as the ``steps`` jsonb holds it, and the rows of tasks as
 created, made ahead and inserted in one statement (the task import): only the columns in which
 new tasks differ cross the wire, one array each; the columns every task has when created (its
-state, SLA state, no rider, items or metadata, version 1, created and updated at the
-transaction's time) are constants of the statement.
+state, SLA state, no rider, items, metadata or flow, the first attempt, version 1, created and
+updated at the transaction's time) are constants of the statement or the columns' defaults.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ def created_row(task: Task) -> CreatedRow:
         or task.rider_id is not None
         or task.manual_dispatch
         or task.mark_ready_time is not None
+        or task.flow_id is not None  # a flow's tasks join it by ``join_flow``
+        or task.attempt != 1
     ):
         raise ValueError(f"task {task.id} is not as created")
     return (
