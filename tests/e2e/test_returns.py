@@ -4,9 +4,12 @@ trail; purposes and item conditions kept; bad links refused precisely and storin
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import grpc
+import httpx
 import pytest
 from bengobox.logistics.v1 import task_connect, task_pb2
 from connectrpc.code import Code
@@ -14,7 +17,9 @@ from connectrpc.errors import ConnectError
 
 from logistics.store.db import Database
 from logistics.store.unit_of_work import Store
+from tests.e2e.test_task_import import csv_text, export_tasks, import_tasks, row
 from tests.support.auth import token, unique_tenant
+from tests.support.completing import Complete, completer, refused
 from tests.support.errors import fails
 from tests.support.servers import RunningServer
 from tests.support.tasks import DISPATCHER, Api, T, drop_off, pickup
@@ -25,6 +30,8 @@ INVALID, NOT_FOUND = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 RETURN, CUSTOMER_RETURN = T.KIND_RETURN, task_pb2.TASK_PURPOSE_CUSTOMER_RETURN
 DAMAGED, OPENED = task_pb2.ITEM_CONDITION_DAMAGED, task_pb2.ITEM_CONDITION_OPENED
+PHOTO = task_pb2.TaskStep.PROOF_KIND_PHOTO
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 
 @pytest.fixture
@@ -188,3 +195,96 @@ async def test_a_return_over_connect_is_the_same_return(api: Api, server: Runnin
             headers=headers,
         )
     assert caught.value.code == Code.NOT_FOUND
+
+
+@pytest.fixture(params=["grpc", "connect"])
+def complete(request: pytest.FixtureRequest, api: Api, server: RunningServer) -> Complete:
+    return completer(request.param, api, server)
+
+
+async def test_the_rider_records_the_condition_of_returned_goods_at_pickup(
+    api: Api, complete: Complete
+) -> None:
+    """A customer return end to end: linked to the completed delivery, picked up at the
+    customer's door with a photo and the condition found, dropped at the warehouse."""
+    order = await delivered(api)
+    request = return_of(
+        api,
+        order.name,
+        items=[
+            task_pb2.TaskItem(sku="kettle-2l", condition=DAMAGED, collect=True),
+            task_pb2.TaskItem(sku="lid", collect=True),
+        ],
+    )
+    request.task.steps[0].required_proofs.append(PHOTO)
+    kettle = await api.tasks.CreateTask(request, metadata=api.md)
+    await api.assign(kettle.name, await api.rider())
+    await api.start(kettle.name)
+    await api.arrive(kettle.name, "0")
+
+    def pickup_with(*findings: tuple[int, int]) -> task_pb2.CompleteStepRequest:
+        photo = task_pb2.Proof(
+            kind=PHOTO,
+            content=PNG,
+            items=[task_pb2.ReturnItemFinding(item=i, condition=c) for i, c in findings],
+        )
+        return task_pb2.CompleteStepRequest(name=kettle.name, step_id="0", proofs=[photo])
+
+    message = await refused(complete(pickup_with((0, DAMAGED))), "ITEM_CONDITION_REQUIRED")
+    assert message == (
+        "step 0 picks up returned goods: record the condition found of items[1] (lid)"
+    )
+    assert await api.proofs(kettle.name) == []
+    picked = await complete(pickup_with((0, DAMAGED), (1, OPENED)))
+    assert picked.state == T.STATE_EN_ROUTE
+    [photo] = await api.proofs(kettle.name)
+    assert [(f.item, f.condition) for f in photo.items] == [(0, DAMAGED), (1, OPENED)]
+    await api.arrive(kettle.name, "1")
+    done = await complete(task_pb2.CompleteStepRequest(name=kettle.name, step_id="1"))
+    assert done.state == T.STATE_COMPLETED
+    assert await api.listed(origin_task=order.name) == [kettle.name]
+
+
+async def test_an_import_links_returns_and_refuses_bad_links_by_row(
+    api: Api, server: RunningServer
+) -> None:
+    order = await delivered(api)
+    open_order = await api.create(pickup(), drop_off())
+    rma = {"kind": "return", "purpose": "customer_return"}
+    rows = [
+        row(1, origin_task=order.name, **rma),
+        row(2, origin_task=f"{api.parent}/tasks/{uuid.uuid4()}", **rma),
+        row(3, origin_task=f"tenants/{unique_tenant()}/tasks/{uuid.uuid4()}", **rma),
+        row(4, origin_task=open_order.name, **rma),
+        row(5, origin_task=order.name, purpose="customer_return"),  # kind delivery
+        row(6, origin_task="order-981", **rma),
+        row(7, purpose="failed_delivery"),
+    ]
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=60) as client:
+        response = await import_tasks(client, api.tenant, csv_text(rows))
+        assert response.status_code == 200, response.text
+        report = response.json()
+        exported = (await export_tasks(client, api.tenant)).text
+    assert (report["rows"], report["created"]) == (7, 1)
+    errors = {e["row"]: (e["field"], e["message"]) for e in report["errors"]}
+    assert errors == {
+        2: ("origin_task", f"task {rows[1]['origin_task']} not found"),
+        3: ("origin_task", f"names a task of another tenant than {api.tenant}"),
+        4: (
+            "origin_task",
+            f"a customer_return task needs its origin task completed; {open_order.name} is created",
+        ),
+        5: ("purpose", "customer_return needs kind RETURN"),
+        6: ("origin_task", "is not a task's name (tenants/{tenant}/tasks/{id})"),
+        7: ("origin_task", "is required for failed_delivery"),
+    }
+    [made] = await api.listed(origin_task=order.name)
+    assert (await api.get(made)).purpose == CUSTOMER_RETURN
+    assert (await api.events(order.name))[-1].reason == f"{made} (customer_return)"
+    # The export writes the link and the purpose back, as the import reads them.
+    [line] = [r for r in csv.DictReader(io.StringIO(exported)) if r["origin_task"]]
+    assert (line["origin_task"], line["purpose"], line["kind"]) == (
+        order.name,
+        "customer_return",
+        "return",
+    )

@@ -20,11 +20,13 @@ from logistics.domain.returns import (
 from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind, validate_task
 
 STEPS = (Step("0", StepKind.PICKUP, -1.28, 36.81), Step("1", StepKind.DROP_OFF, -1.30, 36.78))
+BACK = Step("2", StepKind.DROP_OFF, -1.28, 36.81)  # an exchange's return leg
 EXCHANGE_ITEMS = (Item("phone-new", quantity=1), Item("phone-old", collect=True))
 
 
 def task(kind: TaskKind, purpose: TaskPurpose, **fields: object) -> Task:
-    return Task(uuid.uuid4(), kind, STEPS, purpose=purpose, **fields)  # type: ignore[arg-type]
+    steps = (*STEPS, BACK) if purpose is TaskPurpose.EXCHANGE else STEPS
+    return Task(uuid.uuid4(), kind, steps, purpose=purpose, **fields)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("purpose", list(TaskPurpose))
@@ -60,7 +62,9 @@ def test_the_kinds_of_each_purpose() -> None:
 def test_only_a_failed_delivery_needs_its_forward_task(purpose: TaskPurpose) -> None:
     kind = next(iter(PURPOSE_KINDS.get(purpose, {"delivery"})))
     items = EXCHANGE_ITEMS if purpose is TaskPurpose.EXCHANGE else ()
-    found = link_violations(kind, purpose, False, [i.collect for i in items])
+    found = link_violations(
+        kind, purpose, False, [i.collect for i in items], ["pickup", "drop_off", "drop_off"]
+    )
     if purpose in NEEDS_ORIGIN:
         assert [v.field for v in found] == ["task.origin_task"]
     else:
@@ -81,7 +85,8 @@ def test_only_a_failed_delivery_needs_its_forward_task(purpose: TaskPurpose) -> 
 def test_an_exchange_delivers_some_items_and_collects_others(
     collects: tuple[bool, ...], fits: bool
 ) -> None:
-    found = link_violations("delivery", TaskPurpose.EXCHANGE, True, list(collects))
+    kinds = ["pickup", "drop_off", "drop_off"]
+    found = link_violations("delivery", TaskPurpose.EXCHANGE, True, list(collects), kinds)
     assert (found == []) is fits
     if not fits:
         assert [v.field for v in found] == ["task.items"]
@@ -109,3 +114,24 @@ def test_the_forward_task_is_told_what_was_made_for_it(
         assert entry == "return_created"
     else:
         assert entry == "linked_task_created"
+
+
+@pytest.mark.parametrize(
+    ("kinds", "fits"),
+    [
+        ((), False),
+        (("pickup",), False),
+        (("pickup", "drop_off"), False),  # no way back for the collected items
+        (("drop_off",), False),
+        (("drop_off", "hub"), True),
+        (("pickup", "drop_off", "drop_off"), True),
+        (("pickup", "hub", "drop_off", "pickup"), True),
+    ],
+)
+def test_an_exchange_brings_the_collected_items_back_after_its_visit(
+    kinds: tuple[str, ...], fits: bool
+) -> None:
+    found = link_violations("delivery", TaskPurpose.EXCHANGE, False, [False, True], kinds)
+    assert (found == []) is fits
+    if not fits:
+        assert [v.field for v in found] == ["task.steps"]

@@ -13,6 +13,8 @@ from logistics.domain.addresses import AddressState
 from logistics.domain.compliance import Window
 from logistics.domain.csv_cells import check_header, parse_time
 from logistics.domain.errors import InvalidArgument
+from logistics.domain.ids import TenantSlug
+from logistics.domain.returns import TaskPurpose
 from logistics.domain.task_rows import (
     OPTIONAL_TASK_COLUMNS,
     TASK_COLUMNS,
@@ -146,14 +148,17 @@ def test_a_task_s_row_reads_back_into_the_same_task() -> None:
         delivery_deadline=start.replace(hour=12),
         ready_time=start.replace(minute=40),
         notes="gate 2\nring twice",
+        origin_task_id=uuid.uuid4(),
+        purpose=TaskPurpose.CUSTOMER_RETURN,
     )
     assert exportable(task)
     curbside = dataclasses.replace(task.steps[0], curbside=True)
     at_kerb = dataclasses.replace(task, steps=(curbside, task.steps[1]))
-    back = parse_task_row(1, task_cells(at_kerb), AT, lambda: ID).record
+    acme = TenantSlug("acme")
+    back = parse_task_row(1, task_cells(at_kerb, acme), AT, lambda: ID, acme).record
     assert back is not None
     assert back.task == at_kerb
-    parsed = parse_task_row(1, task_cells(task), AT, lambda: ID)
+    parsed = parse_task_row(1, task_cells(task, acme), AT, lambda: ID, acme)
     assert parsed.errors == ()
     assert parsed.record is not None
     assert parsed.record.task == task
@@ -224,7 +229,9 @@ def test_a_drop_off_with_an_address_only_waits_for_the_geocoder_and_exports_so()
     assert parsed.record is not None
     drop_off = parsed.record.task.steps[1]
     assert (drop_off.address, drop_off.address_state) == ("12 Kenyatta Ave", AddressState.PENDING)
-    exported = dict(zip(TASK_COLUMNS, task_cells(parsed.record.task), strict=True))
+    exported = dict(
+        zip(TASK_COLUMNS, task_cells(parsed.record.task, TenantSlug("acme")), strict=True)
+    )
     assert (exported["dropoff_latitude"], exported["dropoff_longitude"]) == ("", "")
     # Half a point is still an error, address or not.
     assert errors(dropoff_latitude="", dropoff_address="12 Kenyatta Ave") == [

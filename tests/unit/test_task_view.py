@@ -132,3 +132,39 @@ def test_a_key_stored_with_the_earlier_fingerprint_still_matches_its_request() -
     assert not same_request(
         task_fingerprint(other), task_fingerprint(task), lambda: task_fingerprint(other)
     )
+
+
+def test_a_create_fingerprinted_before_returns_keeps_its_fingerprint() -> None:
+    """Returns added fields to the view (the link, the purpose, items' condition and collect
+    flag, steps' findings): at their defaults they stay out of the fingerprint, so a create
+    stored before them and retried after the upgrade is the same request. The hash is the one
+    the view made before returns, for this task."""
+    task = Task(
+        id=uuid.UUID(int=1),
+        kind=TaskKind.DELIVERY,
+        steps=(
+            Step("0", StepKind.PICKUP, -1.2648, 36.8045, outlet_id="kitchen-1"),
+            Step(
+                "1",
+                StepKind.DROP_OFF,
+                -1.3,
+                36.78,
+                required_proofs=frozenset({ProofKind.PHOTO, ProofKind.SIGNATURE}),
+            ),
+        ),
+        order_id="981",
+        priority=2,
+        items=(Item("pilau-l", "Pilau, large", 2, 0.8),),
+        delivery_deadline=AT.replace(microsecond=0) + timedelta(minutes=45),
+        notes="No cutlery",
+        metadata={"source": "pos"},
+    )
+    before_returns = "v2:4b2d9183004fcd59c5f855c0a973386d25dcf9979533bb913401496b16d4e14c"
+    assert task_fingerprint(task) == before_returns
+    for changed in (
+        dataclasses.replace(task, origin_task_id=uuid.uuid4()),
+        dataclasses.replace(task, purpose=TaskPurpose.EXCHANGE),
+        dataclasses.replace(task, items=(Item("pilau-l", condition=ItemCondition.NEW),)),
+        dataclasses.replace(task, items=(*task.items, Item("old", collect=True))),
+    ):
+        assert task_fingerprint(changed) != before_returns

@@ -7,11 +7,11 @@ import uuid
 
 from bengobox.logistics.v1 import task_pb2
 
-from logistics.api.convert_common import enum_from_proto
+from logistics.api.convert_common import enum_from_proto, enum_to_proto
 from logistics.api.convert_fleet import reference
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import TASKS
-from logistics.domain.returns import ItemCondition, TaskPurpose
+from logistics.domain.returns import ItemCondition, ItemFinding, TaskPurpose
 
 # UNSPECIFIED included, so a task's value always has a number (a request's 0 is still None
 # for ``enum_from_proto``: no filter, or the default).
@@ -51,3 +51,21 @@ def purpose_from_proto(value: int, field: str) -> TaskPurpose:
 
 def condition_from_proto(value: int, field: str) -> ItemCondition:
     return enum_from_proto(value, CONDITIONS, field) or ItemCondition.UNSPECIFIED
+
+
+def findings_from_proto(proof: task_pb2.Proof, field: str) -> tuple[ItemFinding, ...]:
+    """The items a proof shows (their indexes are checked against the task's items later)."""
+    return tuple(
+        ItemFinding(f.item, condition_from_proto(f.condition, f"{field}.items[{j}].condition"))
+        for j, f in enumerate(proof.items)
+    )
+
+
+def findings_to_proto(findings: tuple[ItemFinding, ...]) -> list[task_pb2.ReturnItemFinding]:
+    return [
+        task_pb2.ReturnItemFinding(
+            item=f.item,
+            condition=enum_to_proto(f.condition, CONDITIONS),  # type: ignore[arg-type]
+        )
+        for f in findings
+    ]

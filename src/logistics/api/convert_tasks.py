@@ -22,6 +22,8 @@ from logistics.api.convert_returns import (
     CONDITIONS,
     PURPOSES,
     condition_from_proto,
+    findings_from_proto,
+    findings_to_proto,
     origin_from_proto,
     origin_to_proto,
     purpose_from_proto,
@@ -352,6 +354,7 @@ def proofs_from_proto(request: task_pb2.CompleteStepRequest) -> list[ProofInput]
                 temperatures_c=tuple(p.temperatures_c),
                 location=location(p.location, p.HasField("location"), f"proofs[{i}].location"),
                 capture_time=optional_time(p, "capture_time", f"proofs[{i}].capture_time"),
+                items=findings_from_proto(p, f"proofs[{i}]"),
             )
         )
     return proofs
@@ -371,6 +374,7 @@ def proof_to_proto(tenant: TenantSlug, task_id: uuid.UUID, p: ProofRow) -> task_
         file_sha256=p.file_sha256 or "",
         content_type=p.content_type or "",
         file_size_bytes=p.file_size,
+        items=findings_to_proto(p.items),
     )
 
 

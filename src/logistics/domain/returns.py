@@ -9,7 +9,9 @@ origin's existence and state are checked where the store is (``services.tasks.or
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from logistics.domain.errors import FieldViolation
 
@@ -32,6 +34,16 @@ class ItemCondition(enum.StrEnum):
     EXPIRED = "expired"
     WASTE = "waste"
     OPENED = "opened"
+
+
+@dataclass(frozen=True)
+class ItemFinding:
+    """An item a proof shows (its index in the task's items) and the condition the rider found
+    it in (UNSPECIFIED: shown, not judged); ``proof_id``: that proof, once stored."""
+
+    item: int
+    condition: ItemCondition
+    proof_id: uuid.UUID | None = None
 
 
 # The task kinds (``TaskKind`` values) each purpose allows; UNSPECIFIED allows every kind. A
@@ -75,11 +87,23 @@ def origin_trail_type(kind: str, purpose: TaskPurpose) -> str:
     return "linked_task_created"
 
 
+def exchange_visit(step_kinds: Sequence[str]) -> int | None:
+    """The index of an exchange's visit to the customer: its first drop-off step, where the
+    new items are delivered and the old ones collected; the steps after it bring the collected
+    items back (the return leg)."""
+    return next((i for i, k in enumerate(step_kinds) if k == "drop_off"), None)
+
+
 def link_violations(
-    kind: str, purpose: TaskPurpose, has_origin: bool, collects: Sequence[bool]
+    kind: str,
+    purpose: TaskPurpose,
+    has_origin: bool,
+    collects: Sequence[bool],
+    step_kinds: Sequence[str] = (),
 ) -> list[FieldViolation]:
     """What is wrong with a task's purpose given its kind (a ``TaskKind`` value), whether it
-    names a forward task, and its items' ``collect`` flags."""
+    names a forward task, its items' ``collect`` flags and its steps' kinds (``StepKind``
+    values)."""
     out: list[FieldViolation] = []
     allowed = PURPOSE_KINDS.get(purpose)
     if allowed is not None and kind not in allowed:
@@ -94,4 +118,14 @@ def link_violations(
                 "an exchange needs items to deliver and items to collect (collect: true)",
             )
         )
+    if purpose is TaskPurpose.EXCHANGE:
+        visit = exchange_visit(step_kinds)
+        if visit is None or visit == len(step_kinds) - 1:
+            out.append(
+                FieldViolation(
+                    "task.steps",
+                    "an exchange needs a drop-off step (the visit) and a step after it that "
+                    "brings the collected items back",
+                )
+            )
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from logistics.domain.compliance import Window
-from logistics.domain.returns import TaskPurpose
+from logistics.domain.returns import ItemFinding, TaskPurpose
 from logistics.domain.tasks import ProofKind, SlaState, TaskKind, TaskState
 
 
@@ -62,6 +62,8 @@ class ProofRow:
     # file (``domain.proof_retention``); the row itself is kept.
     create_time: datetime | None = None
     purge_time: datetime | None = None
+    # The task's items the proof shows, with the condition found (kept on the step's findings).
+    items: tuple[ItemFinding, ...] = ()
 
 
 @dataclass(frozen=True)

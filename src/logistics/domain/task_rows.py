@@ -30,6 +30,9 @@ from logistics.domain.csv_cells import (
 )
 from logistics.domain.csv_rows import ParsedRow, RowCells, text_or_none, width_error
 from logistics.domain.errors import InvalidArgument
+from logistics.domain.ids import TenantSlug
+from logistics.domain.names import TASKS
+from logistics.domain.returns import TaskPurpose
 from logistics.domain.tasks import (
     UNPLACED,
     ProofKind,
@@ -68,10 +71,12 @@ TASK_COLUMNS = (
     "delivery_deadline",
     "ready_time",
     "notes",
+    "origin_task",
+    "purpose",
 )
 # Columns added after files were first exported: a header may leave them out (read as empty),
 # so those files still import.
-OPTIONAL_TASK_COLUMNS = frozenset({"pickup_curbside", "ready_time"})
+OPTIONAL_TASK_COLUMNS = frozenset({"pickup_curbside", "ready_time", "origin_task", "purpose"})
 MAX_REQUEST_ID = 128
 
 
@@ -160,11 +165,32 @@ def column_of(field: str) -> str:
     return name
 
 
+def _origin(c: RowCells, tenant: TenantSlug | None) -> uuid.UUID | None:
+    """The forward task a row names (``tenants/{tenant}/tasks/{id}``), of ``tenant``."""
+    text = c.raw("origin_task").strip()
+    if not text:
+        return None
+    try:
+        name = TASKS.parse(text, "origin_task")
+    except InvalidArgument:
+        c.add("origin_task", "is not a task's name (tenants/{tenant}/tasks/{id})")
+        return None
+    if tenant is not None and name.tenant != tenant:
+        c.add("origin_task", f"names a task of another tenant than {tenant}")
+        return None
+    return name.id
+
+
 def parse_task_row(
-    row: int, cells: Sequence[str], at: Sequence[int], new_id: Callable[[], uuid.UUID]
+    row: int,
+    cells: Sequence[str],
+    at: Sequence[int],
+    new_id: Callable[[], uuid.UUID],
+    tenant: TenantSlug | None = None,
 ) -> ParsedRow[TaskRow]:
     """Parses and validates one row (``at``: the header's positions of TASK_COLUMNS); the
-    task gets the id ``new_id`` makes. The row's key is its request_id."""
+    task gets the id ``new_id`` makes. The row's key is its request_id. ``tenant``: the one
+    importing, whose task a row's ``origin_task`` must name."""
     if (wrong := width_error(row, cells, at)) is not None:
         return ParsedRow(row, None, None, (wrong,))
     c = RowCells(row, cells, TASK_COLUMNS, at)
@@ -187,6 +213,8 @@ def parse_task_row(
         delivery_deadline=deadlines[1],
         ready_time=deadlines[2],
         notes=text_or_none(c.raw("notes")),
+        origin_task_id=_origin(c, tenant),
+        purpose=c.get("purpose", lambda s: parse_enum(s, TaskPurpose), TaskPurpose.UNSPECIFIED),
     )
     try:
         validate_task(task)
@@ -221,9 +249,9 @@ def _step_cells(s: Step) -> list[str]:
     ]
 
 
-def task_cells(task: Task) -> list[str]:
-    """The row of an ``exportable`` task in TASK_COLUMNS order, as the import reads it back
-    (request_id empty: the key a task was created under is not kept with it)."""
+def task_cells(task: Task, tenant: TenantSlug) -> list[str]:
+    """The row of an ``exportable`` task of ``tenant`` in TASK_COLUMNS order, as the import
+    reads it back (request_id empty: the key a task was created under is not kept with it)."""
     return [
         "",
         task.order_id or "",
@@ -237,4 +265,6 @@ def task_cells(task: Task) -> list[str]:
         format_time(task.delivery_deadline),
         format_time(task.ready_time),
         task.notes or "",
+        TASKS.name(tenant, task.origin_task_id) if task.origin_task_id else "",
+        task.purpose.value if task.purpose is not TaskPurpose.UNSPECIFIED else "",
     ]

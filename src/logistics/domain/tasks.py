@@ -33,7 +33,7 @@ from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.presence import PresenceCheck
 from logistics.domain.readiness import pickup_wait_seconds
-from logistics.domain.returns import ItemCondition, TaskPurpose, link_violations
+from logistics.domain.returns import ItemCondition, ItemFinding, TaskPurpose, link_violations
 from logistics.domain.text import shown
 
 
@@ -167,6 +167,9 @@ class Step:
     # completion (None: not checked, as before the check existed or with the policy off).
     arrival_check: PresenceCheck | None = None
     completion_check: PresenceCheck | None = None
+    # Returns and exchanges (``returns``): the items the completion's proofs showed, with the
+    # condition the rider found them in.
+    findings: tuple[ItemFinding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,7 @@ def validate_task(task: Task) -> None:
             task.purpose,
             task.origin_task_id is not None,
             [i.collect for i in task.items],
+            [s.kind._value_ for s in task.steps],
         )
     )
     if out:

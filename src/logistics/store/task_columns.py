@@ -49,6 +49,10 @@ def step_json(s: Step) -> dict[str, Any]:
         "wait_seconds": s.wait_seconds,
         "arrival_check": check_json(s.arrival_check),
         "completion_check": check_json(s.completion_check),
+        "findings": [
+            [f.item, f.condition._value_, str(f.proof_id) if f.proof_id else None]
+            for f in s.findings
+        ],
     }
 
 

@@ -15,7 +15,7 @@ from logistics.domain.addresses import AddressState, Candidate
 from logistics.domain.compliance import Window
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
-from logistics.domain.returns import ItemCondition, TaskPurpose
+from logistics.domain.returns import ItemCondition, ItemFinding, TaskPurpose
 from logistics.domain.task_records import ProofRow, TaskEventRow, TaskFilter
 from logistics.domain.tasks import (
     Item,
@@ -67,6 +67,10 @@ def _step(d: dict[str, Any]) -> Step:
         wait_seconds=d.get("wait_seconds"),
         arrival_check=check_from_json(d.get("arrival_check")),
         completion_check=check_from_json(d.get("completion_check")),
+        findings=tuple(
+            ItemFinding(item, ItemCondition(condition), uuid.UUID(proof) if proof else None)
+            for item, condition, proof in d.get("findings", ())
+        ),
     )
 
 

@@ -10,17 +10,42 @@ which decides per value; an import makes one per row.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from logistics.domain.tasks import Step, Task
+from logistics.domain.returns import ItemCondition
+from logistics.domain.tasks import Item, Step, Task
 
 # A task's fields the server assigns (a step's too: ``id``); a fingerprint leaves them out.
 VOLATILE = frozenset({"id", "create_time", "update_time", "version"})
 # Marks a fingerprint made by ``view_fingerprint``: a stored hash without it was made by the
 # generic ``request_fingerprint`` before (see ``services.idempotency.same_request``).
 FINGERPRINT_SCHEME = "v2:"
+# Fields added to the view after its fingerprints were first stored (returns, migration 0017;
+# flows, 0018): left out of a fingerprint while at their defaults, so a create sent before them
+# and retried after an upgrade is still the same request.
+_LATER_TASK_FIELDS = (
+    ("origin_task_id", None),
+    ("purpose", "unspecified"),
+    ("flow_id", None),
+    ("attempt", 1),
+)
+
+
+@dataclass(frozen=True)
+class _EarlierItem:
+    """An item as fingerprints saw it before returns (orjson encodes a dataclass's fields in
+    order, unsorted)."""
+
+    sku: str | None
+    description: str | None
+    quantity: int
+    weight_kg: float
+    volume_l: float
+    min_temperature_c: float
+    max_temperature_c: float
 
 
 def _step_view(s: Step) -> dict[str, Any]:
@@ -50,6 +75,7 @@ def _step_view(s: Step) -> dict[str, Any]:
         "wait_seconds": s.wait_seconds,
         "arrival_check": s.arrival_check,
         "completion_check": s.completion_check,
+        "findings": s.findings,
     }
 
 
@@ -97,8 +123,33 @@ def view_fingerprint(view: dict[str, Any]) -> str:
     content = view.copy()  # copies and deletions: cheaper than comprehensions here
     for key in VOLATILE:
         del content[key]
+    for key, default in _LATER_TASK_FIELDS:
+        if content[key] == default:
+            del content[key]
+    content["items"] = _earlier_items(view["items"])
     steps = content["steps"] = [s.copy() for s in view["steps"]]
     for step in steps:
         del step["id"]
+        if not step["findings"]:
+            del step["findings"]
     digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return FINGERPRINT_SCHEME + digest
+
+
+def _earlier_items(items: tuple[Item, ...]) -> list[_EarlierItem] | tuple[Item, ...]:
+    """``items`` as fingerprints saw them before returns, when none has a condition or is
+    collected (a request of then); else as they are (a request of now)."""
+    if any(i.condition is not ItemCondition.UNSPECIFIED or i.collect for i in items):
+        return items
+    return [
+        _EarlierItem(
+            i.sku,
+            i.description,
+            i.quantity,
+            i.weight_kg,
+            i.volume_l,
+            i.min_temperature_c,
+            i.max_temperature_c,
+        )
+        for i in items
+    ]

@@ -9,6 +9,7 @@ from logistics.domain.caller import Caller
 from logistics.domain.clock import Clock
 from logistics.domain.errors import DomainError, FailedPrecondition
 from logistics.domain.events import TaskCompleted, TaskStepCompleted
+from logistics.domain.exchanges import GivenProof, check_items, require_findings, with_findings
 from logistics.domain.ids import ResourceName
 from logistics.domain.names import TASKS
 from logistics.domain.proof_retention import SWEEP_AT_LEAST, SWEEP_TIMER
@@ -74,6 +75,12 @@ class StepCompletion:
             location,
             [(p.kind.value, p.text, p.content, p.temperatures_c, p.location) for p in proofs],
             *sent.hashed(),
+            # Items only when shown, so actions buffered before them keep their fingerprints.
+            *(
+                [[[(f.item, f.condition.value) for f in p.items] for p in proofs]]
+                if any(p.items for p in proofs)
+                else []
+            ),
         )
         tenant_id = await self._store.tenants.ensure(name.tenant)
         stored = await self._files.store(tenant_id, name.id, proofs)
@@ -97,10 +104,15 @@ class StepCompletion:
                 await uow.tasks.save(machine.record_code_attempt(task, step_id))
                 return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
             machine.complete_step(task, step_id, frozenset(given), when)  # missing proof first
+            given_items = [GivenProof(p.kind, p.items) for p in proofs]
+            check_items(task, given_items)
+            require_findings(task, step, given_items)
             check = await self._presence.check(uow, caller, task, sent, when, "complete")
             done = machine.complete_step(task, step_id, frozenset(given), when, check)
-            for proof, blob in zip(proofs, stored, strict=True):
-                await uow.tasks.add_proof(task.id, proof_row(step_id, proof, blob))
+            rows = [proof_row(step_id, p, blob) for p, blob in zip(proofs, stored, strict=True)]
+            done = with_findings(done, step_id, given_items, [r.id for r in rows])
+            for row in rows:
+                await uow.tasks.add_proof(task.id, row)
             if any(stored):  # the retention sweep finds when the file falls due
                 await uow.timers.arm(SWEEP_TIMER, uow.tenant_id, self._clock.now() + SWEEP_AT_LEAST)
             saved = await uow.tasks.save(done)

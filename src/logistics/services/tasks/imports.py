@@ -15,6 +15,7 @@ does all of it and rolls back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from logistics.services.bulk_rows import ImportReport, ParseTally, Records, pars
 from logistics.services.directory import Outlets
 from logistics.services.tasks.batch import NewTask
 from logistics.services.tasks.import_stage import ImportTime, StagedTask, stage, write_staged
+from logistics.services.tasks.origins import check_origins, record_links
 from logistics.services.tasks.placing import needs_placing, placed_at_outlets
 from logistics.store.unit_of_work import Store, UnitOfWork
 
@@ -92,8 +94,9 @@ class TaskImporter:
             database."""
             seen: dict[str, int] = {}
             try:
+                parse = functools.partial(_parse, tenant=tenant)
                 async for chunk in parsed_rows(
-                    records, TASK_COLUMNS, _parse, IMPORT_CHUNK, OPTIONAL_TASK_COLUMNS
+                    records, TASK_COLUMNS, parse, IMPORT_CHUNK, OPTIONAL_TASK_COLUMNS
                 ):
                     rows = _admit(chunk, tally, seen)
                     counts.valid += len(rows)
@@ -148,7 +151,13 @@ class TaskImporter:
                 continue  # nothing will be stored
             chunk = await self._known_outlets(uow, chunk, tally)
             chunk = await _placed(uow, chunk, tally, counts, at)
+            chunk = await _known_origins(uow, chunk, tally, counts)
             outcomes = await write_staged(caller, uow, [s for _, s in chunk], at.stamp)
+            await record_links(
+                caller,
+                uow,
+                [s.item.task for (_, s), o in zip(chunk, outcomes, strict=True) if o is True],
+            )
             for (row, _), outcome in zip(chunk, outcomes, strict=True):
                 if outcome is True:
                     counts.created += 1
@@ -191,11 +200,13 @@ class TaskImporter:
         yield [list(TASK_COLUMNS)]
         async with self._store.read(tenant) as uow:
             async for tasks in uow.tasks.scan(EXPORT_BATCH):
-                yield [task_cells(t) for t in tasks if exportable(t)]
+                yield [task_cells(t, tenant) for t in tasks if exportable(t)]
 
 
-def _parse(row: int, cells: Sequence[str], at: Sequence[int]) -> ParsedRow[NewTask]:
-    p = parse_task_row(row, cells, at, uuid.uuid4)
+def _parse(
+    row: int, cells: Sequence[str], at: Sequence[int], *, tenant: TenantSlug
+) -> ParsedRow[NewTask]:
+    p = parse_task_row(row, cells, at, uuid.uuid4, tenant)
     item = NewTask(p.record.task, {}, p.record.request_id) if p.record else None
     return ParsedRow(p.row, p.key, item, p.errors)
 
@@ -242,6 +253,22 @@ async def _placed(
         done[row.row] = (row, stage(staged.item.placed(result), at))
     kept = (done.get(r.row, (r, s)) for r, s in rows)
     return [k for k in kept if k is not None]
+
+
+async def _known_origins(
+    uow: UnitOfWork, rows: list[_Staged], tally: ParseTally, counts: _Counts
+) -> list[_Staged]:
+    """The rows whose forward task (if any) fits (``origins.check_origins``: one read for
+    the chunk); the others are refused on ``origin_task``."""
+    errors = await check_origins(uow, [s.item.task for _, s in rows])
+    kept = []
+    for (row, staged), error in zip(rows, errors, strict=True):
+        if error is None:
+            kept.append((row, staged))
+        else:
+            counts.valid -= 1
+            _refuse(tally, row.row, [RowError(row.row, "origin_task", error.message)])
+    return kept
 
 
 def _refuse(tally: ParseTally, row: int, errors: Sequence[RowError]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,8 +18,9 @@ from logistics.domain import tasks as machine
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.errors import FailedPrecondition, InvalidArgument, Unavailable
 from logistics.domain.ids import TenantId
+from logistics.domain.returns import ItemFinding
 from logistics.domain.task_records import ProofRow
-from logistics.domain.tasks import ProofKind, Step
+from logistics.domain.tasks import ProofKind, Step, Task
 from logistics.services.tasks.trail import Location
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ class ProofInput:
     temperatures_c: tuple[float, ...] = ()
     location: Location | None = None
     capture_time: datetime | None = None
+    # The task's items the proof shows, with the condition the rider found (``exchanges``).
+    items: tuple[ItemFinding, ...] = ()
 
 
 class ProofFiles:
@@ -143,7 +147,17 @@ def proof_row(step_id: str, proof: ProofInput, blob: StoredBlob | None) -> Proof
         latitude=proof.location[0] if proof.location else None,
         longitude=proof.location[1] if proof.location else None,
         capture_time=proof.capture_time,
+        items=proof.items,
     )
+
+
+def with_items(task: Task, rows: list[ProofRow]) -> list[ProofRow]:
+    """The proofs with the items each showed, from the findings kept on the task's steps."""
+    shown: dict[uuid.UUID | None, list[ItemFinding]] = {}
+    for step in task.steps:
+        for f in step.findings:
+            shown.setdefault(f.proof_id, []).append(f)
+    return [dataclasses.replace(r, items=tuple(shown.get(r.id, ()))) for r in rows]
 
 
 @contextlib.contextmanager

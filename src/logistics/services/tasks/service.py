@@ -68,6 +68,7 @@ from logistics.services.tasks.presence import (
 from logistics.services.tasks.proofs import (
     ProofFiles,
     ProofInput,
+    with_items,
 )
 from logistics.services.tasks.rider_news import RiderMessages, RiderNews
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
@@ -195,8 +196,8 @@ class TaskService:
     async def proofs(self, caller: Caller, name: ResourceName) -> list[ProofRow]:
         authorise_proof_reader(caller, name)
         async with self._store.read(name.tenant) as uow:
-            await uow.load(uow.tasks, TASKS, name.id)
-            return await uow.tasks.proofs(name.id)
+            task = await uow.load(uow.tasks, TASKS, name.id)
+            return with_items(task, await uow.tasks.proofs(name.id))
 
     async def open_proof_file(self, key: str) -> AsyncIterator[bytes]:
         return await self._files.open(key)

@@ -479,7 +479,7 @@ class ArriveAtStepRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class Proof(_message.Message):
-    __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name", "purge_time", "expire_time")
+    __slots__ = ("kind", "text", "content", "temperatures_c", "location", "capture_time", "file_sha256", "content_type", "file_size_bytes", "step_id", "name", "purge_time", "expire_time", "items")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
@@ -493,6 +493,7 @@ class Proof(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     PURGE_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
     kind: TaskStep.ProofKind
     text: str
     content: bytes
@@ -506,7 +507,16 @@ class Proof(_message.Message):
     name: str
     purge_time: _timestamp_pb2.Timestamp
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ..., purge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    items: _containers.RepeatedCompositeFieldContainer[ReturnItemFinding]
+    def __init__(self, kind: _Optional[_Union[TaskStep.ProofKind, str]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ..., temperatures_c: _Optional[_Iterable[float]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., file_sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., step_id: _Optional[str] = ..., name: _Optional[str] = ..., purge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ReturnItemFinding, _Mapping]]] = ...) -> None: ...
+
+class ReturnItemFinding(_message.Message):
+    __slots__ = ("item", "condition")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    item: int
+    condition: ItemCondition
+    def __init__(self, item: _Optional[int] = ..., condition: _Optional[_Union[ItemCondition, str]] = ...) -> None: ...
 
 class CompleteStepRequest(_message.Message):
     __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time", "location_accuracy_m")
