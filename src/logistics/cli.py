@@ -1,4 +1,5 @@
-"""The ``logistics`` command: serve, dev, worker, migrate, rotate-secrets, token, simulate."""
+"""The ``logistics`` command: serve, dev, worker, migrate, rotate-secrets, token, simulate,
+sandbox-carrier."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ async def _rotate_secrets(settings: Settings) -> int:
     report = await _seal_secrets(settings, _database_url(settings))
     if report.remaining:
         print(
-            f"logistics: {report.remaining} webhook(s) are still not sealed with key "
+            f"logistics: {report.remaining} webhook(s) or carrier account(s) are still not "
+            "sealed with key "
             f"{settings.require_keyring().current_id!r} (see the log); keep the older keys "
             "until this command reports none",
             file=sys.stderr,
@@ -81,17 +83,24 @@ async def _rotate_secrets(settings: Settings) -> int:
 
 
 async def _seal_secrets(settings: Settings, url: str) -> ResealReport:
+    from logistics.store.carrier_secrets import reseal_carrier_credentials
     from logistics.store.db import Database
-    from logistics.store.webhooks.secrets import reseal_webhook_secrets
+    from logistics.store.webhooks.secrets import ResealReport, reseal_webhook_secrets
 
     keyring = settings.require_keyring()
     db = await Database.connect(url, role=settings.database_role, min_size=1, max_size=2)
     try:
-        report = await reseal_webhook_secrets(db, keyring)
+        hooks = await reseal_webhook_secrets(db, keyring)
+        carriers = await reseal_carrier_credentials(db, keyring)
     finally:
         await db.close()
+    report = ResealReport(
+        hooks.resealed + carriers.resealed,
+        hooks.unreadable + carriers.unreadable,
+        hooks.remaining + carriers.remaining,
+    )
     logger.info(
-        "webhook secrets sealed with the current key",
+        "webhook secrets and carrier credentials sealed with the current key",
         extra={
             "key_id": keyring.current_id,
             "resealed": report.resealed,
@@ -272,7 +281,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--tenant", default="demo", help="tenant to seed and simulate")
     add_simulation_flags(simulate)
+    _sandbox_flags(commands)
     return parser
+
+
+def _sandbox_flags(commands: Any) -> None:
+    sandbox = commands.add_parser(
+        "sandbox-carrier",
+        help="serve the sandbox carrier: an on-demand courier API for tests and trials",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=4190)
+    sandbox.add_argument("--api-key", default="sandbox-key", help="the Bearer key callers send")
+    sandbox.add_argument(
+        "--signing-secret",
+        default=os.environ.get("LOGISTICS_SANDBOX_SIGNING_SECRET", ""),
+        help="whsec_ secret that signs callbacks (default: LOGISTICS_SANDBOX_SIGNING_SECRET, "
+        "else a new one, printed)",
+    )
+    sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added to every call")
+    sandbox.add_argument("--failure-rate", type=float, default=0.0, help="0-1: calls answered 503")
+    sandbox.add_argument("--decline-rate", type=float, default=0.0, help="0-1: quotes declined")
+    sandbox.add_argument(
+        "--step-seconds",
+        type=float,
+        default=5.0,
+        help="couriers move one status on this often (0: only by POST .../advance)",
+    )
+    sandbox.add_argument("--quote-ttl", type=float, default=300.0, help="seconds a quote holds")
+    sandbox.add_argument("--callback-url", help="for deliveries created without one")
+    sandbox.add_argument("--seed", type=int, help="for repeatable prices, couriers and failures")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -306,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = args.target or f"127.0.0.1:{settings.grpc_port}"
             secret = settings.jwt_secret or _dev_secret(settings.data_dir)
             _run(settings, _simulate(target, secret, args, settings))
+        elif args.command == "sandbox-carrier":
+            _run(settings, _sandbox_carrier(args))
         elif args.command == "worker":
             settings.require_keyring()
             _run(settings, _worker(settings))
@@ -326,6 +366,31 @@ async def _simulate(target: str, secret: str, args: argparse.Namespace, settings
     simulation = Simulation(target, minter(settings, secret, args.tenant), config)
     await simulation.run(stop)
     print(json.dumps(simulation.summary()), flush=True)
+
+
+async def _sandbox_carrier(args: argparse.Namespace) -> None:
+    from logistics.carriers.sandbox import SandboxConfig, SandboxServer
+
+    for flag in ("failure_rate", "decline_rate"):
+        if not 0 <= getattr(args, flag) <= 1:
+            raise ConfigError(f"--{flag.replace('_', '-')} must be from 0 to 1")
+    config = SandboxConfig(
+        api_key=args.api_key,
+        signing_secret=args.signing_secret,
+        latency_s=args.latency_ms / 1000,
+        failure_rate=args.failure_rate,
+        decline_rate=args.decline_rate,
+        step_seconds=args.step_seconds,
+        quote_ttl_s=args.quote_ttl,
+        callback_url=args.callback_url,
+        seed=args.seed,
+    )
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    async with SandboxServer(config, args.host, args.port) as sandbox:
+        print(f"The sandbox carrier: {sandbox.url}  (API key {config.api_key})", flush=True)
+        print(f"  callbacks signed with {sandbox.config.signing_secret}", flush=True)
+        await sandbox.wait(stop)
 
 
 def _run(settings: Settings, main: Coroutine[Any, Any, None]) -> None:

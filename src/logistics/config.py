@@ -284,6 +284,11 @@ class Settings:
     eta_calibration_window_days: int = 28
     eta_calibration_max_observations: int = 50_000
     eta_calibration_keep_days: int = 56
+    carrier_callback_url: str | None = None
+    carrier_timeout_seconds: float = 5.0
+    carrier_attempts: int = 3
+    carrier_breaker_threshold: int = 5
+    carrier_breaker_open_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -384,6 +389,11 @@ class Settings:
             "eta_calibration_window_days": _positive_int,
             "eta_calibration_max_observations": _positive_int,
             "eta_calibration_keep_days": _positive_int,
+            "carrier_callback_url": _url("http", "https"),
+            "carrier_timeout_seconds": _positive_float,
+            "carrier_attempts": _positive_int,
+            "carrier_breaker_threshold": _positive_int,
+            "carrier_breaker_open_seconds": _positive_float,
         }
         values: dict[str, Any] = {}
         for f in fields(cls):

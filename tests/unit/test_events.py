@@ -95,6 +95,18 @@ FLOW = Flow(
     steps=(FlowStep(1, "take_over", task_id=uuid.UUID(int=8), detail="taken", done_time=NOW),),
 )
 
+CARRIER = ev.CarrierAccountShown(
+    id=uuid.uuid4(),
+    display_name="Sandbox couriers",
+    adapter="on_demand",
+    mode="test",
+    kind="on_demand",
+    vehicle_types=("motorbike",),
+    zones=(),
+    priority=1,
+    disabled=False,
+)
+
 SAMPLES: list[ev.Event] = [
     *(
         _task_event(cls)
@@ -187,6 +199,32 @@ SAMPLES: list[ev.Event] = [
     ev.WebhookDeleted(f"{T}/webhooks/w"),
     ev.WebhookSecretRotated(f"{T}/webhooks/w", WEBHOOK),
     ev.WebhookDisabled(f"{T}/webhooks/w", True, "the receiver answered 410 Gone"),
+    ev.CarrierAccountCreated(f"{T}/carrierAccounts/a", CARRIER),
+    ev.CarrierAccountUpdated(f"{T}/carrierAccounts/a", CARRIER),
+    ev.CarrierAccountDeleted(f"{T}/carrierAccounts/a"),
+    ev.CarrierJobBooked(
+        job=f"{T}/tasks/t/carrierJobs/j",
+        task=f"{T}/tasks/t",
+        account=f"{T}/carrierAccounts/a",
+        carrier_ref="del_1",
+        quoted_amount=25000,
+        currency="KES",
+    ),
+    ev.CarrierJobUpdated(
+        job=f"{T}/tasks/t/carrierJobs/j",
+        task=f"{T}/tasks/t",
+        status="at_pickup",
+        carrier_status="at_pickup",
+        courier_name="Achieng",
+        latitude=-1.29,
+        longitude=36.82,
+    ),
+    ev.CarrierFailure(
+        task=f"{T}/tasks/t",
+        account=f"{T}/carrierAccounts/a",
+        reason="the carrier failed the job: recipient not home",
+        carrier_job=f"{T}/tasks/t/carrierJobs/j",
+    ),
     ev.NotificationRuleCreated(f"{T}/notificationRules/r", RULE),
     ev.NotificationRuleUpdated(f"{T}/notificationRules/r", RULE),
     ev.NotificationRuleDeleted(f"{T}/notificationRules/r"),

@@ -80,14 +80,23 @@ class Edge:
         self.outages = OutageLog()
 
     async def begin(
-        self, method: str, protocol: str, authorization: str | None, request_id: str | None
+        self,
+        method: str,
+        protocol: str,
+        authorization: str | None,
+        request_id: str | None,
+        *,
+        authenticate: bool = True,
     ) -> Call:
-        """Binds the call's context and authenticates it (raises Unauthenticated)."""
+        """Binds the call's context and authenticates it (raises Unauthenticated), unless
+        ``authenticate`` is False: a request that proves itself (a carrier's signed callback)."""
         call = Call(method, protocol, _clean_request_id(request_id))
         request_id_var.set(call.request_id)
         method_var.set(method)
         tenant_var.set(None)
         _caller_var.set(None)
+        if not authenticate:
+            return call
         caller = await self._authenticator.authenticate(authorization)
         _caller_var.set(caller)
         tenant_var.set(caller.tenant)

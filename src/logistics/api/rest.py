@@ -83,12 +83,16 @@ class Route:
     pattern: re.Pattern[str]
     name: str  # the method label for logs and metrics, such as "POST riders:import"
     handler: Handler
+    # No bearer token: the request proves itself (a carrier's signed callback).
+    public: bool = False
 
 
-def route(method: str, template: str, name: str, handler: Handler) -> Route:
+def route(
+    method: str, template: str, name: str, handler: Handler, *, public: bool = False
+) -> Route:
     """``template`` has ``{param}`` segments, each matching one path segment."""
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-    return Route(method, re.compile(regex), name, handler)
+    return Route(method, re.compile(regex), name, handler, public)
 
 
 class RestEndpoints:
@@ -113,7 +117,11 @@ class RestEndpoints:
         body = _BodyTracker(receive)
         try:
             call = await self._edge.begin(
-                chosen.name, "http", headers.get("authorization"), headers.get("x-request-id")
+                chosen.name,
+                "http",
+                headers.get("authorization"),
+                headers.get("x-request-id"),
+                authenticate=not chosen.public,
             )
             response = await chosen.handler(Request(params, query, headers, body.receive))
         except Exception as exc:

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bengobox.logistics.v1 import (
+    carrier_pb2,
     dispatch_pb2,
     fleet_pb2,
     flow_pb2,
@@ -19,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.bulk_http import bulk_routes
+from logistics.api.carriers import CarrierHandler, carrier_callback_routes
 from logistics.api.dispute_http import dispute_routes
 from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
@@ -98,6 +100,11 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
             NotificationRuleHandler(NotificationRules(core.store)),
         ),
         served(flow_pb2, "FlowService", FlowHandler(FlowService(core.store))),
+        served(
+            carrier_pb2,
+            "CarrierService",
+            CarrierHandler(serving.carriers.accounts, serving.carriers.jobs),
+        ),
     ]
     rest = RestEndpoints(
         [
@@ -109,6 +116,7 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
             *dispute_routes(
                 DisputeExports(core.store, core.blobs, serving.tracks), build_signer(settings)
             ),
+            *carrier_callback_routes(serving.carriers.callbacks),
         ],
         edge,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from logistics.api.telemetry import StreamLimits
+from logistics.carriers.resilience import ResilienceSettings
 from logistics.config import Settings
 from logistics.domain.telemetry import PingLimits
 from logistics.events.deliveries import DeliveryPolicy
@@ -18,6 +19,7 @@ from logistics.services.dispatch.service import DispatchPolicy
 from logistics.services.live.ports import LiveSettings
 
 __all__ = [
+    "carrier_resilience",
     "delivery_policy",
     "dispatch_policy",
     "live_settings",
@@ -87,4 +89,14 @@ def stream_spec(settings: Settings) -> StreamSpec:
         duplicate_window_s=settings.events_duplicate_window_seconds,
         max_age_s=settings.events_max_age_hours * 3600,
         replicas=settings.events_stream_replicas,
+    )
+
+
+def carrier_resilience(settings: Settings) -> ResilienceSettings:
+    """Timeouts, retries and breakers of carrier calls (``LOGISTICS_CARRIER_*``)."""
+    return ResilienceSettings(
+        timeout_s=settings.carrier_timeout_seconds,
+        attempts=settings.carrier_attempts,
+        threshold=settings.carrier_breaker_threshold,
+        open_s=settings.carrier_breaker_open_seconds,
     )

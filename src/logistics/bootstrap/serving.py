@@ -11,11 +11,19 @@ from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry
 
 from logistics.bootstrap.core import Core
-from logistics.bootstrap.policies import dispatch_policy, live_settings, ping_limits
+from logistics.bootstrap.policies import (
+    carrier_resilience,
+    dispatch_policy,
+    live_settings,
+    ping_limits,
+)
+from logistics.carriers.factory import ConnectorDirectory
+from logistics.carriers.resilience import Resilience
 from logistics.events.live_bus import NatsLiveBus
 from logistics.events.rider_inbox import NatsOfferAnswers, NatsRiderInbox
 from logistics.geo.live_index import LiveIndex
 from logistics.geo.offers import RedisOfferLedger
+from logistics.services.carriers import CarrierAccounts, CarrierCallbacks, CarrierJobs
 from logistics.services.dispatch.batch import BatchDispatchService
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.service import AutoDispatcher
@@ -48,11 +56,39 @@ class Serving:
     adherence: AdherenceMonitor
     tracking: TaskTracking
     webhooks: WebhookService
+    carriers: Carriers
 
     async def aclose(self) -> None:
-        """Ends the live views and flushes the track writer."""
+        """Ends the live views, flushes the track writer, closes the carriers' clients."""
         await self.live_views.aclose()
         await self.tracks.close()
+        await self.carriers.connectors.aclose()
+
+
+@dataclass(frozen=True)
+class Carriers:
+    """Carrier accounts, jobs and callbacks over one directory of connectors."""
+
+    connectors: ConnectorDirectory
+    accounts: CarrierAccounts
+    jobs: CarrierJobs
+    callbacks: CarrierCallbacks
+
+
+def build_carriers(core: Core) -> Carriers:
+    settings = core.settings
+    keyring = settings.require_keyring()
+    connectors = ConnectorDirectory(
+        Resilience(carrier_resilience(settings)),
+        settings.carrier_callback_url or f"http://127.0.0.1:{settings.http_port}",
+        allow_private=settings.allow_private_targets,
+    )
+    return Carriers(
+        connectors,
+        CarrierAccounts(core.store, keyring),
+        CarrierJobs(core.store, keyring, connectors, core.clock),
+        CarrierCallbacks(core.store, keyring, connectors, core.clock),
+    )
 
 
 def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> Serving:
@@ -129,6 +165,7 @@ def build_serving(core: Core, nats: NatsClient, registry: CollectorRegistry) -> 
         adherence=adherence,
         tracking=tracking,
         webhooks=webhooks,
+        carriers=build_carriers(core),
     )
 
 

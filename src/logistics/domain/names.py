@@ -19,6 +19,8 @@ from logistics.domain.ids import (
 )
 
 __all__ = [
+    "CARRIER_ACCOUNTS",
+    "CARRIER_JOBS",
     "COMPLETION_POLICY",
     "COMPLIANCE_POLICY",
     "DELIVERIES",
@@ -160,11 +162,13 @@ ROUTE_TEMPLATES = Collection("routeTemplates", "route template")
 NOTIFICATION_RULES = Collection("notificationRules", "notification rule")
 NOTIFICATIONS = Collection("notifications", "notification")
 FLOWS = Collection("flows", "flow")
+CARRIER_ACCOUNTS = Collection("carrierAccounts", "carrier account")
 
 DOCUMENTS = ChildCollection(RIDERS, "documents", "document")
 SHIFTS = ChildCollection(RIDERS, "shifts", "shift")
 DELIVERIES = ChildCollection(WEBHOOKS, "deliveries", "delivery")
 PROOFS = ChildCollection(TASKS, "proofs", "proof")
+CARRIER_JOBS = ChildCollection(TASKS, "carrierJobs", "carrier job")
 
 COMPLETION_POLICY = Singleton("completionPolicy")
 COMPLIANCE_POLICY = Singleton("compliancePolicy")

@@ -24,6 +24,7 @@ from logistics.domain.ids import TenantId, TenantSlug
 from logistics.domain.names import Names
 from logistics.domain.versioning import check_etag
 from logistics.secrets_box import Keyring
+from logistics.store.carriers_repo import CarrierAccountRepository, CarrierJobRepository
 from logistics.store.completion_repo import CompletionPolicyRepository
 from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
@@ -98,6 +99,7 @@ class UnitOfWork:
         self.geofences = GeofenceRepository(conn, tenant_id)
         self.telemetry_policy = TelemetryPolicyRepository(conn, tenant_id)
         self.tasks = TaskRepository(conn, tenant_id)
+        self.carrier_jobs = CarrierJobRepository(conn, tenant_id)
         self.dispatch_policy = DispatchPolicyRepository(conn, tenant_id)
         self.sla_policy = SlaPolicyRepository(conn, tenant_id)
         self.predictions = PredictionRepository(conn, tenant_id)
@@ -132,6 +134,10 @@ class UnitOfWork:
                 await item()
             except Exception:
                 logger.exception("work after a commit failed")
+
+    def carrier_accounts(self, keyring: Keyring) -> CarrierAccountRepository:
+        """The tenant's carrier accounts; ``keyring`` seals their credentials and opens them."""
+        return CarrierAccountRepository(self.conn, self.tenant_id, keyring)
 
     def webhooks(self, keyring: Keyring) -> WebhookRepository:
         """The tenant's webhooks; ``keyring`` seals their signing secrets and opens them."""

@@ -16,6 +16,15 @@ from logistics.domain.events._base import (
     patterns_taking,
     takes,
 )
+from logistics.domain.events._carriers import (
+    CarrierAccountCreated,
+    CarrierAccountDeleted,
+    CarrierAccountShown,
+    CarrierAccountUpdated,
+    CarrierFailure,
+    CarrierJobBooked,
+    CarrierJobUpdated,
+)
 from logistics.domain.events._fleet import (
     CompliancePolicyUpdated,
     FleetCreated,
@@ -105,6 +114,13 @@ __all__ = [
     "BASE_FIELDS",
     "EVENTS",
     "FAMILIES",
+    "CarrierAccountCreated",
+    "CarrierAccountDeleted",
+    "CarrierAccountShown",
+    "CarrierAccountUpdated",
+    "CarrierFailure",
+    "CarrierJobBooked",
+    "CarrierJobUpdated",
     "CompliancePolicyUpdated",
     "CurbsideArrival",
     "Event",
