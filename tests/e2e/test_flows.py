@@ -26,7 +26,7 @@ from tests.support.servers import RunningServer, ServerUrls, server_env, start_s
 from tests.support.tasks import Api, T, drop_off, pickup
 
 # Server and worker processes are started several times: more than the default 120 s under load.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 F = flow_pb2.Flow
 ABSENT = flow_pb2.FAILED_DELIVERY_REASON_CUSTOMER_ABSENT
@@ -47,23 +47,34 @@ class Service:
         self.starts = 0
 
     async def start(self, *, worker: bool) -> None:
+        """The server, ready; the worker, running (its timer loop started)."""
         self.starts += 1
         self.server = await start_server(self.urls, self.logs)
         self.channel = grpc.aio.insecure_channel(self.server.grpc_target)
         self.api = Api(self.channel, self.tenant, self.store, self.db)
         self.flows = flow_pb2_grpc.FlowServiceStub(self.channel)
         if worker:
-            self.start_worker()
+            await self.start_worker()
 
-    def start_worker(self) -> None:
+    async def start_worker(self) -> None:
+        """``logistics worker``, returned once it says it runs (a loaded machine may take
+        tens of seconds to import it)."""
         env = server_env(self.urls, 0, 0, LOGISTICS_TIMER_INTERVAL_SECONDS="0.1")
-        with (self.logs / f"worker-{self.starts}.log").open("wb") as log:
-            self.worker = subprocess.Popen(
+        self.starts += 1
+        path = self.logs / f"worker-{self.starts}.log"
+        with path.open("wb") as log:
+            # Popen only forks and execs, as start_server's does.
+            self.worker = subprocess.Popen(  # noqa: ASYNC220
                 [sys.executable, "-m", "logistics.cli", "worker"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        deadline = time.monotonic() + 90
+        while b"worker running" not in path.read_bytes():
+            if self.worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker not running: {path.read_text()[-3000:]}")
+            await asyncio.sleep(0.1)
 
     def kill_worker(self) -> None:
         if self.worker is not None and self.worker.poll() is None:
@@ -172,8 +183,8 @@ async def test_a_failed_drop_survives_kills_and_each_step_happens_once(service: 
 
     # 3. The worker killed and started again: the flow's timer has fired; nothing repeats.
     service.kill_worker()
-    service.start_worker()
-    await asyncio.sleep(1.5)
+    await service.start_worker()
+    await asyncio.sleep(1.5)  # its timer loop ticks every 0.1 s
     assert names(await service.flow(failed.flow)) == ["take_over", "open_reattempt"]
 
     # 4. The re-attempt fails too: the next one is opened in FailTask's own transaction;
@@ -273,3 +284,103 @@ async def test_flows_are_read_by_name_and_bad_requests_are_refused(
     request = task_pb2.FailTaskRequest(name=task.name, reason="x", reason_code=42)
     await fails(api.tasks.FailTask(request, metadata=api.md), grpc.StatusCode.INVALID_ARGUMENT)
     assert (await api.get(task.name)).state == T.STATE_ARRIVED
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+P = flow_pb2.FailedDeliveryPolicy
+
+
+async def test_a_refused_drop_becomes_a_return_delivered_back_with_the_evidence_kept(
+    service: Service,
+) -> None:
+    await service.start(worker=True)
+    api, flows = service.api, service.flows
+    policy_name = f"{api.parent}/failedDeliveryPolicy"
+    policy = await flows.GetFailedDeliveryPolicy(
+        flow_pb2.GetFailedDeliveryPolicyRequest(name=policy_name), metadata=api.md
+    )
+    refused = next(r for r in policy.rules if r.reason == flow_pb2.FAILED_DELIVERY_REASON_REFUSED)
+    assert refused.action == P.ACTION_RETURN_TO_ORIGIN
+    # An admin makes an absent customer worth two attempts only; the etag guards the change.
+    rule = P.Rule(
+        reason=ABSENT, action=P.ACTION_REATTEMPT, max_attempts=2, fallback=P.ACTION_RETURN_TO_ORIGIN
+    )
+    updated = await flows.UpdateFailedDeliveryPolicy(
+        flow_pb2.UpdateFailedDeliveryPolicyRequest(
+            policy=P(name=policy_name, rules=[rule], etag=policy.etag)
+        ),
+        metadata=api.md,
+    )
+    assert updated.etag != policy.etag
+    assert len(updated.rules) == 6
+    await fails(
+        flows.UpdateFailedDeliveryPolicy(
+            flow_pb2.UpdateFailedDeliveryPolicyRequest(
+                policy=P(name=policy_name, rules=[rule], etag=policy.etag)
+            ),
+            metadata=api.md,
+        ),
+        grpc.StatusCode.ABORTED,
+    )
+    await fails(
+        flows.UpdateFailedDeliveryPolicy(
+            flow_pb2.UpdateFailedDeliveryPolicyRequest(
+                policy=P(
+                    name=policy_name, rules=[P.Rule(reason=ABSENT, action=P.ACTION_HOLD_AT_HUB)]
+                )
+            ),
+            metadata=api.md,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+
+    task = await api.create(pickup(), drop_off(), order_id=f"o-{uuid.uuid4()}")
+    rider = await api.rider()
+    await api.assign(task.name, rider)
+    rider_md = api.rider_md(rider)
+    await api.start(task.name, md=rider_md)
+    await api.arrive(task.name, "0", md=rider_md)
+    await api.complete(task.name, "0", md=rider_md)
+    await api.arrive(task.name, "1", md=rider_md)
+    door = task_pb2.Proof(kind=task_pb2.TaskStep.PROOF_KIND_PHOTO, content=PNG)
+    where = task.steps[1].location
+    failed = await api.tasks.FailTask(
+        task_pb2.FailTaskRequest(
+            name=task.name,
+            reason="refused: wrong size",
+            location=where,
+            reason_code=flow_pb2.FAILED_DELIVERY_REASON_REFUSED,
+            evidence=[door],
+        ),
+        metadata=rider_md,
+    )
+    assert failed.flow
+    proofs = await api.proofs(task.name)
+    assert [(p.step_id, p.kind, p.content_type) for p in proofs] == [
+        ("1", task_pb2.TaskStep.PROOF_KIND_PHOTO, "image/png")
+    ]
+    assert proofs[0].location == where
+    assert proofs[0].HasField("capture_time")
+
+    flow = await service.flow_when(failed.flow, lambda f: len(f.steps) >= 2)
+    assert names(flow) == ["take_over", "open_return"]
+    back = await api.get(flow.waiting_on)
+    assert back.kind == T.KIND_RETURN
+    assert (back.origin_task, back.purpose, back.flow) == (
+        task.name,
+        task_pb2.TASK_PURPOSE_FAILED_DELIVERY,
+        failed.flow,
+    )
+    assert [i.sku for i in back.items] == [i.sku for i in task.items]
+    assert "return_created" in [e.type for e in await api.events(task.name)]
+    await service.delivered(back.name)
+    flow = await service.flow(failed.flow)
+    assert flow.state == F.STATE_COMPLETED
+    assert names(flow) == ["take_over", "open_return", "leg_completed"]
+    assert [e for e, _ in await outbox_flow_events(service, failed.flow)] == [
+        "flow.started",
+        "flow.step_completed",
+        "flow.step_completed",
+        "flow.step_completed",
+        "flow.completed",
+    ]

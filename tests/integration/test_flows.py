@@ -21,19 +21,28 @@ from typing import Any
 import pytest
 
 from logistics.blobs.local import LocalBlobStore
+from logistics.domain import failed_delivery as fd
 from logistics.domain.caller import Caller, Scope
 from logistics.domain.compliance import Window
-from logistics.domain.failed_delivery import FailReason
+from logistics.domain.errors import (
+    EtagMismatch,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+)
+from logistics.domain.failed_delivery import FailAction, FailReason
 from logistics.domain.fleet import Rider
 from logistics.domain.flows import Act, Flow, FlowFilter, FlowKind, FlowState
 from logistics.domain.ids import ResourceName, TenantSlug
 from logistics.domain.paging import PageRequest
-from logistics.domain.tasks import Item, Step, StepKind, Task, TaskKind, TaskState
+from logistics.domain.returns import TaskPurpose
+from logistics.domain.tasks import Item, ProofKind, Step, StepKind, Task, TaskKind, TaskState
 from logistics.services.directory import Outlets
 from logistics.services.fleet import FleetService
 from logistics.services.flows.engine import FlowEngine
 from logistics.services.flows.legs import ACTIONS
 from logistics.services.flows.service import FlowService
+from logistics.services.tasks.proofs import ProofInput
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
 from logistics.store.db import Database
@@ -405,3 +414,122 @@ async def test_flows_are_listed_by_task_kind_and_state_and_read_by_name(world: W
     reader = Caller(world.tenant, "reader", frozenset({Scope.READ}))
     got = await world.flows.get(reader, ResourceName(world.tenant, "flows", flow.id))
     assert got == flow
+
+
+# The failed-delivery policy
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_the_policy_is_the_defaults_until_set_and_is_checked(world: World) -> None:
+    got = await world.flows.get_policy(world.caller, world.tenant)
+    assert got.rules == fd.with_defaults({})
+    assert got.version == 0
+    bad = fd.FailedDeliveryPolicy(
+        {
+            FailReason.CUSTOMER_ABSENT: fd.FailRule(FailAction.REATTEMPT, max_attempts=1),
+            FailReason.REFUSED: fd.FailRule(FailAction.HOLD_AT_HUB),
+            FailReason.UNSAFE: fd.FailRule(
+                FailAction.REATTEMPT, max_attempts=2, fallback=FailAction.REATTEMPT
+            ),
+        }
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        await world.flows.update_policy(world.caller, world.tenant, bad, None)
+    assert {v.field for v in caught.value.violations} == {
+        "policy.rules[customer_absent].max_attempts",
+        "policy.rules[refused].hub",
+        "policy.rules[unsafe].fallback",
+    }
+    unknown = fd.FailedDeliveryPolicy(
+        {FailReason.REFUSED: fd.FailRule(FailAction.HOLD_AT_HUB, hub=fd.Hub(outlet_id="nowhere"))}
+    )
+    with pytest.raises(InvalidArgument):
+        await world.flows.update_policy(world.caller, world.tenant, unknown, None)
+    reader = Caller(world.tenant, "reader", frozenset({Scope.READ}))
+    with pytest.raises(PermissionDenied):
+        await world.flows.update_policy(reader, world.tenant, fd.FailedDeliveryPolicy(), None)
+    assert (await world.flows.get_policy(world.caller, world.tenant)).version == 0
+
+    good = fd.FailedDeliveryPolicy(
+        {FailReason.CUSTOMER_ABSENT: fd.FailRule(FailAction.REATTEMPT, max_attempts=2)}
+    )
+    first = await world.flows.update_policy(world.caller, world.tenant, good, None)
+    assert first.rule(FailReason.CUSTOMER_ABSENT).max_attempts == 2
+    assert first.rule(FailReason.REFUSED) == fd.DEFAULT_RULES[FailReason.REFUSED]
+    with pytest.raises(EtagMismatch):
+        await world.flows.update_policy(world.caller, world.tenant, good, '"0"')
+
+
+async def test_a_drop_refused_under_a_hold_rule_goes_to_the_hub_with_its_evidence(
+    world: World,
+) -> None:
+    hub = fd.Hub(outlet_id="hub-east", latitude=-1.25, longitude=36.9, address="East hub")
+    held = fd.FailRule(FailAction.HOLD_AT_HUB, hub=hub)
+    await world.flows.update_policy(
+        world.caller, world.tenant, fd.FailedDeliveryPolicy({FailReason.REFUSED: held}), None
+    )
+    task = await world.task()
+    await world.at_drop_off(task)
+    photo = ProofInput(ProofKind.PHOTO, content=PNG)
+    note = ProofInput(ProofKind.RECIPIENT_NAME, text="refused by Juma", location=(-1.31, 36.81))
+    failed = await world.tasks.fail(
+        world.caller,
+        world.name(task),
+        "refused at the door",
+        (-1.3001, 36.8001),
+        None,
+        reason_code=FailReason.REFUSED,
+        evidence=[photo, note],
+    )
+    # Written in one transaction: listed by id after their common time, so sorted here.
+    proofs = sorted(
+        await world.tasks.proofs(world.caller, world.name(task)), key=lambda p: p.kind.value
+    )
+    assert [(p.step_id, p.kind) for p in proofs] == [
+        ("1", ProofKind.PHOTO),
+        ("1", ProofKind.RECIPIENT_NAME),
+    ]
+    assert (proofs[0].latitude, proofs[0].longitude) == (-1.3001, 36.8001)
+    assert proofs[0].capture_time == world.clock.now()
+    assert proofs[0].file_sha256
+    assert (proofs[1].latitude, proofs[1].longitude) == (-1.31, 36.81)
+
+    await world.runner(world.database).fire_due()
+    flow = await world.flow(failed)
+    assert flow.context["hub"]["outlet_id"] == "hub-east"
+    back = await world.get(flow.waiting_on)  # type: ignore[arg-type]
+    assert back.kind is TaskKind.RETURN
+    assert (back.origin_task_id, back.purpose) == (task.id, TaskPurpose.FAILED_DELIVERY)
+    assert (back.steps[1].latitude, back.steps[1].outlet_id) == (-1.25, "hub-east")
+    assert ("return_created", None) in [(t, f) for t, f in await world.trail(task)]
+
+
+async def test_evidence_of_a_failure_that_does_not_happen_is_not_kept(world: World) -> None:
+    task = await world.task()  # not assigned: it cannot fail
+    with pytest.raises(FailedPrecondition):
+        await world.tasks.fail(
+            world.caller,
+            world.name(task),
+            "x",
+            None,
+            None,
+            reason_code=FailReason.REFUSED,
+            evidence=[ProofInput(ProofKind.PHOTO, content=PNG)],
+        )
+    assert await world.tasks.proofs(world.caller, world.name(task)) == []
+    assert [p for p in world.blobs.root.rglob("*") if p.is_file()] == []
+
+
+async def test_a_reattempt_is_linked_to_the_failed_task(world: World) -> None:
+    task = await world.task()
+    await world.fail(task, FailReason.CUSTOMER_ABSENT)
+    await world.runner(world.database).fire_due()
+    leg = await world.get((await world.flow(task)).waiting_on)  # type: ignore[arg-type]
+    assert (leg.origin_task_id, leg.purpose, leg.attempt) == (
+        task.id,
+        TaskPurpose.FAILED_DELIVERY,
+        2,
+    )
+    assert "linked_task_created" in [t for t, _ in await world.trail(task)]

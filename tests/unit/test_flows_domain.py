@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from logistics.domain import failed_delivery as fd
 from logistics.domain import flows
 from logistics.domain.compliance import Window
-from logistics.domain.errors import FailedPrecondition
+from logistics.domain.errors import FailedPrecondition, InvalidArgument
 from logistics.domain.flows import Act, Flow, FlowKind, FlowState, FlowStep
 from logistics.domain.tasks import (
     Item,
@@ -232,3 +232,39 @@ def test_a_flow_owns_its_first_task_and_those_its_steps_made() -> None:
         ),
     )
     assert flow.tasks == (ORIGIN, a, b)
+
+
+@given(
+    st.sampled_from(list(fd.FailReason)),
+    st.sampled_from(list(fd.FailAction)),
+    st.integers(min_value=-1, max_value=12),
+    st.sampled_from(list(fd.FailAction)),
+    st.booleans(),
+)
+def test_a_policy_is_accepted_exactly_when_each_rule_can_be_followed(
+    reason: fd.FailReason,
+    action: fd.FailAction,
+    attempts: int,
+    fallback: fd.FailAction,
+    with_hub: bool,
+) -> None:
+    hub = fd.Hub(latitude=-1.0, longitude=36.0) if with_hub else None
+    rule = fd.FailRule(action, max_attempts=attempts, fallback=fallback, hub=hub)
+    policy = fd.FailedDeliveryPolicy({reason: rule})
+    reattempt = action is fd.FailAction.REATTEMPT
+    holds = action is fd.FailAction.HOLD_AT_HUB or (
+        reattempt and fallback is fd.FailAction.HOLD_AT_HUB
+    )
+    fine = (
+        not reattempt or (2 <= attempts <= 10 and fallback is not fd.FailAction.REATTEMPT)
+    ) and (not holds or with_hub)
+    if fine:
+        fd.validate_policy(policy)
+    else:
+        with pytest.raises(InvalidArgument):
+            fd.validate_policy(policy)
+
+
+def test_the_default_policy_is_valid_and_names_every_reason() -> None:
+    fd.validate_policy(fd.FailedDeliveryPolicy())
+    assert set(fd.with_defaults({})) == set(fd.FailReason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -342,9 +343,14 @@ def task_to_proto(
 
 
 def proofs_from_proto(request: task_pb2.CompleteStepRequest) -> list[ProofInput]:
+    return proof_inputs(request.proofs, "proofs")
+
+
+def proof_inputs(messages: Sequence[task_pb2.Proof], field: str) -> list[ProofInput]:
+    """Proofs as sent (``field``: the request's field, named in errors)."""
     proofs = []
-    for i, p in enumerate(request.proofs):
-        kind = enum_from_proto(p.kind, PROOF_KINDS, f"proofs[{i}].kind", required=True)
+    for i, p in enumerate(messages):
+        kind = enum_from_proto(p.kind, PROOF_KINDS, f"{field}[{i}].kind", required=True)
         assert kind is not None
         proofs.append(
             ProofInput(
@@ -352,9 +358,9 @@ def proofs_from_proto(request: task_pb2.CompleteStepRequest) -> list[ProofInput]
                 text=optional(p.text),
                 content=p.content or None,
                 temperatures_c=tuple(p.temperatures_c),
-                location=location(p.location, p.HasField("location"), f"proofs[{i}].location"),
-                capture_time=optional_time(p, "capture_time", f"proofs[{i}].capture_time"),
-                items=findings_from_proto(p, f"proofs[{i}]"),
+                location=location(p.location, p.HasField("location"), f"{field}[{i}].location"),
+                capture_time=optional_time(p, "capture_time", f"{field}[{i}].capture_time"),
+                items=findings_from_proto(p, f"{field}[{i}]"),
             )
         )
     return proofs

@@ -6,13 +6,20 @@ from typing import Any
 
 from bengobox.logistics.v1 import flow_connect, flow_pb2
 
-from logistics.api.convert_flows import flow_kind, flow_state, flow_to_proto
+from logistics.api.convert_common import optional
+from logistics.api.convert_flows import (
+    flow_kind,
+    flow_state,
+    flow_to_proto,
+    policy_from_proto,
+    policy_to_proto,
+)
 from logistics.api.edge import current_caller
 from logistics.api.paging import encode_token, page_request
 from logistics.domain.errors import InvalidArgument
 from logistics.domain.flows import FlowFilter
 from logistics.domain.ids import parse_parent
-from logistics.domain.names import FLOWS, TASKS
+from logistics.domain.names import FAILED_DELIVERY_POLICY, FLOWS, TASKS
 from logistics.services.flows.service import FlowService
 
 Ctx = Any  # a connect RequestContext or a grpc ServicerContext; handlers do not use it
@@ -24,6 +31,27 @@ class FlowHandler(flow_connect.FlowService):
 
     def __init__(self, flows: FlowService) -> None:
         self._flows = flows
+
+    async def get_failed_delivery_policy(
+        self, request: pb.GetFailedDeliveryPolicyRequest, ctx: Ctx
+    ) -> pb.FailedDeliveryPolicy:
+        tenant = FAILED_DELIVERY_POLICY.parse(request.name)
+        found = await self._flows.get_policy(current_caller(), tenant)
+        return policy_to_proto(tenant, found)
+
+    async def update_failed_delivery_policy(
+        self, request: pb.UpdateFailedDeliveryPolicyRequest, ctx: Ctx
+    ) -> pb.FailedDeliveryPolicy:
+        if not request.HasField("policy"):
+            raise InvalidArgument.field("policy", "is required")
+        tenant = FAILED_DELIVERY_POLICY.parse(request.policy.name, "policy.name")
+        updated = await self._flows.update_policy(
+            current_caller(),
+            tenant,
+            policy_from_proto(request.policy),
+            optional(request.policy.etag),
+        )
+        return policy_to_proto(tenant, updated)
 
     async def get_flow(self, request: pb.GetFlowRequest, ctx: Ctx) -> pb.Flow:
         name = FLOWS.parse(request.name)

@@ -41,6 +41,7 @@ from logistics.api.convert_tasks import (
     action_stamp,
     event_to_proto,
     location,
+    proof_inputs,
     proof_to_proto,
     proofs_from_proto,
     sla_policy_from_proto,
@@ -220,6 +221,7 @@ class TaskHandler(RetentionMethods, task_connect.TaskService):
             optional(request.etag),
             action_stamp(request),
             reason_code=fail_reason(request.reason_code),
+            evidence=proof_inputs(request.evidence, "evidence"),
         )
         return task_to_proto(name.tenant, task)
 

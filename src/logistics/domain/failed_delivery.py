@@ -24,7 +24,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from logistics.domain.compliance import Window
+from logistics.domain.errors import FieldViolation, InvalidArgument
 from logistics.domain.flows import Act, Flow, FlowState, FlowStep, Plan, compensations, stay
+from logistics.domain.returns import TaskPurpose
 from logistics.domain.tasks import (
     Step,
     StepKind,
@@ -81,6 +83,80 @@ DEFAULT_RULES: Mapping[FailReason, FailRule] = {
     FailReason.UNSAFE: FailRule(FailAction.REATTEMPT, max_attempts=3),
     FailReason.OTHER: FailRule(FailAction.RETURN_TO_ORIGIN),
 }
+
+
+@dataclass(frozen=True)
+class FailedDeliveryPolicy:
+    """The tenant's rules (``tenants/{tenant}/failedDeliveryPolicy``): one per reason, the
+    defaults for those never set."""
+
+    rules: Mapping[FailReason, FailRule] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_RULES)
+    )
+    update_time: datetime | None = None
+    version: int = 0
+
+    def rule(self, reason: FailReason) -> FailRule:
+        return self.rules.get(reason, DEFAULT_RULES[reason])
+
+
+def with_defaults(rules: Mapping[FailReason, FailRule]) -> dict[FailReason, FailRule]:
+    """Every reason's rule: those given, the defaults for the others, in the reasons' order."""
+    return {r: rules.get(r, DEFAULT_RULES[r]) for r in FailReason}
+
+
+def _hub_violations(hub: Hub | None, field: str) -> list[FieldViolation]:
+    if hub is None:
+        return [FieldViolation(field, "is required to hold at a hub")]
+    out = []
+    located = hub.latitude is not None and hub.longitude is not None
+    if not located and not hub.outlet_id:
+        out.append(FieldViolation(field, "needs an outlet id or a location"))
+    if located and not (-90 <= (hub.latitude or 0) <= 90 and -180 <= (hub.longitude or 0) <= 180):
+        out.append(FieldViolation(f"{field}.location", "is out of range"))
+    if hub.outlet_id is not None and len(hub.outlet_id) > 128:
+        out.append(FieldViolation(f"{field}.outlet_id", "is longer than 128 characters"))
+    if hub.address is not None and len(hub.address) > 500:
+        out.append(FieldViolation(f"{field}.address", "is longer than 500 characters"))
+    return out
+
+
+def validate_policy(policy: FailedDeliveryPolicy) -> None:
+    """Raises InvalidArgument naming every bad field of a policy being set."""
+    out: list[FieldViolation] = []
+    for reason in FailReason:
+        rule = policy.rule(reason)
+        field = f"policy.rules[{reason.value}]"
+        if rule.action is FailAction.REATTEMPT:
+            if not 2 <= rule.max_attempts <= 10:
+                out.append(FieldViolation(f"{field}.max_attempts", "must be 2 to 10"))
+            if rule.fallback is FailAction.REATTEMPT:
+                out.append(FieldViolation(f"{field}.fallback", "cannot be REATTEMPT"))
+        holds = FailAction.HOLD_AT_HUB in (
+            rule.action,
+            rule.fallback if rule.action is FailAction.REATTEMPT else None,
+        )
+        if holds:
+            out.extend(_hub_violations(rule.hub, f"{field}.hub"))
+    if out:
+        raise InvalidArgument(out)
+
+
+def hub_outlets(policy: FailedDeliveryPolicy) -> set[str]:
+    """The outlets the policy's hubs name without a location of their own."""
+    return {
+        r.hub.outlet_id
+        for r in policy.rules.values()
+        if r.hub is not None and r.hub.outlet_id and r.hub.latitude is None
+    }
+
+
+def placed_hub(hub: Hub, latitude: float, longitude: float, address: str | None) -> Hub:
+    """A hub named by its outlet, placed at the outlet's location."""
+    return dataclasses.replace(
+        hub, latitude=latitude, longitude=longitude, address=hub.address or address
+    )
+
 
 # Actions of this kind's steps.
 TAKE_OVER = "take_over"
@@ -241,6 +317,8 @@ def reattempt_of(failed: Task, new_id: uuid.UUID, flow_id: uuid.UUID, now: datet
         ready_time=None,
         flow_id=flow_id,
         attempt=failed.attempt + 1,
+        origin_task_id=failed.id,
+        purpose=TaskPurpose.FAILED_DELIVERY,
     )
 
 
@@ -290,4 +368,6 @@ def return_of(
         notes=f"return of task {origin.id}",
         flow_id=flow_id,
         attempt=1,
+        origin_task_id=failed.id,
+        purpose=TaskPurpose.FAILED_DELIVERY,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "DELIVERIES",
     "DISPATCH_POLICY",
     "DOCUMENTS",
+    "FAILED_DELIVERY_POLICY",
     "FLEETS",
     "FLOWS",
     "GEOFENCES",
@@ -171,6 +172,7 @@ PROOFS = ChildCollection(TASKS, "proofs", "proof")
 CARRIER_JOBS = ChildCollection(TASKS, "carrierJobs", "carrier job")
 
 COMPLETION_POLICY = Singleton("completionPolicy")
+FAILED_DELIVERY_POLICY = Singleton("failedDeliveryPolicy")
 COMPLIANCE_POLICY = Singleton("compliancePolicy")
 PROOF_RETENTION_POLICY = Singleton("proofRetentionPolicy")
 DISPATCH_POLICY = Singleton("dispatchPolicy")

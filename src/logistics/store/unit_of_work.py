@@ -30,6 +30,7 @@ from logistics.store.db import Connection, Database, scope_to_tenant
 from logistics.store.dispatch_repo import DispatchPolicyRepository
 from logistics.store.eta_observations_repo import EtaObservationRepository
 from logistics.store.eta_repo import PredictionRepository
+from logistics.store.failed_delivery_repo import FailedDeliveryPolicyRepository
 from logistics.store.fleet_repo import FleetRepository, RiderRepository
 from logistics.store.flow_repo import FlowRepository
 from logistics.store.notification_repo import NotificationLog, NotificationRuleRepository
@@ -115,6 +116,7 @@ class UnitOfWork:
         self.flows = FlowRepository(conn, tenant_id)
 
         self.proof_retention = ProofRetentionRepository(conn, tenant_id)
+        self.failed_delivery_policy = FailedDeliveryPolicyRepository(conn, tenant_id)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, work: AfterCommit) -> None:

@@ -9,6 +9,7 @@ the flow to COMPENSATING first (``flow.compensating``), then to its end state.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -72,11 +73,13 @@ class FlowEngine:
     async def delivery_failed(
         self, uow: UnitOfWork, task: Task, reason: fd.FailReason | None
     ) -> Task:
-        """In FailTask's unit of work: a failed drop-off with a reason starts the flow its
-        rule calls for (no reason: a dispatcher handles it, as before flows)."""
+        """In FailTask's unit of work: a failed drop-off with a reason starts the flow the
+        tenant's rule for it calls for (no reason: a dispatcher handles it, as before
+        flows)."""
         if reason is None or not fd.applies(task):
             return task
-        rule = fd.DEFAULT_RULES[reason]
+        policy = await uow.failed_delivery_policy.get()
+        rule = await _placed(uow, policy.rule(reason))
         return await self.start_failed_delivery(uow, task, reason, rule)
 
     async def task_changed(self, uow: UnitOfWork, before: Task | None, after: Task) -> None:
@@ -124,6 +127,20 @@ class FlowEngine:
         if saved.state in flows.FLOW_TERMINAL:
             await uow.timers.set(ADVANCE_TIMER, saved.id, None)
         return saved
+
+
+async def _placed(uow: UnitOfWork, rule: fd.FailRule) -> fd.FailRule:
+    """The rule with its hub placed at its outlet's location when it names only the outlet
+    (the policy's update checked it has one; an outlet since unplaced leaves the hub as it
+    is, and the goods go back to origin)."""
+    hub = rule.hub
+    if hub is None or hub.latitude is not None or not hub.outlet_id:
+        return rule
+    outlet = await uow.outlets.get(hub.outlet_id)
+    if outlet is None or outlet.latitude is None or outlet.longitude is None:
+        return rule
+    placed = fd.placed_hub(hub, outlet.latitude, outlet.longitude, outlet.address or None)
+    return dataclasses.replace(rule, hub=placed)
 
 
 def _start_plan(flow: Flow) -> Plan:

@@ -14,6 +14,7 @@ from logistics.domain.events import TaskCancelled, TaskCreated
 from logistics.domain.flows import Act, Flow
 from logistics.domain.names import FLOWS, TASKS
 from logistics.domain.tasks import TERMINAL, Task
+from logistics.services.tasks.origins import record_links
 from logistics.services.tasks.sla import clear_sla_timers, set_sla_timers
 from logistics.services.tasks.trail import record
 from logistics.store.unit_of_work import UnitOfWork
@@ -38,6 +39,7 @@ async def _create(uow: UnitOfWork, task: Task, now: datetime) -> Task:
     assert task.flow_id is not None
     created = await uow.tasks.join_flow(created, task.flow_id, task.attempt)
     await record(_system(uow), uow, None, created, TaskCreated, reason="flow")
+    await record_links(_system(uow), uow, [created])
     await set_sla_timers(uow, created, now)
     return created
 

@@ -47,6 +47,7 @@ from logistics.services.tasks.batch import BatchCreator, NewTask, Outcome
 from logistics.services.tasks.completion import StepCompletion
 from logistics.services.tasks.delays import arm_delay_check
 from logistics.services.tasks.editing import TaskEditor
+from logistics.services.tasks.evidence import Evidence, hashed
 from logistics.services.tasks.flow_hooks import FlowHooks, NoFlows
 from logistics.services.tasks.intake import (
     CREATE_METHOD,
@@ -326,28 +327,41 @@ class TaskService:
         etag: str | None,
         stamp: ActionStamp | None = None,
         reason_code: FailReason | None = None,
+        evidence: Sequence[ProofInput] = (),
     ) -> Task:
         """``reason_code``: why a drop-off failed; the tenant's failed-delivery policy then
-        starts the flow that re-attempts, holds or returns it (``services.flows``)."""
+        starts the flow that re-attempts, holds or returns it (``services.flows``).
+        ``evidence``: the rider's proofs of the attempt, kept with the failed step."""
         if not reason.strip():
             raise InvalidArgument.field("reason", "is required")
+        kept = Evidence(self._files, evidence)
 
         async def then(uow: UnitOfWork, saved: Task) -> Task:
+            when = stamp.occurred if stamp is not None and stamp.occurred else self._clock.now()
+            await kept.keep(uow, saved, location, when)
             return await self._flows.delivery_failed(uow, saved, reason_code)
 
-        # A code, when given, is part of the action (a stamp reused with another is refused).
+        # A code or evidence, when given, is part of the action (a stamp reused with others is
+        # refused).
         code = (reason_code.value,) if reason_code is not None else ()
-        return await self._transition(
-            caller,
-            name,
-            etag,
-            TaskFailed,
-            _pure(machine.fail),
-            reason=reason,
-            location=location,
-            rider=RiderAction(stamp, fingerprint("FailTask", str(name), reason, location, *code)),
-            then=then,
-        )
+        request = fingerprint("FailTask", str(name), reason, location, *code, *hashed(evidence))
+        await kept.store(self._store, name)
+        try:
+            failed = await self._transition(
+                caller,
+                name,
+                etag,
+                TaskFailed,
+                _pure(machine.fail),
+                reason=reason,
+                location=location,
+                rider=RiderAction(stamp, request),
+                then=then,
+            )
+            kept.committed()
+            return failed
+        finally:
+            await kept.discard_unless_kept()
 
     async def cancel(
         self, caller: Caller, name: ResourceName, reason: str | None, etag: str | None

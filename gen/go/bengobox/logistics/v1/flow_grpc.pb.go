@@ -19,6 +19,8 @@ const _ = grpc.SupportPackageIsVersion7
 type FlowServiceClient interface {
 	GetFlow(ctx context.Context, in *GetFlowRequest, opts ...grpc.CallOption) (*Flow, error)
 	ListFlows(ctx context.Context, in *ListFlowsRequest, opts ...grpc.CallOption) (*ListFlowsResponse, error)
+	GetFailedDeliveryPolicy(ctx context.Context, in *GetFailedDeliveryPolicyRequest, opts ...grpc.CallOption) (*FailedDeliveryPolicy, error)
+	UpdateFailedDeliveryPolicy(ctx context.Context, in *UpdateFailedDeliveryPolicyRequest, opts ...grpc.CallOption) (*FailedDeliveryPolicy, error)
 }
 
 type flowServiceClient struct {
@@ -47,12 +49,32 @@ func (c *flowServiceClient) ListFlows(ctx context.Context, in *ListFlowsRequest,
 	return out, nil
 }
 
+func (c *flowServiceClient) GetFailedDeliveryPolicy(ctx context.Context, in *GetFailedDeliveryPolicyRequest, opts ...grpc.CallOption) (*FailedDeliveryPolicy, error) {
+	out := new(FailedDeliveryPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *flowServiceClient) UpdateFailedDeliveryPolicy(ctx context.Context, in *UpdateFailedDeliveryPolicyRequest, opts ...grpc.CallOption) (*FailedDeliveryPolicy, error) {
+	out := new(FailedDeliveryPolicy)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FlowServiceServer is the server API for FlowService service.
 // All implementations must embed UnimplementedFlowServiceServer
 // for forward compatibility
 type FlowServiceServer interface {
 	GetFlow(context.Context, *GetFlowRequest) (*Flow, error)
 	ListFlows(context.Context, *ListFlowsRequest) (*ListFlowsResponse, error)
+	GetFailedDeliveryPolicy(context.Context, *GetFailedDeliveryPolicyRequest) (*FailedDeliveryPolicy, error)
+	UpdateFailedDeliveryPolicy(context.Context, *UpdateFailedDeliveryPolicyRequest) (*FailedDeliveryPolicy, error)
 	mustEmbedUnimplementedFlowServiceServer()
 }
 
@@ -65,6 +87,12 @@ func (UnimplementedFlowServiceServer) GetFlow(context.Context, *GetFlowRequest) 
 }
 func (UnimplementedFlowServiceServer) ListFlows(context.Context, *ListFlowsRequest) (*ListFlowsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListFlows not implemented")
+}
+func (UnimplementedFlowServiceServer) GetFailedDeliveryPolicy(context.Context, *GetFailedDeliveryPolicyRequest) (*FailedDeliveryPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetFailedDeliveryPolicy not implemented")
+}
+func (UnimplementedFlowServiceServer) UpdateFailedDeliveryPolicy(context.Context, *UpdateFailedDeliveryPolicyRequest) (*FailedDeliveryPolicy, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateFailedDeliveryPolicy not implemented")
 }
 func (UnimplementedFlowServiceServer) mustEmbedUnimplementedFlowServiceServer() {}
 
@@ -115,6 +143,42 @@ func _FlowService_ListFlows_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FlowService_GetFailedDeliveryPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFailedDeliveryPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FlowServiceServer).GetFailedDeliveryPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FlowServiceServer).GetFailedDeliveryPolicy(ctx, req.(*GetFailedDeliveryPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FlowService_UpdateFailedDeliveryPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateFailedDeliveryPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FlowServiceServer).UpdateFailedDeliveryPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FlowServiceServer).UpdateFailedDeliveryPolicy(ctx, req.(*UpdateFailedDeliveryPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _FlowService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.FlowService",
 	HandlerType: (*FlowServiceServer)(nil),
@@ -126,6 +190,14 @@ var _FlowService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFlows",
 			Handler:    _FlowService_ListFlows_Handler,
+		},
+		{
+			MethodName: "GetFailedDeliveryPolicy",
+			Handler:    _FlowService_GetFailedDeliveryPolicy_Handler,
+		},
+		{
+			MethodName: "UpdateFailedDeliveryPolicy",
+			Handler:    _FlowService_UpdateFailedDeliveryPolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

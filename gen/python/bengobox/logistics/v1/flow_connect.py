@@ -23,6 +23,12 @@ class FlowService(Protocol):
     async def list_flows(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def get_failed_delivery_policy(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_failed_delivery_policy(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class FlowServiceASGIApplication(ConnectASGIApplication[FlowService]):
     def __init__(self, service: FlowService | AsyncGenerator[FlowService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -48,6 +54,26 @@ class FlowServiceASGIApplication(ConnectASGIApplication[FlowService]):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=svc.list_flows,
+                ),
+                "/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetFailedDeliveryPolicy",
+                        service_name="bengobox.logistics.v1.FlowService",
+                        input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.get_failed_delivery_policy,
+                ),
+                "/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateFailedDeliveryPolicy",
+                        service_name="bengobox.logistics.v1.FlowService",
+                        input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_failed_delivery_policy,
                 ),
             },
             interceptors=interceptors,
@@ -106,11 +132,57 @@ class FlowServiceClient(ConnectClient):
             use_get=use_get,
         )
 
+    async def get_failed_delivery_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetFailedDeliveryPolicy",
+                service_name="bengobox.logistics.v1.FlowService",
+                input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    async def update_failed_delivery_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateFailedDeliveryPolicy",
+                service_name="bengobox.logistics.v1.FlowService",
+                input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class FlowServiceSync(Protocol):
     def get_flow(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFlowRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.Flow:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def list_flows(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_failed_delivery_policy(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_failed_delivery_policy(self, request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -137,6 +209,26 @@ class FlowServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                     ),
                     function=service.list_flows,
+                ),
+                "/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetFailedDeliveryPolicy",
+                        service_name="bengobox.logistics.v1.FlowService",
+                        input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.get_failed_delivery_policy,
+                ),
+                "/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateFailedDeliveryPolicy",
+                        service_name="bengobox.logistics.v1.FlowService",
+                        input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_failed_delivery_policy,
                 ),
             },
             interceptors=interceptors,
@@ -193,4 +285,46 @@ class FlowServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+    def get_failed_delivery_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetFailedDeliveryPolicy",
+                service_name="bengobox.logistics.v1.FlowService",
+                input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
+    def update_failed_delivery_policy(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateFailedDeliveryPolicy",
+                service_name="bengobox.logistics.v1.FlowService",
+                input=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )

@@ -1,5 +1,6 @@
 import datetime
 
+from bengobox.logistics.v1 import common_pb2 as _common_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -121,3 +122,59 @@ class ListFlowsResponse(_message.Message):
     flows: _containers.RepeatedCompositeFieldContainer[Flow]
     next_page_token: str
     def __init__(self, flows: _Optional[_Iterable[_Union[Flow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class FailedDeliveryPolicy(_message.Message):
+    __slots__ = ("name", "rules", "update_time", "etag")
+    class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ACTION_UNSPECIFIED: _ClassVar[FailedDeliveryPolicy.Action]
+        ACTION_REATTEMPT: _ClassVar[FailedDeliveryPolicy.Action]
+        ACTION_HOLD_AT_HUB: _ClassVar[FailedDeliveryPolicy.Action]
+        ACTION_RETURN_TO_ORIGIN: _ClassVar[FailedDeliveryPolicy.Action]
+    ACTION_UNSPECIFIED: FailedDeliveryPolicy.Action
+    ACTION_REATTEMPT: FailedDeliveryPolicy.Action
+    ACTION_HOLD_AT_HUB: FailedDeliveryPolicy.Action
+    ACTION_RETURN_TO_ORIGIN: FailedDeliveryPolicy.Action
+    class Hub(_message.Message):
+        __slots__ = ("outlet_id", "location", "address")
+        OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
+        LOCATION_FIELD_NUMBER: _ClassVar[int]
+        ADDRESS_FIELD_NUMBER: _ClassVar[int]
+        outlet_id: str
+        location: _common_pb2.GeoPoint
+        address: str
+        def __init__(self, outlet_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., address: _Optional[str] = ...) -> None: ...
+    class Rule(_message.Message):
+        __slots__ = ("reason", "action", "max_attempts", "fallback", "hub")
+        REASON_FIELD_NUMBER: _ClassVar[int]
+        ACTION_FIELD_NUMBER: _ClassVar[int]
+        MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+        FALLBACK_FIELD_NUMBER: _ClassVar[int]
+        HUB_FIELD_NUMBER: _ClassVar[int]
+        reason: FailedDeliveryReason
+        action: FailedDeliveryPolicy.Action
+        max_attempts: int
+        fallback: FailedDeliveryPolicy.Action
+        hub: FailedDeliveryPolicy.Hub
+        def __init__(self, reason: _Optional[_Union[FailedDeliveryReason, str]] = ..., action: _Optional[_Union[FailedDeliveryPolicy.Action, str]] = ..., max_attempts: _Optional[int] = ..., fallback: _Optional[_Union[FailedDeliveryPolicy.Action, str]] = ..., hub: _Optional[_Union[FailedDeliveryPolicy.Hub, _Mapping]] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    rules: _containers.RepeatedCompositeFieldContainer[FailedDeliveryPolicy.Rule]
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[FailedDeliveryPolicy.Rule, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class GetFailedDeliveryPolicyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateFailedDeliveryPolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: FailedDeliveryPolicy
+    def __init__(self, policy: _Optional[_Union[FailedDeliveryPolicy, _Mapping]] = ...) -> None: ...

@@ -29,8 +29,9 @@ class FlowServiceStub:
     """FlowService shows the durable flows (sagas) that move tasks on by themselves: a failed
     drop-off re-attempted, held at a hub or returned to origin, with compensations when a leg
     is withdrawn upstream. Each step happened once, in the transaction of its effect.
-    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`.
-    See docs/flows.md.
+    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`. The tenant's
+    failed-delivery policy (tenants/{tenant}/failedDeliveryPolicy) says which flow a failed
+    drop-off starts; changing it needs `logistics:admin`. See docs/flows.md.
     """
 
     def __init__(self, channel):
@@ -49,14 +50,25 @@ class FlowServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsResponse.FromString,
                 _registered_method=True)
+        self.GetFailedDeliveryPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.FromString,
+                _registered_method=True)
+        self.UpdateFailedDeliveryPolicy = channel.unary_unary(
+                '/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.FromString,
+                _registered_method=True)
 
 
 class FlowServiceServicer:
     """FlowService shows the durable flows (sagas) that move tasks on by themselves: a failed
     drop-off re-attempted, held at a hub or returned to origin, with compensations when a leg
     is withdrawn upstream. Each step happened once, in the transaction of its effect.
-    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`.
-    See docs/flows.md.
+    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`. The tenant's
+    failed-delivery policy (tenants/{tenant}/failedDeliveryPolicy) says which flow a failed
+    drop-off starts; changing it needs `logistics:admin`. See docs/flows.md.
     """
 
     def GetFlow(self, request, context):
@@ -66,6 +78,18 @@ class FlowServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListFlows(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFailedDeliveryPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateFailedDeliveryPolicy(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -84,6 +108,16 @@ def add_FlowServiceServicer_to_server(servicer, server):
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsResponse.SerializeToString,
             ),
+            'GetFailedDeliveryPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFailedDeliveryPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.SerializeToString,
+            ),
+            'UpdateFailedDeliveryPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateFailedDeliveryPolicy,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'bengobox.logistics.v1.FlowService', rpc_method_handlers)
@@ -96,8 +130,9 @@ class FlowService:
     """FlowService shows the durable flows (sagas) that move tasks on by themselves: a failed
     drop-off re-attempted, held at a hub or returned to origin, with compensations when a leg
     is withdrawn upstream. Each step happened once, in the transaction of its effect.
-    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`.
-    See docs/flows.md.
+    Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`. The tenant's
+    failed-delivery policy (tenants/{tenant}/failedDeliveryPolicy) says which flow a failed
+    drop-off starts; changing it needs `logistics:admin`. See docs/flows.md.
     """
 
     @staticmethod
@@ -144,6 +179,60 @@ class FlowService:
             '/bengobox.logistics.v1.FlowService/ListFlows',
             bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_flow__pb2.ListFlowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFailedDeliveryPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FlowService/GetFailedDeliveryPolicy',
+            bengobox_dot_logistics_dot_v1_dot_flow__pb2.GetFailedDeliveryPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateFailedDeliveryPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.FlowService/UpdateFailedDeliveryPolicy',
+            bengobox_dot_logistics_dot_v1_dot_flow__pb2.UpdateFailedDeliveryPolicyRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_flow__pb2.FailedDeliveryPolicy.FromString,
             options,
             channel_credentials,
             insecure,

@@ -539,7 +539,7 @@ class CompleteStepRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
 
 class FailTaskRequest(_message.Message):
-    __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time", "reason_code")
+    __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time", "reason_code", "evidence")
     NAME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -547,6 +547,7 @@ class FailTaskRequest(_message.Message):
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     name: str
     reason: str
     location: _common_pb2.GeoPoint
@@ -554,7 +555,8 @@ class FailTaskRequest(_message.Message):
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
     reason_code: _flow_pb2.FailedDeliveryReason
-    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason_code: _Optional[_Union[_flow_pb2.FailedDeliveryReason, str]] = ...) -> None: ...
+    evidence: _containers.RepeatedCompositeFieldContainer[Proof]
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason_code: _Optional[_Union[_flow_pb2.FailedDeliveryReason, str]] = ..., evidence: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ...) -> None: ...
 
 class MarkTaskReadyRequest(_message.Message):
     __slots__ = ("name", "etag")

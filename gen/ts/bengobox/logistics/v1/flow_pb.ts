@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GeoPoint } from "./common_pb";
+import { file_bengobox_logistics_v1_common } from "./common_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file bengobox/logistics/v1/flow.proto.
  */
 export const file_bengobox_logistics_v1_flow: GenFile = /*@__PURE__*/
-  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvZmxvdy5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIrMECgRGbG93EgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93LktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvdy5TdGF0ZRIMCgR0YXNrGAQgASgJEg0KBXRhc2tzGAUgAygJEhIKCndhaXRpbmdfb24YBiABKAkSLgoFc3RlcHMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvd1N0ZXASKAoHY29udGV4dBgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAsgASgJIjYKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhgKFEtJTkRfRkFJTEVEX0RFTElWRVJZEAEihwEKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUlVOTklORxABEhMKD1NUQVRFX0NPTVBMRVRFRBACEhYKElNUQVRFX0NPTVBFTlNBVElORxADEhUKEVNUQVRFX0NPTVBFTlNBVEVEEAQSEAoMU1RBVEVfRkFJTEVEEAUinQEKCEZsb3dTdGVwEgsKA3NlcRgBIAEoBRIMCgRuYW1lGAIgASgJEhQKDGNvbXBlbnNhdGlvbhgDIAEoCBITCgtjb21wZW5zYXRlcxgEIAEoBRIMCgR0YXNrGAUgASgJEg4KBmRldGFpbBgGIAEoCRItCglkb25lX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh4KDkdldEZsb3dSZXF1ZXN0EgwKBG5hbWUYASABKAkiuQEKEExpc3RGbG93c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEgwKBHRhc2sYBCABKAkSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93LktpbmQSMAoFc3RhdGUYBiABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvdy5TdGF0ZSJYChFMaXN0Rmxvd3NSZXNwb25zZRIqCgVmbG93cxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqhAgoURmFpbGVkRGVsaXZlcnlSZWFzb24SJgoiRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9VTlNQRUNJRklFRBAAEioKJkZBSUxFRF9ERUxJVkVSWV9SRUFTT05fQ1VTVE9NRVJfQUJTRU5UEAESKAokRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9BRERSRVNTX1dST05HEAISIgoeRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9SRUZVU0VEEAMSIgoeRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9EQU1BR0VEEAQSIQodRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9VTlNBRkUQBRIgChxGQUlMRURfREVMSVZFUllfUkVBU09OX09USEVSEAYyxgEKC0Zsb3dTZXJ2aWNlElIKB0dldEZsb3cSJS5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2V0Rmxvd1JlcXVlc3QaGy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvdyIDkAIBEmMKCUxpc3RGbG93cxInLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0Rmxvd3NSZXF1ZXN0GiguYmVuZ29ib3gubG9naXN0aWNzLnYxLkxpc3RGbG93c1Jlc3BvbnNlIgOQAgFCiAEKGWNvbS5iZW5nb2JveC5sb2dpc3RpY3MudjFCCUZsb3dQcm90b1ABWkZnaXRodWIuY29tL2JlbmdvYm94L2xvZ2lzdGljcy9nZW4vZ28vYmVuZ29ib3gvbG9naXN0aWNzL3YxO2xvZ2lzdGljc3YxqgIVQmVuZ29Cb3guTG9naXN0aWNzLlYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiBiZW5nb2JveC9sb2dpc3RpY3MvdjEvZmxvdy5wcm90bxIVYmVuZ29ib3gubG9naXN0aWNzLnYxIrMECgRGbG93EgwKBG5hbWUYASABKAkSLgoEa2luZBgCIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93LktpbmQSMAoFc3RhdGUYAyABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvdy5TdGF0ZRIMCgR0YXNrGAQgASgJEg0KBXRhc2tzGAUgAygJEhIKCndhaXRpbmdfb24YBiABKAkSLgoFc3RlcHMYByADKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvd1N0ZXASKAoHY29udGV4dBgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAsgASgJIjYKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhgKFEtJTkRfRkFJTEVEX0RFTElWRVJZEAEihwEKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUlVOTklORxABEhMKD1NUQVRFX0NPTVBMRVRFRBACEhYKElNUQVRFX0NPTVBFTlNBVElORxADEhUKEVNUQVRFX0NPTVBFTlNBVEVEEAQSEAoMU1RBVEVfRkFJTEVEEAUinQEKCEZsb3dTdGVwEgsKA3NlcRgBIAEoBRIMCgRuYW1lGAIgASgJEhQKDGNvbXBlbnNhdGlvbhgDIAEoCBITCgtjb21wZW5zYXRlcxgEIAEoBRIMCgR0YXNrGAUgASgJEg4KBmRldGFpbBgGIAEoCRItCglkb25lX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh4KDkdldEZsb3dSZXF1ZXN0EgwKBG5hbWUYASABKAkiuQEKEExpc3RGbG93c1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEgwKBHRhc2sYBCABKAkSLgoEa2luZBgFIAEoDjIgLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93LktpbmQSMAoFc3RhdGUYBiABKA4yIS5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmxvdy5TdGF0ZSJYChFMaXN0Rmxvd3NSZXNwb25zZRIqCgVmbG93cxgBIAMoCzIbLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKTBQoURmFpbGVkRGVsaXZlcnlQb2xpY3kSDAoEbmFtZRgBIAEoCRI/CgVydWxlcxgCIAMoCzIwLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GYWlsZWREZWxpdmVyeVBvbGljeS5SdWxlEi8KC3VwZGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAQgASgJGlwKA0h1YhIRCglvdXRsZXRfaWQYASABKAkSMQoIbG9jYXRpb24YAiABKAsyHy5iZW5nb2JveC5sb2dpc3RpY3MudjEuR2VvUG9pbnQSDwoHYWRkcmVzcxgDIAEoCRqhAgoEUnVsZRI7CgZyZWFzb24YASABKA4yKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbGVkRGVsaXZlcnlSZWFzb24SQgoGYWN0aW9uGAIgASgOMjIuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZhaWxlZERlbGl2ZXJ5UG9saWN5LkFjdGlvbhIUCgxtYXhfYXR0ZW1wdHMYAyABKAUSRAoIZmFsbGJhY2sYBCABKA4yMi5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbGVkRGVsaXZlcnlQb2xpY3kuQWN0aW9uEjwKA2h1YhgFIAEoCzIvLmJlbmdvYm94LmxvZ2lzdGljcy52MS5GYWlsZWREZWxpdmVyeVBvbGljeS5IdWIiawoGQWN0aW9uEhYKEkFDVElPTl9VTlNQRUNJRklFRBAAEhQKEEFDVElPTl9SRUFUVEVNUFQQARIWChJBQ1RJT05fSE9MRF9BVF9IVUIQAhIbChdBQ1RJT05fUkVUVVJOX1RPX09SSUdJThADIi4KHkdldEZhaWxlZERlbGl2ZXJ5UG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJImAKIVVwZGF0ZUZhaWxlZERlbGl2ZXJ5UG9saWN5UmVxdWVzdBI7CgZwb2xpY3kYASABKAsyKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbGVkRGVsaXZlcnlQb2xpY3kqoQIKFEZhaWxlZERlbGl2ZXJ5UmVhc29uEiYKIkZBSUxFRF9ERUxJVkVSWV9SRUFTT05fVU5TUEVDSUZJRUQQABIqCiZGQUlMRURfREVMSVZFUllfUkVBU09OX0NVU1RPTUVSX0FCU0VOVBABEigKJEZBSUxFRF9ERUxJVkVSWV9SRUFTT05fQUREUkVTU19XUk9ORxACEiIKHkZBSUxFRF9ERUxJVkVSWV9SRUFTT05fUkVGVVNFRBADEiIKHkZBSUxFRF9ERUxJVkVSWV9SRUFTT05fREFNQUdFRBAEEiEKHUZBSUxFRF9ERUxJVkVSWV9SRUFTT05fVU5TQUZFEAUSIAocRkFJTEVEX0RFTElWRVJZX1JFQVNPTl9PVEhFUhAGMtEDCgtGbG93U2VydmljZRJSCgdHZXRGbG93EiUuYmVuZ29ib3gubG9naXN0aWNzLnYxLkdldEZsb3dSZXF1ZXN0GhsuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZsb3ciA5ACARJjCglMaXN0Rmxvd3MSJy5iZW5nb2JveC5sb2dpc3RpY3MudjEuTGlzdEZsb3dzUmVxdWVzdBooLmJlbmdvYm94LmxvZ2lzdGljcy52MS5MaXN0Rmxvd3NSZXNwb25zZSIDkAIBEoIBChdHZXRGYWlsZWREZWxpdmVyeVBvbGljeRI1LmJlbmdvYm94LmxvZ2lzdGljcy52MS5HZXRGYWlsZWREZWxpdmVyeVBvbGljeVJlcXVlc3QaKy5iZW5nb2JveC5sb2dpc3RpY3MudjEuRmFpbGVkRGVsaXZlcnlQb2xpY3kiA5ACARKDAQoaVXBkYXRlRmFpbGVkRGVsaXZlcnlQb2xpY3kSOC5iZW5nb2JveC5sb2dpc3RpY3MudjEuVXBkYXRlRmFpbGVkRGVsaXZlcnlQb2xpY3lSZXF1ZXN0GisuYmVuZ29ib3gubG9naXN0aWNzLnYxLkZhaWxlZERlbGl2ZXJ5UG9saWN5QogBChljb20uYmVuZ29ib3gubG9naXN0aWNzLnYxQglGbG93UHJvdG9QAVpGZ2l0aHViLmNvbS9iZW5nb2JveC9sb2dpc3RpY3MvZ2VuL2dvL2JlbmdvYm94L2xvZ2lzdGljcy92MTtsb2dpc3RpY3N2MaoCFUJlbmdvQm94LkxvZ2lzdGljcy5WMWIGcHJvdG8z", [file_bengobox_logistics_v1_common, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A durable flow. Output only.
@@ -312,6 +314,200 @@ export const ListFlowsResponseSchema: GenMessage<ListFlowsResponse> = /*@__PURE_
   messageDesc(file_bengobox_logistics_v1_flow, 4);
 
 /**
+ * What a tenant does about a failed drop-off, per reason (FailTaskRequest.reason_code).
+ * Defaults, until an admin sets it: CUSTOMER_ABSENT and UNSAFE re-attempt (3 attempts in all,
+ * then return to origin); ADDRESS_WRONG, REFUSED, DAMAGED and OTHER return to origin.
+ *
+ * @generated from message bengobox.logistics.v1.FailedDeliveryPolicy
+ */
+export type FailedDeliveryPolicy = Message<"bengobox.logistics.v1.FailedDeliveryPolicy"> & {
+  /**
+   * `tenants/{tenant}/failedDeliveryPolicy`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * One rule per reason; on update, a reason not listed takes its default. Read back, every
+   * reason is listed.
+   *
+   * @generated from field: repeated bengobox.logistics.v1.FailedDeliveryPolicy.Rule rules = 2;
+   */
+  rules: FailedDeliveryPolicy_Rule[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 3;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * On update: when given, the policy's current etag (ABORTED otherwise).
+   *
+   * @generated from field: string etag = 4;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.FailedDeliveryPolicy.
+ * Use `create(FailedDeliveryPolicySchema)` to create a new message.
+ */
+export const FailedDeliveryPolicySchema: GenMessage<FailedDeliveryPolicy> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_flow, 5);
+
+/**
+ * Where goods are held: an outlet (placed at its location, which it must have) or a point.
+ *
+ * @generated from message bengobox.logistics.v1.FailedDeliveryPolicy.Hub
+ */
+export type FailedDeliveryPolicy_Hub = Message<"bengobox.logistics.v1.FailedDeliveryPolicy.Hub"> & {
+  /**
+   * @generated from field: string outlet_id = 1;
+   */
+  outletId: string;
+
+  /**
+   * @generated from field: bengobox.logistics.v1.GeoPoint location = 2;
+   */
+  location?: GeoPoint | undefined;
+
+  /**
+   * @generated from field: string address = 3;
+   */
+  address: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.FailedDeliveryPolicy.Hub.
+ * Use `create(FailedDeliveryPolicy_HubSchema)` to create a new message.
+ */
+export const FailedDeliveryPolicy_HubSchema: GenMessage<FailedDeliveryPolicy_Hub> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_flow, 5, 0);
+
+/**
+ * @generated from message bengobox.logistics.v1.FailedDeliveryPolicy.Rule
+ */
+export type FailedDeliveryPolicy_Rule = Message<"bengobox.logistics.v1.FailedDeliveryPolicy.Rule"> & {
+  /**
+   * Required; one rule per reason.
+   *
+   * @generated from field: bengobox.logistics.v1.FailedDeliveryReason reason = 1;
+   */
+  reason: FailedDeliveryReason;
+
+  /**
+   * Required.
+   *
+   * @generated from field: bengobox.logistics.v1.FailedDeliveryPolicy.Action action = 2;
+   */
+  action: FailedDeliveryPolicy_Action;
+
+  /**
+   * For REATTEMPT: attempts in all, the first delivery included, 2 to 10 (0: 3).
+   *
+   * @generated from field: int32 max_attempts = 3;
+   */
+  maxAttempts: number;
+
+  /**
+   * For REATTEMPT: what follows the last failed attempt (HOLD_AT_HUB or RETURN_TO_ORIGIN;
+   * unspecified: RETURN_TO_ORIGIN).
+   *
+   * @generated from field: bengobox.logistics.v1.FailedDeliveryPolicy.Action fallback = 4;
+   */
+  fallback: FailedDeliveryPolicy_Action;
+
+  /**
+   * For HOLD_AT_HUB (as the action or the fallback): required.
+   *
+   * @generated from field: bengobox.logistics.v1.FailedDeliveryPolicy.Hub hub = 5;
+   */
+  hub?: FailedDeliveryPolicy_Hub | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.FailedDeliveryPolicy.Rule.
+ * Use `create(FailedDeliveryPolicy_RuleSchema)` to create a new message.
+ */
+export const FailedDeliveryPolicy_RuleSchema: GenMessage<FailedDeliveryPolicy_Rule> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_flow, 5, 1);
+
+/**
+ * @generated from enum bengobox.logistics.v1.FailedDeliveryPolicy.Action
+ */
+export enum FailedDeliveryPolicy_Action {
+  /**
+   * @generated from enum value: ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Deliver again in the next window (the same hours on the next day), up to
+   * `max_attempts` attempts in all, then `fallback`.
+   *
+   * @generated from enum value: ACTION_REATTEMPT = 1;
+   */
+  REATTEMPT = 1,
+
+  /**
+   * Take the goods to the rule's hub (a RETURN task to it).
+   *
+   * @generated from enum value: ACTION_HOLD_AT_HUB = 2;
+   */
+  HOLD_AT_HUB = 2,
+
+  /**
+   * Take the goods back to where they came from (a RETURN task to the origin outlet).
+   *
+   * @generated from enum value: ACTION_RETURN_TO_ORIGIN = 3;
+   */
+  RETURN_TO_ORIGIN = 3,
+}
+
+/**
+ * Describes the enum bengobox.logistics.v1.FailedDeliveryPolicy.Action.
+ */
+export const FailedDeliveryPolicy_ActionSchema: GenEnum<FailedDeliveryPolicy_Action> = /*@__PURE__*/
+  enumDesc(file_bengobox_logistics_v1_flow, 5, 0);
+
+/**
+ * @generated from message bengobox.logistics.v1.GetFailedDeliveryPolicyRequest
+ */
+export type GetFailedDeliveryPolicyRequest = Message<"bengobox.logistics.v1.GetFailedDeliveryPolicyRequest"> & {
+  /**
+   * `tenants/{tenant}/failedDeliveryPolicy`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.GetFailedDeliveryPolicyRequest.
+ * Use `create(GetFailedDeliveryPolicyRequestSchema)` to create a new message.
+ */
+export const GetFailedDeliveryPolicyRequestSchema: GenMessage<GetFailedDeliveryPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_flow, 6);
+
+/**
+ * @generated from message bengobox.logistics.v1.UpdateFailedDeliveryPolicyRequest
+ */
+export type UpdateFailedDeliveryPolicyRequest = Message<"bengobox.logistics.v1.UpdateFailedDeliveryPolicyRequest"> & {
+  /**
+   * @generated from field: bengobox.logistics.v1.FailedDeliveryPolicy policy = 1;
+   */
+  policy?: FailedDeliveryPolicy | undefined;
+};
+
+/**
+ * Describes the message bengobox.logistics.v1.UpdateFailedDeliveryPolicyRequest.
+ * Use `create(UpdateFailedDeliveryPolicyRequestSchema)` to create a new message.
+ */
+export const UpdateFailedDeliveryPolicyRequestSchema: GenMessage<UpdateFailedDeliveryPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_bengobox_logistics_v1_flow, 7);
+
+/**
  * Why a drop-off failed (FailTaskRequest.reason_code).
  *
  * @generated from enum bengobox.logistics.v1.FailedDeliveryReason
@@ -365,8 +561,9 @@ export const FailedDeliveryReasonSchema: GenEnum<FailedDeliveryReason> = /*@__PU
  * FlowService shows the durable flows (sagas) that move tasks on by themselves: a failed
  * drop-off re-attempted, held at a hub or returned to origin, with compensations when a leg
  * is withdrawn upstream. Each step happened once, in the transaction of its effect.
- * Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`.
- * See docs/flows.md.
+ * Resource name: tenants/{tenant}/flows/{flow}. Reading needs `logistics:read`. The tenant's
+ * failed-delivery policy (tenants/{tenant}/failedDeliveryPolicy) says which flow a failed
+ * drop-off starts; changing it needs `logistics:admin`. See docs/flows.md.
  *
  * @generated from service bengobox.logistics.v1.FlowService
  */
@@ -386,6 +583,22 @@ export const FlowService: GenService<{
     methodKind: "unary";
     input: typeof ListFlowsRequestSchema;
     output: typeof ListFlowsResponseSchema;
+  },
+  /**
+   * @generated from rpc bengobox.logistics.v1.FlowService.GetFailedDeliveryPolicy
+   */
+  getFailedDeliveryPolicy: {
+    methodKind: "unary";
+    input: typeof GetFailedDeliveryPolicyRequestSchema;
+    output: typeof FailedDeliveryPolicySchema;
+  },
+  /**
+   * @generated from rpc bengobox.logistics.v1.FlowService.UpdateFailedDeliveryPolicy
+   */
+  updateFailedDeliveryPolicy: {
+    methodKind: "unary";
+    input: typeof UpdateFailedDeliveryPolicyRequestSchema;
+    output: typeof FailedDeliveryPolicySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bengobox_logistics_v1_flow, 0);
