@@ -32,7 +32,8 @@ from logistics.domain.geofence import Circle, FenceKind, Geofence
 from logistics.domain.notifications import Channel, NotificationRule, Recipient, Trigger
 from logistics.domain.outlets import OpeningHours, Outlet
 from logistics.domain.presence import Fix, PresenceCheck, Source, Verdict
-from logistics.domain.tasks import ProofKind, Step, StepKind, Task, TaskKind, TaskState
+from logistics.domain.tasks import Item, ProofKind, Step, StepKind, Task, TaskKind, TaskState
+from logistics.domain.transfers import Line, Transfer, TransferState
 from logistics.events.catalog import table, with_table
 from logistics.events.envelope import event_of
 from logistics.events.jetstream import EVENT_FAMILIES
@@ -105,6 +106,22 @@ CARRIER = ev.CarrierAccountShown(
     zones=(),
     priority=1,
     disabled=False,
+)
+
+TRANSFER = Transfer(
+    ID,
+    "wh-westlands",
+    "wh-industrial",
+    (-1.2676, 36.8108),
+    (-1.3070, 36.8510),
+    (Item(sku="rice-5kg", quantity=10),),
+    NOW,
+    NOW + timedelta(hours=6),
+    state=TransferState.SHORT,
+    task_id=ID,
+    run_date=NOW.date(),
+    received=(Line("rice-5kg", 8),),
+    missing=(Line("rice-5kg", 2),),
 )
 
 SAMPLES: list[ev.Event] = [
@@ -252,6 +269,30 @@ SAMPLES: list[ev.Event] = [
         )
     ),
     ev.FlowStepCompleted(name=f"{T}/flows/f", flow=FLOW, task=f"{T}/tasks/t", step=FLOW.steps[0]),
+    *(
+        cls(
+            name=f"{T}/transfers/{ID}",
+            transfer=TRANSFER,
+            from_state=TransferState.SCHEDULED,
+            task=f"{T}/tasks/{ID}",
+        )
+        for cls in (
+            ev.TransferCreated,
+            ev.TransferRescheduled,
+            ev.TransferPickedUp,
+            ev.TransferDelivered,
+            ev.TransferCancelled,
+            ev.TransferReturning,
+            ev.TransferReturned,
+        )
+    ),
+    ev.TransferShort(
+        name=f"{T}/transfers/{ID}",
+        transfer=TRANSFER,
+        from_state=TransferState.PICKED_UP,
+        task=f"{T}/tasks/{ID}",
+        missing=(Line("rice-5kg", 2),),
+    ),
 ]
 
 

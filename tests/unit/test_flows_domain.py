@@ -176,6 +176,8 @@ def test_only_a_failed_drop_off_outside_any_flow_starts_one() -> None:
     assert not fd.applies(failed_task(state=TaskState.CANCELLED))
     at_pickup = dataclasses.replace(failed_task(), current_step=0)
     assert not fd.applies(at_pickup)
+    # A shuttle's goods go back by their transfers' own flows.
+    assert not fd.applies(dataclasses.replace(failed_task(), kind=TaskKind.SHUTTLE))
 
 
 def test_a_reattempt_is_the_same_delivery_a_day_later_fresh_and_counted() -> None:

@@ -24,6 +24,7 @@ from logistics.domain.versioning import etag_for
 
 FLOW_KINDS: dict[int, FlowKind] = {
     flow_pb2.Flow.KIND_FAILED_DELIVERY: FlowKind.FAILED_DELIVERY,
+    flow_pb2.Flow.KIND_TRANSFER: FlowKind.TRANSFER,
 }
 FLOW_STATES: dict[int, FlowState] = {
     flow_pb2.Flow.STATE_RUNNING: FlowState.RUNNING,

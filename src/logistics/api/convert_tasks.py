@@ -48,6 +48,7 @@ from logistics.domain.tasks import (
     TaskKind,
     TaskState,
 )
+from logistics.domain.transfers import Line
 from logistics.domain.versioning import etag_for
 from logistics.services.tasks.proofs import ProofInput
 
@@ -364,6 +365,12 @@ def proof_inputs(messages: Sequence[task_pb2.Proof], field: str) -> list[ProofIn
             )
         )
     return proofs
+
+
+def received_from_proto(request: task_pb2.CompleteStepRequest) -> tuple[Line, ...]:
+    """The lines counted in at a transfer's drop-off (``received_items``); checked against
+    what was sent by the transfers (``domain.transfers.count_in``)."""
+    return tuple(Line(r.sku, r.quantity) for r in request.received_items)
 
 
 def proof_to_proto(tenant: TenantSlug, task_id: uuid.UUID, p: ProofRow) -> task_pb2.Proof:

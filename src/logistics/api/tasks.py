@@ -44,6 +44,7 @@ from logistics.api.convert_tasks import (
     proof_inputs,
     proof_to_proto,
     proofs_from_proto,
+    received_from_proto,
     sla_policy_from_proto,
     sla_policy_to_proto,
     task_changes,
@@ -207,6 +208,7 @@ class TaskHandler(RetentionMethods, task_connect.TaskService):
             optional(request.etag),
             action_stamp(request),
             accuracy(request.location_accuracy_m, "location_accuracy_m"),
+            received=received_from_proto(request),
         )
         return task_to_proto(name.tenant, task)
 

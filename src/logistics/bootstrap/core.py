@@ -41,6 +41,7 @@ from logistics.services.tasks.retention import ProofRetention
 from logistics.services.tasks.rider_news import RiderMessages, RiderNews
 from logistics.services.tasks.service import TaskService
 from logistics.services.timers import TimerRunner
+from logistics.services.transfers.follow import TransferFollower
 from logistics.store.db import Database
 from logistics.store.timers import TimerQueue
 from logistics.store.unit_of_work import Store
@@ -157,6 +158,7 @@ def build_core(
         riders=riders,
         positions=index,
         flows=flows,
+        follower=TransferFollower(clock),  # transfers follow their tasks, in their transaction
     )
     routes = RouteService(
         store,

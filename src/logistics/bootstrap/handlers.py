@@ -14,6 +14,7 @@ from bengobox.logistics.v1 import (
     notification_pb2,
     task_pb2,
     telemetry_pb2,
+    transfer_pb2,
     webhook_pb2,
 )
 from prometheus_client import CollectorRegistry
@@ -32,6 +33,7 @@ from logistics.api.rest import RestEndpoints
 from logistics.api.service_table import ServedService, served
 from logistics.api.tasks import DispatchHandler, TaskHandler
 from logistics.api.telemetry import TelemetryHandler
+from logistics.api.transfers import TransferHandler
 from logistics.api.webhooks import WebhookHandler
 from logistics.bootstrap.core import Core
 from logistics.bootstrap.policies import stream_limits
@@ -45,6 +47,7 @@ from logistics.services.notifications import NotificationRules
 from logistics.services.outlets import OutletRegistry
 from logistics.services.tasks.disputes import DisputeExports
 from logistics.services.tasks.imports import TaskImporter
+from logistics.services.transfers.service import TransferService
 from logistics.services.vehicles import VehicleService
 from logistics.store.bulk import BulkRepository
 
@@ -104,6 +107,15 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
             carrier_pb2,
             "CarrierService",
             CarrierHandler(serving.carriers.accounts, serving.carriers.jobs),
+        ),
+        served(
+            transfer_pb2,
+            "TransferService",
+            TransferHandler(
+                TransferService(
+                    core.store, core.outlets, core.clock, on_rider_change=core.rider_hooks
+                )
+            ),
         ),
     ]
     rest = RestEndpoints(

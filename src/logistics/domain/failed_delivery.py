@@ -173,6 +173,8 @@ def applies(task: Task) -> bool:
     pickups done, and it belongs to no flow already (a flow's own leg is its flow's)."""
     if task.state is not TaskState.FAILED or task.flow_id is not None:
         return False
+    if task.kind in (TaskKind.TRANSFER, TaskKind.SHUTTLE):
+        return False  # a transfer's goods go back by the transfer's own flow
     return task.step.kind is StepKind.DROP_OFF and task.pickup_done()
 
 

@@ -52,6 +52,9 @@ _MOVES: Mapping[FlowState, frozenset[FlowState]] = {
 class FlowKind(enum.StrEnum):
     # A failed drop-off handled by the tenant's failed-delivery policy.
     FAILED_DELIVERY = "failed_delivery"
+    # An inventory transfer (``domain.transfers``), journalled step by step as it follows its
+    # tasks (``services.transfers.journal``).
+    TRANSFER = "transfer"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ __all__ = [
     "SLA_POLICY",
     "TASKS",
     "TELEMETRY_POLICY",
+    "TRANSFERS",
     "VEHICLES",
     "WEBHOOKS",
     "ChildCollection",
@@ -164,6 +165,7 @@ NOTIFICATION_RULES = Collection("notificationRules", "notification rule")
 NOTIFICATIONS = Collection("notifications", "notification")
 FLOWS = Collection("flows", "flow")
 CARRIER_ACCOUNTS = Collection("carrierAccounts", "carrier account")
+TRANSFERS = Collection("transfers", "transfer")
 
 DOCUMENTS = ChildCollection(RIDERS, "documents", "document")
 SHIFTS = ChildCollection(RIDERS, "shifts", "shift")

@@ -7,7 +7,7 @@ import dataclasses
 import enum
 import uuid
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from logistics.domain.events import BASE_FIELDS, Event
@@ -54,6 +54,8 @@ def _converter(kind: type, public: bool) -> Callable[[Any], Any]:
         return str
     if issubclass(kind, datetime):
         return datetime.isoformat
+    if issubclass(kind, date):
+        return date.isoformat
     if issubclass(kind, time):
         return time.isoformat
     if issubclass(kind, timedelta):

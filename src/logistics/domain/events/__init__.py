@@ -95,6 +95,17 @@ from logistics.domain.events._telemetry import (
     RiderRouteChange,
     RiderSpoofingSuspected,
 )
+from logistics.domain.events._transfers import (
+    TransferCancelled,
+    TransferCreated,
+    TransferDelivered,
+    TransferEvent,
+    TransferPickedUp,
+    TransferRescheduled,
+    TransferReturned,
+    TransferReturning,
+    TransferShort,
+)
 from logistics.domain.events._webhooks import (
     SecretShown,
     WebhookCreated,
@@ -180,6 +191,15 @@ __all__ = [
     "TaskSlaBreached",
     "TaskStepCompleted",
     "TaskUpdated",
+    "TransferCancelled",
+    "TransferCreated",
+    "TransferDelivered",
+    "TransferEvent",
+    "TransferPickedUp",
+    "TransferRescheduled",
+    "TransferReturned",
+    "TransferReturning",
+    "TransferShort",
     "VehicleCreated",
     "VehicleDeleted",
     "VehicleUpdated",

@@ -219,7 +219,7 @@ class RouteTemplates:
             row = await uow.routes.get_template(template_id)
         if row is None:
             raise NotFound(f"{ROUTE_TEMPLATES.name(tenant, template_id)} not found")
-        template = _template(row)
+        template = template_from_row(row)
         return template, next_run(template.weekdays, template.run_at, self._clock.now())
 
     async def list(
@@ -229,7 +229,9 @@ class RouteTemplates:
         async with self._store.read(tenant) as uow:
             rows = await uow.routes.list_templates(page)
         now = self._clock.now()
-        items = [(t, next_run(t.weekdays, t.run_at, now)) for t in map(_template, rows.items)]
+        items = [
+            (t, next_run(t.weekdays, t.run_at, now)) for t in map(template_from_row, rows.items)
+        ]
         return Page(items, rows.next)
 
     async def update(
@@ -253,7 +255,7 @@ class RouteTemplates:
             if row is None:
                 raise NotFound(f"{resource} not found")
             check_etag(etag, row["version"])
-            before = _template(row)
+            before = template_from_row(row)
             after = changed(before, changes)
             if after == before:
                 return before, next_run(before.weekdays, before.run_at, self._clock.now())
@@ -274,7 +276,7 @@ class RouteTemplates:
             if (after.weekdays, after.run_at) != (before.weekdays, before.run_at):
                 await uow.timers.set(TEMPLATE_TIMER, template_id, coming)
             await uow.audit(caller.subject, "route_template.updated", resource, before, after)
-        return _template(stored), coming
+        return template_from_row(stored), coming
 
     async def delete(
         self, caller: Caller, tenant: TenantSlug, template_id: uuid.UUID, etag: str | None
@@ -289,7 +291,9 @@ class RouteTemplates:
             check_etag(etag, row["version"])
             await uow.routes.delete_template(template_id)
             await uow.timers.set(TEMPLATE_TIMER, template_id, None)
-            await uow.audit(caller.subject, "route_template.deleted", resource, _template(row))
+            await uow.audit(
+                caller.subject, "route_template.deleted", resource, template_from_row(row)
+            )
 
     async def handle_timer(self, uow: UnitOfWork, timer: DueTimer) -> None:
         """Makes the day's plan (once: a plan already made for the day is kept), then sets
@@ -298,7 +302,7 @@ class RouteTemplates:
         row = await routes.get_template(timer.subject_id)
         if row is None:
             return
-        template = _template(row)
+        template = template_from_row(row)
         day = timer.due_time.astimezone(UTC).date()
         if await routes.plan_for_run(template.id, day) is None:
             request = moved(template.request, (day - row["reference_date"]).days)
@@ -314,7 +318,8 @@ class RouteTemplates:
         await uow.timers.set(TEMPLATE_TIMER, template.id, following)
 
 
-def _template(row: dict[str, Any]) -> RouteTemplate:
+def template_from_row(row: dict[str, Any]) -> RouteTemplate:
+    """A template as ``route_templates`` stores it."""
     return RouteTemplate(
         id=row["id"],
         name=row["name"],

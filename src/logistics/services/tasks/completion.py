@@ -4,6 +4,9 @@ rider's app stamps the action; the time spent at the stop kept for the calibrate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from logistics.domain import tasks as machine
 from logistics.domain.caller import Caller
 from logistics.domain.clock import Clock
@@ -34,6 +37,10 @@ from logistics.services.tasks.sla import clear_sla_timers
 from logistics.services.tasks.trail import record
 from logistics.store.unit_of_work import Store
 
+if TYPE_CHECKING:
+    from logistics.domain.transfers import Line
+    from logistics.services.tasks.service import TaskFollower
+
 
 class StepCompletion:
     def __init__(
@@ -43,8 +50,11 @@ class StepCompletion:
         clock: Clock,
         presence: PresenceChecker,
         flows: FlowHooks,
+        *,
+        follower: TaskFollower | None = None,
     ) -> None:
         self._flows = flows
+        self._follower = follower
         self._store = store
         self._files = files
         self._clock = clock
@@ -59,6 +69,8 @@ class StepCompletion:
         sent: SentPosition,
         etag: str | None,
         stamp: ActionStamp | None = None,
+        *,
+        received: Sequence[Line] = (),
     ) -> tuple[Task | None, Task]:
         """Completes the current step with its proofs (files stored first, removed again if the
         completion does not happen). A wrong one-time code is counted even though the call
@@ -81,6 +93,7 @@ class StepCompletion:
                 if any(p.items for p in proofs)
                 else []
             ),
+            *([[(x.sku, x.quantity) for x in received]] if received else []),
         )
         tenant_id = await self._store.tenants.ensure(name.tenant)
         stored = await self._files.store(tenant_id, name.id, proofs)
@@ -128,6 +141,8 @@ class StepCompletion:
                 reason=override,
                 occurred=when if stamp is not None and stamp.occurred is not None else None,
             )
+            if self._follower is not None:
+                await self._follower.task_changed(caller, uow, task, saved, received)
             await record_stop(uow, saved, step_id)
             await record_flag(caller, uow, saved, step_id, "complete")
             if saved.state is TaskState.COMPLETED:

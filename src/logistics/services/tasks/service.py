@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from logistics.blobs.interface import BlobStore
 from logistics.domain import tasks as machine
@@ -36,6 +36,7 @@ from logistics.domain.rider_actions import ActionStamp, device_time
 from logistics.domain.task_records import ProofRow, SlaPolicy, TaskEventRow, TaskFilter
 from logistics.domain.tasks import Task, TaskState
 from logistics.domain.timers import DueTimer
+from logistics.domain.transfers import Line
 from logistics.domain.versioning import check_etag
 from logistics.outages import OutageLog
 from logistics.services.directory import Outlets
@@ -79,6 +80,22 @@ from logistics.store.unit_of_work import Store, UnitOfWork
 logger = logging.getLogger(__name__)
 
 
+class TaskFollower(Protocol):
+    """What follows a task's transitions in their unit of work (the transfers it carries,
+    ``services.transfers.follow``): ``received``, the lines counted in at a completed step;
+    ``reason``, a failure's or cancellation's."""
+
+    async def task_changed(
+        self,
+        caller: Caller,
+        uow: UnitOfWork,
+        before: Task,
+        after: Task,
+        received: Sequence[Line],
+        reason: str | None = None,
+    ) -> None: ...
+
+
 class TaskService:
     """Creating and reading tasks needs ``logistics:dispatch`` (reads: ``logistics:read``);
     rider transitions need ``logistics:dispatch`` or the rider's own token (``logistics:telemetry``
@@ -97,10 +114,12 @@ class TaskService:
         riders: RiderMessages | None = None,
         positions: RiderPositions | None = None,
         flows: FlowHooks | None = None,
+        follower: TaskFollower | None = None,
     ) -> None:
         """``riders``: the riders' open streams, told of edits to the tasks they carry;
         ``positions``: the live index, for verified completion (``presence``); ``flows``:
-        the flow engine, told of each change in its unit of work."""
+        the flow engine, told of each change in its unit of work; ``follower``: what follows
+        each transition in its transaction (transfers)."""
         self._store = store
         self._riders = RiderNews(riders)
         self._editor = TaskEditor(store, clock, self._riders)
@@ -109,7 +128,10 @@ class TaskService:
         self._files = ProofFiles(blobs, max_proof_bytes)
         self._presence = PresenceChecker(positions)
         self._flows: FlowHooks = flows if flows is not None else NoFlows()
-        self._completion = StepCompletion(store, self._files, clock, self._presence, self._flows)
+        self._follower = follower
+        self._completion = StepCompletion(
+            store, self._files, clock, self._presence, self._flows, follower=follower
+        )
         self._clock = clock
         self._on_rider_change = on_rider_change
         self._max_active_tasks = max_active_tasks
@@ -380,10 +402,19 @@ class TaskService:
         etag: str | None,
         stamp: ActionStamp | None = None,
         accuracy_m: float = 0.0,
+        received: Sequence[Line] = (),
     ) -> Task:
-        """See ``completion.StepCompletion``."""
+        """See ``completion.StepCompletion``; ``received``: the lines counted in at a
+        transfer's drop-off."""
         before, done = await self._completion.complete(
-            caller, name, step_id, proofs, SentPosition(location, accuracy_m), etag, stamp
+            caller,
+            name,
+            step_id,
+            proofs,
+            SentPosition(location, accuracy_m),
+            etag,
+            stamp,
+            received=received,
         )
         if before is not None and done.state is TaskState.COMPLETED:
             await self._riders_changed(name.tenant, before, done)
@@ -453,6 +484,8 @@ class TaskService:
             )
             if then is not None:
                 saved = await then(uow, saved) or saved
+            if self._follower is not None:
+                await self._follower.task_changed(caller, uow, task, saved, (), reason)
             await self._flows.task_changed(uow, task, saved)
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)

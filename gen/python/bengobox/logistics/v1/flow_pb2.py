@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n bengobox/logistics/v1/flow.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\"bengobox/logistics/v1/common.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x05\n\x04\x46low\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x34\n\x04kind\x18\x02 \x01(\x0e\x32 .bengobox.logistics.v1.Flow.KindR\x04kind\x12\x37\n\x05state\x18\x03 \x01(\x0e\x32!.bengobox.logistics.v1.Flow.StateR\x05state\x12\x12\n\x04task\x18\x04 \x01(\tR\x04task\x12\x14\n\x05tasks\x18\x05 \x03(\tR\x05tasks\x12\x1d\n\nwaiting_on\x18\x06 \x01(\tR\twaitingOn\x12\x35\n\x05steps\x18\x07 \x03(\x0b\x32\x1f.bengobox.logistics.v1.FlowStepR\x05steps\x12\x31\n\x07\x63ontext\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructR\x07\x63ontext\x12;\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x0b \x01(\tR\x04\x65tag\"6\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14KIND_FAILED_DELIVERY\x10\x01\"\x87\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_COMPLETED\x10\x02\x12\x16\n\x12STATE_COMPENSATING\x10\x03\x12\x15\n\x11STATE_COMPENSATED\x10\x04\x12\x10\n\x0cSTATE_FAILED\x10\x05\"\xdb\x01\n\x08\x46lowStep\x12\x10\n\x03seq\x18\x01 \x01(\x05R\x03seq\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\"\n\x0c\x63ompensation\x18\x03 \x01(\x08R\x0c\x63ompensation\x12 \n\x0b\x63ompensates\x18\x04 \x01(\x05R\x0b\x63ompensates\x12\x12\n\x04task\x18\x05 \x01(\tR\x04task\x12\x16\n\x06\x64\x65tail\x18\x06 \x01(\tR\x06\x64\x65tail\x12\x37\n\tdone_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64oneTime\"$\n\x0eGetFlowRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\xe9\x01\n\x10ListFlowsRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x12\n\x04task\x18\x04 \x01(\tR\x04task\x12\x34\n\x04kind\x18\x05 \x01(\x0e\x32 .bengobox.logistics.v1.Flow.KindR\x04kind\x12\x37\n\x05state\x18\x06 \x01(\x0e\x32!.bengobox.logistics.v1.Flow.StateR\x05state\"n\n\x11ListFlowsResponse\x12\x31\n\x05\x66lows\x18\x01 \x03(\x0b\x32\x1b.bengobox.logistics.v1.FlowR\x05\x66lows\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfb\x05\n\x14\x46\x61iledDeliveryPolicy\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x46\n\x05rules\x18\x02 \x03(\x0b\x32\x30.bengobox.logistics.v1.FailedDeliveryPolicy.RuleR\x05rules\x12;\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x1ay\n\x03Hub\x12\x1b\n\toutlet_id\x18\x01 \x01(\tR\x08outletId\x12;\n\x08location\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08location\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\x1a\xcd\x02\n\x04Rule\x12\x43\n\x06reason\x18\x01 \x01(\x0e\x32+.bengobox.logistics.v1.FailedDeliveryReasonR\x06reason\x12J\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x32.bengobox.logistics.v1.FailedDeliveryPolicy.ActionR\x06\x61\x63tion\x12!\n\x0cmax_attempts\x18\x03 \x01(\x05R\x0bmaxAttempts\x12N\n\x08\x66\x61llback\x18\x04 \x01(\x0e\x32\x32.bengobox.logistics.v1.FailedDeliveryPolicy.ActionR\x08\x66\x61llback\x12\x41\n\x03hub\x18\x05 \x01(\x0b\x32/.bengobox.logistics.v1.FailedDeliveryPolicy.HubR\x03hub\"k\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41\x43TION_REATTEMPT\x10\x01\x12\x16\n\x12\x41\x43TION_HOLD_AT_HUB\x10\x02\x12\x1b\n\x17\x41\x43TION_RETURN_TO_ORIGIN\x10\x03\"4\n\x1eGetFailedDeliveryPolicyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"h\n!UpdateFailedDeliveryPolicyRequest\x12\x43\n\x06policy\x18\x01 \x01(\x0b\x32+.bengobox.logistics.v1.FailedDeliveryPolicyR\x06policy*\xa1\x02\n\x14\x46\x61iledDeliveryReason\x12&\n\"FAILED_DELIVERY_REASON_UNSPECIFIED\x10\x00\x12*\n&FAILED_DELIVERY_REASON_CUSTOMER_ABSENT\x10\x01\x12(\n$FAILED_DELIVERY_REASON_ADDRESS_WRONG\x10\x02\x12\"\n\x1e\x46\x41ILED_DELIVERY_REASON_REFUSED\x10\x03\x12\"\n\x1e\x46\x41ILED_DELIVERY_REASON_DAMAGED\x10\x04\x12!\n\x1d\x46\x41ILED_DELIVERY_REASON_UNSAFE\x10\x05\x12 \n\x1c\x46\x41ILED_DELIVERY_REASON_OTHER\x10\x06\x32\xd1\x03\n\x0b\x46lowService\x12R\n\x07GetFlow\x12%.bengobox.logistics.v1.GetFlowRequest\x1a\x1b.bengobox.logistics.v1.Flow\"\x03\x90\x02\x01\x12\x63\n\tListFlows\x12\'.bengobox.logistics.v1.ListFlowsRequest\x1a(.bengobox.logistics.v1.ListFlowsResponse\"\x03\x90\x02\x01\x12\x82\x01\n\x17GetFailedDeliveryPolicy\x12\x35.bengobox.logistics.v1.GetFailedDeliveryPolicyRequest\x1a+.bengobox.logistics.v1.FailedDeliveryPolicy\"\x03\x90\x02\x01\x12\x83\x01\n\x1aUpdateFailedDeliveryPolicy\x12\x38.bengobox.logistics.v1.UpdateFailedDeliveryPolicyRequest\x1a+.bengobox.logistics.v1.FailedDeliveryPolicyB\x88\x01\n\x19\x63om.bengobox.logistics.v1B\tFlowProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n bengobox/logistics/v1/flow.proto\x12\x15\x62\x65ngobox.logistics.v1\x1a\"bengobox/logistics/v1/common.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x05\n\x04\x46low\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x34\n\x04kind\x18\x02 \x01(\x0e\x32 .bengobox.logistics.v1.Flow.KindR\x04kind\x12\x37\n\x05state\x18\x03 \x01(\x0e\x32!.bengobox.logistics.v1.Flow.StateR\x05state\x12\x12\n\x04task\x18\x04 \x01(\tR\x04task\x12\x14\n\x05tasks\x18\x05 \x03(\tR\x05tasks\x12\x1d\n\nwaiting_on\x18\x06 \x01(\tR\twaitingOn\x12\x35\n\x05steps\x18\x07 \x03(\x0b\x32\x1f.bengobox.logistics.v1.FlowStepR\x05steps\x12\x31\n\x07\x63ontext\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructR\x07\x63ontext\x12;\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x0b \x01(\tR\x04\x65tag\"I\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14KIND_FAILED_DELIVERY\x10\x01\x12\x11\n\rKIND_TRANSFER\x10\x02\"\x87\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_COMPLETED\x10\x02\x12\x16\n\x12STATE_COMPENSATING\x10\x03\x12\x15\n\x11STATE_COMPENSATED\x10\x04\x12\x10\n\x0cSTATE_FAILED\x10\x05\"\xdb\x01\n\x08\x46lowStep\x12\x10\n\x03seq\x18\x01 \x01(\x05R\x03seq\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\"\n\x0c\x63ompensation\x18\x03 \x01(\x08R\x0c\x63ompensation\x12 \n\x0b\x63ompensates\x18\x04 \x01(\x05R\x0b\x63ompensates\x12\x12\n\x04task\x18\x05 \x01(\tR\x04task\x12\x16\n\x06\x64\x65tail\x18\x06 \x01(\tR\x06\x64\x65tail\x12\x37\n\tdone_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64oneTime\"$\n\x0eGetFlowRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\xe9\x01\n\x10ListFlowsRequest\x12\x16\n\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x12\n\x04task\x18\x04 \x01(\tR\x04task\x12\x34\n\x04kind\x18\x05 \x01(\x0e\x32 .bengobox.logistics.v1.Flow.KindR\x04kind\x12\x37\n\x05state\x18\x06 \x01(\x0e\x32!.bengobox.logistics.v1.Flow.StateR\x05state\"n\n\x11ListFlowsResponse\x12\x31\n\x05\x66lows\x18\x01 \x03(\x0b\x32\x1b.bengobox.logistics.v1.FlowR\x05\x66lows\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfb\x05\n\x14\x46\x61iledDeliveryPolicy\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x46\n\x05rules\x18\x02 \x03(\x0b\x32\x30.bengobox.logistics.v1.FailedDeliveryPolicy.RuleR\x05rules\x12;\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x1ay\n\x03Hub\x12\x1b\n\toutlet_id\x18\x01 \x01(\tR\x08outletId\x12;\n\x08location\x18\x02 \x01(\x0b\x32\x1f.bengobox.logistics.v1.GeoPointR\x08location\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\x1a\xcd\x02\n\x04Rule\x12\x43\n\x06reason\x18\x01 \x01(\x0e\x32+.bengobox.logistics.v1.FailedDeliveryReasonR\x06reason\x12J\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x32.bengobox.logistics.v1.FailedDeliveryPolicy.ActionR\x06\x61\x63tion\x12!\n\x0cmax_attempts\x18\x03 \x01(\x05R\x0bmaxAttempts\x12N\n\x08\x66\x61llback\x18\x04 \x01(\x0e\x32\x32.bengobox.logistics.v1.FailedDeliveryPolicy.ActionR\x08\x66\x61llback\x12\x41\n\x03hub\x18\x05 \x01(\x0b\x32/.bengobox.logistics.v1.FailedDeliveryPolicy.HubR\x03hub\"k\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41\x43TION_REATTEMPT\x10\x01\x12\x16\n\x12\x41\x43TION_HOLD_AT_HUB\x10\x02\x12\x1b\n\x17\x41\x43TION_RETURN_TO_ORIGIN\x10\x03\"4\n\x1eGetFailedDeliveryPolicyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"h\n!UpdateFailedDeliveryPolicyRequest\x12\x43\n\x06policy\x18\x01 \x01(\x0b\x32+.bengobox.logistics.v1.FailedDeliveryPolicyR\x06policy*\xa1\x02\n\x14\x46\x61iledDeliveryReason\x12&\n\"FAILED_DELIVERY_REASON_UNSPECIFIED\x10\x00\x12*\n&FAILED_DELIVERY_REASON_CUSTOMER_ABSENT\x10\x01\x12(\n$FAILED_DELIVERY_REASON_ADDRESS_WRONG\x10\x02\x12\"\n\x1e\x46\x41ILED_DELIVERY_REASON_REFUSED\x10\x03\x12\"\n\x1e\x46\x41ILED_DELIVERY_REASON_DAMAGED\x10\x04\x12!\n\x1d\x46\x41ILED_DELIVERY_REASON_UNSAFE\x10\x05\x12 \n\x1c\x46\x41ILED_DELIVERY_REASON_OTHER\x10\x06\x32\xd1\x03\n\x0b\x46lowService\x12R\n\x07GetFlow\x12%.bengobox.logistics.v1.GetFlowRequest\x1a\x1b.bengobox.logistics.v1.Flow\"\x03\x90\x02\x01\x12\x63\n\tListFlows\x12\'.bengobox.logistics.v1.ListFlowsRequest\x1a(.bengobox.logistics.v1.ListFlowsResponse\"\x03\x90\x02\x01\x12\x82\x01\n\x17GetFailedDeliveryPolicy\x12\x35.bengobox.logistics.v1.GetFailedDeliveryPolicyRequest\x1a+.bengobox.logistics.v1.FailedDeliveryPolicy\"\x03\x90\x02\x01\x12\x83\x01\n\x1aUpdateFailedDeliveryPolicy\x12\x38.bengobox.logistics.v1.UpdateFailedDeliveryPolicyRequest\x1a+.bengobox.logistics.v1.FailedDeliveryPolicyB\x88\x01\n\x19\x63om.bengobox.logistics.v1B\tFlowProtoP\x01ZFgithub.com/bengobox/logistics/gen/go/bengobox/logistics/v1;logisticsv1\xaa\x02\x15\x42\x65ngoBox.Logistics.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,34 +41,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FLOWSERVICE'].methods_by_name['ListFlows']._serialized_options = b'\220\002\001'
   _globals['_FLOWSERVICE'].methods_by_name['GetFailedDeliveryPolicy']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['GetFailedDeliveryPolicy']._serialized_options = b'\220\002\001'
-  _globals['_FAILEDDELIVERYREASON']._serialized_start=2348
-  _globals['_FAILEDDELIVERYREASON']._serialized_end=2637
+  _globals['_FAILEDDELIVERYREASON']._serialized_start=2367
+  _globals['_FAILEDDELIVERYREASON']._serialized_end=2656
   _globals['_FLOW']._serialized_start=159
-  _globals['_FLOW']._serialized_end=811
+  _globals['_FLOW']._serialized_end=830
   _globals['_FLOW_KIND']._serialized_start=619
-  _globals['_FLOW_KIND']._serialized_end=673
-  _globals['_FLOW_STATE']._serialized_start=676
-  _globals['_FLOW_STATE']._serialized_end=811
-  _globals['_FLOWSTEP']._serialized_start=814
-  _globals['_FLOWSTEP']._serialized_end=1033
-  _globals['_GETFLOWREQUEST']._serialized_start=1035
-  _globals['_GETFLOWREQUEST']._serialized_end=1071
-  _globals['_LISTFLOWSREQUEST']._serialized_start=1074
-  _globals['_LISTFLOWSREQUEST']._serialized_end=1307
-  _globals['_LISTFLOWSRESPONSE']._serialized_start=1309
-  _globals['_LISTFLOWSRESPONSE']._serialized_end=1419
-  _globals['_FAILEDDELIVERYPOLICY']._serialized_start=1422
-  _globals['_FAILEDDELIVERYPOLICY']._serialized_end=2185
-  _globals['_FAILEDDELIVERYPOLICY_HUB']._serialized_start=1619
-  _globals['_FAILEDDELIVERYPOLICY_HUB']._serialized_end=1740
-  _globals['_FAILEDDELIVERYPOLICY_RULE']._serialized_start=1743
-  _globals['_FAILEDDELIVERYPOLICY_RULE']._serialized_end=2076
-  _globals['_FAILEDDELIVERYPOLICY_ACTION']._serialized_start=2078
-  _globals['_FAILEDDELIVERYPOLICY_ACTION']._serialized_end=2185
-  _globals['_GETFAILEDDELIVERYPOLICYREQUEST']._serialized_start=2187
-  _globals['_GETFAILEDDELIVERYPOLICYREQUEST']._serialized_end=2239
-  _globals['_UPDATEFAILEDDELIVERYPOLICYREQUEST']._serialized_start=2241
-  _globals['_UPDATEFAILEDDELIVERYPOLICYREQUEST']._serialized_end=2345
-  _globals['_FLOWSERVICE']._serialized_start=2640
-  _globals['_FLOWSERVICE']._serialized_end=3105
+  _globals['_FLOW_KIND']._serialized_end=692
+  _globals['_FLOW_STATE']._serialized_start=695
+  _globals['_FLOW_STATE']._serialized_end=830
+  _globals['_FLOWSTEP']._serialized_start=833
+  _globals['_FLOWSTEP']._serialized_end=1052
+  _globals['_GETFLOWREQUEST']._serialized_start=1054
+  _globals['_GETFLOWREQUEST']._serialized_end=1090
+  _globals['_LISTFLOWSREQUEST']._serialized_start=1093
+  _globals['_LISTFLOWSREQUEST']._serialized_end=1326
+  _globals['_LISTFLOWSRESPONSE']._serialized_start=1328
+  _globals['_LISTFLOWSRESPONSE']._serialized_end=1438
+  _globals['_FAILEDDELIVERYPOLICY']._serialized_start=1441
+  _globals['_FAILEDDELIVERYPOLICY']._serialized_end=2204
+  _globals['_FAILEDDELIVERYPOLICY_HUB']._serialized_start=1638
+  _globals['_FAILEDDELIVERYPOLICY_HUB']._serialized_end=1759
+  _globals['_FAILEDDELIVERYPOLICY_RULE']._serialized_start=1762
+  _globals['_FAILEDDELIVERYPOLICY_RULE']._serialized_end=2095
+  _globals['_FAILEDDELIVERYPOLICY_ACTION']._serialized_start=2097
+  _globals['_FAILEDDELIVERYPOLICY_ACTION']._serialized_end=2204
+  _globals['_GETFAILEDDELIVERYPOLICYREQUEST']._serialized_start=2206
+  _globals['_GETFAILEDDELIVERYPOLICYREQUEST']._serialized_end=2258
+  _globals['_UPDATEFAILEDDELIVERYPOLICYREQUEST']._serialized_start=2260
+  _globals['_UPDATEFAILEDDELIVERYPOLICYREQUEST']._serialized_end=2364
+  _globals['_FLOWSERVICE']._serialized_start=2659
+  _globals['_FLOWSERVICE']._serialized_end=3124
 # @@protoc_insertion_point(module_scope)

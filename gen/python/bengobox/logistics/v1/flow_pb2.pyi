@@ -35,8 +35,10 @@ class Flow(_message.Message):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Flow.Kind]
         KIND_FAILED_DELIVERY: _ClassVar[Flow.Kind]
+        KIND_TRANSFER: _ClassVar[Flow.Kind]
     KIND_UNSPECIFIED: Flow.Kind
     KIND_FAILED_DELIVERY: Flow.Kind
+    KIND_TRANSFER: Flow.Kind
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Flow.State]

@@ -519,7 +519,7 @@ class ReturnItemFinding(_message.Message):
     def __init__(self, item: _Optional[int] = ..., condition: _Optional[_Union[ItemCondition, str]] = ...) -> None: ...
 
 class CompleteStepRequest(_message.Message):
-    __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time", "location_accuracy_m")
+    __slots__ = ("name", "step_id", "proofs", "location", "etag", "action_id", "occurred_time", "location_accuracy_m", "received_items")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     PROOFS_FIELD_NUMBER: _ClassVar[int]
@@ -528,6 +528,7 @@ class CompleteStepRequest(_message.Message):
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
     LOCATION_ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_ITEMS_FIELD_NUMBER: _ClassVar[int]
     name: str
     step_id: str
     proofs: _containers.RepeatedCompositeFieldContainer[Proof]
@@ -536,7 +537,16 @@ class CompleteStepRequest(_message.Message):
     action_id: str
     occurred_time: _timestamp_pb2.Timestamp
     location_accuracy_m: float
-    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ...) -> None: ...
+    received_items: _containers.RepeatedCompositeFieldContainer[TransferReceivedItem]
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., proofs: _Optional[_Iterable[_Union[Proof, _Mapping]]] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., etag: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_accuracy_m: _Optional[float] = ..., received_items: _Optional[_Iterable[_Union[TransferReceivedItem, _Mapping]]] = ...) -> None: ...
+
+class TransferReceivedItem(_message.Message):
+    __slots__ = ("sku", "quantity")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    quantity: int
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class FailTaskRequest(_message.Message):
     __slots__ = ("name", "reason", "location", "etag", "action_id", "occurred_time", "reason_code", "evidence")

@@ -1,0 +1,1 @@
+"""Inventory transfers and shuttles (docs/tasks.md, "Transfers and shuttles")."""
