@@ -83,7 +83,8 @@ async def test_simulated_riders_stream_take_a_task_and_complete_it(
         )
         assert nearest.riders[0].rider == rider.name
 
-        # The ordering side places an order picked up where the rider is.
+        # The ordering side places an order picked up where the rider is: chilled goods, whose
+        # drop-off needs a temperature log (the box probe's, uploaded before it).
         assert simulation.ordering is not None
         task = await simulation.ordering.order(order_at(here))
         assert task is not None
@@ -95,7 +96,12 @@ async def test_simulated_riders_stream_take_a_task_and_complete_it(
         assert {p.kind for p in proofs.proofs} == {
             Step.PROOF_KIND_ONE_TIME_CODE,
             Step.PROOF_KIND_RECIPIENT_NAME,
+            Step.PROOF_KIND_TEMPERATURE_LOG,
         }
+        (log,) = [p for p in proofs.proofs if p.kind == Step.PROOF_KIND_TEMPERATURE_LOG]
+        assert log.temperatures_c
+        assert all(2 <= c <= 8 for c in log.temperatures_c)
+        assert not done.temperature_excursion
     finally:
         stop.set()
         await asyncio.wait_for(running, 20)
@@ -134,7 +140,7 @@ def order_at(here: Point) -> Order:
         pickup_within_min=10,
         deliver_within_min=30,
         items=1,
-        cold=False,
+        cold=True,
     )
 
 

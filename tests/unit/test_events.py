@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logistics.domain import events as ev
+from logistics.domain.coldchain import Range, Reading
 from logistics.domain.compliance import (
     CompliancePolicy,
     DocumentKind,
@@ -171,6 +172,25 @@ SAMPLES: list[ev.Event] = [
         check=PresenceCheck(
             Verdict.OUTSIDE, True, 100.0, Fix(-1.28, 36.8, 12.0, NOW, Source.REQUEST), 2100.0
         ),
+    ),
+    ev.TaskTemperatureExcursion(
+        f"{T}/tasks/{ID}",
+        TASK,
+        TaskState.EN_ROUTE,
+        reason="9.5 °C on probe p1, outside 2 to 8 °C",
+        reading=Reading("p1", NOW, 9.5),
+        range=Range(2.0, 8.0),
+        since=NOW - timedelta(minutes=6),
+    ),
+    ev.TaskTemperatureRecovered(
+        f"{T}/tasks/{ID}",
+        TASK,
+        TaskState.EN_ROUTE,
+        reason="back in range at 7 °C (probe p1); peak 11 °C",
+        reading=Reading("p1", NOW, 7.0),
+        range=Range(2.0, 8.0),
+        since=NOW - timedelta(minutes=16),
+        peak_c=11.0,
     ),
     ev.RouteCompleted(f"{T}/routes/r1", str(ID), "van-1", 4, 12_500.5),
     ev.FleetCreated(f"{T}/fleets/f", FLEET),

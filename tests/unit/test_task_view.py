@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 from logistics.domain.addresses import AddressState, Candidate
+from logistics.domain.coldchain import Reading
 from logistics.domain.compliance import Window
 from logistics.domain.returns import ItemCondition, TaskPurpose
 from logistics.domain.tasks import Item, ProofKind, Step, StepKind, Task, TaskKind, TaskState
@@ -71,6 +72,9 @@ def busy_task() -> Task:
         version=4,
         origin_task_id=uuid.uuid4(),
         purpose=TaskPurpose.CUSTOMER_RETURN,
+        temperature_excursion=True,
+        temperature_excursion_active=True,
+        last_temperature=Reading("probe-1", AT, 9.5),
     )
 
 
@@ -109,6 +113,9 @@ def test_the_fingerprint_covers_the_content_not_what_the_server_assigns() -> Non
         create_time=None,
         update_time=AT + timedelta(days=1),
         version=9,
+        temperature_excursion=False,
+        temperature_excursion_active=False,
+        last_temperature=None,
         steps=tuple(
             dataclasses.replace(s, id=str(i), code_hash=None) for i, s in enumerate(task.steps)
         ),

@@ -10,6 +10,7 @@ from typing import Any
 from bengobox.logistics.v1 import common_pb2, dispatch_pb2, task_pb2, telemetry_pb2
 from google.protobuf import duration_pb2, json_format, struct_pb2
 
+from logistics.api.convert_coldchain import set_event_temperature, set_task_temperature
 from logistics.api.convert_common import (
     enum_from_proto,
     enum_to_proto,
@@ -340,6 +341,7 @@ def task_to_proto(
             step.completion_check.CopyFrom(check_to_proto(s.completion_check))
         if s.window is not None:
             step.window.CopyFrom(window_to_proto(s.window))
+    set_task_temperature(msg, t)
     return msg
 
 
@@ -411,7 +413,7 @@ def action_stamp(request: RiderActionRequest) -> ActionStamp | None:
 
 
 def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
-    return task_pb2.TaskEvent(
+    msg = task_pb2.TaskEvent(
         id=str(e.id),
         type=e.type,
         from_state=enum_to_proto(e.from_state, TASK_STATES),  # type: ignore[arg-type]
@@ -426,6 +428,8 @@ def event_to_proto(e: TaskEventRow) -> task_pb2.TaskEvent:
         occurred_time=timestamp(e.occurred_time),
         flow=e.flow or "",
     )
+    set_event_temperature(msg, e.temperature)
+    return msg
 
 
 def sla_policy_from_proto(msg: task_pb2.SlaPolicy) -> SlaPolicy:

@@ -7,7 +7,9 @@ hold), ``trail.json`` (every trail entry), ``track.json`` (the rider's points ne
 arrival and completion), ``files/<proof id>.<ext>`` (each file still kept), then
 ``manifest.json`` (each member's SHA-256; each file's SHA-256 recorded at capture beside the
 SHA-256 of the bytes written, and which files were purged or are missing) and
-``manifest.sig``, the Ed25519 signature of ``manifest.json``'s bytes.
+``manifest.sig``, the Ed25519 signature of ``manifest.json``'s bytes. A task with temperature
+readings also has ``temperatures.csv`` (its cold chain log), hashed in the manifest like the
+JSON members.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from google.protobuf.json_format import MessageToDict
@@ -118,11 +120,12 @@ async def bundle_members(
     case: DisputeCase,
     exports: DisputeExports,
     signer: ManifestSigner | None,
+    more: Mapping[str, bytes] | None = None,
 ) -> AsyncIterator[tuple[str, AsyncIterator[bytes], bool]]:
     """The zip's members in order; each file is hashed while it streams, and the manifest,
-    written last, holds those hashes."""
+    written last, holds those hashes. ``more``: other members made whole (temperatures.csv)."""
     now = datetime.now(UTC)
-    docs = documents(name, case)
+    docs = {**documents(name, case), **(more or {})}
     for path, data in docs.items():
         yield path, _once(data), True
     files: list[ExportedFile] = []
@@ -157,15 +160,26 @@ async def bundle_members(
         yield "manifest.sig", _once(signer.sign(body)), False
 
 
-def dispute_routes(exports: DisputeExports, signer: ManifestSigner | None) -> list[Route]:
+def dispute_routes(
+    exports: DisputeExports,
+    signer: ManifestSigner | None,
+    temperatures: Callable[[ResourceName], Awaitable[str]] | None = None,
+) -> list[Route]:
+    """``temperatures``: a task's temperature log as CSV (a header line only when none)."""
+
     async def export(request: Request) -> Response:
         p = request.params
         name = TASKS.parse(f"tenants/{p['tenant']}/tasks/{p['task']}")
         case = await exports.case(current_caller(), name)
+        more = {}
+        if temperatures is not None:
+            log = await temperatures(name)
+            if log.count("\n") > 1:
+                more["temperatures.csv"] = log.encode()
         return Response(
             200,
             "application/zip",
-            zip_stream(bundle_members(name, case, exports, signer)),
+            zip_stream(bundle_members(name, case, exports, signer, more)),
             (("content-disposition", f'attachment; filename="task-{name.id}-dispute.zip"'),),
         )
 

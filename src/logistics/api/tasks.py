@@ -18,6 +18,7 @@ from google.protobuf import empty_pb2
 from logistics.api import adherence as adherence_api
 from logistics.api import batch as batch_api
 from logistics.api import routes as routes_api
+from logistics.api.coldchain import ColdChainEndpoints
 from logistics.api.convert_common import enum_from_proto, optional
 from logistics.api.convert_dispatch import (
     dispatch_policy_to_proto,
@@ -86,9 +87,12 @@ def _required(present: bool, field: str) -> None:
 
 
 class TaskHandler(RetentionMethods, task_connect.TaskService):
-    def __init__(self, tasks: TaskService, retention: ProofRetention) -> None:
+    def __init__(
+        self, tasks: TaskService, retention: ProofRetention, coldchain: ColdChainEndpoints
+    ) -> None:
         super().__init__(retention)
         self._tasks = tasks
+        self._coldchain = coldchain
 
     async def create_task(self, request: task_pb2.CreateTaskRequest, ctx: Ctx) -> task_pb2.Task:
         tenant = parse_parent(request.parent)
@@ -266,6 +270,16 @@ class TaskHandler(RetentionMethods, task_connect.TaskService):
                 for p in proofs
             ]
         )
+
+    async def record_temperatures(
+        self, request: task_pb2.RecordTemperaturesRequest, ctx: Ctx
+    ) -> task_pb2.RecordTemperaturesResponse:
+        return await self._coldchain.record_temperatures(request)
+
+    async def list_temperature_readings(
+        self, request: task_pb2.ListTemperatureReadingsRequest, ctx: Ctx
+    ) -> task_pb2.ListTemperatureReadingsResponse:
+        return await self._coldchain.list_temperature_readings(request)
 
     async def get_sla_policy(
         self, request: task_pb2.GetSlaPolicyRequest, ctx: Ctx

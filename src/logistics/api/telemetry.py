@@ -13,6 +13,7 @@ from typing import Any
 from bengobox.logistics.v1 import common_pb2, telemetry_connect, telemetry_pb2
 from google.protobuf import empty_pb2, timestamp_pb2
 
+from logistics.api.coldchain import ColdChainEndpoints
 from logistics.api.convert_common import optional
 from logistics.api.convert_live import task_state
 from logistics.api.convert_records import window_from_proto
@@ -39,6 +40,7 @@ from logistics.domain.ids import parse_parent
 from logistics.domain.names import GEOFENCES, RIDERS, TELEMETRY_POLICY
 from logistics.domain.offers import InboxMessage, OfferToRider, TaskChangeToRider
 from logistics.domain.ratelimit import TokenBucket
+from logistics.services.coldchain.service import MAX_READINGS
 from logistics.services.dispatch.offers import Offers
 from logistics.services.dispatch.service import AutoDispatcher
 from logistics.services.geofencing import GeofenceService
@@ -73,8 +75,10 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
         offers: Offers,
         dispatcher: AutoDispatcher,
         live: LiveEndpoints,
+        coldchain: ColdChainEndpoints,
     ) -> None:
         self._live = live
+        self._coldchain = coldchain
         self._telemetry = telemetry
         self._geofences = geofences
         self._limits = limits
@@ -157,24 +161,40 @@ class TelemetryHandler(telemetry_connect.TelemetryService):
             kind = message.WhichOneof("message")
             if kind == "batch":
                 batch = message.batch
-                size = message.ByteSize()
-                if size > limits.max_message_bytes or len(batch.pings) > limits.max_pings:
-                    raise ResourceExhausted(
-                        f"a batch may hold at most {limits.max_pings} pings and "
-                        f"{limits.max_message_bytes} bytes; split it",
-                        retry_after_s=0.0,
-                    )
-                wait = bucket.take(time.monotonic())
-                if wait > 0:
-                    raise ResourceExhausted(
-                        f"more than {limits.messages_per_second:g} batches a second; "
-                        "send larger batches less often",
-                        retry_after_s=wait,
-                    )
+                self._admit(bucket, message, len(batch.pings), limits.max_pings, "pings")
                 ack = await session.handle(pings_from_proto(batch))
                 await push(ack_to_proto(ack))
+            elif kind == "temperatures":
+                readings = message.temperatures.readings
+                self._admit(bucket, message, len(readings), MAX_READINGS, "readings")
+                await push(await self._coldchain.stream_batch(caller, message.temperatures))
             elif kind == "offer_response":
                 await self._answer(caller, message.offer_response, push)
+
+    def _admit(
+        self,
+        bucket: TokenBucket,
+        message: telemetry_pb2.StreamLocationsRequest,
+        count: int,
+        most: int,
+        what: str,
+    ) -> None:
+        """A batch of pings or of temperature readings within the stream's size and rate
+        limits, else RESOURCE_EXHAUSTED (the stream ends)."""
+        limits = self._limits
+        if message.ByteSize() > limits.max_message_bytes or count > most:
+            raise ResourceExhausted(
+                f"a batch may hold at most {most} {what} and "
+                f"{limits.max_message_bytes} bytes; split it",
+                retry_after_s=0.0,
+            )
+        wait = bucket.take(time.monotonic())
+        if wait > 0:
+            raise ResourceExhausted(
+                f"more than {limits.messages_per_second:g} batches a second; "
+                "send larger batches less often",
+                retry_after_s=wait,
+            )
 
     async def _answer(
         self,

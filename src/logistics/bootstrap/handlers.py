@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from logistics.api.auth import Authenticator, JwksCache
 from logistics.api.bulk_http import bulk_routes
 from logistics.api.carriers import CarrierHandler, carrier_callback_routes
+from logistics.api.coldchain import ColdChainEndpoints
 from logistics.api.dispute_http import dispute_routes
 from logistics.api.document_files import document_file_routes
 from logistics.api.edge import Edge, RpcMetrics
@@ -41,6 +42,7 @@ from logistics.bootstrap.serving import Serving
 from logistics.config import Settings
 from logistics.export_signing import ManifestSigner
 from logistics.services.bulk import BulkService
+from logistics.services.coldchain.service import ColdChainService
 from logistics.services.fleet import FleetService
 from logistics.services.flows.service import FlowService
 from logistics.services.notifications import NotificationRules
@@ -72,7 +74,8 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
         core.compliance,
         OutletRegistry(core.store, core.outlets),
     )
-    task = TaskHandler(core.tasks, core.retention)
+    coldchain = ColdChainEndpoints(ColdChainService(core.store, core.clock))
+    task = TaskHandler(core.tasks, core.retention, coldchain)
     dispatch = DispatchHandler(
         core.tasks,
         core.dispatching,
@@ -89,6 +92,7 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
         serving.offers,
         serving.auto,
         LiveEndpoints(serving.live_views, serving.tracking),
+        coldchain,
     )
     # The services both listeners serve: one row each.
     services = [
@@ -126,7 +130,9 @@ def build_handlers(core: Core, serving: Serving, registry: CollectorRegistry) ->
                 TaskImporter(core.store, core.outlets, core.clock),
             ),
             *dispute_routes(
-                DisputeExports(core.store, core.blobs, serving.tracks), build_signer(settings)
+                DisputeExports(core.store, core.blobs, serving.tracks),
+                build_signer(settings),
+                coldchain.csv_log,
             ),
             *carrier_callback_routes(serving.carriers.callbacks),
         ],

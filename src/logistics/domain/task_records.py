@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from logistics.domain.coldchain import Mark
 from logistics.domain.compliance import Window
 from logistics.domain.returns import ItemFinding, TaskPurpose
 from logistics.domain.tasks import ProofKind, SlaState, TaskKind, TaskState
@@ -42,6 +43,7 @@ class TaskEventRow:
     event_time: datetime
     occurred_time: datetime | None = None  # the device's time of a rider action
     flow: str | None = None  # of a ``flow_step``: the flow's name
+    temperature: Mark | None = None  # an excursion's reading and range (cold chain)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from logistics.domain.addresses import (
     Candidate,
     require_located,
 )
+from logistics.domain.coldchain import Reading
 from logistics.domain.compliance import Window
 from logistics.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from logistics.domain.presence import PresenceCheck
@@ -204,6 +205,11 @@ class Task:
     # delivery it is (a failed-delivery policy's re-attempt is the failed one's + 1).
     flow_id: uuid.UUID | None = None
     attempt: int = 1
+    # Cold chain (domain/coldchain.py), kept by the readings, never by the task's own changes:
+    # whether the goods ever had an excursion, whether one lasts now, the newest reading.
+    temperature_excursion: bool = False
+    temperature_excursion_active: bool = False
+    last_temperature: Reading | None = None
 
     @property
     def step(self) -> Step:

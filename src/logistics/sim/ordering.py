@@ -93,7 +93,12 @@ class OrderingService:
                     priority=2,
                     items=[
                         task_pb2.TaskItem(
-                            sku=f"SKU-{i}", description="meal", quantity=1, weight_kg=0.8
+                            sku=f"SKU-{i}",
+                            description="chilled groceries" if order.cold else "meal",
+                            quantity=1,
+                            weight_kg=0.8,
+                            min_temperature_c=2 if order.cold else 0,
+                            max_temperature_c=8 if order.cold else 0,
                         )
                         for i in range(order.items)
                     ],

@@ -1,6 +1,7 @@
 """One simulated rider app: a StreamLocations call carrying sequence-numbered ping batches
 (buffered while the connection is down and resent from the last ack after a reconnect),
-answers to offers, and the task steps with their proofs, moving at its vehicle's speed."""
+answers to offers, and the task steps with their proofs (a cold order's probe log uploaded
+first), moving at its vehicle's speed."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from logistics.sim.motion import SPEEDS_MPS, PathWalker, Point, distance_m, offs
 from logistics.sim.noise import Fix, GpsModel
 from logistics.sim.outbox import PingBuffer
 from logistics.sim.policy import OfferPolicy
+from logistics.sim.probe import upload_log
 from logistics.sim.proofs import proofs_for
 from logistics.sim.roads import Router
 from logistics.sim.seed import SeededRider
@@ -29,6 +31,7 @@ from logistics.sim.seed import SeededRider
 logger = logging.getLogger(__name__)
 
 Task = task_pb2.Task
+COLD = task_pb2.TaskStep.PROOF_KIND_TEMPERATURE_LOG
 if TYPE_CHECKING:
     Call = grpc.aio.StreamStreamCall[
         telemetry_pb2.StreamLocationsRequest, telemetry_pb2.StreamLocationsResponse
@@ -189,6 +192,7 @@ class SimRider:
             task = await tasks.StartTask(
                 task_pb2.StartTaskRequest(name=name, location=geo(self.here)), metadata=md
             )
+            started = datetime.now(UTC)
             while task.state in (Task.STATE_EN_ROUTE, Task.STATE_ARRIVED) and not stop.is_set():
                 step = task.steps[task.current_step]
                 await self._go_to(point(step.location), stop)
@@ -201,6 +205,8 @@ class SimRider:
                     metadata=md,
                 )
                 await self._linger(step.service_seconds * self._options.service_scale, stop)
+                if COLD in step.required_proofs:
+                    await upload_log(self.api, name, started, random.Random(name))
                 task = await tasks.CompleteStep(
                     task_pb2.CompleteStepRequest(
                         name=name,

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from logistics.domain.addresses import AddressState, Candidate
+from logistics.domain.coldchain import Mark
 from logistics.domain.compliance import Window
 from logistics.domain.ids import TenantId
 from logistics.domain.paging import Page, PageRequest
@@ -32,6 +33,7 @@ from logistics.store.db import Connection
 from logistics.store.paging import keyset_clause, page_of
 from logistics.store.presence_json import check_from_json
 from logistics.store.task_columns import CreatedRow, created_row, insert_created, step_json
+from logistics.store.temperature_repo import mark_from_json, mark_json, reading_from_json
 
 
 def _time(value: str | None) -> datetime | None:
@@ -121,7 +123,21 @@ def _task(row: asyncpg.Record | dict[str, Any]) -> Task:
         purpose=TaskPurpose(row["purpose"]),
         flow_id=row.get("flow_id"),
         attempt=row.get("attempt") or 1,
+        **_cold_chain(row),
     )
+
+
+def _cold_chain(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    """The task's cold chain fields, from its detector's state (none in a stored outcome)."""
+    state = row.get("cold_chain")
+    if not state:
+        return {}
+    last = state.get("last")
+    return {
+        "temperature_excursion": bool(row.get("temperature_excursion")),
+        "temperature_excursion_active": state.get("episode_since") is not None,
+        "last_temperature": reading_from_json(last) if last else None,
+    }
 
 
 def _values(t: Task) -> list[Any]:
@@ -390,12 +406,14 @@ class TaskRepository:
         step_id: str | None = None,
         occurred_time: datetime | None = None,
         flow: str | None = None,
+        temperature: Mark | None = None,
     ) -> None:
-        """``flow``: of a flow's step (type ``flow_step``), the flow's name."""
+        """``flow``: of a flow's step (type ``flow_step``), the flow's name; ``temperature``: of
+        a cold chain entry, its reading and range."""
         await self._conn.execute(
             """INSERT INTO task_events (tenant_id, id, task_id, type, from_state, to_state, actor,
-                   reason, latitude, longitude, step_id, occurred_time, flow)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+                   reason, latitude, longitude, step_id, occurred_time, flow, temperature)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
             self._tenant_id,
             uuid.uuid4(),
             task_id,
@@ -409,6 +427,7 @@ class TaskRepository:
             step_id,
             occurred_time,
             flow,
+            mark_json(temperature) if temperature else None,
         )
 
     async def add_created_events(self, tasks: list[Task], actor: str) -> None:
@@ -471,6 +490,7 @@ class TaskRepository:
                     r["event_time"],
                     r["occurred_time"],
                     r["flow"],
+                    mark_from_json(r["temperature"]) if r["temperature"] else None,
                 ),
             )
             for r in rows

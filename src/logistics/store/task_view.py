@@ -19,7 +19,18 @@ from logistics.domain.returns import ItemCondition
 from logistics.domain.tasks import Item, Step, Task
 
 # A task's fields the server assigns (a step's too: ``id``); a fingerprint leaves them out.
-VOLATILE = frozenset({"id", "create_time", "update_time", "version"})
+# The cold chain fields are kept by temperature readings, never sent with a create.
+VOLATILE = frozenset(
+    {
+        "id",
+        "create_time",
+        "update_time",
+        "version",
+        "temperature_excursion",
+        "temperature_excursion_active",
+        "last_temperature",
+    }
+)
 # Marks a fingerprint made by ``view_fingerprint``: a stored hash without it was made by the
 # generic ``request_fingerprint`` before (see ``services.idempotency.same_request``).
 FINGERPRINT_SCHEME = "v2:"
@@ -108,6 +119,9 @@ def public_view(task: Task) -> dict[str, Any]:
         "purpose": task.purpose._value_,
         "flow_id": task.flow_id,
         "attempt": task.attempt,
+        "temperature_excursion": task.temperature_excursion,
+        "temperature_excursion_active": task.temperature_excursion_active,
+        "last_temperature": task.last_temperature,
     }
 
 

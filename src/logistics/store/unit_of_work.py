@@ -48,6 +48,7 @@ from logistics.store.sla_repo import SlaPolicyRepository
 from logistics.store.snapshot import event_data, snapshot
 from logistics.store.task_repo import TaskRepository
 from logistics.store.telemetry_repo import GeofenceRepository, TelemetryPolicyRepository
+from logistics.store.temperature_repo import TemperatureRepository
 from logistics.store.tenants import TenantDirectory, TenantLookup
 from logistics.store.timer_repo import TimerRepository
 from logistics.store.transfer_repo import TransferRepository
@@ -119,6 +120,7 @@ class UnitOfWork:
         self.proof_retention = ProofRetentionRepository(conn, tenant_id)
         self.failed_delivery_policy = FailedDeliveryPolicyRepository(conn, tenant_id)
         self.transfers = TransferRepository(conn, tenant_id)
+        self.temperatures = TemperatureRepository(conn, tenant_id)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, work: AfterCommit) -> None:

@@ -1,5 +1,5 @@
 // The selected task: its steps on the map, its addresses (and, while one waits, its candidates
-// and the fix), the steps flagged by verified completion, its event trail (flags marked), the nearest eligible riders with their ETA, riders who are not
+// and the fix), the steps flagged by verified completion, a temperature excursion, its event trail (flags marked), the nearest eligible riders with their ETA, riders who are not
 // eligible and why, and the dispatcher's actions. A task that needs an address is not offered
 // to riders: the service refuses it (NEEDS_ADDRESS), so the console does not ask.
 import { AutoDispatchResponse_Outcome, type RiderCandidate } from "@gen/bengobox/logistics/v1/dispatch_pb";
@@ -12,9 +12,13 @@ import { emptyCollection } from "../shared/map";
 import { etaView, leftOutSummary, stateName } from "../shared/states";
 import { actionButton, attempt } from "./actions";
 import { AddressPanel, waits } from "./addressPanel";
+import { coldChainLines } from "./coldChain";
 import { flagLines } from "./flags";
 import { shortId, type Names } from "./names";
 import type { Store } from "./store";
+
+// Trail entries shown in red: a completion away from its step, goods out of their range.
+const FLAGGED_ENTRIES = new Set(["completion_flagged", "temperature_excursion"]);
 
 export class TaskPanel {
   private readonly root: HTMLElement;
@@ -176,7 +180,7 @@ export class TaskPanel {
         return el("li", { attrs: { "data-rider": r.name } }, this.names.link(r.name, this.onRider), ...override, " ", why);
       });
     const trail = events.map((e) => {
-      const flagged = e.type === "completion_flagged" ? { className: "flag", attrs: { "data-testid": "trail-flag" } } : {};
+      const flagged = FLAGGED_ENTRIES.has(e.type) ? { className: "flag", attrs: { "data-testid": "trail-flag" } } : {};
       return el("li", { ...flagged, text: `${clock(millis(e.eventTime))} ${e.type}${e.actor ? ` by ${e.actor}` : ""}${e.reason ? ` — ${e.reason}` : ""}` });
     });
     const tools = active
@@ -205,6 +209,7 @@ export class TaskPanel {
       el("p", { attrs: { "data-testid": "task-state" }, text: `state ${stateName(task.state)}` }),
       el("p", {}, "rider ", task.rider ? this.names.link(task.rider, this.onRider) : "none"),
       ...flagLines(task),
+      ...coldChainLines(task),
       task.needsAddress ? el("p", { className: "flag", attrs: { "data-testid": "task-needs-address" }, text: "needs address: not dispatched until its place is set" }) : el("span"),
       el("p", { className: "notice", attrs: { "data-testid": "notice", role: "status" } }, this.notice?.task === task.name ? this.notice.text : ""),
       this.addresses.render(task) ?? el("span"),

@@ -31,6 +31,8 @@ const ALERT_EVENTS: Record<Alert_Type, string> = {
 
   [Alert_Type.RIDER_OFF_ROUTE]: "rider.off_route",
   [Alert_Type.RIDER_BACK_ON_ROUTE]: "rider.back_on_route",
+  [Alert_Type.TASK_TEMPERATURE_EXCURSION]: "task.temperature_excursion",
+  [Alert_Type.TASK_TEMPERATURE_RECOVERED]: "task.temperature_recovered",
 };
 
 export function alertTypeName(type: Alert_Type): string {

@@ -25,6 +25,10 @@ from logistics.domain.events._carriers import (
     CarrierJobBooked,
     CarrierJobUpdated,
 )
+from logistics.domain.events._coldchain import (
+    TaskTemperatureExcursion,
+    TaskTemperatureRecovered,
+)
 from logistics.domain.events._fleet import (
     CompliancePolicyUpdated,
     FleetCreated,
@@ -190,6 +194,8 @@ __all__ = [
     "TaskSlaAtRisk",
     "TaskSlaBreached",
     "TaskStepCompleted",
+    "TaskTemperatureExcursion",
+    "TaskTemperatureRecovered",
     "TaskUpdated",
     "TransferCancelled",
     "TransferCreated",

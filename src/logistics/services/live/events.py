@@ -16,6 +16,8 @@ from logistics.domain.events import (
     TaskDelayed,
     TaskSlaAtRisk,
     TaskSlaBreached,
+    TaskTemperatureExcursion,
+    TaskTemperatureRecovered,
 )
 from logistics.domain.live import Alert, TaskChange
 
@@ -34,6 +36,8 @@ ALERT_TYPES = frozenset(
         TaskSlaAtRisk,
         TaskSlaBreached,
         TaskDelayed,
+        TaskTemperatureExcursion,
+        TaskTemperatureRecovered,
     )
 )
 

@@ -1,6 +1,7 @@
-"""Completing a task's current step: its proofs checked and stored, a wrong one-time code
-counted, the rider's position checked against the step's (``presence``), offline-safe when the
-rider's app stamps the action; the time spent at the stop kept for the calibrated ETAs."""
+"""Completing a task's current step: its proofs checked and stored (a temperature log taken
+from the task's recorded readings when none is given), a wrong one-time code counted, the
+rider's position checked against the step's (``presence``), offline-safe when the rider's app
+stamps the action; the time spent at the stop kept for the calibrated ETAs."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from logistics.domain.ids import ResourceName
 from logistics.domain.names import TASKS
 from logistics.domain.proof_retention import SWEEP_AT_LEAST, SWEEP_TIMER
 from logistics.domain.rider_actions import ActionStamp, device_time
-from logistics.domain.tasks import Task, TaskState
+from logistics.domain.tasks import ProofKind, Task, TaskState
 from logistics.domain.text import shown
 from logistics.domain.versioning import check_etag
 from logistics.services.codes import code_matches
+from logistics.services.coldchain.proof_log import recorded_log
 from logistics.services.tasks.access import authorise, authorise_rider
 from logistics.services.tasks.flow_hooks import FlowHooks
 from logistics.services.tasks.observations import record_stop
@@ -113,6 +115,9 @@ class StepCompletion:
                     reason="NOT_CURRENT_STEP",
                 )
             given, override, code = proofs_given(caller, step, proofs)
+            logged = await recorded_log(uow, task, step, proofs, when)
+            if logged is not None:
+                given.add(ProofKind.TEMPERATURE_LOG)
             if code is not None and (not step.code_hash or not code_matches(code, step.code_hash)):
                 await uow.tasks.save(machine.record_code_attempt(task, step_id))
                 return FailedPrecondition("the one-time code is wrong", reason="WRONG_CODE")
@@ -128,6 +133,8 @@ class StepCompletion:
                 await uow.tasks.add_proof(task.id, row)
             if any(stored):  # the retention sweep finds when the file falls due
                 await uow.timers.arm(SWEEP_TIMER, uow.tenant_id, self._clock.now() + SWEEP_AT_LEAST)
+            if logged is not None:
+                await uow.tasks.add_proof(task.id, proof_row(step_id, logged, None))
             saved = await uow.tasks.save(done)
             done_event = TaskCompleted if saved.state is TaskState.COMPLETED else TaskStepCompleted
             await record(

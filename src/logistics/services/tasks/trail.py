@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from logistics.domain.caller import Caller, Scope
+from logistics.domain.coldchain import Mark
 from logistics.domain.events import CurbsideArrival, TaskEvent, TaskRiderArrived
 from logistics.domain.names import RIDERS, TASKS
 from logistics.domain.tasks import Task
@@ -59,10 +60,12 @@ async def record(
     step_id: str | None = None,
     occurred: datetime | None = None,
     extra: Mapping[str, Any] | None = None,
+    temperature: Mark | None = None,
 ) -> None:
     """The task's audit trail, the audit log and the outbox event, in one transaction;
     ``occurred``: a rider action's device time, kept in the trail beside the server's;
-    ``extra``: the event's own fields beyond a ``TaskEvent``'s."""
+    ``extra``: the event's own fields beyond a ``TaskEvent``'s; ``temperature``: the reading
+    and range of a cold chain entry."""
     name = TASKS.name(uow.tenant, after.id)
     kind = event.kind()
     await uow.tasks.add_event(
@@ -75,6 +78,7 @@ async def record(
         location=location,
         step_id=step_id,
         occurred_time=occurred,
+        temperature=temperature,
     )
     await uow.record(
         caller.subject,

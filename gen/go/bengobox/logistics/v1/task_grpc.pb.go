@@ -58,6 +58,13 @@ type TaskServiceClient interface {
 	// `logistics:dispatch`). Name: tenants/{tenant}/tasks/{task}/proofHold.
 	GetProofHold(ctx context.Context, in *GetProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error)
 	UpdateProofHold(ctx context.Context, in *UpdateProofHoldRequest, opts ...grpc.CallOption) (*ProofHold, error)
+	// Cold chain (docs/tasks.md, "Cold chain"): stores a task's temperature readings, idempotent
+	// per reading (probe id and record time: a resent batch is stored once). All or nothing: a
+	// bad reading is INVALID_ARGUMENT naming it, and nothing is stored. A dispatcher's token (an
+	// IoT gateway's) or the assigned rider's.
+	RecordTemperatures(ctx context.Context, in *RecordTemperaturesRequest, opts ...grpc.CallOption) (*RecordTemperaturesResponse, error)
+	// A task's stored temperature readings, oldest first.
+	ListTemperatureReadings(ctx context.Context, in *ListTemperatureReadingsRequest, opts ...grpc.CallOption) (*ListTemperatureReadingsResponse, error)
 }
 
 type taskServiceClient struct {
@@ -257,6 +264,24 @@ func (c *taskServiceClient) UpdateProofHold(ctx context.Context, in *UpdateProof
 	return out, nil
 }
 
+func (c *taskServiceClient) RecordTemperatures(ctx context.Context, in *RecordTemperaturesRequest, opts ...grpc.CallOption) (*RecordTemperaturesResponse, error) {
+	out := new(RecordTemperaturesResponse)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/RecordTemperatures", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskServiceClient) ListTemperatureReadings(ctx context.Context, in *ListTemperatureReadingsRequest, opts ...grpc.CallOption) (*ListTemperatureReadingsResponse, error) {
+	out := new(ListTemperatureReadingsResponse)
+	err := c.cc.Invoke(ctx, "/bengobox.logistics.v1.TaskService/ListTemperatureReadings", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskServiceServer is the server API for TaskService service.
 // All implementations must embed UnimplementedTaskServiceServer
 // for forward compatibility
@@ -302,6 +327,13 @@ type TaskServiceServer interface {
 	// `logistics:dispatch`). Name: tenants/{tenant}/tasks/{task}/proofHold.
 	GetProofHold(context.Context, *GetProofHoldRequest) (*ProofHold, error)
 	UpdateProofHold(context.Context, *UpdateProofHoldRequest) (*ProofHold, error)
+	// Cold chain (docs/tasks.md, "Cold chain"): stores a task's temperature readings, idempotent
+	// per reading (probe id and record time: a resent batch is stored once). All or nothing: a
+	// bad reading is INVALID_ARGUMENT naming it, and nothing is stored. A dispatcher's token (an
+	// IoT gateway's) or the assigned rider's.
+	RecordTemperatures(context.Context, *RecordTemperaturesRequest) (*RecordTemperaturesResponse, error)
+	// A task's stored temperature readings, oldest first.
+	ListTemperatureReadings(context.Context, *ListTemperatureReadingsRequest) (*ListTemperatureReadingsResponse, error)
 	mustEmbedUnimplementedTaskServiceServer()
 }
 
@@ -371,6 +403,12 @@ func (UnimplementedTaskServiceServer) GetProofHold(context.Context, *GetProofHol
 }
 func (UnimplementedTaskServiceServer) UpdateProofHold(context.Context, *UpdateProofHoldRequest) (*ProofHold, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateProofHold not implemented")
+}
+func (UnimplementedTaskServiceServer) RecordTemperatures(context.Context, *RecordTemperaturesRequest) (*RecordTemperaturesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RecordTemperatures not implemented")
+}
+func (UnimplementedTaskServiceServer) ListTemperatureReadings(context.Context, *ListTemperatureReadingsRequest) (*ListTemperatureReadingsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListTemperatureReadings not implemented")
 }
 func (UnimplementedTaskServiceServer) mustEmbedUnimplementedTaskServiceServer() {}
 
@@ -763,6 +801,42 @@ func _TaskService_UpdateProofHold_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskService_RecordTemperatures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTemperaturesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).RecordTemperatures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/RecordTemperatures",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).RecordTemperatures(ctx, req.(*RecordTemperaturesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskService_ListTemperatureReadings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTemperatureReadingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskServiceServer).ListTemperatureReadings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/bengobox.logistics.v1.TaskService/ListTemperatureReadings",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskServiceServer).ListTemperatureReadings(ctx, req.(*ListTemperatureReadingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _TaskService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "bengobox.logistics.v1.TaskService",
 	HandlerType: (*TaskServiceServer)(nil),
@@ -850,6 +924,14 @@ var _TaskService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateProofHold",
 			Handler:    _TaskService_UpdateProofHold_Handler,
+		},
+		{
+			MethodName: "RecordTemperatures",
+			Handler:    _TaskService_RecordTemperatures_Handler,
+		},
+		{
+			MethodName: "ListTemperatureReadings",
+			Handler:    _TaskService_ListTemperatureReadings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

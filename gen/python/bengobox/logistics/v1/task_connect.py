@@ -81,6 +81,12 @@ class TaskService(Protocol):
     async def update_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def record_temperatures(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_temperature_readings(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
     def __init__(self, service: TaskService | AsyncGenerator[TaskService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -296,6 +302,26 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.update_proof_hold,
+                ),
+                "/bengobox.logistics.v1.TaskService/RecordTemperatures": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RecordTemperatures",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.record_temperatures,
+                ),
+                "/bengobox.logistics.v1.TaskService/ListTemperatureReadings": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListTemperatureReadings",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=svc.list_temperature_readings,
                 ),
             },
             interceptors=interceptors,
@@ -746,6 +772,48 @@ class TaskServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def record_temperatures(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RecordTemperatures",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def list_temperature_readings(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListTemperatureReadings",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+
 
 class TaskServiceSync(Protocol):
     def create_task(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.CreateTaskRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.Task:
@@ -789,6 +857,10 @@ class TaskServiceSync(Protocol):
     def get_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.GetProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def update_proof_hold(self, request: bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def record_temperatures(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_temperature_readings(self, request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest, ctx: RequestContext) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -1005,6 +1077,26 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.update_proof_hold,
+                ),
+                "/bengobox.logistics.v1.TaskService/RecordTemperatures": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RecordTemperatures",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.record_temperatures,
+                ),
+                "/bengobox.logistics.v1.TaskService/ListTemperatureReadings": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListTemperatureReadings",
+                        service_name="bengobox.logistics.v1.TaskService",
+                        input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+                        output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                    ),
+                    function=service.list_temperature_readings,
                 ),
             },
             interceptors=interceptors,
@@ -1453,4 +1545,46 @@ class TaskServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+
+    def record_temperatures(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RecordTemperatures",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def list_temperature_readings(
+        self,
+        request: bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListTemperatureReadings",
+                service_name="bengobox.logistics.v1.TaskService",
+                input=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest,
+                output=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

@@ -3,6 +3,7 @@ import datetime
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
 from bengobox.logistics.v1 import flow_pb2 as _flow_pb2
 from bengobox.logistics.v1 import proof_retention_pb2 as _proof_retention_pb2
+from bengobox.logistics.v1 import temperature_pb2 as _temperature_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
@@ -65,7 +66,7 @@ ADDRESS_STATE_RESOLVED: AddressState
 ADDRESS_STATE_NEEDS_ADDRESS: AddressState
 
 class Task(_message.Message):
-    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time", "origin_task", "purpose", "flow", "attempt")
+    __slots__ = ("name", "kind", "state", "order_id", "outlet_id", "priority", "items", "steps", "rider", "pickup_deadline", "delivery_deadline", "notes", "metadata", "create_time", "update_time", "etag", "sla_state", "current_step", "manual_dispatch", "needs_address", "ready_time", "mark_ready_time", "origin_task", "purpose", "flow", "attempt", "temperature_excursion", "last_temperature", "temperature_excursion_active")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Task.Kind]
@@ -134,6 +135,9 @@ class Task(_message.Message):
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_EXCURSION_FIELD_NUMBER: _ClassVar[int]
+    LAST_TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_EXCURSION_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: Task.Kind
     state: Task.State
@@ -160,7 +164,10 @@ class Task(_message.Message):
     purpose: TaskPurpose
     flow: str
     attempt: int
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ..., flow: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+    temperature_excursion: bool
+    last_temperature: _temperature_pb2.TemperatureReading
+    temperature_excursion_active: bool
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Task.Kind, str]] = ..., state: _Optional[_Union[Task.State, str]] = ..., order_id: _Optional[str] = ..., outlet_id: _Optional[str] = ..., priority: _Optional[int] = ..., items: _Optional[_Iterable[_Union[TaskItem, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[TaskStep, _Mapping]]] = ..., rider: _Optional[str] = ..., pickup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., sla_state: _Optional[_Union[Task.SlaState, str]] = ..., current_step: _Optional[int] = ..., manual_dispatch: _Optional[bool] = ..., needs_address: _Optional[bool] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mark_ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., origin_task: _Optional[str] = ..., purpose: _Optional[_Union[TaskPurpose, str]] = ..., flow: _Optional[str] = ..., attempt: _Optional[int] = ..., temperature_excursion: _Optional[bool] = ..., last_temperature: _Optional[_Union[_temperature_pb2.TemperatureReading, _Mapping]] = ..., temperature_excursion_active: _Optional[bool] = ...) -> None: ...
 
 class TaskItem(_message.Message):
     __slots__ = ("sku", "description", "quantity", "weight_kg", "volume_l", "min_temperature_c", "max_temperature_c", "condition", "collect")
@@ -321,7 +328,7 @@ class AddressCandidate(_message.Message):
     def __init__(self, label: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
-    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id", "occurred_time", "flow")
+    __slots__ = ("id", "type", "from_state", "to_state", "actor", "reason", "location", "event_time", "step_id", "occurred_time", "flow", "temperature", "temperature_range")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -333,6 +340,8 @@ class TaskEvent(_message.Message):
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_TIME_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_RANGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     from_state: Task.State
@@ -344,7 +353,9 @@ class TaskEvent(_message.Message):
     step_id: str
     occurred_time: _timestamp_pb2.Timestamp
     flow: str
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[str] = ...) -> None: ...
+    temperature: _temperature_pb2.TemperatureReading
+    temperature_range: _temperature_pb2.TemperatureRange
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., from_state: _Optional[_Union[Task.State, str]] = ..., to_state: _Optional[_Union[Task.State, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[str] = ..., temperature: _Optional[_Union[_temperature_pb2.TemperatureReading, _Mapping]] = ..., temperature_range: _Optional[_Union[_temperature_pb2.TemperatureRange, _Mapping]] = ...) -> None: ...
 
 class CreateTaskRequest(_message.Message):
     __slots__ = ("parent", "task", "request_id")
@@ -683,3 +694,37 @@ class UpdateCompletionPolicyRequest(_message.Message):
     POLICY_FIELD_NUMBER: _ClassVar[int]
     policy: CompletionPolicy
     def __init__(self, policy: _Optional[_Union[CompletionPolicy, _Mapping]] = ...) -> None: ...
+
+class RecordTemperaturesRequest(_message.Message):
+    __slots__ = ("name", "readings")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    READINGS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    readings: _containers.RepeatedCompositeFieldContainer[_temperature_pb2.TemperatureReading]
+    def __init__(self, name: _Optional[str] = ..., readings: _Optional[_Iterable[_Union[_temperature_pb2.TemperatureReading, _Mapping]]] = ...) -> None: ...
+
+class RecordTemperaturesResponse(_message.Message):
+    __slots__ = ("stored", "duplicates")
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    stored: int
+    duplicates: int
+    def __init__(self, stored: _Optional[int] = ..., duplicates: _Optional[int] = ...) -> None: ...
+
+class ListTemperatureReadingsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTemperatureReadingsResponse(_message.Message):
+    __slots__ = ("readings", "next_page_token")
+    READINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    readings: _containers.RepeatedCompositeFieldContainer[_temperature_pb2.TemperatureReading]
+    next_page_token: str
+    def __init__(self, readings: _Optional[_Iterable[_Union[_temperature_pb2.TemperatureReading, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -146,6 +146,16 @@ class TaskServiceStub:
                 request_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.SerializeToString,
                 response_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
                 _registered_method=True)
+        self.RecordTemperatures = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/RecordTemperatures',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse.FromString,
+                _registered_method=True)
+        self.ListTemperatureReadings = channel.unary_unary(
+                '/bengobox.logistics.v1.TaskService/ListTemperatureReadings',
+                request_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest.SerializeToString,
+                response_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse.FromString,
+                _registered_method=True)
 
 
 class TaskServiceServicer:
@@ -303,6 +313,23 @@ class TaskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordTemperatures(self, request, context):
+        """Cold chain (docs/tasks.md, "Cold chain"): stores a task's temperature readings, idempotent
+        per reading (probe id and record time: a resent batch is stored once). All or nothing: a
+        bad reading is INVALID_ARGUMENT naming it, and nothing is stored. A dispatcher's token (an
+        IoT gateway's) or the assigned rider's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTemperatureReadings(self, request, context):
+        """A task's stored temperature readings, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TaskServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -410,6 +437,16 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.UpdateProofHold,
                     request_deserializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.FromString,
                     response_serializer=bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.SerializeToString,
+            ),
+            'RecordTemperatures': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTemperatures,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse.SerializeToString,
+            ),
+            'ListTemperatureReadings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTemperatureReadings,
+                    request_deserializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest.FromString,
+                    response_serializer=bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -985,6 +1022,60 @@ class TaskService:
             '/bengobox.logistics.v1.TaskService/UpdateProofHold',
             bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.UpdateProofHoldRequest.SerializeToString,
             bengobox_dot_logistics_dot_v1_dot_proof__retention__pb2.ProofHold.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordTemperatures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/RecordTemperatures',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.RecordTemperaturesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTemperatureReadings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bengobox.logistics.v1.TaskService/ListTemperatureReadings',
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsRequest.SerializeToString,
+            bengobox_dot_logistics_dot_v1_dot_task__pb2.ListTemperatureReadingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

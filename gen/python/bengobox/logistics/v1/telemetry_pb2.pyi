@@ -2,6 +2,7 @@ import datetime
 
 from bengobox.logistics.v1 import common_pb2 as _common_pb2
 from bengobox.logistics.v1 import task_pb2 as _task_pb2
+from bengobox.logistics.v1 import temperature_pb2 as _temperature_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
@@ -72,12 +73,14 @@ class OfferResponse(_message.Message):
     def __init__(self, offer_id: _Optional[str] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., action_id: _Optional[str] = ..., occurred_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLocationsRequest(_message.Message):
-    __slots__ = ("batch", "offer_response")
+    __slots__ = ("batch", "offer_response", "temperatures")
     BATCH_FIELD_NUMBER: _ClassVar[int]
     OFFER_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURES_FIELD_NUMBER: _ClassVar[int]
     batch: PingBatch
     offer_response: OfferResponse
-    def __init__(self, batch: _Optional[_Union[PingBatch, _Mapping]] = ..., offer_response: _Optional[_Union[OfferResponse, _Mapping]] = ...) -> None: ...
+    temperatures: _temperature_pb2.TemperatureBatch
+    def __init__(self, batch: _Optional[_Union[PingBatch, _Mapping]] = ..., offer_response: _Optional[_Union[OfferResponse, _Mapping]] = ..., temperatures: _Optional[_Union[_temperature_pb2.TemperatureBatch, _Mapping]] = ...) -> None: ...
 
 class RejectedPing(_message.Message):
     __slots__ = ("sequence", "reason", "detail")
@@ -160,7 +163,7 @@ class KeepAlive(_message.Message):
     def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLocationsResponse(_message.Message):
-    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive", "task_update", "offer_result")
+    __slots__ = ("ack", "offer", "offer_withdrawal", "command", "keep_alive", "task_update", "offer_result", "temperature_ack")
     ACK_FIELD_NUMBER: _ClassVar[int]
     OFFER_FIELD_NUMBER: _ClassVar[int]
     OFFER_WITHDRAWAL_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +171,7 @@ class StreamLocationsResponse(_message.Message):
     KEEP_ALIVE_FIELD_NUMBER: _ClassVar[int]
     TASK_UPDATE_FIELD_NUMBER: _ClassVar[int]
     OFFER_RESULT_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_ACK_FIELD_NUMBER: _ClassVar[int]
     ack: PingAck
     offer: TaskOffer
     offer_withdrawal: OfferWithdrawal
@@ -175,7 +179,8 @@ class StreamLocationsResponse(_message.Message):
     keep_alive: KeepAlive
     task_update: TaskUpdate
     offer_result: OfferResult
-    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., task_update: _Optional[_Union[TaskUpdate, _Mapping]] = ..., offer_result: _Optional[_Union[OfferResult, _Mapping]] = ...) -> None: ...
+    temperature_ack: _temperature_pb2.TemperatureAck
+    def __init__(self, ack: _Optional[_Union[PingAck, _Mapping]] = ..., offer: _Optional[_Union[TaskOffer, _Mapping]] = ..., offer_withdrawal: _Optional[_Union[OfferWithdrawal, _Mapping]] = ..., command: _Optional[_Union[TrackingCommand, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., task_update: _Optional[_Union[TaskUpdate, _Mapping]] = ..., offer_result: _Optional[_Union[OfferResult, _Mapping]] = ..., temperature_ack: _Optional[_Union[_temperature_pb2.TemperatureAck, _Mapping]] = ...) -> None: ...
 
 class GetTrackRequest(_message.Message):
     __slots__ = ("rider", "window")
@@ -304,6 +309,8 @@ class Alert(_message.Message):
         TYPE_TASK_DELAYED: _ClassVar[Alert.Type]
         TYPE_RIDER_OFF_ROUTE: _ClassVar[Alert.Type]
         TYPE_RIDER_BACK_ON_ROUTE: _ClassVar[Alert.Type]
+        TYPE_TASK_TEMPERATURE_EXCURSION: _ClassVar[Alert.Type]
+        TYPE_TASK_TEMPERATURE_RECOVERED: _ClassVar[Alert.Type]
     TYPE_UNSPECIFIED: Alert.Type
     TYPE_GEOFENCE_ENTERED: Alert.Type
     TYPE_GEOFENCE_EXITED: Alert.Type
@@ -315,6 +322,8 @@ class Alert(_message.Message):
     TYPE_TASK_DELAYED: Alert.Type
     TYPE_RIDER_OFF_ROUTE: Alert.Type
     TYPE_RIDER_BACK_ON_ROUTE: Alert.Type
+    TYPE_TASK_TEMPERATURE_EXCURSION: Alert.Type
+    TYPE_TASK_TEMPERATURE_RECOVERED: Alert.Type
     TYPE_FIELD_NUMBER: _ClassVar[int]
     RIDER_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
