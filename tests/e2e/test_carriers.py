@@ -12,15 +12,24 @@ from collections.abc import AsyncIterator
 import grpc
 import httpx
 import pytest
-from bengobox.logistics.v1 import carrier_pb2, carrier_pb2_grpc, task_pb2, task_pb2_grpc
+from bengobox.logistics.v1 import (
+    carrier_pb2,
+    carrier_pb2_grpc,
+    flow_pb2,
+    flow_pb2_grpc,
+    task_pb2,
+    task_pb2_grpc,
+)
 from google.protobuf import field_mask_pb2
 
 from logistics.carriers.sandbox import SandboxConfig, SandboxServer
 from logistics.events.signing import sign
+from logistics.store.db import Database
+from logistics.store.unit_of_work import Store
 from tests.support.auth import auth
 from tests.support.errors import details
 from tests.support.servers import Listeners, ServerUrls, server_in_process
-from tests.support.tasks import T, drop_off, pickup
+from tests.support.tasks import Api, T, drop_off, pickup
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -331,3 +340,56 @@ async def test_a_tender_no_carrier_takes_sends_the_task_to_manual_dispatch(
     )
     assert len(failures) == 1
     assert "no courier" in json.loads(failures[0]["data"])["reason"]
+
+
+@pytest.fixture
+async def working(server_urls: ServerUrls) -> AsyncIterator[Listeners]:
+    """As ``lenient``, with the worker's timers running: flows take their first steps."""
+    async with server_in_process(
+        server_urls, run_timers=True, LOGISTICS_ALLOW_PRIVATE_TARGETS="true"
+    ) as running:
+        yield running
+
+
+async def test_a_return_leg_a_carrier_delivers_completes_its_flow(
+    working: Listeners, sandbox: SandboxServer, tenant: str, store: Store, database: Database
+) -> None:
+    """A carrier's callbacks move a task as a rider's actions would: the flow waiting for the
+    task hears of its end in the same transaction."""
+    async with grpc.aio.insecure_channel(working.grpc_target) as channel:
+        api, carriers = Api(channel, tenant, store, database), Carriers(channel, tenant)
+        order = await api.create(pickup(), drop_off())
+        await api.assign(order.name, await api.rider())
+        await api.start(order.name)
+        await api.arrive(order.name, "0")
+        await api.complete(order.name, "0")
+        await api.arrive(order.name, "1")
+        failed = await api.tasks.FailTask(
+            task_pb2.FailTaskRequest(
+                name=order.name,
+                reason="refused at the door",
+                reason_code=flow_pb2.FAILED_DELIVERY_REASON_REFUSED,
+            ),
+            metadata=api.md,
+        )
+        assert failed.flow
+
+        async def return_leg() -> T | None:
+            listed = await api.tasks.ListTasks(
+                task_pb2.ListTasksRequest(parent=api.parent, origin_task=order.name),
+                metadata=api.md,
+            )
+            return listed.tasks[0] if listed.tasks else None
+
+        leg = await eventually(return_leg, within=30)
+        assert leg.kind == T.KIND_RETURN
+        job = await carriers.book(leg, await carriers.account(sandbox))
+        sandbox.advance(job.carrier_ref, "delivered")
+        flows = flow_pb2_grpc.FlowServiceStub(channel)
+
+        async def flow_completed() -> bool:
+            flow = await flows.GetFlow(flow_pb2.GetFlowRequest(name=failed.flow), metadata=api.md)
+            return flow.state == flow_pb2.Flow.STATE_COMPLETED
+
+        await eventually(flow_completed, within=30)
+        assert await carriers.state(leg) == T.STATE_COMPLETED

@@ -87,7 +87,7 @@ def build_carriers(core: Core) -> Carriers:
         connectors,
         CarrierAccounts(core.store, keyring),
         CarrierJobs(core.store, keyring, connectors, core.clock),
-        CarrierCallbacks(core.store, keyring, connectors, core.clock),
+        CarrierCallbacks(core.store, keyring, connectors, core.clock, followers=core.tasks),
     )
 
 

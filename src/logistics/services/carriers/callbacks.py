@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Mapping
+from typing import Protocol
 
 from logistics.carriers.interface import StatusReport
 from logistics.domain.caller import Caller, Scope
@@ -32,7 +33,7 @@ from logistics.domain.events import (
 )
 from logistics.domain.ids import TenantSlug
 from logistics.domain.names import CARRIER_ACCOUNTS, CARRIER_JOBS, TASKS
-from logistics.domain.tasks import TERMINAL, Action, TaskState
+from logistics.domain.tasks import TERMINAL, Action, Task, TaskState
 from logistics.secrets_box import Keyring
 from logistics.services.carriers.ports import Connectors
 from logistics.services.tasks.sla import clear_sla_timers
@@ -44,10 +45,26 @@ __all__ = ["CarrierCallbacks"]
 _ENDS = (CarrierStatus.FAILED, CarrierStatus.CANCELLED)
 
 
+class TaskFollowers(Protocol):
+    """What follows a task's transition in its unit of work: the transfers it carries and the
+    flows waiting for it (``services.tasks.service.TaskService.followed``)."""
+
+    async def followed(
+        self, caller: Caller, uow: UnitOfWork, before: Task, after: Task, reason: str | None
+    ) -> None: ...
+
+
 class CarrierCallbacks:
     def __init__(
-        self, store: Store, keyring: Keyring, connectors: Connectors, clock: Clock
+        self,
+        store: Store,
+        keyring: Keyring,
+        connectors: Connectors,
+        clock: Clock,
+        followers: TaskFollowers | None = None,
     ) -> None:
+        """``followers``: told of each move of a task, as a rider's own would tell them."""
+        self._followers = followers
         self._store = store
         self._keyring = keyring
         self._connectors = connectors
@@ -120,6 +137,8 @@ class CarrierCallbacks:
                 reason=reason,
                 step_id=move.step_id,
             )
+            if self._followers is not None:
+                await self._followers.followed(carrier, uow, task, saved, reason)
             task = saved
         if task.state in TERMINAL:
             await clear_sla_timers(uow, task)

@@ -137,6 +137,15 @@ class TaskService:
         self._max_active_tasks = max_active_tasks
         self._outages = OutageLog()
 
+    async def followed(
+        self, caller: Caller, uow: UnitOfWork, before: Task, after: Task, reason: str | None
+    ) -> None:
+        """In a transition's unit of work, whoever made it (these use cases, or a carrier's
+        callback): the transfers the task carries and the flows waiting for it follow."""
+        if self._follower is not None:
+            await self._follower.task_changed(caller, uow, before, after, (), reason)
+        await self._flows.task_changed(uow, before, after)
+
     # Create and read
 
     async def create(
@@ -484,9 +493,7 @@ class TaskService:
             )
             if then is not None:
                 saved = await then(uow, saved) or saved
-            if self._follower is not None:
-                await self._follower.task_changed(caller, uow, task, saved, (), reason)
-            await self._flows.task_changed(uow, task, saved)
+            await self.followed(caller, uow, task, saved, reason)
             if saved.state in machine.TERMINAL:
                 await clear_sla_timers(uow, saved)
             else:
